@@ -1,0 +1,46 @@
+package delta4j.engine;
+
+/**
+ * The service-provider interface through which engines are found ({@link java.util.ServiceLoader}).
+ * A third-party engine implements this, registers it (module-info {@code provides} and
+ * META-INF/services), and proves itself by extending the conformance kit.
+ */
+public interface EngineProvider {
+
+    /** The name users select the engine by, e.g. "cpu". Lower case, unique. */
+    String name();
+
+    /**
+     * Probes the machine without creating an engine: whether the engine can run here, on what, and
+     * if not, why (naming the fix). Must not throw.
+     */
+    Availability probe();
+
+    /**
+     * How strongly "auto" should prefer this engine for training, or a negative number to never pick it
+     * automatically. The cpu engine uses 100, an OpenCL GPU 1000, the reference engine 0.
+     */
+    int autoPriority(Availability availability);
+
+    /** Creates an engine. Throws {@link EngineUnavailableException} with the reason when it cannot. */
+    Engine create(EngineConfig config);
+
+    /**
+     * What a probe found.
+     *
+     * @param available whether {@link #create} is expected to succeed
+     * @param device    what it would run on (or "" when unavailable)
+     * @param gpu       whether the default device is a GPU
+     * @param reason    when unavailable, why, and what to do; else ""
+     */
+    record Availability(boolean available, String device, boolean gpu, String reason) {
+
+        public static Availability yes(String device, boolean gpu) {
+            return new Availability(true, device, gpu, "");
+        }
+
+        public static Availability no(String reason) {
+            return new Availability(false, "", false, reason);
+        }
+    }
+}

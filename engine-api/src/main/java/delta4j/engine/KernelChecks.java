@@ -1,0 +1,140 @@
+package delta4j.engine;
+
+/**
+ * The argument checks every engine runs before a kernel, so that all engines reject the same mistakes
+ * with the same messages. Each method throws {@link IllegalArgumentException} naming the shapes, or
+ * {@link IllegalStateException} for a closed tensor or engine.
+ */
+public final class KernelChecks {
+
+    private KernelChecks() {
+    }
+
+    /** Checks that the engine is open and every tensor is open and owned by it. */
+    public static void owned(Engine engine, Tensor... tensors) {
+        if (engine.isClosed()) {
+            throw new IllegalStateException("the " + engine.name() + " engine is closed: create a new engine");
+        }
+        for (Tensor t : tensors) {
+            if (t == null) {
+                throw new IllegalArgumentException("tensor argument is null");
+            }
+            if (t.isClosed()) {
+                throw new IllegalStateException("tensor " + t.shape() + " was closed (or its engine was): allocate it again");
+            }
+            if (t.engine() != engine) {
+                throw new IllegalArgumentException("tensor " + t.shape() + " belongs to the " + t.engine().name()
+                        + " engine, not to this " + engine.name() + " engine: download it and upload it here");
+            }
+        }
+    }
+
+    /** Checks a size request for {@link Engine#allocate}. */
+    public static void allocation(int rows, int cols) {
+        if (rows <= 0 || cols <= 0) {
+            throw new IllegalArgumentException("tensor shape " + rows + "×" + cols + " is not positive: both sizes must be at least 1");
+        }
+    }
+
+    public static void upload(float[] src, int offset, Tensor dst) {
+        range("upload source", src, offset, dst);
+    }
+
+    public static void download(Tensor src, float[] dst, int offset) {
+        range("download target", dst, offset, src);
+    }
+
+    private static void range(String what, float[] array, int offset, Tensor t) {
+        if (array == null) {
+            throw new IllegalArgumentException(what + " array is null");
+        }
+        if (offset < 0 || offset + t.size() > array.length) {
+            throw new IllegalArgumentException(what + " holds " + array.length + " floats; a " + t.shape()
+                    + " tensor at offset " + offset + " needs " + (offset + t.size()));
+        }
+    }
+
+    public static void sameShape(String what, Tensor x, Tensor y) {
+        if (x.rows() != y.rows() || x.cols() != y.cols()) {
+            throw new IllegalArgumentException(what + ": shapes differ, " + x.shape() + " vs " + y.shape());
+        }
+    }
+
+    public static void gemm(boolean transA, boolean transB, Tensor a, Tensor b, Tensor c) {
+        int m = transA ? a.cols() : a.rows();
+        int ka = transA ? a.rows() : a.cols();
+        int kb = transB ? b.cols() : b.rows();
+        int n = transB ? b.rows() : b.cols();
+        if (ka != kb || c.rows() != m || c.cols() != n) {
+            throw new IllegalArgumentException("gemm: op(A) is " + m + "×" + ka + (transA ? " (A transposed)" : "")
+                    + ", op(B) is " + kb + "×" + n + (transB ? " (B transposed)" : "") + ", C is " + c.shape()
+                    + ": need op(A) m×k, op(B) k×n, C m×n");
+        }
+        if (c == a || c == b) {
+            throw new IllegalArgumentException("gemm: C must not be the same tensor as A or B");
+        }
+    }
+
+    public static void biasActivation(Tensor zin, Tensor bias, Activation act, Tensor a) {
+        sameShape("biasActivation Zin/A", zin, a);
+        if (bias.rows() != 1 || bias.cols() != zin.cols()) {
+            throw new IllegalArgumentException("biasActivation: bias is " + bias.shape() + ", need 1×" + zin.cols());
+        }
+        if (act == null) {
+            throw new IllegalArgumentException("activation is null");
+        }
+    }
+
+    public static void activationBackward(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
+        sameShape("activationBackward G/Zin", g, zin);
+        sameShape("activationBackward G/A", g, a);
+        sameShape("activationBackward G/Δ", g, delta);
+        if (act == null || !act.isElementwise()) {
+            throw new IllegalArgumentException("activationBackward: " + act
+                    + " has no element-wise derivative; softmax belongs only on the output, fused with cross-entropy");
+        }
+    }
+
+    public static void outputDelta(Loss loss, Activation act, Tensor zin, Tensor a, Tensor t, Tensor delta,
+                                   Tensor lossOut, int lossIndex) {
+        sameShape("outputDelta Zin/A", zin, a);
+        sameShape("outputDelta A/T", a, t);
+        sameShape("outputDelta A/Δ", a, delta);
+        compatible(loss, act);
+        index(lossOut, lossIndex, "outputDelta lossIndex");
+    }
+
+    /** Checks that an output activation and a loss go together. */
+    public static void compatible(Loss loss, Activation act) {
+        if (loss == null || act == null) {
+            throw new IllegalArgumentException("loss and output activation must be given");
+        }
+        if (loss == Loss.SOFTMAX_CROSS_ENTROPY && act != Activation.SOFTMAX) {
+            throw new IllegalArgumentException("cross-entropy loss needs a softmax output layer, not " + act.id());
+        }
+        if (loss == Loss.MSE && act == Activation.SOFTMAX) {
+            throw new IllegalArgumentException("a softmax output goes with cross-entropy loss, not mse: use --loss ce or another output activation");
+        }
+    }
+
+    public static void columnSum(Tensor x, Tensor out) {
+        if (out.rows() != 1 || out.cols() != x.cols()) {
+            throw new IllegalArgumentException("columnSum: X is " + x.shape() + ", out is " + out.shape() + ", need 1×" + x.cols());
+        }
+    }
+
+    public static void index(Tensor out, int index, String what) {
+        if (index < 0 || index >= out.size()) {
+            throw new IllegalArgumentException(what + " " + index + " is outside " + out.shape());
+        }
+    }
+
+    public static void adam(int step, float beta1, float beta2) {
+        if (step < 1) {
+            throw new IllegalArgumentException("adam step must be at least 1, got " + step);
+        }
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("adam betas must lie in [0, 1), got " + beta1 + ", " + beta2);
+        }
+    }
+}

@@ -1,0 +1,487 @@
+package delta4j.conformance;
+
+import delta4j.engine.Activation;
+import delta4j.engine.Engine;
+import delta4j.engine.Loss;
+import delta4j.engine.Tensor;
+import delta4j.engine.reference.ReferenceEngine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The engine conformance kit: every kernel of an engine checked against the {@link ReferenceEngine} on
+ * awkward shapes. An engine's test class extends this and implements {@link #createEngine()}; the kit
+ * creates the engine once per class and closes it afterwards. To skip on a machine that cannot run the
+ * engine, throw a JUnit assumption failure from {@code createEngine}.
+ *
+ * <p>Tolerances, stated once:
+ * <ul>
+ * <li>gemm: |C − C_ref| ≤ {@value #GEMM_TOL}·(1 + √k)·(|α|·Σ_p |a_ip b_pj| + |β c_ij|) + 1e-30 — float32
+ *     round-off of a k-term sum in any summation order, with head-room;</li>
+ * <li>element-wise kernels, reductions and optimizer steps: relative {@value #ELEMENT_TOL} plus
+ *     absolute {@value #ELEMENT_TOL} × the row's scale (float32 with fast transcendental functions);</li>
+ * <li>whole training steps: see {@link TrainingConformance}.</li>
+ * </ul>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class EngineConformanceKit {
+
+    public static final double GEMM_TOL = 1e-5;
+    public static final double ELEMENT_TOL = 2e-5;
+
+    /** The sizes every kernel is tried on. */
+    public static final int[] SIZES = {1, 2, 3, 7, 17, 33, 64, 255, 1025};
+
+    protected Engine engine;
+    protected ReferenceEngine ref;
+
+    /** Creates the engine under test (once per test class). */
+    protected abstract Engine createEngine();
+
+    @BeforeAll
+    void openEngines() {
+        engine = createEngine();
+        ref = new ReferenceEngine();
+    }
+
+    @AfterAll
+    void closeEngines() {
+        if (engine != null) {
+            engine.close();
+        }
+        if (ref != null) {
+            ref.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ shapes
+
+    /** (m, n, k) triples: cubes, tall-skinny, short-wide, long k, and the products of real layers. */
+    static List<int[]> gemmShapes() {
+        List<int[]> s = new ArrayList<>();
+        for (int d : new int[]{1, 2, 3, 7, 17, 33, 64}) {
+            s.add(new int[]{d, d, d});
+        }
+        s.add(new int[]{255, 255, 255});
+        s.add(new int[]{1025, 3, 17});   // tall-skinny C
+        s.add(new int[]{3, 1025, 33});   // short-wide C
+        s.add(new int[]{7, 17, 1025});   // long k
+        s.add(new int[]{1025, 64, 2});   // tall, tiny k
+        s.add(new int[]{255, 10, 64});   // output layer forward (n = 10)
+        s.add(new int[]{64, 10, 255});   // output layer weight gradient
+        s.add(new int[]{33, 1, 255});    // n = 1
+        s.add(new int[]{1, 255, 33});    // m = 1
+        s.add(new int[]{130, 97, 129});  // ragged everywhere
+        return s;
+    }
+
+    /** (rows, cols) pairs for element-wise kernels and reductions. */
+    static List<int[]> matrixShapes() {
+        List<int[]> s = new ArrayList<>();
+        for (int r : new int[]{1, 3, 17, 255}) {
+            for (int c : new int[]{1, 2, 7, 33, 64, 1025}) {
+                s.add(new int[]{r, c});
+            }
+        }
+        s.add(new int[]{1025, 10});
+        s.add(new int[]{2, 1025});
+        return s;
+    }
+
+    Stream<Arguments> gemmCases() {
+        List<Arguments> out = new ArrayList<>();
+        float[][] alphaBeta = {{1f, 0f}, {0.5f, -1.5f}, {-2f, 1f}};
+        for (int[] s : gemmShapes()) {
+            for (boolean ta : new boolean[]{false, true}) {
+                for (boolean tb : new boolean[]{false, true}) {
+                    for (float[] ab : alphaBeta) {
+                        out.add(Arguments.of(s[0], s[1], s[2], ta, tb, ab[0], ab[1]));
+                    }
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    Stream<Arguments> elementwiseCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int[] s : matrixShapes()) {
+            for (Activation a : Activation.values()) {
+                out.add(Arguments.of(s[0], s[1], a));
+            }
+        }
+        return out.stream();
+    }
+
+    Stream<Arguments> shapeCases() {
+        return matrixShapes().stream().map(s -> Arguments.of(s[0], s[1]));
+    }
+
+    // ------------------------------------------------------------------ gemm
+
+    @ParameterizedTest(name = "gemm m={0} n={1} k={2} transA={3} transB={4} α={5} β={6}")
+    @MethodSource("gemmCases")
+    void gemmMatchesReference(int m, int n, int k, boolean ta, boolean tb, float alpha, float beta) {
+        SplittableRandom rnd = new SplittableRandom(31L * m + 7L * n + k + (ta ? 1000 : 0) + (tb ? 2000 : 0));
+        float[] a = random(rnd, m * k, 1f);
+        float[] b = random(rnd, k * n, 1f);
+        float[] c = random(rnd, m * n, 1f);
+        if (beta == 0f) {
+            java.util.Arrays.fill(c, Float.NaN); // β = 0 must not read C
+        }
+        int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+        float[] expected = gemmOn(ref, ta, tb, alpha, ar, ac, a, br, bc, b, beta, m, n, c);
+        float[] actual = gemmOn(engine, ta, tb, alpha, ar, ac, a, br, bc, b, beta, m, n, c);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double scale = 0;
+                for (int p = 0; p < k; p++) {
+                    float aip = ta ? a[p * ac + i] : a[i * ac + p];
+                    float bpj = tb ? b[j * bc + p] : b[p * bc + j];
+                    scale += Math.abs((double) aip * bpj);
+                }
+                scale = Math.abs(alpha) * scale + (beta == 0f ? 0 : Math.abs(beta * c[i * n + j]));
+                double tol = GEMM_TOL * (1 + Math.sqrt(k)) * scale + 1e-30;
+                float e = expected[i * n + j], g = actual[i * n + j];
+                if (!(Math.abs(e - g) <= tol)) {
+                    fail("C[" + i + "][" + j + "] = " + g + ", reference " + e + " (tolerance " + tol + ")");
+                }
+            }
+        }
+    }
+
+    private static float[] gemmOn(Engine e, boolean ta, boolean tb, float alpha, int ar, int ac, float[] a,
+                                  int br, int bc, float[] b, float beta, int m, int n, float[] c) {
+        try (Tensor A = e.tensor(ar, ac, a); Tensor B = e.tensor(br, bc, b); Tensor C = e.tensor(m, n, c)) {
+            e.gemm(ta, tb, alpha, A, B, beta, C);
+            return e.download(C);
+        }
+    }
+
+    @Test
+    void gemmAccumulatesWithBetaOne() {
+        // dW accumulated over several batches: C ← A·B + C, twice.
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] a = random(rnd, 17 * 33, 1f), b = random(rnd, 33 * 9, 1f);
+        float[] got, want;
+        try (Tensor A = engine.tensor(17, 33, a); Tensor B = engine.tensor(33, 9, b); Tensor C = engine.allocate(17, 9)) {
+            engine.gemm(false, false, 1f, A, B, 1f, C);
+            engine.gemm(false, false, 1f, A, B, 1f, C);
+            got = engine.download(C);
+        }
+        try (Tensor A = ref.tensor(17, 33, a); Tensor B = ref.tensor(33, 9, b); Tensor C = ref.allocate(17, 9)) {
+            ref.gemm(false, false, 2f, A, B, 0f, C);
+            want = ref.download(C);
+        }
+        assertClose(want, got, 1e-4, "gemm β=1 accumulation");
+    }
+
+    // ------------------------------------------------------------------ forward and backward activations
+
+    @ParameterizedTest(name = "biasActivation {0}×{1} {2}")
+    @MethodSource("elementwiseCases")
+    void biasActivationMatchesReference(int rows, int cols, Activation act) {
+        SplittableRandom rnd = new SplittableRandom(rows * 131L + cols);
+        float[] z = random(rnd, rows * cols, 4f);
+        float[] b = random(rnd, cols, 1f);
+        float[][] want = biasActivationOn(ref, rows, cols, z, b, act);
+        float[][] got = biasActivationOn(engine, rows, cols, z, b, act);
+        assertClose(want[0], got[0], ELEMENT_TOL, "Zin after bias");
+        assertClose(want[1], got[1], ELEMENT_TOL, "A = φ(Zin)");
+    }
+
+    private static float[][] biasActivationOn(Engine e, int rows, int cols, float[] z, float[] b, Activation act) {
+        try (Tensor Z = e.tensor(rows, cols, z); Tensor B = e.tensor(1, cols, b); Tensor A = e.allocate(rows, cols)) {
+            e.biasActivation(Z, B, act, A);
+            return new float[][]{e.download(Z), e.download(A)};
+        }
+    }
+
+    @ParameterizedTest(name = "biasActivation in place {0}×{1}")
+    @MethodSource("shapeCases")
+    void biasActivationInPlace(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows * 7L + cols);
+        float[] z = random(rnd, rows * cols, 2f);
+        float[] b = random(rnd, cols, 1f);
+        for (Activation act : new Activation[]{Activation.IDENTITY, Activation.RELU, Activation.SOFTMAX}) {
+            float[] want = biasActivationOn(ref, rows, cols, z, b, act)[1];
+            float[] got;
+            try (Tensor Z = engine.tensor(rows, cols, z); Tensor B = engine.tensor(1, cols, b)) {
+                engine.biasActivation(Z, B, act, Z);
+                got = engine.download(Z);
+            }
+            assertClose(want, got, ELEMENT_TOL, "in-place " + act);
+        }
+    }
+
+    @ParameterizedTest(name = "activationBackward {0}×{1} {2}")
+    @MethodSource("elementwiseCases")
+    void activationBackwardMatchesReference(int rows, int cols, Activation act) {
+        if (!act.isElementwise()) {
+            try (Tensor t = engine.allocate(rows, cols)) {
+                assertThrows(IllegalArgumentException.class, () -> engine.activationBackward(t, t, t, act, t));
+            }
+            return;
+        }
+        SplittableRandom rnd = new SplittableRandom(rows * 17L + cols);
+        float[] g = random(rnd, rows * cols, 1f);
+        float[] z = random(rnd, rows * cols, 3f);
+        float[] bias = new float[cols];
+        float[] a = biasActivationOn(ref, rows, cols, z, bias, act)[1];
+        float[] want = backwardOn(ref, rows, cols, g, z, a, act, false);
+        assertClose(want, backwardOn(engine, rows, cols, g, z, a, act, false), ELEMENT_TOL, "Δ = G ⊙ φ'");
+        assertClose(want, backwardOn(engine, rows, cols, g, z, a, act, true), ELEMENT_TOL, "Δ = G ⊙ φ' in place");
+    }
+
+    private static float[] backwardOn(Engine e, int rows, int cols, float[] g, float[] z, float[] a, Activation act, boolean inPlace) {
+        try (Tensor G = e.tensor(rows, cols, g); Tensor Z = e.tensor(rows, cols, z); Tensor A = e.tensor(rows, cols, a);
+             Tensor D = e.allocate(rows, cols)) {
+            Tensor out = inPlace ? G : D;
+            e.activationBackward(G, Z, A, act, out);
+            return e.download(out);
+        }
+    }
+
+    // ------------------------------------------------------------------ output δ and loss
+
+    Stream<Arguments> outputCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int[] s : matrixShapes()) {
+            for (Activation a : Activation.values()) {
+                out.add(Arguments.of(s[0], s[1], a.isElementwise() ? Loss.MSE : Loss.SOFTMAX_CROSS_ENTROPY, a, 3f));
+            }
+            out.add(Arguments.of(s[0], s[1], Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, 1e4f));
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "outputDelta {0}×{1} {2} {3} logits±{4}")
+    @MethodSource("outputCases")
+    void outputDeltaMatchesReference(int rows, int cols, Loss loss, Activation act, float logitScale) {
+        SplittableRandom rnd = new SplittableRandom(rows * 1009L + cols);
+        float[] z = random(rnd, rows * cols, logitScale);
+        float[] t = new float[rows * cols];
+        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+            for (int i = 0; i < rows; i++) {
+                t[i * cols + rnd.nextInt(cols)] = 1f; // one-hot targets
+            }
+        } else {
+            t = random(rnd, rows * cols, 1f);
+        }
+        float[] a = biasActivationOn(ref, rows, cols, z, new float[cols], act)[1];
+        float[][] want = outputDeltaOn(ref, rows, cols, loss, act, z, a, t);
+        float[][] got = outputDeltaOn(engine, rows, cols, loss, act, z, a, t);
+        assertClose(want[0], got[0], ELEMENT_TOL, "output Δ");
+        assertTrue(Float.isFinite(got[1][2]), "loss sum must be finite, got " + got[1][2]);
+        assertEquals(want[1][2], got[1][2], 1e-4 * Math.abs(want[1][2]) + 1e-5, "loss sum");
+        assertEquals(-7f, got[1][0], "lossOut elements other than lossIndex must be left alone");
+    }
+
+    private static float[][] outputDeltaOn(Engine e, int rows, int cols, Loss loss, Activation act, float[] z, float[] a, float[] t) {
+        try (Tensor Z = e.tensor(rows, cols, z); Tensor A = e.tensor(rows, cols, a); Tensor T = e.tensor(rows, cols, t);
+             Tensor D = e.allocate(rows, cols); Tensor L = e.allocate(1, 4)) {
+            e.fill(L, -7f);
+            e.outputDelta(loss, act, Z, A, T, D, L, 2);
+            return new float[][]{e.download(D), e.download(L)};
+        }
+    }
+
+    @Test
+    void outputDeltaRejectsMismatchedLossAndActivation() {
+        try (Tensor t = engine.allocate(2, 3); Tensor l = engine.allocate(1, 1)) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> engine.outputDelta(Loss.SOFTMAX_CROSS_ENTROPY, Activation.SIGMOID, t, t, t, t, l, 0));
+            assertThrows(IllegalArgumentException.class,
+                    () -> engine.outputDelta(Loss.MSE, Activation.SOFTMAX, t, t, t, t, l, 0));
+        }
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    @ParameterizedTest(name = "columnSum {0}×{1}")
+    @MethodSource("shapeCases")
+    void columnSumMatchesReference(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows * 3L + cols * 5L);
+        float[] x = random(rnd, rows * cols, 1f);
+        float alpha = 1f / rows;
+        float[] want, got;
+        try (Tensor X = ref.tensor(rows, cols, x); Tensor O = ref.allocate(1, cols)) {
+            ref.columnSum(alpha, X, O);
+            want = ref.download(O);
+        }
+        try (Tensor X = engine.tensor(rows, cols, x); Tensor O = engine.tensor(1, cols, nan(cols))) {
+            engine.columnSum(alpha, X, O);
+            got = engine.download(O);
+        }
+        assertClose(want, got, ELEMENT_TOL * Math.sqrt(rows), "db = α colsum(Δ)");
+    }
+
+    @ParameterizedTest(name = "sumOfSquares {0}×{1}")
+    @MethodSource("shapeCases")
+    void sumOfSquaresMatchesReference(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows * 11L + cols * 13L);
+        float[] x = random(rnd, rows * cols, 1f);
+        float want, got;
+        try (Tensor X = ref.tensor(rows, cols, x); Tensor O = ref.allocate(1, 3)) {
+            ref.sumOfSquares(X, O, 1);
+            want = ref.download(O)[1];
+        }
+        try (Tensor X = engine.tensor(rows, cols, x); Tensor O = engine.allocate(1, 3)) {
+            engine.sumOfSquares(X, O, 1);
+            got = engine.download(O)[1];
+        }
+        assertEquals(want, got, 1e-5 * want + 1e-7, "Σ x²");
+    }
+
+    // ------------------------------------------------------------------ optimizers
+
+    enum Update { SGD, MOMENTUM, NESTEROV, ADAM, ADAMW }
+
+    Stream<Arguments> optimizerCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int[] s : matrixShapes()) {
+            for (Update u : Update.values()) {
+                out.add(Arguments.of(s[0], s[1], u));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{2} three steps on {0}×{1}")
+    @MethodSource("optimizerCases")
+    void optimizerStepsMatchReference(int rows, int cols, Update update) {
+        SplittableRandom rnd = new SplittableRandom(rows * 37L + cols + update.ordinal());
+        float[] p = random(rnd, rows * cols, 1f);
+        float[][] grads = {random(rnd, rows * cols, 1f), random(rnd, rows * cols, 1f), random(rnd, rows * cols, 1f)};
+        assertClose(stepsOn(ref, rows, cols, p, grads, update), stepsOn(engine, rows, cols, p, grads, update),
+                ELEMENT_TOL, update + " θ after 3 steps");
+    }
+
+    private static float[] stepsOn(Engine e, int rows, int cols, float[] p, float[][] grads, Update u) {
+        try (Tensor P = e.tensor(rows, cols, p); Tensor G = e.allocate(rows, cols); Tensor M = e.allocate(rows, cols);
+             Tensor V = e.allocate(rows, cols)) {
+            for (int s = 0; s < grads.length; s++) {
+                e.upload(grads[s], G);
+                switch (u) {
+                    case SGD -> e.sgdStep(P, G, 0.1f, 0.01f);
+                    case MOMENTUM -> e.momentumStep(P, G, M, 0.1f, 0.9f, 0.01f, false);
+                    case NESTEROV -> e.momentumStep(P, G, M, 0.1f, 0.9f, 0.01f, true);
+                    case ADAM -> e.adamStep(P, G, M, V, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, false, s + 1);
+                    case ADAMW -> e.adamStep(P, G, M, V, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, true, s + 1);
+                }
+            }
+            return e.download(P);
+        }
+    }
+
+    // ------------------------------------------------------------------ memory and lifecycle
+
+    @ParameterizedTest(name = "upload, copy, fill, download {0}×{1}")
+    @MethodSource("shapeCases")
+    void memoryRoundTrips(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows + 99L * cols);
+        float[] x = random(rnd, rows * cols, 10f);
+        float[] padded = new float[x.length + 5];
+        System.arraycopy(x, 0, padded, 3, x.length);
+        try (Tensor A = engine.allocate(rows, cols); Tensor B = engine.allocate(rows, cols)) {
+            float[] zeros = engine.download(A);
+            for (float f : zeros) {
+                assertEquals(0f, f, "allocate must zero-fill");
+            }
+            engine.upload(padded, 3, A);
+            engine.copy(A, B);
+            engine.fill(A, 2.5f);
+            float[] out = new float[x.length + 4];
+            engine.download(B, out, 4);
+            assertEquals(x[x.length - 1], out[out.length - 1]);
+            assertClose(x, java.util.Arrays.copyOfRange(out, 4, out.length), 0, "upload→copy→download");
+            for (float f : engine.download(A)) {
+                assertEquals(2.5f, f);
+            }
+        }
+    }
+
+    @Test
+    void shapeMistakesAreIllegalArguments() {
+        try (Tensor a = engine.allocate(3, 4); Tensor b = engine.allocate(5, 6); Tensor c = engine.allocate(3, 6)) {
+            IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                    () -> engine.gemm(false, false, 1f, a, b, 0f, c));
+            assertTrue(ex.getMessage().contains("3×4") || ex.getMessage().contains("4"), ex.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> engine.copy(a, b));
+            assertThrows(IllegalArgumentException.class, () -> engine.upload(new float[5], 0, a));
+            assertThrows(IllegalArgumentException.class, () -> engine.allocate(0, 3));
+            assertThrows(IllegalArgumentException.class, () -> engine.columnSum(1f, a, c));
+        }
+    }
+
+    @Test
+    void closedTensorsAndForeignTensorsAreRejected() {
+        Tensor t = engine.allocate(2, 2);
+        t.close();
+        t.close(); // idempotent
+        assertTrue(t.isClosed());
+        assertThrows(IllegalStateException.class, () -> engine.fill(t, 1f));
+        try (Tensor foreign = ref.allocate(2, 2); Tensor mine = engine.allocate(2, 2)) {
+            if (engine != ref && !(engine instanceof ReferenceEngine && foreign.engine() == engine)) {
+                assertThrows(IllegalArgumentException.class, () -> engine.copy(foreign, mine));
+            }
+        }
+    }
+
+    @Test
+    void closingAnEngineClosesItsTensors() {
+        Engine fresh = createEngine();
+        Tensor t = fresh.allocate(4, 4);
+        fresh.close();
+        fresh.close(); // idempotent
+        assertTrue(fresh.isClosed());
+        assertTrue(t.isClosed(), "tensors must be closed with their engine");
+        assertThrows(IllegalStateException.class, () -> fresh.allocate(1, 1));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    public static float[] random(SplittableRandom rnd, int n, float scale) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale);
+        }
+        return x;
+    }
+
+    static float[] nan(int n) {
+        float[] x = new float[n];
+        java.util.Arrays.fill(x, Float.NaN);
+        return x;
+    }
+
+    /** |want − got| ≤ tol·(|want| + max|want|·tol-scale floor) element by element, with the first miss named. */
+    public static void assertClose(float[] want, float[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        double maxAbs = 0;
+        for (float w : want) {
+            maxAbs = Math.max(maxAbs, Math.abs(w));
+        }
+        for (int i = 0; i < want.length; i++) {
+            double allowed = tol * (Math.abs(want[i]) + maxAbs) + 1e-30;
+            if (!(Math.abs(want[i] - got[i]) <= allowed) && !(Float.compare(want[i], got[i]) == 0)) {
+                fail(what + ": element " + i + " is " + got[i] + ", reference " + want[i] + " (allowed ±" + allowed + ")");
+            }
+        }
+    }
+}
