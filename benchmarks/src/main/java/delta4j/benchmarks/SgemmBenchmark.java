@@ -61,7 +61,7 @@ public class SgemmBenchmark {
             if (threads > 1) {
                 throw new IllegalArgumentException("VectorBLAS is single-threaded: run it with threads=1, not " + threads);
             }
-            product = netlib(s, a, b);
+            product = netlib(s, a, b, new float[s.m() * s.n()]);
             resources = () -> { };
             return;
         }
@@ -82,8 +82,7 @@ public class SgemmBenchmark {
      * {@code C = op(A)·op(B)} is computed as {@code Cᵀ = op(B)ᵀ·op(A)ᵀ} with the operands swapped and each
      * keeping its own transpose flag, leading dimensions being the stored column counts.
      */
-    static Runnable netlib(GemmShape s, float[] a, float[] b) {
-        float[] c = new float[s.m() * s.n()];
+    static Runnable netlib(GemmShape s, float[] a, float[] b, float[] c) {
         JavaBLAS blas = JavaBLAS.getInstance();
         String opA = s.transA() ? "T" : "N", opB = s.transB() ? "T" : "N";
         int m = s.m(), n = s.n(), k = s.k(), lda = s.aCols(), ldb = s.bCols();

@@ -191,9 +191,25 @@ public final class Suite {
                 : all.stream().filter(s -> !s.equals(GemmShape.square(2048).id())).toList();
         jobs.add(new Job(SgemmBenchmark.class, SgemmBenchmark.VECTORBLAS,
                 params("engine", List.of(SgemmBenchmark.VECTORBLAS), "threads", List.of("1"), "shape", vb), wi, it, sec));
+        // Deeplearning4j is in benchmarks.jar only when built with -Pdl4j (run.sh full, or DELTA4J_DL4J=1).
+        Class<?> dl4j = dl4jBenchmark();
+        if (dl4j != null) {
+            // Its epoch takes tens of seconds on this class of machine: the quick profile measures it at the top thread count only.
+            List<String> t = profile == Profile.QUICK ? List.of(threads().getLast().toString()) : strings(threads());
+            jobs.add(new Job(dl4j, "dl4j", params("threads", t, "samples", List.of(Integer.toString(epochSamples())),
+                    "dataset", List.of("fashion")), smoke ? 0 : 1, smoke ? 1 : profile == Profile.QUICK ? 2 : it, sec));
+        }
         List<Object> out = new ArrayList<>();
         jobs.forEach(j -> out.add(j.toJson()));
         return out;
+    }
+
+    private static Class<?> dl4jBenchmark() {
+        try {
+            return Class.forName("delta4j.benchmarks.dl4j.Dl4jEpochBenchmark", false, Suite.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
+        }
     }
 
     private static List<String> strings(List<Integer> xs) {

@@ -90,7 +90,7 @@ public final class Report {
             return "—";
         }
         double a = Math.abs(x);
-        String f = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : a >= 0.01 ? "%.3f" : "%.2g";
+        String f = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 0.1 ? "%.2f" : a >= 0.01 ? "%.3f" : "%.2g";
         return String.format(Locale.ROOT, f, x);
     }
 
@@ -395,6 +395,13 @@ public final class Report {
         if (rows.stream().anyMatch(r -> r.benchmark().equals("epoch"))) {
             Charts.save(Charts.epochs(rows, impls), dir.resolve("epoch.png"));
             names.add("epoch.png");
+        }
+        // Charts of an earlier run that this one did not redraw would contradict the report: remove them.
+        try (Stream<Path> old = Files.list(dir)) {
+            for (Path p : old.filter(p -> p.getFileName().toString().matches("(sgemm-.*|epoch)\\.png")
+                    && !names.contains(p.getFileName().toString())).toList()) {
+                Files.delete(p);
+            }
         }
         return names;
     }
