@@ -350,6 +350,20 @@ public abstract class EngineConformanceKit {
         assertEquals(want, got, 1e-5 * want + 1e-7, "Σ x²");
     }
 
+    @ParameterizedTest(name = "scale {0}×{1}")
+    @MethodSource("shapeCases")
+    void scaleMatchesReference(int rows, int cols) {
+        float[] x = random(new SplittableRandom(rows * 5L + cols), rows * cols, 3f);
+        float[] want = x.clone();
+        for (int i = 0; i < want.length; i++) {
+            want[i] *= -0.37f;
+        }
+        try (Tensor X = engine.tensor(rows, cols, x)) {
+            engine.scale(X, -0.37f);
+            assertClose(want, engine.download(X), 1e-6, "x ← αx");
+        }
+    }
+
     // ------------------------------------------------------------------ optimizers
 
     enum Update { SGD, MOMENTUM, NESTEROV, ADAM, ADAMW }
