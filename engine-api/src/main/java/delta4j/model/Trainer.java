@@ -87,8 +87,10 @@ public final class Trainer {
             train = mlp.standardizer().apply(train);
             validation = validation == null ? null : mlp.standardizer().apply(validation);
         }
-        try (Network net = mlp.bind(engine)) {
-            return new Run(net, train, validation, state).loop();
+        synchronized (engine) { // one engine, one thread at a time: see Mlp.predict
+            try (Network net = mlp.bind(engine)) {
+                return new Run(net, train, validation, state).loop();
+            }
         }
     }
 

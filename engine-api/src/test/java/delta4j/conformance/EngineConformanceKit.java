@@ -527,6 +527,41 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    @Test
+    void softmaxStaysFiniteForHugeLogits() {
+        float[] z = {1e4f, -1e4f, 0f, 3e4f, 3e4f, -3e4f};
+        try (Tensor Z = engine.tensor(2, 3, z); Tensor B = engine.allocate(1, 3); Tensor A = engine.allocate(2, 3)) {
+            engine.biasActivation(Z, B, Activation.SOFTMAX, A);
+            assertClose(new float[]{1, 0, 0, 0.5f, 0.5f, 0}, engine.download(A), 1e-6, "softmax of ±1e4 logits");
+        }
+    }
+
+    @Test
+    void concurrentPredictionsOnTheEngineAgreeWithSequentialOnes() throws Exception {
+        delta4j.model.Mlp mlp = delta4j.model.Mlp.builder(8).dense(33, Activation.RELU).dense(3, Activation.SOFTMAX)
+                .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build();
+        float[][] inputs = new float[12][];
+        float[][] want = new float[12][];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = random(new SplittableRandom(i), (1 + 5 * i) * 8, 1f);
+            want[i] = mlp.predict(engine, inputs[i]);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<float[]>> got = new ArrayList<>();
+            for (int r = 0; r < 3; r++) {
+                for (float[] x : inputs) {
+                    got.add(pool.submit(() -> mlp.predict(engine, x)));
+                }
+            }
+            for (int i = 0; i < got.size(); i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(want[i % inputs.length], got.get(i).get(), "prediction " + i);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     public static float[] random(SplittableRandom rnd, int n, float scale) {
