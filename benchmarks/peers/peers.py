@@ -215,7 +215,7 @@ def child(plan, threads, out_path):
         X, Y = torch.from_numpy(xs), torch.from_numpy(ys)
         model = mlp(sizes)
         opt = torch.optim.Adam(model.parameters(), lr=ep["learning_rate"])
-        steps = samples // batch
+        steps = (samples + batch - 1) // batch  # the last batch holds the remainder, as delta4j's Trainer does
 
         def epoch():
             perm = torch.randperm(samples)

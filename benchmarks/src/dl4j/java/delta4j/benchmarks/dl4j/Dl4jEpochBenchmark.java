@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The JVM peer of {@link delta4j.benchmarks.EpochBenchmark}: Deeplearning4j (ND4J native, its own OpenBLAS)
  * training the same 784-256-128-10 network (ReLU, softmax with multi-class cross-entropy, Adam 1e-3,
- * batch 128) for one epoch of Fashion-MNIST, shuffling and gathering each batch, dropping the last partial one.
+ * batch 128) for one epoch of Fashion-MNIST, shuffling and gathering each batch (the last holds the remainder).
  * Built only with the Maven profile {@code dl4j}.
  */
 @BenchmarkMode(Mode.SingleShotTime)
@@ -84,7 +84,7 @@ public class Dl4jEpochBenchmark {
                 .build();
         net = new MultiLayerNetwork(conf);
         net.init();
-        steps = samples / BATCH;
+        steps = (samples + BATCH - 1) / BATCH;
         order = new int[samples];
         for (int i = 0; i < samples; i++) {
             order[i] = i;
@@ -99,9 +99,8 @@ public class Dl4jEpochBenchmark {
             order[i] = order[j];
             order[j] = tmp;
         }
-        int[] rows = new int[BATCH];
         for (int s = 0; s < steps; s++) {
-            System.arraycopy(order, s * BATCH, rows, 0, BATCH);
+            int[] rows = java.util.Arrays.copyOfRange(order, s * BATCH, Math.min(samples, (s + 1) * BATCH));
             net.fit(new DataSet(Nd4j.pullRows(x, 1, rows), Nd4j.pullRows(t, 1, rows)));
         }
         return net.score();
