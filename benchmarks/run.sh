@@ -4,6 +4,8 @@
 #   benchmarks/run.sh quick   # under 10 minutes on 2 cores: docs/BENCHMARKS.md and docs/charts/*.png
 #   benchmarks/run.sh full    # longer runs, more shapes, the 784-512-512-10 network, Deeplearning4j
 #   benchmarks/run.sh smoke   # every benchmark once, tiny iterations; exits non-zero if any produced no result
+#   benchmarks/run.sh gpu     # the opencl engine alone, on a machine with an OpenCL GPU: writes benchmarks/gpu-results/,
+#                             # which later quick/full reports include (commit it); uses a prebuilt jar when Maven is absent
 #
 # Steps: select a JDK 25+ (scripts/jdk.sh), build benchmarks.jar, write the plan, run the Python peers
 # (OpenBLAS through numpy, PyTorch CPU; Debian's /usr/bin/python3), run JMH job by job, check that every
@@ -13,13 +15,35 @@ set -euo pipefail
 
 profile=${1:-quick}
 case "$profile" in
-  quick|full|smoke) ;;
-  *) echo "usage: benchmarks/run.sh [quick|full|smoke]  (unknown profile '$profile')" >&2; exit 2 ;;
+  quick|full|smoke|gpu) ;;
+  *) echo "usage: benchmarks/run.sh [quick|full|smoke|gpu]  (unknown profile '$profile')" >&2; exit 2 ;;
 esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . scripts/jdk.sh
+jar=benchmarks/target/benchmarks.jar
+started=$(date +%s)
+
+if [ "$profile" = gpu ]; then
+  # A GPU machine may have only a Java runtime and a prebuilt jar: build when Maven and a JDK are there.
+  if delta4j_select_jdk 2>/dev/null && command -v mvn >/dev/null; then
+    rm -rf benchmarks/target
+    mvn -B -q -ntp -pl benchmarks -am package -DskipTests
+  fi
+  [ -f "$jar" ] || { echo "no $jar: build it (mvn -pl benchmarks -am package) where Maven is, then run again" >&2; exit 1; }
+  java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+  results=benchmarks/gpu-results
+  rm -rf "$results"
+  mkdir -p "$results"
+  "$java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Ddelta4j.command="benchmarks/run.sh gpu" \
+    -cp "$jar" delta4j.benchmarks.Suite run gpu "$results" 2>&1 | tee "$results/jmh.log"
+  rm -f "$results/jmh.log"
+  "$java" -cp "$jar" delta4j.benchmarks.Suite check "$results"
+  echo "benchmarks: gpu profile done in $(( $(date +%s) - started )) s; results in $results (commit them; the next quick/full report includes them)"
+  exit 0
+fi
+
 delta4j_select_jdk
 command -v mvn >/dev/null || { echo "Maven (mvn) is needed to build the benchmarks: apt-get install maven" >&2; exit 1; }
 echo "benchmarks: $profile profile, JDK at $JAVA_HOME"
@@ -27,7 +51,6 @@ echo "benchmarks: $profile profile, JDK at $JAVA_HOME"
 results="benchmarks/results/$profile"
 rm -rf "$results"
 mkdir -p "$results"
-started=$(date +%s)
 
 # ---- build (with the Deeplearning4j peer when asked for and resolvable)
 want_dl4j=0
@@ -48,7 +71,6 @@ fi
 if [ "$built" = 0 ]; then
   mvn -B -q -ntp -pl benchmarks -am package -DskipTests
 fi
-jar=benchmarks/target/benchmarks.jar
 java_cmd=(java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true
           -Ddelta4j.command="benchmarks/run.sh $profile" -cp "$jar")
 
@@ -77,7 +99,8 @@ if [ "$profile" = smoke ]; then
 else
   out=docs/BENCHMARKS.md; charts=docs/charts
 fi
-"${java_cmd[@]}" delta4j.benchmarks.report.Report --results "$results" --out "$out" --charts "$charts" 2>/dev/null
+"${java_cmd[@]}" delta4j.benchmarks.report.Report --results "$results" --out "$out" --charts "$charts" \
+  --gpu-results benchmarks/gpu-results 2>/dev/null
 echo "benchmarks: $profile profile done in $(( $(date +%s) - started )) s; report: $out"
 
 if [ "$check_ok" = 0 ] || [ "$run_ok" = 0 ]; then

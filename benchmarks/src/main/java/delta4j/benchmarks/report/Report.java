@@ -234,17 +234,27 @@ public final class Report {
 
     /** The whole Markdown report; charts are linked under {@code chartDir} (relative to the report). */
     public String markdown(String chartDir, List<String> charts, String dl4jStatus) {
+        return markdown(chartDir, charts, dl4jStatus, null);
+    }
+
+    /** The report, with the figures of a separate GPU run of the opencl engine when {@code gpu} is not null. */
+    public String markdown(String chartDir, List<String> charts, String dl4jStatus, Report gpu) {
         StringBuilder md = new StringBuilder();
         md.append("# delta4j benchmarks\n\n");
         md.append("Principal result (").append(env("profile")).append(" profile, ").append(env("date"), 0, Math.min(10, env("date").length()))
                 .append(", ").append(env("cpu")).append(", ").append(env("cores")).append(" cores); ratios are *times as fast as the peer*, above 1 means delta4j is faster:\n\n");
         headline().forEach(l -> md.append(l).append('\n'));
+        if (gpu != null) {
+            md.append(gpu.gpuHeadline()).append('\n');
+        }
         md.append('\n');
 
         md.append("## How this was run\n\n| | |\n|---|---|\n");
         md.append("| command | `").append(env("command")).append("` |\n");
         md.append("| date | ").append(env("date")).append(" |\n");
         md.append("| CPU | ").append(env("cpu")).append(", ").append(env("cores")).append(" cores |\n");
+        md.append("| load average (1, 5, 15 min) | ").append(env("load")).append(" at the start of the JMH runs, ").append(env("load_after"))
+                .append(" at the end: the machine's other work shares its cores and skews timings |\n");
         md.append("| JDK | ").append(env("jdk")).append(" |\n");
         md.append("| OS | ").append(env("os")).append(" |\n");
         md.append("| JMH | ").append(env("jmh")).append(" |\n");
@@ -262,6 +272,9 @@ public final class Report {
             network(md, b[0], b[1]);
         }
         epoch(md, chartDir, charts);
+        if (gpu != null) {
+            gpu.gpuSection(md);
+        }
         notRun(md, dl4jStatus);
         md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # about 10 minutes on 2 cores; or: full, smoke\n```\n\n")
                 .append("JMH's raw JSON and the peers' JSON land in `benchmarks/results/<profile>/` (not committed); ")
@@ -373,6 +386,42 @@ public final class Report {
         }
     }
 
+    // ---------------------------------------------------------------- a GPU run of the opencl engine
+
+    private String gpuDevice() {
+        return Json.string(engineDevices().get("opencl"), "an OpenCL device");
+    }
+
+    /** One headline line for a GPU run (this report's results are that run's). */
+    String gpuHeadline() {
+        List<String> parts = new ArrayList<>();
+        for (int n : new int[]{1024, 2048, 4096}) {
+            find("sgemm", "opencl", GemmShape.square(n).id(), 0).ifPresent(r -> parts.add(n + "² " + num(r.gflops()) + " GFLOP/s"));
+        }
+        best("epoch", "opencl", Results.epochKey(NetShape.FASHION, 60000)).ifPresent(r -> parts.add("Fashion-MNIST epoch " + num(r.seconds()) + " s"));
+        return "- **opencl engine on a GPU** (" + gpuDevice() + ", separate run of " + env("date").substring(0, Math.min(10, env("date").length()))
+                + "): " + (parts.isEmpty() ? "no results" : "sgemm " + String.join(", ", parts)) + " — see *GPU run* below.";
+    }
+
+    /** The section of a GPU run: absolute figures, on another machine, so no ratios to this machine's peers. */
+    void gpuSection(StringBuilder md) {
+        md.append("## GPU run: opencl engine on ").append(gpuDevice()).append("\n\n");
+        md.append("A separate run (`benchmarks/run.sh gpu`, results committed in `benchmarks/gpu-results/`) on another machine: ")
+                .append(env("cpu")).append(", ").append(env("cores")).append(" cores, ").append(env("jdk")).append(", ").append(env("date"))
+                .append(". Its figures are absolute; the peers above ran on a different CPU, so no ratios are drawn.\n\n");
+        md.append("| benchmark | shape | ms | ± | GFLOP/s |\n|---|---|---:|---:|---:|\n");
+        for (String bench : List.of("sgemm", "forward", "backward", "step", "epoch")) {
+            for (String key : keys(bench)) {
+                for (Row r : ordered(bench, key)) {
+                    String shape = bench.equals("sgemm") ? GemmShape.parse(key).label() : key;
+                    md.append("| ").append(bench).append(" | ").append(shape).append(" | ").append(num(r.seconds() * 1e3))
+                            .append(" | ").append(num(r.error() * 1e3)).append(" | ").append(num(r.gflops())).append(" |\n");
+                }
+            }
+        }
+        md.append('\n');
+    }
+
     // ---------------------------------------------------------------- charts and main
 
     /** Draws every chart into {@code dir}; returns their file names. */
@@ -413,7 +462,7 @@ public final class Report {
             opt.put(args[i], args[i + 1]);
         }
         if (!opt.containsKey("--results") || !opt.containsKey("--out") || !opt.containsKey("--charts")) {
-            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR");
+            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR [--gpu-results DIR]");
             System.exit(2);
         }
         System.setProperty("java.awt.headless", "true");
@@ -425,7 +474,11 @@ public final class Report {
         Path dl4j = resultsDir.resolve("dl4j.txt");
         String dl4jStatus = Files.isRegularFile(dl4j) ? Files.readString(dl4j) : null;
         String rel = out.getParent().relativize(charts).toString().replace('\\', '/');
-        Suite.writeAtomically(out, report.markdown(rel.isEmpty() ? "." : rel, names, dl4jStatus));
+        Report gpu = null;
+        if (opt.containsKey("--gpu-results") && Files.isRegularFile(Path.of(opt.get("--gpu-results")).resolve("suite.json"))) {
+            gpu = new Report(Results.read(Path.of(opt.get("--gpu-results"))));
+        }
+        Suite.writeAtomically(out, report.markdown(rel.isEmpty() ? "." : rel, names, dl4jStatus, gpu));
         System.out.println("wrote " + out + " and " + names.size() + " charts in " + charts);
     }
 }
