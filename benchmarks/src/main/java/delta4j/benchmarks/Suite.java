@@ -110,6 +110,7 @@ public final class Suite {
 
     private final Profile profile;
     private final Map<String, String> availability;
+    private boolean openclOnGpu;
     private final List<Integer> threads;
 
     Suite(Profile profile, Map<String, String> availability, int cores) {
@@ -185,6 +186,10 @@ public final class Suite {
             // The reference engine is the plain-Java oracle: products beyond 512 take it seconds each.
             List<String> shapes = !engine.equals("reference") ? all
                     : profile == Profile.FULL ? concat(smallSquares, LAYER_PRODUCTS) : smallSquares;
+            // OpenCL on a CPU (PoCL) manages a few GFLOP/s: 2048² would take the quick profile a minute alone.
+            if (engine.equals("opencl") && profile == Profile.QUICK && !openclOnGpu) {
+                shapes = shapes.stream().filter(x -> !x.equals(GemmShape.square(2048).id())).toList();
+            }
             jobs.add(new Job(SgemmBenchmark.class, engine, params("engine", List.of(engine), "threads", t, "shape", shapes), wi, warmSec, it, sec));
             for (Class<?> c : List.of(ForwardBenchmark.class, BackwardBenchmark.class, TrainingStepBenchmark.class)) {
                 jobs.add(new Job(c, engine, params("engine", List.of(engine), "threads", t, "net", nets()), wi, warmSec, it, sec));
@@ -414,6 +419,7 @@ public final class Suite {
             }
             case "run" -> {
                 Suite s = new Suite(profile(args[1]), BenchEngines.availability(), Runtime.getRuntime().availableProcessors());
+                s.openclOnGpu = BenchEngines.onGpu("opencl");
                 List<Job> jobs = new ArrayList<>();
                 List<Skip> skips = new ArrayList<>();
                 s.plan(jobs, skips);

@@ -262,8 +262,9 @@ public final class Report {
         md.append("| VectorBLAS | ").append(env("vectorblas")).append(" (in JMH, single-threaded) |\n");
         Object pm = results.peers().get("meta");
         if (pm != null) {
-            Json.object(pm, "peers meta").forEach((k, v) -> md.append("| peers: ").append(k).append(" | ")
-                    .append(Json.string(v, "").replace("|", "\\|").replace("\n", " ")).append(" |\n"));
+            Json.object(pm, "peers meta").entrySet().stream().filter(e -> !e.getKey().equals("openblas_coretype"))
+                    .forEach(e -> md.append("| peers: ").append(e.getKey()).append(" | ").append(Json.string(e.getValue(), "").replace("|", "\\|")
+                            .replace("\n", " ")).append(" |\n"));
         }
         md.append("| data | ").append(env("dataset")).append(" |\n\n");
 
