@@ -10,7 +10,8 @@
 # Steps: select a JDK 25+ (scripts/jdk.sh), build benchmarks.jar, write the plan, run the Python peers
 # (OpenBLAS through numpy, PyTorch CPU; Debian's /usr/bin/python3), run JMH job by job, check that every
 # planned benchmark produced a result, and generate the report. Raw results: benchmarks/results/<profile>/.
-# Set DELTA4J_DL4J=1 to include the Deeplearning4j peer in a quick run (the full profile always tries it).
+# Deeplearning4j (Maven profile dl4j): the full profile always builds it; the quick profile when it resolves from the
+# local Maven repository. DELTA4J_DL4J=1 forces it, DELTA4J_DL4J=0 leaves it out.
 set -euo pipefail
 
 profile=${1:-quick}
@@ -52,19 +53,29 @@ results="benchmarks/results/$profile"
 rm -rf "$results"
 mkdir -p "$results"
 
-# ---- build (with the Deeplearning4j peer when asked for and resolvable)
-want_dl4j=0
-if [ "$profile" = full ] || [ "${DELTA4J_DL4J:-0}" = 1 ]; then want_dl4j=1; fi
+# ---- build (with the Deeplearning4j peer when asked for, or in the quick profile when it resolves offline)
+# DELTA4J_DL4J=1 forces it (downloading ~130 MB of ND4J natives once), DELTA4J_DL4J=0 leaves it out.
+dl4j_mode=none
+case "$profile/${DELTA4J_DL4J:-}" in
+  */0|smoke/) dl4j_mode=none ;;
+  full/*|*/1) dl4j_mode=online ;;
+  quick/) dl4j_mode=offline ;;
+esac
 built=0
 # With and without -Pdl4j the module compiles differently (class path or module): never reuse the other's classes.
 rm -rf benchmarks/target
-if [ "$want_dl4j" = 1 ]; then
-  echo "benchmarks: building with the Deeplearning4j peer (-Pdl4j)"
-  if mvn -B -q -ntp -pl benchmarks -am -Pdl4j package -DskipTests >"$results/dl4j-build.log" 2>&1; then
+if [ "$dl4j_mode" != none ]; then
+  offline=(); [ "$dl4j_mode" = offline ] && offline=(-o)
+  echo "benchmarks: building with the Deeplearning4j peer (-Pdl4j${offline:+, offline})"
+  if mvn -B -q -ntp "${offline[@]}" -pl benchmarks -am -Pdl4j package -DskipTests >"$results/dl4j-build.log" 2>&1; then
     built=1
   else
     rm -rf benchmarks/target
-    echo "not run: building with -Pdl4j failed (see benchmarks/results/$profile/dl4j-build.log): $(grep -m1 -E 'ERROR' "$results/dl4j-build.log" | cut -c1-300)" >"$results/dl4j.txt"
+    if [ "$dl4j_mode" = offline ]; then
+      echo "not run: the quick profile runs Deeplearning4j only when -Pdl4j resolves from the local Maven repository, and it does not; run 'DELTA4J_DL4J=1 benchmarks/run.sh quick' (downloads ND4J's natives) or the full profile" >"$results/dl4j.txt"
+    else
+      echo "not run: building with -Pdl4j failed (see benchmarks/results/$profile/dl4j-build.log): $(grep -m1 -E 'ERROR' "$results/dl4j-build.log" | cut -c1-300)" >"$results/dl4j.txt"
+    fi
     cat "$results/dl4j.txt" >&2
   fi
 fi

@@ -198,9 +198,11 @@ public final class Suite {
                 skips.add(new Skip(EpochBenchmark.class.getSimpleName(), engine,
                         "not run: a full epoch takes minutes on the plain-Java oracle (the smoke profile runs a short one)"));
             } else {
+                // An epoch through PoCL takes over ten seconds: the quick profile measures it twice.
+                boolean slow = engine.equals("opencl") && profile == Profile.QUICK && !openclOnGpu;
                 jobs.add(new Job(EpochBenchmark.class, engine, params("engine", List.of(engine), "threads", t,
                         "samples", List.of(Integer.toString(epochSamples())), "dataset", List.of("fashion")),
-                        wi, warmSec, it, sec));
+                        slow ? 1 : wi, warmSec, slow ? 2 : it, sec));
             }
         }
         // VectorBLAS is single-threaded; at 2048 it falls off a cliff (seconds per product), so only the full profile goes there.
