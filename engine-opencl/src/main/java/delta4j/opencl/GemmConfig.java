@@ -14,9 +14,13 @@ import java.util.regex.Pattern;
  * holds an {@code (mwg/mdimc) × (nwg/ndimc)} block of C in registers. {@code pad} floats are added to each
  * local-memory row to keep the transposed tile stores off a single bank.
  *
- * <p>Written as "MWGxNWGxKWG/MDIMCxNDIMC", e.g. "128x128x16/16x16".
+ * <p>{@code maxRegisters}, when positive, caps the registers per work-item on NVIDIA devices
+ * (-cl-nv-maxrregcount): 128 guarantees two 256-item groups per SM, at the risk of spilling; other
+ * devices ignore it.
+ *
+ * <p>Written as "MWGxNWGxKWG/MDIMCxNDIMC[/padP][/rR]", e.g. "128x128x16/16x16" or "128x128x16/16x16/r128".
  */
-public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pad) {
+public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pad, int maxRegisters) {
 
     /**
      * For NVIDIA (and other) GPUs: 256 work-items, 8×8 floats of C each (64 accumulators; about 128
@@ -24,18 +28,19 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
      * local memory for the double-buffered tiles, under the 48 KiB that OpenCL exposes per group on NVIDIA.
      * Each k-step loads 8 KiB from global memory for 2·128·128·16 flops: 64 flops per float loaded.
      */
-    public static final GemmConfig GPU_DEFAULT = new GemmConfig(128, 128, 16, 16, 16, 4);
+    public static final GemmConfig GPU_DEFAULT = new GemmConfig(128, 128, 16, 16, 16, 4, 0);
 
     /**
      * For CPU devices (PoCL): 64 work-items of 4×4. PoCL runs a work-group as loops over its work-items,
      * so small groups with small tiles keep the working set in L1/L2; the device is a correctness target.
      */
-    public static final GemmConfig CPU_DEFAULT = new GemmConfig(32, 32, 8, 8, 8, 4);
+    public static final GemmConfig CPU_DEFAULT = new GemmConfig(32, 32, 8, 8, 8, 4, 0);
 
-    private static final Pattern FORMAT = Pattern.compile("(\\d+)x(\\d+)x(\\d+)/(\\d+)x(\\d+)(?:/pad(\\d+))?");
+    private static final Pattern FORMAT = Pattern.compile("(\\d+)x(\\d+)x(\\d+)/(\\d+)x(\\d+)(?:/pad(\\d+))?(?:/r(\\d+))?");
 
     public GemmConfig {
-        String why = problem(mwg, nwg, kwg, mdimc, ndimc, pad);
+        String why = maxRegisters < 0 ? "maxRegisters must be 0 (compiler's choice) or positive"
+                : problem(mwg, nwg, kwg, mdimc, ndimc, pad);
         if (why != null) {
             throw new IllegalArgumentException("gemm tile " + mwg + "x" + nwg + "x" + kwg + "/" + mdimc + "x" + ndimc
                     + "/pad" + pad + " is invalid: " + why);
@@ -59,15 +64,21 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
         return null;
     }
 
-    /** Parses "128x128x16/16x16" (optionally "/pad4"). */
+    /** Tiles without a register cap. */
+    public GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pad) {
+        this(mwg, nwg, kwg, mdimc, ndimc, pad, 0);
+    }
+
+    /** Parses "128x128x16/16x16" (optionally followed by "/pad4" and "/r128"). */
     public static GemmConfig parse(String s) {
         Matcher m = FORMAT.matcher(s.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("gemm tile '" + s + "' is not of the form MWGxNWGxKWG/MDIMCxNDIMC, e.g. 128x128x16/16x16");
+            throw new IllegalArgumentException("gemm tile '" + s + "' is not of the form MWGxNWGxKWG/MDIMCxNDIMC[/padP][/rR], e.g. 128x128x16/16x16");
         }
         int pad = m.group(6) == null ? 4 : Integer.parseInt(m.group(6));
+        int regs = m.group(7) == null ? 0 : Integer.parseInt(m.group(7));
         return new GemmConfig(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
-                Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), pad);
+                Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), pad, regs);
     }
 
     /** Work-items per group. */
@@ -85,9 +96,10 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
         return workGroupSize() <= d.maxWorkGroupSize() && localMemBytes() <= d.localMemBytes();
     }
 
-    /** The -D options for gemm.cl. */
-    String defines() {
-        return String.format(Locale.ROOT, "-DMWG=%d -DNWG=%d -DKWG=%d -DMDIMC=%d -DNDIMC=%d -DPAD=%d", mwg, nwg, kwg, mdimc, ndimc, pad);
+    /** The build options for gemm.cl on a device: the tile defines, and the register cap on NVIDIA. */
+    String options(OpenClDevice d) {
+        String defines = String.format(Locale.ROOT, "-DMWG=%d -DNWG=%d -DKWG=%d -DMDIMC=%d -DNDIMC=%d -DPAD=%d", mwg, nwg, kwg, mdimc, ndimc, pad);
+        return maxRegisters > 0 && d.isNvidia() ? defines + " -cl-nv-maxrregcount=" + maxRegisters : defines;
     }
 
     /** The default for a device: {@link #GPU_DEFAULT} on GPUs, {@link #CPU_DEFAULT} elsewhere, the first that fits. */
@@ -97,13 +109,17 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
 
     /**
      * The configurations worth timing on a device, best guess first; all fit the device. On GPUs these are
-     * the 128×128 block at k-depth 16 and 8, a 128×64 block (fewer registers, more groups per SM) and 64×64
-     * (for devices with small local memory); at least {@link #CPU_DEFAULT}-sized tiles always remain.
+     * the 128×128 block at k-depth 16 (also capped at 128 registers on NVIDIA) and 8, a 128×64 block (fewer
+     * registers, more groups per SM) and 64×64 (for devices with small local memory); CPU devices get small
+     * tiles.
      */
     public static List<GemmConfig> candidates(OpenClDevice d) {
         List<GemmConfig> all = new ArrayList<>();
         if (d.isGpu() || d.type() == OpenClDevice.Type.ACCELERATOR) {
             all.add(GPU_DEFAULT);
+            if (d.isNvidia()) {
+                all.add(new GemmConfig(128, 128, 16, 16, 16, 4, 128));
+            }
             all.add(new GemmConfig(128, 128, 8, 16, 16, 4));
             all.add(new GemmConfig(128, 64, 16, 16, 16, 4));
             all.add(new GemmConfig(64, 64, 16, 16, 16, 4));
@@ -119,6 +135,7 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
 
     @Override
     public String toString() {
-        return mwg + "x" + nwg + "x" + kwg + "/" + mdimc + "x" + ndimc + (pad == 4 ? "" : "/pad" + pad);
+        return mwg + "x" + nwg + "x" + kwg + "/" + mdimc + "x" + ndimc + (pad == 4 ? "" : "/pad" + pad)
+                + (maxRegisters > 0 ? "/r" + maxRegisters : "");
     }
 }

@@ -539,7 +539,7 @@ public final class OpenClEngine implements Engine {
                         ? build("element-wise kernels (" + String.join(", ", ELEMENTWISE_SOURCES) + ")",
                                 source(ELEMENTWISE_SOURCES), "-DRWG=" + rwg)
                         : build("gemm.cl with tiles " + gemmKeyConfig(programKey), source("gemm.cl"),
-                                gemmKeyConfig(programKey).defines());
+                                gemmKeyConfig(programKey).options(device));
                 programs.put(key, p);
             }
             try {

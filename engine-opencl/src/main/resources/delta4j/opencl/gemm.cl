@@ -35,6 +35,13 @@
 #define PAD 4
 #endif
 
+// fma where the device says it is fast (a single FFMA on GPUs, a vfmadd on x86 with FMA), else mad.
+#ifdef FP_FAST_FMAF
+#define MADD(a, b, c) fma(a, b, c)
+#else
+#define MADD(a, b, c) mad(a, b, c)
+#endif
+
 #define MWI (MWG / MDIMC)
 #define NWI (NWG / NDIMC)
 #define MB (MWI / 4)
@@ -188,10 +195,10 @@ inline void gemm_tile(const bool transA, const bool transB,
             for (int s = 0; s < MB; s++) {
                 #pragma unroll
                 for (int u = 0; u < NB; u++) {
-                    acc[s * 4 + 0][u] = mad((float4)(a[s].s0), b[u], acc[s * 4 + 0][u]);
-                    acc[s * 4 + 1][u] = mad((float4)(a[s].s1), b[u], acc[s * 4 + 1][u]);
-                    acc[s * 4 + 2][u] = mad((float4)(a[s].s2), b[u], acc[s * 4 + 2][u]);
-                    acc[s * 4 + 3][u] = mad((float4)(a[s].s3), b[u], acc[s * 4 + 3][u]);
+                    acc[s * 4 + 0][u] = MADD((float4)(a[s].s0), b[u], acc[s * 4 + 0][u]);
+                    acc[s * 4 + 1][u] = MADD((float4)(a[s].s1), b[u], acc[s * 4 + 1][u]);
+                    acc[s * 4 + 2][u] = MADD((float4)(a[s].s2), b[u], acc[s * 4 + 2][u]);
+                    acc[s * 4 + 3][u] = MADD((float4)(a[s].s3), b[u], acc[s * 4 + 3][u]);
                 }
             }
         }
