@@ -31,6 +31,13 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
     public static final GemmConfig GPU_DEFAULT = new GemmConfig(128, 128, 16, 16, 16, 4, 0);
 
     /**
+     * For products too small to fill a GPU with 128×128 blocks (fewer blocks than compute units, e.g. an
+     * output layer of 1024 units at batch 2048, or a 1024² product): 64×64 blocks of 4×4 per work-item
+     * make four times as many work-groups.
+     */
+    public static final GemmConfig GPU_SMALL = new GemmConfig(64, 64, 16, 16, 16, 4, 0);
+
+    /**
      * For CPU devices (PoCL): 64 work-items of 4×4. PoCL runs a work-group as loops over its work-items,
      * so small groups with small tiles keep the working set in L1/L2; the device is a correctness target.
      */

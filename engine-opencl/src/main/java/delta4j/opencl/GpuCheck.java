@@ -71,13 +71,14 @@ public final class GpuCheck {
             List<Map<String, Object>> gemms = new ArrayList<>();
             check.json.put("sgemm", gemms);
             check.section("sgemm_error", () -> {
+                // null tiles: the engine's own choice per shape, as users get it.
                 for (int n : sizes) {
-                    gemms.add(check.timeGemm(engine.gemmConfig(), false, false, n, n, n));
+                    gemms.add(check.timeGemm(null, false, false, n, n, n));
                 }
                 if (variantsSize > 0) {
-                    gemms.add(check.timeGemm(engine.gemmConfig(), false, true, variantsSize, variantsSize, variantsSize));
-                    gemms.add(check.timeGemm(engine.gemmConfig(), true, false, variantsSize, variantsSize, variantsSize));
-                    gemms.add(check.timeGemm(engine.gemmConfig(), true, true, variantsSize, variantsSize, variantsSize));
+                    gemms.add(check.timeGemm(null, false, true, variantsSize, variantsSize, variantsSize));
+                    gemms.add(check.timeGemm(null, true, false, variantsSize, variantsSize, variantsSize));
+                    gemms.add(check.timeGemm(null, true, true, variantsSize, variantsSize, variantsSize));
                 }
             });
             if (layers.length >= 2 && steps > 0) {
@@ -142,7 +143,9 @@ public final class GpuCheck {
 
     // ---------------------------------------------------------------- sgemm
 
-    private Map<String, Object> timeGemm(GemmConfig cfg, boolean ta, boolean tb, int m, int n, int k) {
+    /** Times C ← A·B in one transpose variant with the given tiles (null: the engine's choice for the shape). */
+    private Map<String, Object> timeGemm(GemmConfig tiles, boolean ta, boolean tb, int m, int n, int k) {
+        GemmConfig cfg = tiles != null ? tiles : engine.tilesFor(m, n);
         SplittableRandom rnd = new SplittableRandom(m * 31L + n * 7L + k);
         float[] a = random(rnd, m * k, 1f);
         float[] b = random(rnd, k * n, 1f);

@@ -141,6 +141,23 @@ public final class OpenClEngine implements Engine {
         return gemmConfig;
     }
 
+    /**
+     * The tiles a product with an m × n result runs with: the engine's configuration, unless that leaves
+     * compute units idle (fewer work-groups than compute units) and {@link GemmConfig#GPU_SMALL} makes more.
+     */
+    GemmConfig tilesFor(int m, int n) {
+        GemmConfig big = gemmConfig;
+        if (groups(big, m, n) < device.computeUnits() && device.isGpu() && GemmConfig.GPU_SMALL.fits(device)
+                && groups(GemmConfig.GPU_SMALL, m, n) > groups(big, m, n)) {
+            return GemmConfig.GPU_SMALL;
+        }
+        return big;
+    }
+
+    private static long groups(GemmConfig c, int m, int n) {
+        return (long) ((m + c.mwg() - 1) / c.mwg()) * ((n + c.nwg() - 1) / c.nwg());
+    }
+
     /** Switches the gemm tile configuration (compiling it on its first use). */
     public void gemmConfig(GemmConfig config) {
         if (!config.fits(device)) {
@@ -361,7 +378,7 @@ public final class OpenClEngine implements Engine {
 
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        gemm(gemmConfig, transA, transB, alpha, a, b, beta, c);
+        gemm(tilesFor(c.rows(), c.cols()), transA, transB, alpha, a, b, beta, c);
     }
 
     /** gemm with an explicit tile configuration (for tuning and tests). */
