@@ -471,6 +471,14 @@ public final class OpenClEngine implements Engine {
         sumInto(partials, out, index);
     }
 
+    @Override
+    public void scale(Tensor x, float alpha) {
+        KernelChecks.owned(this, x);
+        cl_kernel k = kernel(null, "scale");
+        args(k, size(x), x, alpha);
+        enqueue1d(k, "scale", size(x));
+    }
+
     private void sumInto(int count, Tensor out, int index) {
         cl_kernel k = kernel(null, "sum_into");
         args(k, count, scratch, out, index);

@@ -39,3 +39,11 @@ __kernel void adam_step(const int size, __global float* P, const __global float*
         P[e] = p - lr * (mHat / (sqrt(vHat) + eps) + (decoupled ? decay * p : 0.0f));
     }
 }
+
+// x ← α·x in place (gradient-norm clipping); x: size floats.
+__kernel void scale(const int size, __global float* X, const float alpha) {
+    const int e = get_global_id(0);
+    if (e < size) {
+        X[e] *= alpha;
+    }
+}
