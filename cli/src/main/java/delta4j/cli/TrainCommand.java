@@ -189,7 +189,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
                     out.println("test:      " + testData.describe());
                 }
                 out.println("model:     " + mlp);
-                out.println("training:  " + describe(opt, schedule, lossFn) + ", batch " + batch + ", up to " + epochs + " epochs"
+                out.println("training:  " + describe(opt, schedule, lossFn) + ", batch " + batch + ", up to " + epochs + (epochs == 1 ? " epoch" : " epochs")
                         + (patience > 0 ? ", patience " + patience : "") + (train.standardize() ? ", inputs standardised" : ""));
                 out.println("engine:    " + engine.name() + " (" + engine.device() + ")");
                 out.flush();
@@ -207,7 +207,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
             TestMetrics tm = testData == null ? null : TestMetrics.evaluate(mlp, engine, testData.x(), testData.y(), classification);
 
             EpochReport kept = r.history().get(r.bestEpoch() - 1);
-            out.printf(Locale.ROOT, "done:      %d epochs (%s) in %.1f s, %.0f samples/s on %s (%s)%n", r.epochs(),
+            out.printf(Locale.ROOT, "done:      %d epoch%s (%s) in %.1f s, %.0f samples/s on %s (%s)%n", r.epochs(), r.epochs() == 1 ? "" : "s",
                     r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '), r.seconds(), r.samplesPerSecond(), engine.name(), engine.device());
             out.printf(Locale.ROOT, "loss:      train %.6g%s%s%n", kept.trainLoss(),
                     kept.hasValidation() ? String.format(Locale.ROOT, ", validation %.6g", kept.validationLoss()) : "",

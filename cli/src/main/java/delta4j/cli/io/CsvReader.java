@@ -93,7 +93,8 @@ public final class CsvReader {
         boolean decimalComma;
         int width;          // columns per row, fixed by the first row
         int featureCols;    // feature columns
-        boolean withTargets;
+        boolean withTargets;   // rows hold target columns
+        boolean readTargets;   // ... and they are read (not skipped)
         float[] x = new float[1024];
         float[] y = new float[256];
         int rows;
@@ -157,7 +158,7 @@ public final class CsvReader {
             float[] fy = null;
             Labels labels = null;
             int targets = 0;
-            if (withTargets && o.task() == Task.CLASSIFICATION) {
+            if (readTargets && o.task() == Task.CLASSIFICATION) {
                 labels = o.labels() != null ? o.labels() : Labels.fromColumn(labelCells);
                 int[] k = new int[rows];
                 for (int i = 0; i < rows; i++) {
@@ -172,7 +173,7 @@ public final class CsvReader {
                 }
                 fy = Labels.oneHot(k, labels.size());
                 targets = labels.size();
-            } else if (withTargets) {
+            } else if (readTargets) {
                 fy = Arrays.copyOf(y, rows * targetCols);
                 targets = targetCols;
             } else if (o.task() == Task.CLASSIFICATION) {
@@ -209,6 +210,7 @@ public final class CsvReader {
                 featureCols = n - targetCols;
                 withTargets = true;
             }
+            readTargets = withTargets && o.targets() == Targets.REQUIRED;
         }
 
         boolean isHeader(List<String> c1, List<String> c2) {
@@ -248,7 +250,7 @@ public final class CsvReader {
             for (int j = 0; j < featureCols; j++) {
                 x[rows * featureCols + j] = number(cells.get(j), lineNo, j + 1, false);
             }
-            if (withTargets) {
+            if (readTargets) {
                 if (o.task() == Task.CLASSIFICATION) {
                     String label = cells.get(featureCols).trim();
                     if (label.isEmpty()) {

@@ -37,8 +37,10 @@ public final class IdxReader {
     public static Images readImages(Path file) throws IOException {
         try (InputStream in = open(file)) {
             long[] dims = header(file, in, 3, "an images file ([count, rows, cols])");
-            long total = dims[0] * dims[1] * dims[2];
-            if (dims[1] == 0 || dims[2] == 0 || total > MAX_BYTES) {
+            // Each factor is below 2^32 and the image size is checked first, so no product overflows a long.
+            long image = dims[1] * dims[2];
+            long total = image > MAX_BYTES ? Long.MAX_VALUE : dims[0] * image;
+            if (image == 0 || total > MAX_BYTES) {
                 throw new DataFileException(file.toString(), "the header's sizes " + dims[0] + " × " + dims[1] + " × " + dims[2]
                         + " are not plausible for an images file (corrupt or not IDX?)");
             }
