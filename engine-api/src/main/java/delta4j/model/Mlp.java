@@ -191,11 +191,15 @@ public final class Mlp {
 
     /**
      * Predicts a batch of any size on an engine: raw features (standardised here if the model has a
-     * standardizer), N × inputs row-major in, N × outputs out.
+     * standardizer), N × inputs row-major in, N × outputs out. Safe to call from several threads on one
+     * engine: the calls take turns.
      */
     public float[] predict(Engine engine, float[] x) {
-        try (Network net = bind(engine)) {
-            return net.predict(x);
+        // Engines are single-threaded: concurrent predictions on one engine take turns instead of interleaving kernels.
+        synchronized (engine) {
+            try (Network net = bind(engine)) {
+                return net.predict(x);
+            }
         }
     }
 

@@ -23,6 +23,9 @@ public final class TrainingConfig {
     final boolean standardize;
     final double divergenceBound;
     final List<TrainingListener> listeners;
+    final float clipNorm;
+    final int checkpointEvery;
+    final TrainingState.Sink checkpointSink;
 
     private TrainingConfig(Builder b) {
         optimizer = b.optimizer;
@@ -39,6 +42,9 @@ public final class TrainingConfig {
         standardize = b.standardize;
         divergenceBound = b.divergenceBound;
         listeners = List.copyOf(b.listeners);
+        clipNorm = b.clipNorm;
+        checkpointEvery = b.checkpointEvery;
+        checkpointSink = b.checkpointSink;
     }
 
     public static Builder builder() {
@@ -77,6 +83,31 @@ public final class TrainingConfig {
         private boolean standardize;
         private double divergenceBound = 1e12;
         private final List<TrainingListener> listeners = new ArrayList<>();
+        private float clipNorm;
+        private int checkpointEvery;
+        private TrainingState.Sink checkpointSink;
+
+        /**
+         * Gradient-norm clipping: when ‖∇E‖ of a batch (all layers together) exceeds {@code maxNorm}, the
+         * gradients are scaled down to that norm before the step (0: off; costs a sync per step).
+         */
+        public Builder clipGradientNorm(float maxNorm) {
+            if (!(maxNorm >= 0) || !Float.isFinite(maxNorm)) {
+                throw new IllegalArgumentException("gradient clipping norm must be finite and ≥ 0, got " + maxNorm);
+            }
+            this.clipNorm = maxNorm;
+            return this;
+        }
+
+        /** Hands a {@link TrainingState} to {@code sink} after every {@code epochs} epochs and at the end. */
+        public Builder checkpointEvery(int epochs, TrainingState.Sink sink) {
+            if (epochs <= 0) {
+                throw new IllegalArgumentException("checkpoint interval must be positive, got " + epochs);
+            }
+            this.checkpointEvery = epochs;
+            this.checkpointSink = java.util.Objects.requireNonNull(sink, "sink");
+            return this;
+        }
 
         /** The optimizer and its base learning rate (default Adam, η = 1e-3). */
         public Builder optimizer(Optimizer o) {
