@@ -27,8 +27,8 @@ jar=benchmarks/target/benchmarks.jar
 started=$(date +%s)
 
 if [ "$profile" = gpu ]; then
-  # A GPU machine may have only a Java runtime and a prebuilt jar: build when Maven and a JDK are there.
-  if delta4j_select_jdk 2>/dev/null && command -v mvn >/dev/null; then
+  # A GPU machine may have only a Java runtime and a prebuilt jar (benchmarks/gpu-prepare.sh): build only without one.
+  if [ ! -f "$jar" ] && delta4j_select_jdk 2>/dev/null && command -v mvn >/dev/null; then
     rm -rf benchmarks/target
     mvn -B -q -ntp -pl benchmarks -am package -DskipTests
   fi

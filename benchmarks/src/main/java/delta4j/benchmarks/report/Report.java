@@ -409,7 +409,8 @@ public final class Report {
         md.append("## GPU run: opencl engine on ").append(gpuDevice()).append("\n\n");
         md.append("A separate run (`benchmarks/run.sh gpu`, results committed in `benchmarks/gpu-results/`) on another machine: ")
                 .append(env("cpu")).append(", ").append(env("cores")).append(" cores, ").append(env("jdk")).append(", ").append(env("date"))
-                .append(". Its figures are absolute; the peers above ran on a different CPU, so no ratios are drawn.\n\n");
+                .append(". Its figures are absolute; the peers above ran on a different CPU, so no ratios are drawn. Data: ")
+                .append(env("dataset")).append(".\n\n");
         md.append("| benchmark | shape | ms | ± | GFLOP/s |\n|---|---|---:|---:|---:|\n");
         for (String bench : List.of("sgemm", "forward", "backward", "step", "epoch")) {
             for (String key : keys(bench)) {
