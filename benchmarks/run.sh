@@ -5,7 +5,9 @@
 #   benchmarks/run.sh full    # longer runs, more shapes, the 784-512-512-10 network, Deeplearning4j
 #   benchmarks/run.sh smoke   # every benchmark once, tiny iterations; exits non-zero if any produced no result
 #   benchmarks/run.sh gpu     # the opencl engine alone, on a machine with an OpenCL GPU: writes benchmarks/gpu-results/,
-#                             # which later quick/full reports include (commit it); uses a prebuilt jar when Maven is absent
+#                             # which later reports include (commit it); uses a prebuilt jar when Maven is absent
+#   benchmarks/run.sh report  # regenerates docs/BENCHMARKS.md and the charts from the committed results alone:
+#                             # benchmarks/reported/ (the run behind the report) and benchmarks/gpu-results/
 #
 # Steps: select a JDK 25+ (scripts/jdk.sh), build benchmarks.jar, write the plan, run the Python peers
 # (OpenBLAS through numpy, PyTorch CPU; Debian's /usr/bin/python3), run JMH job by job, check that every
@@ -16,8 +18,8 @@ set -euo pipefail
 
 profile=${1:-quick}
 case "$profile" in
-  quick|full|smoke|gpu) ;;
-  *) echo "usage: benchmarks/run.sh [quick|full|smoke|gpu]  (unknown profile '$profile')" >&2; exit 2 ;;
+  quick|full|smoke|gpu|report) ;;
+  *) echo "usage: benchmarks/run.sh [quick|full|smoke|gpu|report]  (unknown profile '$profile')" >&2; exit 2 ;;
 esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +50,14 @@ fi
 delta4j_select_jdk
 command -v mvn >/dev/null || { echo "Maven (mvn) is needed to build the benchmarks: apt-get install maven" >&2; exit 1; }
 echo "benchmarks: $profile profile, JDK at $JAVA_HOME"
+
+report_cmd=(delta4j.benchmarks.report.Report --out docs/BENCHMARKS.md --charts docs/charts --gpu-results benchmarks/gpu-results)
+if [ "$profile" = report ]; then
+  [ -f benchmarks/reported/suite.json ] || { echo "no benchmarks/reported/: run benchmarks/run.sh quick (or full) first" >&2; exit 1; }
+  [ -f "$jar" ] || mvn -B -q -ntp -pl benchmarks -am package -DskipTests
+  java -Djava.awt.headless=true -cp "$jar" "${report_cmd[@]}" --results benchmarks/reported
+  exit 0
+fi
 
 results="benchmarks/results/$profile"
 rm -rf "$results"
@@ -104,14 +114,21 @@ run_ok=1
 check_ok=1
 "${java_cmd[@]}" delta4j.benchmarks.Suite check "$results" 2>/dev/null || check_ok=0
 
-# ---- report (the smoke run's stays with its results)
+# ---- report (the smoke run's stays with its results); the data behind docs/BENCHMARKS.md is kept in
+# benchmarks/reported/ so that `run.sh report` can redraw it, e.g. after a GPU run.
 if [ "$profile" = smoke ]; then
-  out="$results/BENCHMARKS.md"; charts="$results/charts"
+  out="$results/BENCHMARKS.md"
+  "${java_cmd[@]}" delta4j.benchmarks.report.Report --results "$results" --out "$out" --charts "$results/charts" 2>/dev/null
 else
-  out=docs/BENCHMARKS.md; charts=docs/charts
+  out=docs/BENCHMARKS.md
+  rm -rf benchmarks/reported
+  mkdir -p benchmarks/reported
+  cp "$results"/jmh-*.json "$results"/suite.json benchmarks/reported/
+  for f in peers.json plan.json dl4j.txt; do
+    if [ -f "$results/$f" ]; then cp "$results/$f" benchmarks/reported/; fi
+  done
+  "${java_cmd[@]}" "${report_cmd[@]}" --results benchmarks/reported 2>/dev/null
 fi
-"${java_cmd[@]}" delta4j.benchmarks.report.Report --results "$results" --out "$out" --charts "$charts" \
-  --gpu-results benchmarks/gpu-results 2>/dev/null
 echo "benchmarks: $profile profile done in $(( $(date +%s) - started )) s; report: $out"
 
 if [ "$check_ok" = 0 ] || [ "$run_ok" = 0 ]; then
