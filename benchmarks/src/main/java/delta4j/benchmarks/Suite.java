@@ -216,8 +216,8 @@ public final class Suite {
         // Deeplearning4j is in benchmarks.jar only when built with -Pdl4j (run.sh full, or DELTA4J_DL4J=1).
         Class<?> dl4j = dl4jBenchmark();
         if (dl4j != null) {
-            // Its epoch takes tens of seconds on this class of machine: the quick profile measures it at the top thread count only.
-            List<String> t = profile == Profile.QUICK ? List.of(threads().getLast().toString()) : strings(threads());
+            // Its epoch takes tens of seconds on this class of machine: the quick profile measures it on one thread only.
+            List<String> t = profile == Profile.QUICK ? List.of("1") : strings(threads());
             jobs.add(new Job(dl4j, "dl4j", params("threads", t, "samples", List.of(Integer.toString(epochSamples())),
                     "dataset", List.of("fashion")), smoke ? 0 : 1, warmSec, smoke ? 1 : profile == Profile.QUICK ? 2 : it, sec));
         }
@@ -273,6 +273,7 @@ public final class Suite {
         m.put("cpu", cpuModel());
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("load", loadAverage());
+        m.put("nice", System.getProperty("delta4j.nice", "0"));
         m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
                 + System.getProperty("java.runtime.version"));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));

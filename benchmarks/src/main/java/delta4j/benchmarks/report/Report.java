@@ -254,7 +254,9 @@ public final class Report {
         md.append("| date | ").append(env("date")).append(" |\n");
         md.append("| CPU | ").append(env("cpu")).append(", ").append(env("cores")).append(" cores |\n");
         md.append("| load average (1, 5, 15 min) | ").append(env("load")).append(" at the start of the JMH runs, ").append(env("load_after"))
-                .append(" at the end: the machine's other work shares its cores and skews timings |\n");
+                .append(" at the end: the machine's other work shares its cores and skews timings")
+                .append("0".equals(env("nice")) || "unknown".equals(env("nice")) ? "" : "; the peers and JMH ran at nice " + env("nice"))
+                .append(" |\n");
         md.append("| JDK | ").append(env("jdk")).append(" |\n");
         md.append("| OS | ").append(env("os")).append(" |\n");
         md.append("| JMH | ").append(env("jmh")).append(" |\n");
@@ -277,7 +279,7 @@ public final class Report {
             gpu.gpuSection(md);
         }
         notRun(md, dl4jStatus);
-        md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # about 10 minutes on 2 cores; or: full, smoke\n```\n\n")
+        md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # under 10 minutes on an idle 2-core machine; or: full, smoke, report\n```\n\n")
                 .append("JMH's raw JSON and the peers' JSON land in `benchmarks/results/<profile>/` (not committed); ")
                 .append("`benchmarks/peers/peers.py` is the peer script (Debian's `/usr/bin/python3`).\n");
         return md.toString();
