@@ -232,6 +232,23 @@ public final class Report {
         return out;
     }
 
+    /** The JMH iteration settings of the run, e.g. "; warm-up 2 × 1 s, measured 3 × 0.5 s (epochs: single shots)". */
+    private String iterations() {
+        Object jobs = results.suite().get("jobs");
+        if (jobs == null) {
+            return "";
+        }
+        for (Object o : Json.array(jobs, "jobs")) {
+            Map<String, Object> j = Json.object(o, "job");
+            if ("SgemmBenchmark".equals(j.get("benchmark")) && "cpu".equals(j.get("engine"))) {
+                return "; warm-up " + Json.string(j.get("warmups"), "?") + " × " + Json.string(j.get("warmup_seconds"), "?")
+                        + " s, measured " + Json.string(j.get("iterations"), "?") + " × " + Json.string(j.get("seconds"), "?")
+                        + " s per parameter combination (epochs: one epoch per iteration); errors are JMH's 99.9% confidence half-widths";
+            }
+        }
+        return "";
+    }
+
     /** The whole Markdown report; charts are linked under {@code chartDir} (relative to the report). */
     public String markdown(String chartDir, List<String> charts, String dl4jStatus) {
         return markdown(chartDir, charts, dl4jStatus, null);
@@ -259,7 +276,7 @@ public final class Report {
                 .append(" |\n");
         md.append("| JDK | ").append(env("jdk")).append(" |\n");
         md.append("| OS | ").append(env("os")).append(" |\n");
-        md.append("| JMH | ").append(env("jmh")).append(" |\n");
+        md.append("| JMH | ").append(env("jmh")).append(iterations()).append(" |\n");
         engineDevices().forEach((k, v) -> md.append("| engine ").append(k).append(" | ").append(Json.string(v, "")).append(" |\n"));
         md.append("| VectorBLAS | ").append(env("vectorblas")).append(" (in JMH, single-threaded) |\n");
         Object pm = results.peers().get("meta");
@@ -267,6 +284,9 @@ public final class Report {
             Json.object(pm, "peers meta").entrySet().stream().filter(e -> !e.getKey().equals("openblas_coretype"))
                     .forEach(e -> md.append("| peers: ").append(e.getKey()).append(" | ").append(Json.string(e.getValue(), "").replace("|", "\\|")
                             .replace("\n", " ")).append(" |\n"));
+        }
+        if (rows.stream().anyMatch(r -> r.impl().equals("dl4j"))) {
+            md.append("| peer Deeplearning4j | 1.0.0-M2.1 (ND4J native with its own OpenBLAS, linux-x86_64), inside JMH (Maven profile dl4j) |\n");
         }
         md.append("| data | ").append(env("dataset")).append(" |\n\n");
 
