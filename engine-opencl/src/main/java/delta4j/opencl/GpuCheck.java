@@ -34,14 +34,16 @@ public final class GpuCheck {
 
     private final OpenClEngine engine;
     private final double seconds;
+    private final Path jsonOut;
     private final Map<String, Object> json = new LinkedHashMap<>();
 
-    private GpuCheck(OpenClEngine engine, double seconds) {
+    private GpuCheck(OpenClEngine engine, double seconds, Path jsonOut) {
         this.engine = engine;
         this.seconds = seconds;
+        this.jsonOut = jsonOut;
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         Map<String, String> a = parse(args);
         String device = a.getOrDefault("device", null);
         int[] sizes = ints(a.getOrDefault("sizes", "1024,2048,4096,8192"));
@@ -55,7 +57,7 @@ public final class GpuCheck {
         String jsonOut = a.get("json");
 
         OpenClEngine engine = (OpenClEngine) new OpenClEngineProvider().create(new EngineConfig(0, device));
-        GpuCheck check = new GpuCheck(engine, seconds);
+        GpuCheck check = new GpuCheck(engine, seconds, jsonOut == null ? null : Path.of(jsonOut));
         try (engine) {
             OpenClDevice d = engine.openClDevice();
             System.out.println("device: " + d.describe());
@@ -85,18 +87,32 @@ public final class GpuCheck {
                 check.section("mlp_error", () -> check.json.put("mlp", check.timeMlp(layers, batch, steps, act)));
             }
         } finally {
-            if (jsonOut != null) {
-                Files.writeString(Path.of(jsonOut), toJson(check.json, 0) + "\n", StandardCharsets.UTF_8);
-            }
+            check.save();
         }
     }
 
+    /** Runs one part of the check; records its error instead of throwing, and saves what is known so far. */
     private void section(String errorKey, Runnable body) {
         try {
             body.run();
         } catch (RuntimeException | OutOfMemoryError e) {
             System.out.println(errorKey + ": " + e);
             json.put(errorKey, e.toString());
+        }
+        save();
+    }
+
+    /** Writes the results so far (after every part, so a run stopped by a timeout still leaves its figures). */
+    private void save() {
+        if (jsonOut == null) {
+            return;
+        }
+        try {
+            Path tmp = jsonOut.resolveSibling(jsonOut.getFileName() + ".tmp");
+            Files.writeString(tmp, toJson(json, 0) + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, jsonOut, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            System.out.println("could not write " + jsonOut + ": " + e);
         }
     }
 
