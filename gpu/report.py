@@ -71,7 +71,7 @@ def main():
         md.append("- device: %s, driver %s; gemm tiles %s%s" % (ocl.get("device"), ocl.get("driver"), ocl.get("gemm_config"),
                   " (tuned: %s)" % ocl["tuned"] if ocl.get("tuned") else ""))
     if torch_ok:
-        md.append("- peer: PyTorch %s on %s, fp32 with TF32 off" % (torch.get("torch"), torch.get("device")))
+        md.append("- peer: PyTorch %s on %s, fp32 (TF32 allowed: %s)" % (torch.get("torch"), torch.get("device"), torch.get("tf32")))
     else:
         md.append("- torch: not available (%s)" % ((torch or {}).get("reason") or "no torch.json"))
     if conf:
