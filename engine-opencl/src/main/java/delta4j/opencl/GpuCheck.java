@@ -27,6 +27,7 @@ import java.util.SplittableRandom;
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... delta4j.opencl.GpuCheck \
  *      [--device gpu] [--sizes 1024,2048,4096,8192] [--variants-size 4096] [--tune-size 4096]
  *      [--mlp 4096,4096,4096,4096,1024] [--batch 2048] [--steps 20] [--activation relu] [--json out.json]
+ *      [--candidates 128x128x16/16x16,128x64x16/16x16] [--seconds 0.5]
  * </pre>
  * {@code --tune-size 0} skips tuning; {@code --variants-size 0} skips the NT/TN/TT timings.
  */
@@ -55,6 +56,8 @@ public final class GpuCheck {
         Activation act = Activation.parse(a.getOrDefault("activation", "relu"));
         double seconds = Double.parseDouble(a.getOrDefault("seconds", "0.5"));
         String jsonOut = a.get("json");
+        List<GemmConfig> candidates = a.containsKey("candidates")
+                ? Arrays.stream(a.get("candidates").split(",")).map(GemmConfig::parse).toList() : null;
 
         OpenClEngine engine = (OpenClEngine) new OpenClEngineProvider().create(new EngineConfig(0, device));
         GpuCheck check = new GpuCheck(engine, seconds, jsonOut == null ? null : Path.of(jsonOut));
@@ -66,7 +69,7 @@ public final class GpuCheck {
             check.json.put("compute_units", d.computeUnits());
             // Each section records its error and lets the next one run: one failure must not cost the rest.
             if (tuneSize > 0) {
-                check.section("tuning_error", () -> check.tune(tuneSize));
+                check.section("tuning_error", () -> check.tune(tuneSize, candidates));
             }
             check.json.put("gemm_config", engine.gemmConfig().toString());
             System.out.println("gemm tiles in use: " + engine.gemmConfig());
@@ -118,13 +121,14 @@ public final class GpuCheck {
 
     // ---------------------------------------------------------------- tuning
 
-    private void tune(int n) {
+    /** Times each candidate (null: {@link GemmConfig#candidates}) at n³ and keeps and caches the fastest correct one. */
+    private void tune(int n, List<GemmConfig> candidates) {
         OpenClDevice d = engine.openClDevice();
         List<Map<String, Object>> rows = new ArrayList<>();
         GemmConfig best = null;
         double bestRate = 0;
         System.out.println("tuning gemm tiles at " + n + "³:");
-        for (GemmConfig c : GemmConfig.candidates(d)) {
+        for (GemmConfig c : candidates != null ? candidates : GemmConfig.candidates(d)) {
             Map<String, Object> r;
             try {
                 r = timeGemm(c, false, false, n, n, n);
@@ -332,7 +336,8 @@ public final class GpuCheck {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: GpuCheck [--device SEL] [--sizes 1024,2048] [--variants-size N] "
-                        + "[--tune-size N] [--mlp 4096,4096,1024] [--batch N] [--steps N] [--activation relu] [--seconds S] [--json FILE]; got '"
+                        + "[--tune-size N] [--candidates T1,T2] [--mlp 4096,4096,1024] [--batch N] [--steps N] [--activation relu] [--seconds S] "
+                        + "[--json FILE]; got '"
                         + args[i] + "'");
             }
             m.put(args[i].substring(2), args[++i]);
