@@ -92,6 +92,11 @@ public final class OpenClEngine implements Engine {
         String forced = System.getProperty(GEMM_PROPERTY);
         GemmConfig tiles = forced != null && !forced.isBlank() ? GemmConfig.parse(forced)
                 : GemmTuning.load(device).orElseGet(() -> GemmConfig.defaultFor(device));
+        if (!tiles.fits(device)) {
+            throw new IllegalArgumentException(GEMM_PROPERTY + "=" + forced + " needs " + tiles.workGroupSize() + " work-items and "
+                    + tiles.localMemBytes() + " bytes of local memory per group; " + device.name() + " allows "
+                    + device.maxWorkGroupSize() + " and " + device.localMemBytes() + ": choose smaller tiles");
+        }
         this.gemmConfig = tiles;
         cl_context ctx = null;
         cl_command_queue q = null;
