@@ -7,11 +7,11 @@
 # It needs no network, JDK or package manager: only bash, coreutils (timeout) and, for the PyTorch peer
 # and the report, python3. In order, each step under a timeout and all of them under TOTAL_S seconds:
 #   1. opencl-probe.sh: finds NVIDIA's OpenCL library, writes .gpu/ocl/env.sh, runs clinfo, prints a VERDICT
-#   2. the conformance kit and the gemm tile tests on the device (JUnit console)
-#   3. delta4j.opencl.GpuCheck: gemm tile tuning (cached), SGEMM GFLOP/s, MLP training samples/s
-#   4. gpu/torch_peer.py: the same figures from PyTorch fp32 (TF32 off), or "torch: not available"
+#   2. delta4j.opencl.GpuCheck: gemm tile tuning (cached), SGEMM GFLOP/s, MLP training samples/s
+#   3. gpu/torch_peer.py: the same figures from PyTorch fp32 (TF32 off), or "torch: not available"
+#   4. the conformance kit and the gemm tile tests on the device (JUnit console)
 #   5. gpu/report.py: $OUT/results.md (table with ratios to PyTorch) and $OUT/results.json
-# Steps 2-3 run only when the VERDICT says NVIDIA OpenCL works, or when QUICK=1 or ANY_DEVICE=1 (then on
+# Steps 2 and 4 run only when the VERDICT says NVIDIA OpenCL works, or when QUICK=1 or ANY_DEVICE=1 (then on
 # whatever OpenCL device there is, e.g. PoCL). QUICK=1 shrinks every size, for trying the flow on a CPU.
 # $OUT gets six files: results.md, results.json, check.log, conformance.txt, opencl.json, torch.json
 # (the device tool brings back at most 8); scratch files go to .gpu/run/.
@@ -80,14 +80,9 @@ main() {
   cp=$(ls "$gpu"/lib/*.jar | grep -v junit-platform-console-standalone | paste -sd: -)
   console=$(ls "$gpu"/lib/junit-platform-console-standalone-*.jar 2>/dev/null | head -1)
 
+  # Order: the figures first (GpuCheck spot-checks every product it times), then the peer, then the
+  # full conformance kit with whatever time is left (it then also covers the tiles GpuCheck tuned and cached).
   if [ "$run_opencl" = 1 ]; then
-    # The tuning cache goes to the default place (~/.cache/delta4j/opencl-tuning), so later runs reuse it.
-    LOG_TO="$out/conformance.txt" step conformance 110 "${java[@]}" -DDELTA4J_REQUIRE_OPENCL=true -jar "$console" execute \
-        --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii --class-path "$cp" \
-        --select-class delta4j.opencl.OpenClConformanceTest --select-class delta4j.opencl.GemmTilesTest
-    grep -E 'tests (successful|failed|aborted|skipped|found)|containers failed' "$out/conformance.txt" | sed 's/^/   /'
-    grep -m8 -F '[X]' "$out/conformance.txt" | sed 's/^/   failed: /'
-
     if [ "$QUICK" = 1 ]; then
       args=(--sizes 64,128,256 --variants-size 128 --tune-size 128 --mlp 256,256,256,256,64 --batch 128 --steps 4 --seconds 0.05)
     else
@@ -98,12 +93,26 @@ main() {
     echo "OpenCL steps skipped: $verdict"
   fi
 
-  if command -v python3 >/dev/null; then
+  have_python=0
+  command -v python3 >/dev/null && have_python=1
+  if [ "$have_python" = 1 ]; then
     qa=(); [ "$QUICK" = 1 ] && qa=(--quick)
-    step torch 100 python3 -u "$here/torch_peer.py" "${qa[@]}" --json "$out/torch.json"
-    step report 15 python3 "$here/report.py" --out "$out" --steps "$work/steps.txt" --verdict "$verdict"
+    step torch 90 python3 -u "$here/torch_peer.py" "${qa[@]}" --json "$out/torch.json"
   else
     echo "torch: not available (no python3)"
+  fi
+
+  if [ "$run_opencl" = 1 ]; then
+    LOG_TO="$out/conformance.txt" step conformance 150 "${java[@]}" -DDELTA4J_REQUIRE_OPENCL=true -jar "$console" execute \
+        --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii --class-path "$cp" \
+        --select-class delta4j.opencl.OpenClConformanceTest --select-class delta4j.opencl.GemmTilesTest
+    grep -E 'tests (successful|failed|aborted|skipped|found)|containers failed' "$out/conformance.txt" | sed 's/^/   /'
+    grep -m8 -F '[X]' "$out/conformance.txt" | sed 's/^/   failed: /'
+  fi
+
+  if [ "$have_python" = 1 ]; then
+    step report 15 python3 "$here/report.py" --out "$out" --steps "$work/steps.txt" --verdict "$verdict"
+  else
     { echo "# delta4j GPU check"; echo; echo "$verdict"; echo; echo "python3 is missing: raw results follow"; echo;
       echo '```'; cat "$out/opencl.json" 2>/dev/null; echo '```'; } > "$out/results.md"
   fi
