@@ -74,7 +74,7 @@ main() {
   esac
 
   java=("$gpu/jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
-        -XX:+IgnoreUnrecognizedVMOptions -Xss4m -Xmx16g)
+        -XX:+IgnoreUnrecognizedVMOptions -Xss4m -Xmx16g -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8)
   # A QUICK trial keeps its tuning result to itself; a real run caches it in ~/.cache/delta4j/opencl-tuning.
   [ "$QUICK" = 1 ] && java+=(-Ddelta4j.opencl.tuningDir="$work/tuning")
   cp=$(ls "$gpu"/lib/*.jar | grep -v junit-platform-console-standalone | paste -sd: -)
