@@ -37,11 +37,13 @@
 #define PAD 4
 #endif
 
-// fma where the device says it is fast (a single FFMA on GPUs, a vfmadd on x86 with FMA), else mad.
-#ifdef FP_FAST_FMAF
+// The multiply-add of the inner loop. GPUs get fma() explicitly (USE_FMA, set by the engine: one FFMA
+// on NVIDIA, whatever the compiler's contraction default), as do devices that say fma is fast; elsewhere
+// a·b + c, which the compiler may contract (OpenCL's FP_CONTRACT is on by default) but need not emulate.
+#if defined(USE_FMA) || defined(FP_FAST_FMAF)
 #define MADD(a, b, c) fma(a, b, c)
 #else
-#define MADD(a, b, c) mad(a, b, c)
+#define MADD(a, b, c) ((a) * (b) + (c))
 #endif
 
 #define MWI (MWG / MDIMC)
