@@ -1,0 +1,67 @@
+package delta4j.cpu;
+
+import delta4j.engine.Engine;
+import delta4j.engine.EngineConfig;
+import delta4j.engine.EngineProvider;
+import delta4j.engine.EngineUnavailableException;
+
+/**
+ * Finds and creates the cpu engine ("cpu", auto priority 100).
+ *
+ * <p>The engine needs the incubating Vector API. On the class path the JVM resolves jdk.incubator.vector only
+ * when asked with {@code --add-modules jdk.incubator.vector}; without it the engine reports itself unavailable
+ * and says which flag to add. This class must not touch any Vector API type (nor any class that does) before
+ * that check, or loading it would fail with a bare NoClassDefFoundError instead.
+ */
+public final class CpuEngineProvider implements EngineProvider {
+
+    /** The module the engine's kernels are written in. */
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+    /** Why the engine is unavailable when the module is missing, naming the fix. */
+    static final String MISSING_MODULE_REASON = "the cpu engine needs the Java Vector API, which this JVM was started "
+            + "without: add the JVM flag --add-modules jdk.incubator.vector (e.g. java --add-modules jdk.incubator.vector "
+            + "-cp ... or JDK_JAVA_OPTIONS=\"--add-modules jdk.incubator.vector\"), or choose another engine";
+
+    /** Whether the JVM's boot layer has the Vector API module (resolved, so its classes can load). */
+    static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
+    }
+
+    /** Throws {@link EngineUnavailableException} naming the missing flag unless the Vector API is there. */
+    static void requireVectorModule() {
+        if (!vectorModulePresent()) {
+            throw new EngineUnavailableException(MISSING_MODULE_REASON);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public Availability probe() {
+        if (!vectorModulePresent()) {
+            return Availability.no(MISSING_MODULE_REASON);
+        }
+        try {
+            int threads = EngineConfig.defaults().resolvedThreads();
+            return Availability.yes(threads + (threads == 1 ? " thread, " : " threads, ") + Simd.describe(), false);
+        } catch (LinkageError e) {
+            return Availability.no("the Java Vector API failed to load (" + e + "): use a JDK 25 or newer with "
+                    + "--add-modules jdk.incubator.vector, or choose another engine");
+        }
+    }
+
+    @Override
+    public int autoPriority(Availability availability) {
+        return 100;
+    }
+
+    @Override
+    public Engine create(EngineConfig config) {
+        requireVectorModule();
+        return new CpuEngine(config == null ? EngineConfig.defaults() : config);
+    }
+}

@@ -1,0 +1,317 @@
+package delta4j.cpu;
+
+import delta4j.engine.Activation;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fused element-wise kernels of a layer, each one pass over its tensors, each forward kernel beside its
+ * backward twin. All take a range (rows or flat elements) so that {@link CpuEngine} can split them over
+ * threads; tails are masked vectors, never scalar loops.
+ *
+ * <p>exp and tanh are {@code lanewise(EXP)} and {@code lanewise(TANH)}: on x86 the JDK backs them with
+ * vectorised SVML routines accurate to about 1 ulp, well inside the conformance kit's 2e-5.
+ */
+final class Elementwise {
+
+    private Elementwise() {
+    }
+
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.L;
+
+    // ==================================================================== forward: Zin ← Zin + 1·bᵀ, A ← φ(Zin)
+
+    /** Rows [r0, r1) of N × n: {@code Zin += b} then {@code A = φ(Zin)}; {@code a} may be {@code z}. */
+    static void biasActivation(Activation act, float[] z, float[] b, float[] a, int n, int r0, int r1) {
+        switch (act) {
+            case IDENTITY -> biasIdentity(z, b, a, n, r0, r1);
+            case RELU -> biasRectifier(z, b, a, n, r0, r1, 0f);
+            case LEAKY_RELU -> biasRectifier(z, b, a, n, r0, r1, Activation.LEAKY_SLOPE);
+            case SIGMOID -> biasSigmoid(z, b, a, n, r0, r1);
+            case TANH -> biasTanh(z, b, a, n, r0, r1);
+            case SOFTMAX -> {
+                for (int i = r0; i < r1; i++) {
+                    biasSoftmaxRow(z, b, a, i * n, n);
+                }
+            }
+        }
+    }
+
+    private static void biasIdentity(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+        int bound = F.loopBound(n);
+        for (int i = r0; i < r1; i++) {
+            int off = i * n, j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
+                v.intoArray(z, off + j);
+                v.intoArray(a, off + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
+                v.intoArray(z, off + j, m);
+                v.intoArray(a, off + j, m);
+            }
+        }
+    }
+
+    /** relu (slope 0) and leaky relu: φ(z) = z for z &gt; 0, else slope·z (relu: exactly 0). */
+    private static void biasRectifier(float[] z, float[] b, float[] a, int n, int r0, int r1, float slope) {
+        int bound = F.loopBound(n);
+        FloatVector zero = FloatVector.zero(F);
+        for (int i = r0; i < r1; i++) {
+            int off = i * n, j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
+                v.intoArray(z, off + j);
+                FloatVector neg = slope == 0f ? zero : v.mul(slope);
+                neg.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(a, off + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
+                v.intoArray(z, off + j, m);
+                FloatVector neg = slope == 0f ? zero : v.mul(slope);
+                neg.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(a, off + j, m);
+            }
+        }
+    }
+
+    /** φ(z) = 1 / (1 + e^−z). */
+    private static void biasSigmoid(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = r0; i < r1; i++) {
+            int off = i * n, j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
+                v.intoArray(z, off + j);
+                one.div(v.neg().lanewise(VectorOperators.EXP).add(one)).intoArray(a, off + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
+                v.intoArray(z, off + j, m);
+                one.div(v.neg().lanewise(VectorOperators.EXP).add(one)).intoArray(a, off + j, m);
+            }
+        }
+    }
+
+    private static void biasTanh(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+        int bound = F.loopBound(n);
+        for (int i = r0; i < r1; i++) {
+            int off = i * n, j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
+                v.intoArray(z, off + j);
+                v.lanewise(VectorOperators.TANH).intoArray(a, off + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
+                v.intoArray(z, off + j, m);
+                v.lanewise(VectorOperators.TANH).intoArray(a, off + j, m);
+            }
+        }
+    }
+
+    /**
+     * One row: z += b, then a = e^{z − max} / Σ e^{z − max}. Three sweeps of one row (max, exp and sum,
+     * divide), all from L1. Safe in place (a = z): each sweep reads an element before writing it.
+     */
+    private static void biasSoftmaxRow(float[] z, float[] b, float[] a, int off, int n) {
+        int bound = F.loopBound(n);
+        FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
+            v.intoArray(z, off + j);
+            vmax = vmax.max(v);
+        }
+        VectorMask<Float> tail = F.indexInRange(j, n);
+        if (j < n) {
+            FloatVector v = FloatVector.fromArray(F, z, off + j, tail).add(FloatVector.fromArray(F, b, j, tail));
+            v.intoArray(z, off + j, tail);
+            vmax = vmax.lanewise(VectorOperators.MAX, v, tail);
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        FloatVector vsum = FloatVector.zero(F);
+        for (j = 0; j < bound; j += L) {
+            FloatVector e = FloatVector.fromArray(F, z, off + j).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(a, off + j);
+            vsum = vsum.add(e);
+        }
+        if (j < n) {
+            FloatVector e = FloatVector.fromArray(F, z, off + j, tail).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(a, off + j, tail);
+            vsum = vsum.add(e, tail);
+        }
+        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        for (j = 0; j < bound; j += L) {
+            FloatVector.fromArray(F, a, off + j).div(sum).intoArray(a, off + j);
+        }
+        if (j < n) {
+            FloatVector.fromArray(F, a, off + j, tail).div(sum).intoArray(a, off + j, tail);
+        }
+    }
+
+    // ==================================================================== backward twin: Δ ← G ⊙ φ'(Zin or A)
+
+    /**
+     * Flat elements [e0, e1): {@code Δ = G ⊙ φ'}, φ' from A for sigmoid (a(1−a)) and tanh (1−a²), from Zin
+     * for the rectifiers. {@code d} may be {@code g}. Shapes: all four N × n.
+     */
+    static void activationBackward(Activation act, float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
+        switch (act) {
+            case IDENTITY -> {
+                if (g != d) {
+                    System.arraycopy(g, e0, d, e0, e1 - e0);
+                }
+            }
+            case SIGMOID -> backwardSigmoid(g, a, d, e0, e1);
+            case TANH -> backwardTanh(g, a, d, e0, e1);
+            case RELU -> backwardRectifier(g, z, d, e0, e1, 0f);
+            case LEAKY_RELU -> backwardRectifier(g, z, d, e0, e1, Activation.LEAKY_SLOPE);
+            case SOFTMAX -> throw new IllegalArgumentException("softmax has no element-wise derivative");
+        }
+    }
+
+    private static void backwardSigmoid(float[] g, float[] a, float[] d, int e0, int e1) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            FloatVector av = FloatVector.fromArray(F, a, e);
+            FloatVector.fromArray(F, g, e).mul(av.mul(one.sub(av))).intoArray(d, e);
+        }
+        if (e < e1) {
+            VectorMask<Float> m = F.indexInRange(e, e1);
+            FloatVector av = FloatVector.fromArray(F, a, e, m);
+            FloatVector.fromArray(F, g, e, m).mul(av.mul(one.sub(av))).intoArray(d, e, m);
+        }
+    }
+
+    private static void backwardTanh(float[] g, float[] a, float[] d, int e0, int e1) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            FloatVector av = FloatVector.fromArray(F, a, e);
+            FloatVector.fromArray(F, g, e).mul(one.sub(av.mul(av))).intoArray(d, e);
+        }
+        if (e < e1) {
+            VectorMask<Float> m = F.indexInRange(e, e1);
+            FloatVector av = FloatVector.fromArray(F, a, e, m);
+            FloatVector.fromArray(F, g, e, m).mul(one.sub(av.mul(av))).intoArray(d, e, m);
+        }
+    }
+
+    /** relu: φ' = [z &gt; 0]; leaky relu: 1 or slope. */
+    private static void backwardRectifier(float[] g, float[] z, float[] d, int e0, int e1, float slope) {
+        FloatVector zero = FloatVector.zero(F);
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            FloatVector gv = FloatVector.fromArray(F, g, e);
+            FloatVector neg = slope == 0f ? zero : gv.mul(slope);
+            neg.blend(gv, FloatVector.fromArray(F, z, e).compare(VectorOperators.GT, 0f)).intoArray(d, e);
+        }
+        if (e < e1) {
+            VectorMask<Float> m = F.indexInRange(e, e1);
+            FloatVector gv = FloatVector.fromArray(F, g, e, m);
+            FloatVector neg = slope == 0f ? zero : gv.mul(slope);
+            neg.blend(gv, FloatVector.fromArray(F, z, e, m).compare(VectorOperators.GT, 0f)).intoArray(d, e, m);
+        }
+    }
+
+    // ==================================================================== output δ fused with the loss
+
+    /**
+     * MSE on flat elements [e0, e1): {@code Δ = (A − T) ⊙ φ'(Zin, A)}; returns {@code Σ ½(a − t)²} over the
+     * range. Partial sums are float vectors over chunks of {@link #CHUNK} elements, added up in double.
+     */
+    static double outputDeltaMse(Activation act, float[] z, float[] a, float[] t, float[] d, int e0, int e1) {
+        double loss = 0;
+        for (int c0 = e0; c0 < e1; c0 += CHUNK) {
+            int c1 = Math.min(e1, c0 + CHUNK);
+            FloatVector sq = FloatVector.zero(F);
+            int e = c0;
+            for (int bound = c0 + F.loopBound(c1 - c0); e < bound; e += L) {
+                FloatVector av = FloatVector.fromArray(F, a, e);
+                FloatVector diff = av.sub(FloatVector.fromArray(F, t, e));
+                diff.mul(phiPrime(act, FloatVector.fromArray(F, z, e), av)).intoArray(d, e);
+                sq = diff.fma(diff, sq);
+            }
+            if (e < c1) {
+                VectorMask<Float> m = F.indexInRange(e, c1);
+                FloatVector av = FloatVector.fromArray(F, a, e, m);
+                FloatVector diff = av.sub(FloatVector.fromArray(F, t, e, m));
+                diff.mul(phiPrime(act, FloatVector.fromArray(F, z, e, m), av)).intoArray(d, e, m);
+                sq = diff.fma(diff, sq); // inactive lanes loaded as 0 on both sides: diff = 0
+            }
+            loss += 0.5 * sq.reduceLanes(VectorOperators.ADD);
+        }
+        return loss;
+    }
+
+    /** Elements per float partial sum before it is added to a double: bounds the float round-off. */
+    static final int CHUNK = 4096;
+
+    /** φ' for the element-wise activations, as vectors (a loop-invariant, perfectly predicted switch). */
+    private static FloatVector phiPrime(Activation act, FloatVector z, FloatVector a) {
+        return switch (act) {
+            case IDENTITY -> FloatVector.broadcast(F, 1f);
+            case SIGMOID -> a.mul(FloatVector.broadcast(F, 1f).sub(a));
+            case TANH -> FloatVector.broadcast(F, 1f).sub(a.mul(a));
+            case RELU -> FloatVector.zero(F).blend(1f, z.compare(VectorOperators.GT, 0f));
+            case LEAKY_RELU -> FloatVector.broadcast(F, Activation.LEAKY_SLOPE).blend(1f, z.compare(VectorOperators.GT, 0f));
+            case SOFTMAX -> throw new IllegalArgumentException("softmax is fused with cross-entropy");
+        };
+    }
+
+    /**
+     * Softmax cross-entropy on rows [r0, r1), one row at a time from L1: {@code Δ = A − T} (A = softmax(Zin)
+     * from the forward pass) and the loss {@code −Σ t·(z − max − log Σ e^{z − max})}, log-softmax taken from
+     * Zin so it stays finite for logits of any size. Returns the loss over the rows.
+     */
+    static double outputDeltaSoftmaxCrossEntropy(float[] z, float[] a, float[] t, float[] d, int n, int r0, int r1) {
+        int bound = F.loopBound(n);
+        double loss = 0;
+        for (int i = r0; i < r1; i++) {
+            int off = i * n, j = 0;
+            VectorMask<Float> tail = F.indexInRange(bound, n);
+            FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (; j < bound; j += L) {
+                vmax = vmax.max(FloatVector.fromArray(F, z, off + j));
+            }
+            if (j < n) {
+                vmax = vmax.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, z, off + j, tail), tail);
+            }
+            float max = vmax.reduceLanes(VectorOperators.MAX);
+            FloatVector vsum = FloatVector.zero(F);
+            for (j = 0; j < bound; j += L) {
+                vsum = vsum.add(FloatVector.fromArray(F, z, off + j).sub(max).lanewise(VectorOperators.EXP));
+            }
+            if (j < n) {
+                vsum = vsum.add(FloatVector.fromArray(F, z, off + j, tail).sub(max).lanewise(VectorOperators.EXP), tail);
+            }
+            float lse = (float) Math.log(vsum.reduceLanes(VectorOperators.ADD));
+            // Δ = A − T and Σ t·(z − max − lse); terms with t = 0 are skipped (masked) so −∞ logits cannot make NaN.
+            FloatVector vloss = FloatVector.zero(F);
+            for (j = 0; j < bound; j += L) {
+                FloatVector tv = FloatVector.fromArray(F, t, off + j);
+                FloatVector.fromArray(F, a, off + j).sub(tv).intoArray(d, off + j);
+                FloatVector logp = FloatVector.fromArray(F, z, off + j).sub(max).sub(lse);
+                vloss = vloss.add(tv.mul(logp), tv.compare(VectorOperators.NE, 0f));
+            }
+            if (j < n) {
+                FloatVector tv = FloatVector.fromArray(F, t, off + j, tail);
+                FloatVector.fromArray(F, a, off + j, tail).sub(tv).intoArray(d, off + j, tail);
+                FloatVector logp = FloatVector.fromArray(F, z, off + j, tail).sub(max).sub(lse);
+                vloss = vloss.add(tv.mul(logp), tv.compare(VectorOperators.NE, 0f).and(tail));
+            }
+            loss -= vloss.reduceLanes(VectorOperators.ADD);
+        }
+        return loss;
+    }
+}

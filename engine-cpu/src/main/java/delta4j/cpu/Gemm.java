@@ -1,0 +1,270 @@
+package delta4j.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Blocked, packed GEMM {@code C ← α·op(A)·op(B) + β·C} on row-major float arrays: the GotoBLAS/BLIS loop
+ * nest around {@link GemmMicroKernel}.
+ *
+ * <pre>
+ * for jc in n step NC:                      B block KC × NC   → packed once, lives in L2
+ *   for pc in k step KC:
+ *     pack op(B)[pc.., jc..] into NR-wide micro-panels (p-major)
+ *     for ic in m step MC:                  A block MC × KC   → packed, lives in L2
+ *       pack op(A)[ic.., pc..] into MR-row micro-panels (row stride KC)
+ *       for jr in NC step NR:               B micro-panel KC × NR stays in L1 ...
+ *         for ir in MC step MR:             ... while the A micro-panels stream past it
+ *           micro-kernel: C[ic+ir.., jc+jr..] ← α·Ã·B̃ + β'·C   (β' = β on the first k block, then 1)
+ * </pre>
+ *
+ * <p>The transposes are absorbed by the packing routines, which read op(X) in place: no transpose is ever
+ * materialised. The three products of backprop are {@code A·W} (no transpose), {@code Δ·Wᵀ} (transB) and
+ * {@code Aᵀ·Δ} (transA). Narrow products (n ≤ one vector, an output layer's) go to {@link GemmNarrow}.
+ *
+ * <p>Threads: C is cut into a grid of independent blocks, one per thread, each with its own packing buffers,
+ * so no barrier is needed. The cut goes across the longer of m and n, which duplicates the packing of the
+ * smaller operand only. Problems under {@link #PARALLEL_MIN_FLOPS} stay on the calling thread.
+ *
+ * <p>An instance belongs to one engine; its buffers are allocated on first use and reused, so a steady-state
+ * call allocates nothing.
+ */
+final class Gemm implements WorkerPool.Job {
+
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.L;
+
+    static final int MR = GemmMicroKernel.MR;
+    static final int NR = GemmMicroKernel.NR;
+
+    /**
+     * k block. The packed B micro-panel (KC × NR floats, 32 KiB with AVX-512) must stay in the 48 KiB L1
+     * next to the streaming A micro-panel: KC above 256 lost 15% in measurement.
+     */
+    static final int KC = 256;
+    /**
+     * m block, a multiple of MR: the packed A block (MC × KC, 72 KiB) sits in L2 next to the B block. 72 was
+     * the best of 48..192 in a sweep at 1024³ on one thread.
+     */
+    static final int MC = 72;
+    /** n block, a multiple of NR: the packed B block (KC × NC = 1 MiB) fits the 2 MiB L2 of the measured core. */
+    static final int NC = 1024;
+
+    /**
+     * Below this many flops (2mnk) one thread does the whole product: handing work to a parked worker costs
+     * several microseconds, as much as a 2 MFLOP product takes on one core.
+     */
+    static final long PARALLEL_MIN_FLOPS = 2L << 20;
+
+    private final WorkerPool pool;
+    private final Workspace[] workspaces;
+    private final GemmNarrow narrow;
+
+    // The current call's arguments, read by run(part, parts) on every thread.
+    private boolean transA, transB;
+    private float alpha, beta;
+    private float[] a, b, c;
+    private int m, n, k;
+    private int gridM, gridN;
+
+    Gemm(WorkerPool pool) {
+        this.pool = pool;
+        this.workspaces = new Workspace[pool.threads()];
+        this.narrow = new GemmNarrow(pool);
+    }
+
+    /** Per-thread packing buffers. */
+    private static final class Workspace {
+        final float[] aPack = new float[MC * KC];
+        final float[] bPack = new float[KC * NC];
+        final float[] tile = new float[MR * NR];
+    }
+
+    /**
+     * {@code C ← α·op(A)·op(B) + β·C} with op(A) m × k, op(B) k × n, C m × n, all row-major and dense (the
+     * leading dimension of each is its stored column count). Shapes are the caller's to check.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+              float[] a, float[] b, float beta, float[] c) {
+        if (n <= GemmNarrow.MAX_N) {
+            narrow.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+            return;
+        }
+        this.transA = transA;
+        this.transB = transB;
+        this.m = m;
+        this.n = n;
+        this.k = k;
+        this.alpha = alpha;
+        this.beta = beta;
+        this.a = a;
+        this.b = b;
+        this.c = c;
+        int threads = pool.threads();
+        if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
+            gridM = gridN = 1;
+        } else {
+            int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
+            if (n >= m) {
+                gridN = Math.min(threads, panelsN);
+                gridM = Math.min(threads / gridN, panelsM);
+            } else {
+                gridM = Math.min(threads, panelsM);
+                gridN = Math.min(threads / gridM, panelsN);
+            }
+        }
+        try {
+            pool.run(this, gridM * gridN);
+        } finally {
+            this.a = this.b = this.c = null; // do not keep the caller's arrays reachable
+        }
+    }
+
+    @Override
+    public void run(int part, int parts) {
+        int pm = part / gridN, pn = part % gridN;
+        int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
+        int i0 = Math.min(m, (int) ((long) panelsM * pm / gridM) * MR);
+        int i1 = Math.min(m, (int) ((long) panelsM * (pm + 1) / gridM) * MR);
+        int j0 = Math.min(n, (int) ((long) panelsN * pn / gridN) * NR);
+        int j1 = Math.min(n, (int) ((long) panelsN * (pn + 1) / gridN) * NR);
+        if (i0 < i1 && j0 < j1) {
+            Workspace w = workspaces[part];
+            if (w == null) {
+                w = workspaces[part] = new Workspace();
+            }
+            blocked(w, i0, i1, j0, j1);
+        }
+    }
+
+    /** The loop nest above, on the block C[i0..i1)[j0..j1). */
+    private void blocked(Workspace w, int i0, int i1, int j0, int j1) {
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                if (transB) {
+                    packBTransposed(w.bPack, b, k, pc, kc, jc, nc);
+                } else {
+                    packB(w.bPack, b, n, pc, kc, jc, nc);
+                }
+                float betaBlock = pc == 0 ? beta : 1f; // later k blocks accumulate onto the first
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    if (transA) {
+                        packATransposed(w.aPack, a, m, ic, mc, pc, kc);
+                    } else {
+                        packA(w.aPack, a, k, ic, mc, pc, kc);
+                    }
+                    macroKernel(w, ic, mc, jc, nc, kc, betaBlock);
+                }
+            }
+        }
+    }
+
+    private void macroKernel(Workspace w, int ic, int mc, int jc, int nc, int kc, float betaBlock) {
+        float[] aPack = w.aPack, bPack = w.bPack, tile = w.tile, c = this.c;
+        int ldc = n;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+                int rows = Math.min(MR, mc - ir);
+                int cOff = (ic + ir) * ldc + jc + jr;
+                if (rows == MR && cols == NR) {
+                    GemmMicroKernel.kernel(aPack, ir * KC, bPack, jr * kc, kc, c, cOff, ldc, alpha, betaBlock);
+                } else {
+                    GemmMicroKernel.kernel(aPack, ir * KC, bPack, jr * kc, kc, tile, 0, NR, 1f, 0f);
+                    GemmMicroKernel.edge(tile, rows, cols, c, cOff, ldc, alpha, betaBlock);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ packing op(A): rows at stride KC
+
+    /** A not transposed (m × k, lda = k): each row of the block is a contiguous copy. */
+    static void packA(float[] pack, float[] a, int lda, int ic, int mc, int pc, int kc) {
+        int rowsPadded = (mc + MR - 1) / MR * MR;
+        for (int r = 0; r < rowsPadded; r++) {
+            int dst = r * KC;
+            if (r < mc) {
+                copy(a, (ic + r) * lda + pc, pack, dst, kc);
+            } else {
+                java.util.Arrays.fill(pack, dst, dst + kc, 0f); // zero rows keep the padded tile finite
+            }
+        }
+    }
+
+    /** A transposed (stored k × m, lda = m): op(A)[i][p] = a[p·lda + i], a strided gather into rows. */
+    static void packATransposed(float[] pack, float[] a, int lda, int ic, int mc, int pc, int kc) {
+        int rowsPadded = (mc + MR - 1) / MR * MR;
+        // Row by row: contiguous writes, and the kc source lines (one per p) stay in L1 across the 16
+        // rows that share them. Column by column (p outer) wrote to MC rows 1 KiB apart, which collide in
+        // a few L1 sets: 3.5× slower.
+        for (int r = 0; r < mc; r++) {
+            int dst = r * KC, src = pc * lda + ic + r;
+            for (int p = 0; p < kc; p++, src += lda) {
+                pack[dst + p] = a[src];
+            }
+        }
+        for (int r = mc; r < rowsPadded; r++) {
+            java.util.Arrays.fill(pack, r * KC, r * KC + kc, 0f);
+        }
+    }
+
+    // ------------------------------------------------------------------ packing op(B): NR-wide, p-major
+
+    /** B not transposed (k × n, ldb = n): each micro-panel row is two vector loads. */
+    static void packB(float[] pack, float[] b, int ldb, int pc, int kc, int jc, int nc) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int dst = jr * kc, cols = nc - jr;
+            int src = pc * ldb + jc + jr;
+            if (cols >= NR) {
+                for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                    FloatVector.fromArray(F, b, src).intoArray(pack, dst);
+                    FloatVector.fromArray(F, b, src + L).intoArray(pack, dst + L);
+                }
+            } else {
+                // Edge panel: masked loads leave zeros in the padding columns.
+                VectorMask<Float> m0 = F.indexInRange(0, cols), m1 = F.indexInRange(L, cols);
+                for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                    FloatVector.fromArray(F, b, src, m0).intoArray(pack, dst);
+                    FloatVector.fromArray(F, b, src + L, m1).intoArray(pack, dst + L);
+                }
+            }
+        }
+    }
+
+    /** B transposed (stored n × k, ldb = k): op(B)[p][j] = b[j·ldb + p], each stored row read contiguously. */
+    static void packBTransposed(float[] pack, float[] b, int ldb, int pc, int kc, int jc, int nc) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int base = jr * kc;
+            for (int col = 0; col < NR; col++) {
+                int j = jc + jr + col;
+                if (j < jc + nc) {
+                    int src = j * ldb + pc;
+                    for (int p = 0; p < kc; p++) {
+                        pack[base + p * NR + col] = b[src + p];
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        pack[base + p * NR + col] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Vector copy with a masked tail. */
+    static void copy(float[] src, int from, float[] dst, int to, int len) {
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            FloatVector.fromArray(F, src, from + i).intoArray(dst, to + i);
+        }
+        if (i < len) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector.fromArray(F, src, from + i, m).intoArray(dst, to + i, m);
+        }
+    }
+}

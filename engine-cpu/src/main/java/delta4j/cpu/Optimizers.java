@@ -1,0 +1,92 @@
+package delta4j.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Optimizer updates in place on flat ranges [e0, e1), one pass over θ, g and the state tensors. The
+ * arithmetic follows the reference engine's order (multiply, then add) so results agree to rounding.
+ */
+final class Optimizers {
+
+    private Optimizers() {
+    }
+
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.L;
+
+    /** θ ← θ − η (g + λθ). */
+    static void sgd(float[] p, float[] g, float lr, float decay, int e0, int e1) {
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            FloatVector pv = FloatVector.fromArray(F, p, e);
+            FloatVector step = FloatVector.fromArray(F, g, e).add(pv.mul(decay));
+            pv.sub(step.mul(lr)).intoArray(p, e);
+        }
+        if (e < e1) {
+            VectorMask<Float> m = F.indexInRange(e, e1);
+            FloatVector pv = FloatVector.fromArray(F, p, e, m);
+            FloatVector step = FloatVector.fromArray(F, g, e, m).add(pv.mul(decay));
+            pv.sub(step.mul(lr)).intoArray(p, e, m);
+        }
+    }
+
+    /** g' = g + λθ; v ← μv + g'; θ ← θ − η (nesterov ? g' + μv : v). */
+    static void momentum(float[] p, float[] g, float[] v, float lr, float mu, float decay, boolean nesterov,
+                         int e0, int e1) {
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            momentumStep(p, g, v, lr, mu, decay, nesterov, e, F.maskAll(true));
+        }
+        if (e < e1) {
+            momentumStep(p, g, v, lr, mu, decay, nesterov, e, F.indexInRange(e, e1));
+        }
+    }
+
+    private static void momentumStep(float[] p, float[] g, float[] v, float lr, float mu, float decay,
+                                     boolean nesterov, int e, VectorMask<Float> m) {
+        FloatVector pv = FloatVector.fromArray(F, p, e, m);
+        FloatVector gv = FloatVector.fromArray(F, g, e, m).add(pv.mul(decay));
+        FloatVector vv = FloatVector.fromArray(F, v, e, m).mul(mu).add(gv);
+        vv.intoArray(v, e, m);
+        FloatVector step = nesterov ? gv.add(vv.mul(mu)) : vv;
+        pv.sub(step.mul(lr)).intoArray(p, e, m);
+    }
+
+    /**
+     * Adam at step t with bias corrections bc1 = 1 − β1^t, bc2 = 1 − β2^t; AdamW when decoupled (the decay
+     * term uses θ before the step).
+     */
+    static void adam(float[] p, float[] g, float[] mArr, float[] vArr, float lr, float beta1, float beta2,
+                     float eps, float decay, boolean decoupled, float bc1, float bc2, int e0, int e1) {
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            adamStep(p, g, mArr, vArr, lr, beta1, beta2, eps, decay, decoupled, bc1, bc2, e, F.maskAll(true));
+        }
+        if (e < e1) {
+            adamStep(p, g, mArr, vArr, lr, beta1, beta2, eps, decay, decoupled, bc1, bc2, e, F.indexInRange(e, e1));
+        }
+    }
+
+    private static void adamStep(float[] p, float[] g, float[] mArr, float[] vArr, float lr, float beta1,
+                                 float beta2, float eps, float decay, boolean decoupled, float bc1, float bc2,
+                                 int e, VectorMask<Float> m) {
+        FloatVector pv = FloatVector.fromArray(F, p, e, m);
+        FloatVector gv = FloatVector.fromArray(F, g, e, m);
+        if (!decoupled) {
+            gv = gv.add(pv.mul(decay));
+        }
+        FloatVector mv = FloatVector.fromArray(F, mArr, e, m).mul(beta1).add(gv.mul(1 - beta1));
+        FloatVector vv = FloatVector.fromArray(F, vArr, e, m).mul(beta2).add(gv.mul(1 - beta2).mul(gv));
+        mv.intoArray(mArr, e, m);
+        vv.intoArray(vArr, e, m);
+        FloatVector mHat = mv.div(bc1), vHat = vv.div(bc2);
+        FloatVector step = mHat.div(vHat.lanewise(VectorOperators.SQRT).add(eps));
+        if (decoupled) {
+            step = step.add(pv.mul(decay));
+        }
+        pv.sub(step.mul(lr)).intoArray(p, e, m);
+    }
+}

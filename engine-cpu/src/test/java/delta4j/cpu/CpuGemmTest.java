@@ -1,0 +1,144 @@
+package delta4j.cpu;
+
+import delta4j.conformance.EngineConformanceKit;
+import delta4j.engine.Engine;
+import delta4j.engine.EngineConfig;
+import delta4j.engine.Tensor;
+import delta4j.engine.reference.ReferenceEngine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * GEMM on shapes where the blocking, packing and thread splits of {@link Gemm} all come into play (several
+ * k blocks, m and n blocks with ragged edges, 2-D thread grids), and on the narrow shapes of
+ * {@link GemmNarrow}, against the reference engine. The conformance kit's shapes are mostly below one block.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CpuGemmTest {
+
+    private final ReferenceEngine ref = new ReferenceEngine();
+    private Engine one, two, three;
+
+    @BeforeAll
+    void open() {
+        one = new CpuEngine(EngineConfig.defaults().withThreads(1));
+        two = new CpuEngine(EngineConfig.defaults().withThreads(2));
+        three = new CpuEngine(EngineConfig.defaults().withThreads(3)); // more threads than this machine may have cores
+    }
+
+    @AfterAll
+    void close() {
+        one.close();
+        two.close();
+        three.close();
+        ref.close();
+    }
+
+    /** m × n × k with both transposes: k spans several KC blocks, m and n several MC/NR blocks plus edges. */
+    @ParameterizedTest(name = "gemm {0}×{1}×{2} transA={3} transB={4}")
+    @CsvSource({
+            "300, 520, 700, false, false", "300, 520, 700, false, true",
+            "300, 520, 700, true, false", "300, 520, 700, true, true",
+            "1100, 37, 513, false, false", "37, 1100, 513, true, true",    // tall and wide C: the split follows the long side
+            "256, 784, 512, false, true", "784, 512, 256, true, false",   // backprop products of a 784-512 layer
+            "256, 512, 10, false, true",                                   // δ through an output layer: tiny k, wide n
+            "13, 2100, 300, false, false"                                  // several NC blocks
+    })
+    void blockedProductsMatchReference(int m, int n, int k, boolean ta, boolean tb) {
+        SplittableRandom rnd = new SplittableRandom(m * 7919L + n * 31L + k + (ta ? 1 : 0) + (tb ? 2 : 0));
+        float[] a = EngineConformanceKit.random(rnd, m * k, 1f);
+        float[] b = EngineConformanceKit.random(rnd, k * n, 1f);
+        float[] c = EngineConformanceKit.random(rnd, m * n, 1f);
+        float[] nan = new float[m * n];
+        Arrays.fill(nan, Float.NaN);
+        float[] want0 = product(ref, m, n, k, ta, tb, 1f, a, b, 0f, c);
+        float[] want1 = product(ref, m, n, k, ta, tb, -0.5f, a, b, 1.5f, c);
+        double[] abs = absProduct(a, b, m, n, k, ta, tb);
+        for (Engine e : new Engine[]{one, two, three}) {
+            // β = 0 over NaN garbage: C must not be read.
+            assertGemmClose(want0, product(e, m, n, k, ta, tb, 1f, a, b, 0f, nan), abs, k, 1f, 0f, c, e);
+            assertGemmClose(want1, product(e, m, n, k, ta, tb, -0.5f, a, b, 1.5f, c), abs, k, -0.5f, 1.5f, c, e);
+        }
+    }
+
+    /** The narrow kernel (n ≤ one vector) with every transpose, ragged m, and k past one block. */
+    @ParameterizedTest(name = "narrow gemm {0}×{1}×{2} transA={3} transB={4}")
+    @CsvSource({
+            "256, 10, 512, false, false", "512, 10, 256, true, false",
+            "257, 10, 513, false, true", "515, 3, 255, true, true",
+            "9, 1, 1000, false, false", "1000, 16, 9, true, false"
+    })
+    void narrowProductsMatchReference(int m, int n, int k, boolean ta, boolean tb) {
+        blockedProductsMatchReference(m, n, k, ta, tb);
+    }
+
+    @Test
+    void repeatedCallsReuseBuffersAndStayCorrect() {
+        // Alternating shapes exercise buffer reuse (a stale packed panel would show here).
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int round = 0; round < 3; round++) {
+            for (int[] s : new int[][]{{70, 90, 300}, {200, 10, 40}, {5, 700, 260}}) {
+                int m = s[0], n = s[1], k = s[2];
+                float[] a = EngineConformanceKit.random(rnd, m * k, 1f), b = EngineConformanceKit.random(rnd, k * n, 1f);
+                float[] want = product(ref, m, n, k, false, false, 1f, a, b, 0f, new float[m * n]);
+                assertGemmClose(want, product(two, m, n, k, false, false, 1f, a, b, 0f, new float[m * n]),
+                        absProduct(a, b, m, n, k, false, false), k, 1f, 0f, new float[m * n], two);
+            }
+        }
+    }
+
+    @Test
+    void deviceNamesThreadsAndVectorShape() {
+        assertEquals("cpu", two.name());
+        assertTrue(two.device().startsWith("2 threads, "), two.device());
+        assertTrue(two.device().contains(Simd.L + " float lanes"), two.device());
+        assertTrue(one.device().startsWith("1 thread, "), one.device());
+    }
+
+    private static float[] product(Engine e, int m, int n, int k, boolean ta, boolean tb, float alpha,
+                                   float[] a, float[] b, float beta, float[] c) {
+        try (Tensor A = e.tensor(ta ? k : m, ta ? m : k, a); Tensor B = e.tensor(tb ? n : k, tb ? k : n, b);
+             Tensor C = e.tensor(m, n, c)) {
+            e.gemm(ta, tb, alpha, A, B, beta, C);
+            return e.download(C);
+        }
+    }
+
+    /** Σ_p |op(A)_ip · op(B)_pj|, the scale of each element's round-off. */
+    private static double[] absProduct(float[] a, float[] b, int m, int n, int k, boolean ta, boolean tb) {
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        double[] s = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                double aip = Math.abs(ta ? a[p * lda + i] : a[i * lda + p]);
+                for (int j = 0; j < n; j++) {
+                    s[i * n + j] += aip * Math.abs(tb ? b[j * ldb + p] : b[p * ldb + j]);
+                }
+            }
+        }
+        return s;
+    }
+
+    /** The conformance kit's bound: GEMM_TOL·(1 + √k)·(|α|·Σ|a·b| + |β·c|). */
+    private static void assertGemmClose(float[] want, float[] got, double[] abs, int k, float alpha, float beta,
+                                        float[] c, Engine e) {
+        for (int i = 0; i < want.length; i++) { // flat, row-major index
+            double scale = Math.abs(alpha) * abs[i] + (beta == 0f ? 0 : Math.abs(beta * c[i]));
+            double tol = EngineConformanceKit.GEMM_TOL * (1 + Math.sqrt(k)) * scale + 1e-30;
+            if (!(Math.abs(want[i] - got[i]) <= tol)) {
+                fail(e.device() + ": C element " + i + " = " + got[i] + ", reference " + want[i] + " (tolerance " + tol + ")");
+            }
+        }
+    }
+}
