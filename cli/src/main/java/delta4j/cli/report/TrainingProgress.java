@@ -71,7 +71,7 @@ public final class TrainingProgress implements TrainingListener {
                     .build();
         }
         bar.stepTo(samplesSoFar);
-        bar.setExtraMessage("batch " + batch + "/" + batches + lastLoss);
+        bar.setExtraMessage(" batch " + batch + "/" + batches + lastLoss);
     }
 
     @Override
@@ -81,7 +81,7 @@ public final class TrainingProgress implements TrainingListener {
                 lastLoss = String.format(Locale.ROOT, ", loss %.4g", r.trainLoss());
                 if (bar != null) {
                     bar.stepTo(samplesPerEpoch);
-                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4g", r.trainLoss())
+                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4g", r.trainLoss())
                             + (r.hasValidation() ? String.format(Locale.ROOT, ", val %.4g", r.validationLoss()) : ""));
                     bar.close();
                     bar = null;
