@@ -104,8 +104,8 @@ final class BenchCommand extends Common implements Runnable {
                 double s = timing.median(e, () -> e.gemm(false, false, 1f, a, b, 0f, c));
                 double gflops = 2.0 * size * size * size / s / 1e9;
                 int threads = engineOptions.config().resolvedThreads();
-                out().printf(Locale.ROOT, "gemm %d×%d×%d on %s (%s), %d threads: %.2f GFLOP/s (median of %d runs, %.3f ms each)%n",
-                        size, size, size, e.name(), e.device(), threads, gflops, timing.runs, s * 1e3);
+                out().printf(Locale.ROOT, "gemm %d×%d×%d on %s (%s): %.2f GFLOP/s (median of %d runs, %.3f ms each)%n",
+                        size, size, size, e.name(), e.device(), gflops, timing.runs, s * 1e3);
                 if (timing.json != null) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("engine", e.name());
@@ -188,8 +188,8 @@ final class BenchCommand extends Common implements Runnable {
                 double s = timing.median(e, run);
                 double sps = (double) batch * steps / s;
                 int threads = engineOptions.config().resolvedThreads();
-                out().printf(Locale.ROOT, "training %s, batch %d on %s (%s), %d threads: %.0f samples/s (median of %d runs of %d steps, %.3f ms per step)%n",
-                        Options.join(n), batch, e.name(), e.device(), threads, sps, timing.runs, steps, s * 1e3 / steps);
+                out().printf(Locale.ROOT, "training %s, batch %d on %s (%s): %.0f samples/s (median of %d runs of %d steps, %.3f ms per step)%n",
+                        Options.join(n), batch, e.name(), e.device(), sps, timing.runs, steps, s * 1e3 / steps);
                 if (timing.json != null) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("engine", e.name());
