@@ -113,7 +113,8 @@ public final class TrainingProgress implements TrainingListener {
         if (r.hasValidation()) {
             sb.append(String.format(Locale.ROOT, "  val loss %.6g", r.validationLoss()));
         }
-        sb.append(String.format(Locale.ROOT, "  lr %.3g  %.0f samples/s  %.2f s", r.learningRate(), r.samplesPerSecond(), r.seconds()));
+        sb.append("  lr ").append(r.learningRate() == 0 ? "0" : String.format(Locale.ROOT, "%.3g", r.learningRate()));
+        sb.append(String.format(Locale.ROOT, "  %.0f samples/s  %.2f s", r.samplesPerSecond(), r.seconds()));
         return sb.toString();
     }
 
