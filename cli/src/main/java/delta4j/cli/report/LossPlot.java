@@ -28,7 +28,7 @@ public final class LossPlot {
     }
 
     /** Builds the chart; the loss axis is logarithmic when the losses span more than a factor of 100. */
-    public static JFreeChart chart(List<EpochReport> epochs, String title) {
+    static JFreeChart chart(List<EpochReport> epochs, String title) {
         XYSeries train = new XYSeries("training loss");
         XYSeries val = new XYSeries("validation loss");
         double min = Double.POSITIVE_INFINITY, max = 0;
