@@ -162,9 +162,11 @@ public final class Suite {
     List<Object> plan(List<Job> jobs, List<Skip> skips) {
         boolean smoke = profile == Profile.SMOKE;
         boolean gpu = profile == Profile.GPU;
-        // Each parameter combination is a fresh JVM: the Vector API kernels need C2, which takes a second or
-        // more on a busy 2-core machine, so warm-up is longer than measurement in the quick profile.
-        int wi = smoke ? 0 : profile == Profile.FULL ? 3 : 2;
+        // Each parameter combination is a fresh JVM, and Vector API code runs hundreds of times slower until C2 has
+        // compiled it (seconds on a busy 2-core machine): a cold forward pass takes over a second, a warm one a
+        // millisecond. Warm-up is therefore longer than measurement, and longest for the passes that chain many kernels.
+        int wi = smoke ? 0 : profile == Profile.FULL ? 5 : 3;
+        int netWi = smoke ? 0 : profile == Profile.FULL ? 8 : 5;
         int it = smoke ? 1 : profile == Profile.FULL ? 5 : 3;
         double sec = smoke ? 0.1 : profile == Profile.FULL ? 1.0 : 0.5;
         double warmSec = smoke ? 0.1 : 1.0;
@@ -192,7 +194,7 @@ public final class Suite {
             }
             jobs.add(new Job(SgemmBenchmark.class, engine, params("engine", List.of(engine), "threads", t, "shape", shapes), wi, warmSec, it, sec));
             for (Class<?> c : List.of(ForwardBenchmark.class, BackwardBenchmark.class, TrainingStepBenchmark.class)) {
-                jobs.add(new Job(c, engine, params("engine", List.of(engine), "threads", t, "net", nets()), wi, warmSec, it, sec));
+                jobs.add(new Job(c, engine, params("engine", List.of(engine), "threads", t, "net", nets()), netWi, warmSec, it, sec));
             }
             if (engine.equals("reference") && !smoke) {
                 skips.add(new Skip(EpochBenchmark.class.getSimpleName(), engine,
@@ -202,7 +204,7 @@ public final class Suite {
                 boolean slow = engine.equals("opencl") && profile == Profile.QUICK && !openclOnGpu;
                 jobs.add(new Job(EpochBenchmark.class, engine, params("engine", List.of(engine), "threads", t,
                         "samples", List.of(Integer.toString(epochSamples())), "dataset", List.of("fashion")),
-                        slow ? 1 : wi, warmSec, slow ? 2 : it, sec));
+                        smoke ? 0 : slow ? 1 : 2, warmSec, slow ? 2 : it, sec));
             }
         }
         // VectorBLAS is single-threaded; at 2048 it falls off a cliff (seconds per product), so only the full profile goes there.

@@ -238,15 +238,19 @@ public final class Report {
         if (jobs == null) {
             return "";
         }
+        Map<String, String> byBench = new LinkedHashMap<>();
         for (Object o : Json.array(jobs, "jobs")) {
             Map<String, Object> j = Json.object(o, "job");
-            if ("SgemmBenchmark".equals(j.get("benchmark")) && "cpu".equals(j.get("engine"))) {
-                return "; warm-up " + Json.string(j.get("warmups"), "?") + " × " + Json.string(j.get("warmup_seconds"), "?")
-                        + " s, measured " + Json.string(j.get("iterations"), "?") + " × " + Json.string(j.get("seconds"), "?")
-                        + " s per parameter combination (epochs: one epoch per iteration); errors are JMH's 99.9% confidence half-widths";
+            if ("cpu".equals(j.get("engine"))) {
+                String b = Json.string(j.get("benchmark"), "?").replace("Benchmark", "");
+                byBench.put(b, b + ": " + (b.equals("Epoch")
+                        ? Json.string(j.get("warmups"), "?") + " warm-up and " + Json.string(j.get("iterations"), "?") + " measured epochs"
+                        : "warm-up " + Json.string(j.get("warmups"), "?") + " × " + Json.string(j.get("warmup_seconds"), "?")
+                        + " s, measured " + Json.string(j.get("iterations"), "?") + " × " + Json.string(j.get("seconds"), "?") + " s"));
             }
         }
-        return "";
+        return byBench.isEmpty() ? "" : "; per parameter combination, " + String.join("; ", byBench.values())
+                + "; errors are JMH's 99.9% confidence half-widths";
     }
 
     /** The whole Markdown report; charts are linked under {@code chartDir} (relative to the report). */
