@@ -305,7 +305,9 @@ public final class Report {
         notRun(md, dl4jStatus);
         md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # under 10 minutes on an idle 2-core machine; or: full, smoke, report\n```\n\n")
                 .append("JMH's raw JSON and the peers' JSON land in `benchmarks/results/<profile>/` (not committed); ")
-                .append("`benchmarks/peers/peers.py` is the peer script (Debian's `/usr/bin/python3`).\n");
+                .append("the data behind this page is kept in `benchmarks/reported/`, and `benchmarks/run.sh report` redraws the page from it ")
+                .append("(and from `benchmarks/gpu-results/`, written by `benchmarks/run.sh gpu` on a GPU machine). ")
+                .append("`benchmarks/peers/peers.py` is the peer script (Debian's `/usr/bin/python3`); see `benchmarks/README.md`.\n");
         return md.toString();
     }
 
