@@ -64,6 +64,16 @@ class SuiteTest {
     }
 
     @Test
+    void fullProfileWidensShapesThreadsAndNetworks() {
+        List<Suite.Job> jobs = new ArrayList<>();
+        new Suite(Suite.Profile.FULL, available(), 8).plan(jobs, new ArrayList<>());
+        assertEquals(List.of("1", "2", "8"), job(jobs, SgemmBenchmark.class, "cpu").params().get("threads"));
+        assertEquals(10, job(jobs, SgemmBenchmark.class, "reference").params().get("shape").size(), "squares to 512 and the layer products");
+        assertTrue(job(jobs, SgemmBenchmark.class, "vectorblas").params().get("shape").contains("nn:2048x2048x2048"));
+        assertEquals(List.of(NetShape.FASHION, NetShape.WIDE), job(jobs, ForwardBenchmark.class, "cpu").params().get("net"));
+    }
+
+    @Test
     void gpuProfileMeasuresTheOpenClEngineAlone() {
         List<Suite.Job> jobs = new ArrayList<>();
         new Suite(Suite.Profile.GPU, available(), 16).plan(jobs, new ArrayList<>());

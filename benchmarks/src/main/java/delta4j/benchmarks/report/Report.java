@@ -155,7 +155,7 @@ public final class Report {
                 any = true;
             }
         }
-        out.add(any ? gemm.toString() : "- **cpu engine vs OpenBLAS, sgemm:** not measured — " + missing("cpu", "openblas"));
+        out.add(any ? gemm.append(" — target ≥ 0.9×").toString() : "- **cpu engine vs OpenBLAS, sgemm:** not measured — " + missing("cpu", "openblas"));
 
         String epochKey = Results.epochKey(NetShape.FASHION, 60000);
         Optional<Row> cpuEpoch = best("epoch", "cpu", epochKey);
@@ -164,7 +164,7 @@ public final class Report {
             Row c = cpuEpoch.get(), p = torchEpoch.get();
             out.add("- **cpu engine vs PyTorch CPU, Fashion-MNIST epoch** (784-256-128-10, batch 128, Adam): **"
                     + num(p.seconds() / c.seconds()) + "×** as fast — " + num(c.seconds()) + " s at " + threadsLabel(c.threads())
-                    + " against PyTorch's best, " + num(p.seconds()) + " s at " + threadsLabel(p.threads()) + ".");
+                    + " against PyTorch's best, " + num(p.seconds()) + " s at " + threadsLabel(p.threads()) + " — target ≥ 2×.");
         } else {
             out.add("- **cpu engine vs PyTorch CPU, Fashion-MNIST epoch:** not measured — " + missing("cpu", "pytorch"));
         }
@@ -188,7 +188,14 @@ public final class Report {
         Optional<Row> cpu1 = find("sgemm", "cpu", GemmShape.square(1024).id(), 1);
         if (cpu1.isPresent()) {
             Optional<Double> vb = ratio(cpu1.get(), "vectorblas");
-            vb.ifPresent(x -> out.add("- cpu engine vs netlib VectorBLAS at 1024², one thread: **" + num(x) + "×**."));
+            vb.ifPresent(x -> out.add("- cpu engine vs netlib VectorBLAS at 1024², one thread: **" + num(x) + "×** — target ≥ 4×."));
+        }
+        double load = Json.number(env("load").split(" ")[0]);
+        double cores = Json.number(env("cores"));
+        if (load > cores) {
+            out.add("");
+            out.add("*This run shared the machine with other work (load average " + env("load").split(" ")[0] + " on " + env("cores")
+                    + " cores when it started): absolute timings are pessimistic and noisy; ratios measured in the same run are the figures to read.*");
         }
         return out;
     }
