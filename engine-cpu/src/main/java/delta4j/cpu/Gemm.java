@@ -40,12 +40,13 @@ final class Gemm implements WorkerPool.Job {
 
     /**
      * k block. The packed B micro-panel (KC × NR floats, 32 KiB with AVX-512) must stay in the 48 KiB L1
-     * next to the streaming A micro-panel: KC above 256 lost 15% in measurement.
+     * next to the streaming A micro-panel: KC above 256 lost 15% in measurement; KC = 192 gave 143-150
+     * GFLOP/s against 146-173 for 256 (1024³, one thread, best of ~100 runs each on a shared machine).
      */
     static final int KC = 256;
     /**
-     * m block, a multiple of MR: the packed A block (MC × KC, 72 KiB) sits in L2 next to the B block. 72 was
-     * the best of 48..192 in a sweep at 1024³ on one thread.
+     * m block, a multiple of MR: the packed A block (MC × KC, 72 KiB) sits in L2 next to the B block.
+     * Measured as above: MC = 72 146-173, 96 146, 144 135-141, 288 136-159 GFLOP/s.
      */
     static final int MC = 72;
     /** n block, a multiple of NR: the packed B block (KC × NC = 1 MiB) fits the 2 MiB L2 of the measured core. */
