@@ -5,8 +5,8 @@
 module delta4j.api {
     exports delta4j.engine;
     exports delta4j.engine.reference;
-    // exports delta4j.model; (added with the model)
-    // exports delta4j.data;
+    exports delta4j.model;
+    exports delta4j.data;
 
     uses delta4j.engine.EngineProvider;
 

@@ -138,6 +138,19 @@ public interface Engine extends AutoCloseable {
      */
     void sumOfSquares(Tensor x, Tensor out, int index);
 
+    /**
+     * {@code x ← α·x} in place (gradient-norm clipping). The default goes through the host, which is
+     * correct on any engine; engines override it with a kernel of their own.
+     */
+    default void scale(Tensor x, float alpha) {
+        KernelChecks.owned(this, x);
+        float[] h = download(x);
+        for (int i = 0; i < h.length; i++) {
+            h[i] *= alpha;
+        }
+        upload(h, 0, x);
+    }
+
     // ---------------------------------------------------------------- optimizer updates, in place
 
     /**

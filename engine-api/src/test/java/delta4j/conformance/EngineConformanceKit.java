@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *     round-off of a k-term sum in any summation order, with head-room;</li>
  * <li>element-wise kernels, reductions and optimizer steps: relative {@value #ELEMENT_TOL} plus
  *     absolute {@value #ELEMENT_TOL} × the row's scale (float32 with fast transcendental functions);</li>
- * <li>whole training steps: see {@link TrainingConformance}.</li>
+ * <li>whole training steps: every weight after 3 optimizer steps within {@value #TRAINING_TOL} relative to
+ *     the largest weight of its layer (float32 round-off compounded over forward, backward and update).</li>
  * </ul>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -43,6 +44,7 @@ public abstract class EngineConformanceKit {
 
     public static final double GEMM_TOL = 1e-5;
     public static final double ELEMENT_TOL = 2e-5;
+    public static final double TRAINING_TOL = 1e-4;
 
     /** The sizes every kernel is tried on. */
     public static final int[] SIZES = {1, 2, 3, 7, 17, 33, 64, 255, 1025};
@@ -348,6 +350,20 @@ public abstract class EngineConformanceKit {
         assertEquals(want, got, 1e-5 * want + 1e-7, "Σ x²");
     }
 
+    @ParameterizedTest(name = "scale {0}×{1}")
+    @MethodSource("shapeCases")
+    void scaleMatchesReference(int rows, int cols) {
+        float[] x = random(new SplittableRandom(rows * 5L + cols), rows * cols, 3f);
+        float[] want = x.clone();
+        for (int i = 0; i < want.length; i++) {
+            want[i] *= -0.37f;
+        }
+        try (Tensor X = engine.tensor(rows, cols, x)) {
+            engine.scale(X, -0.37f);
+            assertClose(want, engine.download(X), 1e-6, "x ← αx");
+        }
+    }
+
     // ------------------------------------------------------------------ optimizers
 
     enum Update { SGD, MOMENTUM, NESTEROV, ADAM, ADAMW }
@@ -452,6 +468,98 @@ public abstract class EngineConformanceKit {
         assertTrue(fresh.isClosed());
         assertTrue(t.isClosed(), "tensors must be closed with their engine");
         assertThrows(IllegalStateException.class, () -> fresh.allocate(1, 1));
+    }
+
+    // ------------------------------------------------------------------ whole training steps
+
+    Stream<Arguments> trainingCases() {
+        List<Arguments> out = new ArrayList<>();
+        String[] optimizers = {"sgd", "momentum", "nesterov", "adam", "adamw"};
+        for (String o : optimizers) {
+            out.add(Arguments.of(o, new int[]{33, 17, 7}, Activation.TANH, Loss.MSE, Activation.IDENTITY, 64));
+            out.add(Arguments.of(o, new int[]{64, 255, 33, 10}, Activation.RELU, Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, 17));
+        }
+        out.add(Arguments.of("sgd", new int[]{3, 1025, 2}, Activation.SIGMOID, Loss.MSE, Activation.SIGMOID, 33));
+        out.add(Arguments.of("adam", new int[]{7, 64, 64, 64, 3}, Activation.LEAKY_RELU, Loss.MSE, Activation.TANH, 255));
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "3 training steps, {0}, layers {1}, {2} hidden, {3}, batch {5}")
+    @MethodSource("trainingCases")
+    void threeTrainingStepsMatchReference(String optimizer, int[] sizes, Activation hidden, Loss loss, Activation output, int batch) {
+        SplittableRandom rnd = new SplittableRandom(sizes.length * 100L + batch);
+        int n = 3 * batch;
+        float[] x = random(rnd, n * sizes[0], 1f);
+        int outs = sizes[sizes.length - 1];
+        float[] t = new float[n * outs];
+        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+            for (int i = 0; i < n; i++) {
+                t[i * outs + rnd.nextInt(outs)] = 1f;
+            }
+        } else {
+            t = random(rnd, n * outs, 0.5f);
+        }
+        delta4j.data.Dataset data = new delta4j.data.Dataset(n, sizes[0], outs, x, t);
+        delta4j.model.Mlp.Builder b = delta4j.model.Mlp.builder(sizes[0]).seed(7).loss(loss);
+        for (int l = 1; l < sizes.length; l++) {
+            b.dense(sizes[l], l == sizes.length - 1 ? output : hidden);
+        }
+        delta4j.model.Mlp mine = b.build(), theirs = mine.copy();
+        delta4j.model.TrainingConfig cfg = delta4j.model.TrainingConfig.builder()
+                .optimizer(delta4j.model.Optimizer.parse(optimizer, optimizer.startsWith("adam") ? 0.01f : 0.05f))
+                .weightDecay(0.001f).batchSize(batch).maxEpochs(1).seed(3).build();
+        var ours = new delta4j.model.Trainer(engine, cfg).fit(mine, data);
+        var ref = new delta4j.model.Trainer(this.ref, cfg).fit(theirs, data);
+        assertEquals(ref.finalTrainLoss(), ours.finalTrainLoss(), 1e-4 * Math.abs(ref.finalTrainLoss()) + 1e-6, "mean loss of the 3 steps");
+        for (int l = 0; l < mine.depth(); l++) {
+            assertClose(theirs.weights(l), mine.weights(l), TRAINING_TOL, "W[" + l + "] after 3 " + optimizer + " steps");
+            assertClose(theirs.biases(l), mine.biases(l), TRAINING_TOL, "b[" + l + "] after 3 " + optimizer + " steps");
+        }
+    }
+
+    @Test
+    void predictionsMatchReferenceOnAnyBatchSize() {
+        delta4j.model.Mlp mlp = delta4j.model.Mlp.builder(5).dense(9, Activation.TANH).dense(4, Activation.SOFTMAX)
+                .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(11).build();
+        for (int rows : new int[]{1, 2, 17, 300}) {
+            float[] x = random(new SplittableRandom(rows), rows * 5, 2f);
+            assertClose(mlp.predict(ref, x), mlp.predict(engine, x), ELEMENT_TOL * 10, "predict " + rows + " rows");
+        }
+    }
+
+    @Test
+    void softmaxStaysFiniteForHugeLogits() {
+        float[] z = {1e4f, -1e4f, 0f, 3e4f, 3e4f, -3e4f};
+        try (Tensor Z = engine.tensor(2, 3, z); Tensor B = engine.allocate(1, 3); Tensor A = engine.allocate(2, 3)) {
+            engine.biasActivation(Z, B, Activation.SOFTMAX, A);
+            assertClose(new float[]{1, 0, 0, 0.5f, 0.5f, 0}, engine.download(A), 1e-6, "softmax of ±1e4 logits");
+        }
+    }
+
+    @Test
+    void concurrentPredictionsOnTheEngineAgreeWithSequentialOnes() throws Exception {
+        delta4j.model.Mlp mlp = delta4j.model.Mlp.builder(8).dense(33, Activation.RELU).dense(3, Activation.SOFTMAX)
+                .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build();
+        float[][] inputs = new float[12][];
+        float[][] want = new float[12][];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = random(new SplittableRandom(i), (1 + 5 * i) * 8, 1f);
+            want[i] = mlp.predict(engine, inputs[i]);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<float[]>> got = new ArrayList<>();
+            for (int r = 0; r < 3; r++) {
+                for (float[] x : inputs) {
+                    got.add(pool.submit(() -> mlp.predict(engine, x)));
+                }
+            }
+            for (int i = 0; i < got.size(); i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(want[i % inputs.length], got.get(i).get(), "prediction " + i);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     // ------------------------------------------------------------------ helpers

@@ -264,6 +264,15 @@ public final class ReferenceEngine implements Engine {
         data(out)[index] = (float) sum;
     }
 
+    @Override
+    public void scale(Tensor x, float alpha) {
+        KernelChecks.owned(this, x);
+        float[] X = data(x);
+        for (int e = 0; e < X.length; e++) {
+            X[e] *= alpha;
+        }
+    }
+
     // ---------------------------------------------------------------- optimizers: θ ← θ − η ∇E(θ) and friends
 
     @Override

@@ -1,0 +1,302 @@
+#!/usr/bin/python3
+"""delta4j's peers, measured side by side with the JMH suite: OpenBLAS through numpy and PyTorch CPU.
+
+Run by Debian's own interpreter (/usr/bin/python3) with Debian's python3-numpy, python3-torch and
+python3-threadpoolctl. It reads the suite's plan (the same gemm shapes, networks, thread counts and
+repetitions the JMH run uses, written by `Suite plan`) and writes one JSON file that the report merges:
+
+    /usr/bin/python3 benchmarks/peers/peers.py --plan plan.json --out peers.json
+
+Each thread count runs in a fresh child process, because OpenBLAS reads its settings from the environment
+when it loads: OPENBLAS_NUM_THREADS (torch.set_num_threads does not limit OpenBLAS), OMP_NUM_THREADS and
+OPENBLAS_CORETYPE. Debian's OpenBLAS does not recognise every recent CPU and then falls back to its SSE3
+kernels, so unless OPENBLAS_CORETYPE is already set, the script names SkylakeX on CPUs with AVX-512
+(Haswell with AVX2 only) and records the core type threadpoolctl reports.
+"""
+
+import argparse
+import gzip
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+# Two-sided 99.9% Student t quantiles by degrees of freedom, as JMH uses for its error column.
+T999 = {1: 636.62, 2: 31.599, 3: 12.924, 4: 8.610, 5: 6.869, 6: 5.959, 7: 5.408, 8: 5.041, 9: 4.781,
+        10: 4.587, 12: 4.318, 15: 4.073, 20: 3.850, 30: 3.646}
+
+
+def t999(df):
+    best = None
+    for k in sorted(T999):
+        if k <= df:
+            best = T999[k]
+    return best if best is not None else float("nan")
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def default_coretype():
+    flags = cpu_flags()
+    if "avx512f" in flags:
+        return "SkylakeX"
+    if "avx2" in flags:
+        return "Haswell"
+    return None
+
+
+def measure(fn, seconds, measurements, warmups):
+    """Mean seconds per call of fn and the 99.9% CI half-width, from `measurements` timed batches."""
+    t0 = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - t0, 1e-7)
+    reps = max(1, int(math.ceil(seconds / once)))
+    samples = []
+    for i in range(warmups + measurements):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        dt = (time.perf_counter() - t0) / reps
+        if i >= warmups:
+            samples.append(dt)
+    return summarize(samples)
+
+
+def summarize(samples):
+    n = len(samples)
+    mean = sum(samples) / n
+    if n < 2:
+        return mean, float("nan"), n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in samples) / (n - 1))
+    return mean, t999(n - 1) * sd / math.sqrt(n), n
+
+
+def parse_shape(text):
+    ops, dims = text.split(":")
+    m, k, n = (int(x) for x in dims.split("x"))
+    return ops[0] == "t", ops[1] == "t", m, k, n
+
+
+def parse_net(text):
+    sizes, batch = text.split("@")
+    return [int(s) for s in sizes.split("-")], int(batch)
+
+
+def load_fashion(directory, samples):
+    import numpy as np
+    with gzip.open(os.path.join(directory, "train-images-idx3-ubyte.gz"), "rb") as f:
+        raw = f.read()
+    images = np.frombuffer(raw, dtype=np.uint8, offset=16)[: samples * 784].reshape(samples, 784)
+    with gzip.open(os.path.join(directory, "train-labels-idx1-ubyte.gz"), "rb") as f:
+        labels = np.frombuffer(f.read(), dtype=np.uint8, offset=8)[:samples]
+    return images.astype(np.float32) / 255.0, labels.astype(np.int64)
+
+
+def synthetic(samples):
+    import numpy as np
+    rng = np.random.default_rng(20240601)
+    return rng.integers(0, 256, (samples, 784)).astype(np.float32) / 255.0, rng.integers(0, 10, samples).astype(np.int64)
+
+
+# ---------------------------------------------------------------- one thread count (child process)
+
+def child(plan, threads, out_path):
+    results, unavailable, meta = [], [], {}
+    sec, meas = plan["seconds_per_measurement"], plan["measurements"]
+    full = plan["profile"] == "full"
+
+    def add(bench, impl, key, mean_err_n):
+        mean, err, n = mean_err_n
+        results.append({"benchmark": bench, "impl": impl, "key": key, "threads": threads,
+                        "seconds": mean, "error": err if err == err else None, "samples": n})
+
+    try:
+        import numpy as np
+    except ImportError as e:
+        unavailable.append({"impl": "openblas", "reason": "python3-numpy is not installed (%s): apt-get install python3-numpy" % e})
+        np = None
+    if np is not None:
+        meta["numpy"] = np.__version__
+        try:
+            from threadpoolctl import threadpool_info
+            pools = [p for p in threadpool_info() if p.get("internal_api") == "openblas"]
+            if pools:
+                meta["openblas"] = "%s, core type %s, %s thread(s), %s" % (pools[0].get("version"), pools[0].get("architecture"),
+                                                                         pools[0].get("num_threads"), pools[0].get("filepath"))
+                meta["openblas_coretype"] = pools[0].get("architecture")
+            else:
+                meta["openblas"] = "numpy is not linked to OpenBLAS: " + json.dumps([p.get("internal_api") for p in threadpool_info()])
+        except ImportError:
+            meta["openblas"] = "unknown (python3-threadpoolctl is not installed)"
+        rng = np.random.default_rng(42)
+        for shape in plan["gemm_shapes"]:
+            ta, tb, m, k, n = parse_shape(shape)
+            a = rng.uniform(-1, 1, (k, m) if ta else (m, k)).astype(np.float32)
+            b = rng.uniform(-1, 1, (n, k) if tb else (k, n)).astype(np.float32)
+            opa, opb = (a.T if ta else a), (b.T if tb else b)
+            c = np.empty((m, n), dtype=np.float32)
+            add("sgemm", "openblas", shape, measure(lambda: np.matmul(opa, opb, out=c), sec, meas, 1))
+
+    try:
+        import torch
+    except ImportError as e:
+        unavailable.append({"impl": "pytorch", "reason": "python3-torch is not installed (%s): apt-get install python3-torch" % e})
+        torch = None
+    if torch is not None and np is not None:
+        torch.set_num_threads(threads)
+        torch.manual_seed(0)
+        meta["torch"] = "%s, %d intra-op thread(s)" % (torch.__version__, torch.get_num_threads())
+        nn = torch.nn
+        if full:
+            for shape in plan["gemm_shapes"]:
+                ta, tb, m, k, n = parse_shape(shape)
+                a = torch.rand((k, m) if ta else (m, k)) * 2 - 1
+                b = torch.rand((n, k) if tb else (k, n)) * 2 - 1
+                opa, opb = (a.t() if ta else a), (b.t() if tb else b)
+                c = torch.empty(m, n)
+                add("sgemm", "pytorch", shape, measure(lambda: torch.mm(opa, opb, out=c), sec, meas, 1))
+
+        def mlp(sizes):
+            layers = []
+            for i in range(len(sizes) - 1):
+                layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+                if i < len(sizes) - 2:
+                    layers.append(nn.ReLU())
+            return nn.Sequential(*layers)
+
+        ce = nn.CrossEntropyLoss()
+        for net in plan["nets"]:
+            sizes, batch = parse_net(net)
+            model = mlp(sizes)
+            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+            x = torch.rand(batch, sizes[0])
+            y = torch.randint(0, sizes[-1], (batch,))
+
+            def forward():
+                with torch.no_grad():
+                    return torch.softmax(model(x), dim=1)
+
+            add("forward", "pytorch", net, measure(forward, sec, meas, 1))
+            loss = ce(model(x), y)
+
+            def backward():
+                model.zero_grad(set_to_none=True)
+                loss.backward(retain_graph=True)
+
+            add("backward", "pytorch", net, measure(backward, sec, meas, 1))
+
+            def step():
+                opt.zero_grad(set_to_none=True)
+                l = ce(model(x), y)
+                l.backward()
+                opt.step()
+                return l
+
+            add("step", "pytorch", net, measure(step, sec, meas, 1))
+
+        ep = plan["epoch"]
+        sizes, batch = parse_net(ep["net"])
+        samples = ep["samples"]
+        xs, ys = load_fashion(plan["dataset"], samples) if plan.get("dataset") else synthetic(samples)
+        meta["dataset"] = plan.get("dataset") or "synthetic (dataset-fashion-mnist is not installed)"
+        X, Y = torch.from_numpy(xs), torch.from_numpy(ys)
+        model = mlp(sizes)
+        opt = torch.optim.Adam(model.parameters(), lr=ep["learning_rate"])
+        steps = (samples + batch - 1) // batch  # the last batch holds the remainder, as delta4j's Trainer does
+
+        def epoch():
+            perm = torch.randperm(samples)
+            total = torch.zeros(())
+            for s in range(steps):
+                idx = perm[s * batch:(s + 1) * batch]
+                opt.zero_grad(set_to_none=True)
+                l = ce(model(X[idx]), Y[idx])
+                l.backward()
+                opt.step()
+                total += l.detach()
+            return float(total) / steps
+
+        times = []
+        for i in range(ep["warmups"] + ep["iterations"]):
+            t0 = time.perf_counter()
+            epoch()
+            if i >= ep["warmups"]:
+                times.append(time.perf_counter() - t0)
+        add("epoch", "pytorch", "%s/%d" % (ep["net"], samples), summarize(times))
+
+    with open(out_path, "w") as f:
+        json.dump({"results": results, "unavailable": unavailable, "meta": meta}, f)
+
+
+# ---------------------------------------------------------------- the parent: one child per thread count
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--plan", required=True, help="the plan JSON written by `Suite plan PROFILE FILE`")
+    ap.add_argument("--out", required=True, help="where to write the peers' JSON")
+    ap.add_argument("--child-threads", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    with open(args.plan) as f:
+        plan = json.load(f)
+    if args.child_threads is not None:
+        child(plan, args.child_threads, args.out)
+        return 0
+
+    coretype = os.environ.get("OPENBLAS_CORETYPE") or default_coretype()
+    merged = {"results": [], "unavailable": [], "meta": {
+        "python": "%s %s" % (sys.executable, platform.python_version()),
+        "OPENBLAS_CORETYPE": coretype or "(unset: OpenBLAS detects the CPU itself)",
+    }}
+    failed = []
+    for threads in plan["threads"]:
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+                   MKL_NUM_THREADS=str(threads))
+        if coretype:
+            env["OPENBLAS_CORETYPE"] = coretype
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
+            part = tmp.name
+        try:
+            print("peers: %d thread(s), OPENBLAS_CORETYPE=%s" % (threads, coretype), flush=True)
+            proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--plan", args.plan, "--out", part,
+                                   "--child-threads", str(threads)], env=env)
+            if proc.returncode != 0:
+                failed.append("the %d-thread peer run exited with %d" % (threads, proc.returncode))
+                continue
+            with open(part) as f:
+                got = json.load(f)
+        finally:
+            os.unlink(part)
+        merged["results"].extend(got["results"])
+        for u in got["unavailable"]:
+            if u not in merged["unavailable"]:
+                merged["unavailable"].append(u)
+        for k, v in got["meta"].items():
+            if k in ("openblas", "torch"):
+                merged["meta"]["%s (%d thread%s)" % (k, threads, "" if threads == 1 else "s")] = v
+            else:
+                merged["meta"][k] = v
+    for f in failed:
+        merged["unavailable"].append({"impl": "peers", "reason": f})
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(merged, f, indent=1)
+    os.replace(tmp, args.out)
+    print("peers: wrote %d results to %s" % (len(merged["results"]), args.out))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,406 @@
+package delta4j.benchmarks;
+
+import delta4j.benchmarks.report.Json;
+import delta4j.benchmarks.report.Results;
+import delta4j.benchmarks.report.Row;
+import dev.ludovic.netlib.blas.JavaBLAS;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+/**
+ * Plans and runs the benchmark suite for one profile, so that only combinations that can run here are launched.
+ *
+ * <pre>
+ * Suite plan  PROFILE FILE   writes the plan (shapes, networks, thread counts) for the peer script
+ * Suite run   PROFILE DIR    runs JMH job by job into DIR/jmh-*.json and writes DIR/suite.json
+ * Suite check DIR            exits 1 unless every planned combination produced a result
+ * </pre>
+ *
+ * JMH crosses every {@code @Param} with every other, but the suite needs per-engine choices (the plain-Java
+ * reference engine only on small products, VectorBLAS only on one thread, the opencl engine at its device's
+ * own parallelism), so each engine of each benchmark is its own JMH run. Engines that are unknown or cannot
+ * run here are not launched: {@code suite.json} lists them with the reason, and the report prints it.
+ */
+public final class Suite {
+
+    /** The profiles: smoke (every benchmark once, tiny), quick (minutes on 2 cores), full. */
+    public enum Profile { SMOKE, QUICK, FULL }
+
+    /**
+     * One JMH run.
+     *
+     * @param benchmark  the benchmark class
+     * @param engine     the engine (or "vectorblas") it runs on
+     * @param params     the other parameters, each with its values (crossed by JMH)
+     * @param warmups    warm-up iterations
+     * @param iterations measured iterations
+     * @param seconds    iteration time (ignored by single-shot benchmarks)
+     */
+    public record Job(Class<?> benchmark, String engine, Map<String, List<String>> params, int warmups, int iterations,
+                      double seconds) {
+
+        /** The number of parameter combinations, each of which must yield a result. */
+        public int combinations() {
+            return params.values().stream().mapToInt(List::size).reduce(1, (x, y) -> x * y);
+        }
+
+        String fileName(int index) {
+            return String.format("jmh-%02d-%s-%s.json", index, benchmark.getSimpleName(), engine);
+        }
+
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("benchmark", benchmark.getSimpleName());
+            m.put("engine", engine);
+            m.put("params", params);
+            m.put("warmups", warmups);
+            m.put("iterations", iterations);
+            m.put("seconds", seconds);
+            m.put("combinations", combinations());
+            return m;
+        }
+    }
+
+    /** A benchmark × engine that was not run, and why. */
+    public record Skip(String benchmark, String engine, String reason) {
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("benchmark", benchmark);
+            m.put("engine", engine);
+            m.put("reason", reason);
+            return m;
+        }
+    }
+
+    /** Square sizes of the sgemm benchmark. */
+    static final int[] SQUARES = {256, 512, 1024, 2048};
+
+    /**
+     * The three backprop products of a 784-512-512-10 network at batch 256: forward A[l-1]·W[l] for every layer,
+     * δ propagation Δ[l+1]·W[l+1]ᵀ into both hidden layers, weight gradients A[l-1]ᵀ·Δ[l] for every layer,
+     * including the narrow n = 10 (and k = 10) products of the output layer.
+     */
+    static final List<String> LAYER_PRODUCTS = List.of(
+            "nn:256x784x512", "nn:256x512x512", "nn:256x512x10",
+            "nt:256x512x512", "nt:256x10x512",
+            "tn:784x256x512", "tn:512x256x512", "tn:512x256x10");
+
+    private final Profile profile;
+    private final Map<String, String> availability;
+    private final List<Integer> threads;
+
+    Suite(Profile profile, Map<String, String> availability, int cores) {
+        this.profile = profile;
+        this.availability = availability;
+        Set<Integer> t = new LinkedHashSet<>();
+        t.add(1);
+        if (cores >= 2) {
+            t.add(2);
+        }
+        if (profile == Profile.FULL && cores > 2) {
+            t.add(cores);
+        }
+        this.threads = List.copyOf(t);
+    }
+
+    /** The thread counts the cpu engine and the peers run at: 1 and 2 (and all cores, in the full profile). */
+    List<Integer> threads() {
+        return profile == Profile.SMOKE ? List.of(threads.getLast()) : threads;
+    }
+
+    private static List<String> squares(int max) {
+        return IntStream.of(SQUARES).filter(n -> n <= max).mapToObj(n -> GemmShape.square(n).id()).toList();
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /** The gemm shapes the peers measure (every shape any engine runs). */
+    List<String> gemmShapes() {
+        return profile == Profile.SMOKE ? List.of(GemmShape.square(256).id(), LAYER_PRODUCTS.getFirst())
+                : concat(squares(2048), LAYER_PRODUCTS);
+    }
+
+    /** The networks of the forward, backward and training-step benchmarks. */
+    List<String> nets() {
+        return profile == Profile.FULL ? List.of(NetShape.FASHION, NetShape.WIDE) : List.of(NetShape.FASHION);
+    }
+
+    /** Samples per epoch. */
+    int epochSamples() {
+        return profile == Profile.SMOKE ? 1024 : FashionMnist.TRAIN_SAMPLES;
+    }
+
+    /** The JMH runs of this profile, and what is skipped (with reasons). */
+    List<Object> plan(List<Job> jobs, List<Skip> skips) {
+        boolean smoke = profile == Profile.SMOKE;
+        int wi = smoke ? 0 : profile == Profile.QUICK ? 1 : 2;
+        int it = smoke ? 1 : profile == Profile.QUICK ? 3 : 5;
+        double sec = smoke ? 0.1 : profile == Profile.QUICK ? 0.5 : 1.0;
+        List<String> all = gemmShapes();
+        List<String> smallSquares = smoke ? List.of(GemmShape.square(256).id()) : squares(512);
+        for (String engine : BenchEngines.ENGINES) {
+            String reason = availability.getOrDefault(engine, "unknown engine");
+            List<String> t = engine.equals("cpu") ? strings(threads()) : engine.equals("opencl") ? List.of("0") : List.of("1");
+            if (reason != null) {
+                for (Class<?> c : List.of(SgemmBenchmark.class, ForwardBenchmark.class, BackwardBenchmark.class,
+                        TrainingStepBenchmark.class, EpochBenchmark.class)) {
+                    skips.add(new Skip(c.getSimpleName(), engine, "not available: " + reason));
+                }
+                continue;
+            }
+            // The reference engine is the plain-Java oracle: products beyond 512 take it seconds each.
+            List<String> shapes = !engine.equals("reference") ? all
+                    : profile == Profile.FULL ? concat(smallSquares, LAYER_PRODUCTS) : smallSquares;
+            jobs.add(new Job(SgemmBenchmark.class, engine, params("engine", List.of(engine), "threads", t, "shape", shapes), wi, it, sec));
+            for (Class<?> c : List.of(ForwardBenchmark.class, BackwardBenchmark.class, TrainingStepBenchmark.class)) {
+                jobs.add(new Job(c, engine, params("engine", List.of(engine), "threads", t, "net", nets()), wi, it, sec));
+            }
+            if (engine.equals("reference") && !smoke) {
+                skips.add(new Skip(EpochBenchmark.class.getSimpleName(), engine,
+                        "not run: a full epoch takes minutes on the plain-Java oracle (the smoke profile runs a short one)"));
+            } else {
+                jobs.add(new Job(EpochBenchmark.class, engine, params("engine", List.of(engine), "threads", t,
+                        "samples", List.of(Integer.toString(epochSamples())), "dataset", List.of("fashion")),
+                        wi, smoke ? 1 : it, sec));
+            }
+        }
+        // VectorBLAS is single-threaded; at 2048 it falls off a cliff (seconds per product), so only the full profile goes there.
+        List<String> vb = profile == Profile.FULL ? all : smoke ? List.of(GemmShape.square(256).id())
+                : all.stream().filter(s -> !s.equals(GemmShape.square(2048).id())).toList();
+        jobs.add(new Job(SgemmBenchmark.class, SgemmBenchmark.VECTORBLAS,
+                params("engine", List.of(SgemmBenchmark.VECTORBLAS), "threads", List.of("1"), "shape", vb), wi, it, sec));
+        // Deeplearning4j is in benchmarks.jar only when built with -Pdl4j (run.sh full, or DELTA4J_DL4J=1).
+        Class<?> dl4j = dl4jBenchmark();
+        if (dl4j != null) {
+            // Its epoch takes tens of seconds on this class of machine: the quick profile measures it at the top thread count only.
+            List<String> t = profile == Profile.QUICK ? List.of(threads().getLast().toString()) : strings(threads());
+            jobs.add(new Job(dl4j, "dl4j", params("threads", t, "samples", List.of(Integer.toString(epochSamples())),
+                    "dataset", List.of("fashion")), smoke ? 0 : 1, smoke ? 1 : profile == Profile.QUICK ? 2 : it, sec));
+        }
+        List<Object> out = new ArrayList<>();
+        jobs.forEach(j -> out.add(j.toJson()));
+        return out;
+    }
+
+    private static Class<?> dl4jBenchmark() {
+        try {
+            return Class.forName("delta4j.benchmarks.dl4j.Dl4jEpochBenchmark", false, Suite.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
+        }
+    }
+
+    private static List<String> strings(List<Integer> xs) {
+        return xs.stream().map(String::valueOf).toList();
+    }
+
+    private static Map<String, List<String>> params(Object... kv) {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            @SuppressWarnings("unchecked")
+            List<String> values = (List<String>) kv[i + 1];
+            m.put((String) kv[i], values);
+        }
+        return m;
+    }
+
+    /** What the peer script needs: the same shapes, networks, thread counts and repetitions. */
+    Map<String, Object> peerPlan() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("profile", profile.name().toLowerCase());
+        m.put("threads", threads());
+        m.put("gemm_shapes", gemmShapes());
+        m.put("nets", nets());
+        m.put("epoch", Map.of("net", NetShape.FASHION, "samples", epochSamples(), "learning_rate", 1e-3,
+                "warmups", profile == Profile.SMOKE ? 0 : 1, "iterations", profile == Profile.SMOKE ? 1 : profile == Profile.QUICK ? 3 : 5));
+        m.put("seconds_per_measurement", profile == Profile.SMOKE ? 0.05 : profile == Profile.QUICK ? 0.5 : 1.0);
+        m.put("measurements", profile == Profile.SMOKE ? 1 : profile == Profile.QUICK ? 3 : 5);
+        Path fashion = FashionMnist.locate();
+        m.put("dataset", fashion == null ? null : fashion.toString());
+        return m;
+    }
+
+    /** The environment, for the report's "how this was run". */
+    Map<String, Object> environment() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        m.put("profile", profile.name().toLowerCase());
+        m.put("command", System.getProperty("delta4j.command", "benchmarks/run.sh " + profile.name().toLowerCase()));
+        m.put("cpu", cpuModel());
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
+                + System.getProperty("java.runtime.version"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        m.put("jmh", "1.37, one fork per run, JVM flags " + ForkArgs.VECTOR + " " + ForkArgs.NATIVE + " " + ForkArgs.HEAP);
+        m.put("engines", BenchEngines.devices());
+        m.put("vectorblas", vectorBlasName());
+        Path fashion = FashionMnist.locate();
+        m.put("dataset", fashion == null ? "synthetic: 60000 × 784 random pixels, 10 classes (dataset-fashion-mnist is not installed)"
+                : "Fashion-MNIST training set from " + fashion);
+        return m;
+    }
+
+    private static String vectorBlasName() {
+        try {
+            return JavaBLAS.getInstance().getClass().getName();
+        } catch (RuntimeException | LinkageError e) {
+            return "unavailable: " + e;
+        }
+    }
+
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: fall through
+        }
+        return System.getProperty("os.arch") + " (model unknown)";
+    }
+
+    /** Runs every job, one JMH run each, into {@code dir}; returns the number of JMH runs that failed outright. */
+    int run(Path dir, List<Job> jobs, List<Skip> skips) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("environment", environment());
+        meta.put("jobs", jobs.stream().map(Job::toJson).toList());
+        meta.put("skipped", skips.stream().map(Skip::toJson).toList());
+        writeAtomically(dir.resolve("suite.json"), Json.write(meta));
+        int failed = 0;
+        for (int i = 0; i < jobs.size(); i++) {
+            Job job = jobs.get(i);
+            System.out.printf("%n=== [%d/%d] %s on %s %s%n", i + 1, jobs.size(), job.benchmark().getSimpleName(), job.engine(), job.params());
+            ChainedOptionsBuilder o = new OptionsBuilder()
+                    .include("^" + job.benchmark().getName().replace(".", "\\.") + "\\.")
+                    .forks(1)
+                    .warmupIterations(job.warmups())
+                    .measurementIterations(job.iterations())
+                    .warmupTime(TimeValue.milliseconds((long) (job.seconds() * 1000)))
+                    .measurementTime(TimeValue.milliseconds((long) (job.seconds() * 1000)))
+                    .resultFormat(ResultFormatType.JSON)
+                    .result(dir.resolve(job.fileName(i)).toString())
+                    .shouldFailOnError(false);
+            job.params().forEach((k, v) -> o.param(k, v.toArray(String[]::new)));
+            try {
+                new Runner(o.build()).run();
+            } catch (RunnerException | RuntimeException e) {
+                failed++;
+                System.err.println("JMH run failed for " + job.benchmark().getSimpleName() + " on " + job.engine() + ": " + e);
+            }
+        }
+        return failed;
+    }
+
+    /** Problems with a results directory: planned combinations without a valid result. Empty means complete. */
+    static List<String> check(Path dir) throws IOException {
+        Results results = Results.read(dir);
+        if (results.suite().isEmpty()) {
+            return List.of("no suite.json in " + dir + ": the suite did not run");
+        }
+        List<String> problems = new ArrayList<>();
+        Map<String, Integer> produced = new LinkedHashMap<>();
+        for (Row r : results.rows()) {
+            if (r.valid()) {
+                produced.merge(jobClass(r) + "/" + r.impl(), 1, Integer::sum);
+            }
+        }
+        for (Object o : Json.array(results.suite().get("jobs"), "suite.json jobs")) {
+            Map<String, Object> job = Json.object(o, "job");
+            String id = Json.string(job.get("benchmark"), "?") + "/" + Json.string(job.get("engine"), "?");
+            int want = (int) Json.number(job.get("combinations"));
+            int got = produced.getOrDefault(id, 0);
+            if (got < want) {
+                problems.add(id + ": " + got + " of " + want + " parameter combinations produced a result");
+            }
+        }
+        return problems;
+    }
+
+    private static String jobClass(Row r) {
+        return switch (r.benchmark()) {
+            case "sgemm" -> "SgemmBenchmark";
+            case "forward" -> "ForwardBenchmark";
+            case "backward" -> "BackwardBenchmark";
+            case "step" -> "TrainingStepBenchmark";
+            default -> r.impl().equals("dl4j") ? "Dl4jEpochBenchmark" : "EpochBenchmark";
+        };
+    }
+
+    /** Writes a file through a temporary file and a rename, so readers never see half of it. */
+    public static void writeAtomically(Path file, String content) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, content);
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static Profile profile(String name) {
+        try {
+            return Profile.valueOf(name.toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown profile '" + name + "': use smoke, quick or full");
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            System.err.println("usage: Suite plan PROFILE FILE | Suite run PROFILE DIR | Suite check DIR");
+            System.exit(2);
+        }
+        switch (args[0]) {
+            case "plan" -> {
+                Suite s = new Suite(profile(args[1]), BenchEngines.availability(), Runtime.getRuntime().availableProcessors());
+                writeAtomically(Path.of(args[2]), Json.write(s.peerPlan()));
+            }
+            case "run" -> {
+                Suite s = new Suite(profile(args[1]), BenchEngines.availability(), Runtime.getRuntime().availableProcessors());
+                List<Job> jobs = new ArrayList<>();
+                List<Skip> skips = new ArrayList<>();
+                s.plan(jobs, skips);
+                skips.forEach(k -> System.out.println("skipping " + k.benchmark() + " on " + k.engine() + ": " + k.reason()));
+                int failed = s.run(Path.of(args[2]), jobs, skips);
+                System.exit(failed == 0 ? 0 : 1);
+            }
+            case "check" -> {
+                List<String> problems = check(Path.of(args[1]));
+                problems.forEach(p -> System.err.println("missing: " + p));
+                System.out.println(problems.isEmpty() ? "every planned benchmark produced a result" : problems.size() + " benchmark run(s) without results");
+                System.exit(problems.isEmpty() ? 0 : 1);
+            }
+            default -> {
+                System.err.println("unknown command '" + args[0] + "': use plan, run or check");
+                System.exit(2);
+            }
+        }
+    }
+}

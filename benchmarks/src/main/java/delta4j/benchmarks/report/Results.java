@@ -1,0 +1,139 @@
+package delta4j.benchmarks.report;
+
+import delta4j.benchmarks.GemmShape;
+import delta4j.benchmarks.NetShape;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Everything one run of the suite produced, read from its results directory: the JMH result files
+ * ({@code jmh-*.json}), the peers' file ({@code peers.json}, written by peers/peers.py) and the suite's own
+ * metadata ({@code suite.json}: environment, plan, and what was skipped and why).
+ *
+ * @param rows    every measured result
+ * @param suite   the suite's metadata (an empty map when absent)
+ * @param peers   the peers' metadata and reasons for peers that could not run (an empty map when absent)
+ */
+public record Results(List<Row> rows, Map<String, Object> suite, Map<String, Object> peers) {
+
+    /** Reads a results directory. Missing files are fine (the report says what is missing); malformed ones are errors. */
+    public static Results read(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("no results directory " + dir + ": run benchmarks/run.sh first");
+        }
+        List<Row> rows = new ArrayList<>();
+        List<Path> jmhFiles;
+        try (Stream<Path> s = Files.list(dir)) {
+            jmhFiles = s.filter(p -> p.getFileName().toString().matches("jmh-.*\\.json")).sorted().toList();
+        }
+        for (Path p : jmhFiles) {
+            rows.addAll(jmh(Files.readString(p), p.getFileName().toString()));
+        }
+        Map<String, Object> peers = Map.of();
+        Path peerFile = dir.resolve("peers.json");
+        if (Files.isRegularFile(peerFile)) {
+            peers = Json.object(Json.parse(Files.readString(peerFile)), "peers.json");
+            rows.addAll(peerRows(peers));
+        }
+        Map<String, Object> suite = Map.of();
+        Path suiteFile = dir.resolve("suite.json");
+        if (Files.isRegularFile(suiteFile)) {
+            suite = Json.object(Json.parse(Files.readString(suiteFile)), "suite.json");
+        }
+        return new Results(List.copyOf(rows), suite, peers);
+    }
+
+    /** Rows from one JMH JSON result file ({@code -rf json}); unknown benchmarks are skipped. */
+    public static List<Row> jmh(String json, String source) {
+        List<Row> out = new ArrayList<>();
+        for (Object o : Json.array(Json.parse(json), source)) {
+            Map<String, Object> r = Json.object(o, source + " entry");
+            String name = Json.string(r.get("benchmark"), "");
+            Map<String, Object> params = r.get("params") == null ? Map.of() : Json.object(r.get("params"), "params");
+            Map<String, Object> metric = Json.object(r.get("primaryMetric"), source + " primaryMetric");
+            double scale = secondsPer(Json.string(metric.get("scoreUnit"), ""));
+            double seconds = Json.number(metric.get("score")) * scale;
+            double error = Json.number(metric.get("scoreError")) * scale;
+            String cls = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+            cls = cls.substring(cls.lastIndexOf('.') + 1);
+            String engine = Json.string(params.get("engine"), "?");
+            int threads = (int) Json.number(params.getOrDefault("threads", "1"));
+            Row row = switch (cls) {
+                case "SgemmBenchmark" -> {
+                    String shape = Json.string(params.get("shape"), "");
+                    yield new Row("sgemm", engine, shape, threads, seconds, error, GemmShape.parse(shape).flops());
+                }
+                case "ForwardBenchmark" -> netRow("forward", engine, params, threads, seconds, error);
+                case "BackwardBenchmark" -> netRow("backward", engine, params, threads, seconds, error);
+                case "TrainingStepBenchmark" -> netRow("step", engine, params, threads, seconds, error);
+                case "EpochBenchmark" -> new Row("epoch", engine, epochKey(NetShape.FASHION, params.get("samples")), threads,
+                        seconds, error, Double.NaN);
+                case "Dl4jEpochBenchmark" -> new Row("epoch", "dl4j", epochKey(NetShape.FASHION, params.get("samples")), threads,
+                        seconds, error, Double.NaN);
+                default -> null;
+            };
+            if (row != null) {
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    /** The key of an epoch row: network and samples per epoch. */
+    public static String epochKey(String net, Object samples) {
+        return net + "/" + Json.string(samples, "60000");
+    }
+
+    private static Row netRow(String bench, String engine, Map<String, Object> params, int threads, double s, double err) {
+        NetShape net = NetShape.parse(Json.string(params.get("net"), NetShape.FASHION));
+        double flops = switch (bench) {
+            case "forward" -> net.forwardFlops();
+            case "backward" -> net.backwardFlops();
+            default -> net.forwardFlops() + net.backwardFlops();
+        };
+        return new Row(bench, engine, net.id(), threads, s, err, flops);
+    }
+
+    /** Seconds per operation for one unit of a JMH score ("ms/op" → 1e-3); throughput units are not used here. */
+    static double secondsPer(String unit) {
+        return switch (unit.toLowerCase(Locale.ROOT)) {
+            case "s/op" -> 1;
+            case "ms/op" -> 1e-3;
+            case "us/op" -> 1e-6;
+            case "ns/op" -> 1e-9;
+            default -> throw new IllegalArgumentException("unexpected JMH score unit '" + unit
+                    + "': the suite's benchmarks report time per operation (AverageTime or SingleShotTime)");
+        };
+    }
+
+    /** Rows from the peers' file: {@code results} holds {benchmark, impl, key, threads, seconds, error}. */
+    static List<Row> peerRows(Map<String, Object> peers) {
+        List<Row> out = new ArrayList<>();
+        Object results = peers.get("results");
+        if (results == null) {
+            return out;
+        }
+        for (Object o : Json.array(results, "peers.json results")) {
+            Map<String, Object> r = Json.object(o, "peers.json result");
+            String bench = Json.string(r.get("benchmark"), "");
+            String key = Json.string(r.get("key"), "");
+            double flops = switch (bench) {
+                case "sgemm" -> GemmShape.parse(key).flops();
+                case "forward" -> NetShape.parse(key).forwardFlops();
+                case "backward" -> NetShape.parse(key).backwardFlops();
+                case "step" -> NetShape.parse(key).forwardFlops() + NetShape.parse(key).backwardFlops();
+                default -> Double.NaN;
+            };
+            out.add(new Row(bench, Json.string(r.get("impl"), "?"), key, (int) Json.number(r.get("threads")),
+                    Json.number(r.get("seconds")), Json.number(r.get("error")), flops));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,85 @@
+package delta4j.benchmarks.report;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The report generator on a tiny fixture: JMH JSON of the cpu engine, the peers' JSON, and suite metadata. */
+class ReportTest {
+
+    @TempDir
+    Path dir;
+
+    private Results fixture() throws IOException {
+        for (String f : List.of("jmh-00-SgemmBenchmark-cpu.json", "jmh-01-EpochBenchmark-cpu.json", "peers.json", "suite.json")) {
+            try (InputStream in = getClass().getResourceAsStream("/fixture/" + f)) {
+                Files.copy(in, dir.resolve(f));
+            }
+        }
+        return Results.read(dir);
+    }
+
+    @Test
+    void readsJmhAndPeerRowsInSecondsWithFlopCounts() throws IOException {
+        Results r = fixture();
+        assertEquals(7, r.rows().size());
+        Row cpu1 = r.rows().stream().filter(x -> x.impl().equals("cpu") && x.benchmark().equals("sgemm") && x.threads() == 1).findFirst().orElseThrow();
+        assertEquals(0.010737418, cpu1.seconds(), 1e-12);
+        assertEquals(2.0 * 1024 * 1024 * 1024, cpu1.flops());
+        assertEquals(200.0, cpu1.gflops(), 1e-3); // 2·1024³ FLOPs in 10.737418 ms
+        Row cpu2 = r.rows().stream().filter(x -> x.impl().equals("cpu") && x.benchmark().equals("sgemm") && x.threads() == 2).findFirst().orElseThrow();
+        assertTrue(Double.isNaN(cpu2.error()), "JMH's \"NaN\" error stays NaN");
+    }
+
+    @Test
+    void ratiosCompareWithThePeerAtTheSameThreadCount() throws IOException {
+        Report report = new Report(fixture());
+        Row cpu1 = report.find("sgemm", "cpu", "nn:1024x1024x1024", 1).orElseThrow();
+        Row cpu2 = report.find("sgemm", "cpu", "nn:1024x1024x1024", 2).orElseThrow();
+        assertEquals(1.0, report.ratio(cpu1, "openblas").orElseThrow(), 1e-6);   // 200 vs 200 GFLOP/s
+        assertEquals(0.8, report.ratio(cpu2, "openblas").orElseThrow(), 1e-6);   // 400 vs 500 GFLOP/s
+        assertEquals("openblas", report.bestPeer(cpu2).orElseThrow().impl());
+        assertTrue(report.ratio(cpu1, "vectorblas").isEmpty(), "no VectorBLAS row in the fixture");
+    }
+
+    @Test
+    void headlineStatesTheSgemmAndEpochRatiosFirst() throws IOException {
+        Report report = new Report(fixture());
+        String md = report.markdown("charts", List.of("sgemm-square-1t.png"), null);
+        String[] lines = md.split("\n");
+        assertEquals("# delta4j benchmarks", lines[0]);
+        String head = String.join("\n", List.of(lines).subList(0, 8));
+        assertTrue(head.contains("1024²: **1.00×** at 1 thread (200 vs 200 GFLOP/s), **0.80×** at 2 threads (400 vs 500 GFLOP/s)"), head);
+        // cpu's best epoch is 0.5 s at 2 threads; PyTorch's best is 1.2 s at 1 thread: 2.4× as fast.
+        assertTrue(head.contains("**2.40×** as fast — 0.50 s at 2 threads against PyTorch's best, 1.20 s at 1 thread"), head);
+        assertTrue(head.contains("opencl engine:** not measured — not available: no OpenCL platform"), head);
+        assertTrue(md.contains("| 1024² | 2 threads | **delta4j cpu** | 400 | — | 5.37 | 0.80× | — | 0.80× OpenBLAS (numpy) |"), md);
+        assertTrue(md.contains("engine opencl: not available: no OpenCL platform (Sgemm)"), md);
+        assertTrue(md.contains("peer Deeplearning4j: not run"), md);
+    }
+
+    @Test
+    void writesChartsAsPng() throws IOException {
+        Report report = new Report(fixture());
+        System.setProperty("java.awt.headless", "true");
+        Path charts = dir.resolve("charts");
+        Files.createDirectories(charts);
+        Files.writeString(charts.resolve("sgemm-square-7t.png"), "stale");
+        List<String> names = report.drawCharts(charts);
+        assertEquals(List.of("sgemm-square-1t.png", "sgemm-square-2t.png", "epoch.png"), names);
+        for (String n : names) {
+            byte[] png = Files.readAllBytes(charts.resolve(n));
+            assertEquals((byte) 0x89, png[0]);
+            assertEquals('P', png[1]);
+        }
+        assertTrue(Files.notExists(charts.resolve("sgemm-square-7t.png")), "a stale chart is removed");
+    }
+}

@@ -1,0 +1,59 @@
+package delta4j.cli;
+
+import delta4j.cli.io.CsvReader;
+import delta4j.cli.io.LoadedData;
+import delta4j.cli.report.MetricsJson;
+import delta4j.cli.report.TestMetrics;
+import delta4j.engine.Engine;
+import delta4j.model.Mlp;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code delta4j eval}: scores a saved model on labelled data. */
+@Command(name = "eval", sortOptions = false,
+        description = {"Score a saved model on data with targets: loss, MSE, and R² (regression) or accuracy and the"
+                + " confusion matrix (classification). For an IDX folder or fashion-mnist the t10k files are used.", ""},
+        footer = {"", "Example:", "  delta4j eval --model fashion.d4j --data fashion-mnist --metrics-json test.json"})
+final class EvalCommand extends Common implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file written by 'delta4j train --out'.")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "SOURCE", description = "Data with targets: CSV file, IDX folder, or fashion-mnist.")
+    String data;
+
+    @Option(names = "--metrics-json", paramLabel = "FILE", description = "Write {\"loss\", \"mse\", \"r2\", \"accuracy\"} as JSON.")
+    Path metricsJson;
+
+    @Mixin
+    EngineOptions engineOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        Options.checkOutput(metricsJson, "--metrics-json");
+        Options.checkSource(data, "--data");
+        engineOptions.config();
+        Mlp m = ModelOptions.load(model);
+        LoadedData d = ModelOptions.data(m, data, CsvReader.Targets.REQUIRED);
+        var out = out();
+        try (Engine engine = engineOptions.create()) {
+            TestMetrics t = TestMetrics.evaluate(m, engine, d.x(), d.y(), m.labels() != null);
+            out.println("model:  " + model + ": " + m);
+            out.println("data:   " + d.describe());
+            out.println("result: " + t.summary() + " on " + t.samples() + " samples (" + engine.name() + ", " + engine.device() + ")");
+            if (t.confusion() != null && t.confusion().classes() <= 20) {
+                out.println();
+                out.print(t.confusion().format(m.labels().names()));
+            }
+            if (metricsJson != null) {
+                MetricsJson.save(metricsJson, MetricsJson.test(t));
+                out.println("metrics: " + metricsJson);
+            }
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,129 @@
+package delta4j.cli;
+
+import delta4j.model.TrainingDivergedException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+
+/**
+ * The {@code delta4j} command. Exit codes: 0 on success, 2 on a usage error (bad or contradictory
+ * options), 1 on a runtime error (bad data, unavailable engine, diverged training, I/O). Errors are one
+ * line on standard error; {@code --verbose} adds the stack trace.
+ */
+@Command(name = "delta4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Train multi-layer perceptrons by backpropagation on CPU SIMD or OpenCL engines.", ""},
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
+                DevicesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Start with 'delta4j demo'. Each command has --help."})
+public final class Main implements Runnable {
+
+    /** Exit codes. */
+    public static final int OK = 0, RUNTIME_ERROR = 1, USAGE_ERROR = 2;
+
+    static {
+        // JFreeChart must never try to open a display.
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "no command given: choose demo, train, eval, predict, devices or bench");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line with the given streams and returns the exit code (for tests and embedding). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        CommandLine cl = commandLine(verbose);
+        cl.setOut(out);
+        cl.setErr(err);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("delta4j: out of memory: give Java more heap (e.g. DELTA4J_JAVA_OPTS=-Xmx8g ./delta4j ...) or use less data or a smaller --batch");
+            return RUNTIME_ERROR;
+        } catch (StackOverflowError e) {
+            err.println("delta4j: internal error: stack overflow" + (verbose ? "" : " (run with --verbose for details)"));
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            return RUNTIME_ERROR;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** The configured picocli command line: case-insensitive enum values, one-line error handlers. */
+    static CommandLine commandLine(boolean verbose) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            PrintWriter err = c.getErr();
+            err.println(c.getColorScheme().errorText("delta4j: " + oneLine(ex.getMessage())));
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+                err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+            }
+            return USAGE_ERROR;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            PrintWriter err = c.getErr();
+            err.println(c.getColorScheme().errorText("delta4j: " + message(ex)));
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            if (ex instanceof UsageException) {
+                err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+                return USAGE_ERROR;
+            }
+            return RUNTIME_ERROR;
+        });
+        return cl;
+    }
+
+    /** A one-line message for an error, without the exception's class name where the message says it all. */
+    static String message(Throwable e) {
+        String m;
+        if (e instanceof NoSuchFileException f) {
+            m = f.getReason() != null ? f.getReason() : "no such file: " + f.getFile();
+        } else if (e instanceof AccessDeniedException f) {
+            m = "permission denied: " + f.getFile();
+        } else if (e instanceof FileSystemException f && f.getReason() != null) {
+            m = f.getFile() + ": " + f.getReason();
+        } else if (e instanceof TrainingDivergedException || e.getMessage() != null && !e.getMessage().isBlank()) {
+            m = e.getMessage();
+        } else {
+            m = "internal error: " + e.getClass().getSimpleName() + " (run with --verbose for details)";
+        }
+        return oneLine(m);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    /** The version from the jar manifest, or "development build" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"delta4j " + (v != null ? v : "(development build)"),
+                    "Java " + Runtime.version() + " on " + System.getProperty("os.name") + " " + System.getProperty("os.arch")};
+        }
+    }
+}

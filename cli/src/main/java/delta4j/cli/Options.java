@@ -1,0 +1,113 @@
+package delta4j.cli;
+
+import delta4j.cli.io.DataSources;
+import delta4j.engine.Activation;
+import delta4j.engine.Loss;
+import delta4j.model.LearningRateSchedule;
+import delta4j.model.Optimizer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Parsing and checking of option values shared by the commands; every failure is a {@link UsageException}. */
+final class Options {
+
+    private Options() {
+    }
+
+    /** "784,256,128,10" → widths, inputs first and outputs last. */
+    static int[] layers(String spec) {
+        String[] parts = spec.trim().split("\\s*[,x]\\s*");
+        if (parts.length < 2) {
+            throw new UsageException("--layers " + spec + ": give the input width, any hidden widths and the output width, e.g. --layers 784,256,10");
+        }
+        int[] n = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                n[i] = Integer.parseInt(parts[i]);
+            } catch (NumberFormatException e) {
+                throw new UsageException("--layers " + spec + ": '" + parts[i] + "' is not a whole number");
+            }
+            if (n[i] < 1) {
+                throw new UsageException("--layers " + spec + ": every layer needs at least 1 unit, got " + n[i]);
+            }
+        }
+        return n;
+    }
+
+    static String join(int[] n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(n[i]);
+        }
+        return sb.toString();
+    }
+
+    static Activation hiddenActivation(String name) {
+        Activation a;
+        try {
+            a = Activation.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--activation " + name + ": use relu, tanh, sigmoid, leaky_relu or identity");
+        }
+        if (!a.isElementwise()) {
+            throw new UsageException("--activation softmax: softmax is only for the output layer, where --loss ce puts it; use relu, tanh, sigmoid, leaky_relu or identity");
+        }
+        return a;
+    }
+
+    static Loss loss(String name) {
+        try {
+            return Loss.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--loss " + name + ": use mse or ce");
+        }
+    }
+
+    /** The optimizer with --lr, or its usual default rate (0.01 for the SGD family, 0.001 for Adam). */
+    static Optimizer optimizer(String name, Float lr) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        float rate = lr != null ? lr : n.startsWith("adam") ? 1e-3f : 1e-2f;
+        try {
+            return Optimizer.parse(n, rate);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw new UsageException(m.startsWith("unknown optimizer") ? "--optimizer " + name + ": use sgd, momentum, nesterov, adam or adamw"
+                    : "--lr " + lr + ": " + m);
+        }
+    }
+
+    static LearningRateSchedule schedule(String spec) {
+        try {
+            return LearningRateSchedule.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--schedule " + spec + ": use constant, step[:EVERY[:GAMMA]] or cosine[:MIN_FACTOR]");
+        }
+    }
+
+    /** Fails before any work when an output file could not be written (missing folder, a folder in the way). */
+    static void checkOutput(Path p, String option) {
+        if (p == null) {
+            return;
+        }
+        Path dir = p.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new UsageException(option + " " + p + ": the folder " + dir + " does not exist");
+        }
+        if (Files.isDirectory(p)) {
+            throw new UsageException(option + " " + p + ": is a folder; give a file name");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UsageException(option + " " + p + ": cannot write in " + dir + " (permission denied)");
+        }
+    }
+
+    /** The data source must exist (or be the fashion-mnist keyword) before anything heavy starts. */
+    static void checkSource(String source, String option) {
+        if (!DataSources.isFashionMnist(source) && !Files.exists(Path.of(source))) {
+            throw new delta4j.cli.io.DataFileException(source, "no such file or folder (" + option
+                    + "): give a CSV file, a folder of IDX files, or fashion-mnist");
+        }
+    }
+}

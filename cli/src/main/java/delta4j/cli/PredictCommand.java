@@ -1,0 +1,108 @@
+package delta4j.cli;
+
+import delta4j.cli.io.AtomicFiles;
+import delta4j.cli.io.CsvReader;
+import delta4j.cli.io.LoadedData;
+import delta4j.data.Labels;
+import delta4j.data.Metrics;
+import delta4j.engine.Engine;
+import delta4j.model.Mlp;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code delta4j predict}: writes a model's predictions as CSV. */
+@Command(name = "predict", sortOptions = false,
+        description = {"Predict with a saved model and write CSV, one row per sample: the outputs for regression;"
+                + " the class index, its label and the class probabilities for classification.",
+                "A CSV SOURCE may hold the features alone or features and targets (the targets are ignored).", ""},
+        footer = {"", "Example:", "  delta4j predict --model houses.d4j --data new-houses.csv --out predictions.csv"})
+final class PredictCommand extends Common implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file written by 'delta4j train --out'.")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "SOURCE", description = "CSV file, IDX folder, or fashion-mnist.")
+    String data;
+
+    @Option(names = "--out", paramLabel = "CSV", description = "Write the predictions here (atomically) instead of to standard output.")
+    Path outFile;
+
+    @Mixin
+    EngineOptions engineOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        Options.checkOutput(outFile, "--out");
+        Options.checkSource(data, "--data");
+        engineOptions.config();
+        Mlp m = ModelOptions.load(model);
+        LoadedData d = ModelOptions.data(m, data, CsvReader.Targets.IGNORED);
+        float[] y;
+        try (Engine engine = engineOptions.create()) {
+            y = m.predict(engine, d.x());
+        }
+        if (outFile == null) {
+            var out = out();
+            write(out, m, y);
+            out.flush();
+        } else {
+            AtomicFiles.write(outFile, os -> {
+                Writer w = new OutputStreamWriter(os, StandardCharsets.UTF_8);
+                write(w, m, y);
+                w.flush();
+            });
+            err().println("wrote " + d.rows() + " predictions to " + outFile);
+        }
+        return Main.OK;
+    }
+
+    /**
+     * Writes predictions. Values use {@link Float#toString}, the shortest text that reads back as the same
+     * float32, so predictions survive a CSV round trip bit for bit.
+     */
+    static void write(Writer w, Mlp m, float[] y) throws IOException {
+        int k = m.outputs(), n = y.length / k;
+        Labels labels = m.labels();
+        StringBuilder sb = new StringBuilder(64);
+        if (labels != null) {
+            sb.append("class,label");
+            for (String name : labels.names()) {
+                sb.append(',').append(csv("p_" + name));
+            }
+        } else if (k == 1) {
+            sb.append("prediction");
+        } else {
+            for (int j = 0; j < k; j++) {
+                sb.append(j == 0 ? "" : ",").append("prediction_").append(j + 1);
+            }
+        }
+        w.write(sb.append('\n').toString());
+        for (int i = 0; i < n; i++) {
+            sb.setLength(0);
+            if (labels != null) {
+                int c = Metrics.argmax(y, k, i);
+                sb.append(c).append(',').append(csv(labels.name(c))).append(',');
+            }
+            for (int j = 0; j < k; j++) {
+                sb.append(j == 0 ? "" : ",").append(Float.toString(y[i * k + j]));
+            }
+            w.write(sb.append('\n').toString());
+        }
+    }
+
+    /** Quotes a CSV cell when it needs it. */
+    static String csv(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf(';') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+}

@@ -1,0 +1,252 @@
+package delta4j.cli;
+
+import delta4j.cli.io.CsvReader;
+import delta4j.cli.io.DataSources;
+import delta4j.cli.io.LoadedData;
+import delta4j.cli.model.ModelFile;
+import delta4j.cli.report.LossPlot;
+import delta4j.cli.report.MetricsJson;
+import delta4j.cli.report.TestMetrics;
+import delta4j.cli.report.TrainingProgress;
+import delta4j.data.Dataset;
+import delta4j.engine.Activation;
+import delta4j.engine.Engine;
+import delta4j.engine.Loss;
+import delta4j.model.EpochReport;
+import delta4j.model.LearningRateSchedule;
+import delta4j.model.Mlp;
+import delta4j.model.Optimizer;
+import delta4j.model.Trainer;
+import delta4j.model.TrainingConfig;
+import delta4j.model.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code delta4j train}: trains an MLP on a CSV or IDX source, reports, and saves the model. */
+@Command(name = "train", sortOptions = false,
+        description = {"Train a network on a data source and save it.", "",
+                "SOURCE is a CSV file (the last --targets columns are targets), a folder of MNIST-style IDX files,"
+                        + " or fashion-mnist (Debian's dataset-fashion-mnist package). With IDX data the t10k files are the"
+                        + " test set unless --test is given.", ""},
+        footer = {"", "Examples:",
+                "  delta4j train --data fashion-mnist --layers 784,256,128,10 --task classification --loss ce \\",
+                "      --optimizer adam --schedule cosine --epochs 10 --out fashion.d4j",
+                "  delta4j train --data houses.csv --test houses-test.csv --layers 8,64,1 --validation 0.1 --patience 5 --out houses.d4j"})
+final class TrainCommand extends Common implements Callable<Integer> {
+
+    @Option(names = "--data", required = true, paramLabel = "SOURCE", description = "Training data: CSV file, IDX folder, or fashion-mnist.")
+    String data;
+
+    @Option(names = "--test", paramLabel = "SOURCE", description = "Test data, scored after training (default for IDX: the t10k files).")
+    String test;
+
+    @Option(names = "--layers", required = true, paramLabel = "N,N,...",
+            description = "Layer widths from inputs to outputs, e.g. 784,256,128,10.")
+    String layers;
+
+    @Option(names = "--task", paramLabel = "TASK", description = "regression or classification. Default: classification for IDX, regression for CSV.")
+    String task;
+
+    @Option(names = "--targets", paramLabel = "K", defaultValue = "1", description = "Target columns at the end of each CSV row (regression). Default: ${DEFAULT-VALUE}.")
+    int targets;
+
+    @Option(names = "--activation", paramLabel = "F", defaultValue = "relu",
+            description = "Hidden-layer activation: relu, tanh, sigmoid, leaky_relu, identity. Default: ${DEFAULT-VALUE}.")
+    String activation;
+
+    @Option(names = "--loss", paramLabel = "L", description = "mse or ce (softmax cross-entropy). Default: ce for classification, mse for regression.")
+    String loss;
+
+    @Option(names = "--optimizer", paramLabel = "O", defaultValue = "adam",
+            description = "sgd, momentum, nesterov, adam or adamw. Default: ${DEFAULT-VALUE}.")
+    String optimizer;
+
+    @Option(names = "--lr", paramLabel = "F", description = "Learning rate. Default: 0.001 for adam/adamw, 0.01 otherwise.")
+    Float lr;
+
+    @Option(names = "--weight-decay", paramLabel = "F", defaultValue = "0", description = "L2 weight decay λ (decoupled for adamw). Default: ${DEFAULT-VALUE}.")
+    float weightDecay;
+
+    @Option(names = "--schedule", paramLabel = "S", defaultValue = "constant",
+            description = "Learning-rate schedule: constant, step[:EVERY[:GAMMA]] or cosine[:MIN_FACTOR]. Default: ${DEFAULT-VALUE}.")
+    String schedule;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Mini-batch size. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "20", description = "Maximum number of epochs. Default: ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = "--validation", paramLabel = "F", defaultValue = "0",
+            description = "Fraction of the training data held out for validation (0 to 1). Default: ${DEFAULT-VALUE}.")
+    double validation;
+
+    @Option(names = "--patience", paramLabel = "N", defaultValue = "0",
+            description = "Early stopping: stop after N epochs without a better validation loss and keep the best weights (needs --validation). Default: off.")
+    int patience;
+
+    @Mixin
+    EngineOptions engineOptions;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the initial weights, shuffling and the validation split. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--out", paramLabel = "MODEL", description = "Save the trained model here (written atomically).")
+    Path out;
+
+    @Option(names = "--plot", paramLabel = "PNG", description = "Write a PNG chart of training and validation loss per epoch.")
+    Path plot;
+
+    @Option(names = "--metrics-json", paramLabel = "FILE", description = "Write epochs, test metrics and throughput as JSON.")
+    Path metricsJson;
+
+    @Option(names = "--quiet", description = "Print only the final summary.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        // Everything that can be checked without reading data is checked first: a typo must not cost a training run.
+        CsvReader.Task t = task == null ? (DataSources.isIdx(data) ? CsvReader.Task.CLASSIFICATION : CsvReader.Task.REGRESSION) : parseTask(task);
+        boolean classification = t == CsvReader.Task.CLASSIFICATION;
+        if (targets < 1) {
+            throw new UsageException("--targets " + targets + ": at least 1 target column is needed");
+        }
+        if (classification && targets != 1) {
+            throw new UsageException("--targets " + targets + ": classification reads one label column; drop --targets or use --task regression");
+        }
+        int[] widths = Options.layers(layers);
+        Loss lossFn = loss == null ? (classification ? Loss.SOFTMAX_CROSS_ENTROPY : Loss.MSE) : Options.loss(loss);
+        if (lossFn == Loss.SOFTMAX_CROSS_ENTROPY && !classification) {
+            throw new UsageException("--loss ce needs class targets: use --task classification, or --loss mse for regression");
+        }
+        Activation hidden = Options.hiddenActivation(activation);
+        Optimizer opt = Options.optimizer(optimizer, lr);
+        LearningRateSchedule sched = Options.schedule(schedule);
+        if (batch < 1) {
+            throw new UsageException("--batch " + batch + ": the mini-batch needs at least 1 sample");
+        }
+        if (epochs < 1) {
+            throw new UsageException("--epochs " + epochs + ": train for at least 1 epoch");
+        }
+        if (!(validation >= 0 && validation < 1)) {
+            throw new UsageException("--validation " + validation + ": give a fraction from 0 (none) to below 1, e.g. 0.1");
+        }
+        if (patience < 0) {
+            throw new UsageException("--patience " + patience + ": give 0 (off) or a positive number of epochs");
+        }
+        if (patience > 0 && validation == 0) {
+            throw new UsageException("--patience needs a validation set: add --validation F, e.g. --validation 0.1");
+        }
+        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
+            throw new UsageException("--weight-decay " + weightDecay + ": give a finite value ≥ 0");
+        }
+        Options.checkSource(data, "--data");
+        if (test != null) {
+            Options.checkSource(test, "--test");
+        }
+        Options.checkOutput(out, "--out");
+        Options.checkOutput(plot, "--plot");
+        Options.checkOutput(metricsJson, "--metrics-json");
+        engineOptions.config();
+
+        var out = out();
+        DataSources.Request req = new DataSources.Request(t, targets, null, 0, CsvReader.Targets.REQUIRED, task != null);
+        LoadedData train = DataSources.load(data, DataSources.Part.TRAIN, req);
+        if (widths[0] != train.features()) {
+            throw new UsageException("--layers " + layers + " starts with " + widths[0] + " inputs, but " + train.source() + " has "
+                    + train.features() + " features: start it with " + train.features());
+        }
+        if (widths[widths.length - 1] != train.targets()) {
+            throw new UsageException("--layers " + layers + " ends with " + widths[widths.length - 1] + " outputs, but " + train.source()
+                    + " has " + train.targets() + (classification ? " classes" : " target columns") + ": end it with " + train.targets());
+        }
+        DataSources.Request testReq = new DataSources.Request(t, targets, train.labels(), train.features(), CsvReader.Targets.REQUIRED, task != null);
+        LoadedData testData = test != null ? DataSources.load(test, DataSources.Part.TEST, testReq)
+                : DataSources.isIdx(data) && DataSources.hasPart(data, DataSources.Part.TEST) ? DataSources.load(data, DataSources.Part.TEST, testReq)
+                : null;
+
+        Mlp.Builder b = Mlp.builder(widths[0]).loss(lossFn).seed(seed);
+        for (int l = 1; l < widths.length - 1; l++) {
+            b.dense(widths[l], hidden);
+        }
+        b.dense(widths[widths.length - 1], lossFn == Loss.SOFTMAX_CROSS_ENTROPY ? Activation.SOFTMAX : Activation.IDENTITY);
+        Mlp mlp = b.build();
+        if (classification) {
+            mlp.setLabels(train.labels());
+        }
+
+        Dataset all = train.dataset();
+        long trainSamples = validation > 0 ? all.size() - Math.max(1, Math.min(all.size() - 1, Math.round(all.size() * validation))) : all.size();
+        try (Engine engine = engineOptions.create()) {
+            if (!quiet) {
+                out.println("data:      " + train.describe() + (validation > 0 ? String.format(Locale.ROOT, " (%.0f%% held out for validation)", 100 * validation) : ""));
+                if (testData != null) {
+                    out.println("test:      " + testData.describe());
+                }
+                out.println("model:     " + mlp);
+                out.println("training:  " + describe(opt, schedule, lossFn) + ", batch " + batch + ", up to " + epochs + (epochs == 1 ? " epoch" : " epochs")
+                        + (patience > 0 ? ", patience " + patience : "") + (train.standardize() ? ", inputs standardised" : ""));
+                out.println("engine:    " + engine.name() + " (" + engine.device() + ")");
+                out.flush();
+            }
+            TrainingProgress progress = new TrainingProgress(TrainingProgress.detect(quiet), out, System.out, epochs, trainSamples);
+            TrainingConfig cfg = TrainingConfig.builder().optimizer(opt).weightDecay(weightDecay).schedule(sched).batchSize(batch)
+                    .maxEpochs(epochs).validationFraction(validation).patience(patience).seed(seed).standardize(train.standardize())
+                    .listener(progress).build();
+            TrainingResult r;
+            try {
+                r = new Trainer(engine, cfg).fit(mlp, all);
+            } finally {
+                progress.close();
+            }
+            TestMetrics tm = testData == null ? null : TestMetrics.evaluate(mlp, engine, testData.x(), testData.y(), classification);
+
+            EpochReport kept = r.history().get(r.bestEpoch() - 1);
+            out.printf(Locale.ROOT, "done:      %d epoch%s (%s) in %.1f s, %.0f samples/s on %s (%s)%n", r.epochs(), r.epochs() == 1 ? "" : "s",
+                    r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '), r.seconds(), r.samplesPerSecond(), engine.name(), engine.device());
+            out.printf(Locale.ROOT, "loss:      train %.6g%s%s%n", kept.trainLoss(),
+                    kept.hasValidation() ? String.format(Locale.ROOT, ", validation %.6g", kept.validationLoss()) : "",
+                    r.bestEpoch() != r.epochs() ? " (best epoch " + r.bestEpoch() + ", weights restored)" : "");
+            if (tm != null) {
+                out.println("test:      " + tm.summary() + " on " + tm.samples() + " samples");
+            }
+            if (this.out != null) {
+                ModelFile.save(mlp, this.out);
+                out.println("saved:     " + this.out);
+            } else if (!quiet) {
+                out.println("(not saved: add --out MODEL to keep it)");
+            }
+            if (plot != null) {
+                LossPlot.save(plot, r.history(), "delta4j: " + mlp);
+                out.println("plot:      " + plot);
+            }
+            if (metricsJson != null) {
+                MetricsJson.save(metricsJson, MetricsJson.training(engine.name(), engine.device(), r.history(), tm, r.samplesPerSecond()));
+                out.println("metrics:   " + metricsJson);
+            }
+        }
+        return Main.OK;
+    }
+
+    static CsvReader.Task parseTask(String s) {
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "regression" -> CsvReader.Task.REGRESSION;
+            case "classification" -> CsvReader.Task.CLASSIFICATION;
+            default -> throw new UsageException("--task " + s + ": use regression or classification");
+        };
+    }
+
+    static String describe(Optimizer o, String schedule, Loss loss) {
+        String name = switch (o) {
+            case Optimizer.Sgd x -> "sgd";
+            case Optimizer.Momentum m -> m.nesterov() ? "nesterov" : "momentum";
+            case Optimizer.Adam a -> a.decoupled() ? "adamw" : "adam";
+        };
+        return name + " (lr " + o.learningRate() + ", " + schedule.trim().toLowerCase(Locale.ROOT) + " schedule), " + (loss == Loss.MSE ? "mse" : "cross-entropy") + " loss";
+    }
+}

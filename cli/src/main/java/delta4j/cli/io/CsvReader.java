@@ -1,0 +1,350 @@
+package delta4j.cli.io;
+
+import delta4j.data.Labels;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Reads numeric CSV files: one sample per line, the last K columns are targets, the others features.
+ *
+ * <ul>
+ * <li>The delimiter is a semicolon when the first line has one outside quotes, else a comma. With
+ *     semicolons, a decimal comma ({@code 1,5}) is accepted too.</li>
+ * <li>A header row is detected: the first line is a header when a feature cell in it is not a number,
+ *     or a target cell is not a number while the same cell of the second line is.</li>
+ * <li>Cells may be quoted with double quotes ({@code "a,b"}, {@code ""} for a quote); blank lines are
+ *     skipped; a UTF-8 byte order mark is ignored.</li>
+ * <li>For classification the single target column holds class labels (integers or strings), one-hot
+ *     encoded in the order of {@link Labels}.</li>
+ * </ul>
+ * Every problem is a {@link DataFileException} naming the file, line and column.
+ */
+public final class CsvReader {
+
+    /** What the columns mean. */
+    public enum Task { REGRESSION, CLASSIFICATION }
+
+    /** Whether target columns must be present ({@code REQUIRED}) or may be present and are skipped ({@code IGNORED}). */
+    public enum Targets { REQUIRED, IGNORED }
+
+    /**
+     * How to read a file.
+     *
+     * @param task             regression (numeric targets) or classification (one label column)
+     * @param targetColumns    K, the number of target columns for regression (1 for classification)
+     * @param labels           the known class labels (from a model), or null to take them from the file
+     * @param expectedFeatures the number of features a model expects, or 0 to take it from the file
+     * @param targets          whether targets are required or skipped
+     */
+    public record Options(Task task, int targetColumns, Labels labels, int expectedFeatures, Targets targets) {
+        public Options {
+            if (targetColumns < 1) {
+                throw new IllegalArgumentException("the number of target columns must be at least 1, got " + targetColumns);
+            }
+            if (task == Task.CLASSIFICATION && targetColumns != 1) {
+                throw new IllegalArgumentException("classification reads exactly one label column, not " + targetColumns
+                        + ": drop --targets or use --task regression");
+            }
+        }
+
+        /** Training data: K numeric target columns, any number of features. */
+        public static Options regression(int targetColumns) {
+            return new Options(Task.REGRESSION, targetColumns, null, 0, Targets.REQUIRED);
+        }
+
+        /** Training data: one label column, labels taken from the file. */
+        public static Options classification() {
+            return new Options(Task.CLASSIFICATION, 1, null, 0, Targets.REQUIRED);
+        }
+    }
+
+    // A plain decimal number; Float.parseFloat alone would also take "1f", "0x1p3" and "NaN".
+    private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    private static final Pattern NON_FINITE = Pattern.compile("[+-]?(nan|inf|infinity)", Pattern.CASE_INSENSITIVE);
+
+    private CsvReader() {
+    }
+
+    /** Reads a CSV file. */
+    public static LoadedData read(Path file, Options options) throws IOException {
+        String name = file.toString();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return new Parse(name, options).run(in);
+        } catch (CharacterCodingException e) {
+            throw new DataFileException(name, "is not UTF-8 text: save it as UTF-8 CSV", e);
+        }
+    }
+
+    /** The state of one read. */
+    private static final class Parse {
+        final String file;
+        final Options o;
+        final int targetCols;
+        char delimiter;
+        boolean decimalComma;
+        int width;          // columns per row, fixed by the first row
+        int featureCols;    // feature columns
+        boolean withTargets;   // rows hold target columns
+        boolean readTargets;   // ... and they are read (not skipped)
+        float[] x = new float[1024];
+        float[] y = new float[256];
+        int rows;
+        final List<String> labelCells = new ArrayList<>();
+        final List<long[]> labelPositions = new ArrayList<>(); // line, column of each label cell (for errors)
+
+        Parse(String file, Options o) {
+            this.file = file;
+            this.o = o;
+            this.targetCols = o.task() == Task.CLASSIFICATION ? 1 : o.targetColumns();
+        }
+
+        LoadedData run(BufferedReader in) throws IOException {
+            long lineNo = 0;
+            String first = null, second = null;
+            long firstNo = 0, secondNo = 0;
+            String line;
+            // Look ahead two non-blank lines: the delimiter and the header are decided from them.
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                    line = line.substring(1);
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                if (first == null) {
+                    first = line;
+                    firstNo = lineNo;
+                } else {
+                    second = line;
+                    secondNo = lineNo;
+                    break;
+                }
+            }
+            if (first == null) {
+                throw new DataFileException(file, "has no data rows (the file is empty): give at least one sample per line");
+            }
+            delimiter = hasUnquoted(first, ';') ? ';' : ',';
+            decimalComma = delimiter == ';';
+            List<String> c1 = split(first, firstNo);
+            setWidth(c1.size(), firstNo);
+            List<String> c2 = second == null ? null : split(second, secondNo);
+            boolean header = isHeader(c1, c2);
+            if (!header) {
+                row(c1, firstNo);
+            }
+            if (c2 != null) {
+                row(c2, secondNo);
+            }
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (!line.isBlank()) {
+                    row(split(line, lineNo), lineNo);
+                }
+            }
+            if (rows == 0) {
+                throw new DataFileException(file, "has a header but no data rows (zero samples): give at least one sample per line");
+            }
+            float[] fx = Arrays.copyOf(x, rows * featureCols);
+            float[] fy = null;
+            Labels labels = null;
+            int targets = 0;
+            if (readTargets && o.task() == Task.CLASSIFICATION) {
+                labels = o.labels() != null ? o.labels() : Labels.fromColumn(labelCells);
+                int[] k = new int[rows];
+                for (int i = 0; i < rows; i++) {
+                    String cell = labelCells.get(i);
+                    try {
+                        k[i] = labels.indexOf(cell);
+                    } catch (IllegalArgumentException e) {
+                        long[] at = labelPositions.get(i);
+                        throw new DataFileException(file, at[0], (int) at[1], "class label '" + cell
+                                + "' is not one the model was trained on; it knows " + labels.names());
+                    }
+                }
+                fy = Labels.oneHot(k, labels.size());
+                targets = labels.size();
+            } else if (readTargets) {
+                fy = Arrays.copyOf(y, rows * targetCols);
+                targets = targetCols;
+            } else if (o.task() == Task.CLASSIFICATION) {
+                labels = o.labels();
+            }
+            return new LoadedData(file, rows, featureCols, fx, targets, fy, labels, true);
+        }
+
+        /** Fixes the row width from the first row and checks it against the options. */
+        void setWidth(int n, long lineNo) {
+            width = n;
+            String targetWord = targetCols == 1 ? "1 target column" : targetCols + " target columns";
+            if (o.expectedFeatures() > 0) {
+                int f = o.expectedFeatures();
+                if (n == f + targetCols) {
+                    withTargets = true;
+                } else if (n == f && o.targets() == Targets.IGNORED) {
+                    withTargets = false;
+                } else if (n == f) {
+                    throw new DataFileException(file, lineNo, n + 1, "missing target column: the row has " + n
+                            + " columns, the model's " + f + " features and then " + targetWord + " are needed");
+                } else {
+                    throw new DataFileException(file, lineNo, 0, "the row has " + n + " columns, but the model expects "
+                            + f + " features" + (o.targets() == Targets.IGNORED ? " (optionally" : " (")
+                            + " followed by " + targetWord + "): the feature count does not match the model");
+                }
+                featureCols = f;
+            } else {
+                if (n <= targetCols) {
+                    throw new DataFileException(file, lineNo, 0, "missing target column: the row has " + n + " column"
+                            + (n == 1 ? "" : "s") + ", but " + targetWord + " plus at least one feature column are needed"
+                            + (targetCols > 1 ? " (check --targets)" : ""));
+                }
+                featureCols = n - targetCols;
+                withTargets = true;
+            }
+            readTargets = withTargets && o.targets() == Targets.REQUIRED;
+        }
+
+        boolean isHeader(List<String> c1, List<String> c2) {
+            for (int j = 0; j < featureCols; j++) {
+                if (!looksNumeric(c1.get(j))) {
+                    return true;
+                }
+            }
+            if (withTargets && o.task() == Task.REGRESSION && c2 != null && c2.size() == c1.size()) {
+                for (int j = featureCols; j < c1.size(); j++) {
+                    if (!looksNumeric(c1.get(j)) && looksNumeric(c2.get(j))) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        boolean looksNumeric(String cell) {
+            String s = cell.trim();
+            return NUMBER.matcher(s).matches() || NON_FINITE.matcher(s).matches()
+                    || (decimalComma && NUMBER.matcher(s.replace(',', '.')).matches());
+        }
+
+        void row(List<String> cells, long lineNo) {
+            if (cells.size() != width) {
+                int col = Math.min(cells.size(), width) + 1;
+                throw new DataFileException(file, lineNo, col, "ragged row: it has " + cells.size() + " columns, the first row has "
+                        + width + "; every row needs the same number of cells");
+            }
+            if ((long) (rows + 1) * featureCols > Integer.MAX_VALUE - 8) {
+                throw new DataFileException(file, lineNo, 0, "too many values for one data set (more than 2^31 floats)");
+            }
+            if ((rows + 1) * featureCols > x.length) {
+                x = Arrays.copyOf(x, Math.max((rows + 1) * featureCols, (int) Math.min(Integer.MAX_VALUE - 8, x.length * 2L)));
+            }
+            for (int j = 0; j < featureCols; j++) {
+                x[rows * featureCols + j] = number(cells.get(j), lineNo, j + 1, false);
+            }
+            if (readTargets) {
+                if (o.task() == Task.CLASSIFICATION) {
+                    String label = cells.get(featureCols).trim();
+                    if (label.isEmpty()) {
+                        throw new DataFileException(file, lineNo, featureCols + 1, "empty class label: every row needs one");
+                    }
+                    labelCells.add(label);
+                    labelPositions.add(new long[] {lineNo, featureCols + 1});
+                } else {
+                    if ((rows + 1) * targetCols > y.length) {
+                        y = Arrays.copyOf(y, Math.max((rows + 1) * targetCols, y.length * 2));
+                    }
+                    for (int j = 0; j < targetCols; j++) {
+                        y[rows * targetCols + j] = number(cells.get(featureCols + j), lineNo, featureCols + j + 1, true);
+                    }
+                }
+            }
+            rows++;
+        }
+
+        float number(String cell, long lineNo, int col, boolean target) {
+            String s = cell.trim();
+            if (s.isEmpty()) {
+                throw new DataFileException(file, lineNo, col, "empty cell: every " + (target ? "target" : "feature")
+                        + " needs a value (remove the row or impute the value)");
+            }
+            if (NON_FINITE.matcher(s).matches()) {
+                throw new DataFileException(file, lineNo, col, "'" + s + "' is not a finite number: remove the row or impute the value");
+            }
+            String t = s;
+            if (!NUMBER.matcher(t).matches() && decimalComma) {
+                t = s.replace(',', '.');
+            }
+            if (!NUMBER.matcher(t).matches()) {
+                throw new DataFileException(file, lineNo, col, "'" + abbreviate(s) + "' is not a number"
+                        + (target && o.task() == Task.REGRESSION ? " (for class labels use --task classification)" : ""));
+            }
+            float v = Float.parseFloat(t);
+            if (Float.isInfinite(v)) {
+                throw new DataFileException(file, lineNo, col, "'" + s + "' is out of the float32 range (about ±3.4e38)");
+            }
+            return v;
+        }
+
+        List<String> split(String line, long lineNo) {
+            List<String> cells = new ArrayList<>();
+            StringBuilder cell = new StringBuilder();
+            boolean quoted = false;
+            int quoteStart = 0;
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (quoted) {
+                    if (c == '"') {
+                        if (i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                            cell.append('"');
+                            i++;
+                        } else {
+                            quoted = false;
+                        }
+                    } else {
+                        cell.append(c);
+                    }
+                } else if (c == '"' && cell.toString().isBlank()) {
+                    quoted = true;
+                    quoteStart = cells.size() + 1;
+                    cell.setLength(0);
+                } else if (c == delimiter) {
+                    cells.add(cell.toString());
+                    cell.setLength(0);
+                } else {
+                    cell.append(c);
+                }
+            }
+            if (quoted) {
+                throw new DataFileException(file, lineNo, quoteStart, "unterminated quote: a cell opened with \" must close with \"");
+            }
+            cells.add(cell.toString());
+            return cells;
+        }
+
+        static boolean hasUnquoted(String line, char d) {
+            boolean quoted = false;
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (c == '"') {
+                    quoted = !quoted;
+                } else if (c == d && !quoted) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        static String abbreviate(String s) {
+            return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+        }
+    }
+}

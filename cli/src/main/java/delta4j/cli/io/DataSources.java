@@ -1,0 +1,189 @@
+package delta4j.cli.io;
+
+import delta4j.data.Labels;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a command line's data SOURCE into samples. A SOURCE is
+ * <ul>
+ * <li>a CSV file (see {@link CsvReader}),</li>
+ * <li>a folder holding the four IDX files of MNIST or Fashion-MNIST ({@code train-images-idx3-ubyte},
+ *     {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte},
+ *     each raw or {@code .gz}): the training pair for training, the t10k pair for testing, or</li>
+ * <li>the word {@code fashion-mnist}: the folder that Debian's {@code dataset-fashion-mnist} package
+ *     installs ({@value #FASHION_MNIST_DIR}).</li>
+ * </ul>
+ * IDX pixels are scaled to [0, 1] and labels become one-hot rows of {@code max label + 1} classes
+ * named "0", "1", ...
+ */
+public final class DataSources {
+
+    /** Where Debian's dataset-fashion-mnist package puts the files. */
+    public static final String FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+    /** System property that overrides {@link #FASHION_MNIST_DIR} (tests, unusual installs). */
+    public static final String FASHION_MNIST_PROPERTY = "delta4j.fashionMnist.dir";
+
+    /** Which part of a two-part source (IDX folder) to read. */
+    public enum Part {
+        TRAIN("train"), TEST("t10k");
+
+        final String prefix;
+
+        Part(String prefix) {
+            this.prefix = prefix;
+        }
+    }
+
+    /**
+     * What the reader knows in advance.
+     *
+     * @param task             regression or classification (applies to CSV; IDX is always classification)
+     * @param targetColumns    K target columns of a regression CSV
+     * @param labels           class labels of a trained model, or null to take them from the data
+     * @param expectedFeatures the features a trained model expects, or 0
+     * @param targets          whether targets must be present
+     * @param taskGiven        whether the user chose the task explicitly (else IDX may override it)
+     */
+    public record Request(CsvReader.Task task, int targetColumns, Labels labels, int expectedFeatures,
+                          CsvReader.Targets targets, boolean taskGiven) {
+    }
+
+    private DataSources() {
+    }
+
+    /** Whether a SOURCE names IDX data (a folder or the fashion-mnist keyword) rather than a CSV file. */
+    public static boolean isIdx(String source) {
+        return isFashionMnist(source) || Files.isDirectory(Path.of(source));
+    }
+
+    /** Whether a SOURCE is the fashion-mnist keyword. */
+    public static boolean isFashionMnist(String source) {
+        return source.trim().toLowerCase(Locale.ROOT).equals("fashion-mnist");
+    }
+
+    /** Reads a SOURCE. */
+    public static LoadedData load(String source, Part part, Request r) throws IOException {
+        if (isFashionMnist(source)) {
+            return loadIdx(source, fashionMnistDir(), part, r);
+        }
+        Path p = Path.of(source);
+        if (Files.isDirectory(p)) {
+            return loadIdx(source, p, part, r);
+        }
+        if (!Files.exists(p)) {
+            throw new DataFileException(source, "no such file or folder: give a CSV file, a folder of IDX files, or fashion-mnist");
+        }
+        if (!Files.isReadable(p)) {
+            throw new DataFileException(source, "cannot be read (permission denied)");
+        }
+        CsvReader.Options o = new CsvReader.Options(r.task(), r.task() == CsvReader.Task.CLASSIFICATION ? 1 : r.targetColumns(),
+                r.labels(), r.expectedFeatures(), r.targets());
+        return CsvReader.read(p, o);
+    }
+
+    /** Whether an IDX SOURCE has the images of a part (e.g. the t10k test files); false for CSV. */
+    public static boolean hasPart(String source, Part part) {
+        if (isFashionMnist(source)) {
+            return findIdx(fashionMnistDir(), part, "images") != null;
+        }
+        Path p = Path.of(source);
+        return Files.isDirectory(p) && findIdx(p, part, "images") != null;
+    }
+
+    /** The Fashion-MNIST folder, or an error that says how to get it. */
+    public static Path fashionMnistDir() {
+        Path dir = Path.of(System.getProperty(FASHION_MNIST_PROPERTY, FASHION_MNIST_DIR));
+        if (!Files.isDirectory(dir) || findIdx(dir, Part.TRAIN, "images") == null) {
+            throw new DataFileException("fashion-mnist", "the Fashion-MNIST files are not in " + dir
+                    + ": install them with 'sudo apt-get install dataset-fashion-mnist' (Debian, Ubuntu), or download the four"
+                    + " files from https://github.com/zalandoresearch/fashion-mnist into a folder and give --data FOLDER");
+        }
+        return dir;
+    }
+
+    private static LoadedData loadIdx(String source, Path dir, Part part, Request r) throws IOException {
+        if (r.taskGiven() && r.task() == CsvReader.Task.REGRESSION) {
+            throw new DataFileException(source, "IDX data (images and class labels) is a classification task: use --task classification or leave --task out");
+        }
+        Path imagesFile = findIdx(dir, part, "images");
+        Path labelsFile = findIdx(dir, part, "labels");
+        if (imagesFile == null || (labelsFile == null && r.targets() == CsvReader.Targets.REQUIRED)) {
+            throw new DataFileException(source, "the folder has no " + part.prefix + "-" + (imagesFile == null ? "images-idx3" : "labels-idx1")
+                    + "-ubyte[.gz] file: an IDX folder holds train-images-idx3-ubyte, train-labels-idx1-ubyte,"
+                    + " t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw or .gz)");
+        }
+        IdxReader.Images images = IdxReader.readImages(imagesFile);
+        int f = images.pixelsPerImage(), n = images.count();
+        if (r.expectedFeatures() > 0 && r.expectedFeatures() != f) {
+            throw new DataFileException(imagesFile.toString(), "images have " + images.rows() + " × " + images.cols() + " = " + f
+                    + " pixels, but the model expects " + r.expectedFeatures() + " features: the feature count does not match the model");
+        }
+        float[] x = new float[Math.multiplyExact(n, f)];
+        byte[] px = images.pixels();
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (px[i] & 0xff) / 255f;
+        }
+        if (labelsFile == null) {
+            return new LoadedData(source, n, f, x, 0, null, r.labels(), false);
+        }
+        byte[] raw = IdxReader.readLabels(labelsFile);
+        if (raw.length != n) {
+            throw new DataFileException(labelsFile.toString(), "holds " + raw.length + " labels, but " + imagesFile.getFileName()
+                    + " holds " + n + " images: the counts must match (mixed-up or truncated files?)");
+        }
+        int[] k = new int[n];
+        int max = 0;
+        for (int i = 0; i < n; i++) {
+            k[i] = raw[i] & 0xff;
+            max = Math.max(max, k[i]);
+        }
+        Labels labels = r.labels() != null ? r.labels() : Labels.numbered(max + 1);
+        for (int i = 0; i < n; i++) {
+            if (k[i] >= labels.size()) {
+                throw new DataFileException(labelsFile.toString(), "label " + k[i] + " of item " + i + " is outside the model's "
+                        + labels.size() + " classes 0.." + (labels.size() - 1));
+            }
+            // A model's labels are the numbers 0..K-1 for IDX data; map through the names in case they are not.
+            k[i] = r.labels() != null ? indexOfNumber(labels, k[i], labelsFile, i) : k[i];
+        }
+        return new LoadedData(source, n, f, x, labels.size(), Labels.oneHot(k, labels.size()), labels, false);
+    }
+
+    private static int indexOfNumber(Labels labels, int value, Path file, int item) {
+        try {
+            return labels.indexOf(Integer.toString(value));
+        } catch (IllegalArgumentException e) {
+            throw new DataFileException(file.toString(), "label " + value + " of item " + item + " is not a class of the model; it knows "
+                    + labels.names());
+        }
+    }
+
+    private static final Pattern IDX_NAME = Pattern.compile("(train|t10k)[-_.](images|labels)[-_.]idx[13][-_.]ubyte(\\.gz)?");
+
+    /** Finds {@code <prefix>-<kind>-idx?-ubyte[.gz]} (also the {@code .idx3-ubyte} spelling) in a folder. */
+    static Path findIdx(Path dir, Part part, String kind) {
+        List<Path> hits = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                var m = IDX_NAME.matcher(name);
+                if (m.matches() && m.group(1).equals(part.prefix) && m.group(2).equals(kind) && Files.isRegularFile(p)) {
+                    hits.add(p);
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        // Prefer the uncompressed file when both are there (faster to read).
+        hits.sort((a, b) -> Boolean.compare(a.toString().endsWith(".gz"), b.toString().endsWith(".gz")));
+        return hits.isEmpty() ? null : hits.get(0);
+    }
+}

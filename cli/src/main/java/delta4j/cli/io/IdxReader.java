@@ -1,0 +1,126 @@
+package delta4j.cli.io;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Reads IDX files, the format of MNIST and Fashion-MNIST, raw or gzip-compressed (detected from the
+ * content, not the name). Only unsigned-byte data (type 0x08) is supported, which is what those data
+ * sets use: images are {@code [n, rows, cols]}, labels {@code [n]}.
+ *
+ * <p>Header: two zero bytes, the data type, the number of dimensions, then each dimension as a
+ * big-endian unsigned 32-bit integer. Sizes are checked before anything large is allocated, and the
+ * data is read in chunks, so a hostile header cannot force a huge allocation.
+ */
+public final class IdxReader {
+
+    /** The largest number of data bytes accepted (Java arrays are int-indexed). */
+    static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
+    private IdxReader() {
+    }
+
+    /** Images: n samples of rows × cols unsigned bytes, row-major. */
+    public record Images(int count, int rows, int cols, byte[] pixels) {
+        public int pixelsPerImage() {
+            return rows * cols;
+        }
+    }
+
+    /** Reads an image file ({@code [n, rows, cols]} unsigned bytes). */
+    public static Images readImages(Path file) throws IOException {
+        try (InputStream in = open(file)) {
+            long[] dims = header(file, in, 3, "an images file ([count, rows, cols])");
+            // Each factor is below 2^32 and the image size is checked first, so no product overflows a long.
+            long image = dims[1] * dims[2];
+            long total = image > MAX_BYTES ? Long.MAX_VALUE : dims[0] * image;
+            if (image == 0 || total > MAX_BYTES) {
+                throw new DataFileException(file.toString(), "the header's sizes " + dims[0] + " × " + dims[1] + " × " + dims[2]
+                        + " are not plausible for an images file (corrupt or not IDX?)");
+            }
+            byte[] pixels = body(file, in, total, "pixel");
+            return new Images((int) dims[0], (int) dims[1], (int) dims[2], pixels);
+        }
+    }
+
+    /** Reads a label file ({@code [n]} unsigned bytes). */
+    public static byte[] readLabels(Path file) throws IOException {
+        try (InputStream in = open(file)) {
+            long[] dims = header(file, in, 1, "a labels file ([count])");
+            if (dims[0] > MAX_BYTES) {
+                throw new DataFileException(file.toString(), "the header claims " + dims[0] + " labels, which is not plausible (corrupt?)");
+            }
+            return body(file, in, dims[0], "label");
+        }
+    }
+
+    private static InputStream open(Path file) throws IOException {
+        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        raw.mark(2);
+        int b0 = raw.read(), b1 = raw.read();
+        raw.reset();
+        if (b0 == 0x1f && b1 == 0x8b) {
+            try {
+                return new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
+            } catch (ZipException | EOFException e) {
+                raw.close();
+                throw new DataFileException(file.toString(), "is not a valid gzip file (" + e.getMessage() + "): download it again", e);
+            }
+        }
+        return raw;
+    }
+
+    private static long[] header(Path file, InputStream in, int expectedDims, String what) throws IOException {
+        byte[] magic = readFully(file, in, 4, "header");
+        int type = magic[2] & 0xff, dims = magic[3] & 0xff;
+        if (magic[0] != 0 || magic[1] != 0) {
+            throw new DataFileException(file.toString(), String.format("wrong magic number 0x%02X%02X%02X%02X: not an IDX file",
+                    magic[0] & 0xff, magic[1] & 0xff, type, dims));
+        }
+        if (type != 0x08) {
+            throw new DataFileException(file.toString(), String.format("IDX data type 0x%02X is not supported: only unsigned bytes (0x08)", type));
+        }
+        if (dims != expectedDims) {
+            throw new DataFileException(file.toString(), "has " + dims + " dimensions, but " + what + " has " + expectedDims);
+        }
+        byte[] d = readFully(file, in, 4 * dims, "header");
+        long[] out = new long[dims];
+        for (int i = 0; i < dims; i++) {
+            out[i] = ((d[4 * i] & 0xffL) << 24) | ((d[4 * i + 1] & 0xffL) << 16) | ((d[4 * i + 2] & 0xffL) << 8) | (d[4 * i + 3] & 0xffL);
+        }
+        if (out[0] == 0) {
+            throw new DataFileException(file.toString(), "holds zero samples: give a file with data");
+        }
+        return out;
+    }
+
+    private static byte[] body(Path file, InputStream in, long count, String what) throws IOException {
+        byte[] data = readFully(file, in, (int) count, what + " data");
+        if (in.read() >= 0) {
+            throw new DataFileException(file.toString(), "has bytes after the " + count + " " + what + "s its header announces (corrupt?)");
+        }
+        return data;
+    }
+
+    /** Reads exactly n bytes; {@code readNBytes} grows its buffer as data arrives instead of trusting n. */
+    private static byte[] readFully(Path file, InputStream in, int n, String part) throws IOException {
+        byte[] b;
+        try {
+            b = in.readNBytes(n);
+        } catch (ZipException | EOFException e) {
+            throw new DataFileException(file.toString(), "is truncated or corrupt in its " + part + " (" + e.getMessage()
+                    + "): download it again", e);
+        }
+        if (b.length < n) {
+            throw new DataFileException(file.toString(), "is truncated: its " + part + " needs " + n + " bytes, only " + b.length
+                    + " are there; download it again");
+        }
+        return b;
+    }
+}

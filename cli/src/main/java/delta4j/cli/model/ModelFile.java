@@ -1,0 +1,381 @@
+package delta4j.cli.model;
+
+import delta4j.cli.io.AtomicFiles;
+import delta4j.data.Labels;
+import delta4j.data.Standardizer;
+import delta4j.engine.Activation;
+import delta4j.engine.Loss;
+import delta4j.model.Mlp;
+
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32;
+
+/**
+ * Reads and writes delta4j model files: a versioned binary format, specified in docs/MODEL_FORMAT.md.
+ *
+ * <pre>
+ * magic    8 bytes   89 44 34 4A 0D 0A 1A 0A   ("\x89D4J\r\n\x1a\n")
+ * version  u32       1
+ * H        u32       header length in bytes
+ * header   H bytes   depth L, sizes n_0..n_L, activations, loss, flags, [standardizer], [labels]
+ * params   f32 ...   W[0], b[0], W[1], b[1], ... (W row-major n_l × n_{l+1})
+ * crc      u32       CRC-32 of every byte before it
+ * </pre>
+ * All numbers little-endian. Files are written atomically ({@link AtomicFiles}); loading checks the magic,
+ * the version, the checksum and every size before allocating, so a truncated, corrupt or hostile file
+ * fails with a {@link ModelFormatException} instead of a huge allocation or a half-built model.
+ * Never Java serialisation.
+ */
+public final class ModelFile {
+
+    /** The 8 magic bytes. The high first byte and the CR LF / SUB / LF catch text-mode transfers, as in PNG. */
+    static final byte[] MAGIC = {(byte) 0x89, 'D', '4', 'J', '\r', '\n', 0x1a, '\n'};
+    /** The format version this code writes and reads. */
+    public static final int VERSION = 1;
+    /** Largest layer width accepted (2^24 units). */
+    public static final int MAX_UNITS = 1 << 24;
+    /** Largest number of layers accepted. */
+    public static final int MAX_DEPTH = 1024;
+    /** Largest file accepted: Java arrays are int-indexed. */
+    public static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
+    /** magic + version + header length, before the header. */
+    static final int PREAMBLE = 16;
+    static final int FLAG_STANDARDIZER = 1, FLAG_LABELS = 2;
+
+    private ModelFile() {
+    }
+
+    // ------------------------------------------------------------------ codes fixed by the format (never ordinals)
+
+    static int code(Activation a) {
+        return switch (a) {
+            case IDENTITY -> 0;
+            case SIGMOID -> 1;
+            case TANH -> 2;
+            case RELU -> 3;
+            case LEAKY_RELU -> 4;
+            case SOFTMAX -> 5;
+        };
+    }
+
+    static Activation activation(int code) {
+        return switch (code) {
+            case 0 -> Activation.IDENTITY;
+            case 1 -> Activation.SIGMOID;
+            case 2 -> Activation.TANH;
+            case 3 -> Activation.RELU;
+            case 4 -> Activation.LEAKY_RELU;
+            case 5 -> Activation.SOFTMAX;
+            default -> null;
+        };
+    }
+
+    static int code(Loss l) {
+        return l == Loss.MSE ? 0 : 1;
+    }
+
+    static Loss loss(int code) {
+        return switch (code) {
+            case 0 -> Loss.MSE;
+            case 1 -> Loss.SOFTMAX_CROSS_ENTROPY;
+            default -> null;
+        };
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /** Saves a model atomically: a crash never leaves a half-written file under {@code file}. */
+    public static void save(Mlp model, Path file) throws IOException {
+        byte[] bytes = toBytes(model);
+        AtomicFiles.write(file, out -> out.write(bytes));
+    }
+
+    /** The complete file content of a model. */
+    public static byte[] toBytes(Mlp m) {
+        byte[] header = header(m);
+        long total = PREAMBLE + header.length + 4 * m.parameterCount() + 4;
+        if (total > MAX_FILE_BYTES) {
+            throw new IllegalArgumentException("the model has " + m.parameterCount() + " parameters: too large for one model file (2 GiB)");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).putInt(VERSION).putInt(header.length).put(header);
+        for (int l = 0; l < m.depth(); l++) {
+            for (float v : m.weights(l)) {
+                b.putFloat(v);
+            }
+            for (float v : m.biases(l)) {
+                b.putFloat(v);
+            }
+        }
+        CRC32 crc = new CRC32();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        return b.array();
+    }
+
+    private static byte[] header(Mlp m) {
+        int[] n = m.sizes();
+        Standardizer s = m.standardizer();
+        Labels labels = m.labels();
+        List<byte[]> names = new ArrayList<>();
+        long size = 4 + 4L * n.length + m.depth() + 2;
+        if (s != null) {
+            size += 8L * s.features();
+        }
+        if (labels != null) {
+            size += 4;
+            for (String name : labels.names()) {
+                byte[] u = name.getBytes(StandardCharsets.UTF_8);
+                if (u.length > 0xffff) {
+                    throw new IllegalArgumentException("class label '" + name.substring(0, 20) + "...' is longer than 65535 bytes");
+                }
+                names.add(u);
+                size += 2 + u.length;
+            }
+        }
+        ByteBuffer h = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
+        h.putInt(m.depth());
+        for (int v : n) {
+            h.putInt(v);
+        }
+        for (int l = 0; l < m.depth(); l++) {
+            h.put((byte) code(m.activation(l)));
+        }
+        h.put((byte) code(m.loss()));
+        h.put((byte) ((s != null ? FLAG_STANDARDIZER : 0) | (labels != null ? FLAG_LABELS : 0)));
+        if (s != null) {
+            for (float v : s.mean()) {
+                h.putFloat(v);
+            }
+            for (float v : s.scale()) {
+                h.putFloat(v);
+            }
+        }
+        if (labels != null) {
+            h.putInt(names.size());
+            for (byte[] u : names) {
+                h.putShort((short) u.length).put(u);
+            }
+        }
+        return h.array();
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    /** Loads a model file. */
+    public static Mlp load(Path file) throws IOException {
+        String name = file.toString();
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFormatException(name + ": no such model file" + (Files.isDirectory(file) ? " (it is a folder)" : ""));
+        }
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new ModelFormatException(name + ": " + size + " bytes is larger than any delta4j model file can be (2 GiB): not a model file");
+        }
+        return read(Files.readAllBytes(file), name);
+    }
+
+    /**
+     * Parses a model file's content. {@code name} is used in messages. Every check happens before a
+     * parameter array is allocated, and allocations are bounded by {@code bytes.length}.
+     */
+    public static Mlp read(byte[] bytes, String name) throws ModelFormatException {
+        int len = bytes.length;
+        for (int i = 0; i < Math.min(len, MAGIC.length); i++) {
+            if (bytes[i] != MAGIC[i]) {
+                throw new ModelFormatException(name + ": not a delta4j model file (wrong magic bytes at the start)");
+            }
+        }
+        if (len < PREAMBLE + 4) {
+            throw new ModelFormatException(name + ": truncated: " + len + " bytes, a model file has at least " + (PREAMBLE + 4));
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int version = b.getInt(8);
+        if (version != VERSION) {
+            throw new ModelFormatException(name + ": unknown model format version " + Integer.toUnsignedString(version)
+                    + ": this delta4j reads version " + VERSION + (Integer.compareUnsigned(version, VERSION) > 0
+                    ? "; the file was written by a newer delta4j, upgrade to read it" : ""));
+        }
+        long headerLength = Integer.toUnsignedLong(b.getInt(12));
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, len - 4);
+        if ((int) crc.getValue() != b.getInt(len - 4)) {
+            // Tell truncation (the usual cause: an interrupted copy) from corruption where the header allows it.
+            long expected = -1;
+            if (headerLength <= len - PREAMBLE - 4) {
+                try {
+                    expected = new Header(b, (int) headerLength, name).fileLength();
+                } catch (ModelFormatException | RuntimeException e) {
+                    expected = -1;
+                }
+            }
+            if (headerLength > len - PREAMBLE - 4 || expected > len) {
+                throw new ModelFormatException(name + ": truncated: " + len + " bytes, " + (expected > 0 ? "the header describes " + expected
+                        : "the header alone claims " + headerLength) + (expected > 0 ? "" : " bytes") + "; the file was cut short (copy it again)");
+            }
+            throw new ModelFormatException(name + ": checksum mismatch (CRC-32): the file is corrupt; save or copy it again");
+        }
+        if (headerLength > len - PREAMBLE - 4) {
+            throw new ModelFormatException(name + ": corrupt header: it claims " + headerLength + " bytes in a file of " + len);
+        }
+        Header h = new Header(b, (int) headerLength, name);
+        long expected = h.fileLength();
+        if (expected != len) {
+            throw new ModelFormatException(name + ": corrupt: the header describes a file of " + expected + " bytes, but it has " + len);
+        }
+        b.position(PREAMBLE + (int) headerLength);
+        int depth = h.sizes.length - 1;
+        float[][] w = new float[depth][], bias = new float[depth][];
+        for (int l = 0; l < depth; l++) {
+            w[l] = floats(b, h.sizes[l] * h.sizes[l + 1]);
+            bias[l] = floats(b, h.sizes[l + 1]);
+        }
+        try {
+            Mlp m = Mlp.of(h.sizes, h.activations, h.loss, w, bias);
+            if (h.standardizer != null) {
+                m.setStandardizer(h.standardizer);
+            }
+            if (h.labels != null) {
+                m.setLabels(h.labels);
+            }
+            return m;
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(name + ": invalid model: " + e.getMessage(), e);
+        }
+    }
+
+    private static float[] floats(ByteBuffer b, int n) {
+        float[] v = new float[n];
+        b.asFloatBuffer().get(v);
+        b.position(b.position() + 4 * n);
+        return v;
+    }
+
+    /** The parsed header; every count is checked against the limits and the bytes actually present. */
+    private static final class Header {
+        final int[] sizes;
+        final Activation[] activations;
+        final Loss loss;
+        final Standardizer standardizer;
+        final Labels labels;
+        final int headerLength;
+
+        Header(ByteBuffer file, int headerLength, String name) throws ModelFormatException {
+            this.headerLength = headerLength;
+            ByteBuffer h = file.slice(PREAMBLE, headerLength).order(ByteOrder.LITTLE_ENDIAN);
+            try {
+                long depth = Integer.toUnsignedLong(h.getInt());
+                if (depth < 1 || depth > MAX_DEPTH) {
+                    throw new ModelFormatException(name + ": corrupt header: " + depth + " layers (a model has 1 to " + MAX_DEPTH + ")");
+                }
+                sizes = new int[(int) depth + 1];
+                for (int l = 0; l <= depth; l++) {
+                    long n = Integer.toUnsignedLong(h.getInt());
+                    if (n < 1 || n > MAX_UNITS) {
+                        throw new ModelFormatException(name + ": corrupt header: layer width " + n + " (a width is 1 to " + MAX_UNITS + ")");
+                    }
+                    sizes[l] = (int) n;
+                }
+                for (int l = 0; l < depth; l++) {
+                    if ((long) sizes[l] * sizes[l + 1] > MAX_FILE_BYTES / 4) {
+                        throw new ModelFormatException(name + ": corrupt header: a " + sizes[l] + " × " + sizes[l + 1]
+                                + " weight matrix is larger than any model file can hold");
+                    }
+                }
+                activations = new Activation[(int) depth];
+                for (int l = 0; l < depth; l++) {
+                    int c = h.get() & 0xff;
+                    activations[l] = activation(c);
+                    if (activations[l] == null) {
+                        throw new ModelFormatException(name + ": corrupt header: unknown activation code " + c + " for layer " + l);
+                    }
+                }
+                int lc = h.get() & 0xff;
+                loss = loss(lc);
+                if (loss == null) {
+                    throw new ModelFormatException(name + ": corrupt header: unknown loss code " + lc);
+                }
+                int flags = h.get() & 0xff;
+                if ((flags & ~(FLAG_STANDARDIZER | FLAG_LABELS)) != 0) {
+                    throw new ModelFormatException(name + ": corrupt header: unknown flags 0x" + Integer.toHexString(flags));
+                }
+                if ((flags & FLAG_STANDARDIZER) != 0) {
+                    if (h.remaining() < 8L * sizes[0]) {
+                        throw new BufferUnderflowException();
+                    }
+                    float[] mean = new float[sizes[0]], scale = new float[sizes[0]];
+                    for (int j = 0; j < mean.length; j++) {
+                        mean[j] = h.getFloat();
+                    }
+                    for (int j = 0; j < scale.length; j++) {
+                        scale[j] = h.getFloat();
+                    }
+                    try {
+                        standardizer = new Standardizer(mean, scale);
+                    } catch (IllegalArgumentException e) {
+                        throw new ModelFormatException(name + ": corrupt header: " + e.getMessage(), e);
+                    }
+                } else {
+                    standardizer = null;
+                }
+                if ((flags & FLAG_LABELS) != 0) {
+                    long count = Integer.toUnsignedLong(h.getInt());
+                    if (count != sizes[sizes.length - 1]) {
+                        throw new ModelFormatException(name + ": corrupt header: " + count + " class labels for "
+                                + sizes[sizes.length - 1] + " outputs");
+                    }
+                    // Each label takes at least its 2-byte length: checked before the list grows.
+                    if (h.remaining() < 2 * count) {
+                        throw new BufferUnderflowException();
+                    }
+                    List<String> names = new ArrayList<>((int) count);
+                    var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
+                    for (long k = 0; k < count; k++) {
+                        int n = h.getShort() & 0xffff;
+                        if (h.remaining() < n) {
+                            throw new BufferUnderflowException();
+                        }
+                        ByteBuffer s = h.slice(h.position(), n);
+                        h.position(h.position() + n);
+                        try {
+                            names.add(decoder.decode(s).toString());
+                        } catch (CharacterCodingException e) {
+                            throw new ModelFormatException(name + ": corrupt header: class label " + k + " is not UTF-8", e);
+                        }
+                    }
+                    try {
+                        labels = new Labels(names);
+                    } catch (IllegalArgumentException e) {
+                        throw new ModelFormatException(name + ": corrupt header: " + e.getMessage(), e);
+                    }
+                } else {
+                    labels = null;
+                }
+            } catch (BufferUnderflowException e) {
+                throw new ModelFormatException(name + ": corrupt header: it ends before its fields do (" + headerLength + " bytes)", e);
+            }
+            if (h.hasRemaining()) {
+                throw new ModelFormatException(name + ": corrupt header: " + h.remaining() + " bytes left over after its fields");
+            }
+        }
+
+        /** The file length this header implies (long: cannot overflow with the limits above). */
+        long fileLength() {
+            long params = 0;
+            for (int l = 0; l + 1 < sizes.length; l++) {
+                params += (long) sizes[l] * sizes[l + 1] + sizes[l + 1];
+            }
+            return PREAMBLE + headerLength + 4 * params + 4;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+/**
+ * The {@code delta4j} command line: demo, train, eval, predict, devices and bench, plus the model file
+ * format ({@link delta4j.cli.model.ModelFile}) and the data readers (CSV, IDX) it is built on.
+ * Engines are found at run time through {@link delta4j.engine.EngineProvider}; this module names none.
+ */
+module delta4j.cli {
+    requires delta4j.api;
+    requires info.picocli;
+    requires org.jfree.jfreechart;
+    requires java.desktop;
+    requires me.tongfei.progressbar;
+    requires com.fasterxml.jackson.core;
+
+    exports delta4j.cli.io;
+    exports delta4j.cli.model;
+    exports delta4j.cli.report;
+
+    // picocli fills the command objects' annotated fields by reflection.
+    opens delta4j.cli to info.picocli;
+
+    uses delta4j.engine.EngineProvider;
+}

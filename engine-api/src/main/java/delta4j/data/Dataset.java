@@ -1,0 +1,186 @@
+package delta4j.data;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * An in-memory data set: N samples, each a row of float features and a row of float targets, stored
+ * row-major in two flat arrays. Every value is checked to be finite on construction, so a NaN never
+ * reaches training.
+ */
+public final class Dataset {
+
+    private final int size;
+    private final int features;
+    private final int targets;
+    private final float[] x;
+    private final float[] y;
+
+    /**
+     * Wraps flat row-major arrays (not copied: do not change them afterwards).
+     *
+     * @throws IllegalArgumentException for an empty set, mismatched lengths or a non-finite value
+     */
+    public Dataset(int size, int features, int targets, float[] x, float[] y) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("the dataset is empty (0 samples): give at least one sample");
+        }
+        if (features <= 0 || targets <= 0) {
+            throw new IllegalArgumentException("a dataset needs at least one feature and one target, got "
+                    + features + " features and " + targets + " targets");
+        }
+        if (x.length != (long) size * features) {
+            throw new IllegalArgumentException("features hold " + x.length + " floats, expected " + size + " samples × " + features);
+        }
+        if (y.length != (long) size * targets) {
+            throw new IllegalArgumentException("targets hold " + y.length + " floats, expected " + size + " samples × " + targets);
+        }
+        checkFinite("feature", x, features);
+        checkFinite("target", y, targets);
+        this.size = size;
+        this.features = features;
+        this.targets = targets;
+        this.x = x;
+        this.y = y;
+    }
+
+    /** Copies ragged-checked 2-D arrays: {@code x[i]} are the features of sample i, {@code y[i]} its targets. */
+    public static Dataset of(float[][] x, float[][] y) {
+        if (x == null || y == null || x.length == 0) {
+            throw new IllegalArgumentException("the dataset is empty (0 samples): give at least one sample");
+        }
+        if (x.length != y.length) {
+            throw new IllegalArgumentException("mismatched dimensions: " + x.length + " feature rows but " + y.length + " target rows");
+        }
+        int f = x[0].length, t = y[0].length;
+        float[] fx = new float[x.length * f], fy = new float[y.length * t];
+        for (int i = 0; i < x.length; i++) {
+            if (x[i].length != f) {
+                throw new IllegalArgumentException("mismatched dimensions: feature row " + i + " has " + x[i].length + " values, row 0 has " + f);
+            }
+            if (y[i].length != t) {
+                throw new IllegalArgumentException("mismatched dimensions: target row " + i + " has " + y[i].length + " values, row 0 has " + t);
+            }
+            System.arraycopy(x[i], 0, fx, i * f, f);
+            System.arraycopy(y[i], 0, fy, i * t, t);
+        }
+        return new Dataset(x.length, f, t, fx, fy);
+    }
+
+    private static void checkFinite(String what, float[] v, int cols) {
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new IllegalArgumentException(what + " value " + v[i] + " at sample " + (i / cols) + ", column " + (i % cols)
+                        + " is not finite: remove or impute NaN and infinite values before training");
+            }
+        }
+    }
+
+    /** Number of samples N. */
+    public int size() {
+        return size;
+    }
+
+    /** Number of features per sample. */
+    public int features() {
+        return features;
+    }
+
+    /** Number of targets per sample. */
+    public int targets() {
+        return targets;
+    }
+
+    /** A copy of sample i's features. */
+    public float[] featureRow(int i) {
+        return Arrays.copyOfRange(x, i * features, (i + 1) * features);
+    }
+
+    /** A copy of sample i's targets. */
+    public float[] targetRow(int i) {
+        return Arrays.copyOfRange(y, i * targets, (i + 1) * targets);
+    }
+
+    /** A copy of all features, row-major. */
+    public float[] featureMatrix() {
+        return x.clone();
+    }
+
+    /** A copy of all targets, row-major. */
+    public float[] targetMatrix() {
+        return y.clone();
+    }
+
+    /**
+     * Copies the features of samples {@code order[from..from+count)} into {@code dst} row after row
+     * (the mini-batch gather; no allocation).
+     */
+    public void gatherFeatures(int[] order, int from, int count, float[] dst) {
+        gather(x, features, order, from, count, dst);
+    }
+
+    /** Like {@link #gatherFeatures} for targets. */
+    public void gatherTargets(int[] order, int from, int count, float[] dst) {
+        gather(y, targets, order, from, count, dst);
+    }
+
+    private static void gather(float[] src, int cols, int[] order, int from, int count, float[] dst) {
+        for (int r = 0; r < count; r++) {
+            int i = order == null ? from + r : order[from + r];
+            System.arraycopy(src, i * cols, dst, r * cols, cols);
+        }
+    }
+
+    /** The samples at the given indices, in that order. */
+    public Dataset subset(int[] indices) {
+        float[] sx = new float[indices.length * features], sy = new float[indices.length * targets];
+        gatherFeatures(indices, 0, indices.length, sx);
+        gatherTargets(indices, 0, indices.length, sy);
+        return new Dataset(indices.length, features, targets, sx, sy);
+    }
+
+    /** The same targets with new features (same number of samples). */
+    public Dataset withFeatures(float[] newX, int newFeatures) {
+        return new Dataset(size, newFeatures, targets, newX, y);
+    }
+
+    /** A training and a validation part. */
+    public record Split(Dataset train, Dataset validation) {
+    }
+
+    /**
+     * Shuffles with the seed and holds out {@code validationFraction} of the samples (at least one,
+     * and at least one left for training).
+     */
+    public Split split(double validationFraction, long seed) {
+        if (!(validationFraction > 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validation fraction must lie strictly between 0 and 1, got " + validationFraction);
+        }
+        if (size < 2) {
+            throw new IllegalArgumentException("cannot split a dataset of " + size + " sample into training and validation parts");
+        }
+        int[] order = permutation(size, new SplittableRandom(seed));
+        int nVal = (int) Math.max(1, Math.min(size - 1, Math.round(size * validationFraction)));
+        return new Split(subset(Arrays.copyOfRange(order, nVal, size)), subset(Arrays.copyOfRange(order, 0, nVal)));
+    }
+
+    /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
+    public static int[] permutation(int n, SplittableRandom rnd) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        shuffle(p, rnd);
+        return p;
+    }
+
+    /** Shuffles in place (Fisher–Yates). */
+    public static void shuffle(int[] p, SplittableRandom rnd) {
+        for (int i = p.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package delta4j.data;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The class labels of a classification task, in the order of the output units, and their one-hot
+ * encoding: label k becomes the target row e_k.
+ */
+public final class Labels {
+
+    private final List<String> names;
+    private final Map<String, Integer> index = new HashMap<>();
+
+    public Labels(List<String> names) {
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("a classification task needs at least one class label");
+        }
+        this.names = List.copyOf(names);
+        for (int k = 0; k < this.names.size(); k++) {
+            if (index.put(this.names.get(k), k) != null) {
+                throw new IllegalArgumentException("class label '" + this.names.get(k) + "' appears twice");
+            }
+        }
+    }
+
+    /** Labels "0", "1", ..., "k−1". */
+    public static Labels numbered(int classes) {
+        List<String> n = new ArrayList<>();
+        for (int k = 0; k < classes; k++) {
+            n.add(Integer.toString(k));
+        }
+        return new Labels(n);
+    }
+
+    /**
+     * The sorted distinct labels of a column: numerically when every label is an integer, else
+     * lexicographically.
+     */
+    public static Labels fromColumn(List<String> column) {
+        List<String> distinct = new ArrayList<>(new java.util.TreeSet<>(column));
+        boolean numeric = distinct.stream().allMatch(s -> s.matches("-?\\d{1,18}"));
+        if (numeric) {
+            distinct.sort(java.util.Comparator.comparingLong(Long::parseLong));
+        }
+        return new Labels(distinct);
+    }
+
+    public int size() {
+        return names.size();
+    }
+
+    public List<String> names() {
+        return names;
+    }
+
+    public String name(int k) {
+        return names.get(k);
+    }
+
+    /** The class index of a label. */
+    public int indexOf(String label) {
+        Integer k = index.get(label);
+        if (k == null) {
+            throw new IllegalArgumentException("unknown class label '" + label + "': the model knows " + names);
+        }
+        return k;
+    }
+
+    /** One-hot rows (N × classes, row-major) for class indices. */
+    public static float[] oneHot(int[] classes, int classCount) {
+        float[] t = new float[classes.length * classCount];
+        for (int i = 0; i < classes.length; i++) {
+            if (classes[i] < 0 || classes[i] >= classCount) {
+                throw new IllegalArgumentException("class index " + classes[i] + " of sample " + i + " is outside 0.." + (classCount - 1));
+            }
+            t[i * classCount + classes[i]] = 1f;
+        }
+        return t;
+    }
+
+    /** One-hot rows for label strings. */
+    public float[] oneHot(List<String> labels) {
+        int[] k = new int[labels.size()];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = indexOf(labels.get(i));
+        }
+        return oneHot(k, size());
+    }
+}

@@ -1,0 +1,25 @@
+package delta4j.model;
+
+/**
+ * What one epoch did.
+ *
+ * @param epoch          1-based epoch number
+ * @param trainLoss      mean training loss over the epoch's mini-batches (as the weights moved)
+ * @param validationLoss mean loss on the validation set after the epoch, or NaN without one
+ * @param learningRate   η used in this epoch
+ * @param gradientNorm   ‖∇E‖ over the whole training set after the epoch, or NaN when not computed
+ * @param seconds        wall time of the epoch
+ * @param samples        training samples processed
+ */
+public record EpochReport(int epoch, double trainLoss, double validationLoss, float learningRate,
+                          double gradientNorm, double seconds, long samples) {
+
+    /** Training throughput of the epoch. */
+    public double samplesPerSecond() {
+        return seconds > 0 ? samples / seconds : Double.NaN;
+    }
+
+    public boolean hasValidation() {
+        return !Double.isNaN(validationLoss);
+    }
+}

@@ -1,0 +1,319 @@
+package delta4j.model;
+
+import delta4j.engine.Activation;
+import delta4j.engine.Engine;
+import delta4j.engine.Loss;
+import delta4j.engine.Tensor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An {@link Mlp}'s parameters resident on one engine, with the work tensors of forward and backward
+ * passes. It speaks to the engine only through the kernel set, so it runs unchanged on any engine.
+ *
+ * <pre>
+ * forward:   Zin[l] = A[l-1]·W[l];  Zin[l] += 1·b[l]ᵀ, A[l] = φ_l(Zin[l])          (gemm, biasActivation)
+ * output δ:  Δ[L] = (A[L] − T) ⊙ φ'(Zin[L])  or  softmax(Zin[L]) − T             (outputDelta)
+ * gradients: dW[l] = s·A[l-1]ᵀ·Δ[l],  db[l] = s·colsum(Δ[l])   (s = 1/N)         (gemm TN, columnSum)
+ * δ rule:    Δ[l-1] = (Δ[l]·W[l]ᵀ) ⊙ φ'(Zin[l-1])                               (gemm NT, activationBackward)
+ * </pre>
+ *
+ * Work tensors are allocated per batch size and reused, so a training step allocates nothing once
+ * warm. Not thread-safe: one network, one thread.
+ */
+public final class Network implements AutoCloseable {
+
+    /** Largest number of rows {@link #predict} pushes through at once (bounds work memory). */
+    static final int PREDICT_CHUNK = 4096;
+    /** Work-tensor sets kept (full batch, last partial batch, validation and prediction sizes). */
+    private static final int MAX_WORKSPACES = 4;
+
+    private final Mlp mlp;
+    private final Engine engine;
+    private final int depth;
+    private final Tensor[] w;
+    private final Tensor[] b;
+    private Tensor[] dw;
+    private Tensor[] db;
+    private final List<Tensor> owned = new ArrayList<>();
+    private final Map<Integer, Workspace> workspaces = new LinkedHashMap<>(8, 0.75f, true);
+    private boolean closed;
+
+    Network(Mlp mlp, Engine engine) {
+        this.mlp = mlp;
+        this.engine = engine;
+        this.depth = mlp.depth();
+        this.w = new Tensor[depth];
+        this.b = new Tensor[depth];
+        int[] n = mlp.sizes();
+        for (int l = 0; l < depth; l++) {
+            w[l] = own(engine.allocate(n[l], n[l + 1]));
+            b[l] = own(engine.allocate(1, n[l + 1]));
+        }
+        push();
+    }
+
+    private Tensor own(Tensor t) {
+        owned.add(t);
+        return t;
+    }
+
+    /** The work tensors of one batch size: input X, target T, and Zin, A, Δ per layer. */
+    public static final class Workspace {
+        final int rows;
+        final Tensor x;
+        final Tensor t;
+        final Tensor[] zin;
+        final Tensor[] a;
+        final Tensor[] delta;
+        final float[] hostInput;
+        final float[] hostTarget;
+
+        Workspace(Engine e, int rows, int[] n) {
+            this.rows = rows;
+            int depth = n.length - 1;
+            x = e.allocate(rows, n[0]);
+            t = e.allocate(rows, n[depth]);
+            zin = new Tensor[depth];
+            a = new Tensor[depth];
+            delta = new Tensor[depth];
+            for (int l = 0; l < depth; l++) {
+                zin[l] = e.allocate(rows, n[l + 1]);
+                a[l] = e.allocate(rows, n[l + 1]);
+                delta[l] = e.allocate(rows, n[l + 1]);
+            }
+            hostInput = new float[rows * n[0]];
+            hostTarget = new float[rows * n[depth]];
+        }
+
+        /** Batch size N. */
+        public int rows() {
+            return rows;
+        }
+
+        /** Host staging array for the input batch (rows × inputs). */
+        public float[] hostInput() {
+            return hostInput;
+        }
+
+        /** Host staging array for the target batch (rows × outputs). */
+        public float[] hostTarget() {
+            return hostTarget;
+        }
+
+        /** The output activations A[L] (rows × outputs) after {@link Network#forward}. */
+        public Tensor output() {
+            return a[a.length - 1];
+        }
+
+        void close() {
+            x.close();
+            t.close();
+            for (int l = 0; l < zin.length; l++) {
+                zin[l].close();
+                a[l].close();
+                delta[l].close();
+            }
+        }
+    }
+
+    /** The work tensors for batches of {@code rows} samples (created once, then reused). */
+    public Workspace workspace(int rows) {
+        checkOpen();
+        Workspace ws = workspaces.get(rows);
+        if (ws == null) {
+            if (workspaces.size() >= MAX_WORKSPACES) {
+                var eldest = workspaces.entrySet().iterator().next();
+                eldest.getValue().close();
+                workspaces.remove(eldest.getKey());
+            }
+            ws = new Workspace(engine, rows, mlp.sizes());
+            workspaces.put(rows, ws);
+        }
+        return ws;
+    }
+
+    /** Uploads the workspace's host input (and target, if {@code withTargets}) to the engine. */
+    public void upload(Workspace ws, boolean withTargets) {
+        engine.upload(ws.hostInput, 0, ws.x);
+        if (withTargets) {
+            engine.upload(ws.hostTarget, 0, ws.t);
+        }
+    }
+
+    /** Forward pass over the uploaded input: fills Zin[l] and A[l] for every layer. */
+    public void forward(Workspace ws) {
+        Tensor in = ws.x;
+        for (int l = 0; l < depth; l++) {
+            engine.gemm(false, false, 1f, in, w[l], 0f, ws.zin[l]);
+            engine.biasActivation(ws.zin[l], b[l], mlp.activation(l), ws.a[l]);
+            in = ws.a[l];
+        }
+    }
+
+    /**
+     * Output δ and the batch's loss sum (written to {@code lossOut[lossIndex]}), without gradients:
+     * what validation needs.
+     */
+    public void loss(Workspace ws, Tensor lossOut, int lossIndex) {
+        int L = depth - 1;
+        engine.outputDelta(mlp.loss(), mlp.activation(L), ws.zin[L], ws.a[L], ws.t, ws.delta[L], lossOut, lossIndex);
+    }
+
+    /**
+     * Backward pass after {@link #forward}: the output δ and loss, then for every layer
+     * {@code dW[l] = s·A[l-1]ᵀ·Δ[l]} and {@code db[l] = s·colsum(Δ[l])}, propagating δ by the δ rule.
+     * With {@code s = 1/N} these are the gradients of the mean loss over the batch.
+     */
+    public void backward(Workspace ws, Tensor lossOut, int lossIndex, float s) {
+        ensureGradients();
+        loss(ws, lossOut, lossIndex);
+        for (int l = depth - 1; l >= 0; l--) {
+            Tensor input = l == 0 ? ws.x : ws.a[l - 1];
+            engine.gemm(true, false, s, input, ws.delta[l], 0f, dw[l]);
+            engine.columnSum(s, ws.delta[l], db[l]);
+            if (l > 0) {
+                // G = Δ[l]·W[l]ᵀ lands in Δ[l-1], which activationBackward then turns into Δ[l-1] in place.
+                engine.gemm(false, true, 1f, ws.delta[l], w[l], 0f, ws.delta[l - 1]);
+                engine.activationBackward(ws.delta[l - 1], ws.zin[l - 1], ws.a[l - 1], mlp.activation(l - 1), ws.delta[l - 1]);
+            }
+        }
+    }
+
+    private void ensureGradients() {
+        if (dw == null) {
+            int[] n = mlp.sizes();
+            dw = new Tensor[depth];
+            db = new Tensor[depth];
+            for (int l = 0; l < depth; l++) {
+                dw[l] = own(engine.allocate(n[l], n[l + 1]));
+                db[l] = own(engine.allocate(1, n[l + 1]));
+            }
+        }
+    }
+
+    /**
+     * Predicts N × inputs raw features (standardised here when the model has a standardizer), in chunks;
+     * returns N × outputs.
+     */
+    public float[] predict(float[] features) {
+        checkOpen();
+        int in = mlp.inputs(), out = mlp.outputs();
+        if (features.length % in != 0 || features.length == 0) {
+            throw new IllegalArgumentException(features.length + " feature values are not whole rows of the model's " + in + " inputs");
+        }
+        for (int i = 0; i < features.length; i++) {
+            if (!Float.isFinite(features[i])) {
+                throw new IllegalArgumentException("feature value " + features[i] + " at row " + (i / in) + ", column " + (i % in)
+                        + " is not finite");
+            }
+        }
+        float[] x = features;
+        if (mlp.standardizer() != null) {
+            x = features.clone();
+            mlp.standardizer().applyInPlace(x);
+        }
+        int rows = features.length / in;
+        float[] y = new float[rows * out];
+        for (int from = 0; from < rows; from += PREDICT_CHUNK) {
+            int count = Math.min(PREDICT_CHUNK, rows - from);
+            Workspace ws = workspace(count);
+            System.arraycopy(x, from * in, ws.hostInput, 0, count * in);
+            upload(ws, false);
+            forward(ws);
+            engine.download(ws.output(), y, from * out);
+        }
+        return y;
+    }
+
+    // ------------------------------------------------------------------ parameters
+
+    /** W[l] on the engine. */
+    public Tensor weights(int layer) {
+        return w[layer];
+    }
+
+    /** b[l] on the engine. */
+    public Tensor biases(int layer) {
+        return b[layer];
+    }
+
+    /** dW[l] after {@link #backward}. */
+    public Tensor weightGradient(int layer) {
+        ensureGradients();
+        return dw[layer];
+    }
+
+    /** db[l] after {@link #backward}. */
+    public Tensor biasGradient(int layer) {
+        ensureGradients();
+        return db[layer];
+    }
+
+    /** Allocates a tensor owned by this network (released on close), e.g. optimizer state. */
+    public Tensor allocate(int rows, int cols) {
+        return own(engine.allocate(rows, cols));
+    }
+
+    /** Copies the host model's parameters to the engine. */
+    public void push() {
+        checkOpen();
+        for (int l = 0; l < depth; l++) {
+            engine.upload(mlp.weights(l), 0, w[l]);
+            engine.upload(mlp.biases(l), 0, b[l]);
+        }
+    }
+
+    /** Copies the engine's parameters back into the host model. */
+    public void pull() {
+        checkOpen();
+        for (int l = 0; l < depth; l++) {
+            mlp.setParameters(l, engine.download(w[l]), engine.download(b[l]));
+        }
+    }
+
+    public Mlp model() {
+        return mlp;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public int depth() {
+        return depth;
+    }
+
+    public Activation activation(int layer) {
+        return mlp.activation(layer);
+    }
+
+    public Loss loss() {
+        return mlp.loss();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this network was closed: bind the model to an engine again");
+        }
+    }
+
+    /** Frees every tensor on the engine (the engine itself stays open). */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            for (Workspace ws : workspaces.values()) {
+                ws.close();
+            }
+            workspaces.clear();
+            for (Tensor t : owned) {
+                t.close();
+            }
+            owned.clear();
+        }
+    }
+}

@@ -1,0 +1,422 @@
+package delta4j.model;
+
+import delta4j.data.Dataset;
+import delta4j.data.Standardizer;
+import delta4j.engine.Engine;
+import delta4j.engine.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Mini-batch gradient descent on an {@link Mlp} with any engine: the lecture's loop
+ * {@code θ ← θ − η∇E(θ)} with the gradient from {@link Network#backward}, per-epoch shuffling, a
+ * learning-rate schedule and the stopping rules of {@link TrainingConfig}.
+ *
+ * <p>The whole training state (parameters, gradients, optimizer state, work tensors) stays on the
+ * engine; per step only the batch goes in. Batch losses are written to a device tensor and read once
+ * per epoch. The trained parameters are copied back into the {@link Mlp} at the end; if training
+ * diverges the model keeps the parameters it had before.
+ */
+public final class Trainer {
+
+    private final Engine engine;
+    private final TrainingConfig config;
+
+    public Trainer(Engine engine, TrainingConfig config) {
+        this.engine = java.util.Objects.requireNonNull(engine, "engine");
+        this.config = java.util.Objects.requireNonNull(config, "config");
+    }
+
+    /** Trains on {@code train}, holding out {@link TrainingConfig.Builder#validationFraction} if set. */
+    public TrainingResult fit(Mlp mlp, Dataset train) {
+        return resume(mlp, train, null);
+    }
+
+    /** Trains on {@code train}, measuring (and with patience, early-stopping on) {@code validation} if not null. */
+    public TrainingResult fit(Mlp mlp, Dataset train, Dataset validation) {
+        return run(mlp, train, validation, null);
+    }
+
+    /**
+     * Continues from a checkpoint (or starts afresh when {@code state} is null): the model takes the
+     * checkpoint's parameters, and training goes on from the epoch after {@code state.epochsDone()} with
+     * the same data, configuration and splits as the run that wrote it.
+     */
+    public TrainingResult resume(Mlp mlp, Dataset train, TrainingState state) {
+        if (config.validationFraction > 0) {
+            Dataset.Split split = train.split(config.validationFraction, config.seed);
+            return run(mlp, split.train(), split.validation(), state);
+        }
+        return run(mlp, train, null, state);
+    }
+
+    /** Like {@link #resume(Mlp, Dataset, TrainingState)} with an explicit validation set. */
+    public TrainingResult resume(Mlp mlp, Dataset train, Dataset validation, TrainingState state) {
+        return run(mlp, train, validation, state);
+    }
+
+    private TrainingResult run(Mlp mlp, Dataset train, Dataset validation, TrainingState state) {
+        if (state != null) {
+            Mlp saved = state.model();
+            if (!java.util.Arrays.equals(saved.sizes(), mlp.sizes()) || !java.util.Arrays.equals(saved.activations(), mlp.activations())
+                    || saved.loss() != mlp.loss()) {
+                throw new IllegalArgumentException("the checkpoint holds a " + saved + ", not this " + mlp);
+            }
+            for (int l = 0; l < mlp.depth(); l++) {
+                mlp.setParameters(l, saved.weights(l), saved.biases(l));
+            }
+            mlp.setStandardizer(saved.standardizer());
+            mlp.setLabels(saved.labels());
+        }
+        checkShapes(mlp, train, "training");
+        if (validation != null) {
+            checkShapes(mlp, validation, "validation");
+        }
+        if (config.patience > 0 && validation == null) {
+            throw new IllegalArgumentException("early stopping (patience " + config.patience
+                    + ") needs a validation set: give one or set a validation fraction");
+        }
+        if (config.standardize && state == null) {
+            mlp.setStandardizer(Standardizer.fit(train));
+        }
+        if (mlp.standardizer() != null) {
+            train = mlp.standardizer().apply(train);
+            validation = validation == null ? null : mlp.standardizer().apply(validation);
+        }
+        synchronized (engine) { // one engine, one thread at a time: see Mlp.predict
+            try (Network net = mlp.bind(engine)) {
+                return new Run(net, train, validation, state).loop();
+            }
+        }
+    }
+
+    private static void checkShapes(Mlp mlp, Dataset d, String what) {
+        if (d.features() != mlp.inputs()) {
+            throw new IllegalArgumentException("mismatched dimensions: the " + what + " data has " + d.features()
+                    + " features but the network has " + mlp.inputs() + " inputs");
+        }
+        if (d.targets() != mlp.outputs()) {
+            throw new IllegalArgumentException("mismatched dimensions: the " + what + " data has " + d.targets()
+                    + " targets but the network has " + mlp.outputs() + " outputs");
+        }
+    }
+
+    /** The seed of epoch e's shuffle: each epoch's order depends on (seed, epoch) alone, so resuming needs no RNG state. */
+    static long epochSeed(long seed, int epoch) {
+        return seed * 0x9E3779B97F4A7C15L + epoch;
+    }
+
+    /** One call of fit: the state that lives for the whole training. */
+    private final class Run {
+        final Network net;
+        final Dataset train;
+        final Dataset validation;
+        final int depth;
+        final int batch;
+        final int steps;
+        final Tensor[][] stateW;
+        final Tensor[][] stateB;
+        final Tensor losses;
+        final Tensor norms;
+        final Tensor[] bestW;
+        final Tensor[] bestB;
+        final List<EpochReport> history = new ArrayList<>();
+        int t;
+        int firstEpoch = 1;
+        double previous = Double.NaN;
+        double best = Double.POSITIVE_INFINITY;
+        int sinceBest;
+        int bestEpoch;
+
+        Run(Network net, Dataset train, Dataset validation, TrainingState resumed) {
+            this.net = net;
+            this.train = train;
+            this.validation = validation;
+            this.depth = net.depth();
+            this.batch = Math.min(config.batchSize, train.size());
+            this.steps = (train.size() + batch - 1) / batch;
+            int valSteps = validation == null ? 0 : (validation.size() + batch - 1) / batch;
+            int k = config.optimizer.stateTensors();
+            stateW = new Tensor[depth][k];
+            stateB = new Tensor[depth][k];
+            bestW = new Tensor[depth];
+            bestB = new Tensor[depth];
+            for (int l = 0; l < depth; l++) {
+                Tensor w = net.weights(l), b = net.biases(l);
+                for (int s = 0; s < k; s++) {
+                    stateW[l][s] = net.allocate(w.rows(), w.cols());
+                    stateB[l][s] = net.allocate(b.rows(), b.cols());
+                }
+                if (config.patience > 0) {
+                    bestW[l] = net.allocate(w.rows(), w.cols());
+                    bestB[l] = net.allocate(b.rows(), b.cols());
+                }
+            }
+            losses = net.allocate(1, Math.max(steps, Math.max(valSteps, 1)));
+            norms = net.allocate(1, 2 * depth);
+            if (resumed != null) {
+                restoreState(resumed);
+            }
+        }
+
+        TrainingResult loop() {
+            long start = System.nanoTime();
+            int[] order = new int[train.size()];
+            StopReason reason = StopReason.MAX_EPOCHS;
+            for (int epoch = firstEpoch; epoch <= config.maxEpochs; epoch++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < order.length; i++) {
+                    order[i] = i;
+                }
+                if (config.shuffle) {
+                    Dataset.shuffle(order, new SplittableRandom(epochSeed(config.seed, epoch)));
+                }
+                float lr = config.schedule.rate(config.optimizer.learningRate(), epoch - 1, config.maxEpochs);
+                double trainLoss = epoch(order, lr, epoch);
+                if (!Double.isFinite(trainLoss) || trainLoss > config.divergenceBound) {
+                    String what = Double.isNaN(trainLoss) ? "NaN" : Double.isInfinite(trainLoss) ? "infinite"
+                            : trainLoss + " (above the divergence bound " + config.divergenceBound + ")";
+                    throw new TrainingDivergedException(epoch, "training diverged in epoch " + epoch + ": the loss became " + what
+                            + " at learning rate " + lr + "; try a smaller learning rate (e.g. " + lr / 10
+                            + ") or gradient clipping");
+                }
+                double valLoss = validation == null ? Double.NaN : meanLoss(validation);
+                double gradNorm = config.gradientTolerance > 0 ? fullGradientNorm() : Double.NaN;
+                EpochReport report = new EpochReport(epoch, trainLoss, valLoss, lr, gradNorm,
+                        (System.nanoTime() - t0) / 1e9, train.size());
+                history.add(report);
+                for (TrainingListener l : config.listeners) {
+                    l.onEpoch(report);
+                }
+                boolean stop = false;
+                if (config.patience > 0) {
+                    if (valLoss < best) {
+                        best = valLoss;
+                        sinceBest = 0;
+                        bestEpoch = epoch;
+                        snapshot();
+                    } else if (++sinceBest >= config.patience) {
+                        reason = StopReason.EARLY_STOPPING;
+                        stop = true;
+                    }
+                }
+                if (!stop && config.gradientTolerance > 0 && gradNorm < config.gradientTolerance) {
+                    reason = StopReason.GRADIENT_TOLERANCE;
+                    stop = true;
+                }
+                if (!stop && config.lossTolerance > 0 && Math.abs(previous - trainLoss) < config.lossTolerance) {
+                    reason = StopReason.LOSS_TOLERANCE;
+                    stop = true;
+                }
+                previous = trainLoss;
+                if (config.checkpointSink != null && (stop || epoch % config.checkpointEvery == 0 || epoch == config.maxEpochs)) {
+                    checkpoint(epoch);
+                }
+                if (stop) {
+                    break;
+                }
+            }
+            int holds = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
+            if (config.patience > 0 && bestEpoch > 0) {
+                restore();
+                holds = bestEpoch;
+            }
+            net.pull();
+            return new TrainingResult(List.copyOf(history), reason, holds, (System.nanoTime() - start) / 1e9);
+        }
+
+        /** One pass over the shuffled training data; returns the mean loss of its batches. */
+        double epoch(int[] order, float lr, int epoch) {
+            long seen = 0;
+            for (int s = 0; s < steps; s++) {
+                int from = s * batch, rows = Math.min(batch, train.size() - from);
+                Network.Workspace ws = net.workspace(rows);
+                train.gatherFeatures(order, from, rows, ws.hostInput());
+                train.gatherTargets(order, from, rows, ws.hostTarget());
+                net.upload(ws, true);
+                net.forward(ws);
+                net.backward(ws, losses, s, 1f / rows);
+                if (config.clipNorm > 0) {
+                    clipGradients();
+                }
+                t++;
+                for (int l = 0; l < depth; l++) {
+                    config.optimizer.step(engine, net.weights(l), net.weightGradient(l), stateW[l], lr, config.weightDecay, t);
+                    config.optimizer.step(engine, net.biases(l), net.biasGradient(l), stateB[l], lr, 0f, t);
+                }
+                seen += rows;
+                for (TrainingListener l : config.listeners) {
+                    l.onBatch(epoch, s + 1, steps, seen);
+                }
+            }
+            return sumLosses(steps) / train.size();
+        }
+
+        /** Scales all gradients by maxNorm/‖g‖ when ‖g‖ > maxNorm (a NaN norm is left to divergence detection). */
+        void clipGradients() {
+            for (int l = 0; l < depth; l++) {
+                engine.sumOfSquares(net.weightGradient(l), norms, 2 * l);
+                engine.sumOfSquares(net.biasGradient(l), norms, 2 * l + 1);
+            }
+            double sq = 0;
+            for (float v : engine.download(norms)) {
+                sq += v;
+            }
+            double norm = Math.sqrt(sq);
+            if (norm > config.clipNorm) {
+                float factor = (float) (config.clipNorm / norm);
+                for (int l = 0; l < depth; l++) {
+                    engine.scale(net.weightGradient(l), factor);
+                    engine.scale(net.biasGradient(l), factor);
+                }
+            }
+        }
+
+        private double sumLosses(int n) {
+            float[] perBatch = engine.download(losses);
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += perBatch[i];
+            }
+            return sum;
+        }
+
+        /** Mean loss over a data set with the current weights (forward and loss only). */
+        double meanLoss(Dataset data) {
+            int n = (data.size() + batch - 1) / batch;
+            for (int s = 0; s < n; s++) {
+                int from = s * batch, rows = Math.min(batch, data.size() - from);
+                Network.Workspace ws = net.workspace(rows);
+                data.gatherFeatures(null, from, rows, ws.hostInput());
+                data.gatherTargets(null, from, rows, ws.hostTarget());
+                net.upload(ws, true);
+                net.forward(ws);
+                net.loss(ws, losses, s);
+            }
+            return sumLosses(n) / data.size();
+        }
+
+        /**
+         * ‖∇E‖ of the mean loss over the whole training set: batch gradients scaled by 1/N_total are summed
+         * into accumulators (an SGD step with η = −1 is an in-place add), then their squares summed on the engine.
+         */
+        double fullGradientNorm() {
+            Tensor[] accW = new Tensor[depth], accB = new Tensor[depth];
+            try {
+                for (int l = 0; l < depth; l++) {
+                    accW[l] = engine.allocate(net.weights(l).rows(), net.weights(l).cols());
+                    accB[l] = engine.allocate(1, net.biases(l).cols());
+                }
+                for (int s = 0; s < steps; s++) {
+                    int from = s * batch, rows = Math.min(batch, train.size() - from);
+                    Network.Workspace ws = net.workspace(rows);
+                    train.gatherFeatures(null, from, rows, ws.hostInput());
+                    train.gatherTargets(null, from, rows, ws.hostTarget());
+                    net.upload(ws, true);
+                    net.forward(ws);
+                    net.backward(ws, losses, s, 1f / train.size());
+                    for (int l = 0; l < depth; l++) {
+                        engine.sgdStep(accW[l], net.weightGradient(l), -1f, 0f);
+                        engine.sgdStep(accB[l], net.biasGradient(l), -1f, 0f);
+                    }
+                }
+                for (int l = 0; l < depth; l++) {
+                    engine.sumOfSquares(accW[l], norms, 2 * l);
+                    engine.sumOfSquares(accB[l], norms, 2 * l + 1);
+                }
+                double sum = 0;
+                for (float v : engine.download(norms)) {
+                    sum += v;
+                }
+                return Math.sqrt(sum);
+            } finally {
+                for (int l = 0; l < depth; l++) {
+                    if (accW[l] != null) {
+                        accW[l].close();
+                    }
+                    if (accB[l] != null) {
+                        accB[l].close();
+                    }
+                }
+            }
+        }
+
+        void snapshot() {
+            for (int l = 0; l < depth; l++) {
+                engine.copy(net.weights(l), bestW[l]);
+                engine.copy(net.biases(l), bestB[l]);
+            }
+        }
+
+        void restore() {
+            for (int l = 0; l < depth; l++) {
+                engine.copy(bestW[l], net.weights(l));
+                engine.copy(bestB[l], net.biases(l));
+            }
+        }
+
+        void checkpoint(int epoch) {
+            Mlp copy = net.model().copy();
+            for (int l = 0; l < depth; l++) {
+                copy.setParameters(l, engine.download(net.weights(l)), engine.download(net.biases(l)));
+            }
+            List<float[]> opt = new ArrayList<>();
+            for (int l = 0; l < depth; l++) {
+                for (Tensor s : stateW[l]) {
+                    opt.add(engine.download(s));
+                }
+                for (Tensor s : stateB[l]) {
+                    opt.add(engine.download(s));
+                }
+            }
+            List<float[]> bestParams = null;
+            if (config.patience > 0 && bestEpoch > 0) {
+                bestParams = new ArrayList<>();
+                for (int l = 0; l < depth; l++) {
+                    bestParams.add(engine.download(bestW[l]));
+                    bestParams.add(engine.download(bestB[l]));
+                }
+            }
+            try {
+                config.checkpointSink.save(new TrainingState(copy, epoch, t, opt, List.copyOf(history), previous, best,
+                        sinceBest, bestEpoch, bestParams));
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not save the checkpoint after epoch " + epoch + ": " + e.getMessage(), e);
+            }
+        }
+
+        void restoreState(TrainingState s) {
+            int k = config.optimizer.stateTensors();
+            if (s.optimizerState().size() != 2 * k * depth) {
+                throw new IllegalArgumentException("the checkpoint holds " + s.optimizerState().size()
+                        + " optimizer tensors; this optimizer (" + config.optimizer + ") needs " + 2 * k * depth);
+            }
+            int i = 0;
+            for (int l = 0; l < depth; l++) {
+                for (Tensor st : stateW[l]) {
+                    engine.upload(s.optimizerState().get(i++), 0, st);
+                }
+                for (Tensor st : stateB[l]) {
+                    engine.upload(s.optimizerState().get(i++), 0, st);
+                }
+            }
+            if (s.bestParameters() != null && config.patience > 0) {
+                for (int l = 0; l < depth; l++) {
+                    engine.upload(s.bestParameters().get(2 * l), 0, bestW[l]);
+                    engine.upload(s.bestParameters().get(2 * l + 1), 0, bestB[l]);
+                }
+            }
+            t = s.step();
+            firstEpoch = s.epochsDone() + 1;
+            history.addAll(s.history());
+            previous = s.previousLoss();
+            best = s.bestValidationLoss();
+            sinceBest = s.sinceBest();
+            bestEpoch = s.bestEpoch();
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package delta4j.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything {@link Trainer} needs besides the model and the data ("how far to walk? when to stop?").
+ * Built with {@link #builder()}; every setter checks its value and names it when it is bad.
+ */
+public final class TrainingConfig {
+
+    final Optimizer optimizer;
+    final float weightDecay;
+    final LearningRateSchedule schedule;
+    final int batchSize;
+    final int maxEpochs;
+    final double lossTolerance;
+    final double gradientTolerance;
+    final double validationFraction;
+    final int patience;
+    final long seed;
+    final boolean shuffle;
+    final boolean standardize;
+    final double divergenceBound;
+    final List<TrainingListener> listeners;
+    final float clipNorm;
+    final int checkpointEvery;
+    final TrainingState.Sink checkpointSink;
+
+    private TrainingConfig(Builder b) {
+        optimizer = b.optimizer;
+        weightDecay = b.weightDecay;
+        schedule = b.schedule;
+        batchSize = b.batchSize;
+        maxEpochs = b.maxEpochs;
+        lossTolerance = b.lossTolerance;
+        gradientTolerance = b.gradientTolerance;
+        validationFraction = b.validationFraction;
+        patience = b.patience;
+        seed = b.seed;
+        shuffle = b.shuffle;
+        standardize = b.standardize;
+        divergenceBound = b.divergenceBound;
+        listeners = List.copyOf(b.listeners);
+        clipNorm = b.clipNorm;
+        checkpointEvery = b.checkpointEvery;
+        checkpointSink = b.checkpointSink;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int maxEpochs() {
+        return maxEpochs;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** Builder with defaults: Adam(1e-3), no decay, constant rate, batch 32, 100 epochs, seed 42, shuffling on. */
+    public static final class Builder {
+        private Optimizer optimizer = Optimizer.adam(1e-3f);
+        private float weightDecay;
+        private LearningRateSchedule schedule = LearningRateSchedule.constant();
+        private int batchSize = 32;
+        private int maxEpochs = 100;
+        private double lossTolerance;
+        private double gradientTolerance;
+        private double validationFraction;
+        private int patience;
+        private long seed = 42;
+        private boolean shuffle = true;
+        private boolean standardize;
+        private double divergenceBound = 1e12;
+        private final List<TrainingListener> listeners = new ArrayList<>();
+        private float clipNorm;
+        private int checkpointEvery;
+        private TrainingState.Sink checkpointSink;
+
+        /**
+         * Gradient-norm clipping: when ‖∇E‖ of a batch (all layers together) exceeds {@code maxNorm}, the
+         * gradients are scaled down to that norm before the step (0: off; costs a sync per step).
+         */
+        public Builder clipGradientNorm(float maxNorm) {
+            if (!(maxNorm >= 0) || !Float.isFinite(maxNorm)) {
+                throw new IllegalArgumentException("gradient clipping norm must be finite and ≥ 0, got " + maxNorm);
+            }
+            this.clipNorm = maxNorm;
+            return this;
+        }
+
+        /** Hands a {@link TrainingState} to {@code sink} after every {@code epochs} epochs and at the end. */
+        public Builder checkpointEvery(int epochs, TrainingState.Sink sink) {
+            if (epochs <= 0) {
+                throw new IllegalArgumentException("checkpoint interval must be positive, got " + epochs);
+            }
+            this.checkpointEvery = epochs;
+            this.checkpointSink = java.util.Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /** The optimizer and its base learning rate (default Adam, η = 1e-3). */
+        public Builder optimizer(Optimizer o) {
+            this.optimizer = java.util.Objects.requireNonNull(o, "optimizer");
+            return this;
+        }
+
+        /** Shorthand: plain SGD, the lecture's θ ← θ − η∇E, with learning rate η. */
+        public Builder learningRate(float lr) {
+            this.optimizer = optimizer.withLearningRate(lr);
+            return this;
+        }
+
+        /** L2 weight decay λ on the weights (biases are not decayed). AdamW applies it decoupled. */
+        public Builder weightDecay(float lambda) {
+            if (!(lambda >= 0) || !Float.isFinite(lambda)) {
+                throw new IllegalArgumentException("weight decay must be finite and ≥ 0, got " + lambda);
+            }
+            this.weightDecay = lambda;
+            return this;
+        }
+
+        public Builder schedule(LearningRateSchedule s) {
+            this.schedule = java.util.Objects.requireNonNull(s, "schedule");
+            return this;
+        }
+
+        /** Mini-batch size; the last batch of an epoch may be smaller. Use the data set size for full-batch descent. */
+        public Builder batchSize(int n) {
+            if (n <= 0) {
+                throw new IllegalArgumentException("batch size must be positive, got " + n);
+            }
+            this.batchSize = n;
+            return this;
+        }
+
+        /** Stop after this many epochs at most. */
+        public Builder maxEpochs(int n) {
+            if (n <= 0) {
+                throw new IllegalArgumentException("max epochs must be positive, got " + n);
+            }
+            this.maxEpochs = n;
+            return this;
+        }
+
+        /** Stop when the training loss changes by less than this between epochs (0: off). */
+        public Builder lossTolerance(double tol) {
+            if (!(tol >= 0)) {
+                throw new IllegalArgumentException("loss tolerance must be ≥ 0, got " + tol);
+            }
+            this.lossTolerance = tol;
+            return this;
+        }
+
+        /** Stop when ‖∇E‖ over the whole training set falls below this (0: off; costs a pass per epoch). */
+        public Builder gradientTolerance(double tol) {
+            if (!(tol >= 0)) {
+                throw new IllegalArgumentException("gradient tolerance must be ≥ 0, got " + tol);
+            }
+            this.gradientTolerance = tol;
+            return this;
+        }
+
+        /** Hold out this fraction of the training data for validation when no validation set is given. */
+        public Builder validationFraction(double f) {
+            if (!(f >= 0 && f < 1)) {
+                throw new IllegalArgumentException("validation fraction must lie in [0, 1), got " + f);
+            }
+            this.validationFraction = f;
+            return this;
+        }
+
+        /**
+         * Early stopping: stop when the validation loss has not improved for this many epochs, and restore
+         * the best weights (0: off). Needs a validation set or fraction.
+         */
+        public Builder patience(int epochs) {
+            if (epochs < 0) {
+                throw new IllegalArgumentException("patience must be ≥ 0, got " + epochs);
+            }
+            this.patience = epochs;
+            return this;
+        }
+
+        /** Seed of shuffling and of the validation split. */
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /** Reshuffle the training samples every epoch (default on). */
+        public Builder shuffle(boolean on) {
+            this.shuffle = on;
+            return this;
+        }
+
+        /** Fit a standardizer on the training features and store it in the model (default off). */
+        public Builder standardize(boolean on) {
+            this.standardize = on;
+            return this;
+        }
+
+        /** A mean training loss above this counts as divergence (default 1e12). */
+        public Builder divergenceBound(double bound) {
+            if (!(bound > 0)) {
+                throw new IllegalArgumentException("divergence bound must be positive, got " + bound);
+            }
+            this.divergenceBound = bound;
+            return this;
+        }
+
+        public Builder listener(TrainingListener l) {
+            listeners.add(java.util.Objects.requireNonNull(l, "listener"));
+            return this;
+        }
+
+        public TrainingConfig build() {
+            return new TrainingConfig(this);
+        }
+    }
+}

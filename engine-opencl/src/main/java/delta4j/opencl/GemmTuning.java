@@ -1,0 +1,90 @@
+package delta4j.opencl;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * The on-disk cache of measured gemm tile parameters, one small properties file per device and driver.
+ *
+ * <p>Location: the system property {@code delta4j.opencl.tuningDir}, else
+ * {@code $XDG_CACHE_HOME/delta4j/opencl-tuning}, else {@code ~/.cache/delta4j/opencl-tuning}. The file name
+ * is made of the device name and driver version, so a driver update re-tunes. Files are written to a
+ * temporary name and moved into place, so a reader never sees half a file; an unreadable or stale entry is
+ * ignored (the device default is used instead).
+ */
+public final class GemmTuning {
+
+    /** System property that overrides the cache folder. */
+    public static final String DIR_PROPERTY = "delta4j.opencl.tuningDir";
+
+    private GemmTuning() {
+    }
+
+    /** The cache folder in use. */
+    public static Path directory() {
+        String p = System.getProperty(DIR_PROPERTY);
+        if (p != null && !p.isBlank()) {
+            return Path.of(p);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("delta4j").resolve("opencl-tuning");
+    }
+
+    /** The cache file for a device: its name and driver version, with anything but [A-Za-z0-9._-] replaced. */
+    public static Path file(OpenClDevice d) {
+        String key = (d.name() + "__" + d.driverVersion()).replaceAll("[^A-Za-z0-9._-]+", "_");
+        return directory().resolve(key + ".properties");
+    }
+
+    /** The cached configuration for a device, if one was stored and still fits it. */
+    public static Optional<GemmConfig> load(OpenClDevice d) {
+        Path f = file(d);
+        if (!Files.isRegularFile(f)) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            p.load(r);
+            GemmConfig c = GemmConfig.parse(p.getProperty("gemm", ""));
+            return c.fits(d) ? Optional.of(c) : Optional.empty();
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Stores the winning configuration for a device, with a note on how it was measured. */
+    public static Path save(OpenClDevice d, GemmConfig c, String note) throws IOException {
+        Path f = file(d);
+        Files.createDirectories(f.getParent());
+        Properties p = new Properties();
+        p.setProperty("gemm", c.toString());
+        p.setProperty("device", d.name());
+        p.setProperty("driver", d.driverVersion());
+        p.setProperty("measured", note);
+        p.setProperty("date", Instant.now().toString());
+        Path tmp = Files.createTempFile(f.getParent(), f.getFileName().toString(), ".tmp");
+        try {
+            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                p.store(w, "delta4j OpenCL gemm tile parameters (written by GpuCheck --tune)");
+            }
+            try {
+                Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return f;
+    }
+}

@@ -1,0 +1,692 @@
+package delta4j.opencl;
+
+import delta4j.engine.Activation;
+import delta4j.engine.Engine;
+import delta4j.engine.KernelChecks;
+import delta4j.engine.Loss;
+import delta4j.engine.Tensor;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_program;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.jocl.CL.*;
+
+/**
+ * The kernel set on one OpenCL device. The engine holds one context and one in-order command queue;
+ * every tensor is a device buffer, so weights, activations, δ's, gradients and optimizer state stay on the
+ * device. A training step moves only the batch in ({@link #upload}, staged and non-blocking) and, when
+ * asked, one loss scalar out (written by {@link #outputDelta} to a device tensor, downloaded when the
+ * trainer chooses).
+ *
+ * <p>Programs are compiled on first use and cached for the engine's lifetime: gemm.cl once per tile
+ * configuration ({@link GemmConfig}), and the element-wise kernels (reduce.cl, activation.cl, loss.cl,
+ * optimizer.cl, built as one program) once. The gemm tiles come from the tuning cache
+ * ({@link GemmTuning}) if a tuning run stored some for this device and driver, else from
+ * {@link GemmConfig#defaultFor}; the system property {@code delta4j.opencl.gemm} (e.g. "64x64x16/16x16")
+ * overrides both.
+ *
+ * <p>Every OpenCL object the engine creates (context, queue, programs, kernels, buffers, events) is
+ * counted while alive ({@link #liveHandles()}, {@link #liveHandlesAllEngines()}) and released by
+ * {@link #close()}.
+ */
+public final class OpenClEngine implements Engine {
+
+    /** System property that forces the gemm tile configuration, e.g. "128x128x16/16x16". */
+    public static final String GEMM_PROPERTY = "delta4j.opencl.gemm";
+
+    private static final AtomicLong LIVE_ALL = new AtomicLong();
+    private static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl"};
+
+    private final OpenClDevice device;
+    final cl_context context;
+    final cl_command_queue queue;
+    private final Staging staging;
+    private final Set<OpenClTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<String, cl_program> programs = new HashMap<>();
+    private final Map<String, cl_kernel> kernels = new HashMap<>();
+    /** Work-group size of the reducing kernels (RWG) and the element-wise kernels. */
+    private final int rwg;
+    /** Work-groups of a grid-stride reduction: a few per compute unit. */
+    private final int reduceGroups;
+    private GemmConfig gemmConfig;
+    private long liveHandles;
+    private long allocatedBytes;
+    /** Partial sums of reductions and per-row losses; grows to the largest batch, never per step. */
+    private cl_mem scratch;
+    private long scratchFloats;
+    private boolean closed;
+
+    /**
+     * Opens an engine on a device (see {@link OpenClDevices#list()} and {@link OpenClDevices#select}).
+     *
+     * @throws OpenClException when the device cannot give a context or queue
+     */
+    public OpenClEngine(OpenClDevice device) {
+        this.device = device;
+        if (device.maxWorkGroupSize() < 256) {
+            throw new OpenClException("OpenCL device " + device.name() + " allows work-groups of at most "
+                    + device.maxWorkGroupSize() + " work-items; delta4j's kernels need 256: select another device");
+        }
+        this.rwg = 256;
+        this.reduceGroups = Math.max(8, Math.min(1024, 4 * device.computeUnits()));
+        // Settle the gemm tiles before any OpenCL object exists, so a bad override leaks nothing.
+        String forced = System.getProperty(GEMM_PROPERTY);
+        GemmConfig tiles = forced != null && !forced.isBlank() ? GemmConfig.parse(forced)
+                : GemmTuning.load(device).orElseGet(() -> GemmConfig.defaultFor(device));
+        this.gemmConfig = tiles;
+        cl_context ctx = null;
+        cl_command_queue q = null;
+        try {
+            cl_context_properties props = new cl_context_properties();
+            props.addProperty(CL_CONTEXT_PLATFORM, device.platform);
+            ctx = clCreateContext(props, 1, new cl_device_id[]{device.id}, null, null, null);
+            track(+1);
+            q = createQueue(ctx, device.id);
+            track(+1);
+        } catch (CLException e) {
+            if (ctx != null) {
+                clReleaseContext(ctx);
+                track(-1);
+            }
+            throw new OpenClException("cannot open OpenCL device " + device.summary() + ": "
+                    + CL.stringFor_errorCode(e.getStatus()), e);
+        }
+        this.context = ctx;
+        this.queue = q;
+        this.staging = new Staging(this);
+    }
+
+    @SuppressWarnings("deprecation")
+    private static cl_command_queue createQueue(cl_context ctx, cl_device_id dev) {
+        // clCreateCommandQueue (1.2) rather than ...WithProperties (2.0): NVIDIA's older drivers expose 1.2 only.
+        return clCreateCommandQueue(ctx, dev, 0, null);
+    }
+
+    @Override
+    public String name() {
+        return "opencl";
+    }
+
+    @Override
+    public String device() {
+        return device.summary();
+    }
+
+    /** The device this engine runs on. */
+    public OpenClDevice openClDevice() {
+        return device;
+    }
+
+    /** The gemm tile configuration in use. */
+    public GemmConfig gemmConfig() {
+        return gemmConfig;
+    }
+
+    /**
+     * The tiles a product with an m × n result runs with: the engine's configuration, unless that leaves
+     * compute units idle (fewer work-groups than compute units) and {@link GemmConfig#GPU_SMALL} makes more.
+     */
+    GemmConfig tilesFor(int m, int n) {
+        GemmConfig big = gemmConfig;
+        if (groups(big, m, n) < device.computeUnits() && device.isGpu() && GemmConfig.GPU_SMALL.fits(device)
+                && groups(GemmConfig.GPU_SMALL, m, n) > groups(big, m, n)) {
+            return GemmConfig.GPU_SMALL;
+        }
+        return big;
+    }
+
+    private static long groups(GemmConfig c, int m, int n) {
+        return (long) ((m + c.mwg() - 1) / c.mwg()) * ((n + c.nwg() - 1) / c.nwg());
+    }
+
+    /** Switches the gemm tile configuration (compiling it on its first use). */
+    public void gemmConfig(GemmConfig config) {
+        if (!config.fits(device)) {
+            throw new IllegalArgumentException("gemm tile " + config + " needs " + config.workGroupSize() + " work-items and "
+                    + config.localMemBytes() + " bytes of local memory; " + device.name() + " allows "
+                    + device.maxWorkGroupSize() + " and " + device.localMemBytes());
+        }
+        this.gemmConfig = config;
+    }
+
+    // ---------------------------------------------------------------- handle accounting
+
+    void track(int delta) {
+        liveHandles += delta;
+        LIVE_ALL.addAndGet(delta);
+    }
+
+    /** OpenCL objects this engine holds now (0 after {@link #close()}). */
+    public long liveHandles() {
+        return liveHandles;
+    }
+
+    /** OpenCL objects held by all OpenCL engines of this JVM together (for leak tests). */
+    public static long liveHandlesAllEngines() {
+        return LIVE_ALL.get();
+    }
+
+    /** Tensors allocated and not yet closed. */
+    public int liveTensors() {
+        return live.size();
+    }
+
+    /** Sets the largest upload that is staged (non-blocking); larger ones are written blocking. For tests. */
+    void maxStagedBytes(long bytes) {
+        staging.maxStagedBytes = bytes;
+    }
+
+    /** Bytes of device memory held by this engine's tensors and scratch buffers. */
+    public long allocatedBytes() {
+        return allocatedBytes;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Tensor allocate(int rows, int cols) {
+        KernelChecks.allocation(rows, cols);
+        ensureOpen();
+        long count = (long) rows * cols;
+        long bytes = count * Float.BYTES;
+        String what = "a " + rows + "×" + cols + " tensor (" + OpenClDevice.gib(bytes) + ")";
+        if (count > Integer.MAX_VALUE) {
+            throw new OpenClException("cannot allocate " + what + ": OpenCL tensors hold at most " + Integer.MAX_VALUE
+                    + " floats; use a smaller batch or layer");
+        }
+        checkFits(what, bytes);
+        cl_mem mem = createBuffer(what, bytes);
+        OpenClTensor t = new OpenClTensor(this, rows, cols, mem);
+        live.add(t);
+        allocatedBytes += bytes;
+        fillBuffer(mem, bytes, 0f);
+        return t;
+    }
+
+    /** Fails before allocating when a buffer cannot fit the device, naming the request and the limits. */
+    private void checkFits(String what, long bytes) {
+        if (bytes > device.maxAllocBytes()) {
+            throw new OpenClException("cannot allocate " + what + " on " + device.name() + ": one buffer may hold at most "
+                    + OpenClDevice.gib(device.maxAllocBytes()) + " (CL_DEVICE_MAX_MEM_ALLOC_SIZE); use a smaller batch or layer");
+        }
+        if (allocatedBytes + bytes > device.globalMemBytes()) {
+            throw new OpenClException("cannot allocate " + what + " on " + device.name() + ": the device has "
+                    + OpenClDevice.gib(device.globalMemBytes()) + " and this engine already holds " + OpenClDevice.gib(allocatedBytes)
+                    + "; close tensors you no longer need, or use a smaller batch or layer");
+        }
+    }
+
+    private cl_mem createBuffer(String what, long bytes) {
+        try {
+            cl_mem mem = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+            track(+1);
+            return mem;
+        } catch (CLException e) {
+            throw new OpenClException("cannot allocate " + what + " on " + device.name() + ": "
+                    + CL.stringFor_errorCode(e.getStatus()) + " (this engine holds " + OpenClDevice.gib(allocatedBytes) + ")", e);
+        }
+    }
+
+    void release(OpenClTensor t) {
+        if (t.mem != null) {
+            // The runtime defers the actual free until enqueued commands that use the buffer have finished.
+            clReleaseMemObject(t.mem);
+            track(-1);
+            t.mem = null;
+            allocatedBytes -= t.bytes();
+            live.remove(t);
+        }
+    }
+
+    @Override
+    public void upload(float[] src, int offset, Tensor dst) {
+        KernelChecks.owned(this, dst);
+        KernelChecks.upload(src, offset, dst);
+        OpenClTensor d = (OpenClTensor) dst;
+        long bytes = d.bytes();
+        try {
+            if (staging.staged(bytes)) {
+                staging.upload(src, offset, (int) d.size(), d.mem);
+            } else {
+                clEnqueueWriteBuffer(queue, d.mem, CL_TRUE, 0, bytes, Pointer.to(src).withByteOffset((long) offset * Float.BYTES),
+                        0, null, null);
+            }
+        } catch (CLException e) {
+            throw failure("upload into " + dst.shape(), e);
+        }
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst, int offset) {
+        KernelChecks.owned(this, src);
+        KernelChecks.download(src, dst, offset);
+        OpenClTensor s = (OpenClTensor) src;
+        try {
+            clEnqueueReadBuffer(queue, s.mem, CL_TRUE, 0, s.bytes(), Pointer.to(dst).withByteOffset((long) offset * Float.BYTES),
+                    0, null, null);
+        } catch (CLException e) {
+            throw failure("download of " + src.shape(), e);
+        }
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        KernelChecks.owned(this, src, dst);
+        KernelChecks.sameShape("copy", src, dst);
+        if (src == dst) {
+            return;
+        }
+        try {
+            clEnqueueCopyBuffer(queue, mem(src), mem(dst), 0, 0, ((OpenClTensor) src).bytes(), 0, null, null);
+        } catch (CLException e) {
+            throw failure("copy of " + src.shape(), e);
+        }
+    }
+
+    @Override
+    public void fill(Tensor dst, float value) {
+        KernelChecks.owned(this, dst);
+        fillBuffer(mem(dst), ((OpenClTensor) dst).bytes(), value);
+    }
+
+    private void fillBuffer(cl_mem mem, long bytes, float value) {
+        try {
+            clEnqueueFillBuffer(queue, mem, Pointer.to(new float[]{value}), Sizeof.cl_float, 0, bytes, 0, null, null);
+        } catch (CLException e) {
+            throw failure("fill of " + bytes + " bytes", e);
+        }
+    }
+
+    @Override
+    public void finish() {
+        ensureOpen();
+        try {
+            clFinish(queue);
+        } catch (CLException e) {
+            throw failure("finish", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            clFinish(queue);
+        } catch (CLException e) {
+            // Release everything regardless: the device may have failed, the handles are still ours.
+        }
+        staging.close();
+        for (OpenClTensor t : live.toArray(new OpenClTensor[0])) {
+            release(t);
+        }
+        if (scratch != null) {
+            clReleaseMemObject(scratch);
+            track(-1);
+            allocatedBytes -= scratchFloats * Float.BYTES;
+            scratch = null;
+        }
+        for (cl_kernel k : kernels.values()) {
+            clReleaseKernel(k);
+            track(-1);
+        }
+        kernels.clear();
+        for (cl_program p : programs.values()) {
+            clReleaseProgram(p);
+            track(-1);
+        }
+        programs.clear();
+        clReleaseCommandQueue(queue);
+        track(-1);
+        clReleaseContext(context);
+        track(-1);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the opencl engine is closed: create a new engine");
+        }
+    }
+
+    // ---------------------------------------------------------------- gemm
+
+    @Override
+    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        gemm(tilesFor(c.rows(), c.cols()), transA, transB, alpha, a, b, beta, c);
+    }
+
+    /** gemm with an explicit tile configuration (for tuning and tests). */
+    void gemm(GemmConfig cfg, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        KernelChecks.owned(this, a, b, c);
+        KernelChecks.gemm(transA, transB, a, b, c);
+        int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
+        int lda = a.cols(), ldb = b.cols(), ldc = c.cols();
+        // float4 reads need every row to start on a 16-byte boundary.
+        int aligned = lda % 4 == 0 && ldb % 4 == 0 && ldc % 4 == 0 ? 1 : 0;
+        String name = "gemm_" + (transA ? "t" : "n") + (transB ? "t" : "n");
+        cl_kernel kernel = kernel("gemm.cl|" + cfg, name);
+        args(kernel, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, aligned);
+        long groupsN = (n + cfg.nwg() - 1) / cfg.nwg();
+        long groupsM = (m + cfg.mwg() - 1) / cfg.mwg();
+        enqueue(kernel, name, new long[]{groupsN * cfg.ndimc(), groupsM * cfg.mdimc()}, new long[]{cfg.ndimc(), cfg.mdimc()});
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    @Override
+    public void biasActivation(Tensor zin, Tensor bias, Activation act, Tensor a) {
+        KernelChecks.owned(this, zin, bias, a);
+        KernelChecks.biasActivation(zin, bias, act, a);
+        if (act == Activation.SOFTMAX) {
+            cl_kernel k = kernel(null, "bias_softmax");
+            args(k, zin.cols(), zin, bias, a);
+            enqueue(k, "bias_softmax", new long[]{(long) zin.rows() * rwg}, new long[]{rwg});
+        } else {
+            cl_kernel k = kernel(null, "bias_activation");
+            args(k, size(zin), zin.cols(), zin, bias, a, act.ordinal());
+            enqueue1d(k, "bias_activation", size(zin));
+        }
+    }
+
+    @Override
+    public void activationBackward(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
+        KernelChecks.owned(this, g, zin, a, delta);
+        KernelChecks.activationBackward(g, zin, a, act, delta);
+        cl_kernel k = kernel(null, "activation_backward");
+        args(k, size(g), g, zin, a, delta, act.ordinal());
+        enqueue1d(k, "activation_backward", size(g));
+    }
+
+    // ---------------------------------------------------------------- output δ and loss
+
+    @Override
+    public void outputDelta(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
+                            Tensor lossOut, int lossIndex) {
+        KernelChecks.owned(this, zin, a, target, delta, lossOut);
+        KernelChecks.outputDelta(loss, act, zin, a, target, delta, lossOut, lossIndex);
+        int partials;
+        if (loss == Loss.MSE) {
+            partials = groupsFor(size(a));
+            cl_mem s = scratch(partials);
+            cl_kernel k = kernel(null, "mse_delta");
+            args(k, size(a), zin, a, target, delta, act.ordinal(), s);
+            enqueue(k, "mse_delta", new long[]{(long) partials * rwg}, new long[]{rwg});
+        } else {
+            partials = a.rows();
+            cl_mem s = scratch(partials);
+            cl_kernel k = kernel(null, "softmax_ce_delta");
+            args(k, a.cols(), zin, a, target, delta, s);
+            enqueue(k, "softmax_ce_delta", new long[]{(long) partials * rwg}, new long[]{rwg});
+        }
+        sumInto(partials, lossOut, lossIndex);
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public void columnSum(float alpha, Tensor x, Tensor out) {
+        KernelChecks.owned(this, x, out);
+        KernelChecks.columnSum(x, out);
+        cl_kernel k = kernel(null, "column_sum");
+        args(k, x.rows(), x.cols(), alpha, x, out);
+        long groups = (x.cols() + 31) / 32;
+        enqueue(k, "column_sum", new long[]{groups * 32, 8}, new long[]{32, 8});
+    }
+
+    @Override
+    public void sumOfSquares(Tensor x, Tensor out, int index) {
+        KernelChecks.owned(this, x, out);
+        KernelChecks.index(out, index, "sumOfSquares index");
+        int partials = groupsFor(size(x));
+        cl_mem s = scratch(partials);
+        cl_kernel k = kernel(null, "sum_squares_partial");
+        args(k, size(x), x, s);
+        enqueue(k, "sum_squares_partial", new long[]{(long) partials * rwg}, new long[]{rwg});
+        sumInto(partials, out, index);
+    }
+
+    @Override
+    public void scale(Tensor x, float alpha) {
+        KernelChecks.owned(this, x);
+        cl_kernel k = kernel(null, "scale");
+        args(k, size(x), x, alpha);
+        enqueue1d(k, "scale", size(x));
+    }
+
+    private void sumInto(int count, Tensor out, int index) {
+        cl_kernel k = kernel(null, "sum_into");
+        args(k, count, scratch, out, index);
+        enqueue(k, "sum_into", new long[]{rwg}, new long[]{rwg});
+    }
+
+    private int groupsFor(int size) {
+        return (int) Math.min(reduceGroups, (size + rwg - 1L) / rwg);
+    }
+
+    /** The scratch buffer, grown to at least n floats (only when a larger batch than before appears). */
+    private cl_mem scratch(int n) {
+        if (scratchFloats < n) {
+            long want = Math.max(n, Math.max(reduceGroups, 2 * scratchFloats));
+            String what = "a scratch buffer of " + want + " floats";
+            checkFits(what, want * Float.BYTES);
+            cl_mem fresh = createBuffer(what, want * Float.BYTES);
+            if (scratch != null) {
+                clReleaseMemObject(scratch);
+                track(-1);
+                allocatedBytes -= scratchFloats * Float.BYTES;
+            }
+            scratch = fresh;
+            scratchFloats = want;
+            allocatedBytes += want * Float.BYTES;
+        }
+        return scratch;
+    }
+
+    // ---------------------------------------------------------------- optimizers
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, float lr, float weightDecay) {
+        KernelChecks.owned(this, param, grad);
+        KernelChecks.sameShape("sgdStep θ/g", param, grad);
+        cl_kernel k = kernel(null, "sgd_step");
+        args(k, size(param), param, grad, lr, weightDecay);
+        enqueue1d(k, "sgd_step", size(param));
+    }
+
+    @Override
+    public void momentumStep(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum,
+                             float weightDecay, boolean nesterov) {
+        KernelChecks.owned(this, param, grad, velocity);
+        KernelChecks.sameShape("momentumStep θ/g", param, grad);
+        KernelChecks.sameShape("momentumStep θ/v", param, velocity);
+        cl_kernel k = kernel(null, "momentum_step");
+        args(k, size(param), param, grad, velocity, lr, momentum, weightDecay, nesterov ? 1 : 0);
+        enqueue1d(k, "momentum_step", size(param));
+    }
+
+    @Override
+    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+                         float epsilon, float weightDecay, boolean decoupled, int step) {
+        KernelChecks.owned(this, param, grad, m, v);
+        KernelChecks.sameShape("adamStep θ/g", param, grad);
+        KernelChecks.sameShape("adamStep θ/m", param, m);
+        KernelChecks.sameShape("adamStep θ/v", param, v);
+        KernelChecks.adam(step, beta1, beta2);
+        // Bias corrections exactly as the reference engine rounds them.
+        float bc1 = (float) (1 - Math.pow(beta1, step));
+        float bc2 = (float) (1 - Math.pow(beta2, step));
+        cl_kernel k = kernel(null, "adam_step");
+        args(k, size(param), param, grad, m, v, lr, beta1, beta2, epsilon, weightDecay, decoupled ? 1 : 0, bc1, bc2);
+        enqueue1d(k, "adam_step", size(param));
+    }
+
+    // ---------------------------------------------------------------- programs and kernels
+
+    /**
+     * The named kernel of a program, building the program on first use. {@code programKey} null means the
+     * element-wise program; "gemm.cl|<config>" a gemm program for that tile configuration.
+     */
+    private cl_kernel kernel(String programKey, String name) {
+        ensureOpen();
+        String key = programKey == null ? "elementwise" : programKey;
+        String kernelKey = key + "#" + name;
+        cl_kernel k = kernels.get(kernelKey);
+        if (k == null) {
+            cl_program p = programs.get(key);
+            if (p == null) {
+                p = programKey == null
+                        ? build("element-wise kernels (" + String.join(", ", ELEMENTWISE_SOURCES) + ")",
+                                source(ELEMENTWISE_SOURCES), "-DRWG=" + rwg)
+                        : build("gemm.cl with tiles " + gemmKeyConfig(programKey), source("gemm.cl"),
+                                gemmKeyConfig(programKey).options(device));
+                programs.put(key, p);
+            }
+            try {
+                k = clCreateKernel(p, name, null);
+                track(+1);
+            } catch (CLException e) {
+                throw failure("creating kernel " + name, e);
+            }
+            kernels.put(kernelKey, k);
+        }
+        return k;
+    }
+
+    private static GemmConfig gemmKeyConfig(String programKey) {
+        return GemmConfig.parse(programKey.substring(programKey.indexOf('|') + 1));
+    }
+
+    /**
+     * Compiles an OpenCL C program for this engine's device.
+     *
+     * @throws OpenClException when the build fails; the message carries the compiler's build log
+     */
+    cl_program build(String what, String source, String defines) {
+        ensureOpen();
+        String options = "-cl-std=CL1.2 " + defines;
+        cl_program p;
+        try {
+            p = clCreateProgramWithSource(context, 1, new String[]{source}, null, null);
+            track(+1);
+        } catch (CLException e) {
+            throw failure("creating program " + what, e);
+        }
+        try {
+            clBuildProgram(p, 1, new cl_device_id[]{device.id}, options, null, null);
+        } catch (CLException e) {
+            String log = buildLog(p);
+            clReleaseProgram(p);
+            track(-1);
+            throw new OpenClException("OpenCL build of " + what + " failed on " + device.name() + " ("
+                    + CL.stringFor_errorCode(e.getStatus()) + ", options '" + options + "'); build log:\n" + log, e);
+        }
+        return p;
+    }
+
+    private String buildLog(cl_program p) {
+        try {
+            long[] size = new long[1];
+            clGetProgramBuildInfo(p, device.id, CL_PROGRAM_BUILD_LOG, 0, null, size);
+            byte[] buf = new byte[(int) size[0]];
+            clGetProgramBuildInfo(p, device.id, CL_PROGRAM_BUILD_LOG, buf.length, Pointer.to(buf), null);
+            int n = buf.length;
+            while (n > 0 && buf[n - 1] == 0) {
+                n--;
+            }
+            return new String(buf, 0, n, StandardCharsets.UTF_8).strip();
+        } catch (CLException e) {
+            return "(no build log: " + CL.stringFor_errorCode(e.getStatus()) + ")";
+        }
+    }
+
+    /** The OpenCL C sources, from this package's resources, concatenated in order. */
+    static String source(String... files) {
+        StringBuilder sb = new StringBuilder();
+        for (String f : files) {
+            try (InputStream in = OpenClEngine.class.getResourceAsStream(f)) {
+                if (in == null) {
+                    throw new IllegalStateException("OpenCL source " + f + " is missing from the delta4j-engine-opencl jar");
+                }
+                sb.append("// ---- ").append(f).append('\n').append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading OpenCL source " + f, e);
+            }
+        }
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- launching
+
+    private static void args(cl_kernel k, Object... values) {
+        for (int i = 0; i < values.length; i++) {
+            Object v = values[i];
+            if (v instanceof Tensor t) {
+                clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(((OpenClTensor) t).mem));
+            } else if (v instanceof cl_mem m) {
+                clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
+            } else if (v instanceof Integer n) {
+                clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[]{n}));
+            } else if (v instanceof Float f) {
+                clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[]{f}));
+            } else {
+                throw new IllegalArgumentException("kernel argument " + i + " of unsupported type " + v);
+            }
+        }
+    }
+
+    private void enqueue1d(cl_kernel k, String name, int count) {
+        long global = (count + rwg - 1L) / rwg * rwg;
+        enqueue(k, name, new long[]{global}, new long[]{rwg});
+    }
+
+    private void enqueue(cl_kernel k, String name, long[] global, long[] local) {
+        try {
+            clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
+        } catch (CLException e) {
+            throw failure("kernel " + name, e);
+        }
+    }
+
+    private OpenClException failure(String what, CLException e) {
+        return new OpenClException("OpenCL " + what + " failed on " + device.name() + ": " + CL.stringFor_errorCode(e.getStatus()), e);
+    }
+
+    private static int size(Tensor t) {
+        return (int) t.size();
+    }
+
+    private static cl_mem mem(Tensor t) {
+        return ((OpenClTensor) t).mem;
+    }
+
+    @Override
+    public String toString() {
+        return "OpenClEngine[" + device.summary() + ", gemm " + gemmConfig + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,41 @@
+package delta4j.opencl;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The GPU check's Java part, at toy sizes: it tunes, times, spot-checks and writes its JSON. */
+class GpuCheckTest {
+
+    @Test
+    void quickRunWritesResults() throws Exception {
+        OpenClTestSupport.requireOpenCl();
+        Path dir = Files.createTempDirectory("delta4j-gpucheck");
+        Path json = dir.resolve("opencl.json");
+        String old = System.getProperty(GemmTuning.DIR_PROPERTY);
+        System.setProperty(GemmTuning.DIR_PROPERTY, dir.resolve("tuning").toString());
+        try {
+            GpuCheck.main(new String[]{"--sizes", "32,64", "--variants-size", "40", "--tune-size", "64",
+                    "--mlp", "48,32,16", "--batch", "20", "--steps", "2", "--seconds", "0.01", "--json", json.toString()});
+        } finally {
+            if (old == null) {
+                System.clearProperty(GemmTuning.DIR_PROPERTY);
+            } else {
+                System.setProperty(GemmTuning.DIR_PROPERTY, old);
+            }
+        }
+        String out = Files.readString(json);
+        assertTrue(out.contains("\"samples_per_s\""), out);
+        assertTrue(out.contains("\"tuned\""), out);
+        assertTrue(out.contains("\"variant\": \"tt\""), out);
+        assertFalse(out.contains("\"correct\": false"), out);
+        assertFalse(out.contains("_error"), out);
+        try (var s = Files.list(dir.resolve("tuning"))) {
+            assertTrue(s.findAny().isPresent(), "the winner must be cached");
+        }
+    }
+}
