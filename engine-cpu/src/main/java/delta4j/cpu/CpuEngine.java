@@ -193,6 +193,13 @@ public final class CpuEngine implements Engine {
     }
 
     @Override
+    public void scale(Tensor x, float alpha) {
+        KernelChecks.owned(this, x);
+        kernels.scalars(alpha, 0, 0, 0, 0, 0, 0, false);
+        kernels.flat(Kernels.SCALE, null, (int) x.size(), data(x), null, null, null);
+    }
+
+    @Override
     public void sgdStep(Tensor param, Tensor grad, float learningRate, float weightDecay) {
         KernelChecks.owned(this, param, grad);
         KernelChecks.sameShape("sgdStep θ/g", param, grad);
@@ -240,7 +247,7 @@ public final class CpuEngine implements Engine {
      */
     private static final class Kernels implements WorkerPool.Job {
         static final int BIAS_ACTIVATION = 0, OUTPUT_SOFTMAX_CE = 1, ACTIVATION_BACKWARD = 2, OUTPUT_MSE = 3,
-                SUM_OF_SQUARES = 4, SGD = 5, MOMENTUM = 6, ADAM = 7, COLUMN_SUM = 8;
+                SUM_OF_SQUARES = 4, SGD = 5, MOMENTUM = 6, ADAM = 7, COLUMN_SUM = 8, SCALE = 9;
 
         private final WorkerPool pool;
         private final double[] partial;
@@ -325,6 +332,7 @@ public final class CpuEngine implements Engine {
                         case ACTIVATION_BACKWARD -> Elementwise.activationBackward(act, x0, x1, x2, x3, e0, e1);
                         case OUTPUT_MSE -> partial[part] = Elementwise.outputDeltaMse(act, x0, x1, x2, x3, e0, e1);
                         case SUM_OF_SQUARES -> partial[part] = Reductions.sumOfSquares(x0, e0, e1);
+                        case SCALE -> Reductions.scale(x0, s0, e0, e1);
                         case SGD -> Optimizers.sgd(x0, x1, s0, s1, e0, e1);
                         case MOMENTUM -> Optimizers.momentum(x0, x1, x2, s0, s2, s1, flag, e0, e1);
                         case ADAM -> Optimizers.adam(x0, x1, x2, x3, s0, s2, s3, s4, s1, flag, s5, s6, e0, e1);
