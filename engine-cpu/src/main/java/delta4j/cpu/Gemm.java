@@ -20,8 +20,12 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  *
  * <p>The transposes are absorbed by the packing routines, which read op(X) in place: no transpose is ever
- * materialised. The three products of backprop are {@code A·W} (no transpose), {@code Δ·Wᵀ} (transB) and
- * {@code Aᵀ·Δ} (transA). Narrow products (n ≤ one vector, an output layer's) go to {@link GemmNarrow}.
+ * materialised. The three products of backprop, for a 512 → 512 layer at batch 256:
+ * <pre>
+ * forward          Zin  256×512 = A(256×512) · W(512×512)       gemm(false, false)
+ * δ propagation    G    256×512 = Δ(256×512) · W(512×512)ᵀ      gemm(false, true)
+ * weight gradient  dW   512×512 = A(256×512)ᵀ · Δ(256×512)      gemm(true,  false)
+ * </pre> Narrow products (n ≤ one vector, an output layer's) go to {@link GemmNarrow}.
  *
  * <p>Threads: C is cut into a grid of independent blocks, one per thread, each with its own packing buffers,
  * so no barrier is needed. The cut goes across the longer of m and n, which duplicates the packing of the

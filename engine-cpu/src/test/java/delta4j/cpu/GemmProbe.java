@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 /**
  * A quick GEMM timing probe for tuning the blocking constants (not a unit test, and not the benchmark suite,
  * which is JMH in benchmarks/). Prints GFLOP/s for square sgemm and for the products of a 784-512-512-10 MLP
- * at batch 256, on 1 and 2 threads. Best of several timed rounds after a warm-up long enough for C2.
+ * at batch 256, on 1 and 2 threads. Best of 15 short timed rounds (about 1 GFLOP each) after a warm-up long enough for C2.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp engine-api/target/classes:engine-cpu/target/classes:engine-cpu/target/test-classes \
@@ -59,9 +59,10 @@ public final class GemmProbe {
 
     private static void report(Engine e, String label, int m, int n, int k, boolean ta, boolean tb) {
         double flops = 2.0 * m * n * k;
-        int reps = (int) Math.max(3, Math.min(2000, 4e8 / flops));
+        // Many short rounds, best kept: on a shared machine the best round is the one least disturbed.
+        int reps = (int) Math.max(1, Math.min(2000, 1e9 / flops));
         double best = Double.MAX_VALUE;
-        for (int round = 0; round < 5; round++) {
+        for (int round = 0; round < 15; round++) {
             best = Math.min(best, time(e, m, n, k, ta, tb, reps));
         }
         System.out.printf(Locale.ROOT, "%-44s %7.1f GFLOP/s%n", label, flops / best / 1e9);
