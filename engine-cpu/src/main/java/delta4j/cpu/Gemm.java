@@ -54,7 +54,10 @@ final class Gemm implements WorkerPool.Job {
      * Measured as above: MC = 72 146-173, 96 146, 144 135-141, 288 136-159 GFLOP/s.
      */
     static final int MC = 72;
-    /** n block, a multiple of NR: the packed B block (KC × NC = 1 MiB) fits the 2 MiB L2 of the measured core. */
+    /**
+     * n block, a multiple of NR: the packed B block (KC × NC = 1 MiB) fits the 2 MiB L2 of the measured
+     * core. NC = 512 was slower at 2048³ (124-126 against 126-137 GFLOP/s, alternating runs).
+     */
     static final int NC = 1024;
 
     /**
