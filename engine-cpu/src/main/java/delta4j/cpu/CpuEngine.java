@@ -231,52 +231,25 @@ public final class CpuEngine implements Engine {
         kernels.flat(Kernels.ADAM, null, (int) param.size(), data(param), data(grad), data(m), data(v));
     }
 
-    // KernelChecks.owned takes varargs, and the array it is called with was not optimised away (40 bytes
-    // per kernel call); the engine is single-threaded, so it passes one of these reused arrays instead.
-    private final Tensor[] args1 = new Tensor[1], args2 = new Tensor[2], args3 = new Tensor[3],
-            args4 = new Tensor[4], args5 = new Tensor[5];
-
+    // KernelChecks' fixed-arity forms: no varargs array per kernel call.
     private void owned(Tensor a) {
-        args1[0] = a;
-        check(args1);
+        KernelChecks.owned(this, a);
     }
 
     private void owned(Tensor a, Tensor b) {
-        args2[0] = a;
-        args2[1] = b;
-        check(args2);
+        KernelChecks.owned(this, a, b);
     }
 
     private void owned(Tensor a, Tensor b, Tensor c) {
-        args3[0] = a;
-        args3[1] = b;
-        args3[2] = c;
-        check(args3);
+        KernelChecks.owned(this, a, b, c);
     }
 
     private void owned(Tensor a, Tensor b, Tensor c, Tensor d) {
-        args4[0] = a;
-        args4[1] = b;
-        args4[2] = c;
-        args4[3] = d;
-        check(args4);
+        KernelChecks.owned(this, a, b, c, d);
     }
 
     private void owned(Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
-        args5[0] = a;
-        args5[1] = b;
-        args5[2] = c;
-        args5[3] = d;
-        args5[4] = e;
-        check(args5);
-    }
-
-    private void check(Tensor[] args) {
-        try {
-            KernelChecks.owned(this, args);
-        } finally {
-            Arrays.fill(args, null); // hold no tensor past the call
-        }
+        KernelChecks.owned(this, a, b, c, d, e);
     }
 
     private static float[] data(Tensor t) {
