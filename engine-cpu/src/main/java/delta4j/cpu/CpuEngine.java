@@ -1,6 +1,7 @@
 package delta4j.cpu;
 
 import delta4j.engine.Activation;
+import delta4j.engine.ArrayTensor;
 import delta4j.engine.Engine;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.KernelChecks;
@@ -37,7 +38,7 @@ public final class CpuEngine implements Engine {
     private final Gemm gemm;
     private final Kernels kernels;
     private final String device;
-    private final Set<CpuTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<ArrayTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
 
     /**
@@ -75,12 +76,12 @@ public final class CpuEngine implements Engine {
     public Tensor allocate(int rows, int cols) {
         KernelChecks.allocation(rows, cols);
         ensureOpen();
-        CpuTensor t = new CpuTensor(this, rows, cols);
+        ArrayTensor t = new ArrayTensor(this, rows, cols, this::forget);
         live.add(t);
         return t;
     }
 
-    void forget(CpuTensor t) {
+    private void forget(ArrayTensor t) {
         live.remove(t);
     }
 
@@ -119,7 +120,7 @@ public final class CpuEngine implements Engine {
     @Override
     public void close() {
         if (!closed) {
-            for (CpuTensor t : live.toArray(new CpuTensor[0])) {
+            for (ArrayTensor t : live.toArray(new ArrayTensor[0])) {
                 t.close();
             }
             closed = true;
@@ -253,7 +254,7 @@ public final class CpuEngine implements Engine {
     }
 
     private static float[] data(Tensor t) {
-        return ((CpuTensor) t).data;
+        return ((ArrayTensor) t).data();
     }
 
     @Override
