@@ -92,8 +92,10 @@ fi
 if [ "$built" = 0 ]; then
   mvn -B -q -ntp -pl benchmarks -am package -DskipTests
 fi
+command_line="benchmarks/run.sh $profile"
+[ -n "${DELTA4J_BENCH_NICE:-}" ] && command_line="DELTA4J_BENCH_NICE=$DELTA4J_BENCH_NICE $command_line"
 java_cmd=(java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true
-          -Ddelta4j.command="benchmarks/run.sh $profile" -cp "$jar")
+          -Ddelta4j.command="$command_line" -cp "$jar")
 
 # On a machine shared with other work, DELTA4J_BENCH_NICE (e.g. -10, as root) raises the priority of the peers and
 # the JMH forks so that the others' load skews the timings less; the report records the setting.
