@@ -111,6 +111,46 @@ class ConcurrencyTest {
         }
     }
 
+    /** Several threads saving to one path while another loads it: every load is one complete save. */
+    @org.junit.jupiter.api.Test
+    void concurrentSavesToOnePathNeverMix(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("shared.d4j");
+        ModelFile.save(KillDuringSaveTest.generation(0, 128), file);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger loads = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(5);
+        try {
+            Future<?> reader = pool.submit(() -> {
+                while (!done.get()) {
+                    KillDuringSaveTest.generationIn(file); // fails on a mixed or partial model
+                    loads.incrementAndGet();
+                }
+                return null;
+            });
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 1; t <= 4; t++) {
+                int base = 100 * t;
+                writers.add(pool.submit(() -> {
+                    for (int i = 0; i < 15; i++) {
+                        ModelFile.save(KillDuringSaveTest.generation(base + i, 128), file);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> w : writers) {
+                w.get();
+            }
+            done.set(true);
+            reader.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        int last = KillDuringSaveTest.generationIn(file);
+        org.junit.jupiter.api.Assertions.assertTrue(last % 100 == 14, "the file holds the last save of one writer: " + last);
+        org.junit.jupiter.api.Assertions.assertTrue(loads.get() > 0);
+        org.junit.jupiter.api.Assertions.assertTrue(KillDuringSaveTest.debris(dir, file).isEmpty(), "no temporary files are left behind");
+    }
+
     private static Mlp net(long seed) {
         return Mlp.builder(6).dense(24, Activation.RELU).dense(3, Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(seed).build();
     }

@@ -103,11 +103,16 @@ class KillDuringSaveTest {
 
     /** Every parameter of generation g equals g. */
     static Mlp generation(int g) {
-        float[] w = new float[WIDTH * WIDTH];
-        float[] b = new float[WIDTH];
+        return generation(g, WIDTH);
+    }
+
+    /** Generation g of a width × width model. */
+    static Mlp generation(int g, int width) {
+        float[] w = new float[width * width];
+        float[] b = new float[width];
         Arrays.fill(w, g);
         Arrays.fill(b, g);
-        return Mlp.of(new int[] {WIDTH, WIDTH}, new Activation[] {Activation.IDENTITY}, Loss.MSE, new float[][] {w}, new float[][] {b});
+        return Mlp.of(new int[] {width, width}, new Activation[] {Activation.IDENTITY}, Loss.MSE, new float[][] {w}, new float[][] {b});
     }
 
     /** Loads the model (any failure fails the test) and returns its generation, checking it is uniform. */

@@ -84,6 +84,24 @@ class NumericalTest {
         assertArrayEquals(saved, Files.readAllBytes(model), "a diverged run must not touch the saved model");
     }
 
+    /** The same wild run with {@code --clip-norm}: every step is bounded, the run finishes with a finite loss. */
+    @ParameterizedTest
+    @ValueSource(strings = {"reference", "cpu"})
+    void gradientClippingThroughTheCliTamesTheSameRun(String engine, @TempDir Path dir) throws IOException {
+        Path data = regressionCsv(dir, 400);
+        Path model = dir.resolve("clipped.d4j");
+        Run tamed = cli("train", "--data", data.toString(), "--layers", "3,16,1", "--optimizer", "sgd", "--lr", "50",
+                "--clip-norm", "0.01", "--epochs", "5", "--engine", engine, "--out", model.toString());
+        assertEquals(0, tamed.exit(), tamed.toString());
+        assertTrue(tamed.out().contains("clip"), "the summary mentions clipping: " + tamed.out());
+        for (float v : ModelFile.load(model).weights(0)) {
+            assertTrue(Float.isFinite(v), "finite weights");
+        }
+        Run bad = cli("train", "--data", data.toString(), "--layers", "3,16,1", "--clip-norm", "-1", "--engine", engine);
+        assertEquals(Main.USAGE_ERROR, bad.exit(), bad.toString());
+        assertTrue(bad.err().contains("--clip-norm"), bad.err());
+    }
+
     /** Logits of ±1e4: the output layer's weights are scaled so the pre-softmax values reach that size. */
     @ParameterizedTest
     @ValueSource(strings = {"reference", "cpu", "opencl"})

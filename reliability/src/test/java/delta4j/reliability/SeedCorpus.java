@@ -1,6 +1,14 @@
 package delta4j.reliability;
 
+import delta4j.cli.model.CheckpointFile;
 import delta4j.cli.model.ModelFile;
+import delta4j.data.Dataset;
+import delta4j.engine.Engine;
+import delta4j.engine.reference.ReferenceEngine;
+import delta4j.model.Optimizer;
+import delta4j.model.Trainer;
+import delta4j.model.TrainingConfig;
+import delta4j.model.TrainingState;
 import delta4j.data.Labels;
 import delta4j.data.Standardizer;
 import delta4j.engine.Activation;
@@ -12,7 +20,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Writes the hand-made seed inputs of the fuzz tests (valid files of each kind, so the fuzzer starts
@@ -36,6 +47,25 @@ public final class SeedCorpus {
         Files.write(models.resolve("seed-classifier"), ModelFile.toBytes(classes));
         Mlp deep = Mlp.builder(1).dense(2, Activation.SIGMOID).dense(2, Activation.LEAKY_RELU).dense(1, Activation.IDENTITY).seed(3).build();
         Files.write(models.resolve("seed-deep"), ModelFile.toBytes(deep));
+
+        Path ckpt = dir(root, "CheckpointFileFuzzTestInputs/anyBytesAreACheckpointOrAClearError");
+        Dataset data = Dataset.of(new float[][] {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {0.5f, 0.5f}}, new float[][] {{0}, {1}, {1}, {0}, {1}});
+        for (String opt : new String[] {"sgd", "adam"}) {
+            List<TrainingState> states = new ArrayList<>();
+            TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(Optimizer.parse(opt, 0.1f)).batchSize(2).maxEpochs(2)
+                    .checkpointEvery(2, states::add);
+            if (opt.equals("adam")) {
+                cfg.validationFraction(0.4).patience(3);
+            }
+            Mlp net = Mlp.builder(2).dense(2, Activation.TANH).dense(1, Activation.SIGMOID).seed(4).build();
+            try (Engine e = new ReferenceEngine()) {
+                new Trainer(e, cfg.build()).fit(net, data);
+            }
+            Map<String, String> settings = new LinkedHashMap<>();
+            settings.put("optimizer", opt);
+            settings.put("seed", "42");
+            Files.write(ckpt.resolve("seed-" + opt), CheckpointFile.toBytes(states.getLast(), settings));
+        }
 
         Path csv = dir(root, "CsvReaderFuzzTestInputs/anyCsvIsDataOrAClearError");
         csv(csv, "seed-regression", 0, "x1,x2,y\n1,2,3\n4.5,-6e2,7\n");
