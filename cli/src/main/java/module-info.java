@@ -3,8 +3,9 @@
  * format ({@link delta4j.cli.model.ModelFile}) and the data readers (CSV, IDX) it is built on.
  * Engines are found at run time through {@link delta4j.engine.EngineProvider}; this module names none.
  */
+@SuppressWarnings("requires-automatic") // JFreeChart and JLine ship without module descriptors
 module delta4j.cli {
-    requires delta4j.api;
+    requires transitive delta4j.api;
     requires info.picocli;
     requires org.jfree.jfreechart;
     requires java.desktop;

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
  * {@code delta4j bench}: a quick look at an engine's speed. Each measurement is the median of several
  * timed runs after warm-up runs. The JMH suite in benchmarks/ stays the reference for real numbers.
  */
-@Command(name = "bench", description = {"Quick speed checks of an engine (the JMH suite in benchmarks/ is the reference).", ""},
+@Command(usageHelpAutoWidth = true, name = "bench", description = {"Quick speed checks of an engine (the JMH suite in benchmarks/ is the reference).", ""},
         subcommands = {BenchCommand.Gemm.class, BenchCommand.Train.class})
 final class BenchCommand extends Common implements Runnable {
 
@@ -78,7 +78,7 @@ final class BenchCommand extends Common implements Runnable {
         return v;
     }
 
-    @Command(name = "gemm", sortOptions = false, description = {"Time C = A·B for N×N float32 matrices and print GFLOP/s (2N³ flops per product).", ""},
+    @Command(usageHelpAutoWidth = true, name = "gemm", sortOptions = false, description = {"Time C = A·B for N×N float32 matrices and print GFLOP/s (2N³ flops per product).", ""},
             footer = {"", "Example:", "  delta4j bench gemm --engine cpu --size 1024 --json gemm.json"})
     static final class Gemm extends Common implements Callable<Integer> {
         @Mixin
@@ -104,8 +104,8 @@ final class BenchCommand extends Common implements Runnable {
                 double s = timing.median(e, () -> e.gemm(false, false, 1f, a, b, 0f, c));
                 double gflops = 2.0 * size * size * size / s / 1e9;
                 int threads = engineOptions.config().resolvedThreads();
-                out().printf(Locale.ROOT, "gemm %d×%d×%d on %s (%s), %d threads: %.2f GFLOP/s (median of %d runs, %.3f ms each)%n",
-                        size, size, size, e.name(), e.device(), threads, gflops, timing.runs, s * 1e3);
+                out().printf(Locale.ROOT, "gemm %d×%d×%d on %s (%s): %.2f GFLOP/s (median of %d runs, %.3f ms each)%n",
+                        size, size, size, e.name(), e.device(), gflops, timing.runs, s * 1e3);
                 if (timing.json != null) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("engine", e.name());
@@ -120,7 +120,7 @@ final class BenchCommand extends Common implements Runnable {
         }
     }
 
-    @Command(name = "train", sortOptions = false, description = {"Time training steps (forward, backward, Adam update) of an MLP on random"
+    @Command(usageHelpAutoWidth = true, name = "train", sortOptions = false, description = {"Time training steps (forward, backward, Adam update) of an MLP on random"
             + " data and print samples/s. Hidden layers use relu; the output softmax with cross-entropy.", ""},
             footer = {"", "Example:", "  delta4j bench train --engine cpu --layers 784,256,128,10 --batch 128"})
     static final class Train extends Common implements Callable<Integer> {
@@ -188,8 +188,8 @@ final class BenchCommand extends Common implements Runnable {
                 double s = timing.median(e, run);
                 double sps = (double) batch * steps / s;
                 int threads = engineOptions.config().resolvedThreads();
-                out().printf(Locale.ROOT, "training %s, batch %d on %s (%s), %d threads: %.0f samples/s (median of %d runs of %d steps, %.3f ms per step)%n",
-                        Options.join(n), batch, e.name(), e.device(), threads, sps, timing.runs, steps, s * 1e3 / steps);
+                out().printf(Locale.ROOT, "training %s, batch %d on %s (%s): %.0f samples/s (median of %d runs of %d steps, %.3f ms per step)%n",
+                        Options.join(n), batch, e.name(), e.device(), sps, timing.runs, steps, s * 1e3 / steps);
                 if (timing.json != null) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("engine", e.name());

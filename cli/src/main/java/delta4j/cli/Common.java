@@ -12,10 +12,10 @@ abstract class Common {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--verbose", description = "Print stack traces with errors.")
+    @Option(names = "--verbose", order = 1000, description = "Print stack traces with errors.")
     boolean verbose;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    @Option(names = {"-h", "--help"}, order = 1001, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
     PrintWriter out() {

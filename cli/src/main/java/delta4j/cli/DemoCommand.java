@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  * {@code delta4j demo}: the lecture's network (3 inputs, a hidden layer, 2 outputs) learns a smooth
  * nonlinear function from noisy samples generated in memory; no files needed.
  */
-@Command(name = "demo", sortOptions = false,
+@Command(usageHelpAutoWidth = true, name = "demo", sortOptions = false,
         description = {"Train the lecture's network shape (3 inputs, one hidden layer, 2 outputs) on a built-in synthetic"
                 + " regression problem, print the loss per epoch and the R² on held-out samples. Needs no files.", ""})
 final class DemoCommand extends Common implements Callable<Integer> {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code delta4j devices}: every engine found, what it would run on, or why it cannot. */
-@Command(name = "devices", description = {"List every engine found and the device it runs on, or why it is unavailable;"
+@Command(usageHelpAutoWidth = true, name = "devices", description = {"List every engine found and the device it runs on, or why it is unavailable;"
         + " mark the one that --engine auto picks.", ""})
 final class DevicesCommand extends Common implements Callable<Integer> {
 

@@ -14,10 +14,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code delta4j eval}: scores a saved model on labelled data. */
-@Command(name = "eval", sortOptions = false,
+@Command(usageHelpAutoWidth = true, name = "eval", sortOptions = false,
         description = {"Score a saved model on data with targets: loss, MSE, and R² (regression) or accuracy and the"
                 + " confusion matrix (classification). For an IDX folder or fashion-mnist the t10k files are used.", ""},
-        footer = {"", "Example:", "  delta4j eval --model fashion.d4j --data fashion-mnist --metrics-json test.json"})
+        footer = {"", "Example:", "  delta4j eval --model fashion.d4j --data fashion-mnist --metrics-json t.json"})
 final class EvalCommand extends Common implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file written by 'delta4j train --out'.")

@@ -18,7 +18,7 @@ import java.util.Arrays;
  * options), 1 on a runtime error (bad data, unavailable engine, diverged training, I/O). Errors are one
  * line on standard error; {@code --verbose} adds the stack trace.
  */
-@Command(name = "delta4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(usageHelpAutoWidth = true, name = "delta4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Train multi-layer perceptrons by backpropagation on CPU SIMD or OpenCL engines.", ""},
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
                 DevicesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},

@@ -19,11 +19,11 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code delta4j predict}: writes a model's predictions as CSV. */
-@Command(name = "predict", sortOptions = false,
+@Command(usageHelpAutoWidth = true, name = "predict", sortOptions = false,
         description = {"Predict with a saved model and write CSV, one row per sample: the outputs for regression;"
                 + " the class index, its label and the class probabilities for classification.",
                 "A CSV SOURCE may hold the features alone or features and targets (the targets are ignored).", ""},
-        footer = {"", "Example:", "  delta4j predict --model houses.d4j --data new-houses.csv --out predictions.csv"})
+        footer = {"", "Example:", "  delta4j predict --model houses.d4j --data new.csv --out pred.csv"})
 final class PredictCommand extends Common implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file written by 'delta4j train --out'.")

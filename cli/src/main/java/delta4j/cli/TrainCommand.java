@@ -28,15 +28,18 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code delta4j train}: trains an MLP on a CSV or IDX source, reports, and saves the model. */
-@Command(name = "train", sortOptions = false,
+@Command(usageHelpAutoWidth = true, name = "train", sortOptions = false,
         description = {"Train a network on a data source and save it.", "",
                 "SOURCE is a CSV file (the last --targets columns are targets), a folder of MNIST-style IDX files,"
                         + " or fashion-mnist (Debian's dataset-fashion-mnist package). With IDX data the t10k files are the"
                         + " test set unless --test is given.", ""},
         footer = {"", "Examples:",
-                "  delta4j train --data fashion-mnist --layers 784,256,128,10 --task classification --loss ce \\",
-                "      --optimizer adam --schedule cosine --epochs 10 --out fashion.d4j",
-                "  delta4j train --data houses.csv --test houses-test.csv --layers 8,64,1 --validation 0.1 --patience 5 --out houses.d4j"})
+                "  delta4j train --data fashion-mnist --layers 784,256,128,10 \\",
+                "      --task classification --loss ce --optimizer adam \\",
+                "      --schedule cosine --epochs 10 --out fashion.d4j",
+                "  delta4j train --data houses.csv --test houses-test.csv \\",
+                "      --layers 8,64,1 --validation 0.1 --patience 5 \\",
+                "      --plot loss.png --out houses.d4j"})
 final class TrainCommand extends Common implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "SOURCE", description = "Training data: CSV file, IDX folder, or fashion-mnist.")

@@ -13,6 +13,7 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 import java.awt.Color;
+import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +28,7 @@ public final class LossPlot {
     }
 
     /** Builds the chart; the loss axis is logarithmic when the losses span more than a factor of 100. */
-    public static JFreeChart chart(List<EpochReport> epochs, String title) {
+    static JFreeChart chart(List<EpochReport> epochs, String title) {
         XYSeries train = new XYSeries("training loss");
         XYSeries val = new XYSeries("validation loss");
         double min = Double.POSITIVE_INFINITY, max = 0;
@@ -46,6 +47,7 @@ public final class LossPlot {
             data.addSeries(val);
         }
         JFreeChart chart = ChartFactory.createXYLineChart(title, "epoch", "loss", data, PlotOrientation.VERTICAL, true, false, false);
+        chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);

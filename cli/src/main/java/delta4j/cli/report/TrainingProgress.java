@@ -71,7 +71,7 @@ public final class TrainingProgress implements TrainingListener {
                     .build();
         }
         bar.stepTo(samplesSoFar);
-        bar.setExtraMessage("batch " + batch + "/" + batches + lastLoss);
+        bar.setExtraMessage(" batch " + batch + "/" + batches + lastLoss);
     }
 
     @Override
@@ -81,7 +81,7 @@ public final class TrainingProgress implements TrainingListener {
                 lastLoss = String.format(Locale.ROOT, ", loss %.4g", r.trainLoss());
                 if (bar != null) {
                     bar.stepTo(samplesPerEpoch);
-                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4g", r.trainLoss())
+                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4g", r.trainLoss())
                             + (r.hasValidation() ? String.format(Locale.ROOT, ", val %.4g", r.validationLoss()) : ""));
                     bar.close();
                     bar = null;
@@ -113,7 +113,8 @@ public final class TrainingProgress implements TrainingListener {
         if (r.hasValidation()) {
             sb.append(String.format(Locale.ROOT, "  val loss %.6g", r.validationLoss()));
         }
-        sb.append(String.format(Locale.ROOT, "  lr %.3g  %.0f samples/s  %.2f s", r.learningRate(), r.samplesPerSecond(), r.seconds()));
+        sb.append("  lr ").append(r.learningRate() == 0 ? "0" : String.format(Locale.ROOT, "%.3g", r.learningRate()));
+        sb.append(String.format(Locale.ROOT, "  %.0f samples/s  %.2f s", r.samplesPerSecond(), r.seconds()));
         return sb.toString();
     }
 
