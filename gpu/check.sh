@@ -7,11 +7,11 @@
 # It needs no network, JDK or package manager: only bash, coreutils (timeout) and, for the PyTorch peer
 # and the report, python3. In order, each step under a timeout and all of them under TOTAL_S seconds:
 #   1. opencl-probe.sh: finds NVIDIA's OpenCL library, writes .gpu/ocl/env.sh, runs clinfo, prints a VERDICT
-#   2. the conformance kit and the gemm tile tests on the device (JUnit console)
-#   3. delta4j.opencl.GpuCheck: gemm tile tuning (cached), SGEMM GFLOP/s, MLP training samples/s
-#   4. gpu/torch_peer.py: the same figures from PyTorch fp32 (TF32 off), or "torch: not available"
+#   2. delta4j.opencl.GpuCheck: gemm tile tuning (cached), SGEMM GFLOP/s, MLP training samples/s
+#   3. gpu/torch_peer.py: the same figures from PyTorch fp32 (TF32 off), or "torch: not available"
+#   4. the conformance kit and the gemm tile tests on the device (JUnit console)
 #   5. gpu/report.py: $OUT/results.md (table with ratios to PyTorch) and $OUT/results.json
-# Steps 2-3 run only when the VERDICT says NVIDIA OpenCL works, or when QUICK=1 or ANY_DEVICE=1 (then on
+# Steps 2 and 4 run only when the VERDICT says NVIDIA OpenCL works, or when QUICK=1 or ANY_DEVICE=1 (then on
 # whatever OpenCL device there is, e.g. PoCL). QUICK=1 shrinks every size, for trying the flow on a CPU.
 # $OUT gets six files: results.md, results.json, check.log, conformance.txt, opencl.json, torch.json
 # (the device tool brings back at most 8); scratch files go to .gpu/run/.
@@ -41,14 +41,18 @@ budget() {
 }
 
 # step NAME CAP_SECONDS COMMAND...: runs under a timeout, reports its time and exit status.
+# With LOG_TO=FILE set, the command's own output goes to FILE instead of the console.
 step() {
   local name=$1 cap; cap=$(budget "$2"); shift 2
-  local t0=$(date +%s)
+  local t0=$(date +%s) rc
   echo; echo "=== $name (timeout ${cap}s)"
-  timeout -k 10 "$cap" "$@"
-  local rc=$?
+  if [ -n "${LOG_TO:-}" ]; then
+    timeout -k 10 "$cap" "$@" > "$LOG_TO" 2>&1; rc=$?
+  else
+    timeout -k 10 "$cap" "$@"; rc=$?
+  fi
   local took=$(( $(date +%s) - t0 ))
-  [ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "!!! $name timed out after ${cap}s"
+  if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then echo "!!! $name timed out after ${cap}s"; fi
   echo "=== $name: exit $rc after ${took}s"
   echo "$name $rc $took" >> "$work/steps.txt"
   return $rc
@@ -70,19 +74,15 @@ main() {
   esac
 
   java=("$gpu/jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
-        -XX:+IgnoreUnrecognizedVMOptions -Xss4m -Xmx16g)
+        -XX:+IgnoreUnrecognizedVMOptions -Xss4m -Xmx16g -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8)
+  # A QUICK trial keeps its tuning result to itself; a real run caches it in ~/.cache/delta4j/opencl-tuning.
+  [ "$QUICK" = 1 ] && java+=(-Ddelta4j.opencl.tuningDir="$work/tuning")
   cp=$(ls "$gpu"/lib/*.jar | grep -v junit-platform-console-standalone | paste -sd: -)
   console=$(ls "$gpu"/lib/junit-platform-console-standalone-*.jar 2>/dev/null | head -1)
 
+  # Order: the figures first (GpuCheck spot-checks every product it times), then the peer, then the
+  # full conformance kit with whatever time is left (it then also covers the tiles GpuCheck tuned and cached).
   if [ "$run_opencl" = 1 ]; then
-    # The tuning cache goes to the default place (~/.cache/delta4j/opencl-tuning), so later runs reuse it.
-    step conformance 110 "${java[@]}" -DDELTA4J_REQUIRE_OPENCL=true -jar "$console" execute \
-        --disable-banner --details=tree --class-path "$cp" \
-        --select-class delta4j.opencl.OpenClConformanceTest --select-class delta4j.opencl.GemmTilesTest \
-        > "$out/conformance.txt" 2>&1
-    grep -E 'tests (successful|failed|aborted|skipped|found)|containers failed' "$out/conformance.txt" | sed 's/^/   /'
-    grep -m5 -E '✘|MethodSource .* ✘' "$out/conformance.txt" | sed 's/^/   first failures: /'
-
     if [ "$QUICK" = 1 ]; then
       args=(--sizes 64,128,256 --variants-size 128 --tune-size 128 --mlp 256,256,256,256,64 --batch 128 --steps 4 --seconds 0.05)
     else
@@ -93,12 +93,26 @@ main() {
     echo "OpenCL steps skipped: $verdict"
   fi
 
-  if command -v python3 >/dev/null; then
+  have_python=0
+  command -v python3 >/dev/null && have_python=1
+  if [ "$have_python" = 1 ]; then
     qa=(); [ "$QUICK" = 1 ] && qa=(--quick)
-    step torch 100 python3 -u "$here/torch_peer.py" "${qa[@]}" --json "$out/torch.json"
-    step report 15 python3 "$here/report.py" --out "$out" --steps "$work/steps.txt" --verdict "$verdict"
+    step torch 90 python3 -u "$here/torch_peer.py" "${qa[@]}" --json "$out/torch.json"
   else
     echo "torch: not available (no python3)"
+  fi
+
+  if [ "$run_opencl" = 1 ]; then
+    LOG_TO="$out/conformance.txt" step conformance 150 "${java[@]}" -DDELTA4J_REQUIRE_OPENCL=true -jar "$console" execute \
+        --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii --class-path "$cp" \
+        --select-class delta4j.opencl.OpenClConformanceTest --select-class delta4j.opencl.GemmTilesTest
+    grep -E 'tests (successful|failed|aborted|skipped|found)|containers failed' "$out/conformance.txt" | sed 's/^/   /'
+    grep -m8 -F '[X]' "$out/conformance.txt" | sed 's/^/   failed: /'
+  fi
+
+  if [ "$have_python" = 1 ]; then
+    step report 15 python3 "$here/report.py" --out "$out" --steps "$work/steps.txt" --verdict "$verdict"
+  else
     { echo "# delta4j GPU check"; echo; echo "$verdict"; echo; echo "python3 is missing: raw results follow"; echo;
       echo '```'; cat "$out/opencl.json" 2>/dev/null; echo '```'; } > "$out/results.md"
   fi

@@ -71,12 +71,17 @@ def main():
         md.append("- device: %s, driver %s; gemm tiles %s%s" % (ocl.get("device"), ocl.get("driver"), ocl.get("gemm_config"),
                   " (tuned: %s)" % ocl["tuned"] if ocl.get("tuned") else ""))
     if torch_ok:
-        md.append("- peer: PyTorch %s on %s, fp32 with TF32 off" % (torch.get("torch"), torch.get("device")))
+        md.append("- peer: PyTorch %s on %s, fp32 (TF32 allowed: %s)" % (torch.get("torch"), torch.get("device"), torch.get("tf32")))
     else:
         md.append("- torch: not available (%s)" % ((torch or {}).get("reason") or "no torch.json"))
-    if conf:
-        md.append("- conformance kit + gemm tile tests on the device: " + ", ".join("%s %s" % (v, k.replace("_", " ")) for k, v in conf.items()
-                                                                            if k != "raw_tail"))
+    counts = {k: v for k, v in (conf or {}).items() if k != "raw_tail"}
+    if counts:
+        md.append("- conformance kit + gemm tile tests on the device: " + ", ".join("%s %s" % (v, k.replace("_", " "))
+                                                                            for k, v in counts.items()))
+    elif conf:
+        exits = [s["exit"] for s in steps if s["step"] == "conformance"]
+        md.append("- conformance kit: no summary (exit %s%s); see conformance.txt"
+                  % (exits[0] if exits else "?", ", timed out" if exits and exits[0] in (124, 137) else ""))
     else:
         md.append("- conformance kit: not run")
     for key in ("tuning_error", "sgemm_error", "mlp_error"):

@@ -30,13 +30,22 @@ def run(args):
         return {"available": False, "reason": "import torch failed: %r" % (e,)}
     if not torch.cuda.is_available():
         return {"available": False, "reason": "torch %s sees no CUDA device" % torch.__version__}
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    torch.set_float32_matmul_precision("highest")
+    # fp32 products must stay fp32: TF32 off through every API this torch version may have.
+    for setting in (lambda: setattr(torch.backends.cuda.matmul, "allow_tf32", False),
+                    lambda: setattr(torch.backends.cudnn, "allow_tf32", False),
+                    lambda: torch.set_float32_matmul_precision("highest")):
+        try:
+            setting()
+        except Exception as e:
+            print("note: %r" % (e,))
     dev = torch.device("cuda")
+    try:
+        tf32 = bool(torch.backends.cuda.matmul.allow_tf32)
+    except Exception:
+        tf32 = None
     res = {"available": True, "torch": torch.__version__, "device": torch.cuda.get_device_name(0),
-           "tf32": False, "sgemm": []}
-    print("torch %s on %s, TF32 off" % (torch.__version__, res["device"]))
+           "tf32": tf32, "sgemm": []}
+    print("torch %s on %s, TF32 allowed: %s" % (torch.__version__, res["device"], tf32))
     if args.quick:
         sizes, vsize, layers, batch, steps = [64, 128, 256], 128, [256, 256, 256, 256, 64], 128, 4
     else:

@@ -103,9 +103,12 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
         return workGroupSize() <= d.maxWorkGroupSize() && localMemBytes() <= d.localMemBytes();
     }
 
-    /** The build options for gemm.cl on a device: the tile defines, and the register cap on NVIDIA. */
+    /** The build options for gemm.cl on a device: the tile defines, fma on GPUs, and the register cap on NVIDIA. */
     String options(OpenClDevice d) {
         String defines = String.format(Locale.ROOT, "-DMWG=%d -DNWG=%d -DKWG=%d -DMDIMC=%d -DNDIMC=%d -DPAD=%d", mwg, nwg, kwg, mdimc, ndimc, pad);
+        if (d.isGpu()) {
+            defines += " -DUSE_FMA";
+        }
         return maxRegisters > 0 && d.isNvidia() ? defines + " -cl-nv-maxrregcount=" + maxRegisters : defines;
     }
 

@@ -27,6 +27,7 @@ import java.util.SplittableRandom;
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... delta4j.opencl.GpuCheck \
  *      [--device gpu] [--sizes 1024,2048,4096,8192] [--variants-size 4096] [--tune-size 4096]
  *      [--mlp 4096,4096,4096,4096,1024] [--batch 2048] [--steps 20] [--activation relu] [--json out.json]
+ *      [--candidates 128x128x16/16x16,128x64x16/16x16] [--seconds 0.5]
  * </pre>
  * {@code --tune-size 0} skips tuning; {@code --variants-size 0} skips the NT/TN/TT timings.
  */
@@ -34,14 +35,16 @@ public final class GpuCheck {
 
     private final OpenClEngine engine;
     private final double seconds;
+    private final Path jsonOut;
     private final Map<String, Object> json = new LinkedHashMap<>();
 
-    private GpuCheck(OpenClEngine engine, double seconds) {
+    private GpuCheck(OpenClEngine engine, double seconds, Path jsonOut) {
         this.engine = engine;
         this.seconds = seconds;
+        this.jsonOut = jsonOut;
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         Map<String, String> a = parse(args);
         String device = a.getOrDefault("device", null);
         int[] sizes = ints(a.getOrDefault("sizes", "1024,2048,4096,8192"));
@@ -53,9 +56,11 @@ public final class GpuCheck {
         Activation act = Activation.parse(a.getOrDefault("activation", "relu"));
         double seconds = Double.parseDouble(a.getOrDefault("seconds", "0.5"));
         String jsonOut = a.get("json");
+        List<GemmConfig> candidates = a.containsKey("candidates")
+                ? Arrays.stream(a.get("candidates").split(",")).map(GemmConfig::parse).toList() : null;
 
         OpenClEngine engine = (OpenClEngine) new OpenClEngineProvider().create(new EngineConfig(0, device));
-        GpuCheck check = new GpuCheck(engine, seconds);
+        GpuCheck check = new GpuCheck(engine, seconds, jsonOut == null ? null : Path.of(jsonOut));
         try (engine) {
             OpenClDevice d = engine.openClDevice();
             System.out.println("device: " + d.describe());
@@ -64,7 +69,7 @@ public final class GpuCheck {
             check.json.put("compute_units", d.computeUnits());
             // Each section records its error and lets the next one run: one failure must not cost the rest.
             if (tuneSize > 0) {
-                check.section("tuning_error", () -> check.tune(tuneSize));
+                check.section("tuning_error", () -> check.tune(tuneSize, candidates));
             }
             check.json.put("gemm_config", engine.gemmConfig().toString());
             System.out.println("gemm tiles in use: " + engine.gemmConfig());
@@ -85,12 +90,11 @@ public final class GpuCheck {
                 check.section("mlp_error", () -> check.json.put("mlp", check.timeMlp(layers, batch, steps, act)));
             }
         } finally {
-            if (jsonOut != null) {
-                Files.writeString(Path.of(jsonOut), toJson(check.json, 0) + "\n", StandardCharsets.UTF_8);
-            }
+            check.save();
         }
     }
 
+    /** Runs one part of the check; records its error instead of throwing, and saves what is known so far. */
     private void section(String errorKey, Runnable body) {
         try {
             body.run();
@@ -98,17 +102,33 @@ public final class GpuCheck {
             System.out.println(errorKey + ": " + e);
             json.put(errorKey, e.toString());
         }
+        save();
+    }
+
+    /** Writes the results so far (after every part, so a run stopped by a timeout still leaves its figures). */
+    private void save() {
+        if (jsonOut == null) {
+            return;
+        }
+        try {
+            Path tmp = jsonOut.resolveSibling(jsonOut.getFileName() + ".tmp");
+            Files.writeString(tmp, toJson(json, 0) + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, jsonOut, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            System.out.println("could not write " + jsonOut + ": " + e);
+        }
     }
 
     // ---------------------------------------------------------------- tuning
 
-    private void tune(int n) {
+    /** Times each candidate (null: {@link GemmConfig#candidates}) at n³ and keeps and caches the fastest correct one. */
+    private void tune(int n, List<GemmConfig> candidates) {
         OpenClDevice d = engine.openClDevice();
         List<Map<String, Object>> rows = new ArrayList<>();
         GemmConfig best = null;
         double bestRate = 0;
         System.out.println("tuning gemm tiles at " + n + "³:");
-        for (GemmConfig c : GemmConfig.candidates(d)) {
+        for (GemmConfig c : candidates != null ? candidates : GemmConfig.candidates(d)) {
             Map<String, Object> r;
             try {
                 r = timeGemm(c, false, false, n, n, n);
@@ -316,7 +336,8 @@ public final class GpuCheck {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: GpuCheck [--device SEL] [--sizes 1024,2048] [--variants-size N] "
-                        + "[--tune-size N] [--mlp 4096,4096,1024] [--batch N] [--steps N] [--activation relu] [--seconds S] [--json FILE]; got '"
+                        + "[--tune-size N] [--candidates T1,T2] [--mlp 4096,4096,1024] [--batch N] [--steps N] [--activation relu] [--seconds S] "
+                        + "[--json FILE]; got '"
                         + args[i] + "'");
             }
             m.put(args[i].substring(2), args[++i]);

@@ -38,7 +38,7 @@ import static org.jocl.CL.*;
  * trainer chooses).
  *
  * <p>Programs are compiled on first use and cached for the engine's lifetime: gemm.cl once per tile
- * configuration ({@link GemmConfig}), and the element-wise kernels (reduce.cl, activation.cl, loss.cl,
+ * configuration ({@link GemmConfig}) and transpose variant, and the element-wise kernels (reduce.cl, activation.cl, loss.cl,
  * optimizer.cl, built as one program) once. The gemm tiles come from the tuning cache
  * ({@link GemmTuning}) if a tuning run stored some for this device and driver, else from
  * {@link GemmConfig#defaultFor}; the system property {@code delta4j.opencl.gemm} (e.g. "64x64x16/16x16")
@@ -92,6 +92,11 @@ public final class OpenClEngine implements Engine {
         String forced = System.getProperty(GEMM_PROPERTY);
         GemmConfig tiles = forced != null && !forced.isBlank() ? GemmConfig.parse(forced)
                 : GemmTuning.load(device).orElseGet(() -> GemmConfig.defaultFor(device));
+        if (!tiles.fits(device)) {
+            throw new IllegalArgumentException(GEMM_PROPERTY + "=" + forced + " needs " + tiles.workGroupSize() + " work-items and "
+                    + tiles.localMemBytes() + " bytes of local memory per group; " + device.name() + " allows "
+                    + device.maxWorkGroupSize() + " and " + device.localMemBytes() + ": choose smaller tiles");
+        }
         this.gemmConfig = tiles;
         cl_context ctx = null;
         cl_command_queue q = null;
@@ -390,7 +395,7 @@ public final class OpenClEngine implements Engine {
         // float4 reads need every row to start on a 16-byte boundary.
         int aligned = lda % 4 == 0 && ldb % 4 == 0 && ldc % 4 == 0 ? 1 : 0;
         String name = "gemm_" + (transA ? "t" : "n") + (transB ? "t" : "n");
-        cl_kernel kernel = kernel("gemm.cl|" + cfg, name);
+        cl_kernel kernel = kernel("gemm.cl|" + cfg + "|" + name, name);
         args(kernel, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, aligned);
         long groupsN = (n + cfg.nwg() - 1) / cfg.nwg();
         long groupsM = (m + cfg.mwg() - 1) / cfg.mwg();
@@ -550,7 +555,8 @@ public final class OpenClEngine implements Engine {
 
     /**
      * The named kernel of a program, building the program on first use. {@code programKey} null means the
-     * element-wise program; "gemm.cl|<config>" a gemm program for that tile configuration.
+     * element-wise program; "gemm.cl|<config>|<kernel>" the gemm program of one transpose variant
+     * (gemm_nn, gemm_nt, gemm_tn, gemm_tt) for one tile configuration.
      */
     private cl_kernel kernel(String programKey, String name) {
         ensureOpen();
@@ -563,8 +569,9 @@ public final class OpenClEngine implements Engine {
                 p = programKey == null
                         ? build("element-wise kernels (" + String.join(", ", ELEMENTWISE_SOURCES) + ")",
                                 source(ELEMENTWISE_SOURCES), "-DRWG=" + rwg)
-                        : build("gemm.cl with tiles " + gemmKeyConfig(programKey), source("gemm.cl"),
-                                gemmKeyConfig(programKey).options(device));
+                        : build(name + " (gemm.cl) with tiles " + gemmKeyConfig(programKey), source("gemm.cl"),
+                                gemmKeyConfig(programKey).options(device) + " -DTRANSA=" + (name.charAt(5) == 't' ? 1 : 0)
+                                        + " -DTRANSB=" + (name.charAt(6) == 't' ? 1 : 0));
                 programs.put(key, p);
             }
             try {
@@ -579,7 +586,8 @@ public final class OpenClEngine implements Engine {
     }
 
     private static GemmConfig gemmKeyConfig(String programKey) {
-        return GemmConfig.parse(programKey.substring(programKey.indexOf('|') + 1));
+        String[] parts = programKey.split("\\|");
+        return GemmConfig.parse(parts[1]);
     }
 
     /**

@@ -1,9 +1,11 @@
 // gemm.cl: C ← α·op(A)·op(B) + β·C for row-major float32 matrices, op(X) = X or Xᵀ.
 //
 // Four kernels, one per (transA, transB): gemm_nn (A·W, forward), gemm_nt (Δ·Wᵀ, δ propagation),
-// gemm_tn (Aᵀ·Δ, weight gradient) and gemm_tt. They share one tile routine; the transposes differ only
-// in how a tile is read from global memory, so no operand is ever transposed explicitly.
-//
+// gemm_tn (Aᵀ·Δ, weight gradient) and gemm_tt. This file is compiled once per variant, with TRANSA and
+// TRANSB defined to 0 or 1, so each variant is a kernel of its own with the transposes fixed at compile
+// time (no reliance on the inliner to specialise a shared routine). The variants differ only in how a
+// tile is read from global memory; no operand is ever transposed explicitly.
+
 // Tile parameters arrive as -D defines (delta4j.opencl.GemmConfig):
 //   MWG × NWG  the block of C one work-group computes;   KWG  the k-depth of one tile step;
 //   MDIMC × NDIMC  work-items per group (rows × columns); PAD  extra floats per local row.
@@ -35,11 +37,13 @@
 #define PAD 4
 #endif
 
-// fma where the device says it is fast (a single FFMA on GPUs, a vfmadd on x86 with FMA), else mad.
-#ifdef FP_FAST_FMAF
+// The multiply-add of the inner loop. GPUs get fma() explicitly (USE_FMA, set by the engine: one FFMA
+// on NVIDIA, whatever the compiler's contraction default), as do devices that say fma is fast; elsewhere
+// a·b + c, which the compiler may contract (OpenCL's FP_CONTRACT is on by default) but need not emulate.
+#if defined(USE_FMA) || defined(FP_FAST_FMAF)
 #define MADD(a, b, c) fma(a, b, c)
 #else
-#define MADD(a, b, c) mad(a, b, c)
+#define MADD(a, b, c) ((a) * (b) + (c))
 #endif
 
 #define MWI (MWG / MDIMC)
@@ -118,12 +122,38 @@ inline void store_lc(__local float* Xs, const int lds, const int f, const float4
     *(__local float4*)(Xs + kk * lds + c) = v;
 }
 
-inline void gemm_tile(const bool transA, const bool transB,
-                      const int M, const int N, const int K, const float alpha, const float beta,
-                      const __global float* restrict A, const int lda,
-                      const __global float* restrict B, const int ldb,
-                      __global float* C, const int ldc, const int aligned,
-                      __local float* As, __local float* Bs) {
+#ifndef TRANSA
+#define TRANSA 0
+#endif
+#ifndef TRANSB
+#define TRANSB 0
+#endif
+#if TRANSA && TRANSB
+#define GEMM_KERNEL gemm_tt
+#elif TRANSA
+#define GEMM_KERNEL gemm_tn
+#elif TRANSB
+#define GEMM_KERNEL gemm_nt
+#else
+#define GEMM_KERNEL gemm_nn
+#endif
+
+// gemm_nn: C (M×N) ← α·A (M×K)·B (K×N) + β·C
+// gemm_nt: C (M×N) ← α·A (M×K)·Bᵀ, B is N×K, + β·C
+// gemm_tn: C (M×N) ← α·Aᵀ, A is K×M, ·B (K×N) + β·C
+// gemm_tt: C (M×N) ← α·Aᵀ, A is K×M, ·Bᵀ, B is N×K, + β·C
+// lda, ldb, ldc are the column counts of A, B, C as stored; aligned = all three are multiples of 4.
+__kernel __attribute__((reqd_work_group_size(NDIMC, MDIMC, 1)))
+void GEMM_KERNEL(const int M, const int N, const int K, const float alpha, const float beta,
+                 const __global float* restrict A, const int lda, const __global float* restrict B, const int ldb,
+                 __global float* C, const int ldc, const int aligned) {
+    // Declared as float4 so that float4 accesses to the tiles are aligned.
+    __local float4 As4[2 * KWG * LDAS / 4];
+    __local float4 Bs4[2 * KWG * LDBS / 4];
+    __local float* As = (__local float*) As4;
+    __local float* Bs = (__local float*) Bs4;
+    const bool transA = TRANSA;
+    const bool transB = TRANSB;
     const int tx = get_local_id(0);
     const int ty = get_local_id(1);
     const int tid = ty * NDIMC + tx;
@@ -243,23 +273,3 @@ inline void gemm_tile(const bool transA, const bool transB,
         }
     }
 }
-
-// The local tiles are declared as float4 so that float4 accesses to them are aligned.
-#define GEMM_KERNEL(NAME, TA, TB) \
-__kernel __attribute__((reqd_work_group_size(NDIMC, MDIMC, 1))) \
-void NAME(const int M, const int N, const int K, const float alpha, const float beta, \
-          const __global float* restrict A, const int lda, const __global float* restrict B, const int ldb, \
-          __global float* C, const int ldc, const int aligned) { \
-    __local float4 As4[2 * KWG * LDAS / 4]; \
-    __local float4 Bs4[2 * KWG * LDBS / 4]; \
-    gemm_tile(TA, TB, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, aligned, (__local float*)As4, (__local float*)Bs4); \
-}
-
-// C (M×N) ← α·A (M×K)·B (K×N) + β·C
-GEMM_KERNEL(gemm_nn, false, false)
-// C (M×N) ← α·A (M×K)·Bᵀ, B is N×K, + β·C
-GEMM_KERNEL(gemm_nt, false, true)
-// C (M×N) ← α·Aᵀ, A is K×M, ·B (K×N) + β·C
-GEMM_KERNEL(gemm_tn, true, false)
-// C (M×N) ← α·Aᵀ, A is K×M, ·Bᵀ, B is N×K, + β·C
-GEMM_KERNEL(gemm_tt, true, true)

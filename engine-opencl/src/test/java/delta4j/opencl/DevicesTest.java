@@ -65,6 +65,7 @@ class DevicesTest {
         OpenClDevice gpu = fakeDevice("NVIDIA H100 80GB HBM3", OpenClDevice.Type.GPU, 49152, 1024);
         assertEquals(GemmConfig.GPU_DEFAULT, GemmConfig.defaultFor(gpu));
         assertTrue(GemmConfig.GPU_DEFAULT.options(gpu).contains("-DMWG=128"));
+        assertTrue(GemmConfig.GPU_DEFAULT.options(gpu).contains("-DUSE_FMA"), "GPUs multiply-add with fma()");
         assertTrue(GemmConfig.parse("128x128x16/16x16/r128").options(gpu).endsWith("-cl-nv-maxrregcount=128"));
         OpenClDevice cpu = fakeDevice("pthread-x86", OpenClDevice.Type.CPU, 1 << 21, 4096);
         assertEquals(GemmConfig.CPU_DEFAULT, GemmConfig.defaultFor(cpu));

@@ -19,7 +19,9 @@ class GpuCheckTest {
         String old = System.getProperty(GemmTuning.DIR_PROPERTY);
         System.setProperty(GemmTuning.DIR_PROPERTY, dir.resolve("tuning").toString());
         try {
+            // Tiles that GemmTilesTest compiles too, so PoCL's kernel cache spares the builds.
             GpuCheck.main(new String[]{"--sizes", "32,64", "--variants-size", "40", "--tune-size", "64",
+                    "--candidates", GemmConfig.CPU_DEFAULT + ",16x16x4/4x4/pad0",
                     "--mlp", "48,32,16", "--batch", "20", "--steps", "2", "--seconds", "0.01", "--json", json.toString()});
         } finally {
             if (old == null) {

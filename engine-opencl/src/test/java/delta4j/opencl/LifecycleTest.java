@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Resources are released, and staged uploads deliver what the caller held when upload() returned. */
 class LifecycleTest {
@@ -42,6 +43,66 @@ class LifecycleTest {
             assertEquals(0, e.liveTensors());
         }
         assertEquals(baseline, OpenClEngine.liveHandlesAllEngines(), "live OpenCL handles grew");
+    }
+
+    /** A training step in steady state creates no OpenCL object: only the batch goes in, one loss stays on the device. */
+    @Test
+    void steadyStateTrainingStepsAllocateNothing() {
+        try (OpenClEngine e = OpenClTestSupport.engine()) {
+            int batch = 16, in = 12, hidden = 20, out = 3;
+            SplittableRandom rnd = new SplittableRandom(8);
+            Tensor w1 = e.tensor(in, hidden, random(rnd, in * hidden)), b1 = e.allocate(1, hidden);
+            Tensor w2 = e.tensor(hidden, out, random(rnd, hidden * out)), b2 = e.allocate(1, out);
+            Tensor x = e.allocate(batch, in), t = e.allocate(batch, out), loss = e.allocate(1, 20);
+            Tensor z1 = e.allocate(batch, hidden), a1 = e.allocate(batch, hidden), d1 = e.allocate(batch, hidden);
+            Tensor z2 = e.allocate(batch, out), a2 = e.allocate(batch, out), d2 = e.allocate(batch, out);
+            Tensor dw1 = e.allocate(in, hidden), db1 = e.allocate(1, hidden), dw2 = e.allocate(hidden, out), db2 = e.allocate(1, out);
+            Tensor m1 = e.allocate(in, hidden), v1 = e.allocate(in, hidden);
+            float[] ts = new float[batch * out];
+            for (int i = 0; i < batch; i++) {
+                ts[i * out + rnd.nextInt(out)] = 1f; // one-hot targets
+            }
+            float[] xs = random(rnd, batch * in);
+            long handles = 0, bytes = 0;
+            for (int step = 0; step < 12; step++) {
+                if (step == 2) {
+                    handles = e.liveHandles();
+                    bytes = e.allocatedBytes();
+                }
+                e.upload(xs, x);
+                e.upload(ts, t);
+                e.gemm(false, false, 1f, x, w1, 0f, z1);
+                e.biasActivation(z1, b1, Activation.TANH, a1);
+                e.gemm(false, false, 1f, a1, w2, 0f, z2);
+                e.biasActivation(z2, b2, Activation.SOFTMAX, a2);
+                e.outputDelta(Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, z2, a2, t, d2, loss, step);
+                e.gemm(false, true, 1f, d2, w2, 0f, d1);
+                e.activationBackward(d1, z1, a1, Activation.TANH, d1);
+                e.gemm(true, false, 1f / batch, a1, d2, 0f, dw2);
+                e.columnSum(1f / batch, d2, db2);
+                e.gemm(true, false, 1f / batch, x, d1, 0f, dw1);
+                e.columnSum(1f / batch, d1, db1);
+                e.sumOfSquares(dw1, loss, 19);
+                e.adamStep(w1, dw1, m1, v1, 0.01f, 0.9f, 0.999f, 1e-8f, 0f, false, step + 1);
+                e.sgdStep(w2, dw2, 0.1f, 0f);
+                e.sgdStep(b1, db1, 0.1f, 0f);
+                e.sgdStep(b2, db2, 0.1f, 0f);
+            }
+            assertEquals(handles, e.liveHandles(), "OpenCL objects created in steady state");
+            assertEquals(bytes, e.allocatedBytes(), "device memory allocated in steady state");
+            float[] losses = e.download(loss);
+            for (int s = 0; s < 12; s++) {
+                assertTrue(Float.isFinite(losses[s]) && losses[s] > 0, "loss of step " + s + ": " + losses[s]);
+            }
+        }
+    }
+
+    private static float[] random(SplittableRandom rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (rnd.nextDouble() - 0.5);
+        }
+        return v;
     }
 
     @Test
