@@ -130,7 +130,9 @@ class CheckpointResumeTest {
                 "--checkpoint", ckpt.toString(), "--out", model.toString()));
         assertEquals(0, b.exit(), b.toString());
 
-        NumericalTest.Run lr = cli(args("reference", data, "3,8,1", "--epochs", "4", "--resume", ckpt.toString(), "--lr", "0.1"));
+        List<String> otherRate = args("reference", data, "3,8,1", "--epochs", "4", "--resume", ckpt.toString());
+        otherRate.set(otherRate.indexOf("--lr") + 1, "0.1");
+        NumericalTest.Run lr = cli(otherRate);
         assertEquals(Main.USAGE_ERROR, lr.exit(), lr.toString());
         assertTrue(lr.err().contains("lr") && lr.err().contains("0.01") && lr.err().contains("0.1"), lr.err());
 

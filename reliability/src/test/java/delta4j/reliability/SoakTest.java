@@ -132,7 +132,7 @@ class SoakTest {
 
     /** What is measured. */
     record Snapshot(long heap, int javaThreads, int nativeThreads, int fds, long openClHandles, int joclThreads,
-                    java.util.SortedSet<String> threadNames) {
+                    java.util.SortedSet<String> threadNames, long rssKiB) {
 
         static Snapshot take() throws InterruptedException, IOException {
             long heap = Long.MAX_VALUE;
@@ -153,7 +153,21 @@ class SoakTest {
             }
             return new Snapshot(heap, ManagementFactory.getThreadMXBean().getThreadCount(), count(Path.of("/proc/self/task")),
                     count(Path.of("/proc/self/fd")), OpenClEngine.liveHandlesAllEngines(), SoakTest.joclThreads(),
-                    new java.util.TreeSet<>(Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList()));
+                    new java.util.TreeSet<>(Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList()), readRssKiB());
+        }
+
+        /** Resident set size (reported, not asserted: the JIT and the allocator move it without a leak). */
+        private static long readRssKiB() throws IOException {
+            Path status = Path.of("/proc/self/status");
+            if (!Files.isReadable(status)) {
+                return -1;
+            }
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+            return -1;
         }
 
         private static int count(Path dir) throws IOException {
@@ -167,8 +181,8 @@ class SoakTest {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "heap %.1f MiB, %d Java threads (%d of them JOCL's), %d native threads, %d fds, %d OpenCL objects",
-                    heap / 1048576.0, javaThreads, joclThreads, nativeThreads, fds, openClHandles);
+            return String.format(Locale.ROOT, "heap %.1f MiB, %d Java threads (%d of them JOCL's), %d native threads, %d fds, %d OpenCL objects, RSS %d MiB",
+                    heap / 1048576.0, javaThreads, joclThreads, nativeThreads, fds, openClHandles, rssKiB / 1024);
         }
     }
 }
