@@ -151,7 +151,7 @@ class SoakTest {
                 Thread.sleep(50);
                 heap = Math.min(heap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
             }
-            return new Snapshot(heap, ManagementFactory.getThreadMXBean().getThreadCount(), count(Path.of("/proc/self/task")),
+            return new Snapshot(heap, ManagementFactory.getThreadMXBean().getThreadCount(), countNativeThreads(),
                     count(Path.of("/proc/self/fd")), OpenClEngine.liveHandlesAllEngines(), SoakTest.joclThreads(),
                     new java.util.TreeSet<>(Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList()), readRssKiB());
         }
@@ -168,6 +168,34 @@ class SoakTest {
                 }
             }
             return -1;
+        }
+
+        /**
+         * Native threads of the process ({@code /proc/self/task}) less the JVM's own compiler and GC
+         * workers, which HotSpot starts and stops by load (dynamic compiler threads, lazily started GC
+         * workers) whatever the program does.
+         */
+        private static int countNativeThreads() throws IOException {
+            Path tasks = Path.of("/proc/self/task");
+            if (!Files.isDirectory(tasks)) {
+                return -1; // not Linux: not measured
+            }
+            int n = 0;
+            try (Stream<Path> s = Files.list(tasks)) {
+                for (Path t : s.toList()) {
+                    String comm;
+                    try {
+                        comm = Files.readString(t.resolve("comm")).strip();
+                    } catch (IOException e) {
+                        continue; // ended while listing
+                    }
+                    if (!(comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler") || comm.startsWith("GC Thread")
+                            || comm.startsWith("G1 "))) {
+                        n++;
+                    }
+                }
+            }
+            return n;
         }
 
         private static int count(Path dir) throws IOException {
