@@ -26,6 +26,12 @@ final class DevicesCommand extends Common implements Callable<Integer> {
             EngineProvider.Availability a = f.availability();
             String detail = a.available() ? a.device() + (a.gpu() ? " [GPU]" : "") + (f == auto ? "   <- auto" : "") : a.reason();
             out.printf("%-" + w + "s  %-11s  %s%n", f.name(), a.available() ? "available" : "unavailable", detail);
+            List<EngineProvider.Availability> devices = f.provider().devices();
+            if (devices.size() > 1) {
+                for (EngineProvider.Availability d : devices) {
+                    out.printf("%-" + w + "s  %-11s    --device %s%n", "", "", d.device());
+                }
+            }
         }
         out.println();
         out.println(Runtime.getRuntime().availableProcessors() + " processors visible to Java " + Runtime.version().feature()

@@ -22,6 +22,15 @@ public interface EngineProvider {
      */
     int autoPriority(Availability availability);
 
+    /**
+     * Every device this engine could run on here, in the order {@link EngineConfig#device()} indexes
+     * them (an engine with one device, or none, needs not override this).
+     */
+    default java.util.List<Availability> devices() {
+        Availability a = probe();
+        return a.available() ? java.util.List.of(a) : java.util.List.of();
+    }
+
     /** Creates an engine. Throws {@link EngineUnavailableException} with the reason when it cannot. */
     Engine create(EngineConfig config);
 

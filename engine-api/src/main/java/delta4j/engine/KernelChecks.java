@@ -12,20 +12,57 @@ public final class KernelChecks {
 
     /** Checks that the engine is open and every tensor is open and owned by it. */
     public static void owned(Engine engine, Tensor... tensors) {
+        open(engine);
+        for (Tensor t : tensors) {
+            mine(engine, t);
+        }
+    }
+
+    // Fixed-arity forms: a kernel call on the hot path then allocates no varargs array (C2 does not remove it).
+
+    public static void owned(Engine engine, Tensor a) {
+        open(engine);
+        mine(engine, a);
+    }
+
+    public static void owned(Engine engine, Tensor a, Tensor b) {
+        open(engine);
+        mine(engine, a);
+        mine(engine, b);
+    }
+
+    public static void owned(Engine engine, Tensor a, Tensor b, Tensor c) {
+        owned(engine, a, b);
+        mine(engine, c);
+    }
+
+    public static void owned(Engine engine, Tensor a, Tensor b, Tensor c, Tensor d) {
+        owned(engine, a, b);
+        mine(engine, c);
+        mine(engine, d);
+    }
+
+    public static void owned(Engine engine, Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
+        owned(engine, a, b, c, d);
+        mine(engine, e);
+    }
+
+    private static void open(Engine engine) {
         if (engine.isClosed()) {
             throw new IllegalStateException("the " + engine.name() + " engine is closed: create a new engine");
         }
-        for (Tensor t : tensors) {
-            if (t == null) {
-                throw new IllegalArgumentException("tensor argument is null");
-            }
-            if (t.isClosed()) {
-                throw new IllegalStateException("tensor " + t.shape() + " was closed (or its engine was): allocate it again");
-            }
-            if (t.engine() != engine) {
-                throw new IllegalArgumentException("tensor " + t.shape() + " belongs to the " + t.engine().name()
-                        + " engine, not to this " + engine.name() + " engine: download it and upload it here");
-            }
+    }
+
+    private static void mine(Engine engine, Tensor t) {
+        if (t == null) {
+            throw new IllegalArgumentException("tensor argument is null");
+        }
+        if (t.isClosed()) {
+            throw new IllegalStateException("tensor " + t.shape() + " was closed (or its engine was): allocate it again");
+        }
+        if (t.engine() != engine) {
+            throw new IllegalArgumentException("tensor " + t.shape() + " belongs to the " + t.engine().name()
+                    + " engine, not to this " + engine.name() + " engine: download it and upload it here");
         }
     }
 

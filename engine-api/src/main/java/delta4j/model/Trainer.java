@@ -234,11 +234,7 @@ public final class Trainer {
             long seen = 0;
             for (int s = 0; s < steps; s++) {
                 int from = s * batch, rows = Math.min(batch, train.size() - from);
-                Network.Workspace ws = net.workspace(rows);
-                train.gatherFeatures(order, from, rows, ws.hostInput());
-                train.gatherTargets(order, from, rows, ws.hostTarget());
-                net.upload(ws, true);
-                net.forward(ws);
+                Network.Workspace ws = forward(train, order, from, rows);
                 net.backward(ws, losses, s, 1f / rows);
                 if (config.clipNorm > 0) {
                     clipGradients();
@@ -254,6 +250,16 @@ public final class Trainer {
                 }
             }
             return sumLosses(steps) / train.size();
+        }
+
+        /** Gathers samples {@code order[from..from+rows)} (or from..from+rows when order is null), uploads them, runs forward. */
+        Network.Workspace forward(Dataset data, int[] order, int from, int rows) {
+            Network.Workspace ws = net.workspace(rows);
+            data.gatherFeatures(order, from, rows, ws.hostInput());
+            data.gatherTargets(order, from, rows, ws.hostTarget());
+            net.upload(ws, true);
+            net.forward(ws);
+            return ws;
         }
 
         /** Scales all gradients by maxNorm/‖g‖ when ‖g‖ > maxNorm (a NaN norm is left to divergence detection). */
@@ -290,11 +296,7 @@ public final class Trainer {
             int n = (data.size() + batch - 1) / batch;
             for (int s = 0; s < n; s++) {
                 int from = s * batch, rows = Math.min(batch, data.size() - from);
-                Network.Workspace ws = net.workspace(rows);
-                data.gatherFeatures(null, from, rows, ws.hostInput());
-                data.gatherTargets(null, from, rows, ws.hostTarget());
-                net.upload(ws, true);
-                net.forward(ws);
+                Network.Workspace ws = forward(data, null, from, rows);
                 net.loss(ws, losses, s);
             }
             return sumLosses(n) / data.size();
@@ -313,11 +315,7 @@ public final class Trainer {
                 }
                 for (int s = 0; s < steps; s++) {
                     int from = s * batch, rows = Math.min(batch, train.size() - from);
-                    Network.Workspace ws = net.workspace(rows);
-                    train.gatherFeatures(null, from, rows, ws.hostInput());
-                    train.gatherTargets(null, from, rows, ws.hostTarget());
-                    net.upload(ws, true);
-                    net.forward(ws);
+                    Network.Workspace ws = forward(train, null, from, rows);
                     net.backward(ws, losses, s, 1f / train.size());
                     for (int l = 0; l < depth; l++) {
                         engine.sgdStep(accW[l], net.weightGradient(l), -1f, 0f);

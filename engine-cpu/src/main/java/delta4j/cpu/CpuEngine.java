@@ -1,6 +1,7 @@
 package delta4j.cpu;
 
 import delta4j.engine.Activation;
+import delta4j.engine.ArrayTensor;
 import delta4j.engine.Engine;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.KernelChecks;
@@ -37,7 +38,7 @@ public final class CpuEngine implements Engine {
     private final Gemm gemm;
     private final Kernels kernels;
     private final String device;
-    private final Set<CpuTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<ArrayTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
 
     /**
@@ -75,39 +76,39 @@ public final class CpuEngine implements Engine {
     public Tensor allocate(int rows, int cols) {
         KernelChecks.allocation(rows, cols);
         ensureOpen();
-        CpuTensor t = new CpuTensor(this, rows, cols);
+        ArrayTensor t = new ArrayTensor(this, rows, cols, this::forget);
         live.add(t);
         return t;
     }
 
-    void forget(CpuTensor t) {
+    private void forget(ArrayTensor t) {
         live.remove(t);
     }
 
     @Override
     public void upload(float[] src, int offset, Tensor dst) {
-        KernelChecks.owned(this, dst);
+        owned(dst);
         KernelChecks.upload(src, offset, dst);
         System.arraycopy(src, offset, data(dst), 0, (int) dst.size());
     }
 
     @Override
     public void download(Tensor src, float[] dst, int offset) {
-        KernelChecks.owned(this, src);
+        owned(src);
         KernelChecks.download(src, dst, offset);
         System.arraycopy(data(src), 0, dst, offset, (int) src.size());
     }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        KernelChecks.owned(this, src, dst);
+        owned(src, dst);
         KernelChecks.sameShape("copy", src, dst);
         System.arraycopy(data(src), 0, data(dst), 0, (int) src.size());
     }
 
     @Override
     public void fill(Tensor dst, float value) {
-        KernelChecks.owned(this, dst);
+        owned(dst);
         Arrays.fill(data(dst), value);
     }
 
@@ -119,7 +120,7 @@ public final class CpuEngine implements Engine {
     @Override
     public void close() {
         if (!closed) {
-            for (CpuTensor t : live.toArray(new CpuTensor[0])) {
+            for (ArrayTensor t : live.toArray(new ArrayTensor[0])) {
                 t.close();
             }
             closed = true;
@@ -142,7 +143,7 @@ public final class CpuEngine implements Engine {
 
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        KernelChecks.owned(this, a, b, c);
+        owned(a, b, c);
         KernelChecks.gemm(transA, transB, a, b, c);
         int k = transA ? a.rows() : a.cols();
         gemm.gemm(transA, transB, c.rows(), c.cols(), k, alpha, data(a), data(b), beta, data(c));
@@ -150,7 +151,7 @@ public final class CpuEngine implements Engine {
 
     @Override
     public void biasActivation(Tensor zin, Tensor bias, Activation activation, Tensor a) {
-        KernelChecks.owned(this, zin, bias, a);
+        owned(zin, bias, a);
         KernelChecks.biasActivation(zin, bias, activation, a);
         kernels.rows(Kernels.BIAS_ACTIVATION, activation, zin.rows(), zin.cols(),
                 data(zin), data(bias), data(a), null);
@@ -158,7 +159,7 @@ public final class CpuEngine implements Engine {
 
     @Override
     public void activationBackward(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta) {
-        KernelChecks.owned(this, g, zin, a, delta);
+        owned(g, zin, a, delta);
         KernelChecks.activationBackward(g, zin, a, activation, delta);
         kernels.flat(Kernels.ACTIVATION_BACKWARD, activation, (int) g.size(), data(g), data(zin), data(a), data(delta));
     }
@@ -166,7 +167,7 @@ public final class CpuEngine implements Engine {
     @Override
     public void outputDelta(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
                             Tensor lossOut, int lossIndex) {
-        KernelChecks.owned(this, zin, a, target, delta, lossOut);
+        owned(zin, a, target, delta, lossOut);
         KernelChecks.outputDelta(loss, activation, zin, a, target, delta, lossOut, lossIndex);
         double sum;
         if (loss == Loss.MSE) {
@@ -180,21 +181,28 @@ public final class CpuEngine implements Engine {
 
     @Override
     public void columnSum(float alpha, Tensor x, Tensor out) {
-        KernelChecks.owned(this, x, out);
+        owned(x, out);
         KernelChecks.columnSum(x, out);
         kernels.columns(alpha, x.rows(), x.cols(), data(x), data(out));
     }
 
     @Override
     public void sumOfSquares(Tensor x, Tensor out, int index) {
-        KernelChecks.owned(this, x, out);
+        owned(x, out);
         KernelChecks.index(out, index, "sumOfSquares index");
         data(out)[index] = (float) kernels.flat(Kernels.SUM_OF_SQUARES, null, (int) x.size(), data(x), null, null, null);
     }
 
     @Override
+    public void scale(Tensor x, float alpha) {
+        owned(x);
+        kernels.scalars(alpha, 0, 0, 0, 0, 0, 0, false);
+        kernels.flat(Kernels.SCALE, null, (int) x.size(), data(x), null, null, null);
+    }
+
+    @Override
     public void sgdStep(Tensor param, Tensor grad, float learningRate, float weightDecay) {
-        KernelChecks.owned(this, param, grad);
+        owned(param, grad);
         KernelChecks.sameShape("sgdStep θ/g", param, grad);
         kernels.scalars(learningRate, weightDecay, 0, 0, 0, 0, 0, false);
         kernels.flat(Kernels.SGD, null, (int) param.size(), data(param), data(grad), null, null);
@@ -203,7 +211,7 @@ public final class CpuEngine implements Engine {
     @Override
     public void momentumStep(Tensor param, Tensor grad, Tensor velocity, float learningRate, float momentum,
                              float weightDecay, boolean nesterov) {
-        KernelChecks.owned(this, param, grad, velocity);
+        owned(param, grad, velocity);
         KernelChecks.sameShape("momentumStep θ/g", param, grad);
         KernelChecks.sameShape("momentumStep θ/v", param, velocity);
         kernels.scalars(learningRate, weightDecay, momentum, 0, 0, 0, 0, nesterov);
@@ -213,7 +221,7 @@ public final class CpuEngine implements Engine {
     @Override
     public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
                          float epsilon, float weightDecay, boolean decoupled, int step) {
-        KernelChecks.owned(this, param, grad, m, v);
+        owned(param, grad, m, v);
         KernelChecks.sameShape("adamStep θ/g", param, grad);
         KernelChecks.sameShape("adamStep θ/m", param, m);
         KernelChecks.sameShape("adamStep θ/v", param, v);
@@ -224,8 +232,29 @@ public final class CpuEngine implements Engine {
         kernels.flat(Kernels.ADAM, null, (int) param.size(), data(param), data(grad), data(m), data(v));
     }
 
+    // KernelChecks' fixed-arity forms: no varargs array per kernel call.
+    private void owned(Tensor a) {
+        KernelChecks.owned(this, a);
+    }
+
+    private void owned(Tensor a, Tensor b) {
+        KernelChecks.owned(this, a, b);
+    }
+
+    private void owned(Tensor a, Tensor b, Tensor c) {
+        KernelChecks.owned(this, a, b, c);
+    }
+
+    private void owned(Tensor a, Tensor b, Tensor c, Tensor d) {
+        KernelChecks.owned(this, a, b, c, d);
+    }
+
+    private void owned(Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
+        KernelChecks.owned(this, a, b, c, d, e);
+    }
+
     private static float[] data(Tensor t) {
-        return ((CpuTensor) t).data;
+        return ((ArrayTensor) t).data();
     }
 
     @Override
@@ -240,7 +269,7 @@ public final class CpuEngine implements Engine {
      */
     private static final class Kernels implements WorkerPool.Job {
         static final int BIAS_ACTIVATION = 0, OUTPUT_SOFTMAX_CE = 1, ACTIVATION_BACKWARD = 2, OUTPUT_MSE = 3,
-                SUM_OF_SQUARES = 4, SGD = 5, MOMENTUM = 6, ADAM = 7, COLUMN_SUM = 8;
+                SUM_OF_SQUARES = 4, SGD = 5, MOMENTUM = 6, ADAM = 7, COLUMN_SUM = 8, SCALE = 9;
 
         private final WorkerPool pool;
         private final double[] partial;
@@ -325,6 +354,7 @@ public final class CpuEngine implements Engine {
                         case ACTIVATION_BACKWARD -> Elementwise.activationBackward(act, x0, x1, x2, x3, e0, e1);
                         case OUTPUT_MSE -> partial[part] = Elementwise.outputDeltaMse(act, x0, x1, x2, x3, e0, e1);
                         case SUM_OF_SQUARES -> partial[part] = Reductions.sumOfSquares(x0, e0, e1);
+                        case SCALE -> Reductions.scale(x0, s0, e0, e1);
                         case SGD -> Optimizers.sgd(x0, x1, s0, s1, e0, e1);
                         case MOMENTUM -> Optimizers.momentum(x0, x1, x2, s0, s2, s1, flag, e0, e1);
                         case ADAM -> Optimizers.adam(x0, x1, x2, x3, s0, s2, s3, s4, s1, flag, s5, s6, e0, e1);

@@ -24,6 +24,7 @@ final class Elementwise {
 
     // ==================================================================== forward: Zin ← Zin + 1·bᵀ, A ← φ(Zin)
 
+    // forward:  Zin (N×n) += b (1×n); A (N×n) = φ(Zin)
     /** Rows [r0, r1) of N × n: {@code Zin += b} then {@code A = φ(Zin)}; {@code a} may be {@code z}. */
     static void biasActivation(Activation act, float[] z, float[] b, float[] a, int n, int r0, int r1) {
         switch (act) {
@@ -160,6 +161,7 @@ final class Elementwise {
 
     // ==================================================================== backward twin: Δ ← G ⊙ φ'(Zin or A)
 
+    // backward: Δ (N×n) = G (N×n) ⊙ φ'(Zin or A, N×n)
     /**
      * Flat elements [e0, e1): {@code Δ = G ⊙ φ'}, φ' from A for sigmoid (a(1−a)) and tanh (1−a²), from Zin
      * for the rectifiers. {@code d} may be {@code g}. Shapes: all four N × n.
@@ -226,6 +228,7 @@ final class Elementwise {
 
     // ==================================================================== output δ fused with the loss
 
+    // output:   Δ (N×n) = (A − T) ⊙ φ'(Zin) or softmax(Zin) − T; loss sum → 1 float
     /**
      * MSE on flat elements [e0, e1): {@code Δ = (A − T) ⊙ φ'(Zin, A)}; returns {@code Σ ½(a − t)²} over the
      * range. Partial sums are float vectors over chunks of {@link #CHUNK} elements, added up in double.

@@ -20,12 +20,17 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  *
  * <p>The transposes are absorbed by the packing routines, which read op(X) in place: no transpose is ever
- * materialised. The three products of backprop are {@code A·W} (no transpose), {@code Δ·Wᵀ} (transB) and
- * {@code Aᵀ·Δ} (transA). Narrow products (n ≤ one vector, an output layer's) go to {@link GemmNarrow}.
+ * materialised. The three products of backprop, for a 512 → 512 layer at batch 256:
+ * <pre>
+ * forward          Zin  256×512 = A(256×512) · W(512×512)       gemm(false, false)
+ * δ propagation    G    256×512 = Δ(256×512) · W(512×512)ᵀ      gemm(false, true)
+ * weight gradient  dW   512×512 = A(256×512)ᵀ · Δ(256×512)      gemm(true,  false)
+ * </pre> Narrow products (n ≤ one vector, an output layer's) go to {@link GemmNarrow}.
  *
  * <p>Threads: C is cut into a grid of independent blocks, one per thread, each with its own packing buffers,
- * so no barrier is needed. The cut goes across the longer of m and n, which duplicates the packing of the
- * smaller operand only. Problems under {@link #PARALLEL_MIN_FLOPS} stay on the calling thread.
+ * so no barrier is needed. A cut duplicates the packing of one operand; it goes where that costs least
+ * (a transposed pack costs about 3× a vector copy). Problems under {@link #PARALLEL_MIN_FLOPS} stay on the
+ * calling thread.
  *
  * <p>An instance belongs to one engine; its buffers are allocated on first use and reused, so a steady-state
  * call allocates nothing.
@@ -40,15 +45,19 @@ final class Gemm implements WorkerPool.Job {
 
     /**
      * k block. The packed B micro-panel (KC × NR floats, 32 KiB with AVX-512) must stay in the 48 KiB L1
-     * next to the streaming A micro-panel: KC above 256 lost 15% in measurement.
+     * next to the streaming A micro-panel: KC above 256 lost 15% in measurement; KC = 192 gave 143-150
+     * GFLOP/s against 146-173 for 256 (1024³, one thread, best of ~100 runs each on a shared machine).
      */
     static final int KC = 256;
     /**
-     * m block, a multiple of MR: the packed A block (MC × KC, 72 KiB) sits in L2 next to the B block. 72 was
-     * the best of 48..192 in a sweep at 1024³ on one thread.
+     * m block, a multiple of MR: the packed A block (MC × KC, 72 KiB) sits in L2 next to the B block.
+     * Measured as above: MC = 72 146-173, 96 146, 144 135-141, 288 136-159 GFLOP/s.
      */
     static final int MC = 72;
-    /** n block, a multiple of NR: the packed B block (KC × NC = 1 MiB) fits the 2 MiB L2 of the measured core. */
+    /**
+     * n block, a multiple of NR: the packed B block (KC × NC = 1 MiB) fits the 2 MiB L2 of the measured
+     * core. NC = 512 was slower at 2048³ (124-126 against 126-137 GFLOP/s, alternating runs).
+     */
     static final int NC = 1024;
 
     /**
@@ -56,6 +65,13 @@ final class Gemm implements WorkerPool.Job {
      * several microseconds, as much as a 2 MFLOP product takes on one core.
      */
     static final long PARALLEL_MIN_FLOPS = 2L << 20;
+
+    /**
+     * Cost of packing one element of a transposed operand relative to a vector copy, measured on AVX-512 at
+     * n = 512..1024: packATransposed 0.6-0.75 ns, packBTransposed 0.3-0.4 ns, packA/packB 0.15-0.28 ns
+     * (the scalar versions used without 16 lanes take 0.6-1.6 ns).
+     */
+    private static final int TRANSPOSED_PACK_COST = 3;
 
     private final WorkerPool pool;
     private final Workspace[] workspaces;
@@ -76,7 +92,8 @@ final class Gemm implements WorkerPool.Job {
 
     /** Per-thread packing buffers. */
     private static final class Workspace {
-        final float[] aPack = new float[MC * KC];
+        // Rounded up to whole vectors of rows: the scatter in packATransposed range-checks all its lanes.
+        final float[] aPack = new float[(MC + L - 1) / L * L * KC];
         final float[] bPack = new float[KC * NC];
         final float[] tile = new float[MR * NR];
     }
@@ -106,7 +123,16 @@ final class Gemm implements WorkerPool.Job {
             gridM = gridN = 1;
         } else {
             int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
-            if (n >= m) {
+            // Cutting n makes every thread pack all of op(A); cutting m, all of op(B). Cut where the
+            // duplicated packing is cheaper: a transposed pack (a strided gather) costs several times a
+            // vector copy, so Aᵀ·Δ cuts m and Δ·Wᵀ cuts n whatever the shape.
+            long duplicatedIfCutN = (long) m * k * (transA ? TRANSPOSED_PACK_COST : 1);
+            long duplicatedIfCutM = (long) k * n * (transB ? TRANSPOSED_PACK_COST : 1);
+            boolean cutN = duplicatedIfCutN <= duplicatedIfCutM;
+            if (cutN ? panelsN < threads : panelsM < threads) {
+                cutN = !cutN; // the cheaper side has too few panels to give every thread one
+            }
+            if (cutN) {
                 gridN = Math.min(threads, panelsN);
                 gridM = Math.min(threads / gridN, panelsM);
             } else {
@@ -196,12 +222,18 @@ final class Gemm implements WorkerPool.Job {
         }
     }
 
-    /** A transposed (stored k × m, lda = m): op(A)[i][p] = a[p·lda + i], a strided gather into rows. */
+    /**
+     * A transposed (stored k × m, lda = m): op(A)[i][p] = a[p·lda + i]. With 16 lanes, one masked load of
+     * a row of the stored A and one scatter down a column of the packed block per step (0.6 ns per
+     * element); otherwise (no scatter instruction) row by row in scalar code (1.1-1.6 ns). Column by
+     * column in scalar code wrote MC rows 1 KiB apart into a few L1 sets and was 2.5× slower still.
+     */
     static void packATransposed(float[] pack, float[] a, int lda, int ic, int mc, int pc, int kc) {
+        if (SCATTER_ROWS != null) {
+            packATransposedScatter(pack, a, lda, ic, mc, pc, kc);
+            return;
+        }
         int rowsPadded = (mc + MR - 1) / MR * MR;
-        // Row by row: contiguous writes, and the kc source lines (one per p) stay in L1 across the 16
-        // rows that share them. Column by column (p outer) wrote to MC rows 1 KiB apart, which collide in
-        // a few L1 sets: 3.5× slower.
         for (int r = 0; r < mc; r++) {
             int dst = r * KC, src = pc * lda + ic + r;
             for (int p = 0; p < kc; p++, src += lda) {
@@ -210,6 +242,32 @@ final class Gemm implements WorkerPool.Job {
         }
         for (int r = mc; r < rowsPadded; r++) {
             java.util.Arrays.fill(pack, r * KC, r * KC + kc, 0f);
+        }
+    }
+
+    /** {@code SCATTER_ROWS[r] = r·KC}: lane r of a vector goes to row r of a packed A block. */
+    private static final int[] SCATTER_ROWS = scatterRows();
+
+    private static int[] scatterRows() {
+        if (L < 16) {
+            return null; // AVX2 and narrower have no scatter instruction: the scalar loop is faster
+        }
+        int[] rows = new int[L];
+        for (int r = 0; r < L; r++) {
+            rows[r] = r * KC;
+        }
+        return rows;
+    }
+
+    /** Rows past mc, up to a whole MR panel, are written as zeros (masked load, scatter to rowsPadded). */
+    private static void packATransposedScatter(float[] pack, float[] a, int lda, int ic, int mc, int pc, int kc) {
+        int rowsPadded = (mc + MR - 1) / MR * MR;
+        for (int r0 = 0; r0 < rowsPadded; r0 += L) {
+            VectorMask<Float> load = F.indexInRange(r0, mc), store = F.indexInRange(r0, rowsPadded);
+            int dst = r0 * KC, src = pc * lda + ic + r0;
+            for (int p = 0; p < kc; p++, src += lda) {
+                FloatVector.fromArray(F, a, src, load).intoArray(pack, dst + p, SCATTER_ROWS, 0, store);
+            }
         }
     }
 
@@ -236,24 +294,162 @@ final class Gemm implements WorkerPool.Job {
         }
     }
 
-    /** B transposed (stored n × k, ldb = k): op(B)[p][j] = b[j·ldb + p], each stored row read contiguously. */
+    /**
+     * B transposed (stored n × k, ldb = k): op(B)[p][j] = b[j·ldb + p]. With 16 lanes, whole 16 × 16 blocks
+     * are transposed in registers ({@link #transpose16}); the rest (ragged k, the last columns, narrower
+     * vectors) is copied in scalar code, 0.6-0.7 ns per element (vector gathers and scatters were no faster).
+     */
     static void packBTransposed(float[] pack, float[] b, int ldb, int pc, int kc, int jc, int nc) {
+        int kBlocks = L == 16 ? kc & ~15 : 0;
         for (int jr = 0; jr < nc; jr += NR) {
             int base = jr * kc;
-            for (int col = 0; col < NR; col++) {
-                int j = jc + jr + col;
-                if (j < jc + nc) {
-                    int src = j * ldb + pc;
-                    for (int p = 0; p < kc; p++) {
-                        pack[base + p * NR + col] = b[src + p];
+            for (int h = 0; h < NR; h += 16) {
+                if (kBlocks > 0 && jr + h + 16 <= nc) {
+                    int src = (jc + jr + h) * ldb + pc;
+                    for (int p0 = 0; p0 < kBlocks; p0 += 16) {
+                        transpose16(b, src + p0, ldb, pack, base + p0 * NR + h);
                     }
+                    packBTransposedScalar(pack, b, ldb, pc, kc, kBlocks, kc, jc, nc, jr, h, h + 16);
                 } else {
-                    for (int p = 0; p < kc; p++) {
-                        pack[base + p * NR + col] = 0f;
-                    }
+                    packBTransposedScalar(pack, b, ldb, pc, kc, 0, kc, jc, nc, jr, h, Math.min(NR, h + 16));
                 }
             }
         }
+    }
+
+    /** Columns [c0, c1) of micro-panel jr for steps [p0, p1) of the k block; zeros past column nc. */
+    private static void packBTransposedScalar(float[] pack, float[] b, int ldb, int pc, int kc, int p0, int p1,
+                                              int jc, int nc, int jr, int c0, int c1) {
+        int base = jr * kc;
+        for (int col = c0; col < c1; col++) {
+            if (jr + col < nc) {
+                int src = (jc + jr + col) * ldb + pc;
+                for (int p = p0; p < p1; p++) {
+                    pack[base + p * NR + col] = b[src + p];
+                }
+            } else {
+                for (int p = p0; p < p1; p++) {
+                    pack[base + p * NR + col] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Transposes a 16 × 16 block in registers: rows {@code b[src + c·ldb ..+16)} (c &lt; 16) become rows
+     * {@code pack[dst + q·NR ..+16)} (q &lt; 16). Four rounds of zipping row i with row i + 8 (two-vector
+     * selects): each round rotates the 8-bit (row, column) index left by one bit, four rounds swap the
+     * halves, which is the transpose. 64 permutes per 256 elements instead of 256 scalar loads and stores.
+     */
+    private static void transpose16(float[] b, int src, int ldb, float[] pack, int dst) {
+        FloatVector r0 = FloatVector.fromArray(F, b, src);
+        FloatVector r1 = FloatVector.fromArray(F, b, src + 1 * ldb);
+        FloatVector r2 = FloatVector.fromArray(F, b, src + 2 * ldb);
+        FloatVector r3 = FloatVector.fromArray(F, b, src + 3 * ldb);
+        FloatVector r4 = FloatVector.fromArray(F, b, src + 4 * ldb);
+        FloatVector r5 = FloatVector.fromArray(F, b, src + 5 * ldb);
+        FloatVector r6 = FloatVector.fromArray(F, b, src + 6 * ldb);
+        FloatVector r7 = FloatVector.fromArray(F, b, src + 7 * ldb);
+        FloatVector r8 = FloatVector.fromArray(F, b, src + 8 * ldb);
+        FloatVector r9 = FloatVector.fromArray(F, b, src + 9 * ldb);
+        FloatVector r10 = FloatVector.fromArray(F, b, src + 10 * ldb);
+        FloatVector r11 = FloatVector.fromArray(F, b, src + 11 * ldb);
+        FloatVector r12 = FloatVector.fromArray(F, b, src + 12 * ldb);
+        FloatVector r13 = FloatVector.fromArray(F, b, src + 13 * ldb);
+        FloatVector r14 = FloatVector.fromArray(F, b, src + 14 * ldb);
+        FloatVector r15 = FloatVector.fromArray(F, b, src + 15 * ldb);
+        FloatVector t0 = ZIP_LO.selectFrom(r0, r8);
+        FloatVector t1 = ZIP_HI.selectFrom(r0, r8);
+        FloatVector t2 = ZIP_LO.selectFrom(r1, r9);
+        FloatVector t3 = ZIP_HI.selectFrom(r1, r9);
+        FloatVector t4 = ZIP_LO.selectFrom(r2, r10);
+        FloatVector t5 = ZIP_HI.selectFrom(r2, r10);
+        FloatVector t6 = ZIP_LO.selectFrom(r3, r11);
+        FloatVector t7 = ZIP_HI.selectFrom(r3, r11);
+        FloatVector t8 = ZIP_LO.selectFrom(r4, r12);
+        FloatVector t9 = ZIP_HI.selectFrom(r4, r12);
+        FloatVector t10 = ZIP_LO.selectFrom(r5, r13);
+        FloatVector t11 = ZIP_HI.selectFrom(r5, r13);
+        FloatVector t12 = ZIP_LO.selectFrom(r6, r14);
+        FloatVector t13 = ZIP_HI.selectFrom(r6, r14);
+        FloatVector t14 = ZIP_LO.selectFrom(r7, r15);
+        FloatVector t15 = ZIP_HI.selectFrom(r7, r15);
+        r0 = ZIP_LO.selectFrom(t0, t8);
+        r1 = ZIP_HI.selectFrom(t0, t8);
+        r2 = ZIP_LO.selectFrom(t1, t9);
+        r3 = ZIP_HI.selectFrom(t1, t9);
+        r4 = ZIP_LO.selectFrom(t2, t10);
+        r5 = ZIP_HI.selectFrom(t2, t10);
+        r6 = ZIP_LO.selectFrom(t3, t11);
+        r7 = ZIP_HI.selectFrom(t3, t11);
+        r8 = ZIP_LO.selectFrom(t4, t12);
+        r9 = ZIP_HI.selectFrom(t4, t12);
+        r10 = ZIP_LO.selectFrom(t5, t13);
+        r11 = ZIP_HI.selectFrom(t5, t13);
+        r12 = ZIP_LO.selectFrom(t6, t14);
+        r13 = ZIP_HI.selectFrom(t6, t14);
+        r14 = ZIP_LO.selectFrom(t7, t15);
+        r15 = ZIP_HI.selectFrom(t7, t15);
+        t0 = ZIP_LO.selectFrom(r0, r8);
+        t1 = ZIP_HI.selectFrom(r0, r8);
+        t2 = ZIP_LO.selectFrom(r1, r9);
+        t3 = ZIP_HI.selectFrom(r1, r9);
+        t4 = ZIP_LO.selectFrom(r2, r10);
+        t5 = ZIP_HI.selectFrom(r2, r10);
+        t6 = ZIP_LO.selectFrom(r3, r11);
+        t7 = ZIP_HI.selectFrom(r3, r11);
+        t8 = ZIP_LO.selectFrom(r4, r12);
+        t9 = ZIP_HI.selectFrom(r4, r12);
+        t10 = ZIP_LO.selectFrom(r5, r13);
+        t11 = ZIP_HI.selectFrom(r5, r13);
+        t12 = ZIP_LO.selectFrom(r6, r14);
+        t13 = ZIP_HI.selectFrom(r6, r14);
+        t14 = ZIP_LO.selectFrom(r7, r15);
+        t15 = ZIP_HI.selectFrom(r7, r15);
+        r0 = ZIP_LO.selectFrom(t0, t8);
+        r1 = ZIP_HI.selectFrom(t0, t8);
+        r2 = ZIP_LO.selectFrom(t1, t9);
+        r3 = ZIP_HI.selectFrom(t1, t9);
+        r4 = ZIP_LO.selectFrom(t2, t10);
+        r5 = ZIP_HI.selectFrom(t2, t10);
+        r6 = ZIP_LO.selectFrom(t3, t11);
+        r7 = ZIP_HI.selectFrom(t3, t11);
+        r8 = ZIP_LO.selectFrom(t4, t12);
+        r9 = ZIP_HI.selectFrom(t4, t12);
+        r10 = ZIP_LO.selectFrom(t5, t13);
+        r11 = ZIP_HI.selectFrom(t5, t13);
+        r12 = ZIP_LO.selectFrom(t6, t14);
+        r13 = ZIP_HI.selectFrom(t6, t14);
+        r14 = ZIP_LO.selectFrom(t7, t15);
+        r15 = ZIP_HI.selectFrom(t7, t15);
+        r0.intoArray(pack, dst + 0 * NR);
+        r1.intoArray(pack, dst + 1 * NR);
+        r2.intoArray(pack, dst + 2 * NR);
+        r3.intoArray(pack, dst + 3 * NR);
+        r4.intoArray(pack, dst + 4 * NR);
+        r5.intoArray(pack, dst + 5 * NR);
+        r6.intoArray(pack, dst + 6 * NR);
+        r7.intoArray(pack, dst + 7 * NR);
+        r8.intoArray(pack, dst + 8 * NR);
+        r9.intoArray(pack, dst + 9 * NR);
+        r10.intoArray(pack, dst + 10 * NR);
+        r11.intoArray(pack, dst + 11 * NR);
+        r12.intoArray(pack, dst + 12 * NR);
+        r13.intoArray(pack, dst + 13 * NR);
+        r14.intoArray(pack, dst + 14 * NR);
+        r15.intoArray(pack, dst + 15 * NR);
+    }
+
+    /** Lane selectors that zip the first (second) halves of two vectors: [0, L, 1, L+1, ...]. */
+    private static final FloatVector ZIP_LO = zip(0), ZIP_HI = zip(L / 2);
+
+    private static FloatVector zip(int from) {
+        float[] idx = new float[L];
+        for (int q = 0; q < L / 2; q++) {
+            idx[2 * q] = from + q;
+            idx[2 * q + 1] = L + from + q;
+        }
+        return FloatVector.fromArray(F, idx, 0);
     }
 
     /** Vector copy with a masked tail. */

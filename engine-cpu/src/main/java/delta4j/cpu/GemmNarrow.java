@@ -2,23 +2,27 @@ package delta4j.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GEMM for narrow C (n ≤ one vector of lanes): the products of an output layer with a handful of classes.
+ * GEMM for narrow C (n ≤ one vector of lanes): the products of an output layer with a handful of classes,
+ * where the blocked GEMM would leave two thirds of its two-vector tile empty.
  *
  * <pre>
- * forward          256×10  = A(256×512) · W(512×10)        gemm(false, false)
- * weight gradient  512×10  = A(256×512)ᵀ · Δ(256×10)       gemm(true,  false)
+ * forward          256×10 = A(256×512) · W(512×10)     gemm(false, false): dot products along k
+ * weight gradient  512×10 = A(256×512)ᵀ · Δ(256×10)    gemm(true,  false): vectors along m
  * </pre>
  * (The third twin, δ propagation {@code 256×512 = Δ(256×10)·W(512×10)ᵀ}, has a wide C and a tiny k; the
- * general {@link Gemm} handles it at full width.)
+ * general {@link Gemm} runs it at full width.)
  *
- * <p>The blocked GEMM would waste two thirds of its NR = 2-vector tile on n = 10. Here one row of C is one
- * masked vector: op(B) is packed once per call into a zero-padded k × L buffer (k·L floats, 32 KiB for
- * k = 512 with AVX-512, L1-resident), and a block of {@value #ROWS} rows of C is accumulated with one
- * broadcast of op(A)(i, p) and one FMA per row and step — 8 independent accumulators cover the FMA latency
- * on two ports. op(A) is read in place with a (row, k) stride pair, so A and Aᵀ cost the same.
+ * <p>Both kernels keep every lane busy, where broadcasting op(A) against one masked row of op(B) used 10 of
+ * 16 lanes. Forward: a row of A and a column of W are both contiguous once op(B) is packed as Bᵀ (n × k,
+ * 20 KiB, once per call), so 4 rows × 5 columns of C are 20 vector dot products over k, reduced at the
+ * end (the reduction is 1/8 of the work at k = 512). Weight gradient: a row of the stored A is a run of m
+ * consecutive outputs, so 2 vectors of i × 5 columns accumulate with broadcasts of Δ(p, j), and the block
+ * is written to C transposed. Column groups of 5 cover n = 10 exactly. Rows left over at the end go
+ * through one-row versions of the same loops.
  */
 final class GemmNarrow implements WorkerPool.Job {
 
@@ -27,29 +31,39 @@ final class GemmNarrow implements WorkerPool.Job {
 
     /** Widest C this kernel takes: one vector. */
     static final int MAX_N = L;
-    /** Rows of C per register block. */
-    static final int ROWS = 8;
+    /** Columns of C per register block (n = 10, the common case, is two groups). */
+    private static final int J = 5;
     /** Below this many flops one thread does it (dispatch would cost more than it saves). */
     static final long PARALLEL_MIN_FLOPS = 1L << 20;
 
     private final WorkerPool pool;
-    /** op(B) padded to k × L; grown on demand, then reused. */
-    private float[] bPadded = new float[0];
+    /** op(B) packed, grown on demand and then reused: Bᵀ for the dot kernel, padded op(B) for the column kernel. */
+    private float[] packed = new float[0];
+    private final float[][] tiles;
 
+    private boolean transA;
     private float[] a, c;
-    private int m, n, k, rowStride, kStride;
+    private int m, n, k, stride;
     private float alpha, beta;
 
     GemmNarrow(WorkerPool pool) {
         this.pool = pool;
+        this.tiles = new float[pool.threads()][J * 2 * L];
     }
 
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
               float[] a, float[] b, float beta, float[] c) {
-        if (bPadded.length < k * L) {
-            bPadded = new float[k * L];
+        int groups = (n + J - 1) / J;
+        if (transA) {
+            stride = Math.max(L, groups * J); // op(B) row p at p·stride, zero beyond n
+            ensure(k * stride);
+            packRows(transB, b, n, k, packed, stride);
+        } else {
+            stride = (k + L - 1) / L * L;      // Bᵀ row j at j·stride, zero beyond k and beyond n
+            ensure(groups * J * stride);
+            packColumns(transB, b, n, k, packed, stride, groups * J);
         }
-        padB(transB, b, n, k, bPadded);
+        this.transA = transA;
         this.a = a;
         this.c = c;
         this.m = m;
@@ -57,12 +71,9 @@ final class GemmNarrow implements WorkerPool.Job {
         this.k = k;
         this.alpha = alpha;
         this.beta = beta;
-        // op(A)(i, p): A is m × k (row stride k) or, transposed, k × m (row stride 1, k stride m).
-        this.rowStride = transA ? 1 : k;
-        this.kStride = transA ? m : 1;
         int parts = 1;
         if (pool.threads() > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS) {
-            parts = Math.min(pool.threads(), (m + ROWS - 1) / ROWS);
+            parts = Math.min(pool.threads(), (m + 2 * L - 1) / (2 * L));
         }
         try {
             pool.run(this, parts);
@@ -71,84 +82,252 @@ final class GemmNarrow implements WorkerPool.Job {
         }
     }
 
+    private void ensure(int size) {
+        if (packed.length < size) {
+            packed = new float[size];
+        }
+    }
+
     @Override
     public void run(int part, int parts) {
-        int blocks = (m + ROWS - 1) / ROWS;
-        int i0 = Math.min(m, (int) ((long) blocks * part / parts) * ROWS);
-        int i1 = Math.min(m, (int) ((long) blocks * (part + 1) / parts) * ROWS);
-        rows(a, rowStride, kStride, bPadded, k, n, alpha, beta, c, i0, i1);
-    }
-
-    /** bp[p·L + j] = op(B)[p][j] for j &lt; n, zeros beyond. */
-    private static void padB(boolean transB, float[] b, int n, int k, float[] bp) {
-        if (transB) { // B is n × k: column j of op(B) is row j of B
-            java.util.Arrays.fill(bp, 0, k * L, 0f);
-            for (int j = 0; j < n; j++) {
-                for (int p = 0; p < k; p++) {
-                    bp[p * L + j] = b[j * k + p];
-                }
-            }
-        } else { // B is k × n: each row is one masked load
-            VectorMask<Float> mask = F.indexInRange(0, n);
-            for (int p = 0; p < k; p++) {
-                FloatVector.fromArray(F, b, p * n, mask).intoArray(bp, p * L);
-            }
+        int grain = transA ? 2 * L : 4; // rows per register block, so parts split on block boundaries
+        int blocks = (m + grain - 1) / grain;
+        int i0 = Math.min(m, (int) ((long) blocks * part / parts) * grain);
+        int i1 = Math.min(m, (int) ((long) blocks * (part + 1) / parts) * grain);
+        if (transA) {
+            columnsKernel(i0, i1, tiles[part]);
+        } else {
+            dotKernel(i0, i1);
         }
     }
 
-    /** C[i0..i1) ← α·op(A)[i0..i1)·op(B) + β·C, op(A)(i, p) = a[i·rs + p·ks]. */
-    static void rows(float[] a, int rs, int ks, float[] bp, int k, int n, float alpha, float beta,
-                     float[] c, int i0, int i1) {
-        VectorMask<Float> mask = F.indexInRange(0, n);
+    // ------------------------------------------------------------------ forward: C = A·op(B), dot products
+
+    private void dotKernel(int i0, int i1) {
         int i = i0;
-        for (; i + ROWS <= i1; i += ROWS) {
-            block8(a, i * rs, rs, ks, bp, k, n, alpha, beta, c, i * n);
+        for (; i + 4 <= i1; i += 4) {
+            for (int j = 0; j < n; j += J) {
+                dot4x5(a, k, i, packed, stride, j, k, n, alpha, beta, c);
+            }
         }
         for (; i < i1; i++) {
+            for (int j = 0; j < n; j += J) {
+                dot1x5(a, k, i, packed, stride, j, k, n, alpha, beta, c);
+            }
+        }
+    }
+
+    /** bt[j·kp + p] = op(B)[p][j] for j &lt; n and p &lt; k; zeros up to {@code rowsPadded} rows and kp columns. */
+    private static void packColumns(boolean transB, float[] b, int n, int k, float[] bt, int kp, int rowsPadded) {
+        java.util.Arrays.fill(bt, 0, rowsPadded * kp, 0f);
+        if (transB) { // B is n × k: its rows are the columns of op(B)
+            for (int j = 0; j < n; j++) {
+                Gemm.copy(b, j * k, bt, j * kp, k);
+            }
+        } else {      // B is k × n
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) {
+                    bt[j * kp + p] = b[p * n + j];
+                }
+            }
+        }
+    }
+
+    /** Rows i..i+3 × columns j..j+4 of C as 20 dot products over p, reduced at the end. */
+    private static void dot4x5(float[] a, int lda, int i, float[] bt, int kp, int j, int k, int n,
+                               float alpha, float beta, float[] c) {
+        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F), s04 = FloatVector.zero(F);
+        FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F), s14 = FloatVector.zero(F);
+        FloatVector s20 = FloatVector.zero(F), s21 = FloatVector.zero(F), s22 = FloatVector.zero(F), s23 = FloatVector.zero(F), s24 = FloatVector.zero(F);
+        FloatVector s30 = FloatVector.zero(F), s31 = FloatVector.zero(F), s32 = FloatVector.zero(F), s33 = FloatVector.zero(F), s34 = FloatVector.zero(F);
+        int a0 = i * lda, b0 = j * kp, p = 0;
+        for (int bound = F.loopBound(k); p < bound; p += L) {
+            FloatVector x0 = FloatVector.fromArray(F, a, a0 + 0 * lda + p);
+            FloatVector x1 = FloatVector.fromArray(F, a, a0 + 1 * lda + p);
+            FloatVector x2 = FloatVector.fromArray(F, a, a0 + 2 * lda + p);
+            FloatVector x3 = FloatVector.fromArray(F, a, a0 + 3 * lda + p);
+            FloatVector y = FloatVector.fromArray(F, bt, b0 + 0 * kp + p);
+            s00 = x0.fma(y, s00); s10 = x1.fma(y, s10); s20 = x2.fma(y, s20); s30 = x3.fma(y, s30);
+            y = FloatVector.fromArray(F, bt, b0 + 1 * kp + p);
+            s01 = x0.fma(y, s01); s11 = x1.fma(y, s11); s21 = x2.fma(y, s21); s31 = x3.fma(y, s31);
+            y = FloatVector.fromArray(F, bt, b0 + 2 * kp + p);
+            s02 = x0.fma(y, s02); s12 = x1.fma(y, s12); s22 = x2.fma(y, s22); s32 = x3.fma(y, s32);
+            y = FloatVector.fromArray(F, bt, b0 + 3 * kp + p);
+            s03 = x0.fma(y, s03); s13 = x1.fma(y, s13); s23 = x2.fma(y, s23); s33 = x3.fma(y, s33);
+            y = FloatVector.fromArray(F, bt, b0 + 4 * kp + p);
+            s04 = x0.fma(y, s04); s14 = x1.fma(y, s14); s24 = x2.fma(y, s24); s34 = x3.fma(y, s34);
+        }
+        if (p < k) { // the last, partial vector of p: A masked, B^T is zero-padded
+            VectorMask<Float> m = F.indexInRange(p, k);
+            FloatVector x0 = FloatVector.fromArray(F, a, a0 + 0 * lda + p, m);
+            FloatVector x1 = FloatVector.fromArray(F, a, a0 + 1 * lda + p, m);
+            FloatVector x2 = FloatVector.fromArray(F, a, a0 + 2 * lda + p, m);
+            FloatVector x3 = FloatVector.fromArray(F, a, a0 + 3 * lda + p, m);
+            FloatVector y = FloatVector.fromArray(F, bt, b0 + 0 * kp + p);
+            s00 = x0.fma(y, s00); s10 = x1.fma(y, s10); s20 = x2.fma(y, s20); s30 = x3.fma(y, s30);
+            y = FloatVector.fromArray(F, bt, b0 + 1 * kp + p);
+            s01 = x0.fma(y, s01); s11 = x1.fma(y, s11); s21 = x2.fma(y, s21); s31 = x3.fma(y, s31);
+            y = FloatVector.fromArray(F, bt, b0 + 2 * kp + p);
+            s02 = x0.fma(y, s02); s12 = x1.fma(y, s12); s22 = x2.fma(y, s22); s32 = x3.fma(y, s32);
+            y = FloatVector.fromArray(F, bt, b0 + 3 * kp + p);
+            s03 = x0.fma(y, s03); s13 = x1.fma(y, s13); s23 = x2.fma(y, s23); s33 = x3.fma(y, s33);
+            y = FloatVector.fromArray(F, bt, b0 + 4 * kp + p);
+            s04 = x0.fma(y, s04); s14 = x1.fma(y, s14); s24 = x2.fma(y, s24); s34 = x3.fma(y, s34);
+        }
+        int cols = Math.min(5, n - j);
+        int c0 = (i + 0) * n + j;
+        int c1 = (i + 1) * n + j;
+        int c2 = (i + 2) * n + j;
+        int c3 = (i + 3) * n + j;
+        if (cols > 0) {
+            c[c0 + 0] = merge(s00.reduceLanes(VectorOperators.ADD), alpha, beta, c, c0 + 0);
+            c[c1 + 0] = merge(s10.reduceLanes(VectorOperators.ADD), alpha, beta, c, c1 + 0);
+            c[c2 + 0] = merge(s20.reduceLanes(VectorOperators.ADD), alpha, beta, c, c2 + 0);
+            c[c3 + 0] = merge(s30.reduceLanes(VectorOperators.ADD), alpha, beta, c, c3 + 0);
+        }
+        if (cols > 1) {
+            c[c0 + 1] = merge(s01.reduceLanes(VectorOperators.ADD), alpha, beta, c, c0 + 1);
+            c[c1 + 1] = merge(s11.reduceLanes(VectorOperators.ADD), alpha, beta, c, c1 + 1);
+            c[c2 + 1] = merge(s21.reduceLanes(VectorOperators.ADD), alpha, beta, c, c2 + 1);
+            c[c3 + 1] = merge(s31.reduceLanes(VectorOperators.ADD), alpha, beta, c, c3 + 1);
+        }
+        if (cols > 2) {
+            c[c0 + 2] = merge(s02.reduceLanes(VectorOperators.ADD), alpha, beta, c, c0 + 2);
+            c[c1 + 2] = merge(s12.reduceLanes(VectorOperators.ADD), alpha, beta, c, c1 + 2);
+            c[c2 + 2] = merge(s22.reduceLanes(VectorOperators.ADD), alpha, beta, c, c2 + 2);
+            c[c3 + 2] = merge(s32.reduceLanes(VectorOperators.ADD), alpha, beta, c, c3 + 2);
+        }
+        if (cols > 3) {
+            c[c0 + 3] = merge(s03.reduceLanes(VectorOperators.ADD), alpha, beta, c, c0 + 3);
+            c[c1 + 3] = merge(s13.reduceLanes(VectorOperators.ADD), alpha, beta, c, c1 + 3);
+            c[c2 + 3] = merge(s23.reduceLanes(VectorOperators.ADD), alpha, beta, c, c2 + 3);
+            c[c3 + 3] = merge(s33.reduceLanes(VectorOperators.ADD), alpha, beta, c, c3 + 3);
+        }
+        if (cols > 4) {
+            c[c0 + 4] = merge(s04.reduceLanes(VectorOperators.ADD), alpha, beta, c, c0 + 4);
+            c[c1 + 4] = merge(s14.reduceLanes(VectorOperators.ADD), alpha, beta, c, c1 + 4);
+            c[c2 + 4] = merge(s24.reduceLanes(VectorOperators.ADD), alpha, beta, c, c2 + 4);
+            c[c3 + 4] = merge(s34.reduceLanes(VectorOperators.ADD), alpha, beta, c, c3 + 4);
+        }
+    }
+
+    /** One row × five columns: the leftover rows of {@link #dot4x5}. */
+    private static void dot1x5(float[] a, int lda, int i, float[] bt, int kp, int j, int k, int n,
+                               float alpha, float beta, float[] c) {
+        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F);
+        FloatVector s3 = FloatVector.zero(F), s4 = FloatVector.zero(F);
+        int a0 = i * lda, b0 = j * kp;
+        for (int p = 0; p < k; p += L) {
+            VectorMask<Float> m = F.indexInRange(p, k);
+            FloatVector x = FloatVector.fromArray(F, a, a0 + p, m);
+            s0 = x.fma(FloatVector.fromArray(F, bt, b0 + p), s0);
+            s1 = x.fma(FloatVector.fromArray(F, bt, b0 + kp + p), s1);
+            s2 = x.fma(FloatVector.fromArray(F, bt, b0 + 2 * kp + p), s2);
+            s3 = x.fma(FloatVector.fromArray(F, bt, b0 + 3 * kp + p), s3);
+            s4 = x.fma(FloatVector.fromArray(F, bt, b0 + 4 * kp + p), s4);
+        }
+        int o = i * n + j, cols = Math.min(J, n - j);
+        c[o] = merge(s0.reduceLanes(VectorOperators.ADD), alpha, beta, c, o);
+        if (cols > 1) {
+            c[o + 1] = merge(s1.reduceLanes(VectorOperators.ADD), alpha, beta, c, o + 1);
+        }
+        if (cols > 2) {
+            c[o + 2] = merge(s2.reduceLanes(VectorOperators.ADD), alpha, beta, c, o + 2);
+        }
+        if (cols > 3) {
+            c[o + 3] = merge(s3.reduceLanes(VectorOperators.ADD), alpha, beta, c, o + 3);
+        }
+        if (cols > 4) {
+            c[o + 4] = merge(s4.reduceLanes(VectorOperators.ADD), alpha, beta, c, o + 4);
+        }
+    }
+
+    // ------------------------------------------------------------------ weight gradient: C = Aᵀ·op(B), vectors along m
+
+    private void columnsKernel(int i0, int i1, float[] tile) {
+        int i = i0;
+        for (; i + 2 * L <= i1; i += 2 * L) {
+            for (int j = 0; j < n; j += J) {
+                cols2x5(a, m, i, packed, stride, j, k, n, alpha, beta, c, tile);
+            }
+        }
+        if (i < i1) {
+            rowsTail(a, 1, m, packed, stride, k, n, alpha, beta, c, i, i1);
+        }
+    }
+
+    /** dp[p·ds + j] = op(B)[p][j] for j &lt; n, zeros beyond. */
+    private static void packRows(boolean transB, float[] b, int n, int k, float[] dp, int ds) {
+        java.util.Arrays.fill(dp, 0, k * ds, 0f);
+        if (transB) { // B is n × k
+            for (int j = 0; j < n; j++) {
+                for (int p = 0; p < k; p++) {
+                    dp[p * ds + j] = b[j * k + p];
+                }
+            }
+        } else {      // B is k × n
+            for (int p = 0; p < k; p++) {
+                Gemm.copy(b, p * n, dp, p * ds, n);
+            }
+        }
+    }
+
+    /**
+     * C[i..i+2L)[j..j+5) for Aᵀ·D: vectors run along i (a row of the stored A), so every lane is used;
+     * 10 accumulators, per step 2 vector loads, 5 broadcasts of D(p, j..j+4) and 10 FMAs. The block of
+     * Cᵀ is then written to C through {@code tile} (a transposed store, m·n scalar writes in all).
+     */
+    private static void cols2x5(float[] a, int lda, int i, float[] dp, int ds, int j, int k, int n,
+                                float alpha, float beta, float[] c, float[] tile) {
+        FloatVector t00 = FloatVector.zero(F), t01 = FloatVector.zero(F), t02 = FloatVector.zero(F), t03 = FloatVector.zero(F), t04 = FloatVector.zero(F);
+        FloatVector t10 = FloatVector.zero(F), t11 = FloatVector.zero(F), t12 = FloatVector.zero(F), t13 = FloatVector.zero(F), t14 = FloatVector.zero(F);
+        for (int p = 0, ai = i, di = j; p < k; p++, ai += lda, di += ds) {
+            FloatVector x0 = FloatVector.fromArray(F, a, ai), x1 = FloatVector.fromArray(F, a, ai + L);
+            FloatVector y;
+            y = FloatVector.broadcast(F, dp[di]); t00 = x0.fma(y, t00); t10 = x1.fma(y, t10);
+            y = FloatVector.broadcast(F, dp[di + 1]); t01 = x0.fma(y, t01); t11 = x1.fma(y, t11);
+            y = FloatVector.broadcast(F, dp[di + 2]); t02 = x0.fma(y, t02); t12 = x1.fma(y, t12);
+            y = FloatVector.broadcast(F, dp[di + 3]); t03 = x0.fma(y, t03); t13 = x1.fma(y, t13);
+            y = FloatVector.broadcast(F, dp[di + 4]); t04 = x0.fma(y, t04); t14 = x1.fma(y, t14);
+        }
+        t00.intoArray(tile, 0 * 2 * L); t10.intoArray(tile, 0 * 2 * L + L);
+        t01.intoArray(tile, 1 * 2 * L); t11.intoArray(tile, 1 * 2 * L + L);
+        t02.intoArray(tile, 2 * 2 * L); t12.intoArray(tile, 2 * 2 * L + L);
+        t03.intoArray(tile, 3 * 2 * L); t13.intoArray(tile, 3 * 2 * L + L);
+        t04.intoArray(tile, 4 * 2 * L); t14.intoArray(tile, 4 * 2 * L + L);
+        int cols = Math.min(5, n - j);
+        for (int lane = 0; lane < 2 * L; lane++) {
+            int o = (i + lane) * n + j;
+            for (int q = 0; q < cols; q++) {
+                c[o + q] = merge(tile[q * 2 * L + lane], alpha, beta, c, o + q);
+            }
+        }
+    }
+
+    /**
+     * Leftover rows i0..i1 of C (fewer than 2L) for the column kernel: each row of C is one vector masked to
+     * n lanes, accumulated from broadcasts of op(A)(i, p) = a[i·rs + p·ks].
+     */
+    private static void rowsTail(float[] a, int rs, int ks, float[] dp, int ds, int k, int n, float alpha,
+                                 float beta, float[] c, int i0, int i1) {
+        VectorMask<Float> mask = F.indexInRange(0, n);
+        FloatVector va = FloatVector.broadcast(F, alpha);
+        for (int i = i0; i < i1; i++) {
             FloatVector acc = FloatVector.zero(F);
             int ai = i * rs;
             for (int p = 0; p < k; p++, ai += ks) {
-                acc = FloatVector.broadcast(F, a[ai]).fma(FloatVector.fromArray(F, bp, p * L), acc);
+                acc = FloatVector.broadcast(F, a[ai]).fma(FloatVector.fromArray(F, dp, p * ds), acc);
             }
-            store(acc, alpha, beta, c, i * n, mask);
+            acc = acc.mul(va);
+            if (beta != 0f) {
+                acc = FloatVector.fromArray(F, c, i * n, mask).fma(FloatVector.broadcast(F, beta), acc);
+            }
+            acc.intoArray(c, i * n, mask);
         }
     }
 
-    /** Eight rows of C: one broadcast and one FMA per row and step, the B row shared by all eight. */
-    private static void block8(float[] a, int aOff, int rs, int ks, float[] bp, int k, int n,
-                               float alpha, float beta, float[] c, int cOff) {
-        VectorMask<Float> mask = F.indexInRange(0, n);
-        FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
-        FloatVector c4 = FloatVector.zero(F), c5 = FloatVector.zero(F), c6 = FloatVector.zero(F), c7 = FloatVector.zero(F);
-        int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
-        int ai = aOff;
-        for (int p = 0; p < k; p++, ai += ks) {
-            FloatVector bv = FloatVector.fromArray(F, bp, p * L);
-            c0 = FloatVector.broadcast(F, a[ai]).fma(bv, c0);
-            c1 = FloatVector.broadcast(F, a[ai + r1]).fma(bv, c1);
-            c2 = FloatVector.broadcast(F, a[ai + r2]).fma(bv, c2);
-            c3 = FloatVector.broadcast(F, a[ai + r3]).fma(bv, c3);
-            c4 = FloatVector.broadcast(F, a[ai + r4]).fma(bv, c4);
-            c5 = FloatVector.broadcast(F, a[ai + r5]).fma(bv, c5);
-            c6 = FloatVector.broadcast(F, a[ai + r6]).fma(bv, c6);
-            c7 = FloatVector.broadcast(F, a[ai + r7]).fma(bv, c7);
-        }
-        store(c0, alpha, beta, c, cOff, mask);
-        store(c1, alpha, beta, c, cOff + n, mask);
-        store(c2, alpha, beta, c, cOff + 2 * n, mask);
-        store(c3, alpha, beta, c, cOff + 3 * n, mask);
-        store(c4, alpha, beta, c, cOff + 4 * n, mask);
-        store(c5, alpha, beta, c, cOff + 5 * n, mask);
-        store(c6, alpha, beta, c, cOff + 6 * n, mask);
-        store(c7, alpha, beta, c, cOff + 7 * n, mask);
-    }
-
-    /** One row of C, masked to n lanes; β = 0 does not read C. */
-    private static void store(FloatVector acc, float alpha, float beta, float[] c, int off, VectorMask<Float> mask) {
-        FloatVector r = acc.mul(alpha);
-        if (beta != 0f) {
-            r = FloatVector.fromArray(F, c, off, mask).fma(FloatVector.broadcast(F, beta), r);
-        }
-        r.intoArray(c, off, mask);
+    /** α·sum + β·C[o], not reading C when β = 0. */
+    private static float merge(float sum, float alpha, float beta, float[] c, int o) {
+        return beta == 0f ? alpha * sum : alpha * sum + beta * c[o];
     }
 }

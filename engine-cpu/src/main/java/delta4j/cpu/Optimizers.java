@@ -36,17 +36,18 @@ final class Optimizers {
     /** g' = g + λθ; v ← μv + g'; θ ← θ − η (nesterov ? g' + μv : v). */
     static void momentum(float[] p, float[] g, float[] v, float lr, float mu, float decay, boolean nesterov,
                          int e0, int e1) {
-        int e = e0;
-        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
-            momentumStep(p, g, v, lr, mu, decay, nesterov, e, F.maskAll(true));
-        }
-        if (e < e1) {
-            momentumStep(p, g, v, lr, mu, decay, nesterov, e, F.indexInRange(e, e1));
+        for (int e = e0; e < e1; e += L) {
+            momentumStep(p, g, v, lr, mu, decay, nesterov, e, e1);
         }
     }
 
+    /**
+     * One vector at e, masked to [e, e1). The mask is made here, not passed in: a vector or mask handed
+     * to a method C2 does not inline is boxed (passing it made this kernel allocate 768 KiB per call).
+     */
     private static void momentumStep(float[] p, float[] g, float[] v, float lr, float mu, float decay,
-                                     boolean nesterov, int e, VectorMask<Float> m) {
+                                     boolean nesterov, int e, int e1) {
+        VectorMask<Float> m = F.indexInRange(e, e1);
         FloatVector pv = FloatVector.fromArray(F, p, e, m);
         FloatVector gv = FloatVector.fromArray(F, g, e, m).add(pv.mul(decay));
         FloatVector vv = FloatVector.fromArray(F, v, e, m).mul(mu).add(gv);
@@ -61,18 +62,16 @@ final class Optimizers {
      */
     static void adam(float[] p, float[] g, float[] mArr, float[] vArr, float lr, float beta1, float beta2,
                      float eps, float decay, boolean decoupled, float bc1, float bc2, int e0, int e1) {
-        int e = e0;
-        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
-            adamStep(p, g, mArr, vArr, lr, beta1, beta2, eps, decay, decoupled, bc1, bc2, e, F.maskAll(true));
-        }
-        if (e < e1) {
-            adamStep(p, g, mArr, vArr, lr, beta1, beta2, eps, decay, decoupled, bc1, bc2, e, F.indexInRange(e, e1));
+        for (int e = e0; e < e1; e += L) {
+            adamStep(p, g, mArr, vArr, lr, beta1, beta2, eps, decay, decoupled, bc1, bc2, e, e1);
         }
     }
 
+    /** One vector at e, masked to [e, e1) (the mask made here, as in {@link #momentumStep}). */
     private static void adamStep(float[] p, float[] g, float[] mArr, float[] vArr, float lr, float beta1,
                                  float beta2, float eps, float decay, boolean decoupled, float bc1, float bc2,
-                                 int e, VectorMask<Float> m) {
+                                 int e, int e1) {
+        VectorMask<Float> m = F.indexInRange(e, e1);
         FloatVector pv = FloatVector.fromArray(F, p, e, m);
         FloatVector gv = FloatVector.fromArray(F, g, e, m);
         if (!decoupled) {

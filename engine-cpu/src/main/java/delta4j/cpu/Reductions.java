@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Column sums (bias gradients) and sums of squares (gradient norms), vectorised. */
+/** Column sums (bias gradients), sums of squares and scaling (gradient norms and clipping), vectorised. */
 final class Reductions {
 
     private Reductions() {
@@ -67,5 +67,17 @@ final class Reductions {
             sum += s0.add(s1).reduceLanes(VectorOperators.ADD);
         }
         return sum;
+    }
+
+    /** {@code x ← α·x} on flat elements [e0, e1) (gradient-norm clipping). */
+    static void scale(float[] x, float alpha, int e0, int e1) {
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            FloatVector.fromArray(F, x, e).mul(alpha).intoArray(x, e);
+        }
+        if (e < e1) {
+            VectorMask<Float> m = F.indexInRange(e, e1);
+            FloatVector.fromArray(F, x, e, m).mul(alpha).intoArray(x, e, m);
+        }
     }
 }

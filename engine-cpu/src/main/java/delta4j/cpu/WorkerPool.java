@@ -1,13 +1,14 @@
 package delta4j.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed set of worker threads, created once per engine, that run the parts of one {@link Job} at a time.
  *
- * <p>The calling thread runs part 0 itself, so a pool of T threads owns T − 1 workers. A dispatch allocates
- * nothing: the job is a reusable object that reads its arguments from its own fields. Workers spin for a
+ * <p>The calling thread takes part in every job, so a pool of T threads owns T − 1 workers. A dispatch
+ * allocates nothing: the job is a reusable object that reads its arguments from its own fields. Workers spin for a
  * short while after a job (kernels of a training step arrive back to back, and waking a parked thread costs
  * tens of microseconds), then park so an idle engine does not burn a core.
  */
@@ -26,12 +27,21 @@ final class WorkerPool implements AutoCloseable {
 
     private final int threads;
     private final Worker[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
+    /**
+     * The parts of the current job are claimed here, by the caller and the workers alike:
+     * {@code (epoch << 32) | next unclaimed part}. A part is run by whoever claims it, so a worker that the
+     * OS schedules late (a busy machine) finds its part already done by the caller instead of holding
+     * the whole kernel up; before this, two threads on a loaded machine ran slower than one.
+     */
+    private final AtomicLong claims = new AtomicLong();
+    /** Parts of the current job not yet finished. */
+    private final AtomicInteger remaining = new AtomicInteger();
     private volatile Thread caller;
     private volatile Throwable failure;
     private volatile boolean shutdown;
+    private int epoch; // the caller's count of jobs; only the caller writes it
 
-    // The job being dispatched; published to the workers by the volatile write of each worker's ticket.
+    // The job being run; published by the volatile write of claims, stable until run() returns.
     private Job job;
     private int parts;
 
@@ -53,8 +63,8 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code job} in {@code parts} parts (1 ≤ parts ≤ threads): part 0 on the calling thread, the others
-     * on workers; returns when all are done. An exception in any part is rethrown here.
+     * Runs {@code job} in {@code parts} parts (1 ≤ parts ≤ threads) on the calling thread and parts − 1
+     * workers, each part exactly once; returns when all are done. An exception in any part is rethrown here.
      */
     void run(Job job, int parts) {
         if (parts <= 1) {
@@ -71,15 +81,13 @@ final class WorkerPool implements AutoCloseable {
         this.parts = parts;
         this.failure = null;
         this.caller = Thread.currentThread();
-        pending.set(parts - 1);
+        remaining.set(parts);
+        int e = ++epoch;
+        claims.set((long) e << 32); // publishes job and parts
         for (int w = 0; w < parts - 1; w++) {
-            workers[w].dispatch();
+            workers[w].dispatch(e);
         }
-        try {
-            job.run(0, parts);
-        } catch (Throwable t) {
-            failure = t;
-        }
+        work(e);
         awaitWorkers();
         Throwable f = failure;
         if (f != null) {
@@ -87,16 +95,41 @@ final class WorkerPool implements AutoCloseable {
             if (f instanceof RuntimeException re) {
                 throw re;
             }
-            if (f instanceof Error e) {
-                throw e;
+            if (f instanceof Error err) {
+                throw err;
             }
             throw new IllegalStateException("a cpu engine worker failed", f);
         }
     }
 
+    /**
+     * Claims and runs parts of job {@code e} until none is left. A claim is a CAS on {@link #claims}, so a
+     * thread that arrives after job e is over (or replaced by the next) claims nothing; {@code job} and
+     * {@code parts} are read after a successful claim, when run() for e cannot have returned yet.
+     */
+    private void work(int e) {
+        while (true) {
+            long s = claims.get();
+            int p = (int) s;
+            if ((int) (s >>> 32) != e || p >= parts) {
+                return;
+            }
+            if (claims.compareAndSet(s, s + 1)) {
+                try {
+                    job.run(p, parts);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                if (remaining.decrementAndGet() == 0) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
+
     private void awaitWorkers() {
         long start = 0;
-        while (pending.get() != 0) {
+        while (remaining.get() != 0) {
             if (start == 0) {
                 start = System.nanoTime();
             } else if (System.nanoTime() - start > SPIN_NANOS) {
@@ -118,20 +151,18 @@ final class WorkerPool implements AutoCloseable {
     }
 
     private final class Worker implements Runnable {
-        final int part;
         final Thread thread;
-        /** Incremented by the caller for each job this worker must run. */
-        volatile long ticket;
-        private long done;
+        /** The latest job this worker is asked to help with (its epoch); only the caller writes it. */
+        volatile int ticket;
+        private int done;
 
-        Worker(int part) {
-            this.part = part;
-            this.thread = new Thread(this, "delta4j-cpu-worker-" + part);
+        Worker(int index) {
+            this.thread = new Thread(this, "delta4j-cpu-worker-" + index);
             this.thread.setDaemon(true);
         }
 
-        void dispatch() {
-            ticket = ticket + 1; // only the caller writes the ticket
+        void dispatch(int e) {
+            ticket = e;
             LockSupport.unpark(thread);
         }
 
@@ -139,7 +170,8 @@ final class WorkerPool implements AutoCloseable {
         public void run() {
             while (true) {
                 long start = System.nanoTime();
-                while (ticket == done) {
+                int e;
+                while ((e = ticket) == done) {
                     if (shutdown) {
                         return;
                     }
@@ -149,15 +181,8 @@ final class WorkerPool implements AutoCloseable {
                         Thread.onSpinWait();
                     }
                 }
-                done++;
-                try {
-                    job.run(part, parts);
-                } catch (Throwable t) {
-                    failure = t;
-                }
-                if (pending.decrementAndGet() == 0) {
-                    LockSupport.unpark(caller);
-                }
+                done = e;
+                work(e);
             }
         }
     }

@@ -30,6 +30,15 @@ public final class OpenClEngineProvider implements EngineProvider {
     }
 
     @Override
+    public java.util.List<Availability> devices() {
+        try {
+            return OpenClDevices.list().stream().map(d -> Availability.yes(d.describe(), d.isGpu())).toList();
+        } catch (RuntimeException | LinkageError e) {
+            return java.util.List.of();
+        }
+    }
+
+    @Override
     public int autoPriority(Availability availability) {
         return availability.available() && availability.gpu() ? 1000 : -1;
     }

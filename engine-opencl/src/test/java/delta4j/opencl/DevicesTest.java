@@ -54,7 +54,7 @@ class DevicesTest {
 
     @Test
     void gemmConfigsParseAndCheckThemselves() {
-        assertEquals(GemmConfig.GPU_DEFAULT, GemmConfig.parse("128x128x16/16x16"));
+        assertEquals(GemmConfig.GPU_DEFAULT, GemmConfig.parse("128x128x8/16x16"));
         assertEquals(new GemmConfig(128, 128, 16, 16, 16, 4, 128), GemmConfig.parse("128x128x16/16x16/r128"));
         assertEquals("128x128x16/16x16/r128", GemmConfig.parse("128x128x16/16x16/pad4/r128").toString());
         assertEquals("16x16x4/4x4/pad0", GemmConfig.parse("16x16x4/4x4/pad0").toString());
@@ -70,8 +70,8 @@ class DevicesTest {
         OpenClDevice cpu = fakeDevice("pthread-x86", OpenClDevice.Type.CPU, 1 << 21, 4096);
         assertEquals(GemmConfig.CPU_DEFAULT, GemmConfig.defaultFor(cpu));
         assertFalse(GemmConfig.parse("128x128x16/16x16/r128").options(cpu).contains("maxrreg"));
-        // A small GPU: the 33 KiB default does not fit 32 KiB of local memory, so the next candidate is chosen.
-        OpenClDevice small = fakeDevice("small gpu", OpenClDevice.Type.GPU, 32768, 256);
+        // A small GPU: the 17 KiB default does not fit 16 KiB of local memory, so the next candidate is chosen.
+        OpenClDevice small = fakeDevice("small gpu", OpenClDevice.Type.GPU, 16384, 256);
         assertTrue(GemmConfig.defaultFor(small).fits(small));
         assertFalse(GemmConfig.GPU_DEFAULT.fits(small));
     }

@@ -1,6 +1,7 @@
 package delta4j.engine.reference;
 
 import delta4j.engine.Activation;
+import delta4j.engine.ArrayTensor;
 import delta4j.engine.Engine;
 import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
@@ -17,7 +18,7 @@ import java.util.Set;
  */
 public final class ReferenceEngine implements Engine {
 
-    private final Set<ReferenceTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<ArrayTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
 
     @Override
@@ -38,12 +39,12 @@ public final class ReferenceEngine implements Engine {
         if (closed) {
             throw new IllegalStateException("the reference engine is closed: create a new engine");
         }
-        ReferenceTensor t = new ReferenceTensor(this, rows, cols);
+        ArrayTensor t = new ArrayTensor(this, rows, cols, this::forget);
         live.add(t);
         return t;
     }
 
-    void forget(ReferenceTensor t) {
+    private void forget(ArrayTensor t) {
         live.remove(t);
     }
 
@@ -87,7 +88,7 @@ public final class ReferenceEngine implements Engine {
     @Override
     public void close() {
         if (!closed) {
-            for (ReferenceTensor t : live.toArray(new ReferenceTensor[0])) {
+            for (ArrayTensor t : live.toArray(new ArrayTensor[0])) {
                 t.close();
             }
             closed = true;
@@ -323,7 +324,7 @@ public final class ReferenceEngine implements Engine {
     }
 
     private static float[] data(Tensor t) {
-        return ((ReferenceTensor) t).data;
+        return ((ArrayTensor) t).data();
     }
 
     /** Provider: always available, never preferred by "auto" over a real engine. */

@@ -1,0 +1,67 @@
+package delta4j.engine;
+
+import java.util.function.Consumer;
+
+/**
+ * A tensor held in a Java {@code float[]} on the heap, row-major: the storage of engines that compute on
+ * the CPU (the reference and cpu engines). Only the owning engine's kernels should touch {@link #data()}.
+ */
+public final class ArrayTensor implements Tensor {
+
+    private final Engine engine;
+    private final int rows;
+    private final int cols;
+    private final Consumer<ArrayTensor> onClose;
+    private float[] data;
+
+    /**
+     * Allocates rows × cols zeros for {@code engine}; {@code onClose} is told once when the tensor is
+     * closed (engines use it to forget the tensor).
+     */
+    public ArrayTensor(Engine engine, int rows, int cols, Consumer<ArrayTensor> onClose) {
+        KernelChecks.allocation(rows, cols);
+        this.engine = engine;
+        this.rows = rows;
+        this.cols = cols;
+        this.onClose = onClose;
+        this.data = new float[Math.multiplyExact(rows, cols)];
+    }
+
+    /** The elements, row-major; null once closed. */
+    public float[] data() {
+        return data;
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int cols() {
+        return cols;
+    }
+
+    @Override
+    public Engine engine() {
+        return engine;
+    }
+
+    @Override
+    public boolean isClosed() {
+        return data == null;
+    }
+
+    @Override
+    public void close() {
+        if (data != null) {
+            data = null;
+            onClose.accept(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return engine.name() + " tensor [" + shape() + (data == null ? ", closed" : "") + "]";
+    }
+}
