@@ -230,11 +230,16 @@ def child(plan, threads, out_path):
             return float(total) / steps
 
         times = []
+        started = time.perf_counter()
         for i in range(ep["warmups"] + ep["iterations"]):
             t0 = time.perf_counter()
             epoch()
             if i >= ep["warmups"]:
                 times.append(time.perf_counter() - t0)
+            # A pathologically slow configuration must not eat the profile's time: stop after a minute.
+            if times and time.perf_counter() - started > 60:
+                meta["epoch note (%d threads)" % threads] = "stopped after %d epoch(s): over a minute in total" % len(times)
+                break
         add("epoch", "pytorch", "%s/%d" % (ep["net"], samples), summarize(times))
 
     with open(out_path, "w") as f:
@@ -259,11 +264,13 @@ def main():
     merged = {"results": [], "unavailable": [], "meta": {
         "python": "%s %s" % (sys.executable, platform.python_version()),
         "OPENBLAS_CORETYPE": coretype or "(unset: OpenBLAS detects the CPU itself)",
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
     }}
     failed = []
     for threads in plan["threads"]:
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                    MKL_NUM_THREADS=str(threads))
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         if coretype:
             env["OPENBLAS_CORETYPE"] = coretype
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:

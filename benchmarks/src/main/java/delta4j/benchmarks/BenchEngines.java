@@ -43,6 +43,11 @@ public final class BenchEngines {
         return out;
     }
 
+    /** Whether the named engine is available and its default device is a GPU. */
+    public static boolean onGpu(String name) {
+        return Engines.list().stream().anyMatch(f -> f.name().equals(name) && f.availability().available() && f.availability().gpu());
+    }
+
     /** For each engine, the device it reports when available, otherwise "not available: " and the reason. */
     public static Map<String, String> devices() {
         Map<String, String> out = new LinkedHashMap<>();

@@ -41,8 +41,11 @@ import java.util.stream.IntStream;
  */
 public final class Suite {
 
-    /** The profiles: smoke (every benchmark once, tiny), quick (minutes on 2 cores), full. */
-    public enum Profile { SMOKE, QUICK, FULL }
+    /**
+     * The profiles: smoke (every benchmark once, tiny), quick (minutes on 2 cores), full, and gpu (the opencl
+     * engine alone on a machine with an OpenCL GPU, larger squares; its results are merged into the CPU report).
+     */
+    public enum Profile { SMOKE, QUICK, FULL, GPU }
 
     /**
      * One JMH run.
@@ -51,11 +54,12 @@ public final class Suite {
      * @param engine     the engine (or "vectorblas") it runs on
      * @param params     the other parameters, each with its values (crossed by JMH)
      * @param warmups    warm-up iterations
+     * @param warmupSeconds warm-up iteration time (ignored by single-shot benchmarks)
      * @param iterations measured iterations
      * @param seconds    iteration time (ignored by single-shot benchmarks)
      */
-    public record Job(Class<?> benchmark, String engine, Map<String, List<String>> params, int warmups, int iterations,
-                      double seconds) {
+    public record Job(Class<?> benchmark, String engine, Map<String, List<String>> params, int warmups, double warmupSeconds,
+                      int iterations, double seconds) {
 
         /** The number of parameter combinations, each of which must yield a result. */
         public int combinations() {
@@ -72,6 +76,7 @@ public final class Suite {
             m.put("engine", engine);
             m.put("params", params);
             m.put("warmups", warmups);
+            m.put("warmup_seconds", warmupSeconds);
             m.put("iterations", iterations);
             m.put("seconds", seconds);
             m.put("combinations", combinations());
@@ -91,7 +96,7 @@ public final class Suite {
     }
 
     /** Square sizes of the sgemm benchmark. */
-    static final int[] SQUARES = {256, 512, 1024, 2048};
+    static final int[] SQUARES = {256, 512, 1024, 2048, 4096};
 
     /**
      * The three backprop products of a 784-512-512-10 network at batch 256: forward A[l-1]·W[l] for every layer,
@@ -105,6 +110,7 @@ public final class Suite {
 
     private final Profile profile;
     private final Map<String, String> availability;
+    private boolean openclOnGpu;
     private final List<Integer> threads;
 
     Suite(Profile profile, Map<String, String> availability, int cores) {
@@ -139,12 +145,12 @@ public final class Suite {
     /** The gemm shapes the peers measure (every shape any engine runs). */
     List<String> gemmShapes() {
         return profile == Profile.SMOKE ? List.of(GemmShape.square(256).id(), LAYER_PRODUCTS.getFirst())
-                : concat(squares(2048), LAYER_PRODUCTS);
+                : concat(squares(profile == Profile.GPU ? 4096 : 2048), LAYER_PRODUCTS);
     }
 
     /** The networks of the forward, backward and training-step benchmarks. */
     List<String> nets() {
-        return profile == Profile.FULL ? List.of(NetShape.FASHION, NetShape.WIDE) : List.of(NetShape.FASHION);
+        return profile == Profile.FULL || profile == Profile.GPU ? List.of(NetShape.FASHION, NetShape.WIDE) : List.of(NetShape.FASHION);
     }
 
     /** Samples per epoch. */
@@ -155,12 +161,21 @@ public final class Suite {
     /** The JMH runs of this profile, and what is skipped (with reasons). */
     List<Object> plan(List<Job> jobs, List<Skip> skips) {
         boolean smoke = profile == Profile.SMOKE;
-        int wi = smoke ? 0 : profile == Profile.QUICK ? 1 : 2;
-        int it = smoke ? 1 : profile == Profile.QUICK ? 3 : 5;
-        double sec = smoke ? 0.1 : profile == Profile.QUICK ? 0.5 : 1.0;
+        boolean gpu = profile == Profile.GPU;
+        // Each parameter combination is a fresh JVM, and Vector API code runs hundreds of times slower until C2 has
+        // compiled it (seconds on a busy 2-core machine): a cold forward pass takes over a second, a warm one a
+        // millisecond. Warm-up is therefore longer than measurement, and longest for the passes that chain many kernels.
+        int wi = smoke ? 0 : profile == Profile.FULL ? 5 : 3;
+        int netWi = smoke ? 0 : profile == Profile.FULL ? 8 : 5;
+        int it = smoke ? 1 : profile == Profile.FULL ? 5 : 3;
+        double sec = smoke ? 0.1 : profile == Profile.FULL ? 1.0 : 0.5;
+        double warmSec = smoke ? 0.1 : 1.0;
         List<String> all = gemmShapes();
         List<String> smallSquares = smoke ? List.of(GemmShape.square(256).id()) : squares(512);
         for (String engine : BenchEngines.ENGINES) {
+            if (gpu && !engine.equals("opencl")) {
+                continue; // the gpu profile measures the device; the CPU engines have their own report
+            }
             String reason = availability.getOrDefault(engine, "unknown engine");
             List<String> t = engine.equals("cpu") ? strings(threads()) : engine.equals("opencl") ? List.of("0") : List.of("1");
             if (reason != null) {
@@ -173,31 +188,40 @@ public final class Suite {
             // The reference engine is the plain-Java oracle: products beyond 512 take it seconds each.
             List<String> shapes = !engine.equals("reference") ? all
                     : profile == Profile.FULL ? concat(smallSquares, LAYER_PRODUCTS) : smallSquares;
-            jobs.add(new Job(SgemmBenchmark.class, engine, params("engine", List.of(engine), "threads", t, "shape", shapes), wi, it, sec));
+            // OpenCL on a CPU (PoCL) manages a few GFLOP/s: 2048² would take the quick profile a minute alone.
+            if (engine.equals("opencl") && profile == Profile.QUICK && !openclOnGpu) {
+                shapes = shapes.stream().filter(x -> !x.equals(GemmShape.square(2048).id())).toList();
+            }
+            jobs.add(new Job(SgemmBenchmark.class, engine, params("engine", List.of(engine), "threads", t, "shape", shapes), wi, warmSec, it, sec));
             for (Class<?> c : List.of(ForwardBenchmark.class, BackwardBenchmark.class, TrainingStepBenchmark.class)) {
-                jobs.add(new Job(c, engine, params("engine", List.of(engine), "threads", t, "net", nets()), wi, it, sec));
+                jobs.add(new Job(c, engine, params("engine", List.of(engine), "threads", t, "net", nets()), netWi, warmSec, it, sec));
             }
             if (engine.equals("reference") && !smoke) {
                 skips.add(new Skip(EpochBenchmark.class.getSimpleName(), engine,
                         "not run: a full epoch takes minutes on the plain-Java oracle (the smoke profile runs a short one)"));
             } else {
+                // An epoch through PoCL takes over ten seconds: the quick profile measures it twice.
+                boolean slow = engine.equals("opencl") && profile == Profile.QUICK && !openclOnGpu;
                 jobs.add(new Job(EpochBenchmark.class, engine, params("engine", List.of(engine), "threads", t,
                         "samples", List.of(Integer.toString(epochSamples())), "dataset", List.of("fashion")),
-                        wi, smoke ? 1 : it, sec));
+                        smoke ? 0 : slow ? 1 : 2, warmSec, slow ? 2 : it, sec));
             }
         }
         // VectorBLAS is single-threaded; at 2048 it falls off a cliff (seconds per product), so only the full profile goes there.
+        if (gpu) {
+            return jobs.stream().map(j -> (Object) j.toJson()).toList();
+        }
         List<String> vb = profile == Profile.FULL ? all : smoke ? List.of(GemmShape.square(256).id())
                 : all.stream().filter(s -> !s.equals(GemmShape.square(2048).id())).toList();
         jobs.add(new Job(SgemmBenchmark.class, SgemmBenchmark.VECTORBLAS,
-                params("engine", List.of(SgemmBenchmark.VECTORBLAS), "threads", List.of("1"), "shape", vb), wi, it, sec));
+                params("engine", List.of(SgemmBenchmark.VECTORBLAS), "threads", List.of("1"), "shape", vb), wi, warmSec, it, sec));
         // Deeplearning4j is in benchmarks.jar only when built with -Pdl4j (run.sh full, or DELTA4J_DL4J=1).
         Class<?> dl4j = dl4jBenchmark();
         if (dl4j != null) {
-            // Its epoch takes tens of seconds on this class of machine: the quick profile measures it at the top thread count only.
-            List<String> t = profile == Profile.QUICK ? List.of(threads().getLast().toString()) : strings(threads());
+            // Its epoch takes tens of seconds on this class of machine: the quick profile measures it on one thread only.
+            List<String> t = profile == Profile.QUICK ? List.of("1") : strings(threads());
             jobs.add(new Job(dl4j, "dl4j", params("threads", t, "samples", List.of(Integer.toString(epochSamples())),
-                    "dataset", List.of("fashion")), smoke ? 0 : 1, smoke ? 1 : profile == Profile.QUICK ? 2 : it, sec));
+                    "dataset", List.of("fashion")), smoke ? 0 : 1, warmSec, smoke ? 1 : profile == Profile.QUICK ? 2 : it, sec));
         }
         List<Object> out = new ArrayList<>();
         jobs.forEach(j -> out.add(j.toJson()));
@@ -250,6 +274,8 @@ public final class Suite {
         m.put("command", System.getProperty("delta4j.command", "benchmarks/run.sh " + profile.name().toLowerCase()));
         m.put("cpu", cpuModel());
         m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("load", loadAverage());
+        m.put("nice", System.getProperty("delta4j.nice", "0"));
         m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
                 + System.getProperty("java.runtime.version"));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
@@ -267,6 +293,16 @@ public final class Suite {
             return JavaBLAS.getInstance().getClass().getName();
         } catch (RuntimeException | LinkageError e) {
             return "unavailable: " + e;
+        }
+    }
+
+    /** The 1-, 5- and 15-minute load averages when the run started: other work on the machine skews timings. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
         }
     }
 
@@ -300,7 +336,7 @@ public final class Suite {
                     .forks(1)
                     .warmupIterations(job.warmups())
                     .measurementIterations(job.iterations())
-                    .warmupTime(TimeValue.milliseconds((long) (job.seconds() * 1000)))
+                    .warmupTime(TimeValue.milliseconds((long) (job.warmupSeconds() * 1000)))
                     .measurementTime(TimeValue.milliseconds((long) (job.seconds() * 1000)))
                     .resultFormat(ResultFormatType.JSON)
                     .result(dir.resolve(job.fileName(i)).toString())
@@ -313,6 +349,10 @@ public final class Suite {
                 System.err.println("JMH run failed for " + job.benchmark().getSimpleName() + " on " + job.engine() + ": " + e);
             }
         }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> env = (Map<String, Object>) meta.get("environment");
+        env.put("load_after", loadAverage());
+        writeAtomically(dir.resolve("suite.json"), Json.write(meta));
         return failed;
     }
 
@@ -368,13 +408,13 @@ public final class Suite {
         try {
             return Profile.valueOf(name.toUpperCase());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown profile '" + name + "': use smoke, quick or full");
+            throw new IllegalArgumentException("unknown profile '" + name + "': use smoke, quick, full or gpu");
         }
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: Suite plan PROFILE FILE | Suite run PROFILE DIR | Suite check DIR");
+            System.err.println("usage: Suite plan PROFILE FILE | Suite run PROFILE DIR | Suite check DIR   (PROFILE: smoke, quick, full, gpu)");
             System.exit(2);
         }
         switch (args[0]) {
@@ -384,6 +424,7 @@ public final class Suite {
             }
             case "run" -> {
                 Suite s = new Suite(profile(args[1]), BenchEngines.availability(), Runtime.getRuntime().availableProcessors());
+                s.openclOnGpu = BenchEngines.onGpu("opencl");
                 List<Job> jobs = new ArrayList<>();
                 List<Skip> skips = new ArrayList<>();
                 s.plan(jobs, skips);

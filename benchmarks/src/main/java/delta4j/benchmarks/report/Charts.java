@@ -31,6 +31,20 @@ final class Charts {
 
     static final int WIDTH = 900, HEIGHT = 520;
 
+    /** One colour per implementation, the same in every chart: delta4j's engines warm, the peers cool. */
+    static Color colour(String impl) {
+        return switch (impl) {
+            case "cpu" -> new Color(0xD6, 0x27, 0x28);
+            case "opencl" -> new Color(0xFF, 0x7F, 0x0E);
+            case "reference" -> new Color(0x8C, 0x56, 0x4B);
+            case "openblas" -> new Color(0x1F, 0x77, 0xB4);
+            case "pytorch" -> new Color(0x2C, 0xA0, 0x2C);
+            case "vectorblas" -> new Color(0x94, 0x67, 0xBD);
+            case "dl4j" -> new Color(0x17, 0xBE, 0xCF);
+            default -> Color.DARK_GRAY;
+        };
+    }
+
     private Charts() {
     }
 
@@ -59,6 +73,10 @@ final class Charts {
         x.setSmallestValue(128);
         plot.setDomainAxis(x);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            renderer.setSeriesPaint(i, colour(implOf(data.getSeriesKey(i).toString(), implOrder)));
+            renderer.setSeriesStroke(i, new java.awt.BasicStroke(2.2f));
+        }
         plot.setRenderer(renderer);
         style(chart);
         plot.setBackgroundPaint(Color.WHITE);
@@ -89,6 +107,9 @@ final class Charts {
         CategoryAxis x = plot.getDomainAxis();
         x.setCategoryLabelPositions(CategoryLabelPositions.UP_45);
         bars(plot);
+        for (int i = 0; i < data.getRowCount(); i++) {
+            plot.getRenderer().setSeriesPaint(i, colour(implOf(data.getRowKey(i).toString(), implOrder)));
+        }
         style(chart);
         return chart;
     }
@@ -106,6 +127,11 @@ final class Charts {
         bars(chart.getCategoryPlot());
         style(chart);
         return chart;
+    }
+
+    /** The implementation whose label is {@code label}. */
+    private static String implOf(String label, List<String> implOrder) {
+        return implOrder.stream().filter(i -> Report.implLabel(i, 0).equals(label)).findFirst().orElse("");
     }
 
     private static void bars(CategoryPlot plot) {

@@ -155,7 +155,7 @@ public final class Report {
                 any = true;
             }
         }
-        out.add(any ? gemm.toString() : "- **cpu engine vs OpenBLAS, sgemm:** not measured — " + missing("cpu", "openblas"));
+        out.add(any ? gemm.append(" — target ≥ 0.9×").toString() : "- **cpu engine vs OpenBLAS, sgemm:** not measured — " + missing("cpu", "openblas"));
 
         String epochKey = Results.epochKey(NetShape.FASHION, 60000);
         Optional<Row> cpuEpoch = best("epoch", "cpu", epochKey);
@@ -164,7 +164,7 @@ public final class Report {
             Row c = cpuEpoch.get(), p = torchEpoch.get();
             out.add("- **cpu engine vs PyTorch CPU, Fashion-MNIST epoch** (784-256-128-10, batch 128, Adam): **"
                     + num(p.seconds() / c.seconds()) + "×** as fast — " + num(c.seconds()) + " s at " + threadsLabel(c.threads())
-                    + " against PyTorch's best, " + num(p.seconds()) + " s at " + threadsLabel(p.threads()) + ".");
+                    + " against PyTorch's best, " + num(p.seconds()) + " s at " + threadsLabel(p.threads()) + " — target ≥ 2×.");
         } else {
             out.add("- **cpu engine vs PyTorch CPU, Fashion-MNIST epoch:** not measured — " + missing("cpu", "pytorch"));
         }
@@ -188,7 +188,14 @@ public final class Report {
         Optional<Row> cpu1 = find("sgemm", "cpu", GemmShape.square(1024).id(), 1);
         if (cpu1.isPresent()) {
             Optional<Double> vb = ratio(cpu1.get(), "vectorblas");
-            vb.ifPresent(x -> out.add("- cpu engine vs netlib VectorBLAS at 1024², one thread: **" + num(x) + "×**."));
+            vb.ifPresent(x -> out.add("- cpu engine vs netlib VectorBLAS at 1024², one thread: **" + num(x) + "×** — target ≥ 4×."));
+        }
+        double load = Json.number(env("load").split(" ")[0]);
+        double cores = Json.number(env("cores"));
+        if (load > cores) {
+            out.add("");
+            out.add("*This run shared the machine with other work (load average " + env("load").split(" ")[0] + " on " + env("cores")
+                    + " cores when it started): absolute timings are pessimistic and noisy; ratios measured in the same run are the figures to read.*");
         }
         return out;
     }
@@ -232,28 +239,65 @@ public final class Report {
         return out;
     }
 
+    /** The JMH iteration settings of the run, e.g. "; warm-up 2 × 1 s, measured 3 × 0.5 s (epochs: single shots)". */
+    private String iterations() {
+        Object jobs = results.suite().get("jobs");
+        if (jobs == null) {
+            return "";
+        }
+        Map<String, String> byBench = new LinkedHashMap<>();
+        for (Object o : Json.array(jobs, "jobs")) {
+            Map<String, Object> j = Json.object(o, "job");
+            if ("cpu".equals(j.get("engine"))) {
+                String b = Json.string(j.get("benchmark"), "?").replace("Benchmark", "");
+                byBench.put(b, b + ": " + (b.equals("Epoch")
+                        ? Json.string(j.get("warmups"), "?") + " warm-up and " + Json.string(j.get("iterations"), "?") + " measured epochs"
+                        : "warm-up " + Json.string(j.get("warmups"), "?") + " × " + Json.string(j.get("warmup_seconds"), "?")
+                        + " s, measured " + Json.string(j.get("iterations"), "?") + " × " + Json.string(j.get("seconds"), "?") + " s"));
+            }
+        }
+        return byBench.isEmpty() ? "" : "; per parameter combination, " + String.join("; ", byBench.values())
+                + "; errors are JMH's 99.9% confidence half-widths";
+    }
+
     /** The whole Markdown report; charts are linked under {@code chartDir} (relative to the report). */
     public String markdown(String chartDir, List<String> charts, String dl4jStatus) {
+        return markdown(chartDir, charts, dl4jStatus, null);
+    }
+
+    /** The report, with the figures of a separate GPU run of the opencl engine when {@code gpu} is not null. */
+    public String markdown(String chartDir, List<String> charts, String dl4jStatus, Report gpu) {
         StringBuilder md = new StringBuilder();
         md.append("# delta4j benchmarks\n\n");
         md.append("Principal result (").append(env("profile")).append(" profile, ").append(env("date"), 0, Math.min(10, env("date").length()))
                 .append(", ").append(env("cpu")).append(", ").append(env("cores")).append(" cores); ratios are *times as fast as the peer*, above 1 means delta4j is faster:\n\n");
         headline().forEach(l -> md.append(l).append('\n'));
+        if (gpu != null) {
+            md.append(gpu.gpuHeadline()).append('\n');
+        }
         md.append('\n');
 
         md.append("## How this was run\n\n| | |\n|---|---|\n");
         md.append("| command | `").append(env("command")).append("` |\n");
         md.append("| date | ").append(env("date")).append(" |\n");
         md.append("| CPU | ").append(env("cpu")).append(", ").append(env("cores")).append(" cores |\n");
+        md.append("| load average (1, 5, 15 min) | ").append(env("load")).append(" at the start of the JMH runs, ").append(env("load_after"))
+                .append(" at the end: the machine's other work shares its cores and skews timings")
+                .append("0".equals(env("nice")) || "unknown".equals(env("nice")) ? "" : "; the peers and JMH ran at nice " + env("nice"))
+                .append(" |\n");
         md.append("| JDK | ").append(env("jdk")).append(" |\n");
         md.append("| OS | ").append(env("os")).append(" |\n");
-        md.append("| JMH | ").append(env("jmh")).append(" |\n");
+        md.append("| JMH | ").append(env("jmh")).append(iterations()).append(" |\n");
         engineDevices().forEach((k, v) -> md.append("| engine ").append(k).append(" | ").append(Json.string(v, "")).append(" |\n"));
         md.append("| VectorBLAS | ").append(env("vectorblas")).append(" (in JMH, single-threaded) |\n");
         Object pm = results.peers().get("meta");
         if (pm != null) {
-            Json.object(pm, "peers meta").forEach((k, v) -> md.append("| peers: ").append(k).append(" | ")
-                    .append(Json.string(v, "").replace("|", "\\|").replace("\n", " ")).append(" |\n"));
+            Json.object(pm, "peers meta").entrySet().stream().filter(e -> !e.getKey().equals("openblas_coretype"))
+                    .forEach(e -> md.append("| peers: ").append(e.getKey()).append(" | ").append(Json.string(e.getValue(), "").replace("|", "\\|")
+                            .replace("\n", " ")).append(" |\n"));
+        }
+        if (rows.stream().anyMatch(r -> r.impl().equals("dl4j"))) {
+            md.append("| peer Deeplearning4j | 1.0.0-M2.1 (ND4J native with its own OpenBLAS, linux-x86_64), inside JMH (Maven profile dl4j) |\n");
         }
         md.append("| data | ").append(env("dataset")).append(" |\n\n");
 
@@ -262,10 +306,15 @@ public final class Report {
             network(md, b[0], b[1]);
         }
         epoch(md, chartDir, charts);
+        if (gpu != null) {
+            gpu.gpuSection(md);
+        }
         notRun(md, dl4jStatus);
-        md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # about 10 minutes on 2 cores; or: full, smoke\n```\n\n")
+        md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # under 10 minutes on an idle 2-core machine; or: full, smoke, report\n```\n\n")
                 .append("JMH's raw JSON and the peers' JSON land in `benchmarks/results/<profile>/` (not committed); ")
-                .append("`benchmarks/peers/peers.py` is the peer script (Debian's `/usr/bin/python3`).\n");
+                .append("the data behind this page is kept in `benchmarks/reported/`, and `benchmarks/run.sh report` redraws the page from it ")
+                .append("(and from `benchmarks/gpu-results/`, written by `benchmarks/run.sh gpu` on a GPU machine). ")
+                .append("`benchmarks/peers/peers.py` is the peer script (Debian's `/usr/bin/python3`); see `benchmarks/README.md`.\n");
         return md.toString();
     }
 
@@ -373,6 +422,43 @@ public final class Report {
         }
     }
 
+    // ---------------------------------------------------------------- a GPU run of the opencl engine
+
+    private String gpuDevice() {
+        return Json.string(engineDevices().get("opencl"), "an OpenCL device");
+    }
+
+    /** One headline line for a GPU run (this report's results are that run's). */
+    String gpuHeadline() {
+        List<String> parts = new ArrayList<>();
+        for (int n : new int[]{1024, 2048, 4096}) {
+            find("sgemm", "opencl", GemmShape.square(n).id(), 0).ifPresent(r -> parts.add(n + "² " + num(r.gflops()) + " GFLOP/s"));
+        }
+        best("epoch", "opencl", Results.epochKey(NetShape.FASHION, 60000)).ifPresent(r -> parts.add("Fashion-MNIST epoch " + num(r.seconds()) + " s"));
+        return "- **opencl engine on a GPU** (" + gpuDevice() + ", separate run of " + env("date").substring(0, Math.min(10, env("date").length()))
+                + "): " + (parts.isEmpty() ? "no results" : "sgemm " + String.join(", ", parts)) + " — see *GPU run* below.";
+    }
+
+    /** The section of a GPU run: absolute figures, on another machine, so no ratios to this machine's peers. */
+    void gpuSection(StringBuilder md) {
+        md.append("## GPU run: opencl engine on ").append(gpuDevice()).append("\n\n");
+        md.append("A separate run (`benchmarks/run.sh gpu`, results committed in `benchmarks/gpu-results/`) on another machine: ")
+                .append(env("cpu")).append(", ").append(env("cores")).append(" cores, ").append(env("jdk")).append(", ").append(env("date"))
+                .append(". Its figures are absolute; the peers above ran on a different CPU, so no ratios are drawn. Data: ")
+                .append(env("dataset")).append(".\n\n");
+        md.append("| benchmark | shape | ms | ± | GFLOP/s |\n|---|---|---:|---:|---:|\n");
+        for (String bench : List.of("sgemm", "forward", "backward", "step", "epoch")) {
+            for (String key : keys(bench)) {
+                for (Row r : ordered(bench, key)) {
+                    String shape = bench.equals("sgemm") ? GemmShape.parse(key).label() : key;
+                    md.append("| ").append(bench).append(" | ").append(shape).append(" | ").append(num(r.seconds() * 1e3))
+                            .append(" | ").append(num(r.error() * 1e3)).append(" | ").append(num(r.gflops())).append(" |\n");
+                }
+            }
+        }
+        md.append('\n');
+    }
+
     // ---------------------------------------------------------------- charts and main
 
     /** Draws every chart into {@code dir}; returns their file names. */
@@ -413,7 +499,7 @@ public final class Report {
             opt.put(args[i], args[i + 1]);
         }
         if (!opt.containsKey("--results") || !opt.containsKey("--out") || !opt.containsKey("--charts")) {
-            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR");
+            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR [--gpu-results DIR]");
             System.exit(2);
         }
         System.setProperty("java.awt.headless", "true");
@@ -425,7 +511,11 @@ public final class Report {
         Path dl4j = resultsDir.resolve("dl4j.txt");
         String dl4jStatus = Files.isRegularFile(dl4j) ? Files.readString(dl4j) : null;
         String rel = out.getParent().relativize(charts).toString().replace('\\', '/');
-        Suite.writeAtomically(out, report.markdown(rel.isEmpty() ? "." : rel, names, dl4jStatus));
+        Report gpu = null;
+        if (opt.containsKey("--gpu-results") && Files.isRegularFile(Path.of(opt.get("--gpu-results")).resolve("suite.json"))) {
+            gpu = new Report(Results.read(Path.of(opt.get("--gpu-results"))));
+        }
+        Suite.writeAtomically(out, report.markdown(rel.isEmpty() ? "." : rel, names, dl4jStatus, gpu));
         System.out.println("wrote " + out + " and " + names.size() + " charts in " + charts);
     }
 }

@@ -1,0 +1,99 @@
+package delta4j.benchmarks;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the suite plans to launch, per profile and per engine availability (no JMH runs here). */
+class SuiteTest {
+
+    private static Map<String, String> available(String... unavailable) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String e : BenchEngines.ENGINES) {
+            m.put(e, null);
+        }
+        for (String e : unavailable) {
+            m.put(e, "no OpenCL platform: install pocl-opencl-icd");
+        }
+        return m;
+    }
+
+    private static Suite.Job job(List<Suite.Job> jobs, Class<?> c, String engine) {
+        return jobs.stream().filter(j -> j.benchmark() == c && j.engine().equals(engine)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void quickProfileCapsTheReferenceEngineAndVectorBlas() {
+        List<Suite.Job> jobs = new ArrayList<>();
+        List<Suite.Skip> skips = new ArrayList<>();
+        new Suite(Suite.Profile.QUICK, available(), 2).plan(jobs, skips);
+        Suite.Job cpu = job(jobs, SgemmBenchmark.class, "cpu");
+        assertEquals(List.of("1", "2"), cpu.params().get("threads"));
+        assertEquals(12, cpu.params().get("shape").size(), "4 squares and the 8 backprop products");
+        assertEquals(List.of("nn:256x256x256", "nn:512x512x512"), job(jobs, SgemmBenchmark.class, "reference").params().get("shape"));
+        assertFalse(job(jobs, SgemmBenchmark.class, "vectorblas").params().get("shape").contains("nn:2048x2048x2048"));
+        assertEquals(List.of("0"), job(jobs, EpochBenchmark.class, "opencl").params().get("threads"));
+        assertTrue(skips.stream().anyMatch(s -> s.engine().equals("reference") && s.benchmark().equals("EpochBenchmark")));
+        assertEquals(24, cpu.combinations());
+    }
+
+    @Test
+    void anUnavailableEngineIsSkippedWithItsReason() {
+        List<Suite.Job> jobs = new ArrayList<>();
+        List<Suite.Skip> skips = new ArrayList<>();
+        new Suite(Suite.Profile.SMOKE, available("opencl"), 2).plan(jobs, skips);
+        assertTrue(jobs.stream().noneMatch(j -> j.engine().equals("opencl")));
+        assertEquals(5, skips.stream().filter(s -> s.engine().equals("opencl") && s.reason().contains("install pocl-opencl-icd")).count());
+        // smoke: every benchmark class runs on every available engine, once (sgemm: one square, one layer product)
+        for (Class<?> c : List.of(SgemmBenchmark.class, ForwardBenchmark.class, BackwardBenchmark.class,
+                TrainingStepBenchmark.class, EpochBenchmark.class)) {
+            assertEquals(c == SgemmBenchmark.class ? 2 : 1, job(jobs, c, "cpu").combinations(), c.getSimpleName());
+            assertEquals(0, job(jobs, c, "cpu").warmups());
+        }
+    }
+
+    @Test
+    void fullProfileWidensShapesThreadsAndNetworks() {
+        List<Suite.Job> jobs = new ArrayList<>();
+        new Suite(Suite.Profile.FULL, available(), 8).plan(jobs, new ArrayList<>());
+        assertEquals(List.of("1", "2", "8"), job(jobs, SgemmBenchmark.class, "cpu").params().get("threads"));
+        assertEquals(10, job(jobs, SgemmBenchmark.class, "reference").params().get("shape").size(), "squares to 512 and the layer products");
+        assertTrue(job(jobs, SgemmBenchmark.class, "vectorblas").params().get("shape").contains("nn:2048x2048x2048"));
+        assertEquals(List.of(NetShape.FASHION, NetShape.WIDE), job(jobs, ForwardBenchmark.class, "cpu").params().get("net"));
+    }
+
+    @Test
+    void gpuProfileMeasuresTheOpenClEngineAlone() {
+        List<Suite.Job> jobs = new ArrayList<>();
+        new Suite(Suite.Profile.GPU, available(), 16).plan(jobs, new ArrayList<>());
+        assertTrue(jobs.stream().allMatch(j -> j.engine().equals("opencl")), jobs.toString());
+        assertTrue(job(jobs, SgemmBenchmark.class, "opencl").params().get("shape").contains("nn:4096x4096x4096"));
+    }
+
+    @Test
+    void checkNamesTheRunsWithoutResults(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("suite.json"), """
+                {"environment": {}, "jobs": [
+                  {"benchmark": "SgemmBenchmark", "engine": "cpu", "combinations": 2},
+                  {"benchmark": "EpochBenchmark", "engine": "cpu", "combinations": 1}]}
+                """);
+        Files.writeString(dir.resolve("jmh-00-SgemmBenchmark-cpu.json"), """
+                [{"benchmark": "delta4j.benchmarks.SgemmBenchmark.sgemm", "params": {"engine": "cpu", "threads": "1",
+                  "shape": "nn:256x256x256"}, "primaryMetric": {"score": 1.5, "scoreError": "NaN", "scoreUnit": "ms/op"}}]
+                """);
+        List<String> problems = Suite.check(dir);
+        assertEquals(List.of("SgemmBenchmark/cpu: 1 of 2 parameter combinations produced a result",
+                "EpochBenchmark/cpu: 0 of 1 parameter combinations produced a result"), problems);
+    }
+}
