@@ -3,6 +3,7 @@ package delta4j.cli;
 import delta4j.cli.io.CsvReader;
 import delta4j.cli.io.DataSources;
 import delta4j.cli.io.LoadedData;
+import delta4j.cli.model.CheckpointFile;
 import delta4j.cli.model.ModelFile;
 import delta4j.cli.report.LossPlot;
 import delta4j.cli.report.MetricsJson;
@@ -19,13 +20,22 @@ import delta4j.model.Optimizer;
 import delta4j.model.Trainer;
 import delta4j.model.TrainingConfig;
 import delta4j.model.TrainingResult;
+import delta4j.model.TrainingState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.zip.CRC32;
 
 /** {@code delta4j train}: trains an MLP on a CSV or IDX source, reports, and saves the model. */
 @Command(usageHelpAutoWidth = true, name = "train", sortOptions = false,
@@ -111,6 +121,21 @@ final class TrainCommand extends Common implements Callable<Integer> {
     @Option(names = "--quiet", description = "Print only the final summary.")
     boolean quiet;
 
+    @Option(names = "--clip-norm", paramLabel = "F", defaultValue = "0",
+            description = "Gradient-norm clipping: scale each batch's gradient (all layers together) down to norm F when it is larger. Default: off.")
+    float clipNorm;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
+            description = "Write a checkpoint every N epochs and at the end (atomically), to resume from with --resume. Default: off.")
+    int checkpointEvery;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Where --checkpoint-every writes. Default: MODEL.ckpt beside --out MODEL.")
+    Path checkpoint;
+
+    @Option(names = "--resume", paramLabel = "FILE",
+            description = "Continue from a checkpoint, with the options and data it was written with (only --epochs may grow).")
+    Path resume;
+
     @Override
     public Integer call() throws Exception {
         // Everything that can be checked without reading data is checked first: a typo must not cost a training run.
@@ -155,7 +180,25 @@ final class TrainCommand extends Common implements Callable<Integer> {
         Options.checkOutput(out, "--out");
         Options.checkOutput(plot, "--plot");
         Options.checkOutput(metricsJson, "--metrics-json");
+        if (!(clipNorm >= 0) || !Float.isFinite(clipNorm)) {
+            throw new UsageException("--clip-norm " + clipNorm + ": give 0 (off) or a positive gradient norm, e.g. 1");
+        }
+        if (checkpointEvery < 0) {
+            throw new UsageException("--checkpoint-every " + checkpointEvery + ": give a positive number of epochs");
+        }
+        if (checkpoint != null && checkpointEvery == 0) {
+            throw new UsageException("--checkpoint " + checkpoint + " needs --checkpoint-every N to say how often to write it");
+        }
+        Path checkpointFile = checkpoint != null ? checkpoint : out != null ? out.resolveSibling(out.getFileName() + ".ckpt") : resume;
+        if (checkpointEvery > 0 && checkpointFile == null) {
+            throw new UsageException("--checkpoint-every needs a place for the checkpoints: add --checkpoint FILE (or --out MODEL, for MODEL.ckpt)");
+        }
+        if (checkpointEvery > 0) {
+            Options.checkOutput(checkpointFile, "--checkpoint");
+        }
         engineOptions.config();
+        // A bad checkpoint is found before the data is read.
+        CheckpointFile.Checkpoint resumed = resume == null ? null : CheckpointFile.load(resume);
 
         var out = out();
         DataSources.Request req = new DataSources.Request(t, targets, null, 0, CsvReader.Targets.REQUIRED, task != null);
@@ -184,6 +227,12 @@ final class TrainCommand extends Common implements Callable<Integer> {
         }
 
         Dataset all = train.dataset();
+        Map<String, String> settings = settings(widths, t, hidden, lossFn, opt, train.standardize(), all);
+        TrainingState state = null;
+        if (resumed != null) {
+            checkSameSettings(resumed.settings(), settings);
+            state = resumed.state();
+        }
         long trainSamples = validation > 0 ? all.size() - Math.max(1, Math.min(all.size() - 1, Math.round(all.size() * validation))) : all.size();
         try (Engine engine = engineOptions.create()) {
             if (!quiet) {
@@ -193,17 +242,24 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 }
                 out.println("model:     " + mlp);
                 out.println("training:  " + describe(opt, schedule, lossFn) + ", batch " + batch + ", up to " + epochs + (epochs == 1 ? " epoch" : " epochs")
-                        + (patience > 0 ? ", patience " + patience : "") + (train.standardize() ? ", inputs standardised" : ""));
+                        + (patience > 0 ? ", patience " + patience : "") + (train.standardize() ? ", inputs standardised" : "")
+                        + (clipNorm > 0 ? ", gradients clipped at norm " + clipNorm : ""));
+                if (state != null) {
+                    out.println("resumed:   " + resume + " after epoch " + state.epochsDone());
+                }
                 out.println("engine:    " + engine.name() + " (" + engine.device() + ")");
                 out.flush();
             }
             TrainingProgress progress = new TrainingProgress(TrainingProgress.detect(quiet), out, System.out, epochs, trainSamples);
-            TrainingConfig cfg = TrainingConfig.builder().optimizer(opt).weightDecay(weightDecay).schedule(sched).batchSize(batch)
+            TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(opt).weightDecay(weightDecay).schedule(sched).batchSize(batch)
                     .maxEpochs(epochs).validationFraction(validation).patience(patience).seed(seed).standardize(train.standardize())
-                    .listener(progress).build();
+                    .listener(progress).clipGradientNorm(clipNorm);
+            if (checkpointEvery > 0) {
+                cfg.checkpointEvery(checkpointEvery, s -> CheckpointFile.save(s, settings, checkpointFile));
+            }
             TrainingResult r;
             try {
-                r = new Trainer(engine, cfg).fit(mlp, all);
+                r = new Trainer(engine, cfg.build()).resume(mlp, all, state);
             } finally {
                 progress.close();
             }
@@ -224,6 +280,9 @@ final class TrainCommand extends Common implements Callable<Integer> {
             } else if (!quiet) {
                 out.println("(not saved: add --out MODEL to keep it)");
             }
+            if (checkpointEvery > 0 && !quiet) {
+                out.println("checkpoint: " + checkpointFile);
+            }
             if (plot != null) {
                 LossPlot.save(plot, r.history(), "delta4j: " + mlp);
                 out.println("plot:      " + plot);
@@ -234,6 +293,69 @@ final class TrainCommand extends Common implements Callable<Integer> {
             }
         }
         return Main.OK;
+    }
+
+    /**
+     * What a checkpoint records of this run: every option that changes the weights, and a fingerprint of
+     * the data. A resumed run must match all of them but {@code epochs} to end where an uninterrupted run would.
+     */
+    private Map<String, String> settings(int[] widths, CsvReader.Task t, Activation hidden, Loss lossFn, Optimizer opt,
+                                         boolean standardize, Dataset d) {
+        Map<String, String> m = new LinkedHashMap<>();
+        StringBuilder w = new StringBuilder();
+        for (int n : widths) {
+            w.append(w.isEmpty() ? "" : ",").append(n);
+        }
+        m.put("layers", w.toString());
+        m.put("task", t.name().toLowerCase(Locale.ROOT));
+        m.put("targets", String.valueOf(targets));
+        m.put("activation", hidden.id());
+        m.put("loss", lossFn.id());
+        m.put("optimizer", describe(opt, schedule, lossFn).split(" ", 2)[0]);
+        m.put("lr", String.valueOf(opt.learningRate()));
+        m.put("weight-decay", String.valueOf(weightDecay));
+        m.put("schedule", schedule.trim().toLowerCase(Locale.ROOT));
+        m.put("batch", String.valueOf(batch));
+        m.put("validation", String.valueOf(validation));
+        m.put("patience", String.valueOf(patience));
+        m.put("seed", String.valueOf(seed));
+        m.put("clip-norm", String.valueOf(clipNorm));
+        m.put("standardize", String.valueOf(standardize));
+        m.put("epochs", String.valueOf(epochs));
+        m.put("data", d.size() + " samples, " + d.features() + " features, " + d.targets() + " targets, crc "
+                + Long.toHexString(crc(d.featureMatrix(), d.targetMatrix())));
+        return m;
+    }
+
+    private static long crc(float[]... arrays) {
+        CRC32 crc = new CRC32();
+        ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] a : arrays) {
+            for (float v : a) {
+                if (!b.hasRemaining()) {
+                    crc.update(b.flip());
+                    b.clear();
+                }
+                b.putFloat(v);
+            }
+        }
+        crc.update(b.flip());
+        return crc.getValue();
+    }
+
+    /** Refuses a checkpoint written with other settings or data, naming every difference. */
+    private void checkSameSettings(Map<String, String> saved, Map<String, String> now) {
+        List<String> diffs = new ArrayList<>();
+        for (var e : now.entrySet()) {
+            String was = saved.get(e.getKey());
+            if (!e.getKey().equals("epochs") && !Objects.equals(was, e.getValue())) {
+                diffs.add(e.getKey() + " " + (was == null ? "(not recorded)" : was) + " in the checkpoint, " + e.getValue() + " now");
+            }
+        }
+        if (!diffs.isEmpty()) {
+            throw new UsageException("--resume " + resume + ": the checkpoint was written with other settings or data: "
+                    + String.join("; ", diffs) + ". Resume with the options and data it was made with (only --epochs may differ)");
+        }
     }
 
     static CsvReader.Task parseTask(String s) {

@@ -15,7 +15,11 @@ package delta4j.engine;
  * as the call returns. Shapes are checked on every call; a mismatch is an {@link IllegalArgumentException}
  * naming both shapes. Unless a method says otherwise, an output tensor must not alias an input.
  *
- * <p>An engine is not safe for concurrent use: drive one engine from one thread at a time.
+ * <p>Threads: the built-in engines serialise kernel calls on the engine's monitor, so each call is atomic
+ * and calls from several threads take turns; a sequence of calls (a forward pass) is not, so threads that
+ * share an engine use their own tensors, or hold {@code synchronized (engine)} around the sequence as
+ * {@code Mlp.predict} and {@code Trainer} do. A third-party engine should do the same (the conformance
+ * kit checks concurrent kernel calls).
  */
 public interface Engine extends AutoCloseable {
 

@@ -576,6 +576,45 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    @Test
+    void concurrentKernelCallsOnOwnTensorsAgreeWithSequentialOnes() throws Exception {
+        int threads = 4, rounds = 25;
+        float[][] a = new float[threads][], b = new float[threads][], want = new float[threads][];
+        for (int t = 0; t < threads; t++) {
+            a[t] = random(new SplittableRandom(100 + t), 33 * 65, 1f);
+            b[t] = random(new SplittableRandom(200 + t), 65 * 17, 1f);
+            try (Tensor A = engine.tensor(33, 65, a[t]); Tensor B = engine.tensor(65, 17, b[t]); Tensor C = engine.allocate(33, 17);
+                 Tensor bias = engine.allocate(1, 17)) {
+                engine.gemm(false, false, 1f, A, B, 0f, C);
+                engine.biasActivation(C, bias, Activation.TANH, C);
+                want[t] = engine.download(C);
+            }
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> jobs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int me = t;
+                jobs.add(pool.submit(() -> {
+                    try (Tensor A = engine.tensor(33, 65, a[me]); Tensor B = engine.tensor(65, 17, b[me]);
+                         Tensor C = engine.allocate(33, 17); Tensor bias = engine.allocate(1, 17)) {
+                        for (int r = 0; r < rounds; r++) {
+                            engine.gemm(false, false, 1f, A, B, 0f, C);
+                            engine.biasActivation(C, bias, Activation.TANH, C);
+                            org.junit.jupiter.api.Assertions.assertArrayEquals(want[me], engine.download(C), "thread " + me + " round " + r);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var j : jobs) {
+                j.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     public static float[] random(SplittableRandom rnd, int n, float scale) {

@@ -73,7 +73,7 @@ public final class CpuEngine implements Engine {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public Tensor allocate(int rows, int cols) {
+    public synchronized Tensor allocate(int rows, int cols) {
         KernelChecks.allocation(rows, cols);
         ensureOpen();
         ArrayTensor t = new ArrayTensor(this, rows, cols, this::forget);
@@ -86,39 +86,39 @@ public final class CpuEngine implements Engine {
     }
 
     @Override
-    public void upload(float[] src, int offset, Tensor dst) {
+    public synchronized void upload(float[] src, int offset, Tensor dst) {
         owned(dst);
         KernelChecks.upload(src, offset, dst);
         System.arraycopy(src, offset, data(dst), 0, (int) dst.size());
     }
 
     @Override
-    public void download(Tensor src, float[] dst, int offset) {
+    public synchronized void download(Tensor src, float[] dst, int offset) {
         owned(src);
         KernelChecks.download(src, dst, offset);
         System.arraycopy(data(src), 0, dst, offset, (int) src.size());
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
+    public synchronized void copy(Tensor src, Tensor dst) {
         owned(src, dst);
         KernelChecks.sameShape("copy", src, dst);
         System.arraycopy(data(src), 0, data(dst), 0, (int) src.size());
     }
 
     @Override
-    public void fill(Tensor dst, float value) {
+    public synchronized void fill(Tensor dst, float value) {
         owned(dst);
         Arrays.fill(data(dst), value);
     }
 
     @Override
-    public void finish() {
+    public synchronized void finish() {
         // Kernels are synchronous: nothing is ever pending.
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!closed) {
             for (ArrayTensor t : live.toArray(new ArrayTensor[0])) {
                 t.close();
@@ -142,7 +142,7 @@ public final class CpuEngine implements Engine {
     // ---------------------------------------------------------------- the kernel set
 
     @Override
-    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+    public synchronized void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         owned(a, b, c);
         KernelChecks.gemm(transA, transB, a, b, c);
         int k = transA ? a.rows() : a.cols();
@@ -150,7 +150,7 @@ public final class CpuEngine implements Engine {
     }
 
     @Override
-    public void biasActivation(Tensor zin, Tensor bias, Activation activation, Tensor a) {
+    public synchronized void biasActivation(Tensor zin, Tensor bias, Activation activation, Tensor a) {
         owned(zin, bias, a);
         KernelChecks.biasActivation(zin, bias, activation, a);
         kernels.rows(Kernels.BIAS_ACTIVATION, activation, zin.rows(), zin.cols(),
@@ -158,14 +158,14 @@ public final class CpuEngine implements Engine {
     }
 
     @Override
-    public void activationBackward(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta) {
+    public synchronized void activationBackward(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta) {
         owned(g, zin, a, delta);
         KernelChecks.activationBackward(g, zin, a, activation, delta);
         kernels.flat(Kernels.ACTIVATION_BACKWARD, activation, (int) g.size(), data(g), data(zin), data(a), data(delta));
     }
 
     @Override
-    public void outputDelta(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
+    public synchronized void outputDelta(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
                             Tensor lossOut, int lossIndex) {
         owned(zin, a, target, delta, lossOut);
         KernelChecks.outputDelta(loss, activation, zin, a, target, delta, lossOut, lossIndex);
@@ -180,28 +180,28 @@ public final class CpuEngine implements Engine {
     }
 
     @Override
-    public void columnSum(float alpha, Tensor x, Tensor out) {
+    public synchronized void columnSum(float alpha, Tensor x, Tensor out) {
         owned(x, out);
         KernelChecks.columnSum(x, out);
         kernels.columns(alpha, x.rows(), x.cols(), data(x), data(out));
     }
 
     @Override
-    public void sumOfSquares(Tensor x, Tensor out, int index) {
+    public synchronized void sumOfSquares(Tensor x, Tensor out, int index) {
         owned(x, out);
         KernelChecks.index(out, index, "sumOfSquares index");
         data(out)[index] = (float) kernels.flat(Kernels.SUM_OF_SQUARES, null, (int) x.size(), data(x), null, null, null);
     }
 
     @Override
-    public void scale(Tensor x, float alpha) {
+    public synchronized void scale(Tensor x, float alpha) {
         owned(x);
         kernels.scalars(alpha, 0, 0, 0, 0, 0, 0, false);
         kernels.flat(Kernels.SCALE, null, (int) x.size(), data(x), null, null, null);
     }
 
     @Override
-    public void sgdStep(Tensor param, Tensor grad, float learningRate, float weightDecay) {
+    public synchronized void sgdStep(Tensor param, Tensor grad, float learningRate, float weightDecay) {
         owned(param, grad);
         KernelChecks.sameShape("sgdStep θ/g", param, grad);
         kernels.scalars(learningRate, weightDecay, 0, 0, 0, 0, 0, false);
@@ -209,7 +209,7 @@ public final class CpuEngine implements Engine {
     }
 
     @Override
-    public void momentumStep(Tensor param, Tensor grad, Tensor velocity, float learningRate, float momentum,
+    public synchronized void momentumStep(Tensor param, Tensor grad, Tensor velocity, float learningRate, float momentum,
                              float weightDecay, boolean nesterov) {
         owned(param, grad, velocity);
         KernelChecks.sameShape("momentumStep θ/g", param, grad);
@@ -219,7 +219,7 @@ public final class CpuEngine implements Engine {
     }
 
     @Override
-    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
+    public synchronized void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
                          float epsilon, float weightDecay, boolean decoupled, int step) {
         owned(param, grad, m, v);
         KernelChecks.sameShape("adamStep θ/g", param, grad);

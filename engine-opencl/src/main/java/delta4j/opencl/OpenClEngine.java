@@ -208,7 +208,7 @@ public final class OpenClEngine implements Engine {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public Tensor allocate(int rows, int cols) {
+    public synchronized Tensor allocate(int rows, int cols) {
         KernelChecks.allocation(rows, cols);
         ensureOpen();
         long count = (long) rows * cols;
@@ -263,7 +263,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void upload(float[] src, int offset, Tensor dst) {
+    public synchronized void upload(float[] src, int offset, Tensor dst) {
         KernelChecks.owned(this, dst);
         KernelChecks.upload(src, offset, dst);
         OpenClTensor d = (OpenClTensor) dst;
@@ -281,7 +281,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void download(Tensor src, float[] dst, int offset) {
+    public synchronized void download(Tensor src, float[] dst, int offset) {
         KernelChecks.owned(this, src);
         KernelChecks.download(src, dst, offset);
         OpenClTensor s = (OpenClTensor) src;
@@ -294,7 +294,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
+    public synchronized void copy(Tensor src, Tensor dst) {
         KernelChecks.owned(this, src, dst);
         KernelChecks.sameShape("copy", src, dst);
         if (src == dst) {
@@ -308,7 +308,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void fill(Tensor dst, float value) {
+    public synchronized void fill(Tensor dst, float value) {
         KernelChecks.owned(this, dst);
         fillBuffer(mem(dst), ((OpenClTensor) dst).bytes(), value);
     }
@@ -322,7 +322,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void finish() {
+    public synchronized void finish() {
         ensureOpen();
         try {
             clFinish(queue);
@@ -332,7 +332,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
@@ -382,7 +382,7 @@ public final class OpenClEngine implements Engine {
     // ---------------------------------------------------------------- gemm
 
     @Override
-    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+    public synchronized void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         gemm(tilesFor(c.rows(), c.cols()), transA, transB, alpha, a, b, beta, c);
     }
 
@@ -405,7 +405,7 @@ public final class OpenClEngine implements Engine {
     // ---------------------------------------------------------------- activations
 
     @Override
-    public void biasActivation(Tensor zin, Tensor bias, Activation act, Tensor a) {
+    public synchronized void biasActivation(Tensor zin, Tensor bias, Activation act, Tensor a) {
         KernelChecks.owned(this, zin, bias, a);
         KernelChecks.biasActivation(zin, bias, act, a);
         if (act == Activation.SOFTMAX) {
@@ -420,7 +420,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void activationBackward(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
+    public synchronized void activationBackward(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
         KernelChecks.owned(this, g, zin, a, delta);
         KernelChecks.activationBackward(g, zin, a, act, delta);
         cl_kernel k = kernel(null, "activation_backward");
@@ -431,7 +431,7 @@ public final class OpenClEngine implements Engine {
     // ---------------------------------------------------------------- output δ and loss
 
     @Override
-    public void outputDelta(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
+    public synchronized void outputDelta(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
                             Tensor lossOut, int lossIndex) {
         KernelChecks.owned(this, zin, a, target, delta, lossOut);
         KernelChecks.outputDelta(loss, act, zin, a, target, delta, lossOut, lossIndex);
@@ -455,7 +455,7 @@ public final class OpenClEngine implements Engine {
     // ---------------------------------------------------------------- reductions
 
     @Override
-    public void columnSum(float alpha, Tensor x, Tensor out) {
+    public synchronized void columnSum(float alpha, Tensor x, Tensor out) {
         KernelChecks.owned(this, x, out);
         KernelChecks.columnSum(x, out);
         cl_kernel k = kernel(null, "column_sum");
@@ -465,7 +465,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void sumOfSquares(Tensor x, Tensor out, int index) {
+    public synchronized void sumOfSquares(Tensor x, Tensor out, int index) {
         KernelChecks.owned(this, x, out);
         KernelChecks.index(out, index, "sumOfSquares index");
         int partials = groupsFor(size(x));
@@ -477,7 +477,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void scale(Tensor x, float alpha) {
+    public synchronized void scale(Tensor x, float alpha) {
         KernelChecks.owned(this, x);
         cl_kernel k = kernel(null, "scale");
         args(k, size(x), x, alpha);
@@ -516,7 +516,7 @@ public final class OpenClEngine implements Engine {
     // ---------------------------------------------------------------- optimizers
 
     @Override
-    public void sgdStep(Tensor param, Tensor grad, float lr, float weightDecay) {
+    public synchronized void sgdStep(Tensor param, Tensor grad, float lr, float weightDecay) {
         KernelChecks.owned(this, param, grad);
         KernelChecks.sameShape("sgdStep θ/g", param, grad);
         cl_kernel k = kernel(null, "sgd_step");
@@ -525,7 +525,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void momentumStep(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum,
+    public synchronized void momentumStep(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum,
                              float weightDecay, boolean nesterov) {
         KernelChecks.owned(this, param, grad, velocity);
         KernelChecks.sameShape("momentumStep θ/g", param, grad);
@@ -536,7 +536,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+    public synchronized void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                          float epsilon, float weightDecay, boolean decoupled, int step) {
         KernelChecks.owned(this, param, grad, m, v);
         KernelChecks.sameShape("adamStep θ/g", param, grad);

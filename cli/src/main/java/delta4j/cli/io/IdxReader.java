@@ -37,14 +37,14 @@ public final class IdxReader {
     public static Images readImages(Path file) throws IOException {
         try (InputStream in = open(file)) {
             long[] dims = header(file, in, 3, "an images file ([count, rows, cols])");
-            // Each factor is below 2^32 and the image size is checked first, so no product overflows a long.
-            long image = dims[1] * dims[2];
-            long total = image > MAX_BYTES ? Long.MAX_VALUE : dims[0] * image;
-            if (image == 0 || total > MAX_BYTES) {
+            // Each dimension is below 2^32, so even rows × cols can overflow a long (found by fuzzing):
+            // compare by division before multiplying.
+            long rows = dims[1], cols = dims[2];
+            if (rows == 0 || cols == 0 || rows > MAX_BYTES / cols || dims[0] > MAX_BYTES / (rows * cols)) {
                 throw new DataFileException(file.toString(), "the header's sizes " + dims[0] + " × " + dims[1] + " × " + dims[2]
                         + " are not plausible for an images file (corrupt or not IDX?)");
             }
-            byte[] pixels = body(file, in, total, "pixel");
+            byte[] pixels = body(file, in, dims[0] * rows * cols, "pixel");
             return new Images((int) dims[0], (int) dims[1], (int) dims[2], pixels);
         }
     }

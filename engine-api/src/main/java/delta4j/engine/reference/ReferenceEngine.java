@@ -34,7 +34,7 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public Tensor allocate(int rows, int cols) {
+    public synchronized Tensor allocate(int rows, int cols) {
         KernelChecks.allocation(rows, cols);
         if (closed) {
             throw new IllegalStateException("the reference engine is closed: create a new engine");
@@ -54,39 +54,39 @@ public final class ReferenceEngine implements Engine {
     }
 
     @Override
-    public void upload(float[] src, int offset, Tensor dst) {
+    public synchronized void upload(float[] src, int offset, Tensor dst) {
         KernelChecks.owned(this, dst);
         KernelChecks.upload(src, offset, dst);
         System.arraycopy(src, offset, data(dst), 0, (int) dst.size());
     }
 
     @Override
-    public void download(Tensor src, float[] dst, int offset) {
+    public synchronized void download(Tensor src, float[] dst, int offset) {
         KernelChecks.owned(this, src);
         KernelChecks.download(src, dst, offset);
         System.arraycopy(data(src), 0, dst, offset, (int) src.size());
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
+    public synchronized void copy(Tensor src, Tensor dst) {
         KernelChecks.owned(this, src, dst);
         KernelChecks.sameShape("copy", src, dst);
         System.arraycopy(data(src), 0, data(dst), 0, (int) src.size());
     }
 
     @Override
-    public void fill(Tensor dst, float value) {
+    public synchronized void fill(Tensor dst, float value) {
         KernelChecks.owned(this, dst);
         java.util.Arrays.fill(data(dst), value);
     }
 
     @Override
-    public void finish() {
+    public synchronized void finish() {
         // Synchronous: nothing is ever pending.
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!closed) {
             for (ArrayTensor t : live.toArray(new ArrayTensor[0])) {
                 t.close();
@@ -103,7 +103,7 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- gemm: C = α op(A) op(B) + β C
 
     @Override
-    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+    public synchronized void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         KernelChecks.owned(this, a, b, c);
         KernelChecks.gemm(transA, transB, a, b, c);
         float[] A = data(a), B = data(b), C = data(c);
@@ -127,7 +127,7 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- forward: A = φ(Zin + 1·bᵀ)
 
     @Override
-    public void biasActivation(Tensor zin, Tensor bias, Activation act, Tensor a) {
+    public synchronized void biasActivation(Tensor zin, Tensor bias, Activation act, Tensor a) {
         KernelChecks.owned(this, zin, bias, a);
         KernelChecks.biasActivation(zin, bias, act, a);
         float[] Z = data(zin), b = data(bias), A = data(a);
@@ -187,7 +187,7 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- backward: Δ = G ⊙ φ'(Zin)
 
     @Override
-    public void activationBackward(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
+    public synchronized void activationBackward(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
         KernelChecks.owned(this, g, zin, a, delta);
         KernelChecks.activationBackward(g, zin, a, act, delta);
         float[] G = data(g), Z = data(zin), A = data(a), D = data(delta);
@@ -199,7 +199,7 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- output δ and loss
 
     @Override
-    public void outputDelta(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
+    public synchronized void outputDelta(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
                             Tensor lossOut, int lossIndex) {
         KernelChecks.owned(this, zin, a, target, delta, lossOut);
         KernelChecks.outputDelta(loss, act, zin, a, target, delta, lossOut, lossIndex);
@@ -240,7 +240,7 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- reductions
 
     @Override
-    public void columnSum(float alpha, Tensor x, Tensor out) {
+    public synchronized void columnSum(float alpha, Tensor x, Tensor out) {
         KernelChecks.owned(this, x, out);
         KernelChecks.columnSum(x, out);
         float[] X = data(x), O = data(out);
@@ -255,7 +255,7 @@ public final class ReferenceEngine implements Engine {
     }
 
     @Override
-    public void sumOfSquares(Tensor x, Tensor out, int index) {
+    public synchronized void sumOfSquares(Tensor x, Tensor out, int index) {
         KernelChecks.owned(this, x, out);
         KernelChecks.index(out, index, "sumOfSquares index");
         double sum = 0;
@@ -266,7 +266,7 @@ public final class ReferenceEngine implements Engine {
     }
 
     @Override
-    public void scale(Tensor x, float alpha) {
+    public synchronized void scale(Tensor x, float alpha) {
         KernelChecks.owned(this, x);
         float[] X = data(x);
         for (int e = 0; e < X.length; e++) {
@@ -277,7 +277,7 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- optimizers: θ ← θ − η ∇E(θ) and friends
 
     @Override
-    public void sgdStep(Tensor param, Tensor grad, float lr, float weightDecay) {
+    public synchronized void sgdStep(Tensor param, Tensor grad, float lr, float weightDecay) {
         KernelChecks.owned(this, param, grad);
         KernelChecks.sameShape("sgdStep θ/g", param, grad);
         float[] P = data(param), G = data(grad);
@@ -287,7 +287,7 @@ public final class ReferenceEngine implements Engine {
     }
 
     @Override
-    public void momentumStep(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum,
+    public synchronized void momentumStep(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum,
                              float weightDecay, boolean nesterov) {
         KernelChecks.owned(this, param, grad, velocity);
         KernelChecks.sameShape("momentumStep θ/g", param, grad);
@@ -302,7 +302,7 @@ public final class ReferenceEngine implements Engine {
     }
 
     @Override
-    public void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+    public synchronized void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                          float epsilon, float weightDecay, boolean decoupled, int step) {
         KernelChecks.owned(this, param, grad, m, v);
         KernelChecks.sameShape("adamStep θ/g", param, grad);
