@@ -181,7 +181,7 @@ public final class Report {
             boolean gpu = oclDevice.toLowerCase(Locale.ROOT).matches(".*(nvidia|geforce|radeon|amd|intel\\(r\\) (uhd|iris|arc)|gpu).*")
                     && !oclDevice.toLowerCase(Locale.ROOT).contains("pthread");
             out.add("- **opencl engine** on " + oclDevice + ": " + String.join("; ", parts) + "."
-                    + (gpu ? "" : " These are CPU figures through PoCL; no GPU run is recorded in this report."));
+                    + (gpu ? "" : " These are CPU figures through PoCL; GPU figures are in the last line when a GPU run exists."));
         } else {
             out.add("- **opencl engine:** not measured — " + oclDevice);
         }
@@ -444,7 +444,8 @@ public final class Report {
         md.append("## GPU run: opencl engine on ").append(gpuDevice()).append("\n\n");
         md.append("A separate run (`benchmarks/run.sh gpu`, results committed in `benchmarks/gpu-results/`) on another machine: ")
                 .append(env("cpu")).append(", ").append(env("cores")).append(" cores, ").append(env("jdk")).append(", ").append(env("date"))
-                .append(". Its figures are absolute; the peers above ran on a different CPU, so no ratios are drawn. Data: ")
+                .append(". Its figures are absolute; the peers above ran on a different CPU, so no ratios are drawn here: the GPU check"
+                        + " (`gpu/check.sh`, docs/gpu/results.md) compares the same engine with PyTorch/cuBLAS on the same GPU. Data: ")
                 .append(env("dataset")).append(".\n\n");
         md.append("| benchmark | shape | ms | ± | GFLOP/s |\n|---|---|---:|---:|---:|\n");
         for (String bench : List.of("sgemm", "forward", "backward", "step", "epoch")) {
