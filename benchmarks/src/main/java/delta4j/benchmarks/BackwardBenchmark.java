@@ -1,18 +1,13 @@
 package delta4j.benchmarks;
 
-import delta4j.engine.Engine;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -29,26 +24,10 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {ForkArgs.VECTOR, ForkArgs.NATIVE, ForkArgs.HEAP})
 @State(Scope.Benchmark)
-public class BackwardBenchmark {
+public class BackwardBenchmark extends NetState {
 
-    @Param({"cpu"})
-    public String engine;
-
-    /** Engine threads; 0 = the engine's default. */
-    @Param({"1"})
-    public int threads;
-
-    /** Layer sizes and batch, as {@link NetShape#parse} reads them. */
-    @Param({NetShape.FASHION})
-    public String net;
-
-    private Engine e;
-    private KernelNet model;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        e = BenchEngines.open(engine, threads);
-        model = NetFixtures.withRandomBatch(e, NetShape.parse(net));
+    @Override
+    protected void prepare() {
         model.forward();
     }
 
@@ -57,11 +36,5 @@ public class BackwardBenchmark {
         model.backward(0);
         e.finish();
         bh.consume(model.lossSum(1));
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        model.close();
-        e.close();
     }
 }
