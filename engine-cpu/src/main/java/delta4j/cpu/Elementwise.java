@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * backward twin. All take a range (rows or flat elements) so that {@link CpuEngine} can split them over
  * threads; tails are masked vectors, never scalar loops.
  *
- * <p>exp and tanh are {@code lanewise(EXP)} and {@code lanewise(TANH)}: on x86 the JDK backs them with
- * vectorised SVML routines accurate to about 1 ulp, well inside the conformance kit's 2e-5.
+ * <p>exp (sigmoid, softmax, cross-entropy) is {@link Simd#exp}, built from adds and multiplies so that
+ * interpreted and compiled code give the same bits (JitTierDeterminismTest); tanh is still
+ * {@code lanewise(TANH)} (SVML on x86, about 1 ulp, but its last bit may differ between JIT tiers).
  */
 final class Elementwise {
 
@@ -90,13 +91,13 @@ final class Elementwise {
             for (; j < bound; j += L) {
                 FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
                 v.intoArray(z, off + j);
-                one.div(v.neg().lanewise(VectorOperators.EXP).add(one)).intoArray(a, off + j);
+                one.div(Simd.exp(v.neg()).add(one)).intoArray(a, off + j);
             }
             if (j < n) {
                 VectorMask<Float> m = F.indexInRange(j, n);
                 FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
                 v.intoArray(z, off + j, m);
-                one.div(v.neg().lanewise(VectorOperators.EXP).add(one)).intoArray(a, off + j, m);
+                one.div(Simd.exp(v.neg()).add(one)).intoArray(a, off + j, m);
             }
         }
     }
@@ -141,16 +142,16 @@ final class Elementwise {
         float max = vmax.reduceLanes(VectorOperators.MAX);
         FloatVector vsum = FloatVector.zero(F);
         for (j = 0; j < bound; j += L) {
-            FloatVector e = FloatVector.fromArray(F, z, off + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = Simd.exp(FloatVector.fromArray(F, z, off + j).sub(max));
             e.intoArray(a, off + j);
             vsum = vsum.add(e);
         }
         if (j < n) {
-            FloatVector e = FloatVector.fromArray(F, z, off + j, tail).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = Simd.exp(FloatVector.fromArray(F, z, off + j, tail).sub(max));
             e.intoArray(a, off + j, tail);
             vsum = vsum.add(e, tail);
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        float sum = Simd.sum(vsum);
         for (j = 0; j < bound; j += L) {
             FloatVector.fromArray(F, a, off + j).div(sum).intoArray(a, off + j);
         }
@@ -252,7 +253,7 @@ final class Elementwise {
                 diff.mul(phiPrime(act, FloatVector.fromArray(F, z, e, m), av)).intoArray(d, e, m);
                 sq = diff.fma(diff, sq); // inactive lanes loaded as 0 on both sides: diff = 0
             }
-            loss += 0.5 * sq.reduceLanes(VectorOperators.ADD);
+            loss += 0.5 * Simd.sum(sq);
         }
         return loss;
     }
@@ -293,12 +294,12 @@ final class Elementwise {
             float max = vmax.reduceLanes(VectorOperators.MAX);
             FloatVector vsum = FloatVector.zero(F);
             for (j = 0; j < bound; j += L) {
-                vsum = vsum.add(FloatVector.fromArray(F, z, off + j).sub(max).lanewise(VectorOperators.EXP));
+                vsum = vsum.add(Simd.exp(FloatVector.fromArray(F, z, off + j).sub(max)));
             }
             if (j < n) {
-                vsum = vsum.add(FloatVector.fromArray(F, z, off + j, tail).sub(max).lanewise(VectorOperators.EXP), tail);
+                vsum = vsum.add(Simd.exp(FloatVector.fromArray(F, z, off + j, tail).sub(max)), tail);
             }
-            float lse = (float) Math.log(vsum.reduceLanes(VectorOperators.ADD));
+            float lse = (float) Math.log(Simd.sum(vsum));
             // Δ = A − T and Σ t·(z − max − lse); terms with t = 0 are skipped (masked) so −∞ logits cannot make NaN.
             FloatVector vloss = FloatVector.zero(F);
             for (j = 0; j < bound; j += L) {
@@ -313,7 +314,7 @@ final class Elementwise {
                 FloatVector logp = FloatVector.fromArray(F, z, off + j, tail).sub(max).sub(lse);
                 vloss = vloss.add(tv.mul(logp), tv.compare(VectorOperators.NE, 0f).and(tail));
             }
-            loss -= vloss.reduceLanes(VectorOperators.ADD);
+            loss -= Simd.sum(vloss);
         }
         return loss;
     }

@@ -180,34 +180,34 @@ final class GemmNarrow implements WorkerPool.Job {
         int c2 = (i + 2) * n + j;
         int c3 = (i + 3) * n + j;
         if (cols > 0) {
-            c[c0 + 0] = merge(s00.reduceLanes(VectorOperators.ADD), alpha, beta, c, c0 + 0);
-            c[c1 + 0] = merge(s10.reduceLanes(VectorOperators.ADD), alpha, beta, c, c1 + 0);
-            c[c2 + 0] = merge(s20.reduceLanes(VectorOperators.ADD), alpha, beta, c, c2 + 0);
-            c[c3 + 0] = merge(s30.reduceLanes(VectorOperators.ADD), alpha, beta, c, c3 + 0);
+            c[c0 + 0] = merge(Simd.sum(s00), alpha, beta, c, c0 + 0);
+            c[c1 + 0] = merge(Simd.sum(s10), alpha, beta, c, c1 + 0);
+            c[c2 + 0] = merge(Simd.sum(s20), alpha, beta, c, c2 + 0);
+            c[c3 + 0] = merge(Simd.sum(s30), alpha, beta, c, c3 + 0);
         }
         if (cols > 1) {
-            c[c0 + 1] = merge(s01.reduceLanes(VectorOperators.ADD), alpha, beta, c, c0 + 1);
-            c[c1 + 1] = merge(s11.reduceLanes(VectorOperators.ADD), alpha, beta, c, c1 + 1);
-            c[c2 + 1] = merge(s21.reduceLanes(VectorOperators.ADD), alpha, beta, c, c2 + 1);
-            c[c3 + 1] = merge(s31.reduceLanes(VectorOperators.ADD), alpha, beta, c, c3 + 1);
+            c[c0 + 1] = merge(Simd.sum(s01), alpha, beta, c, c0 + 1);
+            c[c1 + 1] = merge(Simd.sum(s11), alpha, beta, c, c1 + 1);
+            c[c2 + 1] = merge(Simd.sum(s21), alpha, beta, c, c2 + 1);
+            c[c3 + 1] = merge(Simd.sum(s31), alpha, beta, c, c3 + 1);
         }
         if (cols > 2) {
-            c[c0 + 2] = merge(s02.reduceLanes(VectorOperators.ADD), alpha, beta, c, c0 + 2);
-            c[c1 + 2] = merge(s12.reduceLanes(VectorOperators.ADD), alpha, beta, c, c1 + 2);
-            c[c2 + 2] = merge(s22.reduceLanes(VectorOperators.ADD), alpha, beta, c, c2 + 2);
-            c[c3 + 2] = merge(s32.reduceLanes(VectorOperators.ADD), alpha, beta, c, c3 + 2);
+            c[c0 + 2] = merge(Simd.sum(s02), alpha, beta, c, c0 + 2);
+            c[c1 + 2] = merge(Simd.sum(s12), alpha, beta, c, c1 + 2);
+            c[c2 + 2] = merge(Simd.sum(s22), alpha, beta, c, c2 + 2);
+            c[c3 + 2] = merge(Simd.sum(s32), alpha, beta, c, c3 + 2);
         }
         if (cols > 3) {
-            c[c0 + 3] = merge(s03.reduceLanes(VectorOperators.ADD), alpha, beta, c, c0 + 3);
-            c[c1 + 3] = merge(s13.reduceLanes(VectorOperators.ADD), alpha, beta, c, c1 + 3);
-            c[c2 + 3] = merge(s23.reduceLanes(VectorOperators.ADD), alpha, beta, c, c2 + 3);
-            c[c3 + 3] = merge(s33.reduceLanes(VectorOperators.ADD), alpha, beta, c, c3 + 3);
+            c[c0 + 3] = merge(Simd.sum(s03), alpha, beta, c, c0 + 3);
+            c[c1 + 3] = merge(Simd.sum(s13), alpha, beta, c, c1 + 3);
+            c[c2 + 3] = merge(Simd.sum(s23), alpha, beta, c, c2 + 3);
+            c[c3 + 3] = merge(Simd.sum(s33), alpha, beta, c, c3 + 3);
         }
         if (cols > 4) {
-            c[c0 + 4] = merge(s04.reduceLanes(VectorOperators.ADD), alpha, beta, c, c0 + 4);
-            c[c1 + 4] = merge(s14.reduceLanes(VectorOperators.ADD), alpha, beta, c, c1 + 4);
-            c[c2 + 4] = merge(s24.reduceLanes(VectorOperators.ADD), alpha, beta, c, c2 + 4);
-            c[c3 + 4] = merge(s34.reduceLanes(VectorOperators.ADD), alpha, beta, c, c3 + 4);
+            c[c0 + 4] = merge(Simd.sum(s04), alpha, beta, c, c0 + 4);
+            c[c1 + 4] = merge(Simd.sum(s14), alpha, beta, c, c1 + 4);
+            c[c2 + 4] = merge(Simd.sum(s24), alpha, beta, c, c2 + 4);
+            c[c3 + 4] = merge(Simd.sum(s34), alpha, beta, c, c3 + 4);
         }
     }
 
@@ -227,18 +227,18 @@ final class GemmNarrow implements WorkerPool.Job {
             s4 = x.fma(FloatVector.fromArray(F, bt, b0 + 4 * kp + p), s4);
         }
         int o = i * n + j, cols = Math.min(J, n - j);
-        c[o] = merge(s0.reduceLanes(VectorOperators.ADD), alpha, beta, c, o);
+        c[o] = merge(Simd.sum(s0), alpha, beta, c, o);
         if (cols > 1) {
-            c[o + 1] = merge(s1.reduceLanes(VectorOperators.ADD), alpha, beta, c, o + 1);
+            c[o + 1] = merge(Simd.sum(s1), alpha, beta, c, o + 1);
         }
         if (cols > 2) {
-            c[o + 2] = merge(s2.reduceLanes(VectorOperators.ADD), alpha, beta, c, o + 2);
+            c[o + 2] = merge(Simd.sum(s2), alpha, beta, c, o + 2);
         }
         if (cols > 3) {
-            c[o + 3] = merge(s3.reduceLanes(VectorOperators.ADD), alpha, beta, c, o + 3);
+            c[o + 3] = merge(Simd.sum(s3), alpha, beta, c, o + 3);
         }
         if (cols > 4) {
-            c[o + 4] = merge(s4.reduceLanes(VectorOperators.ADD), alpha, beta, c, o + 4);
+            c[o + 4] = merge(Simd.sum(s4), alpha, beta, c, o + 4);
         }
     }
 

@@ -64,7 +64,7 @@ final class Reductions {
                 FloatVector v = FloatVector.fromArray(F, x, e, m);
                 s0 = v.fma(v, s0);
             }
-            sum += s0.add(s1).reduceLanes(VectorOperators.ADD);
+            sum += Simd.sum(s0.add(s1));
         }
         return sum;
     }

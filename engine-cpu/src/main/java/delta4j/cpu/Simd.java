@@ -1,6 +1,9 @@
 package delta4j.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,6 +24,53 @@ final class Simd {
 
     /** Float lanes per vector. */
     static final int L = F.length();
+
+    /** Rotations by L/2, L/4, ..., 1 lanes: the fixed tree of {@link #sum}. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] HALVES = new VectorShuffle[Integer.numberOfTrailingZeros(L)];
+
+    static {
+        for (int i = 0, h = L / 2; h > 0; i++, h /= 2) {
+            HALVES[i] = VectorShuffle.iota(F, h, 1, true);
+        }
+    }
+
+    /**
+     * Σ of the lanes in a fixed order (a halving tree). {@code reduceLanes(ADD)} leaves the order open, and
+     * measured here it sums differently before and after C2 compiles the caller, so the same input gave
+     * results one ulp apart within one run; this order is the same in every tier.
+     */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> s : HALVES) {
+            v = v.add(v.rearrange(s));
+        }
+        return v.lane(0);
+    }
+
+    private static final float LOG2E = 1.44269504f;
+    private static final float LN2_HI = 0.693145752f;      // ln 2 split so n·LN2_HI is exact for |n| ≤ 2^10
+    private static final float LN2_LO = 1.42860677e-6f;
+    private static final float ROUND = 12582912f;          // 1.5·2^23: adding it rounds to an integer
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+
+    /**
+     * e^x per lane from adds and multiplies only, so every JIT tier gives the same bits ({@code lanewise(EXP)}
+     * did not: the interpreter's and C2's results differed by an ulp). x = n·ln2 + r with |r| ≤ ln2/2, e^r by
+     * its Taylor polynomial to r⁷ (relative error below 2e-7), then scaled by 2^n through the exponent bits.
+     * Inputs below −87.3 give 0 and above 88.7 +∞, as float exp does.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(-87.3f).min(88.7f);
+        FloatVector t = xc.mul(LOG2E).add(ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = r.mul(1f / 5040).add(1f / 720).mul(r).add(1f / 120).mul(r).add(1f / 24).mul(r)
+                .add(1f / 6).mul(r).add(0.5f).mul(r).add(1f).mul(r).add(1f);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(ROUND_BITS).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector y = p.mul(bits.reinterpretAsFloats());
+        y = y.blend(0f, x.compare(VectorOperators.LT, -87.3f));
+        return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.7f));
+    }
 
     /** "AVX-512 (16 float lanes)" and the like, for {@link CpuEngine#device()}. */
     static String describe() {
