@@ -27,16 +27,10 @@ import java.util.Set;
  */
 public final class CpuEngine implements Engine {
 
-    /**
-     * Element-wise kernels on fewer elements than this run on the calling thread: below it a pass over the
-     * data takes a few microseconds, about what a hand-off to another core costs.
-     */
-    static final int PARALLEL_MIN_ELEMENTS = 1 << 16;
-
     private final int threads;
     private final WorkerPool pool;
     private final Gemm gemm;
-    private final Kernels kernels;
+    private final ElementwiseJobs jobs;
     private final String device;
     private final Set<ArrayTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
@@ -51,7 +45,7 @@ public final class CpuEngine implements Engine {
         this.threads = config.resolvedThreads();
         this.pool = new WorkerPool(threads);
         this.gemm = new Gemm(pool);
-        this.kernels = new Kernels(pool);
+        this.jobs = new ElementwiseJobs(pool);
         this.device = threads + (threads == 1 ? " thread, " : " threads, ") + Simd.describe();
     }
 
@@ -153,7 +147,7 @@ public final class CpuEngine implements Engine {
     public synchronized void biasActivation(Tensor zin, Tensor bias, Activation activation, Tensor a) {
         owned(zin, bias, a);
         KernelChecks.biasActivation(zin, bias, activation, a);
-        kernels.rows(Kernels.BIAS_ACTIVATION, activation, zin.rows(), zin.cols(),
+        jobs.biasActivation.rows(activation, zin.rows(), zin.cols(),
                 data(zin), data(bias), data(a), null);
     }
 
@@ -161,7 +155,7 @@ public final class CpuEngine implements Engine {
     public synchronized void activationBackward(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta) {
         owned(g, zin, a, delta);
         KernelChecks.activationBackward(g, zin, a, activation, delta);
-        kernels.flat(Kernels.ACTIVATION_BACKWARD, activation, (int) g.size(), data(g), data(zin), data(a), data(delta));
+        jobs.activationBackward.flat(activation, (int) g.size(), data(g), data(zin), data(a), data(delta));
     }
 
     @Override
@@ -171,9 +165,9 @@ public final class CpuEngine implements Engine {
         KernelChecks.outputDelta(loss, activation, zin, a, target, delta, lossOut, lossIndex);
         double sum;
         if (loss == Loss.MSE) {
-            sum = kernels.flat(Kernels.OUTPUT_MSE, activation, (int) zin.size(), data(zin), data(a), data(target), data(delta));
+            sum = jobs.outputMse.flat(activation, (int) zin.size(), data(zin), data(a), data(target), data(delta));
         } else {
-            sum = kernels.rows(Kernels.OUTPUT_SOFTMAX_CE, activation, zin.rows(), zin.cols(),
+            sum = jobs.outputSoftmaxCrossEntropy.rows(activation, zin.rows(), zin.cols(),
                     data(zin), data(a), data(target), data(delta));
         }
         data(lossOut)[lossIndex] = (float) sum;
@@ -183,29 +177,27 @@ public final class CpuEngine implements Engine {
     public synchronized void columnSum(float alpha, Tensor x, Tensor out) {
         owned(x, out);
         KernelChecks.columnSum(x, out);
-        kernels.columns(alpha, x.rows(), x.cols(), data(x), data(out));
+        jobs.columnSum.scalars(alpha, 0, 0, 0, 0, 0, 0, false).columns(x.rows(), x.cols(), data(x), data(out));
     }
 
     @Override
     public synchronized void sumOfSquares(Tensor x, Tensor out, int index) {
         owned(x, out);
         KernelChecks.index(out, index, "sumOfSquares index");
-        data(out)[index] = (float) kernels.flat(Kernels.SUM_OF_SQUARES, null, (int) x.size(), data(x), null, null, null);
+        data(out)[index] = (float) jobs.sumOfSquares.flat(null, (int) x.size(), data(x), null, null, null);
     }
 
     @Override
     public synchronized void scale(Tensor x, float alpha) {
         owned(x);
-        kernels.scalars(alpha, 0, 0, 0, 0, 0, 0, false);
-        kernels.flat(Kernels.SCALE, null, (int) x.size(), data(x), null, null, null);
+        jobs.scale.scalars(alpha, 0, 0, 0, 0, 0, 0, false).flat(null, (int) x.size(), data(x), null, null, null);
     }
 
     @Override
     public synchronized void sgdStep(Tensor param, Tensor grad, float learningRate, float weightDecay) {
         owned(param, grad);
         KernelChecks.sameShape("sgdStep θ/g", param, grad);
-        kernels.scalars(learningRate, weightDecay, 0, 0, 0, 0, 0, false);
-        kernels.flat(Kernels.SGD, null, (int) param.size(), data(param), data(grad), null, null);
+        jobs.sgd.scalars(learningRate, weightDecay, 0, 0, 0, 0, 0, false).flat(null, (int) param.size(), data(param), data(grad), null, null);
     }
 
     @Override
@@ -214,8 +206,7 @@ public final class CpuEngine implements Engine {
         owned(param, grad, velocity);
         KernelChecks.sameShape("momentumStep θ/g", param, grad);
         KernelChecks.sameShape("momentumStep θ/v", param, velocity);
-        kernels.scalars(learningRate, weightDecay, momentum, 0, 0, 0, 0, nesterov);
-        kernels.flat(Kernels.MOMENTUM, null, (int) param.size(), data(param), data(grad), data(velocity), null);
+        jobs.momentum.scalars(learningRate, weightDecay, momentum, 0, 0, 0, 0, nesterov).flat(null, (int) param.size(), data(param), data(grad), data(velocity), null);
     }
 
     @Override
@@ -228,8 +219,7 @@ public final class CpuEngine implements Engine {
         KernelChecks.adam(step, beta1, beta2);
         float bc1 = (float) (1 - Math.pow(beta1, step));
         float bc2 = (float) (1 - Math.pow(beta2, step));
-        kernels.scalars(learningRate, weightDecay, beta1, beta2, epsilon, bc1, bc2, decoupled);
-        kernels.flat(Kernels.ADAM, null, (int) param.size(), data(param), data(grad), data(m), data(v));
+        jobs.adam.scalars(learningRate, weightDecay, beta1, beta2, epsilon, bc1, bc2, decoupled).flat(null, (int) param.size(), data(param), data(grad), data(m), data(v));
     }
 
     // KernelChecks' fixed-arity forms: no varargs array per kernel call.
@@ -260,117 +250,5 @@ public final class CpuEngine implements Engine {
     @Override
     public String toString() {
         return "CpuEngine[" + device + "]";
-    }
-
-    /**
-     * Splits the element-wise kernels over the pool: by rows for row-wise kernels, by flat ranges (whole
-     * vectors) for the others, by column blocks for column sums. One reusable instance, its arguments in
-     * fields, so a dispatch allocates nothing; partial loss sums land in {@code partial[part]}.
-     */
-    private static final class Kernels implements WorkerPool.Job {
-        static final int BIAS_ACTIVATION = 0, OUTPUT_SOFTMAX_CE = 1, ACTIVATION_BACKWARD = 2, OUTPUT_MSE = 3,
-                SUM_OF_SQUARES = 4, SGD = 5, MOMENTUM = 6, ADAM = 7, COLUMN_SUM = 8, SCALE = 9;
-
-        private final WorkerPool pool;
-        private final double[] partial;
-        private int op;
-        private Activation act;
-        private int rows, n, size;
-        private float[] x0, x1, x2, x3;
-        private float s0, s1, s2, s3, s4, s5, s6;
-        private boolean flag;
-
-        Kernels(WorkerPool pool) {
-            this.pool = pool;
-            this.partial = new double[pool.threads()];
-        }
-
-        void scalars(float s0, float s1, float s2, float s3, float s4, float s5, float s6, boolean flag) {
-            this.s0 = s0;
-            this.s1 = s1;
-            this.s2 = s2;
-            this.s3 = s3;
-            this.s4 = s4;
-            this.s5 = s5;
-            this.s6 = s6;
-            this.flag = flag;
-        }
-
-        double rows(int op, Activation act, int rows, int n, float[] x0, float[] x1, float[] x2, float[] x3) {
-            this.rows = rows;
-            this.n = n;
-            this.size = rows * n;
-            int parts = (long) rows * n >= PARALLEL_MIN_ELEMENTS ? Math.min(pool.threads(), rows) : 1;
-            return dispatch(op, act, parts, x0, x1, x2, x3);
-        }
-
-        double flat(int op, Activation act, int size, float[] x0, float[] x1, float[] x2, float[] x3) {
-            this.size = size;
-            int parts = size >= PARALLEL_MIN_ELEMENTS ? pool.threads() : 1;
-            return dispatch(op, act, parts, x0, x1, x2, x3);
-        }
-
-        void columns(float alpha, int rows, int n, float[] x, float[] out) {
-            this.rows = rows;
-            this.n = n;
-            this.s0 = alpha;
-            int blocks = (n + 4 * Simd.L - 1) / (4 * Simd.L);
-            int parts = (long) rows * n >= PARALLEL_MIN_ELEMENTS ? Math.min(pool.threads(), blocks) : 1;
-            dispatch(COLUMN_SUM, null, parts, x, out, null, null);
-        }
-
-        private double dispatch(int op, Activation act, int parts, float[] x0, float[] x1, float[] x2, float[] x3) {
-            this.op = op;
-            this.act = act;
-            this.x0 = x0;
-            this.x1 = x1;
-            this.x2 = x2;
-            this.x3 = x3;
-            Arrays.fill(partial, 0, parts, 0.0);
-            try {
-                pool.run(this, parts);
-            } finally {
-                this.x0 = this.x1 = this.x2 = this.x3 = null;
-            }
-            double sum = 0;
-            for (int p = 0; p < parts; p++) {
-                sum += partial[p];
-            }
-            return sum;
-        }
-
-        @Override
-        public void run(int part, int parts) {
-            switch (op) {
-                case BIAS_ACTIVATION -> Elementwise.biasActivation(act, x0, x1, x2, n, split(rows, part, parts, 1),
-                        split(rows, part + 1, parts, 1));
-                case OUTPUT_SOFTMAX_CE -> partial[part] = Elementwise.outputDeltaSoftmaxCrossEntropy(x0, x1, x2, x3, n,
-                        split(rows, part, parts, 1), split(rows, part + 1, parts, 1));
-                case COLUMN_SUM -> Reductions.columnSum(s0, x0, rows, n, x1, split(n, part, parts, 4 * Simd.L),
-                        split(n, part + 1, parts, 4 * Simd.L));
-                default -> {
-                    int e0 = split(size, part, parts, Simd.L), e1 = split(size, part + 1, parts, Simd.L);
-                    switch (op) {
-                        case ACTIVATION_BACKWARD -> Elementwise.activationBackward(act, x0, x1, x2, x3, e0, e1);
-                        case OUTPUT_MSE -> partial[part] = Elementwise.outputDeltaMse(act, x0, x1, x2, x3, e0, e1);
-                        case SUM_OF_SQUARES -> partial[part] = Reductions.sumOfSquares(x0, e0, e1);
-                        case SCALE -> Reductions.scale(x0, s0, e0, e1);
-                        case SGD -> Optimizers.sgd(x0, x1, s0, s1, e0, e1);
-                        case MOMENTUM -> Optimizers.momentum(x0, x1, x2, s0, s2, s1, flag, e0, e1);
-                        case ADAM -> Optimizers.adam(x0, x1, x2, x3, s0, s2, s3, s4, s1, flag, s5, s6, e0, e1);
-                        default -> throw new IllegalStateException("unknown kernel " + op);
-                    }
-                }
-            }
-        }
-
-        /** Start of part {@code part} of {@code parts} over [0, total), in whole units of {@code grain}. */
-        private static int split(int total, int part, int parts, int grain) {
-            if (part >= parts) {
-                return total;
-            }
-            long units = (total + (long) grain - 1) / grain;
-            return (int) Math.min(total, units * part / parts * grain);
-        }
     }
 }

@@ -27,7 +27,7 @@ final class Elementwise {
 
     // forward:  Zin (N×n) += b (1×n); A (N×n) = φ(Zin)
     /** Rows [r0, r1) of N × n: {@code Zin += b} then {@code A = φ(Zin)}; {@code a} may be {@code z}. */
-    static void biasActivation(Activation act, float[] z, float[] b, float[] a, int n, int r0, int r1) {
+    static void biasActivation(Activation act, float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
         switch (act) {
             case IDENTITY -> biasIdentity(z, b, a, n, r0, r1);
             case RELU -> biasRectifier(z, b, a, n, r0, r1, 0f);
@@ -36,7 +36,7 @@ final class Elementwise {
             case TANH -> biasTanh(z, b, a, n, r0, r1);
             case SOFTMAX -> {
                 for (int i = r0; i < r1; i++) {
-                    biasSoftmaxRow(z, b, a, i * n, n);
+                    biasSoftmaxRow(z, b, a, i * n, n, lanes);
                 }
             }
         }
@@ -123,40 +123,33 @@ final class Elementwise {
     /**
      * One row: z += b, then a = e^{z − max} / Σ e^{z − max}. Three sweeps of one row (max, exp and sum,
      * divide), all from L1. Safe in place (a = z): each sweep reads an element before writing it.
+     *
+     * <p>Each sweep is one masked loop rather than a vector loop plus a masked tail: with the tail written
+     * out, exp was inlined twice and the method grew past C2's node budget, after which its vector
+     * operations were no longer intrinsified (every one allocated). Output layers are narrow (n ≤ 16 is
+     * the common case), so the loop usually runs once and the mask costs nothing.
      */
-    private static void biasSoftmaxRow(float[] z, float[] b, float[] a, int off, int n) {
-        int bound = F.loopBound(n);
+    private static void biasSoftmaxRow(float[] z, float[] b, float[] a, int off, int n, float[] lanes) {
         FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        int j = 0;
-        for (; j < bound; j += L) {
-            FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
-            v.intoArray(z, off + j);
-            vmax = vmax.max(v);
-        }
-        VectorMask<Float> tail = F.indexInRange(j, n);
-        if (j < n) {
-            FloatVector v = FloatVector.fromArray(F, z, off + j, tail).add(FloatVector.fromArray(F, b, j, tail));
-            v.intoArray(z, off + j, tail);
-            vmax = vmax.lanewise(VectorOperators.MAX, v, tail);
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = F.indexInRange(j, n);
+            FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
+            v.intoArray(z, off + j, m);
+            vmax = vmax.lanewise(VectorOperators.MAX, v, m);
         }
         float max = vmax.reduceLanes(VectorOperators.MAX);
         FloatVector vsum = FloatVector.zero(F);
-        for (j = 0; j < bound; j += L) {
-            FloatVector e = Simd.exp(FloatVector.fromArray(F, z, off + j).sub(max));
-            e.intoArray(a, off + j);
-            vsum = vsum.add(e);
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = F.indexInRange(j, n);
+            FloatVector e = Simd.exp(FloatVector.fromArray(F, z, off + j, m).sub(max));
+            e.intoArray(a, off + j, m);
+            vsum = vsum.add(e, m);
         }
-        if (j < n) {
-            FloatVector e = Simd.exp(FloatVector.fromArray(F, z, off + j, tail).sub(max));
-            e.intoArray(a, off + j, tail);
-            vsum = vsum.add(e, tail);
-        }
-        float sum = Simd.sum(vsum);
-        for (j = 0; j < bound; j += L) {
-            FloatVector.fromArray(F, a, off + j).div(sum).intoArray(a, off + j);
-        }
-        if (j < n) {
-            FloatVector.fromArray(F, a, off + j, tail).div(sum).intoArray(a, off + j, tail);
+        vsum.intoArray(lanes, 0);
+        float sum = Simd.sum(lanes);
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = F.indexInRange(j, n);
+            FloatVector.fromArray(F, a, off + j, m).div(sum).intoArray(a, off + j, m);
         }
     }
 
@@ -278,43 +271,36 @@ final class Elementwise {
      * from the forward pass) and the loss {@code −Σ t·(z − max − log Σ e^{z − max})}, log-softmax taken from
      * Zin so it stays finite for logits of any size. Returns the loss over the rows.
      */
-    static double outputDeltaSoftmaxCrossEntropy(float[] z, float[] a, float[] t, float[] d, int n, int r0, int r1) {
-        int bound = F.loopBound(n);
+    static double outputDeltaSoftmaxCrossEntropy(float[] z, float[] a, float[] t, float[] d, int n, int r0, int r1,
+                                                  float[] lanes) {
+        // One masked loop per sweep, as in biasSoftmaxRow and for the same reason (C2's node budget).
         double loss = 0;
         for (int i = r0; i < r1; i++) {
-            int off = i * n, j = 0;
-            VectorMask<Float> tail = F.indexInRange(bound, n);
+            int off = i * n;
             FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            for (; j < bound; j += L) {
-                vmax = vmax.max(FloatVector.fromArray(F, z, off + j));
-            }
-            if (j < n) {
-                vmax = vmax.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, z, off + j, tail), tail);
+            for (int j = 0; j < n; j += L) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                vmax = vmax.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, z, off + j, m), m);
             }
             float max = vmax.reduceLanes(VectorOperators.MAX);
             FloatVector vsum = FloatVector.zero(F);
-            for (j = 0; j < bound; j += L) {
-                vsum = vsum.add(Simd.exp(FloatVector.fromArray(F, z, off + j).sub(max)));
+            for (int j = 0; j < n; j += L) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                vsum = vsum.add(Simd.exp(FloatVector.fromArray(F, z, off + j, m).sub(max)), m);
             }
-            if (j < n) {
-                vsum = vsum.add(Simd.exp(FloatVector.fromArray(F, z, off + j, tail).sub(max)), tail);
-            }
-            float lse = (float) Math.log(Simd.sum(vsum));
+            vsum.intoArray(lanes, 0);
+            float lse = (float) Math.log(Simd.sum(lanes));
             // Δ = A − T and Σ t·(z − max − lse); terms with t = 0 are skipped (masked) so −∞ logits cannot make NaN.
             FloatVector vloss = FloatVector.zero(F);
-            for (j = 0; j < bound; j += L) {
-                FloatVector tv = FloatVector.fromArray(F, t, off + j);
-                FloatVector.fromArray(F, a, off + j).sub(tv).intoArray(d, off + j);
-                FloatVector logp = FloatVector.fromArray(F, z, off + j).sub(max).sub(lse);
-                vloss = vloss.add(tv.mul(logp), tv.compare(VectorOperators.NE, 0f));
+            for (int j = 0; j < n; j += L) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector tv = FloatVector.fromArray(F, t, off + j, m);
+                FloatVector.fromArray(F, a, off + j, m).sub(tv).intoArray(d, off + j, m);
+                FloatVector logp = FloatVector.fromArray(F, z, off + j, m).sub(max).sub(lse);
+                vloss = vloss.add(tv.mul(logp), tv.compare(VectorOperators.NE, 0f)); // t = 0 past n (masked load)
             }
-            if (j < n) {
-                FloatVector tv = FloatVector.fromArray(F, t, off + j, tail);
-                FloatVector.fromArray(F, a, off + j, tail).sub(tv).intoArray(d, off + j, tail);
-                FloatVector logp = FloatVector.fromArray(F, z, off + j, tail).sub(max).sub(lse);
-                vloss = vloss.add(tv.mul(logp), tv.compare(VectorOperators.NE, 0f).and(tail));
-            }
-            loss -= Simd.sum(vloss);
+            vloss.intoArray(lanes, 0);
+            loss -= Simd.sum(lanes);
         }
         return loss;
     }

@@ -2,7 +2,6 @@ package delta4j.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -48,7 +47,7 @@ final class GemmNarrow implements WorkerPool.Job {
 
     GemmNarrow(WorkerPool pool) {
         this.pool = pool;
-        this.tiles = new float[pool.threads()][J * 2 * L];
+        this.tiles = new float[pool.threads()][4 * J * L]; // dot4x5's 20 accumulators; cols2x5 uses 10
     }
 
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -97,22 +96,40 @@ final class GemmNarrow implements WorkerPool.Job {
         if (transA) {
             columnsKernel(i0, i1, tiles[part]);
         } else {
-            dotKernel(i0, i1);
+            dotKernel(i0, i1, tiles[part]);
         }
     }
 
     // ------------------------------------------------------------------ forward: C = A·op(B), dot products
 
-    private void dotKernel(int i0, int i1) {
+    private void dotKernel(int i0, int i1, float[] acc) {
         int i = i0;
         for (; i + 4 <= i1; i += 4) {
             for (int j = 0; j < n; j += J) {
-                dot4x5(a, k, i, packed, stride, j, k, n, alpha, beta, c);
+                dot4x5(a, k, i, packed, stride, j, k, acc);
+                reduceInto(acc, 4, i, j, n, alpha, beta, c);
             }
         }
         for (; i < i1; i++) {
             for (int j = 0; j < n; j += J) {
-                dot1x5(a, k, i, packed, stride, j, k, n, alpha, beta, c);
+                dot1x5(a, k, i, packed, stride, j, k, acc);
+                reduceInto(acc, 1, i, j, n, alpha, beta, c);
+            }
+        }
+    }
+
+    /**
+     * C[i + r][j + q] ← α·Σ lanes of acc[(r·J + q)·L ..] + β·C, for the rows × min(J, n − j) block. The
+     * dot kernels leave their accumulators in {@code acc} for this loop rather than reducing 20 vectors in
+     * place: 20 inlined lane sums made dot4x5 so large that C2 stopped intrinsifying its vector operations
+     * (every one then ran the Java fallback and allocated: 230 KB per 256×10 product).
+     */
+    private static void reduceInto(float[] acc, int rows, int i, int j, int n, float alpha, float beta, float[] c) {
+        int cols = Math.min(J, n - j);
+        for (int r = 0; r < rows; r++) {
+            int o = (i + r) * n + j;
+            for (int q = 0; q < cols; q++) {
+                c[o + q] = merge(Simd.sum(FloatVector.fromArray(F, acc, (r * J + q) * L)), alpha, beta, c, o + q);
             }
         }
     }
@@ -133,9 +150,8 @@ final class GemmNarrow implements WorkerPool.Job {
         }
     }
 
-    /** Rows i..i+3 × columns j..j+4 of C as 20 dot products over p, reduced at the end. */
-    private static void dot4x5(float[] a, int lda, int i, float[] bt, int kp, int j, int k, int n,
-                               float alpha, float beta, float[] c) {
+    /** Rows i..i+3 × columns j..j+4 of C as 20 dot products over p, left unreduced in acc (row r, column q at (r·J + q)·L). */
+    private static void dot4x5(float[] a, int lda, int i, float[] bt, int kp, int j, int k, float[] acc) {
         FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F), s04 = FloatVector.zero(F);
         FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F), s14 = FloatVector.zero(F);
         FloatVector s20 = FloatVector.zero(F), s21 = FloatVector.zero(F), s22 = FloatVector.zero(F), s23 = FloatVector.zero(F), s24 = FloatVector.zero(F);
@@ -174,46 +190,14 @@ final class GemmNarrow implements WorkerPool.Job {
             y = FloatVector.fromArray(F, bt, b0 + 4 * kp + p);
             s04 = x0.fma(y, s04); s14 = x1.fma(y, s14); s24 = x2.fma(y, s24); s34 = x3.fma(y, s34);
         }
-        int cols = Math.min(5, n - j);
-        int c0 = (i + 0) * n + j;
-        int c1 = (i + 1) * n + j;
-        int c2 = (i + 2) * n + j;
-        int c3 = (i + 3) * n + j;
-        if (cols > 0) {
-            c[c0 + 0] = merge(Simd.sum(s00), alpha, beta, c, c0 + 0);
-            c[c1 + 0] = merge(Simd.sum(s10), alpha, beta, c, c1 + 0);
-            c[c2 + 0] = merge(Simd.sum(s20), alpha, beta, c, c2 + 0);
-            c[c3 + 0] = merge(Simd.sum(s30), alpha, beta, c, c3 + 0);
-        }
-        if (cols > 1) {
-            c[c0 + 1] = merge(Simd.sum(s01), alpha, beta, c, c0 + 1);
-            c[c1 + 1] = merge(Simd.sum(s11), alpha, beta, c, c1 + 1);
-            c[c2 + 1] = merge(Simd.sum(s21), alpha, beta, c, c2 + 1);
-            c[c3 + 1] = merge(Simd.sum(s31), alpha, beta, c, c3 + 1);
-        }
-        if (cols > 2) {
-            c[c0 + 2] = merge(Simd.sum(s02), alpha, beta, c, c0 + 2);
-            c[c1 + 2] = merge(Simd.sum(s12), alpha, beta, c, c1 + 2);
-            c[c2 + 2] = merge(Simd.sum(s22), alpha, beta, c, c2 + 2);
-            c[c3 + 2] = merge(Simd.sum(s32), alpha, beta, c, c3 + 2);
-        }
-        if (cols > 3) {
-            c[c0 + 3] = merge(Simd.sum(s03), alpha, beta, c, c0 + 3);
-            c[c1 + 3] = merge(Simd.sum(s13), alpha, beta, c, c1 + 3);
-            c[c2 + 3] = merge(Simd.sum(s23), alpha, beta, c, c2 + 3);
-            c[c3 + 3] = merge(Simd.sum(s33), alpha, beta, c, c3 + 3);
-        }
-        if (cols > 4) {
-            c[c0 + 4] = merge(Simd.sum(s04), alpha, beta, c, c0 + 4);
-            c[c1 + 4] = merge(Simd.sum(s14), alpha, beta, c, c1 + 4);
-            c[c2 + 4] = merge(Simd.sum(s24), alpha, beta, c, c2 + 4);
-            c[c3 + 4] = merge(Simd.sum(s34), alpha, beta, c, c3 + 4);
-        }
+        s00.intoArray(acc, 0 * L); s01.intoArray(acc, 1 * L); s02.intoArray(acc, 2 * L); s03.intoArray(acc, 3 * L); s04.intoArray(acc, 4 * L);
+        s10.intoArray(acc, 5 * L); s11.intoArray(acc, 6 * L); s12.intoArray(acc, 7 * L); s13.intoArray(acc, 8 * L); s14.intoArray(acc, 9 * L);
+        s20.intoArray(acc, 10 * L); s21.intoArray(acc, 11 * L); s22.intoArray(acc, 12 * L); s23.intoArray(acc, 13 * L); s24.intoArray(acc, 14 * L);
+        s30.intoArray(acc, 15 * L); s31.intoArray(acc, 16 * L); s32.intoArray(acc, 17 * L); s33.intoArray(acc, 18 * L); s34.intoArray(acc, 19 * L);
     }
 
-    /** One row × five columns: the leftover rows of {@link #dot4x5}. */
-    private static void dot1x5(float[] a, int lda, int i, float[] bt, int kp, int j, int k, int n,
-                               float alpha, float beta, float[] c) {
+    /** One row × five columns: the leftover rows of {@link #dot4x5}, left unreduced in acc like it. */
+    private static void dot1x5(float[] a, int lda, int i, float[] bt, int kp, int j, int k, float[] acc) {
         FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F);
         FloatVector s3 = FloatVector.zero(F), s4 = FloatVector.zero(F);
         int a0 = i * lda, b0 = j * kp;
@@ -226,20 +210,7 @@ final class GemmNarrow implements WorkerPool.Job {
             s3 = x.fma(FloatVector.fromArray(F, bt, b0 + 3 * kp + p), s3);
             s4 = x.fma(FloatVector.fromArray(F, bt, b0 + 4 * kp + p), s4);
         }
-        int o = i * n + j, cols = Math.min(J, n - j);
-        c[o] = merge(Simd.sum(s0), alpha, beta, c, o);
-        if (cols > 1) {
-            c[o + 1] = merge(Simd.sum(s1), alpha, beta, c, o + 1);
-        }
-        if (cols > 2) {
-            c[o + 2] = merge(Simd.sum(s2), alpha, beta, c, o + 2);
-        }
-        if (cols > 3) {
-            c[o + 3] = merge(Simd.sum(s3), alpha, beta, c, o + 3);
-        }
-        if (cols > 4) {
-            c[o + 4] = merge(Simd.sum(s4), alpha, beta, c, o + 4);
-        }
+        s0.intoArray(acc, 0); s1.intoArray(acc, L); s2.intoArray(acc, 2 * L); s3.intoArray(acc, 3 * L); s4.intoArray(acc, 4 * L);
     }
 
     // ------------------------------------------------------------------ weight gradient: C = Aᵀ·op(B), vectors along m

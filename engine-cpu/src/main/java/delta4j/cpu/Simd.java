@@ -36,6 +36,7 @@ final class Simd {
      * Σ of the lanes in a fixed order (a halving tree). {@code reduceLanes(ADD)} leaves the order open, and
      * measured here it sums differently before and after C2 compiles the caller, so the same input gave
      * results one ulp apart within one run; this order is the same in every tier.
+     *
      */
     static float sum(FloatVector v) {
         if (L >= 16) {
@@ -53,6 +54,21 @@ final class Simd {
         return v.lane(0);
     }
 
+    /**
+     * Σ of {@code lanes[0..L)} in the same halving order as {@link #sum(FloatVector)}, in scalar code; it
+     * overwrites the array. For call sites that run once per row (softmax): C2 inlined the vector version
+     * there only sometimes, and where it did not, every call boxed its vector argument (96 bytes a row).
+     * A kernel stores its accumulator into a per-thread scratch array and sums that instead.
+     */
+    static float sum(float[] lanes) {
+        for (int w = L / 2; w >= 1; w /= 2) {
+            for (int i = 0; i < w; i++) {
+                lanes[i] += lanes[i + w];
+            }
+        }
+        return lanes[0];
+    }
+
     private static final float LOG2E = 1.44269504f;
     private static final float LN2_HI = 0.693145752f;      // ln 2 split so n·LN2_HI is exact for |n| ≤ 2^10
     private static final float LN2_LO = 1.42860677e-6f;
@@ -60,23 +76,31 @@ final class Simd {
     private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
 
     /**
-     * e^x per lane from adds and multiplies only, so every JIT tier gives the same bits ({@code lanewise(EXP)}
-     * did not: the interpreter's and C2's results differed by an ulp). x = n·ln2 + r with |r| ≤ ln2/2, e^r by
-     * its Taylor polynomial to r⁷ (relative error below 2e-7), then scaled by 2^n through the exponent bits.
-     * Inputs below −87.3 give 0 and above 88.7 +∞, as float exp does.
+     * e^x per lane from fused multiply-adds, multiplies and integer adds only, so every JIT tier gives the
+     * same bits ({@code lanewise(EXP)} did not: the interpreter's and C2's results differed by an ulp).
+     * x = n·ln2 + r with |r| ≤ ln2/2, e^r by its Taylor polynomial to r⁷ in Horner form (relative error
+     * below 2e-7), then scaled by 2^n through the exponent bits. x is first clamped to [−88, 88.7]: below
+     * about −87.3 n reaches −127, whose scale has exponent bits 0, so the result is 0 as float exp's
+     * (subnormal) answer rounds to for the kernels' purposes; above about 88.4 n = 128 gives +∞.
+     * Kept to few operations without compares or blends: the softmax kernels inline it twice, and a larger
+     * version pushed them past the size where C2 stops intrinsifying vector operations.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(-87.3f).min(88.7f);
-        FloatVector t = xc.mul(LOG2E).add(ROUND);
+        FloatVector xc = x.max(-88f).min(88.7f);
+        FloatVector t = xc.fma(LOG2E, ROUND);
         FloatVector n = t.sub(ROUND);
-        FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-        FloatVector p = r.mul(1f / 5040).add(1f / 720).mul(r).add(1f / 120).mul(r).add(1f / 24).mul(r)
-                .add(1f / 6).mul(r).add(0.5f).mul(r).add(1f).mul(r).add(1f);
-        IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(ROUND_BITS).add(127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector y = p.mul(bits.reinterpretAsFloats());
-        y = y.blend(0f, x.compare(VectorOperators.LT, -87.3f));
-        return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.7f));
+        FloatVector r = n.mul(-LN2_HI).add(xc).sub(n.mul(LN2_LO));
+        FloatVector p = r.fma(1f / 5040, 1f / 720).fma(r, C5).fma(r, C4).fma(r, C3).fma(r, C2).fma(r, C1).fma(r, C1);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(bits.reinterpretAsFloats());
     }
+
+    // Taylor coefficients 1/5!, 1/4!, 1/3!, 1/2!, 1 as vectors for exp's fused multiply-adds.
+    private static final FloatVector C5 = FloatVector.broadcast(F, 1f / 120);
+    private static final FloatVector C4 = FloatVector.broadcast(F, 1f / 24);
+    private static final FloatVector C3 = FloatVector.broadcast(F, 1f / 6);
+    private static final FloatVector C2 = FloatVector.broadcast(F, 0.5f);
+    private static final FloatVector C1 = FloatVector.broadcast(F, 1f);
 
     /** "AVX-512 (16 float lanes)" and the like, for {@link CpuEngine#device()}. */
     static String describe() {

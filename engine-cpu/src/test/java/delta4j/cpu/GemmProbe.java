@@ -1,8 +1,6 @@
 package delta4j.cpu;
 
-import delta4j.engine.Activation;
 import delta4j.engine.Engine;
-import delta4j.engine.Loss;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Tensor;
 
@@ -42,7 +40,6 @@ public final class GemmProbe {
                 report(e, "out   A·W   256×10  = 256×512·512×10  ", 256, 10, 512, false, false);
                 report(e, "out   Δ·Wᵀ  256×512 = 256×10·(512×10)ᵀ", 256, 512, 10, false, true);
                 report(e, "out   Aᵀ·Δ  512×10  = (256×512)ᵀ·256×10", 512, 10, 256, true, false);
-                allocation(e);
             }
         }
     }
@@ -66,58 +63,6 @@ public final class GemmProbe {
             best = Math.min(best, time(e, m, n, k, ta, tb, reps));
         }
         System.out.printf(Locale.ROOT, "%-44s %7.1f GFLOP/s%n", label, flops / best / 1e9);
-    }
-
-    /**
-     * Bytes the calling thread allocates per kernel call over a steady-state training step of a 512-512-10
-     * layer pair at batch 256 (forward, softmax cross-entropy, backward, Adam). Should print 0.
-     */
-    private static void allocation(Engine e) {
-        SplittableRandom rnd = new SplittableRandom(1);
-        try (Tensor x = e.tensor(256, 512, random(rnd, 256 * 512)); Tensor w = e.tensor(512, 512, random(rnd, 512 * 512));
-             Tensor b = e.allocate(1, 512); Tensor z = e.allocate(256, 512); Tensor h = e.allocate(256, 512);
-             Tensor w3 = e.tensor(512, 10, random(rnd, 5120)); Tensor b3 = e.allocate(1, 10);
-             Tensor z3 = e.allocate(256, 10); Tensor y = e.allocate(256, 10); Tensor t = e.allocate(256, 10);
-             Tensor d3 = e.allocate(256, 10); Tensor loss = e.allocate(1, 1); Tensor g = e.allocate(256, 512);
-             Tensor dw = e.allocate(512, 512); Tensor dw3 = e.allocate(512, 10); Tensor db = e.allocate(1, 512);
-             Tensor m = e.allocate(512, 512); Tensor v = e.allocate(512, 512)) {
-            long before = 0;
-            int calls = 0;
-            for (int step = 1; step <= 600; step++) {
-                if (step == 501) {
-                    before = allocatedBytes();
-                    calls = 0;
-                }
-                e.gemm(false, false, 1f, x, w, 0f, z);                           // 256×512 = 256×512·512×512
-                e.biasActivation(z, b, Activation.RELU, h);
-                e.gemm(false, false, 1f, h, w3, 0f, z3);                         // 256×10  = 256×512·512×10
-                e.biasActivation(z3, b3, Activation.SOFTMAX, y);
-                e.outputDelta(Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, z3, y, t, d3, loss, 0);
-                e.gemm(true, false, 1f / 256, h, d3, 0f, dw3);                   // 512×10  = (256×512)ᵀ·256×10
-                e.gemm(false, true, 1f, d3, w3, 0f, g);                          // 256×512 = 256×10·(512×10)ᵀ
-                e.activationBackward(g, z, h, Activation.RELU, g);
-                e.gemm(true, false, 1f / 256, x, g, 0f, dw);                     // 512×512 = (256×512)ᵀ·256×512
-                e.columnSum(1f / 256, g, db);
-                e.adamStep(w, dw, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false, step);
-                calls += 11;
-            }
-            long bytes = allocatedBytes() - before;
-            System.out.printf(Locale.ROOT, "allocated per kernel call, steady-state training step: %.1f bytes%n",
-                    (double) bytes / calls);
-        }
-    }
-
-    /**
-     * The calling thread's allocated bytes (com.sun.management.ThreadMXBean), by reflection: the test
-     * sources compile inside the delta4j.cpu module, which does not read jdk.management.
-     */
-    private static long allocatedBytes() {
-        try {
-            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            return (long) Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes").invoke(bean);
-        } catch (ReflectiveOperationException ex) {
-            throw new IllegalStateException("this JVM does not report allocated bytes per thread", ex);
-        }
     }
 
     /** Seconds per call, averaged over {@code reps} calls. */

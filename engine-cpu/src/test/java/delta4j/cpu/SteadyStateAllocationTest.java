@@ -1,0 +1,144 @@
+package delta4j.cpu;
+
+import delta4j.engine.Activation;
+import delta4j.engine.Engine;
+import delta4j.engine.EngineConfig;
+import delta4j.engine.Loss;
+import delta4j.engine.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Method;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Once C2 has compiled the kernels, a training step allocates nothing on the calling thread. Vector API
+ * code allocates only where C2 failed to turn a vector operation into instructions (a method it did not
+ * inline, a compile past its node budget): every such operation then boxes its vectors, so this test is
+ * also the guard that each kernel is really compiled to vector code. It trains a 512-512-10 layer pair
+ * (ReLU, softmax cross-entropy, sigmoid and tanh passes, MSE output, Adam) in rounds, and passes as soon as
+ * one round allocates less than {@link #MAX_BYTES_PER_CALL} per kernel call; compilation can take a while
+ * on a loaded machine, hence rounds rather than a fixed warm-up.
+ */
+class SteadyStateAllocationTest {
+
+    /** The allocation counter itself allocates a little; one boxed vector per call would be about 100 bytes. */
+    private static final double MAX_BYTES_PER_CALL = 16;
+    private static final int STEPS_PER_ROUND = 200;
+    private static final long GIVE_UP_NANOS = 120_000_000_000L;
+
+    private static final String[] KERNELS = {"gemm A·W", "biasActivation relu", "gemm A·W narrow",
+            "biasActivation softmax", "outputDelta softmax-CE", "gemm Aᵀ·Δ narrow", "gemm Δ·Wᵀ", "activationBackward relu",
+            "gemm Aᵀ·Δ", "columnSum", "adamStep", "biasActivation sigmoid", "biasActivation tanh", "outputDelta MSE"};
+
+    @ParameterizedTest(name = "{0} thread(s)")
+    @ValueSource(ints = {1, 2})
+    void aTrainingStepAllocatesNothingOnceCompiled(int threads) {
+        SplittableRandom rnd = new SplittableRandom(1);
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(threads));
+             Tensor x = e.tensor(256, 512, random(rnd, 256 * 512)); Tensor w = e.tensor(512, 512, random(rnd, 512 * 512));
+             Tensor b = e.allocate(1, 512); Tensor z = e.allocate(256, 512); Tensor h = e.allocate(256, 512);
+             Tensor w3 = e.tensor(512, 10, random(rnd, 5120)); Tensor b3 = e.allocate(1, 10);
+             Tensor z3 = e.allocate(256, 10); Tensor y = e.allocate(256, 10); Tensor t = e.allocate(256, 10);
+             Tensor d3 = e.allocate(256, 10); Tensor loss = e.allocate(1, 2); Tensor g = e.allocate(256, 512);
+             Tensor dw = e.allocate(512, 512); Tensor dw3 = e.allocate(512, 10); Tensor db = e.allocate(1, 512);
+             Tensor m = e.allocate(512, 512); Tensor v = e.allocate(512, 512); Tensor dm = e.allocate(256, 512)) {
+            e.fill(t, 0.1f);
+            long[] bytes = new long[KERNELS.length];
+            long[] mark = new long[KERNELS.length + 1];
+            long start = System.nanoTime();
+            int step = 0;
+            while (true) {
+                java.util.Arrays.fill(bytes, 0);
+                for (int s = 0; s < STEPS_PER_ROUND; s++) {
+                    step++;
+                    int q = 0;
+                    mark[q++] = allocatedBytes();
+                    e.gemm(false, false, 1f, x, w, 0f, z);
+                    mark[q++] = allocatedBytes();
+                    e.biasActivation(z, b, Activation.RELU, h);
+                    mark[q++] = allocatedBytes();
+                    e.gemm(false, false, 1f, h, w3, 0f, z3);
+                    mark[q++] = allocatedBytes();
+                    e.biasActivation(z3, b3, Activation.SOFTMAX, y);
+                    mark[q++] = allocatedBytes();
+                    e.outputDelta(Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, z3, y, t, d3, loss, 0);
+                    mark[q++] = allocatedBytes();
+                    e.gemm(true, false, 1f / 256, h, d3, 0f, dw3);
+                    mark[q++] = allocatedBytes();
+                    e.gemm(false, true, 1f, d3, w3, 0f, g);
+                    mark[q++] = allocatedBytes();
+                    e.activationBackward(g, z, h, Activation.RELU, g);
+                    mark[q++] = allocatedBytes();
+                    e.gemm(true, false, 1f / 256, x, g, 0f, dw);
+                    mark[q++] = allocatedBytes();
+                    e.columnSum(1f / 256, g, db);
+                    mark[q++] = allocatedBytes();
+                    e.adamStep(w, dw, m, v, 1e-6f, 0.9f, 0.999f, 1e-8f, 0f, false, step);
+                    mark[q++] = allocatedBytes();
+                    e.biasActivation(z, b, Activation.SIGMOID, g);
+                    mark[q++] = allocatedBytes();
+                    e.biasActivation(z, b, Activation.TANH, g);
+                    mark[q++] = allocatedBytes();
+                    e.outputDelta(Loss.MSE, Activation.SIGMOID, z, g, h, dm, loss, 1);
+                    mark[q] = allocatedBytes();
+                    for (int k = 0; k < KERNELS.length; k++) {
+                        bytes[k] += mark[k + 1] - mark[k];
+                    }
+                }
+                long total = java.util.Arrays.stream(bytes).sum();
+                double perCall = (double) total / (STEPS_PER_ROUND * KERNELS.length);
+                if (perCall < MAX_BYTES_PER_CALL) {
+                    return;
+                }
+                if (System.nanoTime() - start > GIVE_UP_NANOS) {
+                    StringBuilder why = new StringBuilder(String.format(Locale.ROOT,
+                            "after %d steps a training step still allocates %.0f bytes per kernel call:", step, perCall));
+                    for (int k = 0; k < KERNELS.length; k++) {
+                        why.append(String.format(Locale.ROOT, "%n  %-24s %8.0f bytes/call", KERNELS[k],
+                                (double) bytes[k] / STEPS_PER_ROUND));
+                    }
+                    fail(why.toString());
+                }
+            }
+        }
+    }
+
+    private static float[] random(SplittableRandom rnd, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = (float) (rnd.nextDouble() - 0.5);
+        }
+        return x;
+    }
+
+    /**
+     * The calling thread's allocated bytes (com.sun.management.ThreadMXBean). Looked up reflectively (the
+     * test sources compile inside the delta4j.cpu module, which does not read jdk.management) into an exact
+     * method handle, whose calls allocate nothing once compiled.
+     */
+    private static final MethodHandle ALLOCATED_BYTES = allocatedBytesHandle();
+
+    private static MethodHandle allocatedBytesHandle() {
+        try {
+            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+            Method m = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
+            return MethodHandles.publicLookup().unreflect(m).bindTo(bean);
+        } catch (ReflectiveOperationException ex) {
+            throw new IllegalStateException("this JVM does not report allocated bytes per thread", ex);
+        }
+    }
+
+    static long allocatedBytes() {
+        try {
+            return (long) ALLOCATED_BYTES.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}
