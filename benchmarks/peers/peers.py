@@ -25,19 +25,6 @@ import sys
 import tempfile
 import time
 
-# Two-sided 99.9% Student t quantiles by degrees of freedom, as JMH uses for its error column.
-T999 = {1: 636.62, 2: 31.599, 3: 12.924, 4: 8.610, 5: 6.869, 6: 5.959, 7: 5.408, 8: 5.041, 9: 4.781,
-        10: 4.587, 12: 4.318, 15: 4.073, 20: 3.850, 30: 3.646}
-
-
-def t999(df):
-    best = None
-    for k in sorted(T999):
-        if k <= df:
-            best = T999[k]
-    return best if best is not None else float("nan")
-
-
 def cpu_flags():
     try:
         with open("/proc/cpuinfo") as f:
@@ -59,7 +46,7 @@ def default_coretype():
 
 
 def measure(fn, seconds, measurements, warmups):
-    """Mean seconds per call of fn and the 99.9% CI half-width, from `measurements` timed batches."""
+    """Median seconds per call of fn over `measurements` timed batches, half the interquartile range, and the count."""
     t0 = time.perf_counter()
     fn()
     once = max(time.perf_counter() - t0, 1e-7)
@@ -75,13 +62,21 @@ def measure(fn, seconds, measurements, warmups):
     return summarize(samples)
 
 
+def quantile(sorted_xs, p):
+    """Linear interpolation between closest ranks, the same rule as the Java report's Stats.quantile."""
+    pos = (len(sorted_xs) - 1) * p
+    lo = int(math.floor(pos))
+    hi = min(lo + 1, len(sorted_xs) - 1)
+    return sorted_xs[lo] + (sorted_xs[hi] - sorted_xs[lo]) * (pos - lo)
+
+
 def summarize(samples):
-    n = len(samples)
-    mean = sum(samples) / n
-    if n < 2:
-        return mean, float("nan"), n
-    sd = math.sqrt(sum((x - mean) ** 2 for x in samples) / (n - 1))
-    return mean, t999(n - 1) * sd / math.sqrt(n), n
+    """The median and half the interquartile range: on a shared machine a burst of other work drags a mean
+    along with it, while the median of several batches moves only when most of them were disturbed."""
+    xs = sorted(samples)
+    if len(xs) < 2:
+        return xs[0], float("nan"), len(xs)
+    return quantile(xs, 0.5), (quantile(xs, 0.75) - quantile(xs, 0.25)) / 2, len(xs)
 
 
 def parse_shape(text):

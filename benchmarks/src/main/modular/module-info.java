@@ -6,6 +6,7 @@
 module delta4j.benchmarks {
     requires delta4j.api;
     requires jmh.core;
+    requires jdk.incubator.vector;
     requires dev.ludovic.netlib.blas;
     requires org.jfree.jfreechart;
     requires java.desktop;

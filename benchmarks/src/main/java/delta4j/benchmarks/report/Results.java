@@ -1,5 +1,6 @@
 package delta4j.benchmarks.report;
 
+import delta4j.benchmarks.FmaPeakBenchmark;
 import delta4j.benchmarks.GemmShape;
 import delta4j.benchmarks.NetShape;
 
@@ -59,8 +60,9 @@ public record Results(List<Row> rows, Map<String, Object> suite, Map<String, Obj
             Map<String, Object> params = r.get("params") == null ? Map.of() : Json.object(r.get("params"), "params");
             Map<String, Object> metric = Json.object(r.get("primaryMetric"), source + " primaryMetric");
             double scale = secondsPer(Json.string(metric.get("scoreUnit"), ""));
-            double seconds = Json.number(metric.get("score")) * scale;
-            double error = Json.number(metric.get("scoreError")) * scale;
+            double[] summary = Stats.medianAndSpread(iterationScores(metric, source));
+            double seconds = summary[0] * scale;
+            double error = summary[1] * scale;
             String cls = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
             cls = cls.substring(cls.lastIndexOf('.') + 1);
             String engine = Json.string(params.get("engine"), "?");
@@ -75,6 +77,8 @@ public record Results(List<Row> rows, Map<String, Object> suite, Map<String, Obj
                 case "TrainingStepBenchmark" -> netRow("step", engine, params, threads, seconds, error);
                 case "EpochBenchmark" -> new Row("epoch", engine, epochKey(NetShape.FASHION, params.get("samples")), threads,
                         seconds, error, Double.NaN);
+                case "FmaPeakBenchmark" -> new Row("peak", "fma-loop", "fma", threads, seconds, error,
+                        FmaPeakBenchmark.flopsPerOp((int) Json.number(params.getOrDefault("lanes", "16"))));
                 case "Dl4jEpochBenchmark" -> new Row("epoch", "dl4j", epochKey(NetShape.FASHION, params.get("samples")), threads,
                         seconds, error, Double.NaN);
                 default -> null;
@@ -84,6 +88,21 @@ public record Results(List<Row> rows, Map<String, Object> suite, Map<String, Obj
             }
         }
         return out;
+    }
+
+    /** Every measured iteration's score (JMH's rawData: one list per fork); the score alone when absent. */
+    private static double[] iterationScores(Map<String, Object> metric, String source) {
+        Object raw = metric.get("rawData");
+        if (raw == null) {
+            return new double[]{Json.number(metric.get("score"))};
+        }
+        List<Double> out = new ArrayList<>();
+        for (Object fork : Json.array(raw, source + " rawData")) {
+            for (Object x : Json.array(fork, source + " rawData fork")) {
+                out.add(Json.number(x));
+            }
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** The key of an epoch row: network and samples per epoch. */

@@ -9,8 +9,8 @@ package delta4j.benchmarks.report;
  * @param key       what was run: a gemm shape id ("nn:1024x1024x1024"), a network id ("784-256-128-10@128"),
  *                  or for epochs the network id and the sample count ("784-256-128-10@128/60000")
  * @param threads   threads used; 0 = the implementation's default (an OpenCL device's own parallelism)
- * @param seconds   mean time per operation
- * @param error     half-width of the 99.9% confidence interval of {@code seconds} (NaN when unknown)
+ * @param seconds   time per operation: the median of the measured iterations ({@link Stats})
+ * @param error     half the interquartile range of the iterations' times (NaN when unknown)
  * @param flops     floating-point operations per operation, NaN when the work has no FLOP count
  */
 public record Row(String benchmark, String impl, String key, int threads, double seconds, double error, double flops) {

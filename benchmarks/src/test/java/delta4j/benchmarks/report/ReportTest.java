@@ -19,7 +19,8 @@ class ReportTest {
     Path dir;
 
     private Results fixture() throws IOException {
-        for (String f : List.of("jmh-00-SgemmBenchmark-cpu.json", "jmh-01-EpochBenchmark-cpu.json", "peers.json", "suite.json")) {
+        for (String f : List.of("jmh-00-SgemmBenchmark-cpu.json", "jmh-01-EpochBenchmark-cpu.json", "jmh-02-FmaPeakBenchmark-fma-loop.json",
+                "peers.json", "suite.json")) {
             try (InputStream in = getClass().getResourceAsStream("/fixture/" + f)) {
                 Files.copy(in, dir.resolve(f));
             }
@@ -30,13 +31,24 @@ class ReportTest {
     @Test
     void readsJmhAndPeerRowsInSecondsWithFlopCounts() throws IOException {
         Results r = fixture();
-        assertEquals(7, r.rows().size());
+        assertEquals(8, r.rows().size());
         Row cpu1 = r.rows().stream().filter(x -> x.impl().equals("cpu") && x.benchmark().equals("sgemm") && x.threads() == 1).findFirst().orElseThrow();
         assertEquals(0.010737418, cpu1.seconds(), 1e-12);
         assertEquals(2.0 * 1024 * 1024 * 1024, cpu1.flops());
         assertEquals(200.0, cpu1.gflops(), 1e-3); // 2·1024³ FLOPs in 10.737418 ms
         Row cpu2 = r.rows().stream().filter(x -> x.impl().equals("cpu") && x.benchmark().equals("sgemm") && x.threads() == 2).findFirst().orElseThrow();
-        assertTrue(Double.isNaN(cpu2.error()), "JMH's \"NaN\" error stays NaN");
+        assertTrue(Double.isNaN(cpu2.error()), "one iteration has no spread");
+    }
+
+    @Test
+    void aRowIsTheMedianOfItsIterationsWithHalfTheInterquartileRange() throws IOException {
+        Row peak = fixture().rows().stream().filter(x -> x.benchmark().equals("peak")).findFirst().orElseThrow();
+        // iterations 250, 290, 292.57, 295, 400 µs: median 292.57 (the 400 µs outlier does not move it), not the mean 305.5
+        assertEquals(292.571428e-6, peak.seconds(), 1e-12);
+        assertEquals((295.0 - 290.0) / 2 * 1e-6, peak.error(), 1e-12);
+        assertEquals(175.0, peak.gflops(), 0.01); // 2·16 lanes·16 chains·100000 steps in 292.57 µs
+        assertEquals(3.0, Stats.medianAndSpread(new double[]{5, 1, 3})[0]);
+        assertEquals(2.5, Stats.medianAndSpread(new double[]{4, 1, 3, 2})[0]);
     }
 
     @Test
@@ -61,6 +73,7 @@ class ReportTest {
         // cpu's best epoch is 0.5 s at 2 threads; PyTorch's best is 1.2 s at 1 thread: 2.4× as fast.
         assertTrue(head.contains("**2.40×** as fast — 0.50 s at 2 threads against PyTorch's best, 1.20 s at 1 thread"), head);
         assertTrue(head.contains("opencl engine:** not measured — not available: no OpenCL platform"), head);
+        assertTrue(head.contains("single-core FMA peak measured in this run** (175 GFLOP/s, FmaPeakBenchmark): 1024²: **114%** (200 GFLOP/s) — target ≥ 80%"), head);
         assertTrue(md.contains("| 1024² | 2 threads | **delta4j cpu** | 400 | — | 5.37 | 0.80× | — | 0.80× OpenBLAS (numpy) |"), md);
         assertTrue(md.contains("engine opencl: not available: no OpenCL platform (Sgemm)"), md);
         assertTrue(md.contains("peer Deeplearning4j: not run"), md);
