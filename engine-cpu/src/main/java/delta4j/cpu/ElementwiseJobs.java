@@ -42,7 +42,7 @@ final class ElementwiseJobs {
     abstract static class Job implements WorkerPool.Job {
         private final WorkerPool pool;
         final double[] partial;
-        /** One vector of scratch per part, for lane sums ({@link Simd#sum(float[])}). */
+        /** Four vectors of scratch per part: lane sums ({@link Simd#sum(float[])}), Adam's padded last vector. */
         final float[][] lanes;
         Activation act;
         int rows, n, size;
@@ -53,7 +53,7 @@ final class ElementwiseJobs {
         Job(WorkerPool pool) {
             this.pool = pool;
             this.partial = new double[pool.threads()];
-            this.lanes = new float[pool.threads()][Simd.L];
+            this.lanes = new float[pool.threads()][4 * Simd.L];
         }
 
         final Job scalars(float s0, float s1, float s2, float s3, float s4, float s5, float s6, boolean flag) {
@@ -234,7 +234,7 @@ final class ElementwiseJobs {
         @Override
         public void run(int part, int parts) {
             Optimizers.adam(x0, x1, x2, x3, s0, s2, s3, s4, s1, flag, s5, s6, element(part, parts),
-                    element(part + 1, parts));
+                    element(part + 1, parts), lanes[part]);
         }
     }
 

@@ -50,7 +50,7 @@ final class Optimizers {
         VectorMask<Float> m = F.indexInRange(e, e1);
         FloatVector pv = FloatVector.fromArray(F, p, e, m);
         FloatVector gv = FloatVector.fromArray(F, g, e, m).add(pv.mul(decay));
-        FloatVector vv = FloatVector.fromArray(F, v, e, m).mul(mu).add(gv);
+        FloatVector vv = Simd.flushSubnormals(FloatVector.fromArray(F, v, e, m).mul(mu).add(gv));
         vv.intoArray(v, e, m);
         FloatVector step = nesterov ? gv.add(vv.mul(mu)) : vv;
         pv.sub(step.mul(lr)).intoArray(p, e, m);
@@ -58,37 +58,52 @@ final class Optimizers {
 
     /**
      * Adam at step t with bias corrections bc1 = 1 − β1^t, bc2 = 1 − β2^t; AdamW when decoupled (the decay
-     * term uses θ before the step).
+     * term uses θ before the step). {@code pad} is 4·L floats of scratch for the last partial vector.
      */
     static void adam(float[] p, float[] g, float[] mArr, float[] vArr, float lr, float beta1, float beta2,
-                     float eps, float decay, boolean decoupled, float bc1, float bc2, int e0, int e1) {
+                     float eps, float decay, boolean decoupled, float bc1, float bc2, int e0, int e1, float[] pad) {
         // m̂ = m·(1/bc1) and v̂ = v·(1/bc2): one division per element instead of three (a vector division costs
         // about as much as the rest of the step); m̂ and v̂ then differ from the reference's m/bc1 by an ulp.
         float rbc1 = 1f / bc1, rbc2 = 1f / bc2;
-        for (int e = e0; e < e1; e += L) {
-            adamStep(p, g, mArr, vArr, lr, beta1, beta2, eps, decay, decoupled, rbc1, rbc2, e, e1);
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            adamStep(p, e, g, e, mArr, e, vArr, e, lr, beta1, beta2, eps, decay, decoupled, rbc1, rbc2);
+        }
+        if (e < e1) {
+            // The last partial vector goes through a zero-padded copy (θ, g, m, v at pad[0], [L], [2L], [3L]),
+            // so the step itself needs no masks: masked loads and stores with a mask made per vector had made
+            // this kernel run at 0.7 ns per element from L1, twice its unmasked speed.
+            int r = e1 - e;
+            java.util.Arrays.fill(pad, 0, 4 * L, 0f);
+            System.arraycopy(p, e, pad, 0, r);
+            System.arraycopy(g, e, pad, L, r);
+            System.arraycopy(mArr, e, pad, 2 * L, r);
+            System.arraycopy(vArr, e, pad, 3 * L, r);
+            adamStep(pad, 0, pad, L, pad, 2 * L, pad, 3 * L, lr, beta1, beta2, eps, decay, decoupled, rbc1, rbc2);
+            System.arraycopy(pad, 0, p, e, r);
+            System.arraycopy(pad, 2 * L, mArr, e, r);
+            System.arraycopy(pad, 3 * L, vArr, e, r);
         }
     }
 
-    /** One vector at e, masked to [e, e1) (the mask made here, as in {@link #momentumStep}). */
-    private static void adamStep(float[] p, float[] g, float[] mArr, float[] vArr, float lr, float beta1,
-                                 float beta2, float eps, float decay, boolean decoupled, float rbc1, float rbc2,
-                                 int e, int e1) {
-        VectorMask<Float> m = F.indexInRange(e, e1);
-        FloatVector pv = FloatVector.fromArray(F, p, e, m);
-        FloatVector gv = FloatVector.fromArray(F, g, e, m);
+    /** One whole vector of θ, g, m and v, each at its own offset. */
+    private static void adamStep(float[] p, int e, float[] g, int ge, float[] mArr, int me, float[] vArr, int ve,
+                                 float lr, float beta1, float beta2, float eps, float decay, boolean decoupled,
+                                 float rbc1, float rbc2) {
+        FloatVector pv = FloatVector.fromArray(F, p, e);
+        FloatVector gv = FloatVector.fromArray(F, g, ge);
         if (!decoupled) {
             gv = gv.add(pv.mul(decay));
         }
-        FloatVector mv = FloatVector.fromArray(F, mArr, e, m).mul(beta1).add(gv.mul(1 - beta1));
-        FloatVector vv = FloatVector.fromArray(F, vArr, e, m).mul(beta2).add(gv.mul(1 - beta2).mul(gv));
-        mv.intoArray(mArr, e, m);
-        vv.intoArray(vArr, e, m);
+        FloatVector mv = Simd.flushSubnormals(FloatVector.fromArray(F, mArr, me).mul(beta1).add(gv.mul(1 - beta1)));
+        FloatVector vv = Simd.flushSubnormals(FloatVector.fromArray(F, vArr, ve).mul(beta2).add(gv.mul(1 - beta2).mul(gv)));
+        mv.intoArray(mArr, me);
+        vv.intoArray(vArr, ve);
         FloatVector mHat = mv.mul(rbc1), vHat = vv.mul(rbc2);
         FloatVector step = mHat.div(vHat.lanewise(VectorOperators.SQRT).add(eps));
         if (decoupled) {
             step = step.add(pv.mul(decay));
         }
-        pv.sub(step.mul(lr)).intoArray(p, e, m);
+        pv.sub(step.mul(lr)).intoArray(p, e);
     }
 }
