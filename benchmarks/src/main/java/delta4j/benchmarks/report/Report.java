@@ -274,6 +274,15 @@ public final class Report {
     }
 
     /** The whole Markdown report; charts are linked under {@code chartDir} (relative to the report). */
+    /** Engineers' notes on the targets (benchmarks/ANALYSIS.md), printed after the principal result. */
+    private String analysis;
+
+    /** Sets the notes printed after the principal result; null for none. */
+    public Report withAnalysis(String markdown) {
+        this.analysis = markdown;
+        return this;
+    }
+
     public String markdown(String chartDir, List<String> charts, String dl4jStatus) {
         return markdown(chartDir, charts, dl4jStatus, null);
     }
@@ -289,6 +298,9 @@ public final class Report {
             md.append(gpu.gpuHeadline()).append('\n');
         }
         md.append('\n');
+        if (analysis != null && !analysis.isBlank()) {
+            md.append("## Where a target is missed, and what the profile shows\n\n").append(analysis.strip()).append("\n\n");
+        }
 
         md.append("## How this was run\n\n| | |\n|---|---|\n");
         md.append("| command | `").append(env("command")).append("` |\n");
@@ -513,7 +525,7 @@ public final class Report {
             opt.put(args[i], args[i + 1]);
         }
         if (!opt.containsKey("--results") || !opt.containsKey("--out") || !opt.containsKey("--charts")) {
-            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR [--gpu-results DIR]");
+            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR [--gpu-results DIR] [--analysis NOTES.md]");
             System.exit(2);
         }
         System.setProperty("java.awt.headless", "true");
@@ -521,6 +533,9 @@ public final class Report {
         Path out = Path.of(opt.get("--out")).toAbsolutePath();
         Path charts = Path.of(opt.get("--charts")).toAbsolutePath();
         Report report = new Report(Results.read(resultsDir));
+        if (opt.containsKey("--analysis") && Files.isRegularFile(Path.of(opt.get("--analysis")))) {
+            report.withAnalysis(Files.readString(Path.of(opt.get("--analysis"))));
+        }
         List<String> names = report.drawCharts(charts);
         Path dl4j = resultsDir.resolve("dl4j.txt");
         String dl4jStatus = Files.isRegularFile(dl4j) ? Files.readString(dl4j) : null;
