@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * every port (4 cycles × 2 ports needs 8), no loads, no stores. On the machine of docs/BENCHMARKS.md it matched
  * a C loop of AVX-512 intrinsics built with gcc -O2 (175 and 174 GFLOP/s in the same minute).
  * The score is time per {@value #STEPS} loop steps; the report turns it into GFLOP/s with
- * {@link #flopsPerOp(int)} FLOPs.
+ * 2 · lanes · {@value #CHAINS} · {@value #STEPS} FLOPs.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -35,9 +35,9 @@ import java.util.concurrent.TimeUnit;
 public class FmaPeakBenchmark {
 
     /** Independent accumulator chains. */
-    static final int CHAINS = 16;
+    public static final int CHAINS = 16;
     /** Loop steps per benchmark call: long enough that the call overhead is noise. */
-    static final int STEPS = 100_000;
+    public static final int STEPS = 100_000;
 
     /** Only one thread: the target is per core. */
     @Param({"1"})
@@ -61,11 +61,6 @@ public class FmaPeakBenchmark {
             throw new IllegalArgumentException("this JVM's preferred species has " + F.length() + " float lanes, not "
                     + lanes + ": run with -p lanes=" + F.length());
         }
-    }
-
-    /** FLOPs per benchmark call at {@code lanes} lanes: 2 per lane per FMA. */
-    public static double flopsPerOp(int lanes) {
-        return 2.0 * lanes * CHAINS * STEPS;
     }
 
     /** The preferred species' lane count, for the suite's plan. */

@@ -77,8 +77,10 @@ public record Results(List<Row> rows, Map<String, Object> suite, Map<String, Obj
                 case "TrainingStepBenchmark" -> netRow("step", engine, params, threads, seconds, error);
                 case "EpochBenchmark" -> new Row("epoch", engine, epochKey(NetShape.FASHION, params.get("samples")), threads,
                         seconds, error, Double.NaN);
+                // 2 FLOPs per lane per FMA. Only the benchmark's compile-time constants are read here: loading the
+                // class would need the Vector API module, which the report's JVM does not have.
                 case "FmaPeakBenchmark" -> new Row("peak", "fma-loop", "fma", threads, seconds, error,
-                        FmaPeakBenchmark.flopsPerOp((int) Json.number(params.getOrDefault("lanes", "16"))));
+                        2.0 * Json.number(params.getOrDefault("lanes", "16")) * FmaPeakBenchmark.CHAINS * FmaPeakBenchmark.STEPS);
                 case "Dl4jEpochBenchmark" -> new Row("epoch", "dl4j", epochKey(NetShape.FASHION, params.get("samples")), threads,
                         seconds, error, Double.NaN);
                 default -> null;
