@@ -124,10 +124,11 @@ final class Elementwise {
      * One row: z += b, then a = e^{z − max} / Σ e^{z − max}. Three sweeps of one row (max, exp and sum,
      * divide), all from L1. Safe in place (a = z): each sweep reads an element before writing it.
      *
-     * <p>Each sweep is one masked loop rather than a vector loop plus a masked tail: with the tail written
-     * out, exp was inlined twice and the method grew past C2's node budget, after which its vector
-     * operations were no longer intrinsified (every one allocated). Output layers are narrow (n ≤ 16 is
-     * the common case), so the loop usually runs once and the mask costs nothing.
+     * <p>Each sweep is one masked loop rather than a vector loop plus a masked tail, so exp is inlined once,
+     * not twice: a compile of this kernel once stopped inlining at C2's node budget
+     * ({@code NodeCountInliningCutoff}), and the vector operations it left as calls ran their allocating
+     * Java fallbacks. Output layers are narrow (n ≤ 16 is the common case), so the loop usually runs once.
+     * The row sum goes through {@code lanes} ({@link Simd#sum(float[])}), never a vector argument.
      */
     private static void biasSoftmaxRow(float[] z, float[] b, float[] a, int off, int n, float[] lanes) {
         FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
