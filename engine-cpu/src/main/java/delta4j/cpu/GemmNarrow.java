@@ -121,8 +121,9 @@ final class GemmNarrow implements WorkerPool.Job {
     /**
      * C[i + r][j + q] ← α·Σ lanes of acc[(r·J + q)·L ..] + β·C, for the rows × min(J, n − j) block. The
      * dot kernels leave their accumulators in {@code acc} for this loop rather than reducing 20 vectors in
-     * place: 20 inlined lane sums made dot4x5 so large that C2 stopped intrinsifying its vector operations
-     * (every one then ran the Java fallback and allocated: 230 KB per 256×10 product).
+     * place: with 20 lane sums after its k loop, dot4x5 was too large for C2 to inline them all, each call it
+     * left boxed its vector argument, and vector operations ran their allocating Java fallbacks (221 KB per
+     * 256×10 product, JFR allocation samples). Here one call site sits in a loop, where C2 inlines it.
      */
     private static void reduceInto(float[] acc, int rows, int i, int j, int n, float alpha, float beta, float[] c) {
         int cols = Math.min(J, n - j);
