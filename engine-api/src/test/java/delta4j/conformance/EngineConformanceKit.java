@@ -554,26 +554,11 @@ public abstract class EngineConformanceKit {
     void concurrentPredictionsOnTheEngineAgreeWithSequentialOnes() throws Exception {
         delta4j.model.Mlp mlp = delta4j.model.Mlp.builder(8).dense(33, Activation.RELU).dense(3, Activation.SOFTMAX)
                 .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build();
-        float[][] inputs = new float[12][];
-        float[][] want = new float[12][];
-        for (int i = 0; i < inputs.length; i++) {
-            inputs[i] = random(new SplittableRandom(i), (1 + 5 * i) * 8, 1f);
-            want[i] = mlp.predict(engine, inputs[i]);
+        List<float[]> inputs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            inputs.add(random(new SplittableRandom(i), (1 + 5 * i) * 8, 1f));
         }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
-        try {
-            List<java.util.concurrent.Future<float[]>> got = new ArrayList<>();
-            for (int r = 0; r < 3; r++) {
-                for (float[] x : inputs) {
-                    got.add(pool.submit(() -> mlp.predict(engine, x)));
-                }
-            }
-            for (int i = 0; i < got.size(); i++) {
-                org.junit.jupiter.api.Assertions.assertArrayEquals(want[i % inputs.length], got.get(i).get(), "prediction " + i);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        ConcurrentPredictions.assertAgreeWithSequential(mlp, engine, inputs, 3, 6, "");
     }
 
     @Test

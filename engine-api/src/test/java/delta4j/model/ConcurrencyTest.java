@@ -1,5 +1,6 @@
 package delta4j.model;
 
+import delta4j.conformance.ConcurrentPredictions;
 import delta4j.engine.Activation;
 import delta4j.engine.Engine;
 import delta4j.engine.Loss;
@@ -9,11 +10,6 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /** Concurrent predictions on one shared engine give exactly the sequential results. */
 class ConcurrencyTest {
@@ -31,24 +27,7 @@ class ConcurrencyTest {
             inputs.add(x);
         }
         try (Engine e = new ReferenceEngine()) {
-            List<float[]> sequential = new ArrayList<>();
-            for (float[] x : inputs) {
-                sequential.add(mlp.predict(e, x));
-            }
-            ExecutorService pool = Executors.newFixedThreadPool(8);
-            try {
-                List<Future<float[]>> futures = new ArrayList<>();
-                for (int round = 0; round < 4; round++) {
-                    for (float[] x : inputs) {
-                        futures.add(pool.submit(() -> mlp.predict(e, x)));
-                    }
-                }
-                for (int i = 0; i < futures.size(); i++) {
-                    assertArrayEquals(sequential.get(i % inputs.size()), futures.get(i).get(), "prediction " + i);
-                }
-            } finally {
-                pool.shutdownNow();
-            }
+            ConcurrentPredictions.assertAgreeWithSequential(mlp, e, inputs, 4, 8, "");
         }
     }
 }

@@ -1,6 +1,7 @@
 package delta4j.reliability;
 
 import delta4j.cli.model.ModelFile;
+import delta4j.conformance.ConcurrentPredictions;
 import delta4j.data.Dataset;
 import delta4j.engine.Activation;
 import delta4j.engine.Engine;
@@ -46,24 +47,7 @@ class ConcurrencyTest {
         Mlp mlp = ModelFile.load(file);
         List<float[]> inputs = inputs(40, 6);
         try (Engine e = Engines.create(engineName, EngineConfig.defaults().withThreads(2))) {
-            List<float[]> sequential = new ArrayList<>();
-            for (float[] x : inputs) {
-                sequential.add(mlp.predict(e, x));
-            }
-            ExecutorService pool = Executors.newFixedThreadPool(8);
-            try {
-                List<Future<float[]>> futures = new ArrayList<>();
-                for (int round = 0; round < 5; round++) {
-                    for (float[] x : inputs) {
-                        futures.add(pool.submit(() -> mlp.predict(e, x)));
-                    }
-                }
-                for (int i = 0; i < futures.size(); i++) {
-                    assertArrayEquals(sequential.get(i % inputs.size()), futures.get(i).get(), engineName + ": prediction " + i);
-                }
-            } finally {
-                pool.shutdownNow();
-            }
+            ConcurrentPredictions.assertAgreeWithSequential(mlp, e, inputs, 5, 8, engineName + ": ");
         }
     }
 
