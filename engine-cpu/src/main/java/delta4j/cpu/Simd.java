@@ -94,8 +94,8 @@ final class Simd {
      * below 2e-7), then scaled by 2^n through the exponent bits. x is first clamped to [−88, 88.7]: below
      * about −87.3 n reaches −127, whose scale has exponent bits 0, so the result is 0 as float exp's
      * (subnormal) answer rounds to for the kernels' purposes; above about 88.4 n = 128 gives +∞.
-     * Kept to few operations without compares or blends: the softmax kernels inline it twice, and a larger
-     * version pushed them past the size where C2 stops intrinsifying vector operations.
+     * Kept to few operations, without compares or blends: every caller inlines it, and C2 turns a method's
+     * vector operations into instructions only while the method stays within its node budget.
      */
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(-88f).min(88.7f);
