@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs delta4j's benchmark suite and writes its report.
 #
-#   benchmarks/run.sh quick   # under 10 minutes on 2 cores: docs/BENCHMARKS.md and docs/charts/*.png
+#   benchmarks/run.sh quick   # about 12 minutes on 2 cores: docs/BENCHMARKS.md and docs/charts/*.png
 #   benchmarks/run.sh full    # longer runs, more shapes, the 784-512-512-10 network, Deeplearning4j
 #   benchmarks/run.sh smoke   # every benchmark once, tiny iterations; exits non-zero if any produced no result
 #   benchmarks/run.sh gpu     # the opencl engine alone, on a machine with an OpenCL GPU: writes benchmarks/gpu-results/,
@@ -10,7 +10,8 @@
 #                             # benchmarks/reported/ (the run behind the report) and benchmarks/gpu-results/
 #
 # Steps: select a JDK 25+ (scripts/jdk.sh), build benchmarks.jar, write the plan, run the Python peers
-# (OpenBLAS through numpy, PyTorch CPU; Debian's /usr/bin/python3), run JMH job by job, check that every
+# (OpenBLAS through numpy, PyTorch CPU; Debian's /usr/bin/python3), run JMH job by job, then the paired rounds
+# (each target's peer right before the delta4j measurement it is compared with; Suite's Javadoc), check that every
 # planned benchmark produced a result, and generate the report. Raw results: benchmarks/results/<profile>/.
 # Deeplearning4j (Maven profile dl4j): the full profile always builds it; the quick profile when it resolves from the
 # local Maven repository. DELTA4J_DL4J=1 forces it, DELTA4J_DL4J=0 leaves it out.
@@ -140,6 +141,7 @@ else
   for f in peers.json plan.json dl4j.txt; do
     if [ -f "$results/$f" ]; then cp "$results/$f" benchmarks/reported/; fi
   done
+  if [ -d "$results/rounds" ]; then cp -r "$results/rounds" benchmarks/reported/; fi
   "${java_cmd[@]}" "${report_cmd[@]}" --results benchmarks/reported 2>/dev/null
 fi
 echo "benchmarks: $profile profile done in $(( $(date +%s) - started )) s; report: $out"

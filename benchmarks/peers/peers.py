@@ -112,6 +112,9 @@ def child(plan, threads, out_path):
     results, unavailable, meta = [], [], {}
     sec, meas = plan["seconds_per_measurement"], plan["measurements"]
     full = plan["profile"] == "full"
+    # A paired round's step names one peer (and one shape or the epoch); the main plan runs both.
+    impls = plan.get("impls", ["openblas", "pytorch"])
+    skip = set(plan.get("openblas_skip", []))
 
     def add(bench, impl, key, mean_err_n):
         mean, err, n = mean_err_n
@@ -137,7 +140,9 @@ def child(plan, threads, out_path):
         except ImportError:
             meta["openblas"] = "unknown (python3-threadpoolctl is not installed)"
         rng = np.random.default_rng(42)
-        for shape in plan["gemm_shapes"]:
+        for shape in plan["gemm_shapes"] if "openblas" in impls else []:
+            if shape in skip:
+                continue  # measured in the paired rounds
             ta, tb, m, k, n = parse_shape(shape)
             a = rng.uniform(-1, 1, (k, m) if ta else (m, k)).astype(np.float32)
             b = rng.uniform(-1, 1, (n, k) if tb else (k, n)).astype(np.float32)
@@ -145,11 +150,12 @@ def child(plan, threads, out_path):
             c = np.empty((m, n), dtype=np.float32)
             add("sgemm", "openblas", shape, measure(lambda: np.matmul(opa, opb, out=c), sec, meas, 1))
 
-    try:
-        import torch
-    except ImportError as e:
-        unavailable.append({"impl": "pytorch", "reason": "python3-torch is not installed (%s): apt-get install python3-torch" % e})
-        torch = None
+    torch = None
+    if "pytorch" in impls:
+        try:
+            import torch
+        except ImportError as e:
+            unavailable.append({"impl": "pytorch", "reason": "python3-torch is not installed (%s): apt-get install python3-torch" % e})
     if torch is not None and np is not None:
         torch.set_num_threads(threads)
         torch.manual_seed(0)
@@ -203,6 +209,8 @@ def child(plan, threads, out_path):
             add("step", "pytorch", net, measure(step, sec, meas, 1))
 
         ep = plan["epoch"]
+        if ep is None:  # the epoch is measured in the paired rounds
+            return write(out_path, results, unavailable, meta)
         sizes, batch = parse_net(ep["net"])
         samples = ep["samples"]
         xs, ys = load_fashion(plan["dataset"], samples) if plan.get("dataset") else synthetic(samples)
@@ -236,7 +244,10 @@ def child(plan, threads, out_path):
                 meta["epoch note (%d threads)" % threads] = "stopped after %d epoch(s): over a minute in total" % len(times)
                 break
         add("epoch", "pytorch", "%s/%d" % (ep["net"], samples), summarize(times))
+    write(out_path, results, unavailable, meta)
 
+
+def write(out_path, results, unavailable, meta):
     with open(out_path, "w") as f:
         json.dump({"results": results, "unavailable": unavailable, "meta": meta}, f)
 

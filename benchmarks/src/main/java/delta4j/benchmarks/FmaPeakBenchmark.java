@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {ForkArgs.VECTOR})
+@Fork(value = 1, jvmArgsAppend = {ForkArgs.VECTOR, ForkArgs.HUGE_PAGES})
 @State(Scope.Thread)
 public class FmaPeakBenchmark {
 

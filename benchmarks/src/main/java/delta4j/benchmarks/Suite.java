@@ -30,13 +30,20 @@ import java.util.stream.IntStream;
  *
  * <pre>
  * Suite plan  PROFILE FILE   writes the plan (shapes, networks, thread counts) for the peer script
- * Suite run   PROFILE DIR    runs JMH job by job into DIR/jmh-*.json and writes DIR/suite.json
+ * Suite run   PROFILE DIR    runs JMH job by job into DIR/jmh-*.json, then the paired rounds into DIR/rounds/rN/,
+ *                            and writes DIR/suite.json
  * Suite check DIR            exits 1 unless every planned combination produced a result
  * </pre>
  *
  * JMH crosses every {@code @Param} with every other, but the suite needs per-engine choices (the plain-Java
  * reference engine only on small products, VectorBLAS only on one thread, the opencl engine at its device's
- * own parallelism), so each engine of each benchmark is its own JMH run. Engines that are unknown or cannot
+ * own parallelism), so each engine of each benchmark is its own JMH run.
+ *
+ * <p>The comparisons the targets are stated in (sgemm 1024² and 2048² against OpenBLAS, the one-thread product against
+ * the FMA peak and against VectorBLAS, the epoch against PyTorch) are measured in {@linkplain #rounds() rounds} instead:
+ * within a round each peer runs right before the delta4j measurement it is compared with, seconds apart, so that
+ * a burst of other work on a shared machine moves both sides of a ratio rather than one. The report states each of
+ * these targets as the median of its per-round ratios. Engines that are unknown or cannot
  * run here are not launched: {@code suite.json} lists them with the reason, and the report prints it.
  */
 public final class Suite {
@@ -91,6 +98,19 @@ public final class Suite {
             m.put("benchmark", benchmark);
             m.put("engine", engine);
             m.put("reason", reason);
+            return m;
+        }
+    }
+
+    /**
+     * One step of a paired round: a JMH run of delta4j ({@code job}) or a run of the peer script on a one-item plan
+     * ({@code peerPlan}); exactly one of the two is set.
+     */
+    public record Step(String label, Job job, Map<String, Object> peerPlan) {
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("label", label);
+            m.put("job", job == null ? null : job.toJson());
             return m;
         }
     }
@@ -158,6 +178,93 @@ public final class Suite {
         return profile == Profile.SMOKE ? 1024 : FashionMnist.TRAIN_SAMPLES;
     }
 
+    /** Paired rounds per run: 3 in the quick profile, 5 in the full one, 1 in smoke (to try the flow); none on a GPU. */
+    int rounds() {
+        if (availability.get("cpu") != null) {
+            return 0; // every paired comparison is the cpu engine's
+        }
+        return switch (profile) {
+            case SMOKE -> 1;
+            case QUICK -> 3;
+            case FULL -> 5;
+            case GPU -> 0;
+        };
+    }
+
+    /** The squares whose sgemm ratios are targets, measured in the rounds. */
+    List<String> pairedSquares() {
+        return rounds() == 0 ? List.of() : profile == Profile.SMOKE ? List.of(GemmShape.square(256).id())
+                : List.of(GemmShape.square(1024).id(), GemmShape.square(2048).id());
+    }
+
+    /** The one-thread square compared with VectorBLAS in the rounds. */
+    private String vectorBlasSquare() {
+        return pairedSquares().getFirst();
+    }
+
+    /**
+     * The steps of one round: the FMA peak; for each paired square and thread count OpenBLAS, then the cpu engine;
+     * VectorBLAS; for each thread count a PyTorch epoch, then the cpu engine's.
+     */
+    List<Step> roundSteps() {
+        if (rounds() == 0) {
+            return List.of();
+        }
+        boolean smoke = profile == Profile.SMOKE;
+        int wi = smoke ? 0 : profile == Profile.FULL ? 5 : 4;
+        int it = smoke ? 1 : 5;
+        double sec = seconds();
+        double warmSec = smoke ? 0.1 : 1.0;
+        List<Step> steps = new ArrayList<>();
+        steps.add(new Step("FMA peak, 1 thread", new Job(FmaPeakBenchmark.class, "fma-loop", params("threads", List.of("1"),
+                "lanes", List.of(Integer.toString(FmaPeakBenchmark.preferredLanes()))), smoke ? 0 : 2, warmSec, it, sec), null));
+        for (String shape : pairedSquares()) {
+            for (int t : threads()) {
+                String where = shape + ", " + t + (t == 1 ? " thread" : " threads");
+                steps.add(new Step("OpenBLAS sgemm " + where, null, stepPlan(t, List.of(shape), false, "openblas")));
+                steps.add(new Step("cpu sgemm " + where, new Job(SgemmBenchmark.class, "cpu", params("engine", List.of("cpu"),
+                        "threads", List.of(Integer.toString(t)), "shape", List.of(shape)), wi, warmSec, it, sec), null));
+            }
+        }
+        steps.add(new Step("VectorBLAS sgemm " + vectorBlasSquare() + ", 1 thread", new Job(SgemmBenchmark.class, SgemmBenchmark.VECTORBLAS,
+                params("engine", List.of(SgemmBenchmark.VECTORBLAS), "threads", List.of("1"), "shape", List.of(vectorBlasSquare())),
+                wi, warmSec, it, sec), null));
+        for (int t : threads()) {
+            String where = t + (t == 1 ? " thread" : " threads");
+            steps.add(new Step("PyTorch epoch, " + where, null, stepPlan(t, List.of(), true, "pytorch")));
+            steps.add(new Step("cpu epoch, " + where, new Job(EpochBenchmark.class, "cpu", params("engine", List.of("cpu"),
+                    "threads", List.of(Integer.toString(t)), "samples", List.of(Integer.toString(epochSamples())),
+                    "dataset", List.of("fashion")), smoke ? 0 : 2, warmSec, smoke ? 1 : 3, sec), null));
+        }
+        return steps;
+    }
+
+    /** The peer script's plan for one step: one implementation, one thread count, one shape or the epoch. */
+    private Map<String, Object> stepPlan(int threads, List<String> shapes, boolean epoch, String impl) {
+        Map<String, Object> m = peerPlan();
+        m.put("threads", List.of(threads));
+        m.put("gemm_shapes", shapes);
+        m.put("nets", List.of());
+        m.put("openblas_skip", List.of());
+        m.put("impls", List.of(impl));
+        if (epoch) {
+            m.put("epoch", epochPlan(profile == Profile.SMOKE ? 1 : 3));
+        } else {
+            m.put("epoch", null);
+        }
+        return m;
+    }
+
+    private Map<String, Object> epochPlan(int iterations) {
+        return Map.of("net", NetShape.FASHION, "samples", epochSamples(), "learning_rate", 1e-3,
+                "warmups", profile == Profile.SMOKE ? 0 : 1, "iterations", iterations);
+    }
+
+    /** Measured iteration time: as long as the peers' timed batches. */
+    private double seconds() {
+        return profile == Profile.SMOKE ? 0.1 : profile == Profile.FULL ? 1.0 : 0.4;
+    }
+
     /** The JMH runs of this profile, and what is skipped (with reasons). */
     List<Object> plan(List<Job> jobs, List<Skip> skips) {
         boolean smoke = profile == Profile.SMOKE;
@@ -170,7 +277,7 @@ public final class Suite {
         int wi = smoke ? 0 : profile == Profile.FULL ? 5 : 4;
         int netWi = smoke ? 0 : profile == Profile.FULL ? 8 : 5;
         int it = smoke ? 1 : 5;
-        double sec = smoke ? 0.1 : profile == Profile.FULL ? 1.0 : 0.4;
+        double sec = seconds();
         double warmSec = smoke ? 0.1 : 1.0;
         List<String> all = gemmShapes();
         List<String> smallSquares = smoke ? List.of(GemmShape.square(256).id()) : squares(512);
@@ -194,9 +301,16 @@ public final class Suite {
             if (engine.equals("opencl") && profile == Profile.QUICK && !openclOnGpu) {
                 shapes = shapes.stream().filter(x -> !x.equals(GemmShape.square(2048).id())).toList();
             }
+            if (engine.equals("cpu")) {
+                List<String> paired = pairedSquares(); // measured in the rounds, next to OpenBLAS
+                shapes = shapes.stream().filter(x -> !paired.contains(x)).toList();
+            }
             jobs.add(new Job(SgemmBenchmark.class, engine, params("engine", List.of(engine), "threads", t, "shape", shapes), wi, warmSec, it, sec));
             for (Class<?> c : List.of(ForwardBenchmark.class, BackwardBenchmark.class, TrainingStepBenchmark.class)) {
                 jobs.add(new Job(c, engine, params("engine", List.of(engine), "threads", t, "net", nets()), netWi, warmSec, it, sec));
+            }
+            if (engine.equals("cpu") && rounds() > 0) {
+                continue; // the cpu engine's epoch is measured in the rounds, next to PyTorch's
             }
             if (engine.equals("reference") && !smoke) {
                 skips.add(new Skip(EpochBenchmark.class.getSimpleName(), engine,
@@ -212,14 +326,13 @@ public final class Suite {
         if (gpu) {
             return jobs.stream().map(j -> (Object) j.toJson()).toList();
         }
-        // The single-core FMA peak, the ceiling of the one-thread sgemm target, measured in the same run.
-        if (availability.get("cpu") == null) {
-            jobs.add(new Job(FmaPeakBenchmark.class, "fma-loop", params("threads", List.of("1"),
-                    "lanes", List.of(Integer.toString(FmaPeakBenchmark.preferredLanes()))), smoke ? 0 : 2, warmSec, it, sec));
-        }
+        // The single-core FMA peak, the ceiling of the one-thread sgemm target, is measured in every round.
         // VectorBLAS is single-threaded; at 2048 it falls off a cliff (seconds per product), so only the full profile goes there.
         List<String> vb = profile == Profile.FULL ? all : smoke ? List.of(GemmShape.square(256).id())
                 : all.stream().filter(s -> !s.equals(GemmShape.square(2048).id())).toList();
+        if (rounds() > 0) {
+            vb = vb.stream().filter(s -> !s.equals(vectorBlasSquare())).toList(); // in the rounds
+        }
         jobs.add(new Job(SgemmBenchmark.class, SgemmBenchmark.VECTORBLAS,
                 params("engine", List.of(SgemmBenchmark.VECTORBLAS), "threads", List.of("1"), "shape", vb), wi, warmSec, it, sec));
         // Deeplearning4j is in benchmarks.jar only when built with -Pdl4j (run.sh full, or DELTA4J_DL4J=1).
@@ -264,10 +377,11 @@ public final class Suite {
         m.put("threads", threads());
         m.put("gemm_shapes", gemmShapes());
         m.put("nets", nets());
-        m.put("epoch", Map.of("net", NetShape.FASHION, "samples", epochSamples(), "learning_rate", 1e-3,
-                "warmups", profile == Profile.SMOKE ? 0 : 1, "iterations", profile == Profile.SMOKE ? 1 : 5));
+        // What the rounds measure is left out here: OpenBLAS at the paired squares, PyTorch's epoch.
+        m.put("openblas_skip", pairedSquares());
+        m.put("epoch", rounds() > 0 ? null : epochPlan(profile == Profile.SMOKE ? 1 : 5));
         // The peers' batches match the JMH iterations above (count and length), and are summarised the same way.
-        m.put("seconds_per_measurement", profile == Profile.SMOKE ? 0.05 : profile == Profile.QUICK ? 0.4 : 1.0);
+        m.put("seconds_per_measurement", profile == Profile.SMOKE ? 0.05 : seconds());
         m.put("measurements", profile == Profile.SMOKE ? 1 : 5);
         Path fashion = FashionMnist.locate();
         m.put("dataset", fashion == null ? null : fashion.toString());
@@ -287,7 +401,7 @@ public final class Suite {
         m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
                 + System.getProperty("java.runtime.version"));
         m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        m.put("jmh", "1.37, one fork per run, JVM flags " + ForkArgs.VECTOR + " " + ForkArgs.NATIVE + " " + ForkArgs.HEAP);
+        m.put("jmh", "1.37, one fork per run, JVM flags " + ForkArgs.VECTOR + " " + ForkArgs.NATIVE + " " + ForkArgs.HEAP + " " + ForkArgs.HUGE_PAGES);
         m.put("engines", BenchEngines.devices());
         m.put("vectorblas", vectorBlasName());
         Path fashion = FashionMnist.locate();
@@ -327,34 +441,38 @@ public final class Suite {
         return System.getProperty("os.arch") + " (model unknown)";
     }
 
-    /** Runs every job, one JMH run each, into {@code dir}; returns the number of JMH runs that failed outright. */
+    /**
+     * Runs every job, one JMH run each, into {@code dir}, then the paired rounds into {@code dir/rounds/rN/};
+     * returns the number of JMH runs that failed outright.
+     */
     int run(Path dir, List<Job> jobs, List<Skip> skips) throws IOException {
         Files.createDirectories(dir);
+        List<Step> steps = roundSteps();
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("environment", environment());
         meta.put("jobs", jobs.stream().map(Job::toJson).toList());
         meta.put("skipped", skips.stream().map(Skip::toJson).toList());
+        meta.put("rounds", rounds());
+        meta.put("round_steps", steps.stream().map(Step::toJson).toList());
         writeAtomically(dir.resolve("suite.json"), Json.write(meta));
         int failed = 0;
         for (int i = 0; i < jobs.size(); i++) {
             Job job = jobs.get(i);
             System.out.printf("%n=== [%d/%d] %s on %s %s%n", i + 1, jobs.size(), job.benchmark().getSimpleName(), job.engine(), job.params());
-            ChainedOptionsBuilder o = new OptionsBuilder()
-                    .include("^" + job.benchmark().getName().replace(".", "\\.") + "\\.")
-                    .forks(1)
-                    .warmupIterations(job.warmups())
-                    .measurementIterations(job.iterations())
-                    .warmupTime(TimeValue.milliseconds((long) (job.warmupSeconds() * 1000)))
-                    .measurementTime(TimeValue.milliseconds((long) (job.seconds() * 1000)))
-                    .resultFormat(ResultFormatType.JSON)
-                    .result(dir.resolve(job.fileName(i)).toString())
-                    .shouldFailOnError(false);
-            job.params().forEach((k, v) -> o.param(k, v.toArray(String[]::new)));
-            try {
-                new Runner(o.build()).run();
-            } catch (RunnerException | RuntimeException e) {
-                failed++;
-                System.err.println("JMH run failed for " + job.benchmark().getSimpleName() + " on " + job.engine() + ": " + e);
+            failed += runJmh(job, dir.resolve(job.fileName(i))) ? 0 : 1;
+        }
+        Path peers = Path.of(System.getProperty("delta4j.peers", "benchmarks/peers/peers.py"));
+        for (int r = 1; r <= rounds(); r++) {
+            Path roundDir = dir.resolve("rounds").resolve("r" + r);
+            Files.createDirectories(roundDir);
+            for (int i = 0; i < steps.size(); i++) {
+                Step step = steps.get(i);
+                System.out.printf("%n=== round %d/%d, step %d/%d: %s%n", r, rounds(), i + 1, steps.size(), step.label());
+                if (step.job() != null) {
+                    failed += runJmh(step.job(), roundDir.resolve(step.job().fileName(i))) ? 0 : 1;
+                } else {
+                    runPeer(peers, step.peerPlan(), roundDir, i);
+                }
             }
         }
         @SuppressWarnings("unchecked")
@@ -362,6 +480,53 @@ public final class Suite {
         env.put("load_after", loadAverage());
         writeAtomically(dir.resolve("suite.json"), Json.write(meta));
         return failed;
+    }
+
+    /** One JMH run (one fork) of a job into a JSON result file; false when JMH itself failed. */
+    private static boolean runJmh(Job job, Path result) {
+        ChainedOptionsBuilder o = new OptionsBuilder()
+                .include("^" + job.benchmark().getName().replace(".", "\\.") + "\\.")
+                .forks(1)
+                .warmupIterations(job.warmups())
+                .measurementIterations(job.iterations())
+                .warmupTime(TimeValue.milliseconds((long) (job.warmupSeconds() * 1000)))
+                .measurementTime(TimeValue.milliseconds((long) (job.seconds() * 1000)))
+                .resultFormat(ResultFormatType.JSON)
+                .result(result.toString())
+                .shouldFailOnError(false);
+        job.params().forEach((k, v) -> o.param(k, v.toArray(String[]::new)));
+        try {
+            new Runner(o.build()).run();
+            return true;
+        } catch (RunnerException | RuntimeException e) {
+            System.err.println("JMH run failed for " + job.benchmark().getSimpleName() + " on " + job.engine() + ": " + e);
+            return false;
+        }
+    }
+
+    /**
+     * The peer script on a one-step plan, writing {@code peers-NN.json} into the round's folder. Without Debian's
+     * python3 the step is left out; the report then says which peer is missing.
+     */
+    private static void runPeer(Path script, Map<String, Object> plan, Path roundDir, int index) throws IOException {
+        Path python = Path.of("/usr/bin/python3");
+        if (!Files.isExecutable(python) || !Files.isRegularFile(script)) {
+            System.err.println("peer step left out: " + (Files.isRegularFile(script) ? python + " is missing" : "no peer script at " + script));
+            return;
+        }
+        Path planFile = roundDir.resolve(String.format("peer-plan-%02d.json", index));
+        writeAtomically(planFile, Json.write(plan));
+        ProcessBuilder pb = new ProcessBuilder(python.toString(), script.toString(), "--plan", planFile.toString(),
+                "--out", roundDir.resolve(String.format("peers-%02d.json", index)).toString()).inheritIO();
+        try {
+            int rc = pb.start().waitFor();
+            if (rc != 0) {
+                System.err.println("the peer script exited with " + rc + " on " + planFile);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the peer script ran", e);
+        }
     }
 
     /** Problems with a results directory: planned combinations without a valid result. Empty means complete. */
@@ -375,6 +540,20 @@ public final class Suite {
         for (Row r : results.rows()) {
             if (r.valid()) {
                 produced.merge(jobClass(r) + "/" + r.impl(), 1, Integer::sum);
+            }
+        }
+        Object steps = results.suite().get("round_steps");
+        int jmhSteps = 0;
+        if (steps != null) {
+            for (Object o : Json.array(steps, "suite.json round_steps")) {
+                jmhSteps += Json.object(o, "round step").get("job") == null ? 0 : 1;
+            }
+        }
+        int rounds = results.suite().get("rounds") == null ? 0 : (int) Json.number(results.suite().get("rounds"));
+        for (int r = 0; r < rounds; r++) {
+            long got = r < results.rounds().size() ? results.rounds().get(r).stream().filter(x -> x.valid() && Row.isJmh(x.impl())).count() : 0;
+            if (got < jmhSteps) {
+                problems.add("round " + (r + 1) + ": " + got + " of " + jmhSteps + " JMH steps produced a result");
             }
         }
         for (Object o : Json.array(results.suite().get("jobs"), "suite.json jobs")) {

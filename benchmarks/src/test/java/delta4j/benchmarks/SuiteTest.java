@@ -40,12 +40,39 @@ class SuiteTest {
         new Suite(Suite.Profile.QUICK, available(), 2).plan(jobs, skips);
         Suite.Job cpu = job(jobs, SgemmBenchmark.class, "cpu");
         assertEquals(List.of("1", "2"), cpu.params().get("threads"));
-        assertEquals(12, cpu.params().get("shape").size(), "4 squares and the 8 backprop products");
+        assertEquals(10, cpu.params().get("shape").size(), "256² and 512² and the 8 backprop products (1024², 2048²: in the rounds)");
         assertEquals(List.of("nn:256x256x256", "nn:512x512x512"), job(jobs, SgemmBenchmark.class, "reference").params().get("shape"));
         assertFalse(job(jobs, SgemmBenchmark.class, "vectorblas").params().get("shape").contains("nn:2048x2048x2048"));
         assertEquals(List.of("0"), job(jobs, EpochBenchmark.class, "opencl").params().get("threads"));
         assertTrue(skips.stream().anyMatch(s -> s.engine().equals("reference") && s.benchmark().equals("EpochBenchmark")));
-        assertEquals(24, cpu.combinations());
+        assertEquals(20, cpu.combinations());
+        assertTrue(jobs.stream().noneMatch(j -> j.benchmark() == EpochBenchmark.class && j.engine().equals("cpu")), "the cpu epoch is in the rounds");
+        assertTrue(jobs.stream().noneMatch(j -> j.benchmark() == FmaPeakBenchmark.class), "the peak is in the rounds");
+    }
+
+    @Test
+    void theTargetsAreMeasuredInRoundsWithEachPeerRightBeforeDelta4j() {
+        Suite quick = new Suite(Suite.Profile.QUICK, available(), 2);
+        assertEquals(3, quick.rounds());
+        List<String> labels = quick.roundSteps().stream().map(Suite.Step::label).toList();
+        assertEquals(List.of("FMA peak, 1 thread",
+                "OpenBLAS sgemm nn:1024x1024x1024, 1 thread", "cpu sgemm nn:1024x1024x1024, 1 thread",
+                "OpenBLAS sgemm nn:1024x1024x1024, 2 threads", "cpu sgemm nn:1024x1024x1024, 2 threads",
+                "OpenBLAS sgemm nn:2048x2048x2048, 1 thread", "cpu sgemm nn:2048x2048x2048, 1 thread",
+                "OpenBLAS sgemm nn:2048x2048x2048, 2 threads", "cpu sgemm nn:2048x2048x2048, 2 threads",
+                "VectorBLAS sgemm nn:1024x1024x1024, 1 thread",
+                "PyTorch epoch, 1 thread", "cpu epoch, 1 thread", "PyTorch epoch, 2 threads", "cpu epoch, 2 threads"), labels);
+        Suite.Step ob = quick.roundSteps().get(1);
+        assertEquals(List.of("openblas"), ob.peerPlan().get("impls"));
+        assertEquals(List.of("nn:1024x1024x1024"), ob.peerPlan().get("gemm_shapes"));
+        assertEquals(List.of(1), ob.peerPlan().get("threads"));
+        assertEquals(null, ob.peerPlan().get("epoch"));
+        // The main peer run leaves out what the rounds measure.
+        assertEquals(List.of("nn:1024x1024x1024", "nn:2048x2048x2048"), quick.peerPlan().get("openblas_skip"));
+        assertEquals(null, quick.peerPlan().get("epoch"));
+        // Without the cpu engine there is nothing to pair.
+        assertEquals(0, new Suite(Suite.Profile.QUICK, available("cpu"), 2).rounds());
+        assertEquals(0, new Suite(Suite.Profile.GPU, available(), 16).rounds());
     }
 
     @Test
@@ -57,10 +84,16 @@ class SuiteTest {
         assertEquals(5, skips.stream().filter(s -> s.engine().equals("opencl") && s.reason().contains("install pocl-opencl-icd")).count());
         // smoke: every benchmark class runs on every available engine, once (sgemm: one square, one layer product)
         for (Class<?> c : List.of(SgemmBenchmark.class, ForwardBenchmark.class, BackwardBenchmark.class,
-                TrainingStepBenchmark.class, EpochBenchmark.class)) {
-            assertEquals(c == SgemmBenchmark.class ? 2 : 1, job(jobs, c, "cpu").combinations(), c.getSimpleName());
+                TrainingStepBenchmark.class)) {
+            assertEquals(1, job(jobs, c, "cpu").combinations(), c.getSimpleName());
             assertEquals(0, job(jobs, c, "cpu").warmups());
         }
+        // ... and one round tries the paired flow: 256² and the epoch, each after its peer.
+        Suite smoke = new Suite(Suite.Profile.SMOKE, available("opencl"), 2);
+        assertEquals(1, smoke.rounds());
+        assertEquals(List.of("FMA peak, 1 thread", "OpenBLAS sgemm nn:256x256x256, 2 threads", "cpu sgemm nn:256x256x256, 2 threads",
+                "VectorBLAS sgemm nn:256x256x256, 1 thread", "PyTorch epoch, 2 threads", "cpu epoch, 2 threads"),
+                smoke.roundSteps().stream().map(Suite.Step::label).toList());
     }
 
     @Test
@@ -95,5 +128,20 @@ class SuiteTest {
         List<String> problems = Suite.check(dir);
         assertEquals(List.of("SgemmBenchmark/cpu: 1 of 2 parameter combinations produced a result",
                 "EpochBenchmark/cpu: 0 of 1 parameter combinations produced a result"), problems);
+    }
+
+    @Test
+    void checkNamesARoundWithoutItsJmhResults(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("suite.json"), """
+                {"environment": {}, "jobs": [], "rounds": 2, "round_steps": [
+                  {"label": "OpenBLAS sgemm", "job": null},
+                  {"label": "cpu sgemm", "job": {"benchmark": "SgemmBenchmark", "engine": "cpu", "combinations": 1}}]}
+                """);
+        Path r1 = Files.createDirectories(dir.resolve("rounds").resolve("r1"));
+        Files.writeString(r1.resolve("jmh-01-SgemmBenchmark-cpu.json"), """
+                [{"benchmark": "delta4j.benchmarks.SgemmBenchmark.sgemm", "params": {"engine": "cpu", "threads": "1",
+                  "shape": "nn:256x256x256"}, "primaryMetric": {"score": 1.5, "scoreError": "NaN", "scoreUnit": "ms/op"}}]
+                """);
+        assertEquals(List.of("round 2: 0 of 1 JMH steps produced a result"), Suite.check(dir));
     }
 }

@@ -37,7 +37,9 @@ public final class Report {
 
     public Report(Results results) {
         this.results = results;
-        this.rows = results.rows().stream().filter(Row::valid).toList();
+        List<Row> all = new ArrayList<>(results.rows().stream().filter(Row::valid).toList());
+        all.addAll(acrossRounds(results.rounds(), all));
+        this.rows = List.copyOf(all);
     }
 
     // ---------------------------------------------------------------- lookups and ratios
@@ -63,6 +65,63 @@ public final class Report {
     Optional<Double> ratio(Row row, String peer) {
         Optional<Row> p = row.threads() == 0 ? best(row.benchmark(), peer, row.key()) : find(row.benchmark(), peer, row.key(), row.threads());
         return p.map(x -> x.seconds() / row.seconds());
+    }
+
+    // ---------------------------------------------------------------- paired rounds
+
+    /**
+     * One row per measurement the rounds made and the main run did not: its median time over the rounds, with half
+     * the interquartile range of the rounds' times as the error. The tables show these; the headline uses the
+     * per-round ratios.
+     */
+    static List<Row> acrossRounds(List<List<Row>> rounds, List<Row> main) {
+        Map<String, List<Row>> byId = new LinkedHashMap<>();
+        for (List<Row> round : rounds) {
+            for (Row r : round) {
+                if (r.valid()) {
+                    byId.computeIfAbsent(id(r), x -> new ArrayList<>()).add(r);
+                }
+            }
+        }
+        List<Row> out = new ArrayList<>();
+        byId.forEach((id, rs) -> {
+            if (main.stream().noneMatch(m -> id(m).equals(id))) {
+                double[] ms = Stats.medianAndSpread(rs.stream().mapToDouble(Row::seconds).toArray());
+                Row r = rs.getFirst();
+                out.add(new Row(r.benchmark(), r.impl(), r.key(), r.threads(), ms[0], ms[1], r.flops()));
+            }
+        });
+        return out;
+    }
+
+    private static String id(Row r) {
+        return r.benchmark() + "|" + r.impl() + "|" + r.key() + "|" + r.threads();
+    }
+
+    private static Optional<Row> find(List<Row> rows, String bench, String impl, String key, int threads) {
+        return rows.stream().filter(r -> r.valid() && r.benchmark().equals(bench) && r.impl().equals(impl) && r.key().equals(key)
+                && (threads < 0 || r.threads() == threads)).min(Comparator.comparingDouble(Row::seconds));
+    }
+
+    /**
+     * A ratio measured in every round that has both sides: {@code x} over {@code y} of each round's values, where
+     * {@code value} maps a round's rows to one side's figure (empty when the round lacks it).
+     */
+    List<Double> perRound(java.util.function.Function<List<Row>, Optional<Double>> x, java.util.function.Function<List<Row>, Optional<Double>> y) {
+        List<Double> out = new ArrayList<>();
+        for (List<Row> round : results.rounds()) {
+            Optional<Double> a = x.apply(round), b = y.apply(round);
+            if (a.isPresent() && b.isPresent()) {
+                out.add(a.get() / b.get());
+            }
+        }
+        return out;
+    }
+
+    /** "0.95× (rounds 0.93, 0.97, 0.95)": the median of the per-round ratios, and each of them. */
+    static String roundsLabel(List<Double> ratios) {
+        double median = Stats.medianAndSpread(ratios.stream().mapToDouble(Double::doubleValue).toArray())[0];
+        return "**" + num(median) + "×**" + (ratios.size() < 2 ? "" : " (rounds " + String.join(", ", ratios.stream().map(Report::num).toList()) + ")");
     }
 
     static String implLabel(String impl, int threads) {
@@ -145,7 +204,12 @@ public final class Report {
             for (int t : threadCounts("sgemm")) {
                 Optional<Row> cpu = find("sgemm", "cpu", key, t);
                 Optional<Row> ob = find("sgemm", "openblas", key, t);
-                if (cpu.isPresent() && ob.isPresent()) {
+                List<Double> paired = perRound(r -> find(r, "sgemm", "openblas", key, t).map(Row::seconds),
+                        r -> find(r, "sgemm", "cpu", key, t).map(Row::seconds));
+                if (!paired.isEmpty() && cpu.isPresent() && ob.isPresent()) {
+                    parts.add(roundsLabel(paired) + " at " + threadsLabel(t)
+                            + " (medians " + num(cpu.get().gflops()) + " vs " + num(ob.get().gflops()) + " GFLOP/s)");
+                } else if (cpu.isPresent() && ob.isPresent()) {
                     parts.add("**" + num(ob.get().seconds() / cpu.get().seconds()) + "×** at " + threadsLabel(t)
                             + " (" + num(cpu.get().gflops()) + " vs " + num(ob.get().gflops()) + " GFLOP/s)");
                 }
@@ -161,11 +225,17 @@ public final class Report {
         if (peak.isPresent()) {
             List<String> parts = new ArrayList<>();
             for (int n : new int[]{1024, 2048}) {
-                find("sgemm", "cpu", GemmShape.square(n).id(), 1).ifPresent(r -> parts.add(n + "²: **"
-                        + Math.round(100 * r.gflops() / peak.get().gflops()) + "%** (" + num(r.gflops()) + " GFLOP/s)"));
+                String key = GemmShape.square(n).id();
+                List<Double> paired = perRound(r -> find(r, "sgemm", "cpu", key, 1).map(Row::gflops),
+                        r -> find(r, "peak", "fma-loop", "fma", 1).map(Row::gflops));
+                find("sgemm", "cpu", key, 1).ifPresent(r -> parts.add(n + "²: **"
+                        + (paired.isEmpty() ? Math.round(100 * r.gflops() / peak.get().gflops()) + "%**"
+                        : Math.round(100 * Stats.medianAndSpread(paired.stream().mapToDouble(Double::doubleValue).toArray())[0]) + "%**"
+                        + (paired.size() < 2 ? "" : " (rounds " + String.join(", ", paired.stream().map(x -> Math.round(100 * x) + "%").toList()) + ")"))
+                        + " (" + num(r.gflops()) + " GFLOP/s)"));
             }
             if (!parts.isEmpty()) {
-                out.add("- **cpu engine sgemm at one thread vs the single-core FMA peak measured in this run** ("
+                out.add("- **cpu engine sgemm at one thread vs the single-core FMA peak measured in this run** (" + (results.rounds().isEmpty() ? "" : "median ")
                         + num(peak.get().gflops()) + " GFLOP/s, FmaPeakBenchmark): " + String.join(", ", parts) + " — target ≥ 80%.");
             }
         }
@@ -175,8 +245,10 @@ public final class Report {
         Optional<Row> torchEpoch = best("epoch", "pytorch", epochKey);
         if (cpuEpoch.isPresent() && torchEpoch.isPresent()) {
             Row c = cpuEpoch.get(), p = torchEpoch.get();
-            out.add("- **cpu engine vs PyTorch CPU, Fashion-MNIST epoch** (784-256-128-10, batch 128, Adam): **"
-                    + num(p.seconds() / c.seconds()) + "×** as fast — " + num(c.seconds()) + " s at " + threadsLabel(c.threads())
+            List<Double> paired = perRound(r -> find(r, "epoch", "pytorch", epochKey, -1).map(Row::seconds),
+                    r -> find(r, "epoch", "cpu", epochKey, -1).map(Row::seconds));
+            out.add("- **cpu engine vs PyTorch CPU, Fashion-MNIST epoch** (784-256-128-10, batch 128, Adam): "
+                    + (paired.isEmpty() ? "**" + num(p.seconds() / c.seconds()) + "×**" : roundsLabel(paired)) + " as fast — " + num(c.seconds()) + " s at " + threadsLabel(c.threads())
                     + " against PyTorch's best, " + num(p.seconds()) + " s at " + threadsLabel(p.threads()) + " — target ≥ 2×.");
         } else {
             out.add("- **cpu engine vs PyTorch CPU, Fashion-MNIST epoch:** not measured — " + missing("cpu", "pytorch"));
@@ -200,8 +272,12 @@ public final class Report {
         }
         Optional<Row> cpu1 = find("sgemm", "cpu", GemmShape.square(1024).id(), 1);
         if (cpu1.isPresent()) {
+            String key = GemmShape.square(1024).id();
+            List<Double> paired = perRound(r -> find(r, "sgemm", "vectorblas", key, 1).map(Row::seconds),
+                    r -> find(r, "sgemm", "cpu", key, 1).map(Row::seconds));
             Optional<Double> vb = ratio(cpu1.get(), "vectorblas");
-            vb.ifPresent(x -> out.add("- cpu engine vs netlib VectorBLAS at 1024², one thread: **" + num(x) + "×** — target ≥ 4×."));
+            vb.ifPresent(x -> out.add("- cpu engine vs netlib VectorBLAS at 1024², one thread: "
+                    + (paired.isEmpty() ? "**" + num(x) + "×**" : roundsLabel(paired)) + " — target ≥ 4×."));
         }
         double load = Json.number(env("load").split(" ")[0]);
         double cores = Json.number(env("cores"));
@@ -273,7 +349,19 @@ public final class Report {
                 + "; each time is the median of the measured iterations (the peers': of their timed batches), ± half their interquartile range";
     }
 
-    /** The whole Markdown report; charts are linked under {@code chartDir} (relative to the report). */
+    /** The labels of a round's steps, in order. */
+    private String roundSteps() {
+        Object steps = results.suite().get("round_steps");
+        if (steps == null) {
+            return "(steps not recorded)";
+        }
+        List<String> labels = new ArrayList<>();
+        for (Object o : Json.array(steps, "round_steps")) {
+            labels.add(Json.string(Json.object(o, "round step").get("label"), "?"));
+        }
+        return String.join("; ", labels);
+    }
+
     /** Engineers' notes on the targets (benchmarks/ANALYSIS.md), printed after the principal result. */
     private String analysis;
 
@@ -283,6 +371,7 @@ public final class Report {
         return this;
     }
 
+    /** The whole Markdown report; charts are linked under {@code chartDir} (relative to the report). */
     public String markdown(String chartDir, List<String> charts, String dl4jStatus) {
         return markdown(chartDir, charts, dl4jStatus, null);
     }
@@ -313,6 +402,11 @@ public final class Report {
         md.append("| JDK | ").append(env("jdk")).append(" |\n");
         md.append("| OS | ").append(env("os")).append(" |\n");
         md.append("| JMH | ").append(env("jmh")).append(iterations()).append(" |\n");
+        if (!results.rounds().isEmpty()) {
+            md.append("| paired rounds | ").append(results.rounds().size()).append(" rounds after the main run; in each, every target's peer ran")
+                    .append(" right before the delta4j measurement it is compared with: ").append(roundSteps())
+                    .append(". A headline ratio is the median of the per-round ratios; the tables show the median time over the rounds |\n");
+        }
         engineDevices().forEach((k, v) -> md.append("| engine ").append(k).append(" | ").append(Json.string(v, "")).append(" |\n"));
         md.append("| VectorBLAS | ").append(env("vectorblas")).append(" (in JMH, single-threaded) |\n");
         Object pm = results.peers().get("meta");
@@ -335,7 +429,7 @@ public final class Report {
             gpu.gpuSection(md);
         }
         notRun(md, dl4jStatus);
-        md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # under 10 minutes on an idle 2-core machine; or: full, smoke, report\n```\n\n")
+        md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # about 12 minutes on an idle 2-core machine; or: full, smoke, report\n```\n\n")
                 .append("JMH's raw JSON and the peers' JSON land in `benchmarks/results/<profile>/` (not committed); ")
                 .append("the data behind this page is kept in `benchmarks/reported/`, and `benchmarks/run.sh report` redraws the page from it ")
                 .append("(and from `benchmarks/gpu-results/`, written by `benchmarks/run.sh gpu` on a GPU machine). ")

@@ -16,26 +16,40 @@ import java.util.stream.Stream;
 /**
  * Everything one run of the suite produced, read from its results directory: the JMH result files
  * ({@code jmh-*.json}), the peers' file ({@code peers.json}, written by peers/peers.py) and the suite's own
- * metadata ({@code suite.json}: environment, plan, and what was skipped and why).
+ * metadata ({@code suite.json}: environment, plan, and what was skipped and why). The paired rounds lie in
+ * {@code rounds/r1/}, {@code rounds/r2/}, ... with the same kinds of files ({@code peers-NN.json} for the peers).
  *
- * @param rows    every measured result
+ * @param rows    every measured result outside the rounds
+ * @param rounds  the rows of each paired round, in order
  * @param suite   the suite's metadata (an empty map when absent)
  * @param peers   the peers' metadata and reasons for peers that could not run (an empty map when absent)
  */
-public record Results(List<Row> rows, Map<String, Object> suite, Map<String, Object> peers) {
+public record Results(List<Row> rows, List<List<Row>> rounds, Map<String, Object> suite, Map<String, Object> peers) {
 
     /** Reads a results directory. Missing files are fine (the report says what is missing); malformed ones are errors. */
     public static Results read(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("no results directory " + dir + ": run benchmarks/run.sh first");
         }
-        List<Row> rows = new ArrayList<>();
-        List<Path> jmhFiles;
-        try (Stream<Path> s = Files.list(dir)) {
-            jmhFiles = s.filter(p -> p.getFileName().toString().matches("jmh-.*\\.json")).sorted().toList();
-        }
-        for (Path p : jmhFiles) {
-            rows.addAll(jmh(Files.readString(p), p.getFileName().toString()));
+        List<Row> rows = jmhRows(dir);
+        List<List<Row>> rounds = new ArrayList<>();
+        Path roundsDir = dir.resolve("rounds");
+        if (Files.isDirectory(roundsDir)) {
+            List<Path> dirs;
+            try (Stream<Path> s = Files.list(roundsDir)) {
+                dirs = s.filter(p -> p.getFileName().toString().matches("r\\d+") && Files.isDirectory(p))
+                        .sorted(java.util.Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(1))))
+                        .toList();
+            }
+            for (Path r : dirs) {
+                List<Row> round = new ArrayList<>(jmhRows(r));
+                try (Stream<Path> s = Files.list(r)) {
+                    for (Path p : s.filter(x -> x.getFileName().toString().matches("peers-.*\\.json")).sorted().toList()) {
+                        round.addAll(peerRows(Json.object(Json.parse(Files.readString(p)), p.getFileName().toString())));
+                    }
+                }
+                rounds.add(List.copyOf(round));
+            }
         }
         Map<String, Object> peers = Map.of();
         Path peerFile = dir.resolve("peers.json");
@@ -48,7 +62,19 @@ public record Results(List<Row> rows, Map<String, Object> suite, Map<String, Obj
         if (Files.isRegularFile(suiteFile)) {
             suite = Json.object(Json.parse(Files.readString(suiteFile)), "suite.json");
         }
-        return new Results(List.copyOf(rows), suite, peers);
+        return new Results(List.copyOf(rows), List.copyOf(rounds), suite, peers);
+    }
+
+    private static List<Row> jmhRows(Path dir) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        List<Path> jmhFiles;
+        try (Stream<Path> s = Files.list(dir)) {
+            jmhFiles = s.filter(p -> p.getFileName().toString().matches("jmh-.*\\.json")).sorted().toList();
+        }
+        for (Path p : jmhFiles) {
+            rows.addAll(jmh(Files.readString(p), p.getFileName().toString()));
+        }
+        return rows;
     }
 
     /** Rows from one JMH JSON result file ({@code -rf json}); unknown benchmarks are skipped. */

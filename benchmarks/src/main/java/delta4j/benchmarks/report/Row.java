@@ -20,6 +20,11 @@ public record Row(String benchmark, String impl, String key, int threads, double
         return impl.equals("cpu") || impl.equals("opencl") || impl.equals("reference");
     }
 
+    /** Whether JMH measured it (everything but the peer script's OpenBLAS and PyTorch). */
+    public static boolean isJmh(String impl) {
+        return !impl.equals("openblas") && !impl.equals("pytorch");
+    }
+
     public boolean isEngine() {
         return isEngine(impl);
     }

@@ -79,6 +79,55 @@ class ReportTest {
         assertTrue(md.contains("peer Deeplearning4j: not run"), md);
     }
 
+    /** One JMH result of the cpu engine's 1024² product at one thread, at {@code ms} per product. */
+    private static String cpuSgemm(double ms) {
+        return """
+                [{"benchmark": "delta4j.benchmarks.SgemmBenchmark.sgemm", "params": {"engine": "cpu", "threads": "1",
+                  "shape": "nn:1024x1024x1024"}, "primaryMetric": {"score": %s, "scoreUnit": "ms/op", "rawData": [[%s]]}}]
+                """.formatted(ms, ms);
+    }
+
+    private static String openBlasSgemm(double seconds) {
+        return """
+                {"results": [{"benchmark": "sgemm", "impl": "openblas", "key": "nn:1024x1024x1024", "threads": 1,
+                  "seconds": %s, "error": null, "samples": 5}], "unavailable": [], "meta": {}}
+                """.formatted(seconds);
+    }
+
+    @Test
+    void pairedRoundsGiveTheHeadlineTheMedianOfTheirPerRoundRatios() throws IOException {
+        fixture();
+        // Three rounds in which the machine's speed changes between rounds but not within one: the per-round
+        // ratios are 0.9, 1.0 and 1.25, whatever the main run measured at that shape.
+        double[][] rounds = {{10, 9}, {20, 20}, {8, 10}}; // {cpu ms, OpenBLAS ms}
+        for (int r = 0; r < rounds.length; r++) {
+            Path rd = dir.resolve("rounds").resolve("r" + (r + 1));
+            Files.createDirectories(rd);
+            Files.writeString(rd.resolve("jmh-02-SgemmBenchmark-cpu.json"), cpuSgemm(rounds[r][0]));
+            Files.writeString(rd.resolve("peers-01.json"), openBlasSgemm(rounds[r][1] / 1000));
+        }
+        Files.createDirectories(dir.resolve("rounds").resolve("notes")); // not a round
+        Results results = Results.read(dir);
+        assertEquals(3, results.rounds().size());
+        Report report = new Report(results);
+        String head = String.join("\n", List.of(report.markdown("charts", List.of(), null).split("\n")).subList(0, 8));
+        assertTrue(head.contains("1024²: **1.00×** (rounds 0.90, 1.00, 1.25) at 1 thread"), head);
+        // The 2-thread ratio has no rounds: it stays the main run's.
+        assertTrue(head.contains("**0.80×** at 2 threads (400 vs 500 GFLOP/s)"), head);
+    }
+
+    @Test
+    void measurementsMadeOnlyInTheRoundsEnterTheTablesAsTheirMedian() {
+        Row a = new Row("sgemm", "openblas", "nn:2048x2048x2048", 2, 0.10, Double.NaN, 1e9);
+        Row b = new Row("sgemm", "openblas", "nn:2048x2048x2048", 2, 0.30, Double.NaN, 1e9);
+        Row c = new Row("sgemm", "openblas", "nn:2048x2048x2048", 2, 0.20, Double.NaN, 1e9);
+        Row inMain = new Row("sgemm", "cpu", "nn:2048x2048x2048", 2, 0.5, Double.NaN, 1e9);
+        List<Row> merged = Report.acrossRounds(List.of(List.of(a, inMain), List.of(b), List.of(c)), List.of(inMain));
+        assertEquals(1, merged.size(), "the main run's own row is not duplicated");
+        assertEquals(0.20, merged.getFirst().seconds(), 1e-12);
+        assertEquals(0.05, merged.getFirst().error(), 1e-12); // quartiles 0.15 and 0.25
+    }
+
     @Test
     void writesChartsAsPng() throws IOException {
         Report report = new Report(fixture());
