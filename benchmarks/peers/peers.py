@@ -46,7 +46,8 @@ def default_coretype():
 
 
 def measure(fn, seconds, measurements, warmups):
-    """Median seconds per call of fn over `measurements` timed batches, half the interquartile range, and the count."""
+    """Median seconds per call of fn over `measurements` timed batches, half the interquartile range, the count
+    and the fastest batch."""
     t0 = time.perf_counter()
     fn()
     once = max(time.perf_counter() - t0, 1e-7)
@@ -71,12 +72,13 @@ def quantile(sorted_xs, p):
 
 
 def summarize(samples):
-    """The median and half the interquartile range: on a shared machine a burst of other work drags a mean
-    along with it, while the median of several batches moves only when most of them were disturbed."""
+    """The median and half the interquartile range (on a shared machine a burst of other work drags a mean
+    along with it, while the median of several batches moves only when most of them were disturbed), the
+    count, and the fastest batch (what the paired rounds compare)."""
     xs = sorted(samples)
     if len(xs) < 2:
-        return xs[0], float("nan"), len(xs)
-    return quantile(xs, 0.5), (quantile(xs, 0.75) - quantile(xs, 0.25)) / 2, len(xs)
+        return xs[0], float("nan"), len(xs), xs[0]
+    return quantile(xs, 0.5), (quantile(xs, 0.75) - quantile(xs, 0.25)) / 2, len(xs), xs[0]
 
 
 def parse_shape(text):
@@ -116,10 +118,10 @@ def child(plan, threads, out_path):
     impls = plan.get("impls", ["openblas", "pytorch"])
     skip = set(plan.get("openblas_skip", []))
 
-    def add(bench, impl, key, mean_err_n):
-        mean, err, n = mean_err_n
+    def add(bench, impl, key, summary):
+        median, err, n, best = summary
         results.append({"benchmark": bench, "impl": impl, "key": key, "threads": threads,
-                        "seconds": mean, "error": err if err == err else None, "samples": n})
+                        "seconds": median, "error": err if err == err else None, "samples": n, "best": best})
 
     try:
         import numpy as np

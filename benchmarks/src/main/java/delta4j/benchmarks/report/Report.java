@@ -208,7 +208,7 @@ public final class Report {
                         r -> find(r, "sgemm", "cpu", key, t).map(Row::seconds));
                 if (!paired.isEmpty() && cpu.isPresent() && ob.isPresent()) {
                     parts.add(roundsLabel(paired) + " at " + threadsLabel(t)
-                            + " (medians " + num(cpu.get().gflops()) + " vs " + num(ob.get().gflops()) + " GFLOP/s)");
+                            + " (" + num(cpu.get().gflops()) + " vs " + num(ob.get().gflops()) + " GFLOP/s)");
                 } else if (cpu.isPresent() && ob.isPresent()) {
                     parts.add("**" + num(ob.get().seconds() / cpu.get().seconds()) + "×** at " + threadsLabel(t)
                             + " (" + num(cpu.get().gflops()) + " vs " + num(ob.get().gflops()) + " GFLOP/s)");
@@ -383,6 +383,10 @@ public final class Report {
         md.append("Principal result (").append(env("profile")).append(" profile, ").append(env("date"), 0, Math.min(10, env("date").length()))
                 .append(", ").append(env("cpu")).append(", ").append(env("cores")).append(" cores); ratios are *times as fast as the peer*, above 1 means delta4j is faster:\n\n");
         headline().forEach(l -> md.append(l).append('\n'));
+        if (!results.rounds().isEmpty()) {
+            md.append("\nThe targets' ratios are medians over ").append(results.rounds().size())
+                    .append(" paired rounds (each round's ratio in brackets), comparing each side's fastest iteration in a round; see *How this was run*.\n");
+        }
         if (gpu != null) {
             md.append(gpu.gpuHeadline()).append('\n');
         }
@@ -405,7 +409,9 @@ public final class Report {
         if (!results.rounds().isEmpty()) {
             md.append("| paired rounds | ").append(results.rounds().size()).append(" rounds after the main run; in each, every target's peer ran")
                     .append(" right before the delta4j measurement it is compared with: ").append(roundSteps())
-                    .append(". A headline ratio is the median of the per-round ratios; the tables show the median time over the rounds |\n");
+                    .append(". A headline ratio is the median of the per-round ratios, each between the two sides' fastest iterations in that round")
+                    .append(" (another tenant's work only ever slows an iteration, and it hits the two sides at different moments);")
+                    .append(" for these measurements the tables show the median over the rounds of the fastest iteration |\n");
         }
         engineDevices().forEach((k, v) -> md.append("| engine ").append(k).append(" | ").append(Json.string(v, "")).append(" |\n"));
         md.append("| VectorBLAS | ").append(env("vectorblas")).append(" (in JMH, single-threaded) |\n");

@@ -18,6 +18,9 @@ import java.util.stream.Stream;
  * ({@code jmh-*.json}), the peers' file ({@code peers.json}, written by peers/peers.py) and the suite's own
  * metadata ({@code suite.json}: environment, plan, and what was skipped and why). The paired rounds lie in
  * {@code rounds/r1/}, {@code rounds/r2/}, ... with the same kinds of files ({@code peers-NN.json} for the peers).
+ * A round's row times the <em>fastest</em> iteration of its measurement (the peers: their fastest batch), with the
+ * median's spread as its error: another tenant's work can only slow an iteration down, and it hits the two sides
+ * of a pair at different moments, so the fastest iteration of each side is the comparison least touched by it.
  *
  * @param rows    every measured result outside the rounds
  * @param rounds  the rows of each paired round, in order
@@ -31,7 +34,7 @@ public record Results(List<Row> rows, List<List<Row>> rounds, Map<String, Object
         if (!Files.isDirectory(dir)) {
             throw new IOException("no results directory " + dir + ": run benchmarks/run.sh first");
         }
-        List<Row> rows = jmhRows(dir);
+        List<Row> rows = jmhRows(dir, false);
         List<List<Row>> rounds = new ArrayList<>();
         Path roundsDir = dir.resolve("rounds");
         if (Files.isDirectory(roundsDir)) {
@@ -42,10 +45,10 @@ public record Results(List<Row> rows, List<List<Row>> rounds, Map<String, Object
                         .toList();
             }
             for (Path r : dirs) {
-                List<Row> round = new ArrayList<>(jmhRows(r));
+                List<Row> round = new ArrayList<>(jmhRows(r, true));
                 try (Stream<Path> s = Files.list(r)) {
                     for (Path p : s.filter(x -> x.getFileName().toString().matches("peers-.*\\.json")).sorted().toList()) {
-                        round.addAll(peerRows(Json.object(Json.parse(Files.readString(p)), p.getFileName().toString())));
+                        round.addAll(peerRows(Json.object(Json.parse(Files.readString(p)), p.getFileName().toString()), true));
                     }
                 }
                 rounds.add(List.copyOf(round));
@@ -55,7 +58,7 @@ public record Results(List<Row> rows, List<List<Row>> rounds, Map<String, Object
         Path peerFile = dir.resolve("peers.json");
         if (Files.isRegularFile(peerFile)) {
             peers = Json.object(Json.parse(Files.readString(peerFile)), "peers.json");
-            rows.addAll(peerRows(peers));
+            rows.addAll(peerRows(peers, false));
         }
         Map<String, Object> suite = Map.of();
         Path suiteFile = dir.resolve("suite.json");
@@ -65,20 +68,25 @@ public record Results(List<Row> rows, List<List<Row>> rounds, Map<String, Object
         return new Results(List.copyOf(rows), List.copyOf(rounds), suite, peers);
     }
 
-    private static List<Row> jmhRows(Path dir) throws IOException {
+    private static List<Row> jmhRows(Path dir, boolean fastest) throws IOException {
         List<Row> rows = new ArrayList<>();
         List<Path> jmhFiles;
         try (Stream<Path> s = Files.list(dir)) {
             jmhFiles = s.filter(p -> p.getFileName().toString().matches("jmh-.*\\.json")).sorted().toList();
         }
         for (Path p : jmhFiles) {
-            rows.addAll(jmh(Files.readString(p), p.getFileName().toString()));
+            rows.addAll(jmh(Files.readString(p), p.getFileName().toString(), fastest));
         }
         return rows;
     }
 
-    /** Rows from one JMH JSON result file ({@code -rf json}); unknown benchmarks are skipped. */
+    /** Rows from one JMH JSON result file ({@code -rf json}), timed by the median iteration; unknown benchmarks are skipped. */
     public static List<Row> jmh(String json, String source) {
+        return jmh(json, source, false);
+    }
+
+    /** Rows from one JMH JSON result file, timed by the median iteration or, with {@code fastest}, the fastest one. */
+    static List<Row> jmh(String json, String source, boolean fastest) {
         List<Row> out = new ArrayList<>();
         for (Object o : Json.array(Json.parse(json), source)) {
             Map<String, Object> r = Json.object(o, source + " entry");
@@ -86,8 +94,9 @@ public record Results(List<Row> rows, List<List<Row>> rounds, Map<String, Object
             Map<String, Object> params = r.get("params") == null ? Map.of() : Json.object(r.get("params"), "params");
             Map<String, Object> metric = Json.object(r.get("primaryMetric"), source + " primaryMetric");
             double scale = secondsPer(Json.string(metric.get("scoreUnit"), ""));
-            double[] summary = Stats.medianAndSpread(iterationScores(metric, source));
-            double seconds = summary[0] * scale;
+            double[] scores = iterationScores(metric, source);
+            double[] summary = Stats.medianAndSpread(scores);
+            double seconds = (fastest ? java.util.Arrays.stream(scores).min().orElse(Double.NaN) : summary[0]) * scale;
             double error = summary[1] * scale;
             String cls = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
             cls = cls.substring(cls.lastIndexOf('.') + 1);
@@ -160,8 +169,11 @@ public record Results(List<Row> rows, List<List<Row>> rounds, Map<String, Object
         };
     }
 
-    /** Rows from the peers' file: {@code results} holds {benchmark, impl, key, threads, seconds, error}. */
-    static List<Row> peerRows(Map<String, Object> peers) {
+    /**
+     * Rows from the peers' file: {@code results} holds {benchmark, impl, key, threads, seconds (the median batch),
+     * error, best (the fastest batch)}; with {@code fastest}, a row is timed by its fastest batch.
+     */
+    static List<Row> peerRows(Map<String, Object> peers, boolean fastest) {
         List<Row> out = new ArrayList<>();
         Object results = peers.get("results");
         if (results == null) {
@@ -178,8 +190,9 @@ public record Results(List<Row> rows, List<List<Row>> rounds, Map<String, Object
                 case "step" -> NetShape.parse(key).forwardFlops() + NetShape.parse(key).backwardFlops();
                 default -> Double.NaN;
             };
+            double seconds = Json.number(fastest && r.get("best") != null ? r.get("best") : r.get("seconds"));
             out.add(new Row(bench, Json.string(r.get("impl"), "?"), key, (int) Json.number(r.get("threads")),
-                    Json.number(r.get("seconds")), Json.number(r.get("error")), flops));
+                    seconds, Json.number(r.get("error")), flops));
         }
         return out;
     }

@@ -79,26 +79,27 @@ class ReportTest {
         assertTrue(md.contains("peer Deeplearning4j: not run"), md);
     }
 
-    /** One JMH result of the cpu engine's 1024² product at one thread, at {@code ms} per product. */
+    /** One JMH result of the cpu engine's 1024² product at one thread: iterations of {@code ms} and 3·ms per product. */
     private static String cpuSgemm(double ms) {
         return """
                 [{"benchmark": "delta4j.benchmarks.SgemmBenchmark.sgemm", "params": {"engine": "cpu", "threads": "1",
-                  "shape": "nn:1024x1024x1024"}, "primaryMetric": {"score": %s, "scoreUnit": "ms/op", "rawData": [[%s]]}}]
-                """.formatted(ms, ms);
+                  "shape": "nn:1024x1024x1024"}, "primaryMetric": {"score": %s, "scoreUnit": "ms/op", "rawData": [[%s, %s]]}}]
+                """.formatted(2 * ms, 3 * ms, ms);
     }
 
     private static String openBlasSgemm(double seconds) {
         return """
                 {"results": [{"benchmark": "sgemm", "impl": "openblas", "key": "nn:1024x1024x1024", "threads": 1,
-                  "seconds": %s, "error": null, "samples": 5}], "unavailable": [], "meta": {}}
-                """.formatted(seconds);
+                  "seconds": %s, "error": null, "samples": 5, "best": %s}], "unavailable": [], "meta": {}}
+                """.formatted(1.5 * seconds, seconds);
     }
 
     @Test
     void pairedRoundsGiveTheHeadlineTheMedianOfTheirPerRoundRatios() throws IOException {
         fixture();
-        // Three rounds in which the machine's speed changes between rounds but not within one: the per-round
-        // ratios are 0.9, 1.0 and 1.25, whatever the main run measured at that shape.
+        // Three rounds in which the machine's speed changes between rounds but not within one: between the two
+        // sides' fastest iterations the per-round ratios are 0.9, 1.0 and 1.25, whatever the main run measured
+        // at that shape and whatever the slower iterations took.
         double[][] rounds = {{10, 9}, {20, 20}, {8, 10}}; // {cpu ms, OpenBLAS ms}
         for (int r = 0; r < rounds.length; r++) {
             Path rd = dir.resolve("rounds").resolve("r" + (r + 1));
