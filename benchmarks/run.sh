@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs delta4j's benchmark suite and writes its report.
 #
-#   benchmarks/run.sh quick   # about 12 minutes on 2 cores: docs/BENCHMARKS.md and docs/charts/*.png
+#   benchmarks/run.sh quick   # about 15 minutes on 2 cores: docs/BENCHMARKS.md and docs/charts/*.png
 #   benchmarks/run.sh full    # longer runs, more shapes, the 784-512-512-10 network, Deeplearning4j
 #   benchmarks/run.sh smoke   # every benchmark once, tiny iterations; exits non-zero if any produced no result
 #   benchmarks/run.sh gpu     # the opencl engine alone, on a machine with an OpenCL GPU: writes benchmarks/gpu-results/,

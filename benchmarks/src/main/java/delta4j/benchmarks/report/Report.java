@@ -383,12 +383,12 @@ public final class Report {
         md.append("Principal result (").append(env("profile")).append(" profile, ").append(env("date"), 0, Math.min(10, env("date").length()))
                 .append(", ").append(env("cpu")).append(", ").append(env("cores")).append(" cores); ratios are *times as fast as the peer*, above 1 means delta4j is faster:\n\n");
         headline().forEach(l -> md.append(l).append('\n'));
+        if (gpu != null) {
+            md.append(gpu.gpuHeadline()).append('\n');
+        }
         if (!results.rounds().isEmpty()) {
             md.append("\nThe targets' ratios are medians over ").append(results.rounds().size())
                     .append(" paired rounds (each round's ratio in brackets), comparing each side's fastest iteration in a round; see *How this was run*.\n");
-        }
-        if (gpu != null) {
-            md.append(gpu.gpuHeadline()).append('\n');
         }
         md.append('\n');
         if (analysis != null && !analysis.isBlank()) {
@@ -435,7 +435,7 @@ public final class Report {
             gpu.gpuSection(md);
         }
         notRun(md, dl4jStatus);
-        md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # about 12 minutes on an idle 2-core machine; or: full, smoke, report\n```\n\n")
+        md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # about 15 minutes on an idle 2-core machine; or: full, smoke, report\n```\n\n")
                 .append("JMH's raw JSON and the peers' JSON land in `benchmarks/results/<profile>/` (not committed); ")
                 .append("the data behind this page is kept in `benchmarks/reported/`, and `benchmarks/run.sh report` redraws the page from it ")
                 .append("(and from `benchmarks/gpu-results/`, written by `benchmarks/run.sh gpu` on a GPU machine). ")
