@@ -22,16 +22,24 @@ public final class Engines {
     /** Every engine provider on the class path or module path, probed, in discovery order. */
     public static List<Found> list() {
         List<Found> out = new ArrayList<>();
-        for (EngineProvider p : ServiceLoader.load(EngineProvider.class, Engines.class.getClassLoader())) {
-            EngineProvider.Availability a;
-            try {
-                a = p.probe();
-            } catch (RuntimeException | LinkageError e) {
-                a = EngineProvider.Availability.no("probe failed: " + e);
-            }
-            out.add(new Found(p, a));
+        for (EngineProvider p : providers()) {
+            out.add(probed(p));
         }
         return out;
+    }
+
+    private static Iterable<EngineProvider> providers() {
+        return ServiceLoader.load(EngineProvider.class, Engines.class.getClassLoader());
+    }
+
+    private static Found probed(EngineProvider p) {
+        EngineProvider.Availability a;
+        try {
+            a = p.probe();
+        } catch (RuntimeException | LinkageError e) {
+            a = EngineProvider.Availability.no("probe failed: " + e);
+        }
+        return new Found(p, a);
     }
 
     /** The names of all discovered engines. */
@@ -47,6 +55,19 @@ public final class Engines {
     /** Creates the named engine with a configuration; "auto" picks by {@link EngineProvider#autoPriority}. */
     public static Engine create(String name, EngineConfig config) {
         String n = name == null ? "auto" : name.trim().toLowerCase(Locale.ROOT);
+        if (!n.equals("auto")) {
+            // Only the named provider is probed: asking for the cpu engine must not load an OpenCL runtime
+            // (its native libraries and threads) into the process.
+            for (EngineProvider p : providers()) {
+                if (p.name().equals(n)) {
+                    Found f = probed(p);
+                    if (!f.availability().available()) {
+                        throw new EngineUnavailableException("the " + n + " engine is not available: " + f.availability().reason());
+                    }
+                    return p.create(config);
+                }
+            }
+        }
         List<Found> found = list();
         if (n.equals("auto")) {
             Found best = found.stream()
@@ -54,14 +75,6 @@ public final class Engines {
                     .max(Comparator.comparingInt(f -> f.provider().autoPriority(f.availability())))
                     .orElseThrow(() -> new EngineUnavailableException("no engine is available: " + describe(found)));
             return best.provider().create(config);
-        }
-        for (Found f : found) {
-            if (f.name().equals(n)) {
-                if (!f.availability().available()) {
-                    throw new EngineUnavailableException("the " + n + " engine is not available: " + f.availability().reason());
-                }
-                return f.provider().create(config);
-            }
         }
         throw new IllegalArgumentException("unknown engine '" + name + "': choose auto or one of " + String.join(", ", names(found)));
     }
