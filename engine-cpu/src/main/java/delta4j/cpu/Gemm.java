@@ -4,6 +4,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
 /**
  * Blocked, packed GEMM {@code C ← α·op(A)·op(B) + β·C} on row-major float arrays: the GotoBLAS/BLIS loop
  * nest around {@link GemmMicroKernel}.
@@ -27,10 +30,10 @@ import jdk.incubator.vector.VectorSpecies;
  * weight gradient  dW   512×512 = A(256×512)ᵀ · Δ(256×512)      gemm(true,  false)
  * </pre> Narrow products (n ≤ one vector, an output layer's) go to {@link GemmNarrow}.
  *
- * <p>Threads: C is cut into a grid of independent blocks, one per thread, each with its own packing buffers,
- * so no barrier is needed. A cut duplicates the packing of one operand; it goes where that costs least
- * (a transposed pack costs about 3× a vector copy). Problems under {@link #PARALLEL_MIN_FLOPS} stay on the
- * calling thread.
+ * <p>Threads: the loop nest is cut into tasks that the threads take from one counter ({@link #runTasks}): the
+ * pieces of a packed B block shared by all of them, and row blocks of C. Each operand is packed once whatever
+ * the thread count, and a thread that the machine slows down takes fewer tasks. Problems under
+ * {@link #PARALLEL_MIN_FLOPS} stay on the calling thread.
  *
  * <p>An instance belongs to one engine; its buffers are allocated on first use and reused, so a steady-state
  * call allocates nothing.
@@ -84,6 +87,18 @@ final class Gemm implements WorkerPool.Job {
     private int m, n, k;
     private int gridM, gridN;
 
+    // The task schedule of a call on several threads (runTasks).
+    private static final int B_DONE = 0, ROWS_DONE = 2; // indices into progress, + buffer
+    private final float[][] sharedB = new float[2][];
+    private final AtomicInteger nextTask = new AtomicInteger();
+    /** Per buffer: B pieces packed, row blocks done (both counted over all phases that used the buffer). */
+    private final AtomicIntegerArray progress = new AtomicIntegerArray(4);
+    /** Per row block of C: how many phases are done. */
+    private AtomicIntegerArray rowPhase = new AtomicIntegerArray(0);
+    private boolean shared;
+    private volatile boolean taskFailed;
+    private int rowTask, rowTasks, bTasks, kBlocks, tasksPerPhase, tasks;
+
     Gemm(WorkerPool pool) {
         this.pool = pool;
         this.workspaces = new Workspace[pool.threads()];
@@ -94,7 +109,7 @@ final class Gemm implements WorkerPool.Job {
     private static final class Workspace {
         // Rounded up to whole vectors of rows: the scatter in packATransposed range-checks all its lanes.
         final float[] aPack = new float[(MC + L - 1) / L * L * KC];
-        final float[] bPack = new float[KC * NC];
+        float[] bPack; // one thread only; several threads share Gemm.sharedB
         final float[] tile = new float[MR * NR];
     }
 
@@ -119,19 +134,19 @@ final class Gemm implements WorkerPool.Job {
         this.b = b;
         this.c = c;
         int threads = pool.threads();
+        shared = false;
         if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
             gridM = gridN = 1;
         } else {
             int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
-            // Cutting n makes every thread pack all of op(A); cutting m, all of op(B). Cut where the
-            // duplicated packing is cheaper: a transposed pack (a strided gather) costs several times a
-            // vector copy, so Aᵀ·Δ cuts m and Δ·Wᵀ cuts n whatever the shape.
+            // Cutting n makes every thread pack all of op(A); cutting m would make every thread pack all of
+            // op(B), which the task schedule avoids by sharing one packed B. Cut n where packing op(A) twice
+            // costs less than packing op(B) once more: a transposed pack (a strided gather) costs several times
+            // a vector copy, so Δ·Wᵀ cuts n, and so do products whose A is smaller than B (a batch of 128 or
+            // 256 rows against a wide layer: there the static n cut ran 1.14-1.6× as fast as the task schedule, whose
+            // row blocks are then few and short).
             long duplicatedIfCutN = (long) m * k * (transA ? TRANSPOSED_PACK_COST : 1);
             long duplicatedIfCutM = (long) k * n * (transB ? TRANSPOSED_PACK_COST : 1);
-            // On a tie (square A·B) cut m: a cut of n puts both threads' columns in one cache line of every row of C
-            // (a float[] starts 16 bytes into a line), which then moves between the cores on every k block; a cut
-            // of m shares one line in all. 1024² and 2048² on 2 threads, 3 alternating rounds of 4 s, p90 of the
-            // products: cut m 290, 290 and 286, 289 GFLOP/s; cut n 281, 270 and 277, 271.
             boolean cutN = duplicatedIfCutN < duplicatedIfCutM;
             if (cutN ? panelsN < threads : panelsM < threads) {
                 cutN = !cutN; // the cheaper side has too few panels to give every thread one
@@ -140,19 +155,57 @@ final class Gemm implements WorkerPool.Job {
                 gridN = Math.min(threads, panelsN);
                 gridM = Math.min(threads / gridN, panelsM);
             } else {
-                gridM = Math.min(threads, panelsM);
-                gridN = Math.min(threads / gridM, panelsN);
+                shared = true;
+                schedule(threads);
             }
         }
         try {
-            pool.run(this, gridM * gridN);
+            pool.run(this, shared ? threads : gridM * gridN);
         } finally {
             this.a = this.b = this.c = null; // do not keep the caller's arrays reachable
         }
     }
 
+    /** Sets up the task schedule of {@link #runTasks} for this call's shape. */
+    private void schedule(int threads) {
+        // Row blocks of MC rows, or fewer where that leaves under four per thread (m = 256 on 2 threads: 8 of
+        // 36 instead of 4 of 72, so that the last one does not leave a thread idle for an eighth of the phase).
+        int panelsM = (m + MR - 1) / MR;
+        rowTask = Math.min(MC, Math.max(1, panelsM / (4 * threads)) * MR);
+        rowTasks = (m + rowTask - 1) / rowTask;
+        bTasks = ((Math.min(NC, n) + NR - 1) / NR + B_TASK_PANELS - 1) / B_TASK_PANELS;
+        kBlocks = (k + KC - 1) / KC;
+        tasksPerPhase = bTasks + rowTasks;
+        tasks = (n + NC - 1) / NC * kBlocks * tasksPerPhase;
+        for (int i = 0; i < 2; i++) {
+            if (sharedB[i] == null) {
+                sharedB[i] = new float[KC * NC];
+            }
+        }
+        if (rowPhase.length() < rowTasks) {
+            rowPhase = new AtomicIntegerArray(rowTasks);
+        }
+        for (int i = 0; i < rowTasks; i++) {
+            rowPhase.set(i, 0);
+        }
+        for (int i = 0; i < 4; i++) {
+            progress.set(i, 0);
+        }
+        taskFailed = false;
+        nextTask.set(0); // published to the workers by the pool's hand-off
+    }
+
     @Override
     public void run(int part, int parts) {
+        Workspace w = workspaces[part];
+        if (w == null) {
+            w = workspaces[part] = new Workspace();
+        }
+        if (shared) {
+            runTasks(w);
+            return;
+        }
+        // A static grid of gridM × gridN blocks of C, one per part, each packing its own operands.
         int pm = part / gridN, pn = part % gridN;
         int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
         int i0 = Math.min(m, (int) ((long) panelsM * pm / gridM) * MR);
@@ -160,41 +213,113 @@ final class Gemm implements WorkerPool.Job {
         int j0 = Math.min(n, (int) ((long) panelsN * pn / gridN) * NR);
         int j1 = Math.min(n, (int) ((long) panelsN * (pn + 1) / gridN) * NR);
         if (i0 < i1 && j0 < j1) {
-            Workspace w = workspaces[part];
-            if (w == null) {
-                w = workspaces[part] = new Workspace();
-            }
             blocked(w, i0, i1, j0, j1);
+        }
+    }
+
+    // ------------------------------------------------------------------ several threads: one schedule of tasks
+
+    /**
+     * Micro-panels per B packing task: 4 × NR = 128 columns, 32 K elements (a few microseconds), so both threads
+     * share the packing of a 1024-column block in 8 pieces.
+     */
+    private static final int B_TASK_PANELS = 4;
+
+    /**
+     * The loop nest cut into tasks that every thread takes from one counter, in order: for each (jc, pc) phase,
+     * first the pieces of its packed B block (one block shared by all threads, two alternating), then its row
+     * blocks of C (each packs its A block into the thread's own buffer and runs the macro-kernel). Nothing is
+     * packed twice, and a thread slowed down by the machine's other work simply takes fewer tasks. A task waits
+     * only for tasks before it in the order, which a running thread has claimed, so this cannot deadlock even
+     * when the pool runs every part on one thread:
+     * <ul>
+     * <li>a row block waits for its phase's B block, and for the same rows in the previous phase (k blocks
+     * accumulate into C in order, so results are the same on any number of threads);</li>
+     * <li>a B piece waits until the row blocks of the phase two back, which read the same buffer, are done.</li>
+     * </ul>
+     */
+    private void runTasks(Workspace w) {
+        try {
+            for (int t; (t = nextTask.getAndIncrement()) < tasks; ) {
+                int phase = t / tasksPerPhase, r = t % tasksPerPhase, buffer = phase & 1, use = phase >> 1;
+                int jc = phase / kBlocks * NC, pc = phase % kBlocks * KC;
+                int nc = Math.min(NC, n - jc), kc = Math.min(KC, k - pc);
+                float[] bPack = sharedB[buffer];
+                if (r < bTasks) {
+                    await(progress, ROWS_DONE + buffer, use * rowTasks); // readers of this buffer's last phase
+                    int jr0 = r * B_TASK_PANELS * NR;
+                    packB(bPack, pc, kc, jc, nc, jr0, jr0 + B_TASK_PANELS * NR);
+                    progress.getAndIncrement(B_DONE + buffer);
+                } else {
+                    int block = r - bTasks, ic = block * rowTask, mc = Math.min(rowTask, m - ic);
+                    await(progress, B_DONE + buffer, (use + 1) * bTasks);
+                    await(rowPhase, block, phase);
+                    packA(w.aPack, ic, mc, pc, kc);
+                    macroKernel(w, bPack, ic, mc, jc, nc, kc, pc == 0 ? beta : 1f);
+                    rowPhase.set(block, phase + 1);
+                    progress.getAndIncrement(ROWS_DONE + buffer);
+                }
+            }
+        } catch (Throwable e) {
+            taskFailed = true; // the other threads stop waiting on work that will never be done
+            throw e;
+        }
+    }
+
+    /** Spins until {@code counters[i] >= target}; another thread is running the task it waits for. */
+    private void await(AtomicIntegerArray counters, int i, int target) {
+        for (int spins = 0; counters.get(i) < target; spins++) {
+            if (taskFailed) {
+                throw new IllegalStateException("another thread of this gemm failed");
+            }
+            if (spins < 4096) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // the thread it waits for may have lost its core
+            }
         }
     }
 
     /** The loop nest above, on the block C[i0..i1)[j0..j1). */
     private void blocked(Workspace w, int i0, int i1, int j0, int j1) {
+        if (w.bPack == null) {
+            w.bPack = new float[KC * NC];
+        }
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                if (transB) {
-                    packBTransposed(w.bPack, b, k, pc, kc, jc, nc);
-                } else {
-                    packB(w.bPack, b, n, pc, kc, jc, nc);
-                }
+                packB(w.bPack, pc, kc, jc, nc, 0, nc);
                 float betaBlock = pc == 0 ? beta : 1f; // later k blocks accumulate onto the first
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    if (transA) {
-                        packATransposed(w.aPack, a, m, ic, mc, pc, kc);
-                    } else {
-                        packA(w.aPack, a, k, ic, mc, pc, kc);
-                    }
-                    macroKernel(w, ic, mc, jc, nc, kc, betaBlock);
+                    packA(w.aPack, ic, mc, pc, kc);
+                    macroKernel(w, w.bPack, ic, mc, jc, nc, kc, betaBlock);
                 }
             }
         }
     }
 
-    private void macroKernel(Workspace w, int ic, int mc, int jc, int nc, int kc, float betaBlock) {
-        float[] aPack = w.aPack, bPack = w.bPack, tile = w.tile, c = this.c;
+    /** op(B)[pc.., jc..] of this call, micro-panels [jr0, jr1) of the block, into a packed B block. */
+    private void packB(float[] bPack, int pc, int kc, int jc, int nc, int jr0, int jr1) {
+        if (transB) {
+            packBTransposed(bPack, b, k, pc, kc, jc, nc, jr0, jr1);
+        } else {
+            packB(bPack, b, n, pc, kc, jc, nc, jr0, jr1);
+        }
+    }
+
+    /** op(A)[ic.., pc..] of this call into a packed A block. */
+    private void packA(float[] aPack, int ic, int mc, int pc, int kc) {
+        if (transA) {
+            packATransposed(aPack, a, m, ic, mc, pc, kc);
+        } else {
+            packA(aPack, a, k, ic, mc, pc, kc);
+        }
+    }
+
+    private void macroKernel(Workspace w, float[] bPack, int ic, int mc, int jc, int nc, int kc, float betaBlock) {
+        float[] aPack = w.aPack, tile = w.tile, c = this.c;
         int ldc = n;
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
@@ -277,9 +402,12 @@ final class Gemm implements WorkerPool.Job {
 
     // ------------------------------------------------------------------ packing op(B): NR-wide, p-major
 
-    /** B not transposed (k × n, ldb = n): each micro-panel row is two vector loads. */
-    static void packB(float[] pack, float[] b, int ldb, int pc, int kc, int jc, int nc) {
-        for (int jr = 0; jr < nc; jr += NR) {
+    /**
+     * B not transposed (k × n, ldb = n): each micro-panel row is two vector loads. Packs the micro-panels whose
+     * first column lies in [jr0, jr1) of the nc-column block (jr0 a multiple of NR).
+     */
+    static void packB(float[] pack, float[] b, int ldb, int pc, int kc, int jc, int nc, int jr0, int jr1) {
+        for (int jr = jr0; jr < Math.min(jr1, nc); jr += NR) {
             int dst = jr * kc, cols = nc - jr;
             int src = pc * ldb + jc + jr;
             if (cols >= NR) {
@@ -302,10 +430,11 @@ final class Gemm implements WorkerPool.Job {
      * B transposed (stored n × k, ldb = k): op(B)[p][j] = b[j·ldb + p]. With 16 lanes, whole 16 × 16 blocks
      * are transposed in registers ({@link #transpose16}); the rest (ragged k, the last columns, narrower
      * vectors) is copied in scalar code, 0.6-0.7 ns per element (vector gathers and scatters were no faster).
+     * Packs the micro-panels whose first column lies in [jr0, jr1), as {@link #packB} does.
      */
-    static void packBTransposed(float[] pack, float[] b, int ldb, int pc, int kc, int jc, int nc) {
+    static void packBTransposed(float[] pack, float[] b, int ldb, int pc, int kc, int jc, int nc, int jr0, int jr1) {
         int kBlocks = L == 16 ? kc & ~15 : 0;
-        for (int jr = 0; jr < nc; jr += NR) {
+        for (int jr = jr0; jr < Math.min(jr1, nc); jr += NR) {
             int base = jr * kc;
             for (int h = 0; h < NR; h += 16) {
                 if (kBlocks > 0 && jr + h + 16 <= nc) {

@@ -98,6 +98,36 @@ class CpuGemmTest {
         }
     }
 
+    /**
+     * Every thread count computes each tile of C with the same sums in the same order, so the products must be
+     * bit-identical to one thread's. On shapes that go through the shared task schedule (several phases, so both
+     * packed B buffers are reused; row blocks waiting on the previous k block), repeated: a missing wait there
+     * reads a half-packed B block or adds a k block to a stale C, which shows up as different bits.
+     */
+    @ParameterizedTest(name = "gemm {0}×{1}×{2} transA={3} transB={4} on 2 and 3 threads = 1 thread, bit for bit")
+    @CsvSource({
+            "1100, 37, 513, false, false", "700, 2100, 600, false, false", "784, 512, 256, true, false",
+            "2000, 100, 1300, false, false", "600, 300, 900, true, true", "300, 520, 700, false, true"
+    })
+    void productsDoNotDependOnTheThreadCount(int m, int n, int k, boolean ta, boolean tb) {
+        SplittableRandom rnd = new SplittableRandom(m * 31L + n * 17L + k);
+        float[] a = EngineConformanceKit.random(rnd, m * k, 1f);
+        float[] b = EngineConformanceKit.random(rnd, k * n, 1f);
+        float[] c = EngineConformanceKit.random(rnd, m * n, 1f);
+        float[] want = product(one, m, n, k, ta, tb, 0.5f, a, b, 2f, c);
+        for (int round = 0; round < 5; round++) {
+            for (Engine e : new Engine[]{two, three}) {
+                float[] got = product(e, m, n, k, ta, tb, 0.5f, a, b, 2f, c);
+                for (int i = 0; i < want.length; i++) {
+                    if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
+                        fail(e.device() + ", round " + round + ": C element " + i + " = " + got[i]
+                                + ", one thread gave " + want[i]);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void deviceNamesThreadsAndVectorShape() {
         assertEquals("cpu", two.name());
