@@ -141,10 +141,10 @@ final class Gemm implements WorkerPool.Job {
             int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
             // Cutting n makes every thread pack all of op(A); cutting m would make every thread pack all of
             // op(B), which the task schedule avoids by sharing one packed B. Cut n where packing op(A) twice
-            // costs less than packing op(B) once more: a transposed pack (a strided gather) costs several times
-            // a vector copy, so Δ·Wᵀ cuts n, and so do products whose A is smaller than B (a batch of 128 or
-            // 256 rows against a wide layer: there the static n cut ran 1.14-1.6× as fast as the task schedule, whose
-            // row blocks are then few and short).
+            // costs less than packing op(B) once more: a transposed pack (a strided gather) costs several
+            // times a vector copy, so Δ·Wᵀ cuts n, and so do products whose A is smaller than B (a batch of
+            // 128 or 256 rows against a wide layer: there the static n cut ran 1.14-1.6× as fast as the task
+            // schedule, whose row blocks are then few and short).
             long duplicatedIfCutN = (long) m * k * (transA ? TRANSPOSED_PACK_COST : 1);
             long duplicatedIfCutM = (long) k * n * (transB ? TRANSPOSED_PACK_COST : 1);
             boolean cutN = duplicatedIfCutN < duplicatedIfCutM;
@@ -168,8 +168,10 @@ final class Gemm implements WorkerPool.Job {
 
     /** Sets up the task schedule of {@link #runTasks} for this call's shape. */
     private void schedule(int threads) {
-        // Row blocks of MC rows, or fewer where that leaves under four per thread (m = 256 on 2 threads: 8 of
-        // 36 instead of 4 of 72, so that the last one does not leave a thread idle for an eighth of the phase).
+        // Row blocks of MC rows, or fewer where that leaves under four per thread (m = 512 on 2 threads: nine
+        // blocks of 60 rows instead of seven of 72 and one of 8), so that the last block claimed leaves the
+        // other thread idle for a small part of the phase. Rows stay whole MR panels, so the tiles of C are
+        // the same on any thread count.
         int panelsM = (m + MR - 1) / MR;
         rowTask = Math.min(MC, Math.max(1, panelsM / (4 * threads)) * MR);
         rowTasks = (m + rowTask - 1) / rowTask;
