@@ -30,9 +30,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * weight gradient  dW   512×512 = A(256×512)ᵀ · Δ(256×512)      gemm(true,  false)
  * </pre> Narrow products (n ≤ one vector, an output layer's) go to {@link GemmNarrow}.
  *
- * <p>Threads: the loop nest is cut into tasks that the threads take from one counter ({@link #runTasks}): the
- * pieces of a packed B block shared by all of them, and row blocks of C. Each operand is packed once whatever
- * the thread count, and a thread that the machine slows down takes fewer tasks. Problems under
+ * <p>Threads: where a split by rows fits (op(A) at least as costly to pack as op(B): the squares, Aᵀ·Δ), the
+ * loop nest becomes tasks that the threads take from one counter ({@link #runTasks}): the pieces of a packed B
+ * block shared by all of them, and row blocks of C. Each operand is packed once whatever the thread count, and
+ * a thread that the machine slows down takes fewer tasks. Otherwise (Δ·Wᵀ, a small batch against a wide layer)
+ * each thread takes a fixed block of columns and packs op(A) for itself. Problems under
  * {@link #PARALLEL_MIN_FLOPS} stay on the calling thread.
  *
  * <p>An instance belongs to one engine; its buffers are allocated on first use and reused, so a steady-state
