@@ -42,7 +42,7 @@ final class ElementwiseJobs {
     abstract static class Job implements WorkerPool.Job {
         private final WorkerPool pool;
         final double[] partial;
-        /** Four vectors of scratch per part: lane sums ({@link Simd#sum(float[])}), Adam's padded last vector. */
+        /** Four vectors of scratch per part: lane sums ({@link Simd#sum(float[])}), the optimizers' padded last vector. */
         final float[][] lanes;
         Activation act;
         int rows, n, size;
@@ -222,7 +222,8 @@ final class ElementwiseJobs {
 
         @Override
         public void run(int part, int parts) {
-            Optimizers.momentum(x0, x1, x2, s0, s2, s1, flag, element(part, parts), element(part + 1, parts));
+            Optimizers.momentum(x0, x1, x2, s0, s2, s1, flag, element(part, parts), element(part + 1, parts),
+                    lanes[part]);
         }
     }
 

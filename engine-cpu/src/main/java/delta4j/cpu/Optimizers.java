@@ -33,27 +33,37 @@ final class Optimizers {
         }
     }
 
-    /** g' = g + λθ; v ← μv + g'; θ ← θ − η (nesterov ? g' + μv : v). */
+    /**
+     * g' = g + λθ; v ← μv + g'; θ ← θ − η (nesterov ? g' + μv : v). {@code pad} is 3·L floats of scratch for
+     * the last partial vector, which goes through a zero-padded copy as in {@link #adam}.
+     */
     static void momentum(float[] p, float[] g, float[] v, float lr, float mu, float decay, boolean nesterov,
-                         int e0, int e1) {
-        for (int e = e0; e < e1; e += L) {
-            momentumStep(p, g, v, lr, mu, decay, nesterov, e, e1);
+                         int e0, int e1, float[] pad) {
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            momentumStep(p, e, g, e, v, e, lr, mu, decay, nesterov);
+        }
+        if (e < e1) {
+            int r = e1 - e;
+            java.util.Arrays.fill(pad, 0, 3 * L, 0f);
+            System.arraycopy(p, e, pad, 0, r);
+            System.arraycopy(g, e, pad, L, r);
+            System.arraycopy(v, e, pad, 2 * L, r);
+            momentumStep(pad, 0, pad, L, pad, 2 * L, lr, mu, decay, nesterov);
+            System.arraycopy(pad, 0, p, e, r);
+            System.arraycopy(pad, 2 * L, v, e, r);
         }
     }
 
-    /**
-     * One vector at e, masked to [e, e1). The mask is made here, not passed in: a vector or mask handed
-     * to a method C2 does not inline is boxed (passing it made this kernel allocate 768 KiB per call).
-     */
-    private static void momentumStep(float[] p, float[] g, float[] v, float lr, float mu, float decay,
-                                     boolean nesterov, int e, int e1) {
-        VectorMask<Float> m = F.indexInRange(e, e1);
-        FloatVector pv = FloatVector.fromArray(F, p, e, m);
-        FloatVector gv = FloatVector.fromArray(F, g, e, m).add(pv.mul(decay));
-        FloatVector vv = Simd.flushSubnormals(FloatVector.fromArray(F, v, e, m).mul(mu).add(gv));
-        vv.intoArray(v, e, m);
+    /** One whole vector of θ, g and v, each at its own offset. */
+    private static void momentumStep(float[] p, int e, float[] g, int ge, float[] v, int ve, float lr, float mu,
+                                     float decay, boolean nesterov) {
+        FloatVector pv = FloatVector.fromArray(F, p, e);
+        FloatVector gv = FloatVector.fromArray(F, g, ge).add(pv.mul(decay));
+        FloatVector vv = Simd.flushSubnormals(FloatVector.fromArray(F, v, ve).mul(mu).add(gv));
+        vv.intoArray(v, ve);
         FloatVector step = nesterov ? gv.add(vv.mul(mu)) : vv;
-        pv.sub(step.mul(lr)).intoArray(p, e, m);
+        pv.sub(step.mul(lr)).intoArray(p, e);
     }
 
     /**
