@@ -1,6 +1,7 @@
 package delta4j;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
@@ -28,8 +29,11 @@ class ReadmeExamplesTest {
         return m.group(1);
     }
 
-    static String compileAndRun(String className, String source) throws Exception {
-        Path dir = Files.createTempDirectory("delta4j-readme");
+    /** Where the examples are compiled; JUnit deletes it after each test. */
+    @TempDir
+    Path dir;
+
+    String compileAndRun(String className, String source) throws Exception {
         Path file = dir.resolve(className + ".java");
         Files.writeString(file, source);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();

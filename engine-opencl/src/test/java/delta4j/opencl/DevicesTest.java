@@ -4,6 +4,7 @@ import delta4j.engine.Engine;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Engines;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -77,8 +78,7 @@ class DevicesTest {
     }
 
     @Test
-    void tuningCacheRoundTripsPerDeviceAndDriver() throws IOException {
-        Path dir = Files.createTempDirectory("delta4j-tuning");
+    void tuningCacheRoundTripsPerDeviceAndDriver(@TempDir Path dir) throws IOException {
         String old = System.getProperty(GemmTuning.DIR_PROPERTY);
         System.setProperty(GemmTuning.DIR_PROPERTY, dir.toString());
         try {

@@ -6,11 +6,11 @@ import delta4j.engine.Tensor;
 import org.jocl.CLException;
 import org.jocl.cl_platform_id;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +49,8 @@ class ErrorsTest {
 
     /** A real JVM whose ICD loader finds no vendor: the provider reports unavailable, with the packages. */
     @Test
-    void probeWithoutPlatformReportsUnavailable() throws IOException, InterruptedException {
+    void probeWithoutPlatformReportsUnavailable(@TempDir Path empty, @TempDir Path tmp) throws IOException, InterruptedException {
         OpenClTestSupport.requireOpenCl(); // the loader (libOpenCL.so) must be installed for this path
-        Path empty = Files.createTempDirectory("delta4j-no-icd");
-        Path tmp = Files.createTempDirectory("delta4j-jocl");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp,
                 "-cp", System.getProperty("java.class.path"), ProbeMain.class.getName());
@@ -67,8 +65,6 @@ class ErrorsTest {
         assertTrue(out.contains("available=false"), out);
         assertTrue(out.contains("no OpenCL platform is installed"), out);
         assertNamesPackages(out);
-        deleteTree(tmp);
-        Files.deleteIfExists(empty);
     }
 
     private static void assertNamesPackages(String message) {
@@ -147,17 +143,6 @@ class ErrorsTest {
         assertTrue(ex.getMessage().contains(all.getFirst().name()), ex.getMessage());
         assertThrows(EngineUnavailableException.class, () -> OpenClDevices.select(all, String.valueOf(all.size())));
         assertFalse(ex.getMessage().isBlank());
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p)) {
-            try (var s = Files.list(p)) {
-                for (Path c : s.toList()) {
-                    deleteTree(c);
-                }
-            }
-        }
-        Files.deleteIfExists(p);
     }
 
     /** Runs in the child JVM of {@link #probeWithoutPlatformReportsUnavailable}. */

@@ -1,6 +1,7 @@
 package delta4j.opencl;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,9 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GpuCheckTest {
 
     @Test
-    void quickRunWritesResults() throws Exception {
+    void quickRunWritesResults(@TempDir Path dir) throws Exception {
         OpenClTestSupport.requireOpenCl();
-        Path dir = Files.createTempDirectory("delta4j-gpucheck");
         Path json = dir.resolve("opencl.json");
         String old = System.getProperty(GemmTuning.DIR_PROPERTY);
         System.setProperty(GemmTuning.DIR_PROPERTY, dir.resolve("tuning").toString());
