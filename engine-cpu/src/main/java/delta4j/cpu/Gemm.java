@@ -332,11 +332,30 @@ final class Gemm implements WorkerPool.Job {
                 int cOff = (ic + ir) * ldc + jc + jr;
                 if (rows == MR && cols == NR) {
                     GemmMicroKernel.kernel(aPack, ir * KC, bPack, jr * kc, kc, c, cOff, ldc, alpha, betaBlock);
+                } else if (cols == NR) {
+                    bottomRows(aPack, ir, bPack, jr * kc, kc, rows, tile, cOff, betaBlock);
                 } else {
                     GemmMicroKernel.kernel(aPack, ir * KC, bPack, jr * kc, kc, tile, 0, NR, 1f, 0f);
                     GemmMicroKernel.edge(tile, rows, cols, c, cOff, ldc, alpha, betaBlock);
                 }
             }
+        }
+    }
+
+    /**
+     * The last rows (fewer than MR) of a column panel: four at a time straight into C, the rest (1 to 3) through
+     * the scratch tile. The A block's padding rows are zeros, so the 4-row kernel may read past {@code rows}.
+     */
+    private void bottomRows(float[] aPack, int ir, float[] bPack, int bOff, int kc, int rows, float[] tile, int cOff,
+                            float betaBlock) {
+        int ldc = n;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            GemmMicroKernel.kernel4x2(aPack, (ir + r) * KC, bPack, bOff, kc, c, cOff + r * ldc, ldc, alpha, betaBlock);
+        }
+        if (r < rows) {
+            GemmMicroKernel.kernel4x2(aPack, (ir + r) * KC, bPack, bOff, kc, tile, 0, NR, 1f, 0f);
+            GemmMicroKernel.edge(tile, rows - r, NR, c, cOff + r * ldc, ldc, alpha, betaBlock);
         }
     }
 

@@ -207,6 +207,47 @@ final class GemmMicroKernel {
     }
 
     /**
+     * 4 × 2 vectors (8 accumulators): the bottom rows of C below the last whole MR-row tile. Batches are powers
+     * of two and leave 4 or 8 rows there (2^j mod 12); computed as a whole padded tile into the scratch tile,
+     * those rows cost a full tile each, and a batch of 256 has 21 whole tiles and one such per column panel.
+     * Eight accumulators are as many as two FMA ports with a 4-cycle latency keep busy.
+     */
+    static void kernel4x2(float[] a, int aOff, float[] b, int bOff, int kc,
+                          float[] c, int cOff, int ldc, float alpha, float beta) {
+        FloatVector c000 = FloatVector.zero(F), c001 = FloatVector.zero(F);
+        FloatVector c010 = FloatVector.zero(F), c011 = FloatVector.zero(F);
+        FloatVector c020 = FloatVector.zero(F), c021 = FloatVector.zero(F);
+        FloatVector c030 = FloatVector.zero(F), c031 = FloatVector.zero(F);
+        FloatVector b0, b1, x;
+        for (int p = 0; p < kc; p++) {
+            int ai = aOff + p, bi = bOff + p * NR;
+            b0 = FloatVector.fromArray(F, b, bi); b1 = FloatVector.fromArray(F, b, bi + L);
+            x = FloatVector.broadcast(F, a[ai]); c000 = x.fma(b0, c000); c001 = x.fma(b1, c001);
+            x = FloatVector.broadcast(F, a[ai + KC]); c010 = x.fma(b0, c010); c011 = x.fma(b1, c011);
+            x = FloatVector.broadcast(F, a[ai + 2 * KC]); c020 = x.fma(b0, c020); c021 = x.fma(b1, c021);
+            x = FloatVector.broadcast(F, a[ai + 3 * KC]); c030 = x.fma(b0, c030); c031 = x.fma(b1, c031);
+        }
+        FloatVector va = FloatVector.broadcast(F, alpha);
+        if (beta == 0f) {
+            c000.mul(va).intoArray(c, cOff); c001.mul(va).intoArray(c, cOff + L);
+            c010.mul(va).intoArray(c, cOff + ldc); c011.mul(va).intoArray(c, cOff + ldc + L);
+            c020.mul(va).intoArray(c, cOff + 2 * ldc); c021.mul(va).intoArray(c, cOff + 2 * ldc + L);
+            c030.mul(va).intoArray(c, cOff + 3 * ldc); c031.mul(va).intoArray(c, cOff + 3 * ldc + L);
+        } else {
+            FloatVector vb = FloatVector.broadcast(F, beta);
+            int o;
+            o = cOff; c000.fma(va, FloatVector.fromArray(F, c, o).mul(vb)).intoArray(c, o);
+            o += L; c001.fma(va, FloatVector.fromArray(F, c, o).mul(vb)).intoArray(c, o);
+            o = cOff + ldc; c010.fma(va, FloatVector.fromArray(F, c, o).mul(vb)).intoArray(c, o);
+            o += L; c011.fma(va, FloatVector.fromArray(F, c, o).mul(vb)).intoArray(c, o);
+            o = cOff + 2 * ldc; c020.fma(va, FloatVector.fromArray(F, c, o).mul(vb)).intoArray(c, o);
+            o += L; c021.fma(va, FloatVector.fromArray(F, c, o).mul(vb)).intoArray(c, o);
+            o = cOff + 3 * ldc; c030.fma(va, FloatVector.fromArray(F, c, o).mul(vb)).intoArray(c, o);
+            o += L; c031.fma(va, FloatVector.fromArray(F, c, o).mul(vb)).intoArray(c, o);
+        }
+    }
+
+    /**
      * Merges a tile that {@link #kernel} wrote to {@code tile} (row stride NR, α = 1, β = 0) into the
      * {@code rows × cols} corner of C that lies inside the matrix, with masked vector loads and stores for
      * the partial columns. Kept apart from the kernel so the hot loop never sees edge handling.
