@@ -336,7 +336,7 @@ final class Gemm implements WorkerPool.Job {
                     bottomRows(aPack, ir, bPack, jr * kc, kc, rows, tile, cOff, betaBlock);
                 } else {
                     GemmMicroKernel.kernel(aPack, ir * KC, bPack, jr * kc, kc, tile, 0, NR, 1f, 0f);
-                    GemmMicroKernel.edge(tile, rows, cols, c, cOff, ldc, alpha, betaBlock);
+                    GemmMicroKernel.edge(tile, 0, rows, cols, c, cOff, ldc, alpha, betaBlock);
                 }
             }
         }
@@ -344,7 +344,8 @@ final class Gemm implements WorkerPool.Job {
 
     /**
      * The last rows (fewer than MR) of a column panel: four at a time straight into C, the rest (1 to 3) through
-     * the scratch tile. The A block's padding rows are zeros, so the 4-row kernel may read past {@code rows}.
+     * the scratch tile from a window of four rows that ends inside the MR-row panel (whose padding rows are
+     * zeros); with MR = 6 the window of a fifth row starts at row 2, and only its last rows are merged.
      */
     private void bottomRows(float[] aPack, int ir, float[] bPack, int bOff, int kc, int rows, float[] tile, int cOff,
                             float betaBlock) {
@@ -354,8 +355,9 @@ final class Gemm implements WorkerPool.Job {
             GemmMicroKernel.kernel4x2(aPack, (ir + r) * KC, bPack, bOff, kc, c, cOff + r * ldc, ldc, alpha, betaBlock);
         }
         if (r < rows) {
-            GemmMicroKernel.kernel4x2(aPack, (ir + r) * KC, bPack, bOff, kc, tile, 0, NR, 1f, 0f);
-            GemmMicroKernel.edge(tile, rows - r, NR, c, cOff + r * ldc, ldc, alpha, betaBlock);
+            int s = Math.min(r, MR - 4); // the window's first row
+            GemmMicroKernel.kernel4x2(aPack, (ir + s) * KC, bPack, bOff, kc, tile, 0, NR, 1f, 0f);
+            GemmMicroKernel.edge(tile, (r - s) * NR, rows - r, NR, c, cOff + r * ldc, ldc, alpha, betaBlock);
         }
     }
 

@@ -248,11 +248,12 @@ final class GemmMicroKernel {
     }
 
     /**
-     * Merges a tile that {@link #kernel} wrote to {@code tile} (row stride NR, α = 1, β = 0) into the
-     * {@code rows × cols} corner of C that lies inside the matrix, with masked vector loads and stores for
-     * the partial columns. Kept apart from the kernel so the hot loop never sees edge handling.
+     * Merges a tile that {@link #kernel} wrote to {@code tile} (row stride NR, α = 1, β = 0; its rows from
+     * {@code tileOff} on) into the {@code rows × cols} corner of C that lies inside the matrix, with masked vector
+     * loads and stores for the partial columns. Kept apart from the kernel so the hot loop never sees edge handling.
      */
-    static void edge(float[] tile, int rows, int cols, float[] c, int cOff, int ldc, float alpha, float beta) {
+    static void edge(float[] tile, int tileOff, int rows, int cols, float[] c, int cOff, int ldc,
+                     float alpha, float beta) {
         FloatVector va = FloatVector.broadcast(F, alpha);
         FloatVector vb = FloatVector.broadcast(F, beta);
         for (int v = 0; v < NR; v += L) {
@@ -262,7 +263,7 @@ final class GemmMicroKernel {
             VectorMask<Float> m = F.indexInRange(v, cols);
             for (int r = 0; r < rows; r++) {
                 int o = cOff + r * ldc + v;
-                FloatVector t = FloatVector.fromArray(F, tile, r * NR + v).mul(va);
+                FloatVector t = FloatVector.fromArray(F, tile, tileOff + r * NR + v).mul(va);
                 if (beta != 0f) {
                     t = FloatVector.fromArray(F, c, o, m).fma(vb, t);
                 }

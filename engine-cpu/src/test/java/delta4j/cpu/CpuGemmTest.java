@@ -83,6 +83,29 @@ class CpuGemmTest {
         blockedProductsMatchReference(m, n, k, ta, tb);
     }
 
+    /**
+     * Every row count up to two row blocks: each remainder below the last whole MR-row tile (the 4-row kernel
+     * straight into C, and the 1 to 3 rows left over through the scratch tile), in blocks of MC rows and in the
+     * shorter last block, with a partial column panel and two k blocks (β = 1 on the second). Run with
+     * {@code -XX:UseAVX=2} as well (engine-cpu's pom does), where MR is 6.
+     */
+    @Test
+    void everyRowCountBelowTheBlockMatchesReference() {
+        int n = 2 * Gemm.NR + 5, k = Gemm.KC + 44;
+        for (int m = 1; m <= Gemm.MC + 2 * Gemm.MR + 1; m++) {
+            boolean ta = (m & 1) == 1;
+            SplittableRandom rnd = new SplittableRandom(m);
+            float[] a = EngineConformanceKit.random(rnd, m * k, 1f);
+            float[] b = EngineConformanceKit.random(rnd, k * n, 1f);
+            float[] c = EngineConformanceKit.random(rnd, m * n, 1f);
+            float[] want = product(ref, m, n, k, ta, false, 0.5f, a, b, -1f, c);
+            double[] abs = absProduct(a, b, m, n, k, ta, false);
+            for (Engine e : new Engine[]{one, two}) {
+                assertGemmClose(want, product(e, m, n, k, ta, false, 0.5f, a, b, -1f, c), abs, k, 0.5f, -1f, c, e);
+            }
+        }
+    }
+
     @Test
     void repeatedCallsReuseBuffersAndStayCorrect() {
         // Alternating shapes exercise buffer reuse (a stale packed panel would show here).
