@@ -121,7 +121,7 @@ final class Gemm implements WorkerPool.Job {
      */
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
               float[] a, float[] b, float beta, float[] c) {
-        if (n <= GemmNarrow.MAX_N) {
+        if (GemmNarrow.takes(transA, n)) {
             narrow.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
             return;
         }

@@ -30,6 +30,18 @@ final class GemmNarrow implements WorkerPool.Job {
 
     /** Widest C this kernel takes: one vector. */
     static final int MAX_N = L;
+    /**
+     * Widest C the weight-gradient kernel takes: 16 columns however narrow the vectors. With 8 lanes (AVX2) an
+     * output layer of 10 classes is wider than one vector, and the blocked GEMM then packs op(A) transposed in
+     * scalar code for a product that uses each packed element only 10 times: 11 GFLOP/s on one core, against 43
+     * here (512×10 = (256×512)ᵀ·256×10 and n = 8, {@code -XX:UseAVX=2}).
+     */
+    static final int MAX_N_TRANS_A = Math.max(L, 16);
+
+    /** Whether a product with C {@code n} columns wide goes through this kernel rather than the blocked one. */
+    static boolean takes(boolean transA, int n) {
+        return n <= (transA ? MAX_N_TRANS_A : MAX_N);
+    }
     /** Columns of C per register block (n = 10, the common case, is two groups). */
     private static final int J = 5;
     /** Below this many flops one thread does it (dispatch would cost more than it saves). */
@@ -54,7 +66,7 @@ final class GemmNarrow implements WorkerPool.Job {
               float[] a, float[] b, float beta, float[] c) {
         int groups = (n + J - 1) / J;
         if (transA) {
-            stride = Math.max(L, groups * J); // op(B) row p at p·stride, zero beyond n
+            stride = (Math.max(L, groups * J) + L - 1) / L * L; // op(B) row p at p·stride, zero beyond n
             ensure(k * stride);
             packRows(transB, b, n, k, packed, stride);
         } else {
@@ -277,24 +289,27 @@ final class GemmNarrow implements WorkerPool.Job {
     }
 
     /**
-     * Leftover rows i0..i1 of C (fewer than 2L) for the column kernel: each row of C is one vector masked to
-     * n lanes, accumulated from broadcasts of op(A)(i, p) = a[i·rs + p·ks].
+     * Leftover rows i0..i1 of C (fewer than 2L) for the column kernel: each row of C is one vector (two with
+     * 8 lanes and n &gt; 8) masked to n lanes, accumulated from broadcasts of op(A)(i, p) = a[i·rs + p·ks].
+     * The packed rows are whole vectors wide ({@code ds}), zero beyond n.
      */
     private static void rowsTail(float[] a, int rs, int ks, float[] dp, int ds, int k, int n, float alpha,
                                  float beta, float[] c, int i0, int i1) {
-        VectorMask<Float> mask = F.indexInRange(0, n);
         FloatVector va = FloatVector.broadcast(F, alpha);
-        for (int i = i0; i < i1; i++) {
-            FloatVector acc = FloatVector.zero(F);
-            int ai = i * rs;
-            for (int p = 0; p < k; p++, ai += ks) {
-                acc = FloatVector.broadcast(F, a[ai]).fma(FloatVector.fromArray(F, dp, p * ds), acc);
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> mask = F.indexInRange(j, n);
+            for (int i = i0; i < i1; i++) {
+                FloatVector acc = FloatVector.zero(F);
+                int ai = i * rs;
+                for (int p = 0; p < k; p++, ai += ks) {
+                    acc = FloatVector.broadcast(F, a[ai]).fma(FloatVector.fromArray(F, dp, p * ds + j), acc);
+                }
+                acc = acc.mul(va);
+                if (beta != 0f) {
+                    acc = FloatVector.fromArray(F, c, i * n + j, mask).fma(FloatVector.broadcast(F, beta), acc);
+                }
+                acc.intoArray(c, i * n + j, mask);
             }
-            acc = acc.mul(va);
-            if (beta != 0f) {
-                acc = FloatVector.fromArray(F, c, i * n, mask).fma(FloatVector.broadcast(F, beta), acc);
-            }
-            acc.intoArray(c, i * n, mask);
         }
     }
 
