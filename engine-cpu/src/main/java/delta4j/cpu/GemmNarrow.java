@@ -44,6 +44,8 @@ final class GemmNarrow implements WorkerPool.Job {
     }
     /** Columns of C per register block (n = 10, the common case, is two groups). */
     private static final int J = 5;
+    /** Rows of the forward kernel's register block: 4 × 5 accumulators with 32 vector registers, 2 × 5 with 16. */
+    private static final int DOT_ROWS = L >= 16 ? 4 : 2;
     /** Below this many flops one thread does it (dispatch would cost more than it saves). */
     static final long PARALLEL_MIN_FLOPS = 1L << 20;
 
@@ -101,7 +103,7 @@ final class GemmNarrow implements WorkerPool.Job {
 
     @Override
     public void run(int part, int parts) {
-        int grain = transA ? 2 * L : 4; // rows per register block, so parts split on block boundaries
+        int grain = transA ? 2 * L : DOT_ROWS; // rows per register block, so parts split on block boundaries
         int blocks = (m + grain - 1) / grain;
         int i0 = Math.min(m, (int) ((long) blocks * part / parts) * grain);
         int i1 = Math.min(m, (int) ((long) blocks * (part + 1) / parts) * grain);
@@ -116,10 +118,14 @@ final class GemmNarrow implements WorkerPool.Job {
 
     private void dotKernel(int i0, int i1, float[] acc) {
         int i = i0;
-        for (; i + 4 <= i1; i += 4) {
+        for (; i + DOT_ROWS <= i1; i += DOT_ROWS) {
             for (int j = 0; j < n; j += J) {
-                dot4x5(a, k, i, packed, stride, j, k, acc);
-                reduceInto(acc, 4, i, j, n, alpha, beta, c);
+                if (DOT_ROWS == 4) { // a constant: C2 keeps one branch
+                    dot4x5(a, k, i, packed, stride, j, k, acc);
+                } else {
+                    dot2x5(a, k, i, packed, stride, j, k, acc);
+                }
+                reduceInto(acc, DOT_ROWS, i, j, n, alpha, beta, c);
             }
         }
         for (; i < i1; i++) {
@@ -207,6 +213,48 @@ final class GemmNarrow implements WorkerPool.Job {
         s10.intoArray(acc, 5 * L); s11.intoArray(acc, 6 * L); s12.intoArray(acc, 7 * L); s13.intoArray(acc, 8 * L); s14.intoArray(acc, 9 * L);
         s20.intoArray(acc, 10 * L); s21.intoArray(acc, 11 * L); s22.intoArray(acc, 12 * L); s23.intoArray(acc, 13 * L); s24.intoArray(acc, 14 * L);
         s30.intoArray(acc, 15 * L); s31.intoArray(acc, 16 * L); s32.intoArray(acc, 17 * L); s33.intoArray(acc, 18 * L); s34.intoArray(acc, 19 * L);
+    }
+
+    /**
+     * Rows i, i+1 × columns j..j+4: {@link #dot4x5} for 16 registers (AVX2), where its 20 accumulators do not
+     * fit and C2 kept a third of them on the stack (30 stack moves per 20 FMAs in the loop); here 10
+     * accumulators, 2 + 1 operand registers.
+     */
+    private static void dot2x5(float[] a, int lda, int i, float[] bt, int kp, int j, int k, float[] acc) {
+        FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F), s04 = FloatVector.zero(F);
+        FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F), s14 = FloatVector.zero(F);
+        int a0 = i * lda, b0 = j * kp, p = 0;
+        for (int bound = F.loopBound(k); p < bound; p += L) {
+            FloatVector x0 = FloatVector.fromArray(F, a, a0 + p);
+            FloatVector x1 = FloatVector.fromArray(F, a, a0 + lda + p);
+            FloatVector y = FloatVector.fromArray(F, bt, b0 + p);
+            s00 = x0.fma(y, s00); s10 = x1.fma(y, s10);
+            y = FloatVector.fromArray(F, bt, b0 + kp + p);
+            s01 = x0.fma(y, s01); s11 = x1.fma(y, s11);
+            y = FloatVector.fromArray(F, bt, b0 + 2 * kp + p);
+            s02 = x0.fma(y, s02); s12 = x1.fma(y, s12);
+            y = FloatVector.fromArray(F, bt, b0 + 3 * kp + p);
+            s03 = x0.fma(y, s03); s13 = x1.fma(y, s13);
+            y = FloatVector.fromArray(F, bt, b0 + 4 * kp + p);
+            s04 = x0.fma(y, s04); s14 = x1.fma(y, s14);
+        }
+        if (p < k) { // the last, partial vector of p: A masked, B^T is zero-padded
+            VectorMask<Float> m = F.indexInRange(p, k);
+            FloatVector x0 = FloatVector.fromArray(F, a, a0 + p, m);
+            FloatVector x1 = FloatVector.fromArray(F, a, a0 + lda + p, m);
+            FloatVector y = FloatVector.fromArray(F, bt, b0 + p);
+            s00 = x0.fma(y, s00); s10 = x1.fma(y, s10);
+            y = FloatVector.fromArray(F, bt, b0 + kp + p);
+            s01 = x0.fma(y, s01); s11 = x1.fma(y, s11);
+            y = FloatVector.fromArray(F, bt, b0 + 2 * kp + p);
+            s02 = x0.fma(y, s02); s12 = x1.fma(y, s12);
+            y = FloatVector.fromArray(F, bt, b0 + 3 * kp + p);
+            s03 = x0.fma(y, s03); s13 = x1.fma(y, s13);
+            y = FloatVector.fromArray(F, bt, b0 + 4 * kp + p);
+            s04 = x0.fma(y, s04); s14 = x1.fma(y, s14);
+        }
+        s00.intoArray(acc, 0 * L); s01.intoArray(acc, 1 * L); s02.intoArray(acc, 2 * L); s03.intoArray(acc, 3 * L); s04.intoArray(acc, 4 * L);
+        s10.intoArray(acc, 5 * L); s11.intoArray(acc, 6 * L); s12.intoArray(acc, 7 * L); s13.intoArray(acc, 8 * L); s14.intoArray(acc, 9 * L);
     }
 
     /** One row × five columns: the leftover rows of {@link #dot4x5}, left unreduced in acc like it. */
