@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GEMM for narrow C (n ≤ one vector of lanes): the products of an output layer with a handful of classes,
- * where the blocked GEMM would leave two thirds of its two-vector tile empty.
+ * GEMM for narrow C (n ≤ one vector of lanes; the weight gradient up to 16 columns): the products of an output
+ * layer with a handful of classes, where the blocked GEMM would leave two thirds of its two-vector tile empty.
  *
  * <pre>
  * forward          256×10 = A(256×512) · W(512×10)     gemm(false, false): dot products along k
@@ -28,13 +28,13 @@ final class GemmNarrow implements WorkerPool.Job {
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.L;
 
-    /** Widest C this kernel takes: one vector. */
+    /** Widest C the forward kernel takes: one vector. */
     static final int MAX_N = L;
     /**
      * Widest C the weight-gradient kernel takes: 16 columns however narrow the vectors. With 8 lanes (AVX2) an
      * output layer of 10 classes is wider than one vector, and the blocked GEMM then packs op(A) transposed in
-     * scalar code for a product that uses each packed element only 10 times: 11 GFLOP/s on one core, against 43
-     * here (512×10 = (256×512)ᵀ·256×10 and n = 8, {@code -XX:UseAVX=2}).
+     * scalar code for a product that uses each packed element only 10 times: 11 GFLOP/s on one core, against
+     * 45-58 here (512×10 = (256×512)ᵀ·256×10, {@code -XX:UseAVX=2}).
      */
     static final int MAX_N_TRANS_A = Math.max(L, 16);
 
@@ -42,6 +42,7 @@ final class GemmNarrow implements WorkerPool.Job {
     static boolean takes(boolean transA, int n) {
         return n <= (transA ? MAX_N_TRANS_A : MAX_N);
     }
+
     /** Columns of C per register block (n = 10, the common case, is two groups). */
     private static final int J = 5;
     /** Rows of the forward kernel's register block: 4 × 5 accumulators with 32 vector registers, 2 × 5 with 16. */
