@@ -72,8 +72,7 @@ final class GemmMicroKernel {
         FloatVector c100 = FloatVector.zero(F), c101 = FloatVector.zero(F);
         FloatVector c110 = FloatVector.zero(F), c111 = FloatVector.zero(F);
         FloatVector b0, b1, x;
-        int p = 0;
-        for (; p < kc; p++) {
+        for (int p = 0; p < kc; p++) {
             int ai = aOff + p, bi = bOff + p * NR;
             b0 = FloatVector.fromArray(F, b, bi); b1 = FloatVector.fromArray(F, b, bi + L);
             x = FloatVector.broadcast(F, a[ai]); c000 = x.fma(b0, c000); c001 = x.fma(b1, c001);
@@ -151,8 +150,7 @@ final class GemmMicroKernel {
         FloatVector c040 = FloatVector.zero(F), c041 = FloatVector.zero(F);
         FloatVector c050 = FloatVector.zero(F), c051 = FloatVector.zero(F);
         FloatVector b0, b1, x;
-        int p = 0;
-        for (; p < kc; p++) {
+        for (int p = 0; p < kc; p++) {
             int ai = aOff + p, bi = bOff + p * NR;
             b0 = FloatVector.fromArray(F, b, bi); b1 = FloatVector.fromArray(F, b, bi + L);
             x = FloatVector.broadcast(F, a[ai]); c000 = x.fma(b0, c000); c001 = x.fma(b1, c001);
