@@ -73,8 +73,8 @@ final class Gemm implements WorkerPool.Job {
 
     /**
      * Cost of packing one element of a transposed operand relative to a vector copy, measured on AVX-512 at
-     * n = 512..1024: packATransposed 0.6-0.75 ns, packBTransposed 0.3-0.4 ns, packA/packB 0.15-0.28 ns
-     * (the scalar versions used without 16 lanes take 0.6-1.6 ns).
+     * n = 512..1024: packATransposed 0.3-0.4 ns, packBTransposed 0.25-0.4 ns (in-register transposes),
+     * packA/packB 0.15-0.28 ns; with 8 lanes the transposed packs take 0.5-0.7 ns.
      */
     private static final int TRANSPOSED_PACK_COST = 3;
 
@@ -109,8 +109,7 @@ final class Gemm implements WorkerPool.Job {
 
     /** Per-thread packing buffers. */
     private static final class Workspace {
-        // Rounded up to whole vectors of rows: the scatter in packATransposed range-checks all its lanes.
-        final float[] aPack = new float[(MC + L - 1) / L * L * KC];
+        final float[] aPack = new float[MC * KC];
         float[] bPack; // one thread only; several threads share Gemm.sharedB
         final float[] tile = new float[MR * NR];
     }
@@ -143,7 +142,7 @@ final class Gemm implements WorkerPool.Job {
             int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
             // Cutting n makes every thread pack all of op(A); cutting m would make every thread pack all of
             // op(B), which the task schedule avoids by sharing one packed B. Cut n where packing op(A) twice
-            // costs less than packing op(B) once more: a transposed pack (a strided gather) costs several
+            // costs less than packing op(B) once more: a transposed pack (a block transpose) costs about two
             // times a vector copy, so Δ·Wᵀ cuts n, and so do products whose A is smaller than B (a batch of
             // 128 or 256 rows against a wide layer: there the static n cut ran 1.14-1.6× as fast as the task
             // schedule, whose row blocks are then few and short).
@@ -377,21 +376,24 @@ final class Gemm implements WorkerPool.Job {
     }
 
     /**
-     * A transposed (stored k × m, lda = m): op(A)[i][p] = a[p·lda + i]. With 16 lanes, one masked load of
-     * a row of the stored A and one scatter down a column of the packed block per step (0.6 ns per
-     * element); otherwise (no scatter instruction) row by row in scalar code (1.1-1.6 ns). Column by
-     * column in scalar code wrote MC rows 1 KiB apart into a few L1 sets and was 2.5× slower still.
+     * A transposed (stored k × m, lda = m): op(A)[i][p] = a[p·lda + i]. L × L blocks of the stored A (L steps
+     * of k, L rows of C) are transposed in registers ({@link Transpose}) into L packed rows; only the rows below
+     * mc are stored, and the columns past kc that a ragged last block writes lie inside the row's KC and are never
+     * read. A block whose L source rows would run past the end of a goes in scalar code, as do vector lengths
+     * without a block transpose. 0.29-0.38 ns per element on AVX-512, where the masked load and scatter per step
+     * it replaced took 0.49-0.67; 0.50-0.72 on AVX2, where the scalar loop took 0.84-1.9.
      */
     static void packATransposed(float[] pack, float[] a, int lda, int ic, int mc, int pc, int kc) {
-        if (SCATTER_ROWS != null) {
-            packATransposedScatter(pack, a, lda, ic, mc, pc, kc);
-            return;
-        }
         int rowsPadded = (mc + MR - 1) / MR * MR;
-        for (int r = 0; r < mc; r++) {
-            int dst = r * KC, src = pc * lda + ic + r;
-            for (int p = 0; p < kc; p++, src += lda) {
-                pack[dst + p] = a[src];
+        for (int r0 = 0; r0 < mc; r0 += L) {
+            int rows = Math.min(L, mc - r0);
+            for (int p0 = 0; p0 < kc; p0 += L) {
+                int src = (pc + p0) * lda + ic + r0;
+                if (Transpose.SUPPORTED && src + (L - 1) * lda + L <= a.length) {
+                    Transpose.block(a, src, lda, pack, r0 * KC + p0, KC, rows);
+                } else {
+                    packATransposedScalar(pack, a, lda, src, r0 * KC + p0, rows, Math.min(L, kc - p0));
+                }
             }
         }
         for (int r = mc; r < rowsPadded; r++) {
@@ -399,28 +401,11 @@ final class Gemm implements WorkerPool.Job {
         }
     }
 
-    /** {@code SCATTER_ROWS[r] = r·KC}: lane r of a vector goes to row r of a packed A block. */
-    private static final int[] SCATTER_ROWS = scatterRows();
-
-    private static int[] scatterRows() {
-        if (L < 16) {
-            return null; // AVX2 and narrower have no scatter instruction: the scalar loop is faster
-        }
-        int[] rows = new int[L];
-        for (int r = 0; r < L; r++) {
-            rows[r] = r * KC;
-        }
-        return rows;
-    }
-
-    /** Rows past mc, up to a whole MR panel, are written as zeros (masked load, scatter to rowsPadded). */
-    private static void packATransposedScatter(float[] pack, float[] a, int lda, int ic, int mc, int pc, int kc) {
-        int rowsPadded = (mc + MR - 1) / MR * MR;
-        for (int r0 = 0; r0 < rowsPadded; r0 += L) {
-            VectorMask<Float> load = F.indexInRange(r0, mc), store = F.indexInRange(r0, rowsPadded);
-            int dst = r0 * KC, src = pc * lda + ic + r0;
-            for (int p = 0; p < kc; p++, src += lda) {
-                FloatVector.fromArray(F, a, src, load).intoArray(pack, dst + p, SCATTER_ROWS, 0, store);
+    /** {@code pack[dst + r·KC + p] = a[src + p·lda + r]} for r &lt; rows, p &lt; steps. */
+    private static void packATransposedScalar(float[] pack, float[] a, int lda, int src, int dst, int rows, int steps) {
+        for (int r = 0; r < rows; r++) {
+            for (int p = 0; p < steps; p++) {
+                pack[dst + r * KC + p] = a[src + p * lda + r];
             }
         }
     }
@@ -452,27 +437,28 @@ final class Gemm implements WorkerPool.Job {
     }
 
     /**
-     * B transposed (stored n × k, ldb = k): op(B)[p][j] = b[j·ldb + p]. With 16 lanes, 16 columns at a time
-     * are transposed in registers in blocks of 16 steps ({@link #transpose16}), the ragged last block of k with
-     * whole-row loads (an output layer's k = 10 is all ragged: 0.22 against 0.62 ns per element in scalar code).
-     * The last columns of op(B) and narrower vectors are copied in scalar code (vector gathers and scatters
-     * were no faster). Packs the micro-panels whose first column lies in [jr0, jr1), as {@link #packB} does.
+     * B transposed (stored n × k, ldb = k): op(B)[p][j] = b[j·ldb + p]. L columns at a time are transposed in
+     * registers in blocks of L steps ({@link Transpose}); the ragged last block of k with whole-row loads,
+     * storing only its steps (an output layer's k = 10 is all ragged: 0.22 against 0.62 ns per element in scalar
+     * code on AVX-512). The last columns of op(B), a block whose rows would run past the end of b, and vector
+     * lengths without a block transpose are copied in scalar code (vector gathers and scatters were no faster).
+     * Packs the micro-panels whose first column lies in [jr0, jr1), as {@link #packB} does.
      */
     static void packBTransposed(float[] pack, float[] b, int ldb, int pc, int kc, int jc, int nc, int jr0, int jr1) {
         for (int jr = jr0; jr < Math.min(jr1, nc); jr += NR) {
             int base = jr * kc;
-            for (int h = 0; h < NR; h += 16) {
-                if (L == 16 && jr + h + 16 <= nc) {
+            for (int h = 0; h < NR; h += L) {
+                if (Transpose.SUPPORTED && jr + h + L <= nc) {
                     int src = (jc + jr + h) * ldb + pc;
-                    for (int p0 = 0; p0 < kc; p0 += 16) {
-                        if (src + p0 + 15 * ldb + 16 <= b.length) {
-                            transpose16(b, src + p0, ldb, pack, base + p0 * NR + h, Math.min(16, kc - p0));
+                    for (int p0 = 0; p0 < kc; p0 += L) {
+                        if (src + p0 + (L - 1) * ldb + L <= b.length) {
+                            Transpose.block(b, src + p0, ldb, pack, base + p0 * NR + h, NR, Math.min(L, kc - p0));
                         } else { // a ragged block at the very end of b
-                            packBTransposedScalar(pack, b, ldb, pc, kc, p0, kc, jc, nc, jr, h, h + 16);
+                            packBTransposedScalar(pack, b, ldb, pc, kc, p0, kc, jc, nc, jr, h, h + L);
                         }
                     }
                 } else {
-                    packBTransposedScalar(pack, b, ldb, pc, kc, 0, kc, jc, nc, jr, h, Math.min(NR, h + 16));
+                    packBTransposedScalar(pack, b, ldb, pc, kc, 0, kc, jc, nc, jr, h, h + L);
                 }
             }
         }
@@ -494,127 +480,6 @@ final class Gemm implements WorkerPool.Job {
                 }
             }
         }
-    }
-
-    /**
-     * Transposes a 16 × {@code steps} block in registers: rows {@code b[src + c·ldb ..+steps)} (c &lt; 16) become
-     * rows {@code pack[dst + q·NR ..+16)} (q &lt; steps ≤ 16). Four rounds of zipping row i with row i + 8
-     * (two-vector selects): each round rotates the 8-bit (row, column) index left by one bit, four rounds swap
-     * the halves, which is the transpose. 64 permutes per 256 elements instead of 256 scalar loads and stores.
-     * A ragged block (steps &lt; 16) reads whole rows all the same (the lanes past the k block, from the next
-     * row of b, become rows that are not stored); the caller checks that they lie inside b. Masked loads
-     * here were not intrinsified by C2 once the block was ragged: every call then boxed its vectors
-     * (7.8 KB allocated per call).
-     */
-    private static void transpose16(float[] b, int src, int ldb, float[] pack, int dst, int steps) {
-        FloatVector r0 = FloatVector.fromArray(F, b, src);
-        FloatVector r1 = FloatVector.fromArray(F, b, src + 1 * ldb);
-        FloatVector r2 = FloatVector.fromArray(F, b, src + 2 * ldb);
-        FloatVector r3 = FloatVector.fromArray(F, b, src + 3 * ldb);
-        FloatVector r4 = FloatVector.fromArray(F, b, src + 4 * ldb);
-        FloatVector r5 = FloatVector.fromArray(F, b, src + 5 * ldb);
-        FloatVector r6 = FloatVector.fromArray(F, b, src + 6 * ldb);
-        FloatVector r7 = FloatVector.fromArray(F, b, src + 7 * ldb);
-        FloatVector r8 = FloatVector.fromArray(F, b, src + 8 * ldb);
-        FloatVector r9 = FloatVector.fromArray(F, b, src + 9 * ldb);
-        FloatVector r10 = FloatVector.fromArray(F, b, src + 10 * ldb);
-        FloatVector r11 = FloatVector.fromArray(F, b, src + 11 * ldb);
-        FloatVector r12 = FloatVector.fromArray(F, b, src + 12 * ldb);
-        FloatVector r13 = FloatVector.fromArray(F, b, src + 13 * ldb);
-        FloatVector r14 = FloatVector.fromArray(F, b, src + 14 * ldb);
-        FloatVector r15 = FloatVector.fromArray(F, b, src + 15 * ldb);
-        FloatVector t0 = ZIP_LO.selectFrom(r0, r8);
-        FloatVector t1 = ZIP_HI.selectFrom(r0, r8);
-        FloatVector t2 = ZIP_LO.selectFrom(r1, r9);
-        FloatVector t3 = ZIP_HI.selectFrom(r1, r9);
-        FloatVector t4 = ZIP_LO.selectFrom(r2, r10);
-        FloatVector t5 = ZIP_HI.selectFrom(r2, r10);
-        FloatVector t6 = ZIP_LO.selectFrom(r3, r11);
-        FloatVector t7 = ZIP_HI.selectFrom(r3, r11);
-        FloatVector t8 = ZIP_LO.selectFrom(r4, r12);
-        FloatVector t9 = ZIP_HI.selectFrom(r4, r12);
-        FloatVector t10 = ZIP_LO.selectFrom(r5, r13);
-        FloatVector t11 = ZIP_HI.selectFrom(r5, r13);
-        FloatVector t12 = ZIP_LO.selectFrom(r6, r14);
-        FloatVector t13 = ZIP_HI.selectFrom(r6, r14);
-        FloatVector t14 = ZIP_LO.selectFrom(r7, r15);
-        FloatVector t15 = ZIP_HI.selectFrom(r7, r15);
-        r0 = ZIP_LO.selectFrom(t0, t8);
-        r1 = ZIP_HI.selectFrom(t0, t8);
-        r2 = ZIP_LO.selectFrom(t1, t9);
-        r3 = ZIP_HI.selectFrom(t1, t9);
-        r4 = ZIP_LO.selectFrom(t2, t10);
-        r5 = ZIP_HI.selectFrom(t2, t10);
-        r6 = ZIP_LO.selectFrom(t3, t11);
-        r7 = ZIP_HI.selectFrom(t3, t11);
-        r8 = ZIP_LO.selectFrom(t4, t12);
-        r9 = ZIP_HI.selectFrom(t4, t12);
-        r10 = ZIP_LO.selectFrom(t5, t13);
-        r11 = ZIP_HI.selectFrom(t5, t13);
-        r12 = ZIP_LO.selectFrom(t6, t14);
-        r13 = ZIP_HI.selectFrom(t6, t14);
-        r14 = ZIP_LO.selectFrom(t7, t15);
-        r15 = ZIP_HI.selectFrom(t7, t15);
-        t0 = ZIP_LO.selectFrom(r0, r8);
-        t1 = ZIP_HI.selectFrom(r0, r8);
-        t2 = ZIP_LO.selectFrom(r1, r9);
-        t3 = ZIP_HI.selectFrom(r1, r9);
-        t4 = ZIP_LO.selectFrom(r2, r10);
-        t5 = ZIP_HI.selectFrom(r2, r10);
-        t6 = ZIP_LO.selectFrom(r3, r11);
-        t7 = ZIP_HI.selectFrom(r3, r11);
-        t8 = ZIP_LO.selectFrom(r4, r12);
-        t9 = ZIP_HI.selectFrom(r4, r12);
-        t10 = ZIP_LO.selectFrom(r5, r13);
-        t11 = ZIP_HI.selectFrom(r5, r13);
-        t12 = ZIP_LO.selectFrom(r6, r14);
-        t13 = ZIP_HI.selectFrom(r6, r14);
-        t14 = ZIP_LO.selectFrom(r7, r15);
-        t15 = ZIP_HI.selectFrom(r7, r15);
-        r0 = ZIP_LO.selectFrom(t0, t8);
-        r1 = ZIP_HI.selectFrom(t0, t8);
-        r2 = ZIP_LO.selectFrom(t1, t9);
-        r3 = ZIP_HI.selectFrom(t1, t9);
-        r4 = ZIP_LO.selectFrom(t2, t10);
-        r5 = ZIP_HI.selectFrom(t2, t10);
-        r6 = ZIP_LO.selectFrom(t3, t11);
-        r7 = ZIP_HI.selectFrom(t3, t11);
-        r8 = ZIP_LO.selectFrom(t4, t12);
-        r9 = ZIP_HI.selectFrom(t4, t12);
-        r10 = ZIP_LO.selectFrom(t5, t13);
-        r11 = ZIP_HI.selectFrom(t5, t13);
-        r12 = ZIP_LO.selectFrom(t6, t14);
-        r13 = ZIP_HI.selectFrom(t6, t14);
-        r14 = ZIP_LO.selectFrom(t7, t15);
-        r15 = ZIP_HI.selectFrom(t7, t15);
-        r0.intoArray(pack, dst);
-        if (steps > 1) r1.intoArray(pack, dst + 1 * NR);
-        if (steps > 2) r2.intoArray(pack, dst + 2 * NR);
-        if (steps > 3) r3.intoArray(pack, dst + 3 * NR);
-        if (steps > 4) r4.intoArray(pack, dst + 4 * NR);
-        if (steps > 5) r5.intoArray(pack, dst + 5 * NR);
-        if (steps > 6) r6.intoArray(pack, dst + 6 * NR);
-        if (steps > 7) r7.intoArray(pack, dst + 7 * NR);
-        if (steps > 8) r8.intoArray(pack, dst + 8 * NR);
-        if (steps > 9) r9.intoArray(pack, dst + 9 * NR);
-        if (steps > 10) r10.intoArray(pack, dst + 10 * NR);
-        if (steps > 11) r11.intoArray(pack, dst + 11 * NR);
-        if (steps > 12) r12.intoArray(pack, dst + 12 * NR);
-        if (steps > 13) r13.intoArray(pack, dst + 13 * NR);
-        if (steps > 14) r14.intoArray(pack, dst + 14 * NR);
-        if (steps > 15) r15.intoArray(pack, dst + 15 * NR);
-    }
-
-    /** Lane selectors that zip the first (second) halves of two vectors: [0, L, 1, L+1, ...]. */
-    private static final FloatVector ZIP_LO = zip(0), ZIP_HI = zip(L / 2);
-
-    private static FloatVector zip(int from) {
-        float[] idx = new float[L];
-        for (int q = 0; q < L / 2; q++) {
-            idx[2 * q] = from + q;
-            idx[2 * q + 1] = L + from + q;
-        }
-        return FloatVector.fromArray(F, idx, 0);
     }
 
     /** Vector copy with a masked tail. */
