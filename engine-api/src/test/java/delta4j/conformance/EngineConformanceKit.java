@@ -600,6 +600,44 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    /**
+     * Tensors are allocated and closed from several threads at once (as a server's request threads do); the engine's
+     * record of live tensors must stay whole, so that closing the engine closes exactly those left open.
+     */
+    @Test
+    void tensorsAllocatedAndClosedFromManyThreadsAreAllAccountedFor() throws Exception {
+        int threads = 4, rounds = 400;
+        Engine fresh = createEngine();
+        List<Tensor> kept = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> jobs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                jobs.add(pool.submit(() -> {
+                    for (int r = 0; r < rounds; r++) {
+                        Tensor x = fresh.allocate(1, 1 + r % 7);
+                        if (r % 10 == 0) {
+                            kept.add(x);
+                        } else {
+                            x.close();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var j : jobs) {
+                j.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+            fresh.close();
+        }
+        assertEquals(threads * rounds / 10, kept.size());
+        for (Tensor x : kept) {
+            assertTrue(x.isClosed(), "a tensor left open must be closed with its engine: " + x);
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     public static float[] random(SplittableRandom rnd, int n, float scale) {

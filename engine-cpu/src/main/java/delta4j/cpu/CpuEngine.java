@@ -75,7 +75,8 @@ public final class CpuEngine implements Engine {
         return t;
     }
 
-    private void forget(ArrayTensor t) {
+    // Synchronized like allocate: tensors may be closed from any thread (the set is not thread-safe).
+    private synchronized void forget(ArrayTensor t) {
         live.remove(t);
     }
 

@@ -191,7 +191,7 @@ public final class OpenClEngine implements Engine {
     }
 
     /** Tensors allocated and not yet closed. */
-    public int liveTensors() {
+    public synchronized int liveTensors() {
         return live.size();
     }
 
@@ -251,7 +251,8 @@ public final class OpenClEngine implements Engine {
         }
     }
 
-    void release(OpenClTensor t) {
+    // Synchronized like allocate: tensors may be closed from any thread (the set and the byte count are shared).
+    synchronized void release(OpenClTensor t) {
         if (t.mem != null) {
             // The runtime defers the actual free until enqueued commands that use the buffer have finished.
             clReleaseMemObject(t.mem);

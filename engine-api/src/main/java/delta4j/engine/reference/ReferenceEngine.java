@@ -44,12 +44,13 @@ public final class ReferenceEngine implements Engine {
         return t;
     }
 
-    private void forget(ArrayTensor t) {
+    // Synchronized like allocate: tensors may be closed from any thread (the set is not thread-safe).
+    private synchronized void forget(ArrayTensor t) {
         live.remove(t);
     }
 
     /** Number of tensors allocated and not yet closed (for leak tests). */
-    public int liveTensors() {
+    public synchronized int liveTensors() {
         return live.size();
     }
 
