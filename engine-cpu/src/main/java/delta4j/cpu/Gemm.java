@@ -389,7 +389,7 @@ final class Gemm implements WorkerPool.Job {
             int rows = Math.min(L, mc - r0);
             for (int p0 = 0; p0 < kc; p0 += L) {
                 int src = (pc + p0) * lda + ic + r0;
-                if (Transpose.SUPPORTED && src + (L - 1) * lda + L <= a.length) {
+                if (Transpose.fits(a, src, lda)) {
                     Transpose.block(a, src, lda, pack, r0 * KC + p0, KC, rows);
                 } else {
                     packATransposedScalar(pack, a, lda, src, r0 * KC + p0, rows, Math.min(L, kc - p0));
@@ -448,13 +448,14 @@ final class Gemm implements WorkerPool.Job {
         for (int jr = jr0; jr < Math.min(jr1, nc); jr += NR) {
             int base = jr * kc;
             for (int h = 0; h < NR; h += L) {
-                if (Transpose.SUPPORTED && jr + h + L <= nc) {
+                if (jr + h + L <= nc) {
                     int src = (jc + jr + h) * ldb + pc;
                     for (int p0 = 0; p0 < kc; p0 += L) {
-                        if (src + p0 + (L - 1) * ldb + L <= b.length) {
-                            Transpose.block(b, src + p0, ldb, pack, base + p0 * NR + h, NR, Math.min(L, kc - p0));
+                        int steps = Math.min(L, kc - p0);
+                        if (Transpose.fits(b, src + p0, ldb)) {
+                            Transpose.block(b, src + p0, ldb, pack, base + p0 * NR + h, NR, steps);
                         } else { // a ragged block at the very end of b
-                            packBTransposedScalar(pack, b, ldb, pc, kc, p0, kc, jc, nc, jr, h, h + L);
+                            packBTransposedScalar(pack, b, ldb, pc, kc, p0, p0 + steps, jc, nc, jr, h, h + L);
                         }
                     }
                 } else {

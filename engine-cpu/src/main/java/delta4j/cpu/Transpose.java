@@ -26,6 +26,11 @@ final class Transpose {
     /** Whether this vector length has a block transpose; other lengths pack in scalar code. */
     static final boolean SUPPORTED = L == 8 || L == 16;
 
+    /** Whether {@link #block} may read the L source rows {@code src[from + i·ld ..+L)}: supported and in bounds. */
+    static boolean fits(float[] src, int from, int ld) {
+        return SUPPORTED && from + (L - 1) * ld + L <= src.length;
+    }
+
     /**
      * Rows {@code src[from + i·ld ..+L)} (i &lt; L) become rows {@code dst[to + j·ldDst ..+L)}, stored for
      * j &lt; rows (rows ≤ L): {@code dst[to + j·ldDst + i] = src[from + i·ld + j]}.
