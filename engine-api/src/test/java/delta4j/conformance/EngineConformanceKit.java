@@ -16,6 +16,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -575,29 +579,16 @@ public abstract class EngineConformanceKit {
                 want[t] = engine.download(C);
             }
         }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
-        try {
-            List<java.util.concurrent.Future<?>> jobs = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int me = t;
-                jobs.add(pool.submit(() -> {
-                    try (Tensor A = engine.tensor(33, 65, a[me]); Tensor B = engine.tensor(65, 17, b[me]);
-                         Tensor C = engine.allocate(33, 17); Tensor bias = engine.allocate(1, 17)) {
-                        for (int r = 0; r < rounds; r++) {
-                            engine.gemm(false, false, 1f, A, B, 0f, C);
-                            engine.biasActivation(C, bias, Activation.TANH, C);
-                            org.junit.jupiter.api.Assertions.assertArrayEquals(want[me], engine.download(C), "thread " + me + " round " + r);
-                        }
-                    }
-                    return null;
-                }));
+        onThreads(threads, me -> {
+            try (Tensor A = engine.tensor(33, 65, a[me]); Tensor B = engine.tensor(65, 17, b[me]);
+                 Tensor C = engine.allocate(33, 17); Tensor bias = engine.allocate(1, 17)) {
+                for (int r = 0; r < rounds; r++) {
+                    engine.gemm(false, false, 1f, A, B, 0f, C);
+                    engine.biasActivation(C, bias, Activation.TANH, C);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(want[me], engine.download(C), "thread " + me + " round " + r);
+                }
             }
-            for (var j : jobs) {
-                j.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 
     /**
@@ -609,27 +600,18 @@ public abstract class EngineConformanceKit {
         int threads = 4, rounds = 400;
         Engine fresh = createEngine();
         List<Tensor> kept = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
         try {
-            List<java.util.concurrent.Future<?>> jobs = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                jobs.add(pool.submit(() -> {
-                    for (int r = 0; r < rounds; r++) {
-                        Tensor x = fresh.allocate(1, 1 + r % 7);
-                        if (r % 10 == 0) {
-                            kept.add(x);
-                        } else {
-                            x.close();
-                        }
+            onThreads(threads, me -> {
+                for (int r = 0; r < rounds; r++) {
+                    Tensor x = fresh.allocate(1, 1 + r % 7);
+                    if (r % 10 == 0) {
+                        kept.add(x);
+                    } else {
+                        x.close();
                     }
-                    return null;
-                }));
-            }
-            for (var j : jobs) {
-                j.get(60, java.util.concurrent.TimeUnit.SECONDS);
-            }
+                }
+            });
         } finally {
-            pool.shutdownNow();
             fresh.close();
         }
         assertEquals(threads * rounds / 10, kept.size());
@@ -639,6 +621,32 @@ public abstract class EngineConformanceKit {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** One thread's part of {@link #onThreads}. */
+    @FunctionalInterface
+    interface ThreadJob {
+        void run(int thread) throws Exception;
+    }
+
+    /** Runs {@code job} on {@code threads} threads at once, waits for all of them and rethrows the first failure. */
+    static void onThreads(int threads, ThreadJob job) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int me = t;
+                jobs.add(pool.submit(() -> {
+                    job.run(me);
+                    return null;
+                }));
+            }
+            for (Future<?> j : jobs) {
+                j.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 
     public static float[] random(SplittableRandom rnd, int n, float scale) {
         float[] x = new float[n];
