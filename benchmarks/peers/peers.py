@@ -9,9 +9,11 @@ repetitions the JMH run uses, written by `Suite plan`) and writes one JSON file 
 
 Each thread count runs in a fresh child process, because OpenBLAS reads its settings from the environment
 when it loads: OPENBLAS_NUM_THREADS (torch.set_num_threads does not limit OpenBLAS), OMP_NUM_THREADS and
-OPENBLAS_CORETYPE. Debian's OpenBLAS does not recognise every recent CPU and then falls back to its SSE3
-kernels, so unless OPENBLAS_CORETYPE is already set, the script names SkylakeX on CPUs with AVX-512
-(Haswell with AVX2 only) and records the core type threadpoolctl reports.
+OPENBLAS_CORETYPE. Debian's OpenBLAS does not recognise every recent CPU and then falls back to slower
+kernels, so the script names SkylakeX on CPUs with AVX-512 (Haswell with AVX2 only) and records the core type
+threadpoolctl reports. The peer must be OpenBLAS at its best, so an OPENBLAS_CORETYPE inherited from the
+environment (some machines set Haswell for every program) is replaced, and the report says so;
+DELTA4J_OPENBLAS_CORETYPE chooses another core type on purpose.
 """
 
 import argparse
@@ -130,6 +132,9 @@ def child(plan, threads, out_path):
         np = None
     if np is not None:
         meta["numpy"] = np.__version__
+        # Debian's numpy loads whichever libblas.so.3 the alternatives name; with only the reference BLAS
+        # installed it runs 30x slower than OpenBLAS, so a peer we cannot identify is not measured at all.
+        blas_reason = None
         try:
             from threadpoolctl import threadpool_info
             pools = [p for p in threadpool_info() if p.get("internal_api") == "openblas"]
@@ -138,9 +143,18 @@ def child(plan, threads, out_path):
                                                                          pools[0].get("num_threads"), pools[0].get("filepath"))
                 meta["openblas_coretype"] = pools[0].get("architecture")
             else:
-                meta["openblas"] = "numpy is not linked to OpenBLAS: " + json.dumps([p.get("internal_api") for p in threadpool_info()])
+                found = [p.get("internal_api") for p in threadpool_info() if p.get("user_api") == "blas"]
+                blas_reason = ("numpy is not linked to OpenBLAS (threadpoolctl sees %s; with Debian's libblas3 alone numpy "
+                               "runs the slow reference BLAS): apt-get install libopenblas0-pthread"
+                               % (", ".join(found) or "no BLAS it knows"))
         except ImportError:
-            meta["openblas"] = "unknown (python3-threadpoolctl is not installed)"
+            blas_reason = ("cannot tell which BLAS numpy uses (python3-threadpoolctl is not installed): "
+                           "apt-get install python3-threadpoolctl")
+        if blas_reason is not None:
+            meta["openblas"] = blas_reason
+            if "openblas" in impls:
+                unavailable.append({"impl": "openblas", "reason": blas_reason})
+            impls = [i for i in impls if i != "openblas"]
         rng = np.random.default_rng(42)
         for shape in plan["gemm_shapes"] if "openblas" in impls else []:
             if shape in skip:
@@ -268,12 +282,18 @@ def main():
         child(plan, args.child_threads, args.out)
         return 0
 
-    coretype = os.environ.get("OPENBLAS_CORETYPE") or default_coretype()
+    chosen = os.environ.get("DELTA4J_OPENBLAS_CORETYPE")
+    coretype = chosen or default_coretype()
     merged = {"results": [], "unavailable": [], "meta": {
         "python": "%s %s" % (sys.executable, platform.python_version()),
         "OPENBLAS_CORETYPE": coretype or "(unset: OpenBLAS detects the CPU itself)",
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
     }}
+    inherited = os.environ.get("OPENBLAS_CORETYPE")
+    if inherited and not chosen and coretype and inherited != coretype:
+        merged["meta"]["OPENBLAS_CORETYPE note"] = ("the environment's OPENBLAS_CORETYPE=%s was replaced by %s, the fastest "
+                                                   "kernels this CPU runs (DELTA4J_OPENBLAS_CORETYPE chooses)" % (inherited, coretype))
+        print("peers: " + merged["meta"]["OPENBLAS_CORETYPE note"], flush=True)
     failed = []
     for threads in plan["threads"]:
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
