@@ -151,6 +151,32 @@ class CpuGemmTest {
         }
     }
 
+    /** Every row block exactly once, far-apart ranges alternating, and the short last block of C claimed last. */
+    @Test
+    void rowBlocksAreClaimedOnceEachFromAlternatingRanges() {
+        int[] order = new int[29];
+        Gemm.orderRowBlocks(order, 29, 2);
+        assertEquals(0, order[0]);
+        assertEquals(14, order[1]);
+        assertEquals(28, order[28]);
+        for (int q = 0; q + 1 < 28; q += 2) {
+            assertTrue(order[q + 1] - order[q] >= 13, "claims " + q + " and " + (q + 1) + " are neighbours: "
+                    + Arrays.toString(order));
+        }
+        for (int blocks = 1; blocks <= 40; blocks++) {
+            for (int threads = 1; threads <= 5; threads++) {
+                int[] o = new int[blocks];
+                Gemm.orderRowBlocks(o, blocks, threads);
+                int[] sorted = o.clone();
+                Arrays.sort(sorted);
+                for (int b = 0; b < blocks; b++) {
+                    assertEquals(b, sorted[b], blocks + " blocks on " + threads + " threads: " + Arrays.toString(o));
+                }
+                assertEquals(blocks - 1, o[blocks - 1], "the last block of C is claimed last: " + Arrays.toString(o));
+            }
+        }
+    }
+
     @Test
     void deviceNamesThreadsAndVectorShape() {
         assertEquals("cpu", two.name());
