@@ -11,9 +11,12 @@ Each thread count runs in a fresh child process, because OpenBLAS reads its sett
 when it loads: OPENBLAS_NUM_THREADS (torch.set_num_threads does not limit OpenBLAS), OMP_NUM_THREADS and
 OPENBLAS_CORETYPE. Debian's OpenBLAS does not recognise every recent CPU and then falls back to slower
 kernels, so the script names SkylakeX on CPUs with AVX-512 (Haswell with AVX2 only) and records the core type
-threadpoolctl reports. The peer must be OpenBLAS at its best, so an OPENBLAS_CORETYPE inherited from the
-environment (some machines set Haswell for every program) is replaced, and the report says so;
-DELTA4J_OPENBLAS_CORETYPE chooses another core type on purpose.
+threadpoolctl reports. The peer must be OpenBLAS at its best, so in the timing profiles (quick, full) an
+OPENBLAS_CORETYPE inherited from the environment (some machines set Haswell, with OPENBLAS_L2_SIZE, for every
+program, because older OpenBLAS builds crash or compute wrong results on their CPU) is replaced and the inherited
+OPENBLAS_L2_SIZE dropped with it, and the report says so; the smoke profile, which CI runs, keeps the environment's
+settings. DELTA4J_OPENBLAS_CORETYPE chooses a core type on purpose. Either way the OpenBLAS peer is checked against
+a float64 product first and left out, with the reason, if its results are wrong.
 """
 
 import argparse
@@ -44,6 +47,21 @@ def default_coretype():
         return "SkylakeX"
     if "avx2" in flags:
         return "Haswell"
+    return None
+
+
+def openblas_error(np):
+    """None when OpenBLAS's sgemm agrees with a float64 product (both operand layouts), else why it is left out."""
+    rng = np.random.default_rng(7)
+    a = rng.uniform(-1, 1, (300, 257)).astype(np.float32)
+    b = rng.uniform(-1, 1, (257, 330)).astype(np.float32)
+    want = a.astype(np.float64) @ b.astype(np.float64)
+    scale = np.abs(a).astype(np.float64) @ np.abs(b).astype(np.float64)
+    for got in (a @ b, (b.T @ a.T).T):
+        err = float(np.max(np.abs(got - want) / scale))
+        if not err < 1e-5:  # float32 rounding over k = 257 stays near 1e-7; also catches NaN
+            return ("OpenBLAS computes wrong sgemm results with core type %s here (relative error %.1e): set "
+                    "DELTA4J_OPENBLAS_CORETYPE to a core type this CPU runs" % (os.environ.get("OPENBLAS_CORETYPE"), err))
     return None
 
 
@@ -155,6 +173,11 @@ def child(plan, threads, out_path):
             if "openblas" in impls:
                 unavailable.append({"impl": "openblas", "reason": blas_reason})
             impls = [i for i in impls if i != "openblas"]
+        if "openblas" in impls:
+            wrong = openblas_error(np)
+            if wrong is not None:
+                unavailable.append({"impl": "openblas", "reason": wrong})
+                impls = [i for i in impls if i != "openblas"]
         rng = np.random.default_rng(42)
         for shape in plan["gemm_shapes"] if "openblas" in impls else []:
             if shape in skip:
@@ -283,16 +306,19 @@ def main():
         return 0
 
     chosen = os.environ.get("DELTA4J_OPENBLAS_CORETYPE")
-    coretype = chosen or default_coretype()
+    inherited = os.environ.get("OPENBLAS_CORETYPE")
+    timing = plan.get("profile") in ("quick", "full")
+    coretype = chosen or (default_coretype() if timing or not inherited else inherited)
     merged = {"results": [], "unavailable": [], "meta": {
         "python": "%s %s" % (sys.executable, platform.python_version()),
         "OPENBLAS_CORETYPE": coretype or "(unset: OpenBLAS detects the CPU itself)",
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
     }}
-    inherited = os.environ.get("OPENBLAS_CORETYPE")
-    if inherited and not chosen and coretype and inherited != coretype:
-        merged["meta"]["OPENBLAS_CORETYPE note"] = ("the environment's OPENBLAS_CORETYPE=%s was replaced by %s, the fastest "
-                                                   "kernels this CPU runs (DELTA4J_OPENBLAS_CORETYPE chooses)" % (inherited, coretype))
+    replaced = inherited and not chosen and coretype and inherited != coretype
+    if replaced:
+        merged["meta"]["OPENBLAS_CORETYPE note"] = (
+            "the environment's OPENBLAS_CORETYPE=%s (and OPENBLAS_L2_SIZE=%s) was replaced by %s, the fastest kernels "
+            "this CPU runs (DELTA4J_OPENBLAS_CORETYPE chooses)" % (inherited, os.environ.get("OPENBLAS_L2_SIZE", "unset"), coretype))
         print("peers: " + merged["meta"]["OPENBLAS_CORETYPE note"], flush=True)
     failed = []
     for threads in plan["threads"]:
@@ -301,6 +327,8 @@ def main():
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         if coretype:
             env["OPENBLAS_CORETYPE"] = coretype
+        if replaced:
+            env.pop("OPENBLAS_L2_SIZE", None)
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
             part = tmp.name
         try:
