@@ -208,8 +208,8 @@ final class Gemm implements WorkerPool.Job {
      * the threads work far apart in C and A instead of on neighbouring blocks. With neighbours (claims in block
      * order), 2-thread products on an AMD EPYC (Zen 5) fell for seconds, often for a JVM's whole life, to 0.73×
      * (both threads evenly slower, waiting under 0.3 % of the time); two one-thread products pinned to the two cores
-     * in the same minutes kept their full speed. This order ran 1.19-1.29× the block order in those phases and
-     * 1.00-1.01× outside them (2048³, 1024³, the weight gradients 784×512 and 512×512; 8-12 alternating rounds).
+     * in the same minutes kept their full speed. This order ran 1.17-1.29× the block order in those phases and
+     * 1.00-1.03× outside them (2048³, 1024³, the weight gradients 784×512 and 512×512; 8-12 alternating rounds).
      * The last range takes the remainder, so the short last block of C is still claimed last.
      */
     static void orderRowBlocks(int[] order, int blocks, int threads) {
