@@ -170,13 +170,10 @@ def child(plan, threads, out_path):
                            "apt-get install python3-threadpoolctl")
         if blas_reason is not None:
             meta["openblas"] = blas_reason
-            if "openblas" in impls:
-                unavailable.append({"impl": "openblas", "reason": blas_reason})
-            impls = [i for i in impls if i != "openblas"]
         if "openblas" in impls:
-            wrong = openblas_error(np)
-            if wrong is not None:
-                unavailable.append({"impl": "openblas", "reason": wrong})
+            reason = blas_reason or openblas_error(np)
+            if reason is not None:
+                unavailable.append({"impl": "openblas", "reason": reason})
                 impls = [i for i in impls if i != "openblas"]
         rng = np.random.default_rng(42)
         for shape in plan["gemm_shapes"] if "openblas" in impls else []:
