@@ -37,6 +37,7 @@ if [ "$profile" = gpu ]; then
   fi
   [ -f "$jar" ] || { echo "no $jar: build it (mvn -pl benchmarks -am package) where Maven is, then run again" >&2; exit 1; }
   java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+  delta4j_signal_chaining "$(dirname "$(dirname "$(readlink -f "$(command -v "$java")")")")"
   results=benchmarks/gpu-results
   rm -rf "$results"
   mkdir -p "$results"
@@ -49,6 +50,7 @@ if [ "$profile" = gpu ]; then
 fi
 
 delta4j_select_jdk
+delta4j_signal_chaining   # the opencl benchmarks' JMH forks inherit it (scripts/jdk.sh says why)
 command -v mvn >/dev/null || { echo "Maven (mvn) is needed to build the benchmarks: apt-get install maven" >&2; exit 1; }
 echo "benchmarks: $profile profile, JDK at $JAVA_HOME"
 

@@ -73,7 +73,11 @@ main() {
     *"other OpenCL device"*) { [ "$QUICK" = 1 ] || [ "$ANY_DEVICE" = 1 ]; } && run_opencl=1 ;;
   esac
 
-  java=("$gpu/jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+  # Signal chaining, as scripts/jdk.sh sets it for the build machine's JVMs: LLVM-based OpenCL compilers
+  # otherwise lose temporary files on the JVM's own signals (docs/RELIABILITY.md).
+  jsig=()
+  [ -f "$gpu/jdk/lib/libjsig.so" ] && jsig=(env "LD_PRELOAD=${LD_PRELOAD:+$LD_PRELOAD:}$gpu/jdk/lib/libjsig.so")
+  java=("${jsig[@]}" "$gpu/jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
         -XX:+IgnoreUnrecognizedVMOptions -Xss4m -Xmx16g -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8)
   # A QUICK trial keeps its tuning result to itself; a real run caches it in ~/.cache/delta4j/opencl-tuning.
   [ "$QUICK" = 1 ] && java+=(-Ddelta4j.opencl.tuningDir="$work/tuning")

@@ -27,3 +27,15 @@ Install one, e.g. 'apt-get install temurin-25-jdk' (Adoptium repository) or unpa
 MSG
   return 1
 }
+
+# Signal chaining for OpenCL implementations built on LLVM (PoCL; docs/RELIABILITY.md, "OpenCL kernel builds").
+# LLVM installs handlers for SIGSEGV and other signals that delete the compiler's temporary files; the JVM raises
+# SIGSEGV itself at every safepoint poll and implicit null check, so without chaining a kernel build in a busy JVM
+# loses its temporary file and fails. With the JDK's libjsig preloaded the JVM keeps its own handlers and passes
+# on only signals that are not its own. $1 is the JDK or runtime image (default $JAVA_HOME).
+delta4j_signal_chaining() {
+  local jsig="${1:-${JAVA_HOME:-}}/lib/libjsig.so"
+  [ -f "$jsig" ] || return 0
+  case ":${LD_PRELOAD:-}:" in *":$jsig:"*) return 0 ;; esac
+  export LD_PRELOAD="${LD_PRELOAD:+$LD_PRELOAD:}$jsig"
+}

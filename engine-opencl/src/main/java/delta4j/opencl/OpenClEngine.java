@@ -599,23 +599,33 @@ public final class OpenClEngine implements Engine {
     cl_program build(String what, String source, String defines) {
         ensureOpen();
         String options = "-cl-std=CL1.2 " + defines;
-        cl_program p;
-        try {
-            p = clCreateProgramWithSource(context, 1, new String[]{source}, null, null);
-            track(+1);
-        } catch (CLException e) {
-            throw failure("creating program " + what, e);
+        for (int attempt = 1; ; attempt++) {
+            cl_program p;
+            try {
+                p = clCreateProgramWithSource(context, 1, new String[]{source}, null, null);
+                track(+1);
+            } catch (CLException e) {
+                throw failure("creating program " + what, e);
+            }
+            try {
+                clBuildProgram(p, 1, new cl_device_id[]{device.id}, options, null, null);
+                return p;
+            } catch (CLException e) {
+                String log = buildLog(p);
+                clReleaseProgram(p);
+                track(-1);
+                // A compiler that lost its temporary file failed for a reason outside the source (CompilerTempFiles
+                // says which); the build has no side effects, so it is tried again a bounded number of times.
+                boolean lostTemp = CompilerTempFiles.lostTempFile(log);
+                if (lostTemp && attempt < CompilerTempFiles.ATTEMPTS) {
+                    CompilerTempFiles.countRetry();
+                    continue;
+                }
+                String why = lostTemp ? CompilerTempFiles.explain(log, device.platformName(), attempt) + "; " : "";
+                throw new OpenClException("OpenCL build of " + what + " failed on " + device.name() + " (" + why
+                        + CL.stringFor_errorCode(e.getStatus()) + ", options '" + options + "'); build log:\n" + log, e);
+            }
         }
-        try {
-            clBuildProgram(p, 1, new cl_device_id[]{device.id}, options, null, null);
-        } catch (CLException e) {
-            String log = buildLog(p);
-            clReleaseProgram(p);
-            track(-1);
-            throw new OpenClException("OpenCL build of " + what + " failed on " + device.name() + " ("
-                    + CL.stringFor_errorCode(e.getStatus()) + ", options '" + options + "'); build log:\n" + log, e);
-        }
-        return p;
     }
 
     private String buildLog(cl_program p) {
