@@ -49,19 +49,18 @@ final class Gemm implements WorkerPool.Job {
     static final int NR = GemmMicroKernel.NR;
 
     /**
-     * k block. The packed B micro-panel (KC × NR floats, 32 KiB with AVX-512) must stay in the 48 KiB L1
-     * next to the streaming A micro-panel: KC above 256 lost 15% in measurement; KC = 192 gave 143-150
-     * GFLOP/s against 146-173 for 256 (1024³, one thread, best of ~100 runs each on a shared machine).
+     * k block. The packed B micro-panel (KC × NR floats) must stay in L1 next to the streaming A micro-panel;
+     * larger and smaller values measured slower (engine-cpu/README.md, GEMM: blocking and the tried table).
      */
     static final int KC = 256;
     /**
-     * m block, a multiple of MR: the packed A block (MC × KC, 72 KiB) sits in L2 next to the B block.
-     * Measured as above: MC = 72 146-173, 96 146, 144 135-141, 288 136-159 GFLOP/s.
+     * m block, a multiple of MR: the packed A block (MC × KC) must sit in L2 next to the B block (the other
+     * values measured are in engine-cpu/README.md).
      */
     static final int MC = 72;
     /**
-     * n block, a multiple of NR: the packed B block (KC × NC = 1 MiB) fits the 2 MiB L2 of the measured
-     * core. NC = 512 was slower at 2048³ (124-126 against 126-137 GFLOP/s, alternating runs).
+     * n block, a multiple of NR: the packed B block (KC × NC floats) should fit L2; smaller blocks cost more
+     * passes over A and measured slower even where L2 is only as large as the block (engine-cpu/README.md).
      */
     static final int NC = 1024;
 
@@ -72,9 +71,9 @@ final class Gemm implements WorkerPool.Job {
     static final long PARALLEL_MIN_FLOPS = 2L << 20;
 
     /**
-     * Cost of packing one element of a transposed operand relative to a vector copy, measured on AVX-512 at
-     * n = 512..1024: packATransposed 0.3-0.4 ns, packBTransposed 0.25-0.4 ns (in-register transposes),
-     * packA/packB 0.15-0.28 ns; with 8 lanes the transposed packs take 0.5-0.7 ns.
+     * Cost of packing one element of a transposed operand relative to a row copy: the in-register block
+     * transposes take a few times as long per element as the plain packs (engine-cpu/README.md, Transposes,
+     * has the per-element times by vector width). Only the order of magnitude matters to the cut below.
      */
     private static final int TRANSPOSED_PACK_COST = 3;
 
@@ -146,8 +145,8 @@ final class Gemm implements WorkerPool.Job {
             // op(B), which the task schedule avoids by sharing one packed B. Cut n where packing op(A) twice
             // costs less than packing op(B) once more: a transposed pack (a block transpose) costs about two
             // times a vector copy, so Δ·Wᵀ cuts n, and so do products whose A is smaller than B (a batch of
-            // 128 or 256 rows against a wide layer: there the static n cut ran 1.14-1.6× as fast as the task
-            // schedule, whose row blocks are then few and short).
+            // 128 or 256 rows against a wide layer: there the static n cut measured faster than the task
+            // schedule, whose row blocks are then few and short; engine-cpu/README.md, Threads).
             long duplicatedIfCutN = (long) m * k * (transA ? TRANSPOSED_PACK_COST : 1);
             long duplicatedIfCutM = (long) k * n * (transB ? TRANSPOSED_PACK_COST : 1);
             boolean cutN = duplicatedIfCutN < duplicatedIfCutM;
@@ -206,11 +205,9 @@ final class Gemm implements WorkerPool.Job {
      * The row blocks in the order a phase's row tasks claim them: C's blocks cut into one contiguous range per
      * thread, and the claims cycling through the ranges (2 threads, 29 blocks: 0, 14, 1, 15, ..., 13, 27, 28), so
      * the threads work far apart in C and A instead of on neighbouring blocks. With neighbours (claims in block
-     * order), 2-thread products on an AMD EPYC (Zen 5) fell for seconds, often for a JVM's whole life, to 0.73×
-     * (both threads evenly slower, waiting under 0.3 % of the time); two one-thread products pinned to the two cores
-     * in the same minutes kept their full speed. This order ran 1.17-1.29× the block order in those phases and
-     * 1.00-1.03× outside them (2048³, 1024³, the weight gradients 784×512 and 512×512; 8-12 alternating rounds).
-     * The last range takes the remainder, so the short last block of C is still claimed last.
+     * order), 2-thread products on some CPUs fell for long phases to a fraction of their speed, both threads evenly
+     * slower and not waiting; this order recovers most of it and costs nothing outside those phases (the figures
+     * and CPUs are in engine-cpu/README.md, Threads). The last range takes the remainder, so the short last block of C is still claimed last.
      */
     static void orderRowBlocks(int[] order, int blocks, int threads) {
         int per = blocks / threads;
@@ -405,8 +402,8 @@ final class Gemm implements WorkerPool.Job {
      * of k, L rows of C) are transposed in registers ({@link Transpose}) into L packed rows; only the rows below
      * mc are stored, and the columns past kc that a ragged last block writes lie inside the row's KC and are never
      * read. A block whose L source rows would run past the end of a goes in scalar code, as do vector lengths
-     * without a block transpose. 0.29-0.38 ns per element on AVX-512, where the masked load and scatter per step
-     * it replaced took 0.49-0.67; 0.50-0.72 on AVX2, where the scalar loop took 0.84-1.9.
+     * without a block transpose (faster per element than the masked load and scatter per step, or the scalar
+     * loop, on both vector widths: engine-cpu/README.md, Transposes).
      */
     static void packATransposed(float[] pack, float[] a, int lda, int ic, int mc, int pc, int kc) {
         int rowsPadded = (mc + MR - 1) / MR * MR;
@@ -464,8 +461,8 @@ final class Gemm implements WorkerPool.Job {
     /**
      * B transposed (stored n × k, ldb = k): op(B)[p][j] = b[j·ldb + p]. L columns at a time are transposed in
      * registers in blocks of L steps ({@link Transpose}); the ragged last block of k with whole-row loads,
-     * storing only its steps (an output layer's k = 10 is all ragged: 0.22 against 0.62 ns per element in scalar
-     * code on AVX-512). The last columns of op(B), a block whose rows would run past the end of b, and vector
+     * storing only its steps (an output layer's k = 10 is all ragged, so this path is the whole pack there and
+     * must not fall back to scalar code). The last columns of op(B), a block whose rows would run past the end of b, and vector
      * lengths without a block transpose are copied in scalar code (vector gathers and scatters were no faster).
      * Packs the micro-panels whose first column lies in [jr0, jr1), as {@link #packB} does.
      */

@@ -53,9 +53,8 @@ final class GemmMicroKernel {
      * 12 × 2 vectors (24 accumulators of 32 registers): for AVX-512. Per step 12 broadcasts from memory,
      * 2 vector loads, 24 FMAs; C2 keeps every accumulator in a register (checked in the generated code).
      * Not unrolled: with 24 FMAs per step the loop overhead is already small, and unrolling made C2 hoist
-     * the loads of later steps and spill accumulators. Measured on the kernel alone: 6 × 2 unrolled by 4
-     * 140, 6 × 2 by 2 157, 8 × 2 162, 12 × 2 165-168 GFLOP/s; 3 or 4 vectors wide lost (the B micro-panel
-     * then overflows L1).
+     * the loads of later steps and spill accumulators. Smaller tiles and 3 or 4 vectors wide (whose B
+     * micro-panel overflows L1) measured slower (engine-cpu/README.md, Micro-kernel).
      */
     static void kernel12x2(float[] a, int aOff, float[] b, int bOff, int kc,
                           float[] c, int cOff, int ldc, float alpha, float beta) {
@@ -138,8 +137,8 @@ final class GemmMicroKernel {
     /**
      * 6 × 2 vectors (12 accumulators), the classic AVX2 tile: 12 + 2 + 2 registers of 16 (C2 alternates two
      * broadcast registers). Not unrolled: unrolled by 2, C2 loaded both steps' B vectors first and kept four
-     * accumulators on the stack, each step a store and a reload; rolled, nothing spills (1024³ on one thread
-     * with {@code -XX:UseAVX=2}: 64 against 44 GFLOP/s, medians of 12 alternating rounds).
+     * accumulators on the stack, each step a store and a reload; rolled, nothing spills (the AVX2 figures are
+     * in engine-cpu/README.md, Micro-kernel).
      */
     static void kernel6x2(float[] a, int aOff, float[] b, int bOff, int kc,
                           float[] c, int cOff, int ldc, float alpha, float beta) {

@@ -33,8 +33,8 @@ final class GemmNarrow implements WorkerPool.Job {
     /**
      * Widest C the weight-gradient kernel takes: 16 columns however narrow the vectors. With 8 lanes (AVX2) an
      * output layer of 10 classes is wider than one vector, and the blocked GEMM then packs all of op(A) for a
-     * product that uses each packed element only 10 times: 512×10 = (256×512)ᵀ·256×10 on one core with
-     * {@code -XX:UseAVX=2} ran 23 GFLOP/s there (11 while that pack was scalar), 45-60 here.
+     * product that uses each packed element only 10 times; this kernel runs that product about twice as fast
+     * with 8 lanes (engine-cpu/README.md, the narrow products).
      */
     static final int MAX_N_TRANS_A = Math.max(L, 16);
 

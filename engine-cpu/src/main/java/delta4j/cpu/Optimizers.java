@@ -81,8 +81,8 @@ final class Optimizers {
         }
         if (e < e1) {
             // The last partial vector goes through a zero-padded copy (θ, g, m, v at pad[0], [L], [2L], [3L]),
-            // so the step itself needs no masks: masked loads and stores with a mask made per vector had made
-            // this kernel run at 0.7 ns per element from L1, twice its unmasked speed.
+            // so the step itself needs no masks: masked loads and stores with a mask made per vector made
+            // the whole kernel run at about half its unmasked speed (engine-cpu/README.md, element-wise kernels).
             int r = e1 - e;
             java.util.Arrays.fill(pad, 0, 4 * L, 0f);
             System.arraycopy(p, e, pad, 0, r);

@@ -22,8 +22,9 @@ final class WorkerPool implements AutoCloseable {
     /**
      * How long an idle worker (or the waiting caller) spins before parking; beyond it the core is handed
      * back to the OS. It must cover the gaps inside a training step (gathering the next batch takes tens of
-     * microseconds), since waking a parked thread costs as much again on a virtual machine: with 50 µs a
-     * Fashion-MNIST epoch at batch 128 took longer on 2 threads than on 1 (0.81 s against 0.73 s).
+     * microseconds), since waking a parked thread costs as much again on a virtual machine: with a spin of
+     * tens of microseconds a Fashion-MNIST epoch took longer on 2 threads than on 1 (engine-cpu/README.md,
+     * Threads).
      */
     private static final long SPIN_NANOS = 1_000_000;
 
