@@ -3,7 +3,7 @@
  * the JVM flag {@code --add-modules jdk.incubator.vector} when used from the class path.
  */
 module delta4j.cpu {
-    requires delta4j.api;
+    requires transitive delta4j.api;
     requires jdk.incubator.vector;
 
     provides delta4j.engine.EngineProvider with delta4j.cpu.CpuEngineProvider;

@@ -3,7 +3,7 @@
  * Select it as "opencl" (or let "auto" pick it when the default device is a GPU).
  */
 module delta4j.opencl {
-    requires delta4j.api;
+    requires transitive delta4j.api;
     // JOCL 2.0.5 has no Automatic-Module-Name: its module name comes from the jar's file name.
     requires jocl;
 
