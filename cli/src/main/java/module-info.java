@@ -9,6 +9,7 @@ module delta4j.cli {
     requires info.picocli;
     requires org.jfree.jfreechart;
     requires java.desktop;
+    requires java.management;
     requires me.tongfei.progressbar;
     requires com.fasterxml.jackson.core;
 

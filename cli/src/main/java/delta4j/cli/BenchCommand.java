@@ -36,8 +36,11 @@ final class BenchCommand extends Common implements Runnable {
 
     /** Options of both benchmarks. */
     static class Timing {
-        @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed warm-up runs. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "Untimed warm-up runs at least; warming goes on until the timings settle (see --settle-seconds). Default: ${DEFAULT-VALUE}.")
         int warmup;
+
+        @Option(names = "--settle-seconds", paramLabel = "S", defaultValue = "30", description = "Longest warm-up: runs go on until the JIT is idle and the timings agree within 3 %%, or S seconds passed (0: just --warmup runs). Default: ${DEFAULT-VALUE}.")
+        double settleSeconds;
 
         @Option(names = "--runs", paramLabel = "N", defaultValue = "7", description = "Timed runs; the median is reported. Default: ${DEFAULT-VALUE}.")
         int runs;
@@ -45,28 +48,33 @@ final class BenchCommand extends Common implements Runnable {
         @Option(names = "--json", paramLabel = "FILE", description = "Write the result as JSON.")
         Path json;
 
+        /** How the warm-up ended, once {@link #median} ran. */
+        WarmUp.Result warmedUp;
+
         void check() {
             if (warmup < 0 || runs < 1) {
                 throw new UsageException("--warmup must be ≥ 0 and --runs ≥ 1, got " + warmup + " and " + runs);
             }
+            if (!(settleSeconds >= 0 && settleSeconds <= 3600)) {
+                throw new UsageException("--settle-seconds " + settleSeconds + ": give 0 to 3600 seconds");
+            }
             Options.checkOutput(json, "--json");
         }
 
-        /** Median seconds of {@code runs} timed calls after {@code warmup} untimed ones. */
+        /** Median seconds of {@code runs} timed calls, after warming up until the timings settle. */
         double median(Engine e, Runnable work) {
-            for (int i = 0; i < warmup; i++) {
+            Runnable waited = () -> {
                 work.run();
                 e.finish();
-            }
+            };
+            warmedUp = new WarmUp().run(waited, warmup, (long) (settleSeconds * 1e9));
             double[] t = new double[runs];
             for (int i = 0; i < runs; i++) {
                 long t0 = System.nanoTime();
-                work.run();
-                e.finish();
+                waited.run();
                 t[i] = (System.nanoTime() - t0) / 1e9;
             }
-            Arrays.sort(t);
-            return runs % 2 == 1 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
+            return WarmUp.median(t);
         }
     }
 
@@ -104,8 +112,8 @@ final class BenchCommand extends Common implements Runnable {
                 double s = timing.median(e, () -> e.gemm(false, false, 1f, a, b, 0f, c));
                 double gflops = 2.0 * size * size * size / s / 1e9;
                 int threads = engineOptions.config().resolvedThreads();
-                out().printf(Locale.ROOT, "gemm %d×%d×%d on %s (%s): %.2f GFLOP/s (median of %d runs, %.3f ms each)%n",
-                        size, size, size, e.name(), e.device(), gflops, timing.runs, s * 1e3);
+                out().printf(Locale.ROOT, "gemm %d×%d×%d on %s (%s): %.2f GFLOP/s (median of %d runs, %.3f ms each; %s)%n",
+                        size, size, size, e.name(), e.device(), gflops, timing.runs, s * 1e3, timing.warmedUp.describe());
                 if (timing.json != null) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("engine", e.name());
@@ -113,6 +121,8 @@ final class BenchCommand extends Common implements Runnable {
                     r.put("size", size);
                     r.put("threads", threads);
                     r.put("gflops", gflops);
+                    r.put("warmup_runs", timing.warmedUp.runs());
+                    r.put("settled", timing.warmedUp.settled());
                     MetricsJson.save(timing.json, MetricsJson.flat(r));
                 }
             }
@@ -188,8 +198,8 @@ final class BenchCommand extends Common implements Runnable {
                 double s = timing.median(e, run);
                 double sps = (double) batch * steps / s;
                 int threads = engineOptions.config().resolvedThreads();
-                out().printf(Locale.ROOT, "training %s, batch %d on %s (%s): %.0f samples/s (median of %d runs of %d steps, %.3f ms per step)%n",
-                        Options.join(n), batch, e.name(), e.device(), sps, timing.runs, steps, s * 1e3 / steps);
+                out().printf(Locale.ROOT, "training %s, batch %d on %s (%s): %.0f samples/s (median of %d runs of %d steps, %.3f ms per step; %s)%n",
+                        Options.join(n), batch, e.name(), e.device(), sps, timing.runs, steps, s * 1e3 / steps, timing.warmedUp.describe());
                 if (timing.json != null) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("engine", e.name());
@@ -198,6 +208,8 @@ final class BenchCommand extends Common implements Runnable {
                     r.put("batch", batch);
                     r.put("threads", threads);
                     r.put("samples_per_second", sps);
+                    r.put("warmup_runs", timing.warmedUp.runs());
+                    r.put("settled", timing.warmedUp.settled());
                     MetricsJson.save(timing.json, MetricsJson.flat(r));
                 }
             }

@@ -52,11 +52,13 @@ class JsonOutputTest {
         JsonNode root = JSON.readTree(g.toFile());
         Set<String> keys = new TreeSet<>();
         root.fieldNames().forEachRemaining(keys::add);
-        assertEquals(Set.of("engine", "device", "size", "threads", "gflops"), keys);
+        assertEquals(Set.of("engine", "device", "size", "threads", "gflops", "warmup_runs", "settled"), keys);
         assertEquals("reference", root.get("engine").asText());
         assertTrue(root.get("device").isTextual());
         assertEquals(16, root.get("size").asInt());
         assertEquals(1, root.get("threads").asInt());
         assertTrue(root.get("gflops").isNumber());
+        assertTrue(root.get("warmup_runs").asInt() >= 10, root::toString);
+        assertTrue(root.get("settled").isBoolean());
     }
 }

@@ -62,8 +62,8 @@ public final class MetricsJson {
     }
 
     /**
-     * A flat JSON object from fields in order: values may be strings, numbers (non-finite → null),
-     * int arrays, or null (the bench results).
+     * A flat JSON object from fields in order: values may be strings, booleans, numbers (non-finite →
+     * null), int arrays, or null (the bench results).
      */
     public static String flat(java.util.Map<String, ?> fields) {
         return write(g -> {
@@ -73,6 +73,7 @@ public final class MetricsJson {
                 switch (v) {
                     case null -> g.writeNullField(f.getKey());
                     case String s -> g.writeStringField(f.getKey(), s);
+                    case Boolean b -> g.writeBooleanField(f.getKey(), b);
                     case Integer i -> g.writeNumberField(f.getKey(), i);
                     case Long l -> g.writeNumberField(f.getKey(), l);
                     case Number n -> number(g, f.getKey(), n.doubleValue());
