@@ -19,6 +19,7 @@ import delta4j.model.Mlp;
 import delta4j.model.Optimizer;
 import delta4j.model.Trainer;
 import delta4j.model.TrainingConfig;
+import delta4j.model.TrainingDivergedException;
 import delta4j.model.TrainingResult;
 import delta4j.model.TrainingState;
 import picocli.CommandLine.Command;
@@ -67,6 +68,14 @@ final class TrainCommand extends Common implements Callable<Integer> {
 
     @Option(names = "--targets", paramLabel = "K", defaultValue = "1", description = "Target columns at the end of each CSV row (regression). Default: ${DEFAULT-VALUE}.")
     int targets;
+
+    @Option(names = "--standardize-targets", arity = "1", paramLabel = "true|false",
+            description = "Regression: train on standardised targets (fitted on the training part only, stored in the model;"
+                    + " predictions and metrics stay in the targets' units). Default: true for regression; not for classification.")
+    Boolean standardizeTargets;
+
+    /** Whether this run standardises its targets: --standardize-targets, default true for regression, never for classification. */
+    private boolean targetsStandardised;
 
     @Option(names = "--activation", paramLabel = "F", defaultValue = "relu",
             description = "Hidden-layer activation: relu, tanh, sigmoid, leaky_relu, identity. Default: ${DEFAULT-VALUE}.")
@@ -147,6 +156,11 @@ final class TrainCommand extends Common implements Callable<Integer> {
         if (classification && targets != 1) {
             throw new UsageException("--targets " + targets + ": classification reads one label column; drop --targets or use --task regression");
         }
+        if (classification && standardizeTargets != null) {
+            throw new UsageException("--standardize-targets applies to regression only (classification targets are classes): drop it"
+                    + " or use --task regression");
+        }
+        targetsStandardised = !classification && (standardizeTargets == null || standardizeTargets);
         int[] widths = Options.layers(layers);
         Loss lossFn = loss == null ? (classification ? Loss.SOFTMAX_CROSS_ENTROPY : Loss.MSE) : Options.loss(loss);
         if (lossFn == Loss.SOFTMAX_CROSS_ENTROPY && !classification) {
@@ -243,6 +257,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 out.println("model:     " + mlp);
                 out.println("training:  " + describe(opt, schedule, lossFn) + ", batch " + batch + ", up to " + epochs + (epochs == 1 ? " epoch" : " epochs")
                         + (patience > 0 ? ", patience " + patience : "") + (train.standardize() ? ", inputs standardised" : "")
+                        + (targetsStandardised ? ", targets standardised" : "")
                         + (clipNorm > 0 ? ", gradients clipped at norm " + clipNorm : ""));
                 if (state != null) {
                     out.println("resumed:   " + resume + " after epoch " + state.epochsDone());
@@ -253,13 +268,21 @@ final class TrainCommand extends Common implements Callable<Integer> {
             TrainingProgress progress = new TrainingProgress(TrainingProgress.detect(quiet), out, System.out, epochs, trainSamples);
             TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(opt).weightDecay(weightDecay).schedule(sched).batchSize(batch)
                     .maxEpochs(epochs).validationFraction(validation).patience(patience).seed(seed).standardize(train.standardize())
-                    .listener(progress).clipGradientNorm(clipNorm);
+                    .listener(progress).clipGradientNorm(clipNorm).standardizeTargets(targetsStandardised);
             if (checkpointEvery > 0) {
                 cfg.checkpointEvery(checkpointEvery, s -> CheckpointFile.save(s, settings, checkpointFile));
             }
             TrainingResult r;
             try {
                 r = new Trainer(engine, cfg.build()).resume(mlp, all, state);
+            } catch (TrainingDivergedException e) {
+                if (Double.isNaN(e.targetScale())) {
+                    throw e;
+                }
+                throw new TrainingDivergedException(e.epoch(), String.format(Locale.ROOT, "training diverged in epoch %d: the loss was"
+                        + " already %.3g before any update, so the learning rate is not the cause: targets reach %.3g; %s", e.epoch(),
+                        e.lossBeforeUpdates(), e.targetScale(), targetsStandardised ? "look for outliers among them"
+                                : "standardise them (--standardize-targets true) or scale them"), e.lossBeforeUpdates(), e.targetScale());
             } finally {
                 progress.close();
             }
@@ -268,8 +291,9 @@ final class TrainCommand extends Common implements Callable<Integer> {
             EpochReport kept = r.history().get(r.bestEpoch() - 1);
             out.printf(Locale.ROOT, "done:      %d epoch%s (%s) in %.1f s, %.0f samples/s on %s (%s)%n", r.epochs(), r.epochs() == 1 ? "" : "s",
                     r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '), r.seconds(), r.samplesPerSecond(), engine.name(), engine.device());
-            out.printf(Locale.ROOT, "loss:      train %.6g%s%s%n", kept.trainLoss(),
+            out.printf(Locale.ROOT, "loss:      train %.6g%s%s%s%n", kept.trainLoss(),
                     kept.hasValidation() ? String.format(Locale.ROOT, ", validation %.6g", kept.validationLoss()) : "",
+                    mlp.targetStandardizer() != null ? " on standardised targets" : "",
                     r.bestEpoch() != r.epochs() ? " (best epoch " + r.bestEpoch() + ", weights restored)" : "");
             if (tm != null) {
                 out.println("test:      " + tm.summary() + " on " + tm.samples() + " samples");
@@ -321,6 +345,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
         m.put("seed", String.valueOf(seed));
         m.put("clip-norm", String.valueOf(clipNorm));
         m.put("standardize", String.valueOf(standardize));
+        m.put("standardize-targets", String.valueOf(targetsStandardised));
         m.put("epochs", String.valueOf(epochs));
         m.put("data", d.size() + " samples, " + d.features() + " features, " + d.targets() + " targets, crc "
                 + Long.toHexString(crc(d.featureMatrix(), d.targetMatrix())));
@@ -348,6 +373,9 @@ final class TrainCommand extends Common implements Callable<Integer> {
         List<String> diffs = new ArrayList<>();
         for (var e : now.entrySet()) {
             String was = saved.get(e.getKey());
+            if (was == null && e.getKey().equals("standardize-targets")) {
+                was = "false"; // checkpoints from before the option trained on the raw targets
+            }
             if (!e.getKey().equals("epochs") && !Objects.equals(was, e.getValue())) {
                 diffs.add(e.getKey() + " " + (was == null ? "(not recorded)" : was) + " in the checkpoint, " + e.getValue() + " now");
             }

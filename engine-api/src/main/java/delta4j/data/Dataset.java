@@ -144,6 +144,11 @@ public final class Dataset {
         return new Dataset(size, newFeatures, targets, newX, y);
     }
 
+    /** The same features with new targets, as many per sample as before (not copied). */
+    public Dataset withTargets(float[] newY) {
+        return new Dataset(size, features, targets, x, newY);
+    }
+
     /** A training and a validation part. */
     public record Split(Dataset train, Dataset validation) {
     }

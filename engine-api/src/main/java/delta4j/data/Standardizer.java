@@ -1,8 +1,10 @@
 package delta4j.data;
 
 /**
- * Per-feature standardisation x' = (x − μ) / σ, fitted on training data only and stored with the model
- * so that prediction applies exactly the same transform. A constant feature (σ = 0) is only centred.
+ * Per-column standardisation x' = (x − μ) / σ, fitted on training data only and stored with the model
+ * so that prediction applies exactly the same transform. A constant column (σ = 0) is only centred.
+ * A model carries one for its inputs ({@link #fit}) and, for regression, one for its targets
+ * ({@link #fitTargets}), whose {@link #inverseInPlace inverse} brings predictions back to the targets' units.
  */
 public final class Standardizer {
 
@@ -48,7 +50,37 @@ public final class Standardizer {
         return new Standardizer(mean, scale);
     }
 
-    /** Number of features. */
+    /**
+     * Fits μ and σ (population standard deviation) on a data set's targets, in two passes in double: target
+     * means are often far from zero next to their spread (prices of 1e6 ± 1e3), where the one-pass
+     * Σt²/n − μ² would cancel to noise.
+     */
+    public static Standardizer fitTargets(Dataset data) {
+        int n = data.size(), k = data.targets();
+        float[] t = data.targetMatrix();
+        double[] sum = new double[k], sq = new double[k];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                sum[j] += t[i * k + j];
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                double d = t[i * k + j] - sum[j] / n;
+                sq[j] += d * d;
+            }
+        }
+        float[] mean = new float[k], scale = new float[k];
+        for (int j = 0; j < k; j++) {
+            double mu = sum[j] / n;
+            double sd = Math.sqrt(sq[j] / n);
+            mean[j] = (float) mu;
+            scale[j] = sd > 1e-12 * Math.max(1, Math.abs(mu)) && (float) sd > 0 ? (float) sd : 1f;
+        }
+        return new Standardizer(mean, scale);
+    }
+
+    /** Number of columns: features for an input standardizer, outputs for a target standardizer. */
     public int features() {
         return mean.length;
     }
@@ -73,6 +105,31 @@ public final class Standardizer {
             int j = i % f;
             x[i] = (x[i] - mean[j]) / scale[j];
         }
+    }
+
+    /** Undoes the standardisation in place, x = x'·σ + μ (computed in double): predictions back in the targets' units. */
+    public void inverseInPlace(float[] x) {
+        int f = mean.length;
+        if (x.length % f != 0) {
+            throw new IllegalArgumentException(x.length + " values are not whole rows of " + f + " columns");
+        }
+        for (int i = 0; i < x.length; i++) {
+            int j = i % f;
+            x[i] = (float) ((double) x[i] * scale[j] + mean[j]);
+        }
+    }
+
+    /** A copy of a data set with its targets standardised (features untouched). */
+    public Dataset applyToTargets(Dataset data) {
+        if (data.targets() != mean.length) {
+            throw new IllegalArgumentException("the data has " + data.targets() + " targets, the standardizer was fitted on " + mean.length);
+        }
+        float[] t = data.targetMatrix();
+        for (int i = 0; i < t.length; i++) {
+            int j = i % mean.length;
+            t[i] = (float) (((double) t[i] - mean[j]) / scale[j]);
+        }
+        return data.withTargets(t);
     }
 
     /** A standardised copy of a data set (targets untouched). */

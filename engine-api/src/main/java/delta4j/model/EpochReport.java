@@ -1,7 +1,9 @@
 package delta4j.model;
 
 /**
- * What one epoch did.
+ * What one epoch did. Losses are the objective the network minimises, per sample: on standardised targets,
+ * {@code ½‖(y − t)/σ‖²}, when the model has a target standardizer
+ * ({@link TrainingConfig.Builder#standardizeTargets}), else in the targets' units squared.
  *
  * @param epoch          1-based epoch number
  * @param trainLoss      mean training loss over the epoch's mini-batches (as the weights moved)

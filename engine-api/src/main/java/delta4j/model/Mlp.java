@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
  * A multi-layer perceptron: dense layers {@code A[l] = φ_l(A[l-1]·W[l] + 1·b[l]ᵀ)}, a loss, and its
  * parameters held on the host. It is engine-neutral: to compute, bind it to an engine with
  * {@link #bind(Engine)} (or let {@link Trainer} do it); {@link Network#pull()} brings trained parameters
- * back. Optional metadata travels with it: the input {@link Standardizer} and the class {@link Labels}.
+ * back. Optional metadata travels with it: the input {@link Standardizer}, the target standardizer of a
+ * regression model (predictions come back in the targets' own units) and the class {@link Labels}.
  *
  * <p>{@code W[l]} is {@code n_{l-1} × n_l} (row j, column k joins input j to output k, the lecture's
  * {@code W_jk}); layers are numbered 0..depth()−1 here.
@@ -29,6 +30,7 @@ public final class Mlp {
     private final float[][] weights;
     private final float[][] biases;
     private Standardizer standardizer;
+    private Standardizer targetStandardizer;
     private Labels labels;
 
     private Mlp(int[] sizes, Activation[] activations, Loss loss, float[][] weights, float[][] biases) {
@@ -162,6 +164,31 @@ public final class Mlp {
         this.standardizer = s;
     }
 
+    /**
+     * The target standardisation stored with the model, or null. With one, the network is trained on
+     * {@code t' = (t − μ)/σ} and its raw outputs are in those units; {@link #predict} and
+     * {@link Network#predict} return {@code y = y'·σ + μ}, in the targets' own units.
+     */
+    public Standardizer targetStandardizer() {
+        return targetStandardizer;
+    }
+
+    public void setTargetStandardizer(Standardizer s) {
+        if (s != null && s.features() != outputs()) {
+            throw new IllegalArgumentException("target standardizer has " + s.features() + " columns, the network " + outputs() + " outputs");
+        }
+        this.targetStandardizer = s;
+    }
+
+    /**
+     * Whether the model is a regression whose targets can be standardised: MSE loss on an identity output
+     * layer, without class labels. Bounded or one-sided outputs (sigmoid, tanh, relu) need their targets in
+     * the activation's range, which standardised targets leave.
+     */
+    public boolean canStandardizeTargets() {
+        return loss == Loss.MSE && activations[activations.length - 1] == Activation.IDENTITY && labels == null;
+    }
+
     /** The class labels of a classifier, in output order, or null. */
     public Labels labels() {
         return labels;
@@ -178,6 +205,7 @@ public final class Mlp {
     public Mlp copy() {
         Mlp m = of(sizes, activations, loss, weights, biases);
         m.standardizer = standardizer;
+        m.targetStandardizer = targetStandardizer;
         m.labels = labels;
         return m;
     }
@@ -191,7 +219,8 @@ public final class Mlp {
 
     /**
      * Predicts a batch of any size on an engine: raw features (standardised here if the model has a
-     * standardizer), N × inputs row-major in, N × outputs out. Safe to call from several threads on one
+     * standardizer), N × inputs row-major in, N × outputs out (in the targets' units when the model has a
+     * target standardizer). Safe to call from several threads on one
      * engine: the calls take turns.
      */
     public float[] predict(Engine engine, float[] x) {

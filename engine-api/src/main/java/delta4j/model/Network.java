@@ -197,7 +197,8 @@ public final class Network implements AutoCloseable {
 
     /**
      * Predicts N × inputs raw features (standardised here when the model has a standardizer), in chunks;
-     * returns N × outputs.
+     * returns N × outputs, brought back to the targets' units when the model has a target standardizer
+     * (the raw {@link Workspace#output()} of {@link #forward} stays in standardised units).
      */
     public float[] predict(float[] features) {
         checkOpen();
@@ -225,6 +226,9 @@ public final class Network implements AutoCloseable {
             upload(ws, false);
             forward(ws);
             engine.download(ws.output(), y, from * out);
+        }
+        if (mlp.targetStandardizer() != null) {
+            mlp.targetStandardizer().inverseInPlace(y);
         }
         return y;
     }

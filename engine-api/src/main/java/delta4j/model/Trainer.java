@@ -20,6 +20,11 @@ import java.util.SplittableRandom;
  * engine; per step only the batch goes in. Batch losses are written to a device tensor and read once
  * per epoch. The trained parameters are copied back into the {@link Mlp} at the end; if training
  * diverges the model keeps the parameters it had before.
+ *
+ * <p>Standardizers are fitted on the training part of the data only (after the validation split): the
+ * inputs' with {@link TrainingConfig.Builder#standardize}, the targets' of a regression with
+ * {@link TrainingConfig.Builder#standardizeTargets} (on by default). The reported losses are those the
+ * network minimises, in standardised target units when the targets are standardised.
  */
 public final class Trainer {
 
@@ -71,6 +76,7 @@ public final class Trainer {
             }
             mlp.setStandardizer(saved.standardizer());
             mlp.setLabels(saved.labels());
+            mlp.setTargetStandardizer(saved.targetStandardizer());
         }
         checkShapes(mlp, train, "training");
         if (validation != null) {
@@ -86,6 +92,13 @@ public final class Trainer {
         if (mlp.standardizer() != null) {
             train = mlp.standardizer().apply(train);
             validation = validation == null ? null : mlp.standardizer().apply(validation);
+        }
+        if (config.standardizeTargets && state == null && mlp.canStandardizeTargets()) {
+            mlp.setTargetStandardizer(Standardizer.fitTargets(train));
+        }
+        if (mlp.targetStandardizer() != null) {
+            train = mlp.targetStandardizer().applyToTargets(train);
+            validation = validation == null ? null : mlp.targetStandardizer().applyToTargets(validation);
         }
         synchronized (engine) { // one engine, one thread at a time: see Mlp.predict
             try (Network net = mlp.bind(engine)) {
@@ -128,6 +141,11 @@ public final class Trainer {
         int t;
         int firstEpoch = 1;
         double previous = Double.NaN;
+        /** Whether the epoch just run started from the initial parameters (epoch 1 of a run not resumed). */
+        boolean firstEpochFresh;
+        /** With {@link #firstEpochFresh}: the mean loss of its first batch, computed before any update. */
+        double lossBeforeUpdates = Double.NaN;
+        float[] batchLosses;
         double best = Double.POSITIVE_INFINITY;
         int sinceBest;
         int bestEpoch;
@@ -178,6 +196,9 @@ public final class Trainer {
                 float lr = config.schedule.rate(config.optimizer.learningRate(), epoch - 1, config.maxEpochs);
                 double trainLoss = epoch(order, lr, epoch);
                 if (!Double.isFinite(trainLoss) || trainLoss > config.divergenceBound) {
+                    if (firstEpochFresh && !(lossBeforeUpdates <= config.divergenceBound)) {
+                        throw DataScale.diverged(epoch, lossBeforeUpdates, config.divergenceBound, net.model(), train);
+                    }
                     String what = Double.isNaN(trainLoss) ? "NaN" : Double.isInfinite(trainLoss) ? "infinite"
                             : trainLoss + " (above the divergence bound " + config.divergenceBound + ")";
                     throw new TrainingDivergedException(epoch, "training diverged in epoch " + epoch + ": the loss became " + what
@@ -231,6 +252,7 @@ public final class Trainer {
 
         /** One pass over the shuffled training data; returns the mean loss of its batches. */
         double epoch(int[] order, float lr, int epoch) {
+            firstEpochFresh = t == 0;
             long seen = 0;
             for (int s = 0; s < steps; s++) {
                 int from = s * batch, rows = Math.min(batch, train.size() - from);
@@ -249,7 +271,12 @@ public final class Trainer {
                     l.onBatch(epoch, s + 1, steps, seen);
                 }
             }
-            return sumLosses(steps) / train.size();
+            double mean = sumLosses(steps) / train.size();
+            if (firstEpochFresh) {
+                // Batch 0's loss was computed with the initial parameters: what the data alone makes of the loss.
+                lossBeforeUpdates = (double) batchLosses[0] / Math.min(batch, train.size());
+            }
+            return mean;
         }
 
         /** Gathers samples {@code order[from..from+rows)} (or from..from+rows when order is null), uploads them, runs forward. */
@@ -284,6 +311,7 @@ public final class Trainer {
 
         private double sumLosses(int n) {
             float[] perBatch = engine.download(losses);
+            batchLosses = perBatch;
             double sum = 0;
             for (int i = 0; i < n; i++) {
                 sum += perBatch[i];

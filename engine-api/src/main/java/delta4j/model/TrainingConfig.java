@@ -21,6 +21,7 @@ public final class TrainingConfig {
     final long seed;
     final boolean shuffle;
     final boolean standardize;
+    final boolean standardizeTargets;
     final double divergenceBound;
     final List<TrainingListener> listeners;
     final float clipNorm;
@@ -40,6 +41,7 @@ public final class TrainingConfig {
         seed = b.seed;
         shuffle = b.shuffle;
         standardize = b.standardize;
+        standardizeTargets = b.standardizeTargets;
         divergenceBound = b.divergenceBound;
         listeners = List.copyOf(b.listeners);
         clipNorm = b.clipNorm;
@@ -67,7 +69,10 @@ public final class TrainingConfig {
         return seed;
     }
 
-    /** Builder with defaults: Adam(1e-3), no decay, constant rate, batch 32, 100 epochs, seed 42, shuffling on. */
+    /**
+     * Builder with defaults: Adam(1e-3), no decay, constant rate, batch 32, 100 epochs, seed 42, shuffling on,
+     * regression targets standardised.
+     */
     public static final class Builder {
         private Optimizer optimizer = Optimizer.adam(1e-3f);
         private float weightDecay;
@@ -81,6 +86,7 @@ public final class TrainingConfig {
         private long seed = 42;
         private boolean shuffle = true;
         private boolean standardize;
+        private boolean standardizeTargets = true;
         private double divergenceBound = 1e12;
         private final List<TrainingListener> listeners = new ArrayList<>();
         private float clipNorm;
@@ -207,6 +213,27 @@ public final class TrainingConfig {
         /** Fit a standardizer on the training features and store it in the model (default off). */
         public Builder standardize(boolean on) {
             this.standardize = on;
+            return this;
+        }
+
+        /**
+         * Standardise regression targets (default on): a model that {@link Mlp#canStandardizeTargets() can}
+         * (MSE loss, identity output, no class labels) gets a target standardizer fitted on the training part
+         * of the data only (never on validation rows), trains on {@code t' = (t − μ)/σ} and predicts in the
+         * targets' own units. Other models ignore it. Without it, targets of 1e6 (prices) make the first loss
+         * ½t² ≈ 5e11 and training cannot proceed at any sensible learning rate.
+         *
+         * <p>Losses ({@link EpochReport}, the loss tolerance, the divergence bound, early stopping) are the
+         * objective the network minimises, so with standardised targets they are in standardised units:
+         * {@code ½ Σ_k ((y_k − t_k)/σ_k)²} per sample, about ½ per output for a model that predicts the mean.
+         * Metrics on predictions ({@link delta4j.data.Metrics}) are in the targets' units.
+         *
+         * <p>Like the input standardizer, it is fitted afresh by every run that does not resume from a
+         * checkpoint (a resumed run keeps the checkpoint's); a model that already carries one and is trained
+         * with this off keeps using its own, since its weights are in those units.
+         */
+        public Builder standardizeTargets(boolean on) {
+            this.standardizeTargets = on;
             return this;
         }
 

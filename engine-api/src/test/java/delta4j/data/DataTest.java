@@ -59,6 +59,33 @@ class DataTest {
         assertThrows(IllegalArgumentException.class, () -> new Standardizer(new float[]{0}, new float[]{0}));
     }
 
+    /**
+     * Prices of 1e9 ± 64 (exact in float32): the one-pass Σt²/n − μ² would lose the spread to cancellation,
+     * the two-pass fit gets σ exactly; standardising and undoing it gives the targets back.
+     */
+    @Test
+    void targetStandardizerFitsFarFromZeroAndInvertsBackToTheTargets() {
+        float[] x = new float[8], y = new float[16];
+        for (int i = 0; i < 8; i++) {
+            y[2 * i] = 1e9f + (i % 2 == 0 ? 64 : -64);
+            y[2 * i + 1] = 7f; // a constant target: centred only
+        }
+        Dataset d = new Dataset(8, 1, 2, x, y);
+        Standardizer s = Standardizer.fitTargets(d);
+        assertArrayEquals(new float[] {1e9f, 7f}, s.mean());
+        assertArrayEquals(new float[] {64f, 1f}, s.scale());
+        Dataset z = s.applyToTargets(d);
+        assertArrayEquals(x, z.featureMatrix(), "features untouched");
+        for (int i = 0; i < 8; i++) {
+            assertArrayEquals(new float[] {i % 2 == 0 ? 1f : -1f, 0f}, z.targetRow(i));
+        }
+        float[] back = z.targetMatrix();
+        s.inverseInPlace(back);
+        assertArrayEquals(y, back);
+        assertThrows(IllegalArgumentException.class, () -> s.inverseInPlace(new float[3]));
+        assertThrows(IllegalArgumentException.class, () -> s.applyToTargets(new Dataset(1, 1, 1, new float[1], new float[1])));
+    }
+
     @Test
     void labelsOneHotAndOrderNumerically() {
         Labels l = Labels.fromColumn(List.of("10", "2", "2", "-1"));

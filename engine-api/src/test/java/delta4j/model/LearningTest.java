@@ -49,18 +49,22 @@ class LearningTest {
         }
         double[] solution = solve(ata, aty);
 
-        Mlp mlp = Mlp.builder(f).dense(1, Activation.IDENTITY).loss(Loss.MSE).seed(5).build();
-        try (Engine e = new ReferenceEngine()) {
-            TrainingResult r = new Trainer(e, TrainingConfig.builder().optimizer(Optimizer.sgd(0.5f))
-                    .batchSize(n).maxEpochs(5000).lossTolerance(1e-13).shuffle(false).build())
-                    .fit(mlp, new Dataset(n, f, 1, x, y));
-            assertTrue(r.epochs() > 10, "should have taken more than a few steps");
+        // On the raw targets the weights are β; on standardised targets t' = (t − μ)/σ they are β/σ and (intercept − μ)/σ.
+        for (boolean standardised : new boolean[] {false, true}) {
+            Mlp mlp = Mlp.builder(f).dense(1, Activation.IDENTITY).loss(Loss.MSE).seed(5).build();
+            try (Engine e = new ReferenceEngine()) {
+                TrainingResult r = new Trainer(e, TrainingConfig.builder().optimizer(Optimizer.sgd(0.5f)).standardizeTargets(standardised)
+                        .batchSize(n).maxEpochs(5000).lossTolerance(1e-13).shuffle(false).build())
+                        .fit(mlp, new Dataset(n, f, 1, x, y));
+                assertTrue(r.epochs() > 10, "should have taken more than a few steps");
+            }
+            double mu = standardised ? mlp.targetStandardizer().mean()[0] : 0, sigma = standardised ? mlp.targetStandardizer().scale()[0] : 1;
+            float[] w = mlp.weights(0);
+            for (int j = 0; j < f; j++) {
+                assertEquals(solution[j], w[j] * sigma, 1e-4, "β_" + j + (standardised ? " (standardised targets)" : ""));
+            }
+            assertEquals(solution[f], mlp.biases(0)[0] * sigma + mu, 1e-4, "intercept" + (standardised ? " (standardised targets)" : ""));
         }
-        float[] w = mlp.weights(0);
-        for (int j = 0; j < f; j++) {
-            assertEquals(solution[j], w[j], 1e-4, "β_" + j);
-        }
-        assertEquals(solution[f], mlp.biases(0)[0], 1e-4, "intercept");
     }
 
     /** Gaussian elimination with partial pivoting. */

@@ -29,12 +29,14 @@ class TrainerFeaturesTest {
             assertEquals(r.bestEpoch() + 5, r.epochs(), "stops exactly patience epochs after the best");
             double bestVal = r.history().stream().mapToDouble(EpochReport::validationLoss).min().orElseThrow();
             assertEquals(bestVal, r.history().get(r.bestEpoch() - 1).validationLoss());
-            // The model holds the best epoch's weights: its validation loss is the best one seen.
+            // The model holds the best epoch's weights: its validation loss (on the standardised targets the
+            // network trains on, ½‖(y − t)/σ‖²) is the best one seen.
             float[] y = mlp.predict(e, val.featureMatrix());
             double loss = 0;
-            float[] t = val.targetMatrix();
+            float[] t = val.targetMatrix(), sigma = mlp.targetStandardizer().scale();
             for (int i = 0; i < y.length; i++) {
-                loss += 0.5 * (y[i] - t[i]) * (y[i] - t[i]);
+                double d = (y[i] - t[i]) / sigma[i % 2];
+                loss += 0.5 * d * d;
             }
             assertEquals(bestVal, loss / val.size(), 1e-5 * bestVal);
         }

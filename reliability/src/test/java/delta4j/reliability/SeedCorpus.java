@@ -47,6 +47,9 @@ public final class SeedCorpus {
         Files.write(models.resolve("seed-classifier"), ModelFile.toBytes(classes));
         Mlp deep = Mlp.builder(1).dense(2, Activation.SIGMOID).dense(2, Activation.LEAKY_RELU).dense(1, Activation.IDENTITY).seed(3).build();
         Files.write(models.resolve("seed-deep"), ModelFile.toBytes(deep));
+        Mlp prices = Mlp.builder(2).dense(3, Activation.RELU).dense(2, Activation.IDENTITY).seed(5).build();
+        prices.setTargetStandardizer(new Standardizer(new float[] {1.5e6f, -2f}, new float[] {3e5f, 0.5f}));
+        Files.write(models.resolve("seed-target-standardizer"), ModelFile.toBytes(prices));
 
         Path ckpt = dir(root, "CheckpointFileFuzzTestInputs/anyBytesAreACheckpointOrAClearError");
         Dataset data = Dataset.of(new float[][] {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {0.5f, 0.5f}}, new float[][] {{0}, {1}, {1}, {0}, {1}});

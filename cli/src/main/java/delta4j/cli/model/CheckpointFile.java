@@ -30,7 +30,7 @@ import java.util.zip.CRC32;
  * magic     8 bytes  89 44 34 43 0D 0A 1A 0A   ("\x89D4C\r\n\x1a\n")
  * version   u32      1
  * M         u32      length of the model
- * model     M bytes  a complete model file (format version 1, with its own checksum)
+ * model     M bytes  a complete model file (any version ModelFile reads, with its own checksum)
  * S         u32      length of the settings
  * settings  S bytes  UTF-8 lines "key=value\n"
  * state     u32 epochsDone, u32 step, f64 previousLoss, f64 bestValidationLoss, u32 sinceBest, u32 bestEpoch

@@ -25,13 +25,16 @@ import java.util.zip.CRC32;
  *
  * <pre>
  * magic    8 bytes   89 44 34 4A 0D 0A 1A 0A   ("\x89D4J\r\n\x1a\n")
- * version  u32       1
+ * version  u32       1, or 2 when a target standardizer is present
  * H        u32       header length in bytes
- * header   H bytes   depth L, sizes n_0..n_L, activations, loss, flags, [standardizer], [labels]
+ * header   H bytes   depth L, sizes n_0..n_L, activations, loss, flags, [standardizer], [labels], [target standardizer]
  * params   f32 ...   W[0], b[0], W[1], b[1], ... (W row-major n_l × n_{l+1})
  * crc      u32       CRC-32 of every byte before it
  * </pre>
- * All numbers little-endian. Files are written atomically ({@link AtomicFiles}); loading checks the magic,
+ * All numbers little-endian. A model is written in the lowest version that holds it, so a model without a
+ * target standardizer stays readable by a delta4j that knows version 1 alone; every version is read, and a
+ * file in a higher version than its content needs is refused, so each model has exactly one encoding.
+ * Files are written atomically ({@link AtomicFiles}); loading checks the magic,
  * the version, the checksum and every size before allocating, so a truncated, corrupt or hostile file
  * fails with a {@link ModelFormatException} instead of a huge allocation or a half-built model.
  * Never Java serialisation.
@@ -40,8 +43,10 @@ public final class ModelFile {
 
     /** The 8 magic bytes. The high first byte and the CR LF / SUB / LF catch text-mode transfers, as in PNG. */
     static final byte[] MAGIC = {(byte) 0x89, 'D', '4', 'J', '\r', '\n', 0x1a, '\n'};
-    /** The format version this code writes and reads. */
-    public static final int VERSION = 1;
+    /** The newest format version this code writes and reads; it reads every version from 1 up. */
+    public static final int VERSION = 2;
+    /** The first version with a target standardizer (flag bit 2). */
+    static final int TARGET_STANDARDIZER_VERSION = 2;
     /** Largest layer width accepted (2^24 units). */
     public static final int MAX_UNITS = 1 << 24;
     /** Largest number of layers accepted. */
@@ -50,7 +55,7 @@ public final class ModelFile {
     public static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
     /** magic + version + header length, before the header. */
     static final int PREAMBLE = 16;
-    static final int FLAG_STANDARDIZER = 1, FLAG_LABELS = 2;
+    static final int FLAG_STANDARDIZER = 1, FLAG_LABELS = 2, FLAG_TARGET_STANDARDIZER = 4;
 
     private ModelFile() {
     }
@@ -108,7 +113,7 @@ public final class ModelFile {
             throw new IllegalArgumentException("the model has " + m.parameterCount() + " parameters: too large for one model file (2 GiB)");
         }
         ByteBuffer b = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).putInt(VERSION).putInt(header.length).put(header);
+        b.put(MAGIC).putInt(version(m)).putInt(header.length).put(header);
         for (int l = 0; l < m.depth(); l++) {
             for (float v : m.weights(l)) {
                 b.putFloat(v);
@@ -123,14 +128,23 @@ public final class ModelFile {
         return b.array();
     }
 
+    /** The lowest version that holds the model. */
+    static int version(Mlp m) {
+        return m.targetStandardizer() != null ? TARGET_STANDARDIZER_VERSION : 1;
+    }
+
     private static byte[] header(Mlp m) {
         int[] n = m.sizes();
         Standardizer s = m.standardizer();
         Labels labels = m.labels();
+        Standardizer ts = m.targetStandardizer();
         List<byte[]> names = new ArrayList<>();
         long size = 4 + 4L * n.length + m.depth() + 2;
         if (s != null) {
             size += 8L * s.features();
+        }
+        if (ts != null) {
+            size += 8L * ts.features();
         }
         if (labels != null) {
             size += 4;
@@ -152,7 +166,7 @@ public final class ModelFile {
             h.put((byte) code(m.activation(l)));
         }
         h.put((byte) code(m.loss()));
-        h.put((byte) ((s != null ? FLAG_STANDARDIZER : 0) | (labels != null ? FLAG_LABELS : 0)));
+        h.put((byte) ((s != null ? FLAG_STANDARDIZER : 0) | (labels != null ? FLAG_LABELS : 0) | (ts != null ? FLAG_TARGET_STANDARDIZER : 0)));
         if (s != null) {
             for (float v : s.mean()) {
                 h.putFloat(v);
@@ -165,6 +179,14 @@ public final class ModelFile {
             h.putInt(names.size());
             for (byte[] u : names) {
                 h.putShort((short) u.length).put(u);
+            }
+        }
+        if (ts != null) {
+            for (float v : ts.mean()) {
+                h.putFloat(v);
+            }
+            for (float v : ts.scale()) {
+                h.putFloat(v);
             }
         }
         return h.array();
@@ -201,9 +223,9 @@ public final class ModelFile {
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int version = b.getInt(8);
-        if (version != VERSION) {
+        if (version < 1 || version > VERSION) {
             throw new ModelFormatException(name + ": unknown model format version " + Integer.toUnsignedString(version)
-                    + ": this delta4j reads version " + VERSION + (Integer.compareUnsigned(version, VERSION) > 0
+                    + ": this delta4j reads versions 1 to " + VERSION + (Integer.compareUnsigned(version, VERSION) > 0
                     ? "; the file was written by a newer delta4j, upgrade to read it" : ""));
         }
         long headerLength = Integer.toUnsignedLong(b.getInt(12));
@@ -214,7 +236,7 @@ public final class ModelFile {
             long expected = -1;
             if (headerLength <= len - PREAMBLE - 4) {
                 try {
-                    expected = new Header(b, (int) headerLength, name).fileLength();
+                    expected = new Header(b, (int) headerLength, name, version).fileLength();
                 } catch (ModelFormatException | RuntimeException e) {
                     expected = -1;
                 }
@@ -228,7 +250,7 @@ public final class ModelFile {
         if (headerLength > len - PREAMBLE - 4) {
             throw new ModelFormatException(name + ": corrupt header: it claims " + headerLength + " bytes in a file of " + len);
         }
-        Header h = new Header(b, (int) headerLength, name);
+        Header h = new Header(b, (int) headerLength, name, version);
         long expected = h.fileLength();
         if (expected != len) {
             throw new ModelFormatException(name + ": corrupt: the header describes a file of " + expected + " bytes, but it has " + len);
@@ -247,6 +269,9 @@ public final class ModelFile {
             }
             if (h.labels != null) {
                 m.setLabels(h.labels);
+            }
+            if (h.targetStandardizer != null) {
+                m.setTargetStandardizer(h.targetStandardizer);
             }
             return m;
         } catch (IllegalArgumentException e) {
@@ -268,9 +293,10 @@ public final class ModelFile {
         final Loss loss;
         final Standardizer standardizer;
         final Labels labels;
+        final Standardizer targetStandardizer;
         final int headerLength;
 
-        Header(ByteBuffer file, int headerLength, String name) throws ModelFormatException {
+        Header(ByteBuffer file, int headerLength, String name, int version) throws ModelFormatException {
             this.headerLength = headerLength;
             ByteBuffer h = file.slice(PREAMBLE, headerLength).order(ByteOrder.LITTLE_ENDIAN);
             try {
@@ -306,8 +332,13 @@ public final class ModelFile {
                     throw new ModelFormatException(name + ": corrupt header: unknown loss code " + lc);
                 }
                 int flags = h.get() & 0xff;
-                if ((flags & ~(FLAG_STANDARDIZER | FLAG_LABELS)) != 0) {
+                int known = FLAG_STANDARDIZER | FLAG_LABELS | (version >= TARGET_STANDARDIZER_VERSION ? FLAG_TARGET_STANDARDIZER : 0);
+                if ((flags & ~known) != 0) {
                     throw new ModelFormatException(name + ": corrupt header: unknown flags 0x" + Integer.toHexString(flags));
+                }
+                if (version >= TARGET_STANDARDIZER_VERSION && (flags & FLAG_TARGET_STANDARDIZER) == 0) {
+                    throw new ModelFormatException(name + ": corrupt header: version " + version + " without a target standardizer"
+                            + " (flag bit 2); a model without one is written as version 1");
                 }
                 if ((flags & FLAG_STANDARDIZER) != 0) {
                     if (h.remaining() < 8L * sizes[0]) {
@@ -361,11 +392,35 @@ public final class ModelFile {
                 } else {
                     labels = null;
                 }
+                if ((flags & FLAG_TARGET_STANDARDIZER) != 0) {
+                    targetStandardizer = standardizer(h, sizes[sizes.length - 1], "target standardizer", name);
+                } else {
+                    targetStandardizer = null;
+                }
             } catch (BufferUnderflowException e) {
                 throw new ModelFormatException(name + ": corrupt header: it ends before its fields do (" + headerLength + " bytes)", e);
             }
             if (h.hasRemaining()) {
                 throw new ModelFormatException(name + ": corrupt header: " + h.remaining() + " bytes left over after its fields");
+            }
+        }
+
+        /** n means then n scales, checked against the bytes present first. */
+        private static Standardizer standardizer(ByteBuffer h, int n, String what, String name) throws ModelFormatException {
+            if (h.remaining() < 8L * n) {
+                throw new BufferUnderflowException();
+            }
+            float[] mean = new float[n], scale = new float[n];
+            for (int j = 0; j < n; j++) {
+                mean[j] = h.getFloat();
+            }
+            for (int j = 0; j < n; j++) {
+                scale[j] = h.getFloat();
+            }
+            try {
+                return new Standardizer(mean, scale);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(name + ": corrupt header: " + what + ": " + e.getMessage(), e);
             }
         }
 

@@ -75,6 +75,26 @@ class CheckpointFileTest {
         assertArrayEquals(Files.readAllBytes(file), CheckpointFile.toBytes(r, c.settings()), "writing it again gives the same bytes");
     }
 
+    /** A regression on prices: the checkpoint's model (a version 2 model file) carries the target standardizer. */
+    @Test
+    void aRegressionStateKeepsItsTargetStandardizer() throws IOException {
+        float[][] x = {{0}, {1}, {2}, {3}, {4}, {5}};
+        float[][] y = {{1.0e6f}, {1.2e6f}, {1.4e6f}, {1.6e6f}, {1.8e6f}, {2.0e6f}};
+        List<TrainingState> states = new ArrayList<>();
+        Mlp net = Mlp.builder(1).dense(3, Activation.TANH).dense(1, Activation.IDENTITY).seed(4).build();
+        try (Engine e = new ReferenceEngine()) {
+            new Trainer(e, TrainingConfig.builder().batchSize(2).maxEpochs(2).checkpointEvery(2, states::add).build())
+                    .fit(net, Dataset.of(x, y));
+        }
+        TrainingState s = states.getLast();
+        Path file = dir.resolve("prices.ckpt");
+        CheckpointFile.save(s, Map.of("standardize-targets", "true"), file);
+        TrainingState r = CheckpointFile.load(file).state();
+        assertArrayEquals(s.model().targetStandardizer().mean(), r.model().targetStandardizer().mean());
+        assertArrayEquals(s.model().targetStandardizer().scale(), r.model().targetStandardizer().scale());
+        assertEquals(1.5e6f, r.model().targetStandardizer().mean()[0]);
+    }
+
     @Test
     void whatIsNotACheckpointIsRefusedWithTheReason() throws IOException {
         byte[] good = CheckpointFile.toBytes(state(), Map.of("seed", "42"));

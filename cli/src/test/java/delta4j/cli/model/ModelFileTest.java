@@ -59,6 +59,20 @@ class ModelFileTest {
             assertArrayEquals(bits(a.standardizer().scale()), bits(b.standardizer().scale()));
         }
         assertEquals(a.labels() == null ? null : a.labels().names(), b.labels() == null ? null : b.labels().names());
+        if (a.targetStandardizer() == null) {
+            assertNull(b.targetStandardizer());
+        } else {
+            assertArrayEquals(bits(a.targetStandardizer().mean()), bits(b.targetStandardizer().mean()));
+            assertArrayEquals(bits(a.targetStandardizer().scale()), bits(b.targetStandardizer().scale()));
+        }
+    }
+
+    /** A two-output regression in prices, with both standardizers: a version 2 file. */
+    static Mlp priceModel() {
+        Mlp m = Mlp.builder(3).dense(4, Activation.RELU).dense(2, Activation.IDENTITY).seed(8).build();
+        m.setStandardizer(new Standardizer(new float[] {10, -1, 0.5f}, new float[] {2, 0.5f, 1}));
+        m.setTargetStandardizer(new Standardizer(new float[] {1.25e6f, -3f}, new float[] {3.5e5f, Float.MIN_VALUE}));
+        return m;
     }
 
     static int[] bits(float[] v) {
@@ -141,10 +155,101 @@ class ModelFileTest {
     @Test
     void unknownVersion() {
         byte[] b = ModelFile.toBytes(classifier());
-        b[8] = 2;
+        b[8] = 3;
         ModelFormatException e = fails(reseal(b));
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 3"), e.getMessage());
         assertTrue(e.getMessage().contains("newer"), e.getMessage());
+        b[8] = 0;
+        ModelFormatException zero = fails(reseal(b));
+        assertTrue(zero.getMessage().contains("version 0") && !zero.getMessage().contains("newer"), zero.getMessage());
+    }
+
+    @Test
+    void aTargetStandardizerRoundTripsInVersion2AndAModelWithoutOneStaysVersion1() throws IOException {
+        Mlp m = priceModel();
+        byte[] b = ModelFile.toBytes(m);
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(2, bb.getInt(8));
+        int h = bb.getInt(12);
+        // depth, 3 sizes, 2 activation codes, loss, flags, input μ and σ (3 each), target μ and σ (2 each)
+        assertEquals(4 + 12 + 2 + 1 + 1 + 24 + 16, h);
+        assertEquals(1 | 4, b[16 + 4 + 12 + 2 + 1], "flags: input and target standardizers");
+        int targets = 16 + 4 + 12 + 2 + 1 + 1 + 24;
+        assertEquals(1.25e6f, bb.getFloat(targets));
+        assertEquals(-3f, bb.getFloat(targets + 4));
+        assertEquals(3.5e5f, bb.getFloat(targets + 8));
+        assertEquals(Float.MIN_VALUE, bb.getFloat(targets + 12));
+        Path p = dir.resolve("prices.d4j");
+        ModelFile.save(m, p);
+        assertSameModel(m, ModelFile.load(p));
+
+        // With labels as well: the target standardizer comes after them.
+        Mlp both = priceModel();
+        both.setLabels(new Labels(List.of("price", "rooms")));
+        assertSameModel(both, ModelFile.read(ModelFile.toBytes(both), "both"));
+
+        m.setTargetStandardizer(null);
+        assertEquals(1, ByteBuffer.wrap(ModelFile.toBytes(m)).order(ByteOrder.LITTLE_ENDIAN).getInt(8),
+                "no target standardizer: version 1, which every delta4j reads");
+    }
+
+    /** 5 rows and the bits of their predictions, as the delta4j that wrote regression-v1.d4j predicted them. */
+    static final float[][] V1_ROWS = {{0.25f, 10f, -2f}, {-0.75f, 42.5f, 3.25f}, {1f, 0f, 0f}, {-1f, 50f, -5f}, {0.1f, 25f, 4.9f}};
+    static final int[] V1_PREDICTIONS = {0x4048c75f, 0x3f972612, 0x406026c7, 0x4062ab2c, 0x3fc3b1ca};
+
+    /**
+     * regression-v1.d4j was written by delta4j before target standardisation (a 3-6-4-1 relu/leaky relu
+     * regression trained with an input standardizer): it still loads, predicts the same bits, and is written
+     * back byte for byte.
+     */
+    @Test
+    void aVersion1FileFromBeforeTargetStandardisationLoadsAndPredictsIdentically() throws IOException {
+        byte[] old;
+        try (var in = ModelFileTest.class.getResourceAsStream("regression-v1.d4j")) {
+            old = in.readAllBytes();
+        }
+        assertEquals(1, ByteBuffer.wrap(old).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        Mlp m = ModelFile.read(old, "regression-v1.d4j");
+        assertNull(m.targetStandardizer());
+        assertTrue(m.standardizer() != null);
+        try (var e = new delta4j.engine.reference.ReferenceEngine()) {
+            float[][] p = m.predict(e, V1_ROWS);
+            for (int i = 0; i < p.length; i++) {
+                assertEquals(V1_PREDICTIONS[i], Float.floatToRawIntBits(p[i][0]), "row " + i + ": " + p[i][0]);
+            }
+        }
+        assertArrayEquals(old, ModelFile.toBytes(m), "written back unchanged");
+    }
+
+    @Test
+    void version1HasNoTargetStandardizerFlagAndABadTargetScaleIsCorrupt() {
+        byte[] b = ModelFile.toBytes(priceModel());
+        b[8] = 1;
+        ModelFormatException v1 = fails(reseal(b));
+        assertTrue(v1.getMessage().contains("unknown flags"), v1.getMessage());
+
+        byte[] c = ModelFile.toBytes(priceModel());
+        int scale = 16 + 4 + 12 + 2 + 1 + 1 + 24 + 8;
+        ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN).putFloat(scale, 0f);
+        ModelFormatException zero = fails(reseal(c));
+        assertTrue(zero.getMessage().contains("target standardizer") && zero.getMessage().contains("scale"), zero.getMessage());
+
+        byte[] d = ModelFile.toBytes(priceModel());
+        for (int n = 0; n < d.length; n++) {
+            fails(Arrays.copyOf(d, n));
+        }
+        // The flag without its values: the header ends before its fields do.
+        Mlp plain = Mlp.builder(3).dense(2, Activation.IDENTITY).build();
+        byte[] f = ModelFile.toBytes(plain);
+        f[8] = 2;
+        f[16 + 4 + 8 + 1 + 1] = 4;
+        ModelFormatException missing = fails(reseal(f));
+        assertTrue(missing.getMessage().contains("corrupt header"), missing.getMessage());
+        // Version 2 without a target standardizer: one model, one encoding (it is version 1).
+        byte[] g = ModelFile.toBytes(classifier());
+        g[8] = 2;
+        ModelFormatException higher = fails(reseal(g));
+        assertTrue(higher.getMessage().contains("version 2 without a target standardizer"), higher.getMessage());
     }
 
     @Test
@@ -223,10 +328,10 @@ class ModelFileTest {
 
     @Test
     void randomCorruptionNeverEscapesAsAnotherException() {
-        byte[] good = ModelFile.toBytes(classifier());
+        byte[] classifier = ModelFile.toBytes(classifier()), prices = ModelFile.toBytes(priceModel());
         SplittableRandom rnd = new SplittableRandom(5);
-        for (int trial = 0; trial < 3000; trial++) {
-            byte[] b = good.clone();
+        for (int trial = 0; trial < 4000; trial++) {
+            byte[] b = (trial % 3 == 0 ? prices : classifier).clone();
             int flips = 1 + rnd.nextInt(4);
             for (int i = 0; i < flips; i++) {
                 b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
