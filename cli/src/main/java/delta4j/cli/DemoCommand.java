@@ -82,14 +82,15 @@ final class DemoCommand extends Common implements Callable<Integer> {
                 out.printf(Locale.ROOT, "                     %7.3f %7.3f %7.3f  |  %9.4f %9.4f  |  %9.4f %9.4f%n",
                         x[0], x[1], x[2], y[0], p[i][0], y[1], p[i][1]);
             }
+            Outputs outputs = Outputs.standard();
             if (plot != null) {
-                LossPlot.save(plot, r.history(), "delta4j demo: " + mlp);
-                out.println("plot: " + plot);
+                outputs.write("plot:", "--plot", plot, LossPlot.png(r.history(), "delta4j demo: " + mlp));
+                outputs.printSummary(out);
             }
             out.println();
             out.println("next: 'delta4j train --help' to train on your own CSV, or 'delta4j train --data fashion-mnist ...' (see README)");
+            return outputs.finish(err());
         }
-        return Main.OK;
     }
 
     /** n samples of the demo function with Gaussian noise. */

@@ -15,8 +15,10 @@ import java.util.Arrays;
 
 /**
  * The {@code delta4j} command. Exit codes: 0 on success, 2 on a usage error (bad or contradictory
- * options), 1 on a runtime error (bad data, unavailable engine, diverged training, I/O). Errors are one
- * line on standard error; {@code --verbose} adds the stack trace.
+ * options, caught before any data is read), 1 on a runtime error (bad data, unavailable engine, diverged
+ * training, I/O), 3 when the work was done but an output file could not be written (the summary names it
+ * and why; a trained model is then kept in a fallback file), 130 when interrupted (Ctrl-C). Errors are
+ * one line on standard error; {@code --verbose} adds the stack trace.
  */
 @Command(usageHelpAutoWidth = true, name = "delta4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Train multi-layer perceptrons by backpropagation on CPU SIMD or OpenCL engines.", ""},
@@ -25,8 +27,8 @@ import java.util.Arrays;
         footer = {"", "Start with 'delta4j demo'. Each command has --help."})
 public final class Main implements Runnable {
 
-    /** Exit codes. */
-    public static final int OK = 0, RUNTIME_ERROR = 1, USAGE_ERROR = 2;
+    /** Exit codes (docs/CLI.md lists them). */
+    public static final int OK = 0, RUNTIME_ERROR = 1, USAGE_ERROR = 2, NOT_WRITTEN = 3;
 
     static {
         // JFreeChart must never try to open a display.
@@ -74,24 +76,21 @@ public final class Main implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
-            PrintWriter err = c.getErr();
-            err.println(c.getColorScheme().errorText("delta4j: " + oneLine(ex.getMessage())));
-            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
-                err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+            String hint = "";
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                hint = "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
             }
+            c.getErr().println(c.getColorScheme().errorText(usageLine(oneLine(ex.getMessage()) + hint, c)));
             return USAGE_ERROR;
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
             PrintWriter err = c.getErr();
-            err.println(c.getColorScheme().errorText("delta4j: " + message(ex)));
+            boolean usage = ex instanceof UsageException;
+            err.println(c.getColorScheme().errorText(usage ? usageLine(message(ex), c) : "delta4j: " + message(ex)));
             if (verbose) {
                 ex.printStackTrace(err);
             }
-            if (ex instanceof UsageException) {
-                err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
-                return USAGE_ERROR;
-            }
-            return RUNTIME_ERROR;
+            return usage ? USAGE_ERROR : RUNTIME_ERROR;
         });
         return cl;
     }
@@ -113,7 +112,12 @@ public final class Main implements Runnable {
         return oneLine(m);
     }
 
-    private static String oneLine(String s) {
+    /** A usage error as one line: the message, then where the usage is. */
+    private static String usageLine(String message, CommandLine c) {
+        return "delta4j: " + message + " (try '" + c.getCommandSpec().qualifiedName() + " --help' for usage)";
+    }
+
+    static String oneLine(String s) {
         return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 

@@ -98,6 +98,31 @@ public final class DataSources {
         return Files.isDirectory(p) && findIdx(p, part, "images") != null;
     }
 
+    /**
+     * The files a SOURCE reads: the CSV file, or the IDX files of a folder (both parts); empty for a
+     * fashion-mnist keyword whose folder is missing. For comparing with the files a command writes.
+     */
+    public static List<Path> files(String source) {
+        Path dir;
+        if (isFashionMnist(source)) {
+            dir = Path.of(System.getProperty(FASHION_MNIST_PROPERTY, FASHION_MNIST_DIR));
+        } else if (Files.isDirectory(Path.of(source))) {
+            dir = Path.of(source);
+        } else {
+            return List.of(Path.of(source));
+        }
+        List<Path> out = new ArrayList<>();
+        for (Part part : Part.values()) {
+            for (String kind : List.of("images", "labels")) {
+                Path p = Files.isDirectory(dir) ? findIdx(dir, part, kind) : null;
+                if (p != null) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The Fashion-MNIST folder, or an error that says how to get it. */
     public static Path fashionMnistDir() {
         Path dir = Path.of(System.getProperty(FASHION_MNIST_PROPERTY, FASHION_MNIST_DIR));
