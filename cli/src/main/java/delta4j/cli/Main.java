@@ -1,5 +1,6 @@
 package delta4j.cli;
 
+import delta4j.cli.report.Words;
 import delta4j.model.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,6 +13,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The {@code delta4j} command. Exit codes: 0 on success, 2 on a usage error (bad or contradictory
@@ -104,12 +107,29 @@ public final class Main implements Runnable {
             m = "permission denied: " + f.getFile();
         } else if (e instanceof FileSystemException f && f.getReason() != null) {
             m = f.getFile() + ": " + f.getReason();
-        } else if (e instanceof TrainingDivergedException || e.getMessage() != null && !e.getMessage().isBlank()) {
+        } else if (e instanceof TrainingDivergedException d) {
+            m = plainLearningRates(d.getMessage());
+        } else if (e.getMessage() != null && !e.getMessage().isBlank()) {
             m = e.getMessage();
         } else {
             m = "internal error: " + e.getClass().getSimpleName() + " (run with --verbose for details)";
         }
         return oneLine(m);
+    }
+
+    private static final Pattern LEARNING_RATE = Pattern.compile("(learning rate |e\\.g\\. )([-+]?\\d+\\.\\d+(?:E-?\\d+)?)");
+
+    /**
+     * The trainer words its suggestion with float arithmetic ("e.g. 1.00000005E-4" for 0.001 / 10): learning
+     * rates in a message are given as the plain decimals a user would type.
+     */
+    static String plainLearningRates(String message) {
+        Matcher m = LEARNING_RATE.matcher(message);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + Words.decimal(Float.parseFloat(m.group(2)))));
+        }
+        return m.appendTail(sb).toString();
     }
 
     /** A usage error as one line: the message, then where the usage is. */

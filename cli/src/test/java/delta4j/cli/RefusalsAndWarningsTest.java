@@ -211,6 +211,22 @@ class RefusalsAndWarningsTest {
         assertUsageErrorSaying(typo, "--epoch", "did you mean --epochs");
     }
 
+    /** The trainer suggests lr / 10 computed in float: 0.3f / 10 is 0.030000001, said as 0.03. */
+    @Test
+    void aDivergenceSuggestsAPlainLearningRate() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            sb.append(i).append(',').append(i * 1e30).append('\n');
+        }
+        Path csv = Files.writeString(dir.resolve("huge.csv"), sb);
+        Cli.Result r = Cli.run("train", "--data", csv.toString(), "--layers", "1,8,1", "--optimizer", "sgd", "--lr", "0.3", "--epochs", "5",
+                "--engine", "reference");
+        CliTest.assertRuntimeError(r, "diverged");
+        assertTrue(r.err().contains("at learning rate 0.3;") && r.err().contains("(e.g. 0.03)"), r::toString);
+        assertEquals("try a smaller learning rate (e.g. 0.0001) or at learning rate 0.001",
+                Main.plainLearningRates("try a smaller learning rate (e.g. 1.00000005E-4) or at learning rate 0.001"));
+    }
+
     @Test
     void benchJsonReportsTheThreadsTheEngineRunsOn() throws Exception {
         Path g = dir.resolve("g.json");
