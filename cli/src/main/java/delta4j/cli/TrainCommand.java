@@ -357,8 +357,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
 
     /** What each output will take on disk (the model exactly, the others as upper estimates), for {@link SpaceCheck}. */
     private List<SpaceCheck.Need> spaceNeeds(Mlp mlp, Optimizer opt, LoadedData train, Path checkpointFile) {
-        // The standardiser is fitted when training starts: room for its mean and deviation of every column.
-        long model = ModelFile.toBytes(mlp).length + 8L * (train.features() + train.targets()) + 64;
+        long model = modelBytesBound(mlp, train.features(), train.targets());
         long params = mlp.parameterCount();
         long checkpointBytes = model + 4 * params * (opt.stateTensors() + (patience > 0 ? 1 : 0)) + 8L * 4 * mlp.depth()
                 + 48L * epochs + 4096;
@@ -368,6 +367,21 @@ final class TrainCommand extends Common implements Callable<Integer> {
         needs.add(new SpaceCheck.Need("--plot", plot, LossPlot.MAX_BYTES));
         needs.add(new SpaceCheck.Need("--metrics-json", metricsJson, 1024 + 160L * epochs));
         return needs;
+    }
+
+    /**
+     * An upper bound on the model file's size, known before training: the parameters, a header of a few numbers
+     * per layer, the class labels, and the standardiser fitted when training starts (a mean and a deviation per
+     * column), without serialising the model.
+     */
+    static long modelBytesBound(Mlp mlp, int features, int targets) {
+        long labels = 0;
+        if (mlp.labels() != null) {
+            for (String name : mlp.labels().names()) {
+                labels += 4 + 4L * name.length(); // UTF-8 takes at most 4 bytes per char
+            }
+        }
+        return 4 * mlp.parameterCount() + 64L * (mlp.depth() + 1) + labels + 8L * (features + targets) + 1024;
     }
 
     /** One line on standard error that does not stop the command. */

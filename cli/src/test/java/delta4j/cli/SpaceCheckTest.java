@@ -57,4 +57,21 @@ class SpaceCheckTest {
         assertEquals("940 KB", SpaceCheck.bytes(940 * 1024));
         assertEquals("1.5 GB", SpaceCheck.bytes(3L << 29));
     }
+
+    /** The bound the check uses for the model, known before training, is at least the size of the file written after it. */
+    @Test
+    void theModelBoundHoldsForTheFileWritten() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            sb.append(i % 4).append(',').append(i % 5).append(',').append(i % 3 == 0 ? "ünïcödé-label-" + i % 2 : "x").append('\n');
+        }
+        Path csv = Files.writeString(dir.resolve("c.csv"), sb), model = dir.resolve("c.d4j");
+        Cli.Result r = Cli.run("train", "--data", csv.toString(), "--task", "classification", "--layers", "2,7,3", "--epochs", "1",
+                "--engine", "reference", "--out", model.toString(), "--quiet");
+        assertEquals(0, r.exit(), r::toString);
+        var m = delta4j.cli.model.ModelFile.load(model);
+        long bound = TrainCommand.modelBytesBound(m, 2, 3);
+        assertTrue(bound >= Files.size(model), bound + " < " + Files.size(model));
+        assertTrue(bound < Files.size(model) + 4096, "and close to it: " + bound + " for " + Files.size(model));
+    }
 }
