@@ -33,6 +33,9 @@ public final class Main implements Runnable {
     /** Exit codes (docs/CLI.md lists them). */
     public static final int OK = 0, RUNTIME_ERROR = 1, USAGE_ERROR = 2, NOT_WRITTEN = 3;
 
+    /** A learning rate in the trainer's messages: after "learning rate " or "e.g. ". */
+    private static final Pattern LEARNING_RATE = Pattern.compile("(learning rate |e\\.g\\. )([-+]?\\d+\\.\\d+(?:E-?\\d+)?)");
+
     static {
         // JFreeChart must never try to open a display.
         System.setProperty("java.awt.headless", "true");
@@ -116,8 +119,6 @@ public final class Main implements Runnable {
         }
         return oneLine(m);
     }
-
-    private static final Pattern LEARNING_RATE = Pattern.compile("(learning rate |e\\.g\\. )([-+]?\\d+\\.\\d+(?:E-?\\d+)?)");
 
     /**
      * The trainer words its suggestion with float arithmetic ("e.g. 1.00000005E-4" for 0.001 / 10): learning

@@ -8,7 +8,7 @@ import java.util.Locale;
  * what room is left, and go when there is none. At 80 columns everything fits.
  *
  * <pre>
- * epoch  3/10 │██████▌        │  45% loss 0.3124 val 0.3345  52341 samples/s  ETA 0:04
+ * epoch  3/10 │██████▌        │  45% loss 0.3124 val 0.3345 52341 samples/s ETA 0:04
  * </pre>
  */
 public final class EpochBar {
@@ -48,7 +48,7 @@ public final class EpochBar {
         if (!Double.isNaN(valLoss)) {
             numbers.append(" val ").append(String.format(Locale.ROOT, "%.4g", valLoss));
         }
-        numbers.append("  ").append(speed).append("  ").append(time);
+        numbers.append(' ').append(speed).append(' ').append(time);
 
         double fraction = total <= 0 ? 1 : Math.min(1, (double) done / total);
         String percent = String.format(Locale.ROOT, "%3.0f%%", 100 * fraction);
