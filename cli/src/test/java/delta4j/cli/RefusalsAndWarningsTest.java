@@ -206,6 +206,9 @@ class RefusalsAndWarningsTest {
         Cli.Result w = Cli.run("eval", "--model", model.toString(), "--data", wide.toString());
         CliTest.assertRuntimeError(w, "the model expects 3 features (followed by 1 target column)");
 
+        Path ragged = Files.writeString(dir.resolve("ragged.csv"), "1,2,3\n4\n");
+        CliTest.assertRuntimeError(Cli.run("train", "--data", ragged.toString(), "--layers", "2,2,1"), "ragged row: it has 1 column, the first row has 3");
+
         // One line, with the suggestion, for a mistyped option.
         Cli.Result typo = Cli.run("train", "--data", csv.toString(), "--layers", "3,4,1", "--epoch", "3");
         assertUsageErrorSaying(typo, "--epoch", "did you mean --epochs");

@@ -276,7 +276,7 @@ public final class CsvReader {
         void row(List<String> cells, long lineNo) {
             if (cells.size() != width) {
                 int col = Math.min(cells.size(), width) + 1;
-                throw new DataFileException(file, lineNo, col, "ragged row: it has " + cells.size() + " columns, the first row has "
+                throw new DataFileException(file, lineNo, col, "ragged row: it has " + Words.count(cells.size(), "column") + ", the first row has "
                         + width + "; every row needs the same number of cells");
             }
             if ((long) (rows + 1) * featureCols > Integer.MAX_VALUE - 8) {

@@ -1,5 +1,6 @@
 package delta4j.cli.io;
 
+import delta4j.cli.report.Words;
 import delta4j.data.Labels;
 
 import java.io.IOException;
@@ -149,7 +150,7 @@ public final class DataSources {
         int f = images.pixelsPerImage(), n = images.count();
         if (r.expectedFeatures() > 0 && r.expectedFeatures() != f) {
             throw new DataFileException(imagesFile.toString(), "images have " + images.rows() + " × " + images.cols() + " = " + f
-                    + " pixels, but the model expects " + r.expectedFeatures() + " features: the feature count does not match the model");
+                    + " pixels, but the model expects " + Words.count(r.expectedFeatures(), "feature") + ": the feature count does not match the model");
         }
         float[] x = new float[Math.multiplyExact(n, f)];
         byte[] px = images.pixels();
@@ -161,8 +162,8 @@ public final class DataSources {
         }
         byte[] raw = IdxReader.readLabels(labelsFile);
         if (raw.length != n) {
-            throw new DataFileException(labelsFile.toString(), "holds " + raw.length + " labels, but " + imagesFile.getFileName()
-                    + " holds " + n + " images: the counts must match (mixed-up or truncated files?)");
+            throw new DataFileException(labelsFile.toString(), "holds " + Words.count(raw.length, "label") + ", but " + imagesFile.getFileName()
+                    + " holds " + Words.count(n, "image") + ": the counts must match (mixed-up or truncated files?)");
         }
         int[] k = new int[n];
         int max = 0;
