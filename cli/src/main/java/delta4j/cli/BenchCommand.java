@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -59,6 +60,15 @@ final class BenchCommand extends Common implements Runnable {
                 throw new UsageException("--settle-seconds " + settleSeconds + ": give 0 to 3600 seconds");
             }
             Options.checkOutput(json, "--json");
+        }
+
+        /** Writes the result as JSON; the exit code says whether it was written. */
+        int save(Map<String, Object> result, PrintWriter out, PrintWriter err) {
+            Outputs outputs = Outputs.standard();
+            if (!outputs.write("json:", "--json", json, TrainCommand.utf8(() -> MetricsJson.flat(result)))) {
+                outputs.printSummary(out);
+            }
+            return outputs.finish(err);
         }
 
         /** Median seconds of {@code runs} timed calls, after warming up until the timings settle. */
@@ -111,7 +121,7 @@ final class BenchCommand extends Common implements Runnable {
                 Tensor c = e.allocate(size, size);
                 double s = timing.median(e, () -> e.gemm(false, false, 1f, a, b, 0f, c));
                 double gflops = 2.0 * size * size * size / s / 1e9;
-                int threads = engineOptions.config().resolvedThreads();
+                Integer threads = EngineOptions.threadsOf(e);
                 out().printf(Locale.ROOT, "gemm %d×%d×%d on %s (%s): %.2f GFLOP/s (median of %d runs, %.3f ms each; %s)%n",
                         size, size, size, e.name(), e.device(), gflops, timing.runs, s * 1e3, timing.warmedUp.describe());
                 if (timing.json != null) {
@@ -123,7 +133,7 @@ final class BenchCommand extends Common implements Runnable {
                     r.put("gflops", gflops);
                     r.put("warmup_runs", timing.warmedUp.runs());
                     r.put("settled", timing.warmedUp.settled());
-                    MetricsJson.save(timing.json, MetricsJson.flat(r));
+                    return timing.save(r, out(), err());
                 }
             }
             return Main.OK;
@@ -197,7 +207,7 @@ final class BenchCommand extends Common implements Runnable {
                 };
                 double s = timing.median(e, run);
                 double sps = (double) batch * steps / s;
-                int threads = engineOptions.config().resolvedThreads();
+                Integer threads = EngineOptions.threadsOf(e);
                 out().printf(Locale.ROOT, "training %s, batch %d on %s (%s): %.0f samples/s (median of %d runs of %d steps, %.3f ms per step; %s)%n",
                         Options.join(n), batch, e.name(), e.device(), sps, timing.runs, steps, s * 1e3 / steps, timing.warmedUp.describe());
                 if (timing.json != null) {
@@ -210,7 +220,7 @@ final class BenchCommand extends Common implements Runnable {
                     r.put("samples_per_second", sps);
                     r.put("warmup_runs", timing.warmedUp.runs());
                     r.put("settled", timing.warmedUp.settled());
-                    MetricsJson.save(timing.json, MetricsJson.flat(r));
+                    return timing.save(r, out(), err());
                 }
             }
             return Main.OK;

@@ -3,6 +3,7 @@ package delta4j.cli;
 import delta4j.cli.report.LossPlot;
 import delta4j.cli.report.TestMetrics;
 import delta4j.cli.report.TrainingProgress;
+import delta4j.cli.report.Words;
 import delta4j.data.Dataset;
 import delta4j.engine.Activation;
 import delta4j.engine.Engine;
@@ -62,7 +63,7 @@ final class DemoCommand extends Common implements Callable<Integer> {
             out.println("  targets:  y1 = sin(π·x1)·x2 + x3²/2,  y2 = tanh(x1 − 2·x2·x3),  x ~ U(−1, 1)³, noise σ = " + NOISE);
             out.println("  data:     " + TRAIN + " training samples (10% held out for validation), " + TEST + " test samples, generated in memory");
             out.println("  network:  " + mlp);
-            out.println("  training: adam (lr 0.01, cosine schedule), mini-batches of 32, " + epochs + " epochs, mean ½‖t − y‖² loss on standardised targets");
+            out.println("  training: adam (lr 0.01, cosine schedule), mini-batches of 32, " + Words.count(epochs, "epoch") + ", mean ½‖t − y‖² loss on standardised targets");
             out.println("  engine:   " + engine.name() + " (" + engine.device() + ")");
             out.println();
             TrainingConfig cfg = TrainingConfig.builder().optimizer(Optimizer.adam(0.01f)).schedule(LearningRateSchedule.cosine(0.05f))
@@ -82,14 +83,15 @@ final class DemoCommand extends Common implements Callable<Integer> {
                 out.printf(Locale.ROOT, "                     %7.3f %7.3f %7.3f  |  %9.4f %9.4f  |  %9.4f %9.4f%n",
                         x[0], x[1], x[2], y[0], p[i][0], y[1], p[i][1]);
             }
+            Outputs outputs = Outputs.standard();
             if (plot != null) {
-                LossPlot.save(plot, r.history(), "delta4j demo: " + mlp);
-                out.println("plot: " + plot);
+                outputs.write("plot:", "--plot", plot, LossPlot.png(r.history(), "delta4j demo: " + mlp));
+                outputs.printSummary(out);
             }
             out.println();
             out.println("next: 'delta4j train --help' to train on your own CSV, or 'delta4j train --data fashion-mnist ...' (see README)");
+            return outputs.finish(err());
         }
-        return Main.OK;
     }
 
     /** n samples of the demo function with Gaussian noise. */

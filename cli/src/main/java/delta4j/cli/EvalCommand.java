@@ -1,9 +1,11 @@
 package delta4j.cli;
 
 import delta4j.cli.io.CsvReader;
+import delta4j.cli.io.DataSources;
 import delta4j.cli.io.LoadedData;
 import delta4j.cli.report.MetricsJson;
 import delta4j.cli.report.TestMetrics;
+import delta4j.cli.report.Words;
 import delta4j.engine.Engine;
 import delta4j.model.Mlp;
 import picocli.CommandLine.Command;
@@ -36,24 +38,27 @@ final class EvalCommand extends Common implements Callable<Integer> {
     public Integer call() throws Exception {
         Options.checkOutput(metricsJson, "--metrics-json");
         Options.checkSource(data, "--data");
+        new PathCollisions().input("--model", model).inputs("--data", DataSources.files(data)).output("--metrics-json", metricsJson).check();
         engineOptions.config();
         Mlp m = ModelOptions.load(model);
-        LoadedData d = ModelOptions.data(m, data, CsvReader.Targets.REQUIRED);
         var out = out();
+        Outputs outputs = Outputs.standard();
+        // The engine and its device before the data: an unavailable device must not cost reading a large data set.
         try (Engine engine = engineOptions.create()) {
+            LoadedData d = ModelOptions.data(m, data, CsvReader.Targets.REQUIRED);
             TestMetrics t = TestMetrics.evaluate(m, engine, d.x(), d.y(), m.labels() != null);
             out.println("model:  " + model + ": " + m);
             out.println("data:   " + d.describe());
-            out.println("result: " + t.summary() + " on " + t.samples() + " samples (" + engine.name() + ", " + engine.device() + ")");
+            out.println("result: " + t.summary() + " on " + Words.count(t.samples(), "sample") + " (" + engine.name() + ", " + engine.device() + ")");
             if (t.confusion() != null && t.confusion().classes() <= 20) {
                 out.println();
                 out.print(t.confusion().format(m.labels().names()));
             }
             if (metricsJson != null) {
-                MetricsJson.save(metricsJson, MetricsJson.test(t));
-                out.println("metrics: " + metricsJson);
+                outputs.write("metrics:", "--metrics-json", metricsJson, TrainCommand.utf8(() -> MetricsJson.test(t)));
+                outputs.printSummary(out);
             }
         }
-        return Main.OK;
+        return outputs.finish(err());
     }
 }

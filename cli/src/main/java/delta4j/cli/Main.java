@@ -1,5 +1,6 @@
 package delta4j.cli;
 
+import delta4j.cli.report.Words;
 import delta4j.model.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,11 +13,15 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The {@code delta4j} command. Exit codes: 0 on success, 2 on a usage error (bad or contradictory
- * options), 1 on a runtime error (bad data, unavailable engine, diverged training, I/O). Errors are one
- * line on standard error; {@code --verbose} adds the stack trace.
+ * options, caught before any data is read), 1 on a runtime error (bad data, unavailable engine, diverged
+ * training, I/O), 3 when the work was done but an output file could not be written (the summary names it
+ * and why; a trained model is then kept in a fallback file), 130 when interrupted (Ctrl-C). Errors are
+ * one line on standard error; {@code --verbose} adds the stack trace.
  */
 @Command(usageHelpAutoWidth = true, name = "delta4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Train multi-layer perceptrons by backpropagation on CPU SIMD or OpenCL engines.", ""},
@@ -25,8 +30,11 @@ import java.util.Arrays;
         footer = {"", "Start with 'delta4j demo'. Each command has --help."})
 public final class Main implements Runnable {
 
-    /** Exit codes. */
-    public static final int OK = 0, RUNTIME_ERROR = 1, USAGE_ERROR = 2;
+    /** Exit codes (docs/CLI.md lists them). */
+    public static final int OK = 0, RUNTIME_ERROR = 1, USAGE_ERROR = 2, NOT_WRITTEN = 3;
+
+    /** A learning rate in the trainer's messages: after "learning rate " or "e.g. ". */
+    private static final Pattern LEARNING_RATE = Pattern.compile("(learning rate |e\\.g\\. )([-+]?\\d+\\.\\d+(?:E-?\\d+)?)");
 
     static {
         // JFreeChart must never try to open a display.
@@ -74,24 +82,21 @@ public final class Main implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
-            PrintWriter err = c.getErr();
-            err.println(c.getColorScheme().errorText("delta4j: " + oneLine(ex.getMessage())));
-            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
-                err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+            String hint = "";
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                hint = "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
             }
+            c.getErr().println(c.getColorScheme().errorText(usageLine(oneLine(ex.getMessage()) + hint, c)));
             return USAGE_ERROR;
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
             PrintWriter err = c.getErr();
-            err.println(c.getColorScheme().errorText("delta4j: " + message(ex)));
+            boolean usage = ex instanceof UsageException;
+            err.println(c.getColorScheme().errorText(usage ? usageLine(message(ex), c) : "delta4j: " + message(ex)));
             if (verbose) {
                 ex.printStackTrace(err);
             }
-            if (ex instanceof UsageException) {
-                err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
-                return USAGE_ERROR;
-            }
-            return RUNTIME_ERROR;
+            return usage ? USAGE_ERROR : RUNTIME_ERROR;
         });
         return cl;
     }
@@ -105,7 +110,9 @@ public final class Main implements Runnable {
             m = "permission denied: " + f.getFile();
         } else if (e instanceof FileSystemException f && f.getReason() != null) {
             m = f.getFile() + ": " + f.getReason();
-        } else if (e instanceof TrainingDivergedException || e.getMessage() != null && !e.getMessage().isBlank()) {
+        } else if (e instanceof TrainingDivergedException d) {
+            m = plainLearningRates(d.getMessage());
+        } else if (e.getMessage() != null && !e.getMessage().isBlank()) {
             m = e.getMessage();
         } else {
             m = "internal error: " + e.getClass().getSimpleName() + " (run with --verbose for details)";
@@ -113,7 +120,25 @@ public final class Main implements Runnable {
         return oneLine(m);
     }
 
-    private static String oneLine(String s) {
+    /**
+     * The trainer words its suggestion with float arithmetic ("e.g. 1.00000005E-4" for 0.001 / 10): learning
+     * rates in a message are given as the plain decimals a user would type.
+     */
+    static String plainLearningRates(String message) {
+        Matcher m = LEARNING_RATE.matcher(message);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + Words.decimal(Float.parseFloat(m.group(2)))));
+        }
+        return m.appendTail(sb).toString();
+    }
+
+    /** A usage error as one line: the message, then where the usage is. */
+    private static String usageLine(String message, CommandLine c) {
+        return "delta4j: " + message + " (try '" + c.getCommandSpec().qualifiedName() + " --help' for usage)";
+    }
+
+    static String oneLine(String s) {
         return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 

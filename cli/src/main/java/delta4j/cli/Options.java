@@ -1,5 +1,6 @@
 package delta4j.cli;
 
+import delta4j.cli.io.AtomicFiles;
 import delta4j.cli.io.DataSources;
 import delta4j.engine.Activation;
 import delta4j.engine.Loss;
@@ -78,12 +79,27 @@ final class Options {
         }
     }
 
+    /**
+     * A learning-rate schedule; one that would grow the rate (a step GAMMA above 1, a cosine MIN_FACTOR above 1)
+     * or make it negative is refused: schedules anneal.
+     */
     static LearningRateSchedule schedule(String spec) {
+        LearningRateSchedule s;
         try {
-            return LearningRateSchedule.parse(spec);
+            s = LearningRateSchedule.parse(spec);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--schedule " + spec + ": use constant, step[:EVERY[:GAMMA]] or cosine[:MIN_FACTOR]");
         }
+        String[] p = spec.trim().toLowerCase(Locale.ROOT).split(":");
+        if (p[0].equals("step") && p.length > 2 && !(Float.parseFloat(p[2]) <= 1)) {
+            throw new UsageException("--schedule " + spec + ": GAMMA " + p[2] + " would multiply the learning rate by " + p[2]
+                    + (p[1].trim().equals("1") ? " every epoch" : " every " + p[1] + " epochs") + "; give a factor from above 0 to 1, e.g. step:" + p[1] + ":0.5");
+        }
+        if (p[0].equals("cosine") && p.length > 1 && !(Float.parseFloat(p[1]) >= 0 && Float.parseFloat(p[1]) <= 1)) {
+            throw new UsageException("--schedule " + spec + ": MIN_FACTOR " + p[1] + " would " + (Float.parseFloat(p[1]) > 1 ? "grow" : "turn negative")
+                    + " the learning rate; give the final rate as a fraction of --lr from 0 to 1, e.g. cosine:0.05");
+        }
+        return s;
     }
 
     /** Fails before any work when an output file could not be written (missing folder, a folder in the way). */
@@ -91,7 +107,8 @@ final class Options {
         if (p == null) {
             return;
         }
-        Path dir = p.toAbsolutePath().getParent();
+        // A symbolic link is written through: its target's folder is the one that must take the file.
+        Path dir = AtomicFiles.throughLinks(p.toAbsolutePath()).getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new UsageException(option + " " + p + ": the folder " + dir + " does not exist");
         }

@@ -2,10 +2,13 @@ package delta4j.cli;
 
 import delta4j.cli.io.AtomicFiles;
 import delta4j.cli.io.CsvReader;
+import delta4j.cli.io.DataSources;
 import delta4j.cli.io.LoadedData;
 import delta4j.data.Labels;
 import delta4j.data.Metrics;
+import delta4j.cli.report.Words;
 import delta4j.engine.Engine;
+import delta4j.engine.Loss;
 import delta4j.model.Mlp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +24,8 @@ import java.util.concurrent.Callable;
 /** {@code delta4j predict}: writes a model's predictions as CSV. */
 @Command(usageHelpAutoWidth = true, name = "predict", sortOptions = false,
         description = {"Predict with a saved model and write CSV, one row per sample: the outputs for regression;"
-                + " the class index, its label and the class probabilities for classification.",
+                + " the class index, its label and the class probabilities (p_LABEL; score_LABEL for a classifier trained with"
+                + " --loss mse, whose outputs are not probabilities) for classification.",
                 "A CSV SOURCE may hold the features alone or features and targets (the targets are ignored).", ""},
         footer = {"", "Example:", "  delta4j predict --model houses.d4j --data new.csv --out pred.csv"})
 final class PredictCommand extends Common implements Callable<Integer> {
@@ -42,26 +46,34 @@ final class PredictCommand extends Common implements Callable<Integer> {
     public Integer call() throws Exception {
         Options.checkOutput(outFile, "--out");
         Options.checkSource(data, "--data");
+        new PathCollisions().input("--model", model).inputs("--data", DataSources.files(data)).output("--out", outFile).check();
         engineOptions.config();
         Mlp m = ModelOptions.load(model);
-        LoadedData d = ModelOptions.data(m, data, CsvReader.Targets.IGNORED);
         float[] y;
+        LoadedData d;
+        // The engine and its device before the data: an unavailable device must not cost reading a large data set.
         try (Engine engine = engineOptions.create()) {
+            d = ModelOptions.data(m, data, CsvReader.Targets.IGNORED);
             y = m.predict(engine, d.x());
         }
         if (outFile == null) {
             var out = out();
             write(out, m, y);
             out.flush();
-        } else {
-            AtomicFiles.write(outFile, os -> {
-                Writer w = new OutputStreamWriter(os, StandardCharsets.UTF_8);
-                write(w, m, y);
-                w.flush();
-            });
-            err().println("wrote " + d.rows() + " predictions to " + outFile);
+            return Main.OK;
         }
-        return Main.OK;
+        Outputs outputs = Outputs.standard();
+        boolean written = outputs.write("predictions:", "--out", outFile, os -> {
+            Writer w = new OutputStreamWriter(os, StandardCharsets.UTF_8);
+            write(w, m, y);
+            w.flush();
+        });
+        if (written) {
+            err().println("wrote " + Words.count(d.rows(), "prediction") + " to " + outFile);
+        } else {
+            outputs.printSummary(err());
+        }
+        return outputs.finish(err());
     }
 
     /**
@@ -73,9 +85,11 @@ final class PredictCommand extends Common implements Callable<Integer> {
         Labels labels = m.labels();
         StringBuilder sb = new StringBuilder(64);
         if (labels != null) {
+            // Softmax outputs are probabilities; the outputs of a classifier trained with mse are only scores.
+            String prefix = m.loss() == Loss.SOFTMAX_CROSS_ENTROPY ? "p_" : "score_";
             sb.append("class,label");
             for (String name : labels.names()) {
-                sb.append(',').append(csv("p_" + name));
+                sb.append(',').append(csv(prefix + name));
             }
         } else if (k == 1) {
             sb.append("prediction");

@@ -1,5 +1,6 @@
 package delta4j.cli;
 
+import delta4j.cli.io.AtomicFiles;
 import delta4j.cli.io.CsvReader;
 import delta4j.cli.io.DataSources;
 import delta4j.cli.io.LoadedData;
@@ -9,6 +10,7 @@ import delta4j.cli.report.LossPlot;
 import delta4j.cli.report.MetricsJson;
 import delta4j.cli.report.TestMetrics;
 import delta4j.cli.report.TrainingProgress;
+import delta4j.cli.report.Words;
 import delta4j.data.Dataset;
 import delta4j.engine.Activation;
 import delta4j.engine.Engine;
@@ -20,6 +22,7 @@ import delta4j.model.Optimizer;
 import delta4j.model.Trainer;
 import delta4j.model.TrainingConfig;
 import delta4j.model.TrainingDivergedException;
+import delta4j.model.TrainingListener;
 import delta4j.model.TrainingResult;
 import delta4j.model.TrainingState;
 import picocli.CommandLine.Command;
@@ -28,6 +31,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -131,7 +135,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--clip-norm", paramLabel = "F", defaultValue = "0",
-            description = "Gradient-norm clipping: scale each batch's gradient (all layers together) down to norm F when it is larger. Default: off.")
+            description = "Gradient-norm clipping: scale each batch's gradient (all layers together) down to norm F > 0 when it is larger. Default: off.")
     float clipNorm;
 
     @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
@@ -195,7 +199,11 @@ final class TrainCommand extends Common implements Callable<Integer> {
         Options.checkOutput(plot, "--plot");
         Options.checkOutput(metricsJson, "--metrics-json");
         if (!(clipNorm >= 0) || !Float.isFinite(clipNorm)) {
-            throw new UsageException("--clip-norm " + clipNorm + ": give 0 (off) or a positive gradient norm, e.g. 1");
+            throw new UsageException("--clip-norm " + clipNorm + ": give a positive gradient norm, e.g. 1 (leave the option out for no clipping)");
+        }
+        if (clipNorm == 0 && spec.commandLine().getParseResult().hasMatchedOption("--clip-norm")) {
+            // Clipping to norm 0 would zero every step; 0 only stands for "off" as the default.
+            throw new UsageException("--clip-norm 0 would clip every gradient to nothing: give a positive norm, e.g. 1, or leave the option out for no clipping");
         }
         if (checkpointEvery < 0) {
             throw new UsageException("--checkpoint-every " + checkpointEvery + ": give a positive number of epochs");
@@ -210,113 +218,248 @@ final class TrainCommand extends Common implements Callable<Integer> {
         if (checkpointEvery > 0) {
             Options.checkOutput(checkpointFile, "--checkpoint");
         }
+        // Every output against every input and every other output: a typo must not destroy a file.
+        new PathCollisions().inputs("--data", DataSources.files(data)).inputs("--test", test == null ? List.of() : DataSources.files(test))
+                .input("--resume", resume).output("--out", out).output("--plot", plot).output("--metrics-json", metricsJson)
+                .output("--checkpoint", checkpointEvery > 0 ? checkpointFile : null)
+                .allow("--resume", "--checkpoint") // read whole before training, then written again as training goes on
+                .check();
         engineOptions.config();
         // A bad checkpoint is found before the data is read.
         CheckpointFile.Checkpoint resumed = resume == null ? null : CheckpointFile.load(resume);
+        if (resumed != null && epochs < resumed.state().epochsDone()) {
+            int done = resumed.state().epochsDone();
+            throw new UsageException("--epochs " + epochs + " with --resume " + resume + ": the checkpoint already holds " + Words.count(done, "epoch")
+                    + "; give --epochs " + done + " or more (" + done + " saves its model as it is)");
+        }
 
         var out = out();
-        DataSources.Request req = new DataSources.Request(t, targets, null, 0, CsvReader.Targets.REQUIRED, task != null);
-        LoadedData train = DataSources.load(data, DataSources.Part.TRAIN, req);
-        if (widths[0] != train.features()) {
-            throw new UsageException("--layers " + layers + " starts with " + widths[0] + " inputs, but " + train.source() + " has "
-                    + train.features() + " features: start it with " + train.features());
-        }
-        if (widths[widths.length - 1] != train.targets()) {
-            throw new UsageException("--layers " + layers + " ends with " + widths[widths.length - 1] + " outputs, but " + train.source()
-                    + " has " + train.targets() + (classification ? " classes" : " target columns") + ": end it with " + train.targets());
-        }
-        DataSources.Request testReq = new DataSources.Request(t, targets, train.labels(), train.features(), CsvReader.Targets.REQUIRED, task != null);
-        LoadedData testData = test != null ? DataSources.load(test, DataSources.Part.TEST, testReq)
-                : DataSources.isIdx(data) && DataSources.hasPart(data, DataSources.Part.TEST) ? DataSources.load(data, DataSources.Part.TEST, testReq)
-                : null;
-
-        Mlp.Builder b = Mlp.builder(widths[0]).loss(lossFn).seed(seed);
-        for (int l = 1; l < widths.length - 1; l++) {
-            b.dense(widths[l], hidden);
-        }
-        b.dense(widths[widths.length - 1], lossFn == Loss.SOFTMAX_CROSS_ENTROPY ? Activation.SOFTMAX : Activation.IDENTITY);
-        Mlp mlp = b.build();
-        if (classification) {
-            mlp.setLabels(train.labels());
-        }
-
-        Dataset all = train.dataset();
-        Map<String, String> settings = settings(widths, t, hidden, lossFn, opt, train.standardize(), all);
-        TrainingState state = null;
-        if (resumed != null) {
-            checkSameSettings(resumed.settings(), settings);
-            state = resumed.state();
-        }
-        long trainSamples = validation > 0 ? all.size() - Math.max(1, Math.min(all.size() - 1, Math.round(all.size() * validation))) : all.size();
+        // The engine and its device before the data: an unavailable device must not cost reading a large data set.
         try (Engine engine = engineOptions.create()) {
+            DataSources.Request req = new DataSources.Request(t, targets, null, 0, CsvReader.Targets.REQUIRED, task != null);
+            LoadedData train = DataSources.load(data, DataSources.Part.TRAIN, req);
+            train.notes().forEach(this::warn);
+            if (widths[0] != train.features()) {
+                throw new UsageException("--layers " + layers + " starts with " + widths[0] + " inputs, but " + train.source() + " has "
+                        + Words.count(train.features(), "feature") + ": start it with " + train.features());
+            }
+            if (widths[widths.length - 1] != train.targets()) {
+                throw new UsageException("--layers " + layers + " ends with " + Words.count(widths[widths.length - 1], "output") + ", but " + train.source()
+                        + " has " + (classification ? Words.count(train.targets(), "class", "classes") : Words.count(train.targets(), "target column"))
+                        + ": end it with " + train.targets());
+            }
+            if (classification && train.targets() == 1) {
+                warn(train.source() + " holds a single class ('" + train.labels().name(0) + "'): the model can only ever predict it,"
+                        + " and its loss is 0 from the start; check the label column");
+            }
+            if (validation > 0 && train.rows() < 2) {
+                throw new UsageException("--validation " + validation + ": " + train.source() + " has " + Words.count(train.rows(), "sample")
+                        + "; holding some out for validation needs at least 2");
+            }
+            DataSources.Request testReq = new DataSources.Request(t, targets, train.labels(), train.features(), CsvReader.Targets.REQUIRED, task != null);
+            LoadedData testData = test != null ? DataSources.load(test, DataSources.Part.TEST, testReq)
+                    : DataSources.isIdx(data) && DataSources.hasPart(data, DataSources.Part.TEST) ? DataSources.load(data, DataSources.Part.TEST, testReq)
+                    : null;
+            if (testData != null) {
+                testData.notes().forEach(this::warn);
+            }
+
+            Mlp.Builder b = Mlp.builder(widths[0]).loss(lossFn).seed(seed);
+            for (int l = 1; l < widths.length - 1; l++) {
+                b.dense(widths[l], hidden);
+            }
+            b.dense(widths[widths.length - 1], lossFn == Loss.SOFTMAX_CROSS_ENTROPY ? Activation.SOFTMAX : Activation.IDENTITY);
+            Mlp mlp = b.build();
+            if (classification) {
+                mlp.setLabels(train.labels());
+            }
+
+            Dataset all = train.dataset();
+            Map<String, String> settings = settings(widths, t, hidden, lossFn, opt, train.standardize(), all);
+            TrainingState state = null;
+            if (resumed != null) {
+                checkSameSettings(resumed.settings(), settings);
+                state = resumed.state();
+            }
+            // The files' sizes are known now: a full disk is found before the training it would waste.
+            SpaceCheck.check(spaceNeeds(mlp, opt, train, checkpointFile), SpaceCheck.FILE_SYSTEMS);
+
+            long held = validation > 0 ? Math.max(1, Math.min(all.size() - 1, Math.round(all.size() * validation))) : 0;
+            long trainSamples = all.size() - held;
             if (!quiet) {
-                out.println("data:      " + train.describe() + (validation > 0 ? String.format(Locale.ROOT, " (%.0f%% held out for validation)", 100 * validation) : ""));
+                out.println("data:      " + train.describe() + (held > 0 ? " (" + held + " of " + all.size() + " held out for validation, "
+                        + trainSamples + " for training)" : ""));
                 if (testData != null) {
                     out.println("test:      " + testData.describe());
                 }
                 out.println("model:     " + mlp);
-                out.println("training:  " + describe(opt, schedule, lossFn) + ", batch " + batch + ", up to " + epochs + (epochs == 1 ? " epoch" : " epochs")
+                out.println("training:  " + describe(opt, schedule, lossFn) + ", batch " + batch + ", up to " + Words.count(epochs, "epoch")
                         + (patience > 0 ? ", patience " + patience : "") + (train.standardize() ? ", inputs standardised" : "")
                         + (targetsStandardised ? ", targets standardised" : "")
-                        + (clipNorm > 0 ? ", gradients clipped at norm " + clipNorm : ""));
+                        + (clipNorm > 0 ? ", gradients clipped at norm " + Words.decimal(clipNorm) : ""));
                 if (state != null) {
                     out.println("resumed:   " + resume + " after epoch " + state.epochsDone());
                 }
                 out.println("engine:    " + engine.name() + " (" + engine.device() + ")");
                 out.flush();
             }
-            TrainingProgress progress = new TrainingProgress(TrainingProgress.detect(quiet), out, System.out, epochs, trainSamples);
-            TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(opt).weightDecay(weightDecay).schedule(sched).batchSize(batch)
-                    .maxEpochs(epochs).validationFraction(validation).patience(patience).seed(seed).standardize(train.standardize())
-                    .listener(progress).clipGradientNorm(clipNorm).standardizeTargets(targetsStandardised);
-            if (checkpointEvery > 0) {
-                cfg.checkpointEvery(checkpointEvery, s -> CheckpointFile.save(s, settings, checkpointFile));
-            }
-            TrainingResult r;
-            try {
-                r = new Trainer(engine, cfg.build()).resume(mlp, all, state);
-            } catch (TrainingDivergedException e) {
-                if (Double.isNaN(e.targetScale())) {
-                    throw e;
+            Outputs outputs = Outputs.standard();
+            try (InterruptNotice notice = new InterruptNotice(err(), spec.commandLine().getParseResult().originalArgs(),
+                    checkpointEvery > 0 ? checkpointFile : null, resume, state == null ? 0 : state.epochsDone(), epochs).install()) {
+                TrainingProgress progress = new TrainingProgress(TrainingProgress.detect(quiet), out, System.out, epochs, trainSamples);
+                CheckpointWriter checkpoints = new CheckpointWriter(checkpointFile, settings, notice);
+                TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(opt).weightDecay(weightDecay).schedule(sched).batchSize(batch)
+                        .maxEpochs(epochs).validationFraction(validation).patience(patience).seed(seed).standardize(train.standardize())
+                        .listener(progress).listener(new TrainingListener() {
+                            @Override
+                            public void onEpoch(EpochReport r) {
+                                notice.epochDone(r.epoch());
+                            }
+                        }).clipGradientNorm(clipNorm).standardizeTargets(targetsStandardised);
+                if (checkpointEvery > 0) {
+                    cfg.checkpointEvery(checkpointEvery, checkpoints);
                 }
-                throw new TrainingDivergedException(e.epoch(), String.format(Locale.ROOT, "training diverged in epoch %d: the loss was"
-                        + " already %.3g before any update, so the learning rate is not the cause: targets reach %.3g; %s", e.epoch(),
-                        e.lossBeforeUpdates(), e.targetScale(), targetsStandardised ? "look for outliers among them"
-                                : "standardise them (--standardize-targets true) or scale them"), e.lossBeforeUpdates(), e.targetScale());
-            } finally {
-                progress.close();
-            }
-            TestMetrics tm = testData == null ? null : TestMetrics.evaluate(mlp, engine, testData.x(), testData.y(), classification);
+                TrainingResult r;
+                try {
+                    r = new Trainer(engine, cfg.build()).resume(mlp, all, state);
+                } catch (TrainingDivergedException e) {
+                    if (Double.isNaN(e.targetScale())) {
+                        throw e;
+                    }
+                    throw new TrainingDivergedException(e.epoch(), String.format(Locale.ROOT, "training diverged in epoch %d: the loss was"
+                            + " already %.3g before any update, so the learning rate is not the cause: targets reach %.3g; %s", e.epoch(),
+                            e.lossBeforeUpdates(), e.targetScale(), targetsStandardised ? "look for outliers among them"
+                                    : "standardise them (--standardize-targets true) or scale them"), e.lossBeforeUpdates(), e.targetScale());
+                } finally {
+                    progress.close();
+                }
+                notice.trainingDone();
+                TestMetrics tm = testData == null ? null : TestMetrics.evaluate(mlp, engine, testData.x(), testData.y(), classification);
 
-            EpochReport kept = r.history().get(r.bestEpoch() - 1);
-            out.printf(Locale.ROOT, "done:      %d epoch%s (%s) in %.1f s, %.0f samples/s on %s (%s)%n", r.epochs(), r.epochs() == 1 ? "" : "s",
-                    r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '), r.seconds(), r.samplesPerSecond(), engine.name(), engine.device());
-            out.printf(Locale.ROOT, "loss:      train %.6g%s%s%s%n", kept.trainLoss(),
-                    kept.hasValidation() ? String.format(Locale.ROOT, ", validation %.6g", kept.validationLoss()) : "",
-                    mlp.targetStandardizer() != null ? " on standardised targets" : "",
-                    r.bestEpoch() != r.epochs() ? " (best epoch " + r.bestEpoch() + ", weights restored)" : "");
-            if (tm != null) {
-                out.println("test:      " + tm.summary() + " on " + tm.samples() + " samples");
+                EpochReport kept = r.history().get(r.bestEpoch() - 1);
+                out.printf(Locale.ROOT, "done:      %s (%s) in %.1f s, %.0f samples/s on %s (%s)%n", Words.count(r.epochs(), "epoch"),
+                        r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '), r.seconds(), r.samplesPerSecond(), engine.name(), engine.device());
+                out.printf(Locale.ROOT, "loss:      train %.6g%s%s%s%n", kept.trainLoss(),
+                        kept.hasValidation() ? String.format(Locale.ROOT, ", validation %.6g", kept.validationLoss()) : "",
+                        mlp.targetStandardizer() != null ? " on standardised targets" : "",
+                        r.bestEpoch() != r.epochs() ? " (best epoch " + r.bestEpoch() + ", weights restored)" : "");
+                if (tm != null) {
+                    out.println("test:      " + tm.summary() + " on " + Words.count(tm.samples(), "sample"));
+                }
+                String chance = ChanceLevel.warning(kept.trainLoss(), lossFn, all, classification, opt);
+                if (chance != null) {
+                    warn(chance);
+                }
+
+                // Each output on its own: one that fails does not stop the others, and a trained model is never lost.
+                if (this.out != null) {
+                    outputs.writeModel(this.out, ModelFile.toBytes(mlp));
+                }
+                if (checkpointEvery > 0) {
+                    outputs.add(checkpoints.result());
+                }
+                if (plot != null) {
+                    outputs.write("plot:", "--plot", plot, LossPlot.png(r.history(), "delta4j: " + mlp));
+                }
+                if (metricsJson != null) {
+                    outputs.write("metrics:", "--metrics-json", metricsJson,
+                            utf8(() -> MetricsJson.training(engine.name(), engine.device(), r.history(), tm, r.samplesPerSecond())));
+                }
+                outputs.printSummary(out);
+                if (this.out == null && !quiet) {
+                    out.println("(not saved: add --out MODEL to keep it)");
+                }
             }
-            if (this.out != null) {
-                ModelFile.save(mlp, this.out);
-                out.println("saved:     " + this.out);
-            } else if (!quiet) {
-                out.println("(not saved: add --out MODEL to keep it)");
-            }
-            if (checkpointEvery > 0 && !quiet) {
-                out.println("checkpoint: " + checkpointFile);
-            }
-            if (plot != null) {
-                LossPlot.save(plot, r.history(), "delta4j: " + mlp);
-                out.println("plot:      " + plot);
-            }
-            if (metricsJson != null) {
-                MetricsJson.save(metricsJson, MetricsJson.training(engine.name(), engine.device(), r.history(), tm, r.samplesPerSecond()));
-                out.println("metrics:   " + metricsJson);
+            return outputs.finish(err());
+        }
+    }
+
+    /** Text written as UTF-8; made when the file is written, so a failure to make it is that output's failure alone. */
+    static AtomicFiles.Writer utf8(java.util.function.Supplier<String> text) {
+        return os -> os.write(text.get().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** What each output will take on disk (the model exactly, the others as upper estimates), for {@link SpaceCheck}. */
+    private List<SpaceCheck.Need> spaceNeeds(Mlp mlp, Optimizer opt, LoadedData train, Path checkpointFile) {
+        long model = modelBytesBound(mlp, train.features(), train.targets());
+        long params = mlp.parameterCount();
+        long checkpointBytes = model + 4 * params * (opt.stateTensors() + (patience > 0 ? 1 : 0)) + 8L * 4 * mlp.depth()
+                + 48L * epochs + 4096;
+        List<SpaceCheck.Need> needs = new ArrayList<>();
+        needs.add(new SpaceCheck.Need("--out", out, model));
+        needs.add(new SpaceCheck.Need("--checkpoint", checkpointEvery > 0 ? checkpointFile : null, checkpointBytes));
+        needs.add(new SpaceCheck.Need("--plot", plot, LossPlot.MAX_BYTES));
+        needs.add(new SpaceCheck.Need("--metrics-json", metricsJson, 1024 + 160L * epochs));
+        return needs;
+    }
+
+    /**
+     * An upper bound on the model file's size, known before training: the parameters, a header of a few numbers
+     * per layer, the class labels, and the standardiser fitted when training starts (a mean and a deviation per
+     * column), without serialising the model.
+     */
+    static long modelBytesBound(Mlp mlp, int features, int targets) {
+        long labels = 0;
+        if (mlp.labels() != null) {
+            for (String name : mlp.labels().names()) {
+                labels += 4 + 4L * name.length(); // UTF-8 takes at most 4 bytes per char
             }
         }
-        return Main.OK;
+        return 4 * mlp.parameterCount() + 64L * (mlp.depth() + 1) + labels + 8L * (features + targets) + 1024;
+    }
+
+    /** One line on standard error that does not stop the command. */
+    private void warn(String message) {
+        err().println("delta4j: warning: " + Main.oneLine(message));
+        err().flush();
+    }
+
+    /**
+     * The checkpoint sink: writes each checkpoint atomically and, when one cannot be written (a full disk), says
+     * so in one line and lets training go on, so the run can still finish and save its model.
+     */
+    private final class CheckpointWriter implements TrainingState.Sink {
+        private final Path file;
+        private final Map<String, String> settings;
+        private final InterruptNotice notice;
+        private int written = -1;
+        private int failedEpoch = -1;
+        private String failure;
+
+        CheckpointWriter(Path file, Map<String, String> settings, InterruptNotice notice) {
+            this.file = file;
+            this.settings = settings;
+            this.notice = notice;
+        }
+
+        @Override
+        public void save(TrainingState s) {
+            notice.checkpointStarting();
+            try {
+                CheckpointFile.save(s, settings, file);
+                written = s.epochsDone();
+                failedEpoch = -1;
+                notice.checkpointWritten(written);
+            } catch (java.io.IOException | RuntimeException e) {
+                notice.checkpointFailed();
+                failedEpoch = s.epochsDone();
+                failure = Outputs.reason(e, file);
+                warn("the checkpoint after epoch " + failedEpoch + " was not written: " + file + ": " + failure + "; training goes on"
+                        + (written >= 0 ? " (" + file + " still holds epoch " + written + ")" : ""));
+            }
+        }
+
+        /** What became of the checkpoints, for the summary: the last one written, or why the last one was not. */
+        Outputs.Result result() {
+            if (failedEpoch < 0 && written >= 0) {
+                return new Outputs.Result("checkpoint:", "--checkpoint", file, true, "(after epoch " + written + ")");
+            }
+            if (failedEpoch < 0) {
+                return new Outputs.Result("checkpoint:", "--checkpoint", file, true, "(unchanged: no epoch was left to train)");
+            }
+            return new Outputs.Result("checkpoint:", "--checkpoint", file, false, "the checkpoint after epoch " + failedEpoch + " failed: " + failure
+                    + (written >= 0 ? " (the file holds epoch " + written + ")" : " (no checkpoint was written)"));
+        }
     }
 
     /**
@@ -400,6 +543,6 @@ final class TrainCommand extends Common implements Callable<Integer> {
             case Optimizer.Momentum m -> m.nesterov() ? "nesterov" : "momentum";
             case Optimizer.Adam a -> a.decoupled() ? "adamw" : "adam";
         };
-        return name + " (lr " + o.learningRate() + ", " + schedule.trim().toLowerCase(Locale.ROOT) + " schedule), " + (loss == Loss.MSE ? "mse" : "cross-entropy") + " loss";
+        return name + " (lr " + Words.decimal(o.learningRate()) + ", " + schedule.trim().toLowerCase(Locale.ROOT) + " schedule), " + (loss == Loss.MSE ? "mse" : "cross-entropy") + " loss";
     }
 }

@@ -24,6 +24,7 @@ class CliTest {
         assertEquals(Main.USAGE_ERROR, r.exit(), r::toString);
         assertTrue(r.err().startsWith("delta4j: "), r::toString);
         assertTrue(r.err().contains("--help' for usage"), r::toString);
+        assertEquals(1, r.err().strip().lines().count(), () -> "one line: " + r);
         assertNoStackTrace(r);
     }
 

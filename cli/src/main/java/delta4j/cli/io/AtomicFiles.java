@@ -11,6 +11,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -19,6 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * to a temporary file in the same folder, which is flushed and fsync'ed, then renamed over the target
  * in one atomic step (and the folder is fsync'ed so the rename itself survives a power cut).
  * A reader sees either the old file or the complete new one. Every file the CLI writes goes through here.
+ * Replacing a file keeps its permissions, and writing to a symbolic link replaces the file the link points to.
  */
 public final class AtomicFiles {
 
@@ -38,7 +41,8 @@ public final class AtomicFiles {
      * @throws IOException naming the target when its folder is missing or the write fails
      */
     public static void write(Path target, Writer content) throws IOException {
-        Path absolute = target.toAbsolutePath();
+        // Through a symbolic link: the file it points to is replaced, and the link stays a link.
+        Path absolute = throughLinks(target.toAbsolutePath());
         Path dir = absolute.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
             throw new NoSuchFileException(target.toString(), null, "cannot write " + target + ": the folder " + dir + " does not exist");
@@ -57,6 +61,7 @@ public final class AtomicFiles {
                 out.flush();
                 ch.force(true);
             }
+            keepAttributes(absolute, temp);
             try {
                 Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -68,6 +73,44 @@ public final class AtomicFiles {
             if (!moved) {
                 Files.deleteIfExists(temp);
             }
+        }
+    }
+
+    /**
+     * Where a write to {@code p} lands: {@code p}, or, when it is a symbolic link (also a dangling one, or a
+     * chain of them), the file the link points to. A loop of links is left to the rename to report.
+     */
+    public static Path throughLinks(Path p) {
+        Path at = p;
+        for (int i = 0; i < 40 && Files.isSymbolicLink(at); i++) {
+            try {
+                at = at.resolveSibling(Files.readSymbolicLink(at)).toAbsolutePath().normalize();
+            } catch (IOException | UnsupportedOperationException e) {
+                return p;
+            }
+        }
+        return at;
+    }
+
+    /**
+     * Gives the new file the permissions (and, where allowed, the owner and group) of the file it replaces,
+     * so overwriting a 0600 model does not make it world-readable. Best effort: a file system without POSIX
+     * attributes keeps its defaults.
+     */
+    private static void keepAttributes(Path old, Path replacement) {
+        if (!Files.exists(old)) {
+            return;
+        }
+        try {
+            PosixFileAttributes a = Files.readAttributes(old, PosixFileAttributes.class);
+            Files.setPosixFilePermissions(replacement, a.permissions());
+            PosixFileAttributeView v = Files.getFileAttributeView(replacement, PosixFileAttributeView.class);
+            if (!a.owner().equals(Files.getOwner(replacement))) {
+                v.setOwner(a.owner());
+            }
+            v.setGroup(a.group());
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            // Not a POSIX file system, or not allowed to give the file away: the new file keeps the defaults.
         }
     }
 

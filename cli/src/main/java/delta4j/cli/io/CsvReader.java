@@ -1,5 +1,6 @@
 package delta4j.cli.io;
 
+import delta4j.cli.report.Words;
 import delta4j.data.Labels;
 
 import java.io.BufferedReader;
@@ -81,6 +82,8 @@ public final class CsvReader {
             return new Parse(name, options).run(in);
         } catch (CharacterCodingException e) {
             throw new DataFileException(name, "is not UTF-8 text: save it as UTF-8 CSV", e);
+        } catch (IOException e) {
+            throw DataFileException.unreadable(name, e);
         }
     }
 
@@ -95,6 +98,8 @@ public final class CsvReader {
         int featureCols;    // feature columns
         boolean withTargets;   // rows hold target columns
         boolean readTargets;   // ... and they are read (not skipped)
+        String firstLine;
+        final List<String> notes = new ArrayList<>();
         float[] x = new float[1024];
         float[] y = new float[256];
         int rows;
@@ -136,11 +141,14 @@ public final class CsvReader {
             delimiter = hasUnquoted(first, ';') ? ';' : ',';
             decimalComma = delimiter == ';';
             List<String> c1 = split(first, firstNo);
+            firstLine = first;
             setWidth(c1.size(), firstNo);
             List<String> c2 = second == null ? null : split(second, secondNo);
             boolean header = isHeader(c1, c2);
             if (!header) {
                 row(c1, firstNo);
+            } else {
+                noteGuessedHeader(c1, firstNo);
             }
             if (c2 != null) {
                 row(c2, secondNo);
@@ -179,7 +187,37 @@ public final class CsvReader {
             } else if (o.task() == Task.CLASSIFICATION) {
                 labels = o.labels();
             }
-            return new LoadedData(file, rows, featureCols, fx, targets, fy, labels, true);
+            return new LoadedData(file, rows, featureCols, fx, targets, fy, labels, true, notes);
+        }
+
+        /**
+         * A header row whose feature cells are mostly numbers ({@code n/a,0.5,1.2,...}) may well be a sample with a
+         * missing value: say that it was taken as the header, so the lost sample is not lost silently.
+         */
+        void noteGuessedHeader(List<String> cells, long lineNo) {
+            int numeric = 0;
+            String text = null;
+            int textCol = 0;
+            for (int j = 0; j < featureCols; j++) {
+                if (looksNumeric(cells.get(j))) {
+                    numeric++;
+                } else if (text == null) {
+                    text = cells.get(j).trim();
+                    textCol = j + 1;
+                }
+            }
+            if (numeric > 0 && text != null) {
+                notes.add(file + ": treated row " + lineNo + " as a header because '" + abbreviate(text) + "' in column " + textCol
+                        + " is not a number, though " + numeric + " of its " + featureCols + " feature cells are; if it is a sample,"
+                        + " fix that cell (or add a header row)");
+            }
+        }
+
+        /** A hint for a row with too few columns that holds tabs: the file is probably tab-separated. */
+        String tabHint() {
+            return firstLine != null && firstLine.indexOf('\t') >= 0
+                    ? "; the row holds tabs: delta4j reads comma- or semicolon-separated files, convert it with e.g. tr '\\t' ',' < FILE.tsv > FILE.csv"
+                    : "";
         }
 
         /** Fixes the row width from the first row and checks it against the options. */
@@ -193,19 +231,19 @@ public final class CsvReader {
                 } else if (n == f && o.targets() == Targets.IGNORED) {
                     withTargets = false;
                 } else if (n == f) {
-                    throw new DataFileException(file, lineNo, n + 1, "missing target column: the row has " + n
-                            + " columns, the model's " + f + " features and then " + targetWord + " are needed");
+                    throw new DataFileException(file, lineNo, n + 1, "missing target column: the row has " + Words.count(n, "column")
+                            + ", the model's " + Words.count(f, "feature") + " and then " + targetWord + " are needed" + tabHint());
                 } else {
-                    throw new DataFileException(file, lineNo, 0, "the row has " + n + " columns, but the model expects "
-                            + f + " features" + (o.targets() == Targets.IGNORED ? " (optionally" : " (")
-                            + " followed by " + targetWord + "): the feature count does not match the model");
+                    throw new DataFileException(file, lineNo, 0, "the row has " + Words.count(n, "column") + ", but the model expects "
+                            + Words.count(f, "feature") + (o.targets() == Targets.IGNORED ? " (optionally followed by " : " (followed by ")
+                            + targetWord + "): the feature count does not match the model" + tabHint());
                 }
                 featureCols = f;
             } else {
                 if (n <= targetCols) {
-                    throw new DataFileException(file, lineNo, 0, "missing target column: the row has " + n + " column"
-                            + (n == 1 ? "" : "s") + ", but " + targetWord + " plus at least one feature column are needed"
-                            + (targetCols > 1 ? " (check --targets)" : ""));
+                    throw new DataFileException(file, lineNo, 0, "missing target column: the row has " + Words.count(n, "column")
+                            + ", but " + targetWord + " plus at least one feature column are needed"
+                            + (targetCols > 1 ? " (check --targets)" : "") + tabHint());
                 }
                 featureCols = n - targetCols;
                 withTargets = true;
@@ -238,7 +276,7 @@ public final class CsvReader {
         void row(List<String> cells, long lineNo) {
             if (cells.size() != width) {
                 int col = Math.min(cells.size(), width) + 1;
-                throw new DataFileException(file, lineNo, col, "ragged row: it has " + cells.size() + " columns, the first row has "
+                throw new DataFileException(file, lineNo, col, "ragged row: it has " + Words.count(cells.size(), "column") + ", the first row has "
                         + width + "; every row needs the same number of cells");
             }
             if ((long) (rows + 1) * featureCols > Integer.MAX_VALUE - 8) {

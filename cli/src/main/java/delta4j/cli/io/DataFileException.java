@@ -30,6 +30,14 @@ public class DataFileException extends RuntimeException {
         this.column = 0;
     }
 
+    /** A file that exists but could not be read (an I/O error, permissions): names the file and the system's reason. */
+    public static DataFileException unreadable(String file, java.io.IOException e) {
+        String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e.getMessage() != null && !e.getMessage().isBlank() ? e.getMessage() : e.getClass().getSimpleName();
+        return new DataFileException(file, "cannot be read: " + reason, e);
+    }
+
     private static String format(String file, long line, int column, String problem) {
         StringBuilder sb = new StringBuilder(file);
         if (line > 0) {

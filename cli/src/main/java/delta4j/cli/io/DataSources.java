@@ -1,5 +1,6 @@
 package delta4j.cli.io;
 
+import delta4j.cli.report.Words;
 import delta4j.data.Labels;
 
 import java.io.IOException;
@@ -98,6 +99,31 @@ public final class DataSources {
         return Files.isDirectory(p) && findIdx(p, part, "images") != null;
     }
 
+    /**
+     * The files a SOURCE reads: the CSV file, or the IDX files of a folder (both parts); empty for a
+     * fashion-mnist keyword whose folder is missing. For comparing with the files a command writes.
+     */
+    public static List<Path> files(String source) {
+        Path dir;
+        if (isFashionMnist(source)) {
+            dir = Path.of(System.getProperty(FASHION_MNIST_PROPERTY, FASHION_MNIST_DIR));
+        } else if (Files.isDirectory(Path.of(source))) {
+            dir = Path.of(source);
+        } else {
+            return List.of(Path.of(source));
+        }
+        List<Path> out = new ArrayList<>();
+        for (Part part : Part.values()) {
+            for (String kind : List.of("images", "labels")) {
+                Path p = Files.isDirectory(dir) ? findIdx(dir, part, kind) : null;
+                if (p != null) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The Fashion-MNIST folder, or an error that says how to get it. */
     public static Path fashionMnistDir() {
         Path dir = Path.of(System.getProperty(FASHION_MNIST_PROPERTY, FASHION_MNIST_DIR));
@@ -124,7 +150,7 @@ public final class DataSources {
         int f = images.pixelsPerImage(), n = images.count();
         if (r.expectedFeatures() > 0 && r.expectedFeatures() != f) {
             throw new DataFileException(imagesFile.toString(), "images have " + images.rows() + " × " + images.cols() + " = " + f
-                    + " pixels, but the model expects " + r.expectedFeatures() + " features: the feature count does not match the model");
+                    + " pixels, but the model expects " + Words.count(r.expectedFeatures(), "feature") + ": the feature count does not match the model");
         }
         float[] x = new float[Math.multiplyExact(n, f)];
         byte[] px = images.pixels();
@@ -136,8 +162,8 @@ public final class DataSources {
         }
         byte[] raw = IdxReader.readLabels(labelsFile);
         if (raw.length != n) {
-            throw new DataFileException(labelsFile.toString(), "holds " + raw.length + " labels, but " + imagesFile.getFileName()
-                    + " holds " + n + " images: the counts must match (mixed-up or truncated files?)");
+            throw new DataFileException(labelsFile.toString(), "holds " + Words.count(raw.length, "label") + ", but " + imagesFile.getFileName()
+                    + " holds " + Words.count(n, "image") + ": the counts must match (mixed-up or truncated files?)");
         }
         int[] k = new int[n];
         int max = 0;

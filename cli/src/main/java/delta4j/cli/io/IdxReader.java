@@ -36,28 +36,44 @@ public final class IdxReader {
     /** Reads an image file ({@code [n, rows, cols]} unsigned bytes). */
     public static Images readImages(Path file) throws IOException {
         try (InputStream in = open(file)) {
-            long[] dims = header(file, in, 3, "an images file ([count, rows, cols])");
-            // Each dimension is below 2^32, so even rows × cols can overflow a long (found by fuzzing):
-            // compare by division before multiplying.
-            long rows = dims[1], cols = dims[2];
-            if (rows == 0 || cols == 0 || rows > MAX_BYTES / cols || dims[0] > MAX_BYTES / (rows * cols)) {
-                throw new DataFileException(file.toString(), "the header's sizes " + dims[0] + " × " + dims[1] + " × " + dims[2]
-                        + " are not plausible for an images file (corrupt or not IDX?)");
-            }
-            byte[] pixels = body(file, in, dims[0] * rows * cols, "pixel");
-            return new Images((int) dims[0], (int) dims[1], (int) dims[2], pixels);
+            return readImages(file, in);
+        } catch (DataFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw DataFileException.unreadable(file.toString(), e);
         }
+    }
+
+    private static Images readImages(Path file, InputStream in) throws IOException {
+        long[] dims = header(file, in, 3, "an images file ([count, rows, cols])");
+        // Each dimension is below 2^32, so even rows × cols can overflow a long (found by fuzzing):
+        // compare by division before multiplying.
+        long rows = dims[1], cols = dims[2];
+        if (rows == 0 || cols == 0 || rows > MAX_BYTES / cols || dims[0] > MAX_BYTES / (rows * cols)) {
+            throw new DataFileException(file.toString(), "the header's sizes " + dims[0] + " × " + dims[1] + " × " + dims[2]
+                    + " are not plausible for an images file (corrupt or not IDX?)");
+        }
+        byte[] pixels = body(file, in, dims[0] * rows * cols, "pixel");
+        return new Images((int) dims[0], (int) dims[1], (int) dims[2], pixels);
     }
 
     /** Reads a label file ({@code [n]} unsigned bytes). */
     public static byte[] readLabels(Path file) throws IOException {
         try (InputStream in = open(file)) {
-            long[] dims = header(file, in, 1, "a labels file ([count])");
-            if (dims[0] > MAX_BYTES) {
-                throw new DataFileException(file.toString(), "the header claims " + dims[0] + " labels, which is not plausible (corrupt?)");
-            }
-            return body(file, in, dims[0], "label");
+            return readLabels(file, in);
+        } catch (DataFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw DataFileException.unreadable(file.toString(), e);
         }
+    }
+
+    private static byte[] readLabels(Path file, InputStream in) throws IOException {
+        long[] dims = header(file, in, 1, "a labels file ([count])");
+        if (dims[0] > MAX_BYTES) {
+            throw new DataFileException(file.toString(), "the header claims " + dims[0] + " labels, which is not plausible (corrupt?)");
+        }
+        return body(file, in, dims[0], "label");
     }
 
     private static InputStream open(Path file) throws IOException {
@@ -70,10 +86,16 @@ public final class IdxReader {
                 return new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
             } catch (ZipException | EOFException e) {
                 raw.close();
-                throw new DataFileException(file.toString(), "is not a valid gzip file (" + e.getMessage() + "): download it again", e);
+                throw new DataFileException(file.toString(), "is not a valid gzip file (" + gzipProblem(e) + "): download it again", e);
             }
         }
         return raw;
+    }
+
+    /** What is wrong with a gzip stream: the JDK's text, or, where it has none (an EOFException), that it ends early. */
+    private static String gzipProblem(IOException e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? "it ends before its gzip header or data do" : m;
     }
 
     private static long[] header(Path file, InputStream in, int expectedDims, String what) throws IOException {
@@ -102,7 +124,16 @@ public final class IdxReader {
 
     private static byte[] body(Path file, InputStream in, long count, String what) throws IOException {
         byte[] data = readFully(file, in, (int) count, what + " data");
-        if (in.read() >= 0) {
+        int next;
+        try {
+            // Reading past the data makes a gzip stream check its trailer (CRC-32 and length): a damaged body
+            // shows up here, after every data byte was read.
+            next = in.read();
+        } catch (ZipException | EOFException e) {
+            throw new DataFileException(file.toString(), "is corrupt: its gzip data fail their check (" + gzipProblem(e)
+                    + "), so the " + what + "s read may be wrong; download it again", e);
+        }
+        if (next >= 0) {
             throw new DataFileException(file.toString(), "has bytes after the " + count + " " + what + "s its header announces (corrupt?)");
         }
         return data;
@@ -114,7 +145,7 @@ public final class IdxReader {
         try {
             b = in.readNBytes(n);
         } catch (ZipException | EOFException e) {
-            throw new DataFileException(file.toString(), "is truncated or corrupt in its " + part + " (" + e.getMessage()
+            throw new DataFileException(file.toString(), "is truncated or corrupt in its " + part + " (" + gzipProblem(e)
                     + "): download it again", e);
         }
         if (b.length < n) {

@@ -1,7 +1,10 @@
 package delta4j.cli.io;
 
 import delta4j.data.Dataset;
+import delta4j.cli.report.Words;
 import delta4j.data.Labels;
+
+import java.util.List;
 
 /**
  * Samples read from a data source, before any standardisation: features (N × features, row-major) and,
@@ -16,9 +19,20 @@ import delta4j.data.Labels;
  * @param labels      the class labels, in output order, for classification; null for regression
  * @param standardize whether training should standardise these features (CSV yes; IDX pixels are
  *                    already scaled to [0, 1])
+ * @param notes       what the reader guessed and the user should know, one line each (e.g. that row 1 was taken
+ *                    as a header though some of its cells are numbers); printed as warnings
  */
 public record LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels,
-                         boolean standardize) {
+                         boolean standardize, List<String> notes) {
+
+    public LoadedData {
+        notes = List.copyOf(notes);
+    }
+
+    /** Samples with nothing to note. */
+    public LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels, boolean standardize) {
+        this(source, rows, features, x, targets, y, labels, standardize, List.of());
+    }
 
     /** Whether the source holds targets. */
     public boolean hasTargets() {
@@ -41,7 +55,7 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
     /** A one-line description, e.g. "data.csv: 1000 samples, 3 features, 2 targets". */
     public String describe() {
         String t = y == null ? "no targets"
-                : labels != null ? labels.size() + " classes" : targets + (targets == 1 ? " target" : " targets");
-        return source + ": " + rows + " samples, " + features + " features, " + t;
+                : labels != null ? Words.count(labels.size(), "class", "classes") : Words.count(targets, "target");
+        return source + ": " + Words.count(rows, "sample") + ", " + Words.count(features, "feature") + ", " + t;
     }
 }

@@ -12,8 +12,10 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
+import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Font;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,9 +65,32 @@ public final class LossPlot {
         return chart;
     }
 
+    /** Width and height of the PNG in pixels. */
+    static final int WIDTH = 900, HEIGHT = 540;
+    /**
+     * An upper bound on the PNG's size, for the free-space check before training: a line chart of this size
+     * compresses far below its raw 900 × 540 × 4 bytes.
+     */
+    public static final long MAX_BYTES = 512 * 1024;
+
     /** Writes the chart as a PNG, atomically. */
     public static void save(Path png, List<EpochReport> epochs, String title) throws IOException {
-        JFreeChart chart = chart(epochs, title);
-        AtomicFiles.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 540));
+        AtomicFiles.write(png, png(epochs, title));
+    }
+
+    /**
+     * The chart as a file's content. It is drawn and encoded in memory first, with ImageIO's disk cache off, so
+     * no image I/O touches the disk (a full temporary folder made ImageIO fail on a thread of its own, with a
+     * stack trace); only the finished bytes are written, and a failure is an ordinary IOException of this file.
+     */
+    public static AtomicFiles.Writer png(List<EpochReport> epochs, String title) {
+        return out -> out.write(encode(chart(epochs, title)));
+    }
+
+    static byte[] encode(JFreeChart chart) throws IOException {
+        ImageIO.setUseCache(false);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
+        ChartUtils.writeChartAsPNG(bytes, chart, WIDTH, HEIGHT);
+        return bytes.toByteArray();
     }
 }

@@ -5,15 +5,15 @@ import delta4j.model.TrainingListener;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * Shows training as it happens. On a terminal, one progress bar per epoch (epoch, batch, last loss,
- * samples/s, ETA) that stays on screen as that epoch's record; elsewhere (a pipe, a file, CI logs) one
+ * Shows training as it happens. On a terminal, one progress bar per epoch ({@link EpochBar}: epoch, loss,
+ * validation loss, samples/s and time left always visible, the bar in the room left) that stays on screen
+ * as that epoch's record; elsewhere (a pipe, a file, CI logs) one
  * plain line per epoch, so logs stay readable; or nothing ({@link Mode#QUIET}).
  */
 public final class TrainingProgress implements TrainingListener {
@@ -27,7 +27,10 @@ public final class TrainingProgress implements TrainingListener {
     private final int maxEpochs;
     private final long samplesPerEpoch;
     private ProgressBar bar;
-    private String lastLoss = "";
+    // Read by the bar's drawing thread.
+    private volatile double lastLoss = Double.NaN;
+    private volatile double lastValLoss = Double.NaN;
+    private volatile boolean finished;
 
     /**
      * @param mode            how to show progress
@@ -60,30 +63,30 @@ public final class TrainingProgress implements TrainingListener {
         }
         if (bar == null) {
             out.flush();
+            String label = String.format(Locale.ROOT, "epoch %" + digits(maxEpochs) + "d/%d", epoch, maxEpochs);
+            finished = false;
             bar = new ProgressBarBuilder()
-                    .setTaskName(String.format(Locale.ROOT, "epoch %" + digits(maxEpochs) + "d/%d", epoch, maxEpochs))
+                    .setTaskName(label)
                     .setInitialMax(samplesPerEpoch)
-                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                     .setConsumer(new ConsoleProgressBarConsumer(terminal))
-                    .setUnit(" samples", 1)
-                    .showSpeed(new java.text.DecimalFormat("#"))
+                    .setRenderer((state, width) -> EpochBar.render(width, label, state.getCurrent(), state.getMax(), lastLoss, lastValLoss,
+                            state.getElapsedAfterStart().toNanos() / 1e9, finished))
                     .setUpdateIntervalMillis(200)
                     .build();
         }
         bar.stepTo(samplesSoFar);
-        bar.setExtraMessage(" batch " + batch + "/" + batches + lastLoss);
     }
 
     @Override
     public void onEpoch(EpochReport r) {
         switch (mode) {
             case BAR -> {
-                lastLoss = String.format(Locale.ROOT, ", loss %.4g", r.trainLoss());
+                lastLoss = r.trainLoss();
+                lastValLoss = r.hasValidation() ? r.validationLoss() : Double.NaN;
                 if (bar != null) {
+                    finished = true;
                     bar.stepTo(samplesPerEpoch);
-                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4g", r.trainLoss())
-                            + (r.hasValidation() ? String.format(Locale.ROOT, ", val %.4g", r.validationLoss()) : ""));
-                    bar.close();
+                    bar.close(); // draws the line a last time, with this epoch's losses, and keeps it
                     bar = null;
                 } else {
                     out.println(line(r, maxEpochs));

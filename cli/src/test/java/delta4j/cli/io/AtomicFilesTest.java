@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,5 +57,37 @@ class AtomicFilesTest {
     void aFolderInTheWayIsAnError() throws IOException {
         Path p = Files.createDirectory(dir.resolve("taken"));
         assertThrows(IOException.class, () -> AtomicFiles.writeString(p, "x"));
+    }
+
+    @Test
+    void overwritingKeepsThePermissions() throws IOException {
+        Path p = dir.resolve("secret.d4j");
+        Files.writeString(p, "old");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+        AtomicFiles.writeString(p, "new");
+        assertEquals("new", Files.readString(p));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+    }
+
+    @Test
+    void writingToASymbolicLinkReplacesItsTargetAndKeepsTheLink() throws IOException {
+        Path models = Files.createDirectory(dir.resolve("models"));
+        Path real = models.resolve("v3.d4j");
+        Files.writeString(real, "old");
+        Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rw-r-----"));
+        Path link = Files.createSymbolicLink(dir.resolve("current.d4j"), Path.of("models", "v3.d4j"));
+        AtomicFiles.writeString(link, "new");
+        assertTrue(Files.isSymbolicLink(link), "still a link");
+        assertEquals(Path.of("models", "v3.d4j"), Files.readSymbolicLink(link));
+        assertEquals("new", Files.readString(real));
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(real)));
+        try (var s = Files.list(models)) {
+            assertEquals(List.of(real), s.toList(), "no debris beside the target");
+        }
+        // A dangling link: the write creates the file it points to.
+        Path dangling = Files.createSymbolicLink(dir.resolve("next.d4j"), models.resolve("v4.d4j"));
+        AtomicFiles.writeString(dangling, "v4");
+        assertTrue(Files.isSymbolicLink(dangling));
+        assertEquals("v4", Files.readString(models.resolve("v4.d4j")));
     }
 }

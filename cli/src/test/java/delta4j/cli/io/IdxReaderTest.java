@@ -99,7 +99,28 @@ class IdxReaderTest {
     @Test
     void notGzipDespiteTheMagic() throws IOException {
         Path p = write("fake.gz", new byte[] {0x1f, (byte) 0x8b, 0, 0, 0});
-        assertThrows(DataFileException.class, () -> IdxReader.readImages(p));
+        DataFileException e = assertThrows(DataFileException.class, () -> IdxReader.readImages(p));
+        assertTrue(e.getMessage().startsWith(p + ": is not a valid gzip file"), e.getMessage());
+        // A gzip header cut short: the JDK's EOFException has no message, which used to read "(null)".
+        Path cut = write("cut-header.gz", new byte[] {0x1f, (byte) 0x8b, 8, 0, 0});
+        DataFileException c = assertThrows(DataFileException.class, () -> IdxReader.readImages(cut));
+        assertTrue(c.getMessage().startsWith(cut + ": is not a valid gzip file (it ends before"), c.getMessage());
+        assertFalse(c.getMessage().contains("null"), c.getMessage());
+    }
+
+    /** The gzip trailer's CRC-32 is checked only after the last data byte: a damaged body fails there, naming the file. */
+    @Test
+    void damagedGzipBodyNamesTheFileAndSaysItIsCorrupt() throws IOException {
+        for (boolean labels : new boolean[] {false, true}) {
+            byte[] raw = labels ? idx(new int[] {12}, new byte[12]) : idx(new int[] {2, 2, 3}, new byte[12]);
+            byte[] gz = gzip(raw);
+            gz[gz.length - 8] ^= 0x55; // the first byte of the trailer's CRC-32
+            Path p = write(labels ? "labels.gz" : "images.gz", gz);
+            DataFileException e = assertThrows(DataFileException.class,
+                    () -> { if (labels) { IdxReader.readLabels(p); } else { IdxReader.readImages(p); } });
+            assertTrue(e.getMessage().startsWith(p + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains("corrupt") && e.getMessage().contains("download it again"), e.getMessage());
+        }
     }
 
     @Test

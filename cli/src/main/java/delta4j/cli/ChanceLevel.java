@@ -1,0 +1,60 @@
+package delta4j.cli;
+
+import delta4j.cli.report.Words;
+import delta4j.data.Dataset;
+import delta4j.engine.Loss;
+import delta4j.model.Optimizer;
+
+import java.util.Locale;
+
+/**
+ * The loss of a classifier that learnt nothing, to tell a run that failed (a far too large learning rate)
+ * from one that learnt: with cross-entropy, ln K (every one of K classes equally likely); with mse on one-hot
+ * targets, ½ Σ p_k (1 − p_k) (predicting each class's frequency p_k). A run whose final loss is more than
+ * {@link #FAR_ABOVE} times that gets a warning.
+ */
+final class ChanceLevel {
+
+    /** How many times the chance level a final loss must be to be called far above it. */
+    static final double FAR_ABOVE = 2;
+
+    private ChanceLevel() {
+    }
+
+    /** The chance-level loss of a classification data set (one-hot targets), or NaN for regression. */
+    static double of(Loss loss, Dataset d, boolean classification) {
+        if (!classification) {
+            return Double.NaN;
+        }
+        int k = d.targets();
+        return switch (loss) {
+            case SOFTMAX_CROSS_ENTROPY -> Math.log(k);
+            case MSE -> {
+                float[] t = d.targetMatrix();
+                double[] count = new double[k];
+                for (int i = 0; i < t.length; i++) {
+                    count[i % k] += t[i];
+                }
+                double sum = 0;
+                for (double c : count) {
+                    double p = c / d.size();
+                    sum += p * (1 - p);
+                }
+                yield sum / 2;
+            }
+        };
+    }
+
+    /** The warning for a final training loss far above the chance level, or null. */
+    static String warning(double finalLoss, Loss loss, Dataset d, boolean classification, Optimizer opt) {
+        double chance = of(loss, d, classification);
+        if (Double.isNaN(chance) || !(finalLoss > FAR_ABOVE * chance) || chance <= 0) {
+            return null;
+        }
+        String what = loss == Loss.SOFTMAX_CROSS_ENTROPY
+                ? String.format(Locale.ROOT, "%.4g = ln %d, the loss of calling every class equally likely", chance, d.targets())
+                : String.format(Locale.ROOT, "%.4g, the loss of predicting each class's frequency", chance);
+        return String.format(Locale.ROOT, "the final training loss %.4g is far above chance level (%s): the model learnt nothing useful;"
+                + " the learning rate %s is probably too large (try one 10 to 1000 times smaller)", finalLoss, what, Words.decimal(opt.learningRate()));
+    }
+}
