@@ -346,7 +346,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 if (tm != null) {
                     out.println("test:      " + tm.summary() + " on " + Words.count(tm.samples(), "sample"));
                 }
-                String chance = ChanceLevel.warning(kept.trainLoss(), lossFn, all, classification, opt);
+                String chance = ChanceLevel.warning(kept.trainLoss(), lossFn, all, classification, mlp.targetStandardizer() != null, opt);
                 if (chance != null) {
                     warn(chance);
                 }

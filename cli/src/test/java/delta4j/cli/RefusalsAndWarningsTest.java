@@ -136,6 +136,26 @@ class RefusalsAndWarningsTest {
     }
 
     @Test
+    void aRegressionLossFarAboveThatOfPredictingTheMeanIsWarnedAbout() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < 200; i++) {
+            double x = rnd.nextDouble() * 2 - 1;
+            sb.append(x).append(',').append(2 * x + 0.1 * rnd.nextGaussian()).append('\n');
+        }
+        Path csv = Files.writeString(dir.resolve("r.csv"), sb);
+        String[] common = {"train", "--data", csv.toString(), "--layers", "1,16,1", "--epochs", "3", "--engine", "reference", "--quiet"};
+        Cli.Result wild = Cli.run(PathCollisionsTest.concat(common, "--lr", "10"));
+        assertEquals(0, wild.exit(), wild::toString);
+        String w = warnings(wild);
+        assertTrue(w.contains("far above chance level") && w.contains("predicting each target's mean on standardised targets")
+                && w.contains("learning rate 10 "), wild::toString);
+        Cli.Result fine = Cli.run(PathCollisionsTest.concat(common, "--lr", "0.01"));
+        assertEquals(0, fine.exit(), fine::toString);
+        assertEquals("", warnings(fine), fine::toString);
+    }
+
+    @Test
     void mseClassifierOutputsAreScoresNotProbabilities() throws IOException {
         Path csv = twoClasses("c.csv", 100), model = dir.resolve("c.d4j");
         Cli.Result t = Cli.run("train", "--data", csv.toString(), "--task", "classification", "--loss", "mse", "--layers", "2,4,2",

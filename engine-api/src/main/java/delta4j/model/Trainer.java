@@ -202,7 +202,7 @@ public final class Trainer {
                     String what = Double.isNaN(trainLoss) ? "NaN" : Double.isInfinite(trainLoss) ? "infinite"
                             : trainLoss + " (above the divergence bound " + config.divergenceBound + ")";
                     throw new TrainingDivergedException(epoch, "training diverged in epoch " + epoch + ": the loss became " + what
-                            + " at learning rate " + lr + "; try a smaller learning rate (e.g. " + lr / 10
+                            + " at learning rate " + plain(lr) + "; try a smaller learning rate (e.g. " + tenth(lr)
                             + ") or gradient clipping");
                 }
                 double valLoss = validation == null ? Double.NaN : meanLoss(validation);
@@ -444,5 +444,15 @@ public final class Trainer {
             sinceBest = s.sinceBest();
             bestEpoch = s.bestEpoch();
         }
+    }
+
+    /** A float as the shortest plain decimal that reads back as it ("0.0001", never "1.0E-4"). */
+    static String plain(float x) {
+        return new java.math.BigDecimal(Float.toString(x)).stripTrailingZeros().toPlainString();
+    }
+
+    /** A tenth of a rate, in decimal: 0.001 gives "0.0001" (float division gave 1.00000005E-4). */
+    static String tenth(float x) {
+        return new java.math.BigDecimal(Float.toString(x)).movePointLeft(1).stripTrailingZeros().toPlainString();
     }
 }

@@ -106,4 +106,12 @@ class BadInputTest {
         assertEquals(Activation.LEAKY_RELU, Activation.parse("leaky-relu"));
         rejects(() -> Activation.parse("swish"), "swish");
     }
+
+    @Test
+    void divergenceMessagesGiveLearningRatesAsPlainDecimals() {
+        assertEquals("0.001", Trainer.plain(0.001f));
+        assertEquals("0.0001", Trainer.tenth(0.001f));
+        assertEquals("5", Trainer.tenth(50f));
+        assertEquals("0.00003", Trainer.tenth(3e-4f));
+    }
 }
