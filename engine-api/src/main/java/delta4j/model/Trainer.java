@@ -47,6 +47,7 @@ public final class Trainer {
      * the same data, configuration and splits as the run that wrote it.
      */
     public TrainingResult resume(Mlp mlp, Dataset train, TrainingState state) {
+        checkShapes(mlp, train, "training");
         checkTargets(mlp, train, "training"); // before the split, so that the sample number is the caller's
         if (config.validationFraction > 0) {
             Dataset.Split split = train.split(config.validationFraction, config.seed);
