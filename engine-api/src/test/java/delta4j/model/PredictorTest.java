@@ -72,6 +72,21 @@ class PredictorTest {
     }
 
     @Test
+    void givesTheOneShotPredictionsOfATrainedRegressionModel() {
+        // Whatever training stores in the model for prediction (a standardizer, any transform of the outputs), the
+        // predictor must apply it exactly as the one-shot predict does.
+        Dataset data = LearningTest.smoothRegression(200, 8);
+        Mlp mlp = LearningTest.regressionNet(8);
+        try (Engine e = new ReferenceEngine()) {
+            new Trainer(e, TrainingConfig.builder().standardize(true).maxEpochs(3).build()).fit(mlp, data);
+            try (Predictor p = mlp.predictor(e)) {
+                float[] x = data.featureMatrix();
+                assertArrayEquals(mlp.predict(e, x), p.predict(x));
+            }
+        }
+    }
+
+    @Test
     void servesTheModelAsItWasWhenMade() {
         Mlp mlp = classifier();
         float[] x = random(1, 3 * 5);
