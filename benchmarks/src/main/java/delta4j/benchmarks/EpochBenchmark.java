@@ -6,6 +6,7 @@ import delta4j.engine.Engine;
 import delta4j.engine.Loss;
 import delta4j.model.Init;
 import delta4j.model.Mlp;
+import delta4j.model.Optimizer;
 import delta4j.model.Trainer;
 import delta4j.model.TrainingConfig;
 import delta4j.model.TrainingResult;
@@ -78,7 +79,7 @@ public class EpochBenchmark {
                 .build();
         e = BenchEngines.open(engine, threads);
         trainer = new Trainer(e, TrainingConfig.builder()
-                .learningRate(1e-3f)
+                .optimizer(Optimizer.adam(1e-3f))
                 .batchSize(shape.batch())
                 .maxEpochs(1)
                 .shuffle(true)

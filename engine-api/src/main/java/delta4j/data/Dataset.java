@@ -101,6 +101,28 @@ public final class Dataset {
         return Arrays.copyOfRange(y, i * targets, (i + 1) * targets);
     }
 
+    /** Σ_k t_ik of sample i's targets, summed in double. */
+    public double targetRowSum(int i) {
+        double sum = 0;
+        for (int k = i * targets, end = k + targets; k < end; k++) {
+            sum += y[k];
+        }
+        return sum;
+    }
+
+    /**
+     * The first sample whose targets do not sum to 1 within {@code tolerance}, or −1 when every row does. Softmax +
+     * cross-entropy needs such rows: its output δ = p − t is the gradient of −Σ_k t_k log p_k only when Σ_k t_k = 1.
+     */
+    public int firstTargetRowNotSummingToOne(double tolerance) {
+        for (int i = 0; i < size; i++) {
+            if (!(Math.abs(targetRowSum(i) - 1) <= tolerance)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** A copy of all features, row-major. */
     public float[] featureMatrix() {
         return x.clone();

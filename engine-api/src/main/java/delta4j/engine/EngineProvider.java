@@ -19,6 +19,11 @@ public interface EngineProvider {
     /**
      * How strongly "auto" should prefer this engine for training, or a negative number to never pick it
      * automatically. The cpu engine uses 100, an OpenCL GPU 1000, the reference engine 0.
+     *
+     * <p>"auto" also asks an unavailable engine: when its answer is above the chosen engine's, "auto" warns once
+     * that it fell back, with the probe's reason. Answer negative for an unavailable engine whose absence is
+     * normal (the opencl engine on a machine without OpenCL), the usual priority for one that should be fixed
+     * (the cpu engine without its JVM flag).
      */
     int autoPriority(Availability availability);
 

@@ -5,9 +5,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Finds engines with {@link ServiceLoader} and creates them by name, or picks the best one ("auto"). */
 public final class Engines {
+
+    /** Where "auto" says that it fell back (java.lang.System.Logger, so an application can route it). */
+    private static final System.Logger LOG = System.getLogger(Engines.class.getName());
+    /** The fallbacks already reported: each is said once per JVM, however often "auto" is asked. */
+    private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
 
     private Engines() {
     }
@@ -74,9 +81,38 @@ public final class Engines {
                     .filter(f -> f.availability().available() && f.provider().autoPriority(f.availability()) >= 0)
                     .max(Comparator.comparingInt(f -> f.provider().autoPriority(f.availability())))
                     .orElseThrow(() -> new EngineUnavailableException("no engine is available: " + describe(found)));
+            java.util.Optional<String> warning = fallbackWarning(best, found);
+            if (warning.isPresent() && REPORTED.add(warning.get())) {
+                LOG.log(System.Logger.Level.WARNING, warning.get());
+            }
             return best.provider().create(config);
         }
         throw new IllegalArgumentException("unknown engine '" + name + "': choose auto or one of " + String.join(", ", names(found)));
+    }
+
+    /**
+     * What "auto" must say when it falls back: the engines that are present but cannot run and would have
+     * outranked the chosen one ({@link EngineProvider#autoPriority} of their unavailable probe above the chosen
+     * engine's), each with the reason its probe gave, which names the fix. Empty when nothing was passed over. The
+     * case it exists for: the cpu engine on the class path without {@code --add-modules jdk.incubator.vector},
+     * where "auto" would otherwise train on the single-threaded reference engine without a word.
+     */
+    static java.util.Optional<String> fallbackWarning(Found chosen, List<Found> found) {
+        int chosenPriority = chosen.provider().autoPriority(chosen.availability());
+        List<Found> passedOver = found.stream()
+                .filter(f -> !f.availability().available() && f.provider().autoPriority(f.availability()) > chosenPriority)
+                .toList();
+        if (passedOver.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        StringBuilder sb = new StringBuilder("engine \"auto\" chose the ").append(chosen.name()).append(" engine (")
+                .append(chosen.availability().device()).append(") because ");
+        for (int i = 0; i < passedOver.size(); i++) {
+            Found f = passedOver.get(i);
+            sb.append(i == 0 ? "" : "; and ").append("the ").append(f.name()).append(" engine cannot be used: ")
+                    .append(f.availability().reason());
+        }
+        return java.util.Optional.of(sb.toString());
     }
 
     /** The reference engine, always available. */

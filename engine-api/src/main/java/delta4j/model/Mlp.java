@@ -218,10 +218,23 @@ public final class Mlp {
     }
 
     /**
+     * Binds the model to an engine for serving: a {@link Predictor} uploads the parameters once and reuses its
+     * work tensors, so each call moves only its rows (and allocates nothing with {@link Predictor#predict(float[], float[])}).
+     * It serves a copy of the model as it is now. Close it to free the engine's memory.
+     */
+    public Predictor predictor(Engine engine) {
+        return new Predictor(this, engine);
+    }
+
+    /**
      * Predicts a batch of any size on an engine: raw features (standardised here if the model has a
      * standardizer), N × inputs row-major in, N × outputs out (in the targets' units when the model has a
      * target standardizer). Safe to call from several threads on one
      * engine: the calls take turns.
+     *
+     * <p>One-shot: every call binds the model afresh, allocating the parameter and work tensors and uploading
+     * every parameter, then frees them, so for a few rows the call costs about a whole model upload more than the
+     * forward pass itself. To predict repeatedly (serving), make a {@link #predictor(Engine)} once and call it.
      */
     public float[] predict(Engine engine, float[] x) {
         // Engines are single-threaded: concurrent predictions on one engine take turns instead of interleaving kernels.
@@ -232,7 +245,7 @@ public final class Mlp {
         }
     }
 
-    /** Predicts rows of features; returns one output row per input row. */
+    /** Predicts rows of features; returns one output row per input row. One-shot, as {@link #predict(Engine, float[])}. */
     public float[][] predict(Engine engine, float[][] x) {
         float[] flat = new float[x.length * inputs()];
         for (int i = 0; i < x.length; i++) {

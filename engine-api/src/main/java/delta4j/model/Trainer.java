@@ -52,6 +52,8 @@ public final class Trainer {
      * the same data, configuration and splits as the run that wrote it.
      */
     public TrainingResult resume(Mlp mlp, Dataset train, TrainingState state) {
+        checkShapes(mlp, train, "training");
+        checkTargets(mlp, train, "training"); // before the split, so that the sample number is the caller's
         if (config.validationFraction > 0) {
             Dataset.Split split = train.split(config.validationFraction, config.seed);
             return run(mlp, split.train(), split.validation(), state);
@@ -81,6 +83,10 @@ public final class Trainer {
         checkShapes(mlp, train, "training");
         if (validation != null) {
             checkShapes(mlp, validation, "validation");
+        }
+        checkTargets(mlp, train, "training");
+        if (validation != null) {
+            checkTargets(mlp, validation, "validation");
         }
         if (config.patience > 0 && validation == null) {
             throw new IllegalArgumentException("early stopping (patience " + config.patience
@@ -115,6 +121,26 @@ public final class Trainer {
         if (d.targets() != mlp.outputs()) {
             throw new IllegalArgumentException("mismatched dimensions: the " + what + " data has " + d.targets()
                     + " targets but the network has " + mlp.outputs() + " outputs");
+        }
+    }
+
+    /** How far a softmax + cross-entropy target row's sum may stray from 1 (float rounding of stored probabilities). */
+    static final double TARGET_SUM_TOLERANCE = 1e-3;
+
+    /**
+     * Softmax + cross-entropy trains on δ = p − t, the gradient of −Σ t log p only when every target row sums to 1;
+     * any other row would be trained on a wrong gradient without a word, so it is rejected here (the kernels cannot tell).
+     */
+    private static void checkTargets(Mlp mlp, Dataset d, String what) {
+        boolean distributions = switch (mlp.loss()) {
+            case MSE -> false;
+            case SOFTMAX_CROSS_ENTROPY -> true;
+        };
+        int row = distributions ? d.firstTargetRowNotSummingToOne(TARGET_SUM_TOLERANCE) : -1;
+        if (row >= 0) {
+            throw new IllegalArgumentException("the " + what + " data's sample " + row + " has targets summing to " + (float) d.targetRowSum(row)
+                    + ", but softmax + cross-entropy needs every target row to sum to 1 (tolerance " + TARGET_SUM_TOLERANCE
+                    + "): give one-hot or probability targets, or use the mse loss");
         }
     }
 

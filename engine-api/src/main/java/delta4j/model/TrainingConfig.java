@@ -121,9 +121,13 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Shorthand: plain SGD, the lecture's θ ← θ − η∇E, with learning rate η. */
+        /**
+         * Shorthand for {@code optimizer(Optimizer.sgd(lr))}: plain SGD, the lecture's θ ← θ − η∇E, with learning
+         * rate η. It replaces the optimizer set so far (the default Adam included); to change another optimizer's
+         * rate, pass {@code optimizer(Optimizer.adam(lr))} or {@code optimizer(o.withLearningRate(lr))}.
+         */
         public Builder learningRate(float lr) {
-            this.optimizer = optimizer.withLearningRate(lr);
+            this.optimizer = Optimizer.sgd(lr);
             return this;
         }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -563,6 +564,41 @@ public abstract class EngineConformanceKit {
             inputs.add(random(new SplittableRandom(i), (1 + 5 * i) * 8, 1f));
         }
         ConcurrentPredictions.assertAgreeWithSequential(mlp, engine, inputs, 3, 6, "");
+    }
+
+    @Test
+    void aPredictorGivesTheOneShotPredictionsFromManyThreads() throws Exception {
+        delta4j.model.Mlp mlp = delta4j.model.Mlp.builder(8).dense(33, Activation.RELU).dense(3, Activation.SOFTMAX)
+                .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build();
+        List<float[]> inputs = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            inputs.add(random(new SplittableRandom(50 + i), (1 + 7 * (i % 4)) * 8, 1f));
+        }
+        try (delta4j.model.Predictor p = mlp.predictor(engine)) {
+            List<float[]> oneShot = new ArrayList<>();
+            for (float[] x : inputs) {
+                oneShot.add(mlp.predict(engine, x));
+                assertArrayEquals(oneShot.getLast(), p.predict(x), "predictor, " + x.length / 8 + " rows");
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<float[]>> futures = new ArrayList<>();
+                for (int round = 0; round < 3; round++) {
+                    for (float[] x : inputs) {
+                        futures.add(pool.submit(() -> {
+                            float[] out = new float[x.length / 8 * 3];
+                            p.predict(x, out);
+                            return out;
+                        }));
+                    }
+                }
+                for (int i = 0; i < futures.size(); i++) {
+                    assertArrayEquals(oneShot.get(i % inputs.size()), futures.get(i).get(), "concurrent predictor call " + i);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
     }
 
     @Test

@@ -76,6 +76,30 @@ class BadInputTest {
     }
 
     @Test
+    void crossEntropyTargetRowsMustSumToOne() {
+        // With zero weights p = [½, ½]: t = [1, 1] would train on δ = p − t = [−½, −½], while the gradient of
+        // −Σ t log p is 0 in the biases. Such rows are rejected, naming the caller's sample and the tolerance.
+        Mlp mlp = Mlp.builder(2).dense(2, Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
+        float[][] x = {{1, 0}, {0, 1}, {1, 1}, {0, 0}};
+        float[][] good = {{1, 0}, {0, 1}, {0.95f, 0.05f}, {1 / 3f, 2 / 3f}};
+        float[][] bad = {{1, 0}, {0, 1}, {1, 1}, {0, 1}};
+        float[][] slightlyOff = {{1, 0}, {0, 1}, {0.5f, 0.49f}, {0, 1}};
+        float[] before = mlp.biases(0);
+        try (Engine e = new ReferenceEngine()) {
+            Trainer trainer = new Trainer(e, TrainingConfig.builder().maxEpochs(1).build());
+            rejects(() -> trainer.fit(mlp, Dataset.of(x, bad)), "training data's sample 2", "summing to 2.0", "tolerance 0.001", "mse");
+            rejects(() -> trainer.fit(mlp, Dataset.of(x, slightlyOff)), "sample 2", "0.99");
+            rejects(() -> trainer.fit(mlp, Dataset.of(x, good), Dataset.of(x, bad)), "validation data's sample 2");
+            rejects(() -> new Trainer(e, TrainingConfig.builder().validationFraction(0.5).maxEpochs(1).build())
+                    .fit(mlp, Dataset.of(x, bad)), "training data's sample 2");
+            assertArrayEquals(before, mlp.biases(0), "a rejected run leaves the model as it was");
+            trainer.fit(mlp, Dataset.of(x, good)); // one-hot and probability rows (float-rounded) train
+            Mlp regression = Mlp.builder(2).dense(2, Activation.IDENTITY).build();
+            trainer.fit(regression, Dataset.of(x, bad)); // mse takes any targets
+        }
+    }
+
+    @Test
     void aLossThatBecomesNanStopsTrainingNamingTheEpochAndSuggestingASmallerRate() {
         Dataset data = LearningTest.smoothRegression(200, 3);
         Mlp mlp = Mlp.builder(3).dense(16, Activation.RELU).dense(2, Activation.IDENTITY).seed(2).build();

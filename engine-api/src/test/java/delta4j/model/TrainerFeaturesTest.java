@@ -43,6 +43,23 @@ class TrainerFeaturesTest {
     }
 
     @Test
+    void learningRateIsPlainSgdAsDocumented() {
+        assertEquals(Optimizer.sgd(0.05f), TrainingConfig.builder().learningRate(0.05f).build().optimizer());
+        assertEquals(Optimizer.sgd(0.05f), TrainingConfig.builder().optimizer(Optimizer.adam(0.5f)).learningRate(0.05f).build().optimizer());
+        // and it trains as θ ← θ − η∇E does: to the weights of optimizer(sgd(η)), bit for bit
+        Dataset train = LearningTest.smoothRegression(64, 5);
+        Mlp shorthand = LearningTest.regressionNet(4), sgd = LearningTest.regressionNet(4);
+        try (Engine e = new ReferenceEngine()) {
+            new Trainer(e, TrainingConfig.builder().learningRate(0.05f).batchSize(16).maxEpochs(3).build()).fit(shorthand, train);
+            new Trainer(e, TrainingConfig.builder().optimizer(Optimizer.sgd(0.05f)).batchSize(16).maxEpochs(3).build()).fit(sgd, train);
+        }
+        for (int l = 0; l < sgd.depth(); l++) {
+            assertArrayEquals(sgd.weights(l), shorthand.weights(l));
+            assertArrayEquals(sgd.biases(l), shorthand.biases(l));
+        }
+    }
+
+    @Test
     void lossToleranceStopsWhenTheLossStopsMoving() {
         Dataset train = LearningTest.smoothRegression(100, 3);
         Mlp mlp = LearningTest.regressionNet(2);

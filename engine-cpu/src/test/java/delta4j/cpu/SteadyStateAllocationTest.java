@@ -5,6 +5,8 @@ import delta4j.engine.Engine;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
+import delta4j.model.Mlp;
+import delta4j.model.Predictor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -104,6 +106,36 @@ class SteadyStateAllocationTest {
                                 (double) bytes[k] / STEPS_PER_ROUND));
                     }
                     fail(why.toString());
+                }
+            }
+        }
+    }
+
+    /** What a server calls: a predictor's allocation-free form, on one row and on a batch of 256. */
+    @ParameterizedTest(name = "{0} thread(s)")
+    @ValueSource(ints = {1, 2})
+    void aPredictionAllocatesNothingOnceCompiled(int threads) {
+        SplittableRandom rnd = new SplittableRandom(2);
+        Mlp mlp = Mlp.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU).dense(10, Activation.SOFTMAX)
+                .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(3).build();
+        float[] one = random(rnd, 784), batch = random(rnd, 256 * 784);
+        float[] outOne = new float[10], outBatch = new float[256 * 10];
+        long start = System.nanoTime();
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(threads)); Predictor p = mlp.predictor(e)) {
+            int calls = 0;
+            while (true) {
+                long before = allocatedBytes();
+                for (int i = 0; i < 50; i++) {
+                    p.predict(one, outOne);
+                    p.predict(batch, outBatch);
+                }
+                calls += 100;
+                double perCall = (double) (allocatedBytes() - before) / 100;
+                if (perCall < MAX_BYTES_PER_CALL) {
+                    return;
+                }
+                if (System.nanoTime() - start > GIVE_UP_NANOS) {
+                    fail(String.format(Locale.ROOT, "after %d predictions a prediction still allocates %.0f bytes per call", calls, perCall));
                 }
             }
         }

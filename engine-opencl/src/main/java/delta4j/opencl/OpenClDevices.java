@@ -21,8 +21,9 @@ import static org.jocl.CL.*;
 /**
  * OpenCL platform and device discovery, and device selection.
  *
- * <p>Discovery runs once per JVM: the first call loads JOCL's native library and lists the platforms.
- * A missing OpenCL library (a {@link LinkageError} from JOCL) and a loader without any platform
+ * <p>Discovery runs once per JVM: the first call checks that the OpenCL library opens ({@link OpenClLibrary}, before
+ * JOCL can print its own failure to standard output), loads JOCL's native library and lists the platforms.
+ * A missing OpenCL library (found by that check, or a {@link LinkageError} from JOCL) and a loader without any platform
  * (CL_PLATFORM_NOT_FOUND_KHR, -1001) both become an {@link EngineUnavailableException} that names the
  * packages to install.
  */
@@ -106,7 +107,13 @@ public final class OpenClDevices {
     }
 
     private static cl_platform_id[] platformIds() {
+        // JOCL prints to standard output when it cannot open the OpenCL library: ask the dynamic linker first.
+        Optional<String> notLoadable = OpenClLibrary.whyNotLoadable();
+        if (notLoadable.isPresent()) {
+            throw new EngineUnavailableException("OpenCL cannot be loaded (" + notLoadable.get() + "): " + INSTALL_HINT);
+        }
         CL.setExceptionsEnabled(true); // the first CL call: loads the native library
+        CL.setLogLevel(CL.LogLevel.LOG_QUIET); // JOCL's native logger writes to standard output; errors arrive as CLException
         int[] n = new int[1];
         clGetPlatformIDs(0, null, n);
         cl_platform_id[] ids = new cl_platform_id[n[0]];

@@ -371,6 +371,15 @@ public final class Report {
         return this;
     }
 
+    /** The prediction paths' measurement (benchmarks/PREDICTION.md: PredictBenchmark's table and its command), or null. */
+    private String prediction;
+
+    /** Sets the section on the prediction paths, printed after the epoch; null for none. */
+    public Report withPrediction(String markdown) {
+        this.prediction = markdown;
+        return this;
+    }
+
     /** The whole Markdown report; charts are linked under {@code chartDir} (relative to the report). */
     public String markdown(String chartDir, List<String> charts, String dl4jStatus) {
         return markdown(chartDir, charts, dl4jStatus, null);
@@ -433,6 +442,9 @@ public final class Report {
         epoch(md, chartDir, charts);
         if (gpu != null) {
             gpu.gpuSection(md);
+        }
+        if (prediction != null && !prediction.isBlank()) {
+            md.append("## Predictions: one-shot, bound network, predictor\n\n").append(prediction.strip()).append("\n\n");
         }
         notRun(md, dl4jStatus);
         md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # about 15 minutes on an idle 2-core machine; or: full, smoke, report\n```\n\n")
@@ -625,7 +637,7 @@ public final class Report {
             opt.put(args[i], args[i + 1]);
         }
         if (!opt.containsKey("--results") || !opt.containsKey("--out") || !opt.containsKey("--charts")) {
-            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR [--gpu-results DIR] [--analysis NOTES.md]");
+            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR [--gpu-results DIR] [--analysis NOTES.md] [--prediction PREDICTION.md]");
             System.exit(2);
         }
         System.setProperty("java.awt.headless", "true");
@@ -635,6 +647,9 @@ public final class Report {
         Report report = new Report(Results.read(resultsDir));
         if (opt.containsKey("--analysis") && Files.isRegularFile(Path.of(opt.get("--analysis")))) {
             report.withAnalysis(Files.readString(Path.of(opt.get("--analysis"))));
+        }
+        if (opt.containsKey("--prediction") && Files.isRegularFile(Path.of(opt.get("--prediction")))) {
+            report.withPrediction(Files.readString(Path.of(opt.get("--prediction"))));
         }
         List<String> names = report.drawCharts(charts);
         Path dl4j = resultsDir.resolve("dl4j.txt");

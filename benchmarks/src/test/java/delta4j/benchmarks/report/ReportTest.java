@@ -79,6 +79,16 @@ class ReportTest {
         assertTrue(md.contains("peer Deeplearning4j: not run"), md);
     }
 
+    @Test
+    void thePredictionSectionComesAfterTheEpochAndBeforeWhatWasNotRun() throws IOException {
+        Results results = fixture();
+        assertTrue(!new Report(results).markdown("charts", List.of(), null).contains("## Predictions"), "no file, no section");
+        String md = new Report(results).withPrediction("| path | 1 row |\n|---|---|\n| predictor | 1 µs |\n")
+                .markdown("charts", List.of(), null);
+        int section = md.indexOf("## Predictions: one-shot, bound network, predictor\n\n| path | 1 row |");
+        assertTrue(section > md.indexOf("## Fashion-MNIST epoch") && section < md.indexOf("## Not run, and why"), md);
+    }
+
     /** One JMH result of the cpu engine's 1024² product at one thread: iterations of {@code ms} and 3·ms per product. */
     private static String cpuSgemm(double ms) {
         return """
