@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -26,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class JitTierDeterminismTest {
 
     /** The hidden activations whose kernels are checked: every element-wise one. */
-    static final List<Activation> HIDDEN = java.util.Arrays.stream(Activation.values()).filter(Activation::isElementwise).toList();
+    static final List<Activation> HIDDEN = Arrays.stream(Activation.values()).filter(Activation::isElementwise).toList();
 
     /** Prints one line per hidden activation: {@code hash ACTIVATION bits}. */
     public static void main(String[] args) {
@@ -45,6 +47,12 @@ class JitTierDeterminismTest {
      * evaluated in and near saturation.
      */
     static long hash(Activation hidden) {
+        try (Engine e = Engines.create("cpu", new EngineConfig(1, null))) {
+            return hash(hidden, e);
+        }
+    }
+
+    static long hash(Activation hidden, Engine e) {
         Mlp mlp = Mlp.builder(40).dense(33, hidden).dense(3, Activation.SOFTMAX)
                 .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build();
         float[] x = new float[64 * 40];
@@ -53,26 +61,29 @@ class JitTierDeterminismTest {
             x[i] = (float) ((rnd.nextDouble() * 6 - 3) * (i / 40 % 8 == 7 ? 10 : 1));
         }
         long h = 0;
-        try (Engine e = Engines.create("cpu", new EngineConfig(1, null))) {
-            for (float v : mlp.predict(e, x)) {
-                h = h * 31 + Float.floatToRawIntBits(v);
-            }
+        for (float v : mlp.predict(e, x)) {
+            h = h * 31 + Float.floatToRawIntBits(v);
         }
         return h;
     }
 
     @Test
     void interpretedAndCompiledKernelsGiveTheSameBits() throws Exception {
-        for (int i = 0; i < 3000; i++) {
-            for (Activation act : HIDDEN) {
-                hash(act); // warm up until C2 has compiled the kernels
+        try (Engine e = Engines.create("cpu", new EngineConfig(1, null))) {
+            for (int i = 0; i < 3000; i++) {
+                for (Activation act : HIDDEN) {
+                    hash(act, e); // warm up until C2 has compiled the kernels
+                }
             }
         }
         List<String> compiled = HIDDEN.stream().map(JitTierDeterminismTest::line).toList();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(List.of(java, "-Xint", "--add-modules", "jdk.incubator.vector",
-                "-cp", System.getProperty("java.class.path"), JitTierDeterminismTest.class.getName()))
-                .redirectErrorStream(true).start();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xint", "--add-modules", "jdk.incubator.vector"));
+        // The same vector width as this JVM (the build's avx2 run passes -XX:UseAVX=2): lane sums depend on it.
+        Arrays.stream(ProcessHandle.current().info().arguments().orElse(new String[0]))
+                .filter(a -> a.startsWith("-XX:UseAVX=")).forEach(cmd::add);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JitTierDeterminismTest.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
         List<String> interpreted = out.lines().filter(l -> l.startsWith("hash ")).toList();
