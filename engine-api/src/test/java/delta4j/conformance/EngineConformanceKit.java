@@ -555,6 +555,182 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    // ------------------------------------------------------------------ saturated inputs: exact values
+
+    /**
+     * The smallest float whose tanh, rounded to float, is 1 (9.010914): from here on the exact answer is ±1
+     * and φ' = 1 − a² is exactly 0. Just below it the exact answer is 0.99999994, which an engine may round
+     * either way.
+     */
+    public static final float TANH_SATURATES_AT = 9.010914f;
+
+    /**
+     * Inputs far past saturation that every element-wise φ must map to its exact limit: huge values, the
+     * largest float, infinity, and for tanh and sigmoid the knife edge where their float value first
+     * becomes exact (tanh from {@link #TANH_SATURATES_AT}; sigmoid is 1 from 17.33 on and 0 from −103.98 on).
+     */
+    static float[] saturatedInputs(Activation act) {
+        float[] huge = {1e6f, -1e6f, 1e3f, -1e3f, 1e30f, -1e30f, Float.MAX_VALUE, -Float.MAX_VALUE,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        float[] edge = switch (act) {
+            case TANH -> new float[]{TANH_SATURATES_AT, -TANH_SATURATES_AT, Math.nextUp(TANH_SATURATES_AT),
+                    -Math.nextUp(TANH_SATURATES_AT), 10f, -10f, 20f, -20f, 88f, -88f, 89f, -89f};
+            case SIGMOID -> new float[]{17.4f, 20f, 88f, 89f, -104f, -200f};
+            case IDENTITY, RELU, LEAKY_RELU -> new float[]{20f, -20f, 1e38f, -1e38f};
+            case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise: softmaxOfHugeLogitsIsExact");
+        };
+        float[] all = java.util.Arrays.copyOf(huge, huge.length + edge.length);
+        System.arraycopy(edge, 0, all, huge.length, edge.length);
+        return all;
+    }
+
+    /** φ(z) on {@link #saturatedInputs}: the exact limit. */
+    static float saturatedPhi(Activation act, float z) {
+        return switch (act) {
+            case IDENTITY -> z;
+            case SIGMOID -> z > 0 ? 1f : 0f;
+            case TANH -> z > 0 ? 1f : -1f;
+            case RELU -> z > 0 ? z : 0f;
+            case LEAKY_RELU -> z > 0 ? z : Activation.LEAKY_SLOPE * z;
+            case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise");
+        };
+    }
+
+    /** φ'(z) on {@link #saturatedInputs}: exactly 0 where φ is flat in float. */
+    static float saturatedPhiPrime(Activation act, float z) {
+        return switch (act) {
+            case IDENTITY -> 1f;
+            case SIGMOID, TANH -> 0f;
+            case RELU -> z > 0 ? 1f : 0f;
+            case LEAKY_RELU -> z > 0 ? 1f : Activation.LEAKY_SLOPE;
+            case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise");
+        };
+    }
+
+    Stream<Arguments> elementwiseActivations() {
+        return java.util.Arrays.stream(Activation.values()).filter(Activation::isElementwise).map(Arguments::of);
+    }
+
+    /**
+     * Saturated inputs give exact values, not values an ulp away: tanh(±1e6) = ±1 with φ' = 0, sigmoid(1e3) = 1
+     * and sigmoid(−1e3) = 0 with φ' = 0, the rectifiers and identity pass huge values through. An engine whose
+     * tanh stops at 0.99999994 gives φ' = 1.2e-7 where the true derivative is 0, and a first-layer weight
+     * gradient far from 0 for inputs far outside the training data. Checked through biasActivation,
+     * activationBackward (G = 1 and G = −2.5) and the MSE output δ on a 3 × 37 tensor (whole vectors and tails).
+     */
+    @ParameterizedTest(name = "saturated inputs, {0}")
+    @MethodSource("elementwiseActivations")
+    void saturatedInputsGiveExactValues(Activation act) {
+        float[] pattern = saturatedInputs(act);
+        int rows = 3, cols = 37;
+        float[] z = new float[rows * cols], wantA = new float[z.length], wantPrime = new float[z.length];
+        for (int e = 0; e < z.length; e++) {
+            z[e] = pattern[e % pattern.length];
+            wantA[e] = saturatedPhi(act, z[e]);
+            wantPrime[e] = saturatedPhiPrime(act, z[e]);
+        }
+        float[] target = new float[z.length], ones = new float[z.length], minus = new float[z.length];
+        java.util.Arrays.fill(target, 0.25f);
+        java.util.Arrays.fill(ones, 1f);
+        java.util.Arrays.fill(minus, -2.5f);
+        float[] wantMinus = new float[z.length], wantDelta = new float[z.length];
+        double wantLoss = 0;
+        for (int e = 0; e < z.length; e++) {
+            wantMinus[e] = -2.5f * wantPrime[e];
+            float diff = wantA[e] - target[e];
+            wantDelta[e] = diff * wantPrime[e];
+            wantLoss += 0.5 * (double) diff * diff;
+        }
+        try (Tensor Z = engine.tensor(rows, cols, z); Tensor B = engine.allocate(1, cols); Tensor A = engine.allocate(rows, cols);
+             Tensor G = engine.tensor(rows, cols, ones); Tensor D = engine.allocate(rows, cols); Tensor T = engine.tensor(rows, cols, target);
+             Tensor L = engine.allocate(1, 1)) {
+            engine.biasActivation(Z, B, act, A);
+            assertExact(z, engine.download(Z), act + ": Zin + 0", z);
+            assertExact(wantA, engine.download(A), act + ": φ(z)", z);
+            engine.activationBackward(G, Z, A, act, D);
+            assertExact(wantPrime, engine.download(D), act + ": φ'(z) (G = 1)", z);
+            engine.upload(minus, G);
+            engine.activationBackward(G, Z, A, act, G);
+            assertExact(wantMinus, engine.download(G), act + ": −2.5·φ'(z), in place", z);
+            engine.outputDelta(Loss.MSE, act, Z, A, T, D, L, 0);
+            assertExact(wantDelta, engine.download(D), act + ": MSE δ = (φ(z) − 0.25)·φ'(z)", z);
+            assertEquals((float) wantLoss, engine.download(L)[0], act + ": MSE loss Σ ½(φ(z) − 0.25)²");
+        }
+    }
+
+    /**
+     * Softmax of logits far apart is exactly one-hot, or exactly 1/k over k tied maxima (k = 1, 2, 4: powers of
+     * two, so no division rounds); its cross-entropy δ = A − T is exact and its loss is −(z_t − max) + log k
+     * (2e6 for a target 2e6 below the maximum), rounded once to float. Rows of 3 and of 37 logits.
+     */
+    @ParameterizedTest(name = "softmax of huge logits, {0} columns")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3, 37})
+    void softmaxOfHugeLogitsIsExact(int cols) {
+        int rows = 5;
+        float[] z = new float[rows * cols], wantA = new float[z.length], t = new float[z.length];
+        int[] targetOf = new int[rows];
+        // row 0: 1e6, −1e6, 0, 0, ... → one-hot at 0; target at 1 (loss 2e6)
+        z[0] = 1e6f;
+        z[1] = -1e6f;
+        wantA[0] = 1f;
+        targetOf[0] = 1;
+        // row 1: −1e6 everywhere but the last, −0.99e6 → one-hot at the last; target there (loss 0)
+        for (int k = 0; k < cols; k++) {
+            z[cols + k] = k == cols - 1 ? -0.99e6f : -1e6f;
+        }
+        wantA[cols + cols - 1] = 1f;
+        targetOf[1] = cols - 1;
+        // row 2: 3e4 at 0 and 1, −3e4 elsewhere → ½, ½; target at 0 (loss log 2)
+        for (int k = 0; k < cols; k++) {
+            z[2 * cols + k] = k < 2 ? 3e4f : -3e4f;
+            wantA[2 * cols + k] = k < 2 ? 0.5f : 0f;
+        }
+        targetOf[2] = 0;
+        // row 3: the largest float at 0 and at the last, its negative elsewhere (z − max = −∞ in float) → ½, ½
+        for (int k = 0; k < cols; k++) {
+            boolean top = k == 0 || k == cols - 1;
+            z[3 * cols + k] = top ? Float.MAX_VALUE : -Float.MAX_VALUE;
+            wantA[3 * cols + k] = top ? 0.5f : 0f;
+        }
+        targetOf[3] = cols - 1;
+        // row 4: with 37 columns, 1e30 at four places and −1e30 elsewhere → ¼ each; with 3, all equal → 1/3 is not
+        // exact, so 1e30 at 0 and 2 (½ each)
+        int[] tops = cols >= 37 ? new int[]{1, 10, 20, 36} : new int[]{0, 2};
+        for (int k = 0; k < cols; k++) {
+            z[4 * cols + k] = -1e30f;
+        }
+        for (int k : tops) {
+            z[4 * cols + k] = 1e30f;
+            wantA[4 * cols + k] = 1f / tops.length;
+        }
+        targetOf[4] = tops[0];
+        double wantLoss = 2e6 + Math.log(2) + Math.log(2) + Math.log(tops.length);
+        float[] wantDelta = wantA.clone();
+        for (int i = 0; i < rows; i++) {
+            t[i * cols + targetOf[i]] = 1f;
+            wantDelta[i * cols + targetOf[i]] -= 1f;
+        }
+        try (Tensor Z = engine.tensor(rows, cols, z); Tensor B = engine.allocate(1, cols); Tensor A = engine.allocate(rows, cols);
+             Tensor T = engine.tensor(rows, cols, t); Tensor D = engine.allocate(rows, cols); Tensor L = engine.allocate(1, 1)) {
+            engine.biasActivation(Z, B, Activation.SOFTMAX, A);
+            assertExact(wantA, engine.download(A), "softmax of huge logits", z);
+            engine.outputDelta(Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, Z, A, T, D, L, 0);
+            assertExact(wantDelta, engine.download(D), "cross-entropy δ = A − T", z);
+            float loss = engine.download(L)[0];
+            assertEquals((float) wantLoss, loss, Math.ulp((float) wantLoss), "cross-entropy loss of huge logits");
+        }
+    }
+
+    /** want[i] == got[i] for every element (+0 and −0 equal, NaN equal to NaN), the first miss named with its input. */
+    static void assertExact(float[] want, float[] got, String what, float[] input) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            if (!(want[i] == got[i]) && !(Float.isNaN(want[i]) && Float.isNaN(got[i]))) {
+                fail(what + ": element " + i + " (input " + input[i] + ") is " + got[i] + ", exactly " + want[i] + " expected");
+            }
+        }
+    }
+
     @Test
     void concurrentPredictionsOnTheEngineAgreeWithSequentialOnes() throws Exception {
         delta4j.model.Mlp mlp = delta4j.model.Mlp.builder(8).dense(33, Activation.RELU).dense(3, Activation.SOFTMAX)

@@ -11,9 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * backward twin. All take a range (rows or flat elements) so that {@link CpuEngine} can split them over
  * threads; tails are masked vectors, never scalar loops.
  *
- * <p>exp (sigmoid, softmax, cross-entropy) is {@link Simd#exp}, built from adds and multiplies so that
- * interpreted and compiled code give the same bits (JitTierDeterminismTest); tanh is still
- * {@code lanewise(TANH)} (SVML on x86, about 1 ulp, but its last bit may differ between JIT tiers).
+ * <p>exp (sigmoid, softmax, cross-entropy) is {@link Simd#exp} and tanh is {@link Simd#tanh}, both built from
+ * adds, multiplies and a division so that interpreted and compiled code give the same bits
+ * (JitTierDeterminismTest); the Vector API's {@code lanewise(EXP)} and {@code lanewise(TANH)} did not.
  */
 final class Elementwise {
 
@@ -109,13 +109,13 @@ final class Elementwise {
             for (; j < bound; j += L) {
                 FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
                 v.intoArray(z, off + j);
-                v.lanewise(VectorOperators.TANH).intoArray(a, off + j);
+                Simd.tanh(v).intoArray(a, off + j);
             }
             if (j < n) {
                 VectorMask<Float> m = F.indexInRange(j, n);
                 FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
                 v.intoArray(z, off + j, m);
-                v.lanewise(VectorOperators.TANH).intoArray(a, off + j, m);
+                Simd.tanh(v).intoArray(a, off + j, m);
             }
         }
     }

@@ -114,6 +114,59 @@ final class Simd {
     private static final FloatVector C2 = FloatVector.broadcast(F, 0.5f);
     private static final FloatVector C1 = FloatVector.broadcast(F, 1f);
 
+    /**
+     * The smallest float whose tanh rounds to 1 (9.010914): from here on {@link #tanh} returns ±1 exactly, the
+     * correctly rounded value, so φ' = 1 − a² is exactly 0 for saturated units.
+     */
+    static final float TANH_SATURATES_AT = 9.010914f;
+
+    private static final int SIGN_BIT = 0x80000000;
+    private static final FloatVector MINUS_LN2_HI = FloatVector.broadcast(F, -LN2_HI);
+    private static final FloatVector MINUS_LN2_LO = FloatVector.broadcast(F, -LN2_LO);
+
+    // tanh x ≈ x + x³·(T0 + T1·x² + ... + T5·x¹⁰) on |x| < 0.75 (T4 and T5 go in as scalars).
+    private static final FloatVector T0 = FloatVector.broadcast(F, -0.3333333134651184f);
+    private static final FloatVector T1 = FloatVector.broadcast(F, 0.1333317905664444f);
+    private static final FloatVector T2 = FloatVector.broadcast(F, -0.05393585190176964f);
+    private static final FloatVector T3 = FloatVector.broadcast(F, 0.021615318953990936f);
+    private static final float T4 = -0.00793380755931139f;
+    private static final float T5 = 0.0019095024326816201f;
+
+    /**
+     * tanh per lane from the same fixed-order arithmetic as {@link #exp} (fused multiply-adds, multiplies, one
+     * division, integer adds, compares), so every JIT tier gives the same bits: {@code lanewise(TANH)} did not
+     * (C2's and the interpreter's results were an ulp apart on some inputs), so a tanh network trained on in a
+     * new process ended with other weights. Two formulas, both computed for every lane and blended:
+     * <ul>
+     * <li>|x| &lt; 0.75: x + x³·P(x²), P of degree 5 fitted to (tanh x − x)/x³ (a Chebyshev fit), so small |x|
+     *     keep full relative accuracy (1 − 2/(e^{2x} + 1) would cancel);</li>
+     * <li>otherwise (d − 1)/d with d = (e^{2|x|} + 1)/2 rounded once: 2|x| = n·ln2 + r with |r| ≤ ln2/2 as in exp,
+     *     d = 2^{n−1}·(e^r − 1) + (2^{n−1} + ½) in one fused multiply-add, e^r − 1 = r + r²·(1/2 + r/6 + ... +
+     *     r⁵/5040). d − 1 is exact while d &lt; 2^24, so the division is the only other rounding.</li>
+     * </ul>
+     * 2|x| is clamped to 17, which keeps d below 2^24 and gives 0.99999994, the correctly rounded tanh from 8.5 up
+     * to {@link #TANH_SATURATES_AT}; from there on the result is 1. The sign is copied from x, so tanh is odd and
+     * tanh(−0) = −0; NaN stays NaN. Its error against tanh in double is bounded by {@code TanhAccuracyTest}.
+     */
+    static FloatVector tanh(FloatVector x) {
+        FloatVector ax = x.abs();
+        FloatVector y = ax.add(ax).min(17f);
+        FloatVector t = y.fma(LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(MINUS_LN2_LO, n.fma(MINUS_LN2_HI, y));
+        FloatVector p = r.fma(1f / 5040, 1f / 720).fma(r, C5).fma(r, C4).fma(r, C3).fma(r, C2);
+        FloatVector expm1r = p.fma(r.mul(r), r);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(126 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
+        FloatVector half = bits.reinterpretAsFloats();                    // 2^(n−1)
+        FloatVector d = expm1r.fma(half, half.add(0.5f));                 // (e^{2|x|} + 1) / 2, rounded once
+        FloatVector u = ax.mul(ax);
+        FloatVector small = u.fma(T5, T4).fma(u, T3).fma(u, T2).fma(u, T1).fma(u, T0).fma(ax.mul(u), ax);
+        FloatVector th = d.sub(1f).div(d).blend(small, ax.compare(VectorOperators.LT, 0.75f))
+                .blend(1f, ax.compare(VectorOperators.GE, TANH_SATURATES_AT));
+        IntVector sign = ((IntVector) x.reinterpretAsInts()).and(SIGN_BIT);
+        return ((IntVector) th.reinterpretAsInts()).or(sign).reinterpretAsFloats();
+    }
+
     /** "AVX-512 (16 float lanes)" and the like, for {@link CpuEngine#device()}. */
     static String describe() {
         String arch = System.getProperty("os.arch", "").toLowerCase(java.util.Locale.ROOT);

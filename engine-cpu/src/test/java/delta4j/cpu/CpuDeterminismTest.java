@@ -50,6 +50,45 @@ class CpuDeterminismTest {
         }
     }
 
+    /**
+     * The weights do not depend on the thread count either: gemm computes every tile with the same sums in the same
+     * order on any number of threads (CpuGemmTest), the element-wise kernels work element by element and column
+     * sums column by column. Batches of 256 rows, so the element-wise kernels of the 256-unit layer split too. Only
+     * the reported loss (partial sums per thread) may differ in its last bits, and so would a gradient norm, so
+     * runs with gradient clipping or a gradient-norm tolerance are not covered.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Activation.class, names = {"RELU", "TANH", "SIGMOID"})
+    void weightsDoNotDependOnTheThreadCount(Activation hidden) {
+        SplittableRandom rnd = new SplittableRandom(4);
+        int n = 600, f = 64, k = 10;
+        float[] x = new float[n * f], t = new float[n * k];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        for (int i = 0; i < n; i++) {
+            t[i * k + rnd.nextInt(k)] = 1;
+        }
+        Dataset data = new Dataset(n, f, k, x, t);
+        TrainingConfig cfg = TrainingConfig.builder().optimizer(Optimizer.adam(1e-3f)).batchSize(256).maxEpochs(2).build();
+        Mlp one = null;
+        for (int threads : new int[]{1, 2, 3}) {
+            Mlp m = Mlp.builder(f).dense(256, hidden).dense(128, hidden).dense(k, Activation.SOFTMAX)
+                    .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build();
+            try (Engine e = Engines.create("cpu", new EngineConfig(threads, null))) {
+                new Trainer(e, cfg).fit(m, data);
+            }
+            if (one == null) {
+                one = m;
+                continue;
+            }
+            for (int l = 0; l < m.depth(); l++) {
+                assertArrayEquals(one.weights(l), m.weights(l), hidden + ", " + threads + " threads against 1: W[" + l + "]");
+                assertArrayEquals(one.biases(l), m.biases(l), hidden + ", " + threads + " threads against 1: b[" + l + "]");
+            }
+        }
+    }
+
     static Mlp net() {
         return Mlp.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU).dense(10, Activation.SOFTMAX)
                 .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build();

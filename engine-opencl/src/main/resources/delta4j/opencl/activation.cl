@@ -1,6 +1,11 @@
 // activation.cl: φ forward (fused with the bias) and φ' backward, side by side.
 // Activation codes are delta4j.engine.Activation ordinals: see ACT_* below (OpenClEngine passes ordinal()).
 // Full-precision exp/tanh (never native_*), so results stay within the kit's element tolerance.
+// Saturated inputs must give the exact limits (the kit's saturatedInputsGiveExactValues): OpenCL allows tanh
+// a few ulp, and PoCL's tanh never reaches 1 (0.99999994 even at 1e6), which left φ' = 1 − a² at 1.2e-7 where
+// the derivative is 0. So tanh saturates here. sigmoid needs nothing: exp(−z) is 0 or +∞ (never NaN) past
+// its range, giving exactly 1 or 0. softmax subtracts the row's maximum, so exp sees only z − max ≤ 0 and
+// the maximum's own term is exp(0) = 1.
 
 #define ACT_IDENTITY 0
 #define ACT_SIGMOID 1
@@ -8,12 +13,15 @@
 #define ACT_RELU 3
 #define ACT_LEAKY_RELU 4
 #define LEAKY_SLOPE 0.01f
+// The smallest float whose tanh rounds to 1 (EngineConformanceKit.TANH_SATURATES_AT): from here on ±1 is
+// the correctly rounded answer.
+#define TANH_SATURATES_AT 9.010914f
 
 // φ(z)
 inline float phi(const int act, const float z) {
     switch (act) {
         case ACT_SIGMOID:    return 1.0f / (1.0f + exp(-z));
-        case ACT_TANH:       return tanh(z);
+        case ACT_TANH:       return fabs(z) >= TANH_SATURATES_AT ? copysign(1.0f, z) : tanh(z);
         case ACT_RELU:       return z > 0.0f ? z : 0.0f;
         case ACT_LEAKY_RELU: return z > 0.0f ? z : LEAKY_SLOPE * z;
         default:             return z;
