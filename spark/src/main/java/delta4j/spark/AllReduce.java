@@ -163,21 +163,26 @@ final class AllReduce implements AutoCloseable {
         return bytes;
     }
 
-    /** Waits for every task to have received everything (a Spark barrier), then shuts the transport down. */
+    /**
+     * After the last exchange: waits for every task to have received everything (a Spark barrier), so that
+     * no task shuts its transport down while a peer still reads from it. Only on success: a failing task
+     * must not wait for peers that wait for it; it fails, and Spark kills the others.
+     */
+    void finish() {
+        ctx.barrier();
+    }
+
+    /** Shuts the transport down. */
     @Override
     public void close() {
-        try {
-            ctx.barrier();
-        } finally {
-            for (TransportClient c : peers) {
-                if (c != null) {
-                    c.close();
-                }
+        for (TransportClient c : peers) {
+            if (c != null) {
+                c.close();
             }
-            factory.close();
-            server.close();
-            transport.close();
         }
+        factory.close();
+        server.close();
+        transport.close();
     }
 
     /** The server side: parts of exchanges, kept by sequence number until the task takes them. */

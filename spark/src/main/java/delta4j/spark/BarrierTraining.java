@@ -24,10 +24,25 @@ final class BarrierTraining {
     private BarrierTraining() {
     }
 
+    /** Tests only: called at the start of every epoch of every task (stage attempt, partition, epoch), in local mode. */
+    interface FaultHook {
+        void beforeEpoch(int stageAttempt, int partition, int epoch);
+    }
+
+    static volatile FaultHook fault;
+
     static Outcome fit(JavaRDD<Shard> shards, Layout layout, Settings s, byte[] model) {
-        List<Outcome> all = Barrier.mapPartitions(shards, it -> List.of(task(Shard.single(it), layout, s, model)).iterator(),
-                Outcome.class).collect();
-        return all.get(0); // partition 0's, the only one that carries the parameters
+        JavaRDD<Outcome> trained = Barrier.mapPartitions(shards, it -> List.of(task(Shard.single(it), layout, s, model)).iterator(),
+                Outcome.class);
+        // The shuffle makes the barrier stage a shuffle-map stage: when a task is lost Spark reruns all of its
+        // tasks (up to spark.stage.maxConsecutiveAttempts), whereas a failed barrier result stage is not retried.
+        List<Outcome> all = trained.repartition(1).collect();
+        for (Outcome o : all) {
+            if (o.partition == 0) {
+                return o; // the only one that carries the parameters
+            }
+        }
+        throw new IllegalStateException("no outcome from partition 0 among " + all.size());
     }
 
     static Outcome task(Shard shard, Layout layout, Settings s, byte[] model) throws Exception {
@@ -42,12 +57,14 @@ final class BarrierTraining {
                 throw new IllegalStateException(comm.tasks() + " barrier tasks for " + layout.partitions() + " partitions");
             }
             Outcome o = new Outcome();
-            Run run = new Run(shard, layout, s, cfg, r, comm, o);
+            o.partition = shard.partition;
+            Run run = new Run(shard, layout, s, cfg, r, comm, o, ctx.stageAttemptNumber());
             if (s.mode() == TrainingMode.SYNC) {
                 run.sync();
             } else {
                 run.average();
             }
+            comm.finish();
             o.seconds = (System.nanoTime() - t0) / 1e9;
             o.commSeconds = comm.seconds();
             o.bytesSent = comm.bytesSent();
@@ -78,7 +95,10 @@ final class BarrierTraining {
         int bestEpoch;
         float[] bestParameters;
 
-        Run(Shard shard, Layout layout, Settings s, TrainingConfig cfg, Replica r, AllReduce comm, Outcome o) {
+        final int attempt;
+
+        Run(Shard shard, Layout layout, Settings s, TrainingConfig cfg, Replica r, AllReduce comm, Outcome o, int attempt) {
+            this.attempt = attempt;
             this.shard = shard;
             this.layout = layout;
             this.s = s;
@@ -92,6 +112,13 @@ final class BarrierTraining {
             this.x = new float[batch * shard.features];
             this.y = new float[batch * shard.targets];
             this.g = new float[r.parameterCount()];
+        }
+
+        private void beforeEpoch(int epoch) {
+            FaultHook f = fault;
+            if (f != null) {
+                f.beforeEpoch(attempt, p, epoch);
+            }
         }
 
         private void copyRow(int local, int at) {
@@ -109,6 +136,7 @@ final class BarrierTraining {
             int[] trainIndex = layout.trainIndex();
             float[] zero = new float[g.length];
             for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+                beforeEpoch(epoch);
                 long t0 = System.nanoTime();
                 int[] order = Replica.epochOrder(n, cfg, epoch);
                 float lr = r.learningRate(epoch);
@@ -154,6 +182,7 @@ final class BarrierTraining {
             int local = Math.max(1, batch / layout.partitions());
             int steps = (largest + local - 1) / local, every = Math.max(1, s.averageEvery());
             for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+                beforeEpoch(epoch);
                 long t0 = System.nanoTime();
                 int[] order = mine.clone();
                 if (s.shuffle()) {

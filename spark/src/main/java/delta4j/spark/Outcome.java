@@ -15,6 +15,7 @@ final class Outcome implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    int partition;
     float[] parameters;
     final List<double[]> epochs = new ArrayList<>(); // epoch, train loss, validation loss, learning rate, seconds, samples
     String stopReason = "MAX_EPOCHS";
