@@ -63,6 +63,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     private final DoubleParam validationFraction;
     private final IntParam patience;
 
+    // Spark ML params are made with their owner (new Param<>(this, ...)), which only reads uid, set first.
+    @SuppressWarnings("this-escape")
     protected MlpEstimator(String uid, String outputActivationDefault, String lossDefault) {
         this.uid = uid;
         featuresCol = new Param<>(this, "featuresCol", "features column name (a vector column)");

@@ -41,6 +41,8 @@ public abstract class MlpModel<M extends MlpModel<M>> extends Model<M> implement
     private final Param<String> engine;
     private final IntParam engineThreads;
 
+    // Spark ML params are made with their owner (new Param<>(this, ...)), which only reads uid, set first.
+    @SuppressWarnings("this-escape")
     protected MlpModel(String uid, Mlp mlp) {
         this.uid = uid;
         this.mlp = mlp;
