@@ -1,0 +1,257 @@
+package delta4j.model;
+
+import delta4j.engine.Engine;
+import delta4j.engine.Tensor;
+
+import java.util.SplittableRandom;
+
+/**
+ * One replica of data-parallel training: an {@link Mlp} bound to an engine with its optimizer state,
+ * whose step is split in two so that the gradient can travel between replicas in the middle.
+ *
+ * <pre>
+ * partial gradient:  g_p = s·Σ_{i ∈ part p} ∇E_i(θ)          {@link #gradient}   (s = 1/N of the global batch)
+ * all-reduce:        g   = Σ_p g_p                             the caller (Spark, a test, ...)
+ * step:              θ  ← optimizer(θ, g, state, η, t+1)       {@link #apply}      (the same on every replica)
+ * </pre>
+ *
+ * With the parts of one global batch spread over N replicas that start from the same parameters and
+ * state, every replica takes the step {@link Trainer} takes on the whole batch (equal up to the order of
+ * the float sums), including gradient clipping on the summed gradient, weight decay on the weights only,
+ * and Adam's step count. Parameters and optimizer state also travel as flat vectors for local SGD
+ * (averaging) and checkpoints: W[0], b[0], W[1], b[1], ... (each row-major), and for the state, per layer,
+ * the weight states s = 0..k−1 then the bias states, the order of {@link TrainingState#optimizerState()}.
+ *
+ * <p>Data given here is used as it is: a model's {@link Mlp#standardizer()} is the caller's to apply.
+ * Not thread-safe; the engine is held for the replica's life (close it to free the engine's memory).
+ */
+public final class Replica implements AutoCloseable {
+
+    private final Engine engine;
+    private final TrainingConfig config;
+    private final Network net;
+    private final int depth;
+    private final Tensor[][] stateW;
+    private final Tensor[][] stateB;
+    private final Tensor lossOut;
+    private final Tensor norms;
+    /** Offsets of W[l] (entry 2l) and b[l] (entry 2l+1) in the flat parameter vector; the last entry is its length. */
+    private final int[] offsets;
+    private int t;
+
+    /** Binds {@code mlp} (its current parameters) to {@code engine} with a fresh optimizer state (step 0). */
+    public Replica(Engine engine, Mlp mlp, TrainingConfig config) {
+        this.engine = java.util.Objects.requireNonNull(engine, "engine");
+        this.config = java.util.Objects.requireNonNull(config, "config");
+        long count = mlp.parameterCount();
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(mlp + " has too many parameters for one flat vector (" + count + ")");
+        }
+        this.depth = mlp.depth();
+        this.offsets = new int[2 * depth + 1];
+        int[] n = mlp.sizes();
+        for (int l = 0; l < depth; l++) {
+            offsets[2 * l + 1] = offsets[2 * l] + n[l] * n[l + 1];
+            offsets[2 * l + 2] = offsets[2 * l + 1] + n[l + 1];
+        }
+        this.net = mlp.bind(engine);
+        int k = config.optimizer.stateTensors();
+        stateW = new Tensor[depth][k];
+        stateB = new Tensor[depth][k];
+        for (int l = 0; l < depth; l++) {
+            for (int s = 0; s < k; s++) {
+                stateW[l][s] = net.allocate(n[l], n[l + 1]);
+                stateB[l][s] = net.allocate(1, n[l + 1]);
+            }
+        }
+        lossOut = net.allocate(1, 1);
+        norms = net.allocate(1, 2 * depth);
+    }
+
+    /** Length of the flat parameter (and gradient) vector. */
+    public int parameterCount() {
+        return offsets[2 * depth];
+    }
+
+    /** Length of the flat optimizer state: {@link Optimizer#stateTensors()} × {@link #parameterCount()}. */
+    public int stateLength() {
+        return config.optimizer.stateTensors() * parameterCount();
+    }
+
+    /** Optimizer steps applied so far (Adam's t). */
+    public int step() {
+        return t;
+    }
+
+    /**
+     * Forward and backward over {@code rows} samples (x: rows × inputs, y: rows × outputs, row-major) and
+     * writes {@code scale}·Σ of their loss gradients into {@code out} (flat, {@link #parameterCount()}
+     * values) without touching the parameters. Returns the batch's loss sum (not scaled).
+     */
+    public double gradient(float[] x, float[] y, int rows, float scale, float[] out) {
+        checkLength("gradient", out, parameterCount());
+        Network.Workspace ws = load(x, y, rows);
+        net.backward(ws, lossOut, 0, scale);
+        for (int l = 0; l < depth; l++) {
+            engine.download(net.weightGradient(l), out, offsets[2 * l]);
+            engine.download(net.biasGradient(l), out, offsets[2 * l + 1]);
+        }
+        return engine.download(lossOut)[0];
+    }
+
+    /** The loss sum over {@code rows} samples with the current parameters (forward and loss only). */
+    public double lossSum(float[] x, float[] y, int rows) {
+        Network.Workspace ws = load(x, y, rows);
+        net.loss(ws, lossOut, 0);
+        return engine.download(lossOut)[0];
+    }
+
+    private Network.Workspace load(float[] x, float[] y, int rows) {
+        int in = net.model().inputs(), outs = net.model().outputs();
+        if (rows <= 0 || x.length < rows * in || y.length < rows * outs) {
+            throw new IllegalArgumentException("a batch of " + rows + " rows needs " + rows * in + " feature and " + rows * outs
+                    + " target values, got " + x.length + " and " + y.length);
+        }
+        Network.Workspace ws = net.workspace(rows);
+        System.arraycopy(x, 0, ws.hostInput(), 0, rows * in);
+        System.arraycopy(y, 0, ws.hostTarget(), 0, rows * outs);
+        net.upload(ws, true);
+        net.forward(ws);
+        return ws;
+    }
+
+    /**
+     * One optimizer step with an externally summed gradient (flat), at learning rate η (after the
+     * schedule: {@link #learningRate(int)}): gradient clipping as configured, then the optimizer on every
+     * W[l] (with weight decay) and b[l] (without), as {@link Trainer} does.
+     */
+    public void apply(float[] gradient, float lr) {
+        checkLength("gradient", gradient, parameterCount());
+        for (int l = 0; l < depth; l++) {
+            engine.upload(gradient, offsets[2 * l], net.weightGradient(l));
+            engine.upload(gradient, offsets[2 * l + 1], net.biasGradient(l));
+        }
+        if (config.clipNorm > 0) {
+            clip();
+        }
+        t++;
+        for (int l = 0; l < depth; l++) {
+            config.optimizer.step(engine, net.weights(l), net.weightGradient(l), stateW[l], lr, config.weightDecay, t);
+            config.optimizer.step(engine, net.biases(l), net.biasGradient(l), stateB[l], lr, 0f, t);
+        }
+    }
+
+    /** Trainer's clipping on the gradient tensors: the same kernels, so the same float sums. */
+    private void clip() {
+        for (int l = 0; l < depth; l++) {
+            engine.sumOfSquares(net.weightGradient(l), norms, 2 * l);
+            engine.sumOfSquares(net.biasGradient(l), norms, 2 * l + 1);
+        }
+        double sq = 0;
+        for (float v : engine.download(norms)) {
+            sq += v;
+        }
+        double norm = Math.sqrt(sq);
+        if (norm > config.clipNorm) {
+            float factor = (float) (config.clipNorm / norm);
+            for (int l = 0; l < depth; l++) {
+                engine.scale(net.weightGradient(l), factor);
+                engine.scale(net.biasGradient(l), factor);
+            }
+        }
+    }
+
+    /** The learning rate of epoch {@code epoch} (1-based) after the configured schedule, as Trainer uses it. */
+    public float learningRate(int epoch) {
+        return config.schedule.rate(config.optimizer.learningRate(), epoch - 1, config.maxEpochs);
+    }
+
+    /** The current parameters, flat. */
+    public float[] parameters() {
+        float[] p = new float[parameterCount()];
+        for (int l = 0; l < depth; l++) {
+            engine.download(net.weights(l), p, offsets[2 * l]);
+            engine.download(net.biases(l), p, offsets[2 * l + 1]);
+        }
+        return p;
+    }
+
+    /** Replaces the parameters with a flat vector (e.g. the replicas' average). */
+    public void setParameters(float[] p) {
+        checkLength("parameter", p, parameterCount());
+        for (int l = 0; l < depth; l++) {
+            engine.upload(p, offsets[2 * l], net.weights(l));
+            engine.upload(p, offsets[2 * l + 1], net.biases(l));
+        }
+    }
+
+    /** The optimizer state, flat ({@link #stateLength()} values; empty for SGD). */
+    public float[] optimizerState() {
+        float[] s = new float[stateLength()];
+        int at = 0;
+        for (int l = 0; l < depth; l++) {
+            for (Tensor st : stateW[l]) {
+                engine.download(st, s, at);
+                at += (int) st.size();
+            }
+            for (Tensor st : stateB[l]) {
+                engine.download(st, s, at);
+                at += (int) st.size();
+            }
+        }
+        return s;
+    }
+
+    /** Replaces the optimizer state with a flat vector and sets the step count t. */
+    public void setOptimizerState(float[] s, int step) {
+        checkLength("optimizer state", s, stateLength());
+        if (step < 0) {
+            throw new IllegalArgumentException("the step count must be ≥ 0, got " + step);
+        }
+        int at = 0;
+        for (int l = 0; l < depth; l++) {
+            for (Tensor st : stateW[l]) {
+                engine.upload(s, at, st);
+                at += (int) st.size();
+            }
+            for (Tensor st : stateB[l]) {
+                engine.upload(s, at, st);
+                at += (int) st.size();
+            }
+        }
+        t = step;
+    }
+
+    /** The model with the replica's current parameters (pulled into the {@link Mlp} it was made from). */
+    public Mlp model() {
+        net.pull();
+        return net.model();
+    }
+
+    /**
+     * The sample order of epoch {@code epoch} (1-based) over {@code n} samples, the one {@link Trainer} uses:
+     * seeded from (seed, epoch) alone, or 0..n−1 when shuffling is off.
+     */
+    public static int[] epochOrder(int n, TrainingConfig config, int epoch) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        if (config.shuffle) {
+            delta4j.data.Dataset.shuffle(order, new SplittableRandom(Trainer.epochSeed(config.seed, epoch)));
+        }
+        return order;
+    }
+
+    private static void checkLength(String what, float[] v, int n) {
+        if (v.length != n) {
+            throw new IllegalArgumentException("the " + what + " vector has " + v.length + " values, this network needs " + n);
+        }
+    }
+
+    /** Frees the replica's tensors on the engine (the engine stays open). */
+    @Override
+    public void close() {
+        net.close();
+    }
+}

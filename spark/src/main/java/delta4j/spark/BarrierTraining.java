@@ -1,0 +1,268 @@
+package delta4j.spark;
+
+import delta4j.data.Dataset;
+import delta4j.engine.Engine;
+import delta4j.model.Mlp;
+import delta4j.model.Replica;
+import delta4j.model.TrainingConfig;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.api.java.JavaRDD;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The {@code sync} and {@code average} modes: the whole fit is one Spark barrier stage, one task per
+ * partition, each with its own engine and {@link Replica}; the tasks meet only in {@link AllReduce}. A lost
+ * task fails the stage, and Spark restarts all of its tasks together.
+ */
+final class BarrierTraining {
+
+    /** Above this mean training loss a fit counts as diverged (the Trainer's default bound). */
+    static final double DIVERGENCE_BOUND = 1e12;
+
+    private BarrierTraining() {
+    }
+
+    /** Tests only: called at the start of every epoch of every task (stage attempt, partition, epoch), in local mode. */
+    interface FaultHook {
+        void beforeEpoch(int stageAttempt, int partition, int epoch);
+    }
+
+    static volatile FaultHook fault;
+
+    static Outcome fit(JavaRDD<Shard> shards, Layout layout, Settings s, byte[] model) {
+        JavaRDD<Outcome> trained = Barrier.mapPartitions(shards, it -> List.of(task(Shard.single(it), layout, s, model)).iterator(),
+                Outcome.class);
+        // The shuffle makes the barrier stage a shuffle-map stage: when a task is lost Spark reruns all of its
+        // tasks (up to spark.stage.maxConsecutiveAttempts), whereas a failed barrier result stage is not retried.
+        List<Outcome> all = trained.repartition(1).collect();
+        for (Outcome o : all) {
+            if (o.partition == 0) {
+                return o; // the only one that carries the parameters
+            }
+        }
+        throw new IllegalStateException("no outcome from partition 0 among " + all.size());
+    }
+
+    static Outcome task(Shard shard, Layout layout, Settings s, byte[] model) throws Exception {
+        BarrierTaskContext ctx = BarrierTaskContext.get();
+        TrainingConfig cfg = s.config();
+        Mlp mlp = ModelIo.read(model, "the initial model");
+        long t0 = System.nanoTime();
+        try (AllReduce comm = new AllReduce(ctx);
+             Engine engine = s.openEngine(ctx.cpus(), Devices.forTask(s.engine(), ctx));
+             Replica r = new Replica(engine, mlp, cfg)) {
+            if (comm.tasks() != layout.partitions()) {
+                throw new IllegalStateException(comm.tasks() + " barrier tasks for " + layout.partitions() + " partitions");
+            }
+            Outcome o = new Outcome();
+            o.partition = shard.partition;
+            Run run = new Run(shard, layout, s, cfg, r, comm, o, ctx.stageAttemptNumber());
+            if (s.mode() == TrainingMode.SYNC) {
+                run.sync();
+            } else {
+                run.average();
+            }
+            comm.finish();
+            o.seconds = (System.nanoTime() - t0) / 1e9;
+            o.commSeconds = comm.seconds();
+            o.bytesSent = comm.bytesSent();
+            if (shard.partition == 0 && o.error == null) {
+                o.parameters = r.parameters();
+            }
+            return o;
+        }
+    }
+
+    /** One task's training loop. */
+    private static final class Run {
+        final Shard shard;
+        final Layout layout;
+        final Settings s;
+        final TrainingConfig cfg;
+        final Replica r;
+        final AllReduce comm;
+        final Outcome o;
+        final int p;
+        final int batch;
+        final int[] validationRows;
+        final float[] x;
+        final float[] y;
+        final float[] g;
+        double best = Double.POSITIVE_INFINITY;
+        int sinceBest;
+        int bestEpoch;
+        float[] bestParameters;
+
+        final int attempt;
+
+        Run(Shard shard, Layout layout, Settings s, TrainingConfig cfg, Replica r, AllReduce comm, Outcome o, int attempt) {
+            this.attempt = attempt;
+            this.shard = shard;
+            this.layout = layout;
+            this.s = s;
+            this.cfg = cfg;
+            this.r = r;
+            this.comm = comm;
+            this.o = o;
+            this.p = shard.partition;
+            this.batch = Math.min(s.batchSize(), layout.trainSize());
+            this.validationRows = layout.localValidationRows(p);
+            this.x = new float[batch * shard.features];
+            this.y = new float[batch * shard.targets];
+            this.g = new float[r.parameterCount()];
+        }
+
+        private void beforeEpoch(int epoch) {
+            FaultHook f = fault;
+            if (f != null) {
+                f.beforeEpoch(attempt, p, epoch);
+            }
+        }
+
+        private void copyRow(int local, int at) {
+            System.arraycopy(shard.x, local * shard.features, x, at * shard.features, shard.features);
+            System.arraycopy(shard.y, local * shard.targets, y, at * shard.targets, shard.targets);
+        }
+
+        /**
+         * Global batch s is the trainer's: positions order[s·B ..) of the epoch's order. Each task gathers the
+         * members it holds, computes their gradient scaled by 1/(global batch rows), and the sum over the
+         * tasks is the trainer's batch gradient.
+         */
+        void sync() {
+            int n = layout.trainSize(), steps = (n + batch - 1) / batch, start = layout.start(p);
+            int[] trainIndex = layout.trainIndex();
+            float[] zero = new float[g.length];
+            for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+                beforeEpoch(epoch);
+                long t0 = System.nanoTime();
+                int[] order = Replica.epochOrder(n, cfg, epoch);
+                float lr = r.learningRate(epoch);
+                double lossSum = 0;
+                for (int step = 0; step < steps; step++) {
+                    int from = step * batch, rows = Math.min(batch, n - from), m = 0;
+                    for (int i = 0; i < rows; i++) {
+                        int global = trainIndex[order[from + i]];
+                        if (layout.owns(p, global)) {
+                            copyRow(global - start, m++);
+                        }
+                    }
+                    float[] part = zero;
+                    if (m > 0) {
+                        lossSum += r.gradient(x, y, m, 1f / rows, g);
+                        part = g;
+                    }
+                    r.apply(comm.sum(part), lr);
+                    o.steps++;
+                }
+                if (endOfEpoch(epoch, lr, lossSum, n, t0)) {
+                    break;
+                }
+            }
+            finish();
+        }
+
+        /**
+         * Local SGD: each task walks its own shard in mini-batches of B/N (so that one step of all tasks sees
+         * about a global batch), every task the same number of steps per epoch (the largest shard's; smaller
+         * shards wrap around), and every {@code averageEvery} steps and at the end of each epoch the
+         * parameters and the optimizer state become their mean over the tasks.
+         */
+        void average() {
+            int[] mine = layout.localTrainRows(p);
+            if (mine.length == 0) {
+                throw new IllegalArgumentException("partition " + p + " holds no training rows: use fewer partitions than rows");
+            }
+            int largest = 0;
+            for (int c : layout.trainCounts()) {
+                largest = Math.max(largest, c);
+            }
+            int local = Math.max(1, batch / layout.partitions());
+            int steps = (largest + local - 1) / local, every = Math.max(1, s.averageEvery());
+            for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+                beforeEpoch(epoch);
+                long t0 = System.nanoTime();
+                int[] order = mine.clone();
+                if (s.shuffle()) {
+                    Dataset.shuffle(order, new SplittableRandom(s.seed() * 0x9E3779B97F4A7C15L + epoch + 0x632BE59BD9B4E019L * (p + 1)));
+                }
+                float lr = r.learningRate(epoch);
+                double lossSum = 0;
+                for (int step = 0; step < steps; step++) {
+                    for (int i = 0; i < local; i++) {
+                        copyRow(order[(step * local + i) % order.length], i);
+                    }
+                    lossSum += r.gradient(x, y, local, 1f / local, g);
+                    r.apply(g, lr);
+                    o.steps++;
+                    if ((step + 1) % every == 0 || step == steps - 1) {
+                        averageParameters();
+                    }
+                }
+                // The mean loss over every sample the tasks stepped on this epoch.
+                if (endOfEpoch(epoch, lr, lossSum, (double) steps * local * layout.partitions(), t0)) {
+                    break;
+                }
+            }
+            finish();
+        }
+
+        private void averageParameters() {
+            float[] params = r.parameters(), state = r.optimizerState();
+            float[] both = new float[params.length + state.length];
+            System.arraycopy(params, 0, both, 0, params.length);
+            System.arraycopy(state, 0, both, params.length, state.length);
+            float[] mean = comm.mean(both);
+            System.arraycopy(mean, 0, params, 0, params.length);
+            System.arraycopy(mean, params.length, state, 0, state.length);
+            r.setParameters(params);
+            r.setOptimizerState(state, r.step());
+        }
+
+        /** Losses over all tasks, the epoch's report and the stopping rules; true to stop. */
+        private boolean endOfEpoch(int epoch, float lr, double lossSum, double samples, long t0) {
+            double[] sums = comm.sum(new double[]{lossSum, validationLossSum()});
+            double trainLoss = sums[0] / samples;
+            double valLoss = layout.validationSize() == 0 ? Double.NaN : sums[1] / layout.validationSize();
+            if (!Double.isFinite(trainLoss) || trainLoss > DIVERGENCE_BOUND) {
+                o.error = "training diverged in epoch " + epoch + ": the loss became " + trainLoss + " at learning rate " + lr
+                        + "; try a smaller learning rate (e.g. " + lr / 10 + ") or gradient clipping (clipNorm)";
+                return true;
+            }
+            o.epoch(epoch, trainLoss, valLoss, lr, (System.nanoTime() - t0) / 1e9, layout.trainSize());
+            if (s.patience() > 0) {
+                if (valLoss < best) {
+                    best = valLoss;
+                    sinceBest = 0;
+                    bestEpoch = epoch;
+                    bestParameters = r.parameters();
+                } else if (++sinceBest >= s.patience()) {
+                    o.stopReason = "EARLY_STOPPING";
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private double validationLossSum() {
+            double sum = 0;
+            for (int from = 0; from < validationRows.length; from += batch) {
+                int rows = Math.min(batch, validationRows.length - from);
+                for (int i = 0; i < rows; i++) {
+                    copyRow(validationRows[from + i], i);
+                }
+                sum += r.lossSum(x, y, rows);
+            }
+            return sum;
+        }
+
+        /** Early stopping keeps the best epoch's weights, as the trainer does. */
+        private void finish() {
+            if (bestParameters != null) {
+                r.setParameters(bestParameters);
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package delta4j.spark;
+
+import delta4j.model.EpochReport;
+
+import java.util.List;
+
+/**
+ * How a Spark fit went: the epoch history (train and validation loss, learning rate, seconds), why it
+ * stopped, and where the time went. {@code communicationSeconds} is partition 0's time inside the
+ * all-reduces ({@code sync}, {@code average}), or the driver's time in the per-step jobs ({@code aggregate},
+ * which includes the partitions' compute); {@code bytesSent} is what partition 0 sent.
+ */
+public record FitSummary(List<EpochReport> history, String stopReason, TrainingMode mode, int partitions, int steps,
+                         double seconds, double communicationSeconds, long bytesSent) {
+
+    public FitSummary {
+        history = List.copyOf(history);
+    }
+
+    /** The fraction of partition 0's training time spent communicating. */
+    public double communicationFraction() {
+        return seconds > 0 ? communicationSeconds / seconds : Double.NaN;
+    }
+
+    /** Training samples per second over the whole fit (every epoch's training samples). */
+    public double samplesPerSecond() {
+        long samples = 0;
+        for (EpochReport e : history) {
+            samples += e.samples();
+        }
+        return seconds > 0 ? samples / seconds : Double.NaN;
+    }
+}

@@ -1,0 +1,85 @@
+package delta4j.spark;
+
+import delta4j.model.Mlp;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Classification with a delta4j MLP on Spark: the label column holds class indices 0..K−1 (as Spark's
+ * StringIndexer makes them), the last layer has K outputs, softmax with cross-entropy by default (or
+ * {@code setLoss("mse")} with a sigmoid output). The model adds the predicted class index and the class
+ * probabilities.
+ *
+ * <pre>{@code
+ * MlpClassificationModel m = new MlpClassifier().setLayers(784, 256, 128, 10).setLearningRate(1e-3).fit(train);
+ * }</pre>
+ */
+public final class MlpClassifier extends MlpEstimator<MlpClassifier, MlpClassificationModel> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Param<String> probabilityCol;
+
+    public MlpClassifier() {
+        this(Identifiable$.MODULE$.randomUID("delta4jMlpClassifier"));
+    }
+
+    public MlpClassifier(String uid) {
+        super(uid, "softmax", "ce");
+        probabilityCol = new Param<>(this, "probabilityCol", "class probabilities column name");
+        setDefault(probabilityCol, "probability");
+    }
+
+    public Param<String> probabilityCol() {
+        return probabilityCol;
+    }
+
+    public MlpClassifier setProbabilityCol(String v) {
+        set(probabilityCol, v);
+        return this;
+    }
+
+    /** Loss "mse" trains sigmoid outputs against one-hot targets unless an output activation is set. */
+    @Override
+    Mlp initialModel() {
+        if (!isSet(outputActivation()) && "mse".equalsIgnoreCase(getOrDefault(loss()).trim())) {
+            setOutputActivation("sigmoid");
+        }
+        return super.initialModel();
+    }
+
+    @Override
+    Shard.Targets targets(int outputs) {
+        if (outputs < 2) {
+            throw new IllegalArgumentException("a classifier needs at least 2 outputs (one per class), the last layer has " + outputs);
+        }
+        return new Shard.Targets(true, outputs);
+    }
+
+    @Override
+    MlpClassificationModel newModel(String uid, Mlp mlp) {
+        return new MlpClassificationModel(uid, mlp);
+    }
+
+    @Override
+    StructType outputSchema(StructType schema) {
+        return MlpClassificationModel.addOutputs(schema, getOrDefault(predictionCol()), getOrDefault(probabilityCol));
+    }
+
+    @Override
+    public MlpClassifier copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    public static MLReader<MlpClassifier> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    public static MlpClassifier load(String path) {
+        return read().load(path);
+    }
+}

@@ -1,0 +1,288 @@
+package delta4j.spark;
+
+import delta4j.cli.model.ModelFile;
+import delta4j.engine.Activation;
+import delta4j.engine.Loss;
+import delta4j.model.LearningRateSchedule;
+import delta4j.model.Mlp;
+import delta4j.model.Optimizer;
+import delta4j.model.TrainingDivergedException;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntArrayParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+import java.util.List;
+
+/**
+ * What {@link MlpRegressor} and {@link MlpClassifier} share: the Spark ML params of a delta4j fit and the
+ * fit itself. The DataFrame's partitions become the replicas (one Spark task, one engine each); how they
+ * cooperate is the {@code mode} param ({@link TrainingMode}).
+ *
+ * @param <E> the estimator itself (setters return it)
+ * @param <M> the model it fits
+ */
+public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpModel<M>> extends Estimator<M>
+        implements DefaultParamsWritable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final Param<String> featuresCol;
+    private final Param<String> labelCol;
+    private final Param<String> predictionCol;
+    private final IntArrayParam layers;
+    private final StringArrayParam activations;
+    private final Param<String> outputActivation;
+    private final Param<String> loss;
+    private final Param<String> optimizer;
+    private final DoubleParam learningRate;
+    private final DoubleParam weightDecay;
+    private final Param<String> schedule;
+    private final DoubleParam clipNorm;
+    private final IntParam batchSize;
+    private final IntParam epochs;
+    private final LongParam seed;
+    private final BooleanParam shuffle;
+    private final Param<String> engine;
+    private final IntParam engineThreads;
+    private final Param<String> mode;
+    private final IntParam averageEvery;
+    private final IntParam numPartitions;
+    private final DoubleParam validationFraction;
+    private final IntParam patience;
+
+    // Spark ML params are made with their owner (new Param<>(this, ...)), which only reads uid, set first.
+    @SuppressWarnings("this-escape")
+    protected MlpEstimator(String uid, String outputActivationDefault, String lossDefault) {
+        this.uid = uid;
+        featuresCol = new Param<>(this, "featuresCol", "features column name (a vector column)");
+        labelCol = new Param<>(this, "labelCol", "label column name");
+        predictionCol = new Param<>(this, "predictionCol", "prediction column name");
+        layers = new IntArrayParam(this, "layers", "layer widths from the inputs to the outputs, e.g. [784, 256, 128, 10]");
+        activations = new StringArrayParam(this, "activations",
+                "hidden-layer activations (identity, sigmoid, tanh, relu, leaky_relu): one for all hidden layers or one per hidden layer");
+        outputActivation = new Param<>(this, "outputActivation", "output-layer activation");
+        loss = new Param<>(this, "loss", "loss: mse, or ce (softmax cross-entropy, with a softmax output)");
+        optimizer = new Param<>(this, "optimizer", "optimizer: sgd, momentum, nesterov, adam, adamw");
+        learningRate = new DoubleParam(this, "learningRate", "base learning rate");
+        weightDecay = new DoubleParam(this, "weightDecay", "L2 weight decay on the weights (decoupled for adamw)");
+        schedule = new Param<>(this, "schedule", "learning-rate schedule: constant, step[:EVERY[:GAMMA]], cosine[:MIN_FACTOR]");
+        clipNorm = new DoubleParam(this, "clipNorm", "clip the global gradient norm to this (0: off)");
+        batchSize = new IntParam(this, "batchSize", "global mini-batch size: the samples of one step over all partitions");
+        epochs = new IntParam(this, "epochs", "passes over the training data");
+        seed = new LongParam(this, "seed", "seed of the initial weights, the shuffles and the validation split");
+        shuffle = new BooleanParam(this, "shuffle", "reshuffle the training samples every epoch");
+        engine = new Param<>(this, "engine", "delta4j engine of each task: cpu, opencl, reference or auto");
+        engineThreads = new IntParam(this, "engineThreads", "threads of each task's cpu engine (0: spark.task.cpus)");
+        mode = new Param<>(this, "mode", "sync (all-reduce per step in one barrier stage), average (local SGD, "
+                + "averaging every averageEvery steps) or aggregate (one treeAggregate job per step)");
+        averageEvery = new IntParam(this, "averageEvery", "average mode: local steps between parameter averagings (K)");
+        numPartitions = new IntParam(this, "numPartitions", "replicas (partitions) to train with (0: the DataFrame's partitions)");
+        validationFraction = new DoubleParam(this, "validationFraction", "fraction of the rows held out for validation (0: none)");
+        patience = new IntParam(this, "patience", "early stopping: epochs without a better validation loss (0: off)");
+
+        setDefault(featuresCol, "features");
+        setDefault(labelCol, "label");
+        setDefault(predictionCol, "prediction");
+        setDefault(activations, new String[]{"relu"});
+        setDefault(outputActivation, outputActivationDefault);
+        setDefault(loss, lossDefault);
+        setDefault(optimizer, "adam");
+        setDefault(learningRate, 1e-3);
+        setDefault(weightDecay, 0.0);
+        setDefault(schedule, "constant");
+        setDefault(clipNorm, 0.0);
+        setDefault(batchSize, 128);
+        setDefault(epochs, 10);
+        setDefault(seed, 42L);
+        setDefault(shuffle, true);
+        setDefault(engine, "cpu");
+        setDefault(engineThreads, 0);
+        setDefault(mode, TrainingMode.SYNC.id());
+        setDefault(averageEvery, 8);
+        setDefault(numPartitions, 0);
+        setDefault(validationFraction, 0.0);
+        setDefault(patience, 0);
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @SuppressWarnings("unchecked")
+    private E self() {
+        return (E) this;
+    }
+
+    // ------------------------------------------------------------------ params (Spark finds them by these getters)
+
+    public Param<String> featuresCol() { return featuresCol; }
+    public Param<String> labelCol() { return labelCol; }
+    public Param<String> predictionCol() { return predictionCol; }
+    public IntArrayParam layers() { return layers; }
+    public StringArrayParam activations() { return activations; }
+    public Param<String> outputActivation() { return outputActivation; }
+    public Param<String> loss() { return loss; }
+    public Param<String> optimizer() { return optimizer; }
+    public DoubleParam learningRate() { return learningRate; }
+    public DoubleParam weightDecay() { return weightDecay; }
+    public Param<String> schedule() { return schedule; }
+    public DoubleParam clipNorm() { return clipNorm; }
+    public IntParam batchSize() { return batchSize; }
+    public IntParam epochs() { return epochs; }
+    public LongParam seed() { return seed; }
+    public BooleanParam shuffle() { return shuffle; }
+    public Param<String> engine() { return engine; }
+    public IntParam engineThreads() { return engineThreads; }
+    public Param<String> mode() { return mode; }
+    public IntParam averageEvery() { return averageEvery; }
+    public IntParam numPartitions() { return numPartitions; }
+    public DoubleParam validationFraction() { return validationFraction; }
+    public IntParam patience() { return patience; }
+
+    public E setFeaturesCol(String v) { set(featuresCol, v); return self(); }
+    public E setLabelCol(String v) { set(labelCol, v); return self(); }
+    public E setPredictionCol(String v) { set(predictionCol, v); return self(); }
+    public E setLayers(int... v) { set(layers, v); return self(); }
+    public E setActivations(String... v) { set(activations, v); return self(); }
+    public E setOutputActivation(String v) { set(outputActivation, v); return self(); }
+    public E setLoss(String v) { set(loss, v); return self(); }
+    public E setOptimizer(String v) { set(optimizer, v); return self(); }
+    public E setLearningRate(double v) { set(learningRate, v); return self(); }
+    public E setWeightDecay(double v) { set(weightDecay, v); return self(); }
+    public E setSchedule(String v) { set(schedule, v); return self(); }
+    public E setClipNorm(double v) { set(clipNorm, v); return self(); }
+    public E setBatchSize(int v) { set(batchSize, v); return self(); }
+    public E setEpochs(int v) { set(epochs, v); return self(); }
+    public E setSeed(long v) { set(seed, v); return self(); }
+    public E setShuffle(boolean v) { set(shuffle, v); return self(); }
+    public E setEngine(String v) { set(engine, v); return self(); }
+    public E setEngineThreads(int v) { set(engineThreads, v); return self(); }
+    public E setMode(String v) { set(mode, v); return self(); }
+    public E setAverageEvery(int v) { set(averageEvery, v); return self(); }
+    public E setNumPartitions(int v) { set(numPartitions, v); return self(); }
+    public E setValidationFraction(double v) { set(validationFraction, v); return self(); }
+    public E setPatience(int v) { set(patience, v); return self(); }
+
+    String featuresColName() { return getOrDefault(featuresCol); }
+    String labelColName() { return getOrDefault(labelCol); }
+
+    // ------------------------------------------------------------------ what a subclass says
+
+    /** How the label column becomes targets for a network with {@code outputs} outputs. */
+    abstract Shard.Targets targets(int outputs);
+
+    /** The fitted model around the trained network. */
+    abstract M newModel(String uid, Mlp mlp);
+
+    // ------------------------------------------------------------------ fitting
+
+    /** The network the params describe, with its initial weights (seeded by {@code seed}). */
+    Mlp initialModel() {
+        if (!isDefined(layers)) {
+            throw new IllegalArgumentException("set layers: the widths from the inputs to the outputs, e.g. setLayers(784, 256, 128, 10)");
+        }
+        int[] widths = getOrDefault(layers);
+        if (widths.length < 2) {
+            throw new IllegalArgumentException("layers " + java.util.Arrays.toString(widths) + " needs at least the input and the output width");
+        }
+        String[] hidden = getOrDefault(activations);
+        int depth = widths.length - 1;
+        if (hidden.length != 1 && hidden.length != depth - 1) {
+            throw new IllegalArgumentException("activations has " + hidden.length + " entries: give one for all hidden layers or one per hidden layer ("
+                    + (depth - 1) + ")");
+        }
+        Mlp.Builder b = Mlp.builder(widths[0]).seed((Long) getOrDefault(seed)).loss(Loss.parse(getOrDefault(loss)));
+        for (int l = 0; l < depth - 1; l++) {
+            b.dense(widths[l + 1], Activation.parse(hidden.length == 1 ? hidden[0] : hidden[l]));
+        }
+        b.dense(widths[depth], Activation.parse(getOrDefault(outputActivation)));
+        return b.build();
+    }
+
+    Settings settings() {
+        String opt = getOrDefault(optimizer), sched = getOrDefault(schedule);
+        Optimizer.parse(opt, (float) (double) (Double) getOrDefault(learningRate)); // names and rates fail here, on the driver
+        LearningRateSchedule.parse(sched);
+        TrainingMode m = TrainingMode.parse(getOrDefault(mode));
+        int patienceEpochs = (Integer) getOrDefault(patience);
+        double fraction = (Double) getOrDefault(validationFraction);
+        if (patienceEpochs > 0 && fraction <= 0) {
+            throw new IllegalArgumentException("early stopping (patience " + patienceEpochs + ") needs a validation set: set validationFraction");
+        }
+        Settings s = new Settings(opt, (float) (double) (Double) getOrDefault(learningRate), (float) (double) (Double) getOrDefault(weightDecay), sched,
+                (float) (double) (Double) getOrDefault(clipNorm), (Integer) getOrDefault(batchSize), (Integer) getOrDefault(epochs), (Long) getOrDefault(seed),
+                (Boolean) getOrDefault(shuffle), fraction, patienceEpochs, getOrDefault(engine), (Integer) getOrDefault(engineThreads), m,
+                (Integer) getOrDefault(averageEvery));
+        s.config(); // every other bad value fails here with TrainingConfig's message
+        if (s.averageEvery() <= 0) {
+            throw new IllegalArgumentException("averageEvery must be positive, got " + s.averageEvery());
+        }
+        return s;
+    }
+
+    /**
+     * Trains on {@code dataset}: a vector features column and a label column. Each partition becomes one
+     * replica (set {@code numPartitions} to repartition), training runs as {@code mode} says, and the model
+     * holds the trained network and the fit's summary.
+     */
+    @Override
+    public M fit(Dataset<?> dataset) {
+        transformSchema(dataset.schema());
+        Settings s = settings();
+        Mlp mlp = initialModel();
+        Dataset<Row> df = dataset.toDF();
+        int wanted = (Integer) getOrDefault(numPartitions);
+        if (wanted > 0 && df.rdd().getNumPartitions() != wanted) {
+            df = df.repartition(wanted);
+        }
+        JavaRDD<Shard> shards = Shard.of(df, featuresColName(), labelColName(), mlp.inputs(), targets(mlp.outputs()))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            List<Integer> counts = shards.map(sh -> sh.rows).collect();
+            Layout layout = new Layout(counts.stream().mapToInt(Integer::intValue).toArray(), s.validationFraction(), s.seed());
+            byte[] model = ModelFile.toBytes(mlp);
+            Outcome o = switch (s.mode()) {
+                case SYNC, AVERAGE -> BarrierTraining.fit(shards, layout, s, model);
+                case AGGREGATE -> AggregateTraining.fit(JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext()), shards, layout, s, model);
+            };
+            if (o.error != null) {
+                throw new TrainingDivergedException(o.epochs.size() + 1, o.error);
+            }
+            Flat.into(mlp, o.parameters);
+            M fitted = copyValues(newModel(uid, mlp), extractParamMap());
+            fitted.setParent(this);
+            fitted.summary = new FitSummary(o.history(), o.stopReason, s.mode(), layout.partitions(), o.steps, o.seconds,
+                    o.commSeconds, o.bytesSent);
+            return fitted;
+        } finally {
+            shards.unpersist(false);
+        }
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        for (String c : new String[]{featuresColName(), labelColName()}) {
+            if (!java.util.Arrays.asList(schema.fieldNames()).contains(c)) {
+                throw new IllegalArgumentException("the DataFrame has no column '" + c + "' (columns: " + String.join(", ", schema.fieldNames()) + ")");
+            }
+        }
+        return outputSchema(schema);
+    }
+
+    /** The schema the fitted model's transform produces from {@code schema}. */
+    abstract StructType outputSchema(StructType schema);
+}

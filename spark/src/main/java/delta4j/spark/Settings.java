@@ -1,0 +1,41 @@
+package delta4j.spark;
+
+import delta4j.engine.Engine;
+import delta4j.engine.EngineConfig;
+import delta4j.engine.Engines;
+import delta4j.model.LearningRateSchedule;
+import delta4j.model.Optimizer;
+import delta4j.model.TrainingConfig;
+
+import java.io.Serializable;
+
+/**
+ * An estimator's training params in the form that travels to the executors (TrainingConfig does not
+ * serialise); each task rebuilds the same {@link TrainingConfig} from it.
+ */
+record Settings(String optimizer, float learningRate, float weightDecay, String schedule, float clipNorm, int batchSize,
+                int epochs, long seed, boolean shuffle, double validationFraction, int patience, String engine,
+                int engineThreads, TrainingMode mode, int averageEvery) implements Serializable {
+
+    TrainingConfig config() {
+        TrainingConfig.Builder b = TrainingConfig.builder()
+                .optimizer(Optimizer.parse(optimizer, learningRate))
+                .weightDecay(weightDecay)
+                .schedule(LearningRateSchedule.parse(schedule))
+                .batchSize(batchSize)
+                .maxEpochs(epochs)
+                .seed(seed)
+                .shuffle(shuffle)
+                .validationFraction(validationFraction)
+                .patience(patience);
+        if (clipNorm > 0) {
+            b.clipGradientNorm(clipNorm);
+        }
+        return b.build();
+    }
+
+    /** Opens the engine a task computes with, on the device {@code device} (null: the engine's default). */
+    Engine openEngine(int threads, String device) {
+        return Engines.create(engine, new EngineConfig(engineThreads > 0 ? engineThreads : threads, device));
+    }
+}

@@ -1,0 +1,55 @@
+package delta4j.spark;
+
+import delta4j.data.Dataset;
+import delta4j.model.EpochReport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The scaling question of docs/DISTRIBUTED.md, on this machine's cores: samples/s of a compute-bound
+ * network (784-1024-1024-10, global batch 512, cpu engine with 1 thread per task) on 1 and 2 partitions
+ * in each mode, and the share of step time spent communicating. A measurement, not a test: it runs only
+ * when asked and asserts nothing.
+ *
+ * <pre>mvn -B -pl engine-api,spark verify -Dtest=ScalingMeasurement -Ddelta4j.spark.measure=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
+ */
+@EnabledIfSystemProperty(named = "delta4j.spark.measure", matches = "true")
+class ScalingMeasurement {
+
+    @Test
+    void samplesPerSecondOnOneAndTwoPartitions() {
+        int n = Integer.getInteger("delta4j.spark.measure.rows", 8192), epochs = Integer.getInteger("delta4j.spark.measure.epochs", 3);
+        SplittableRandom rnd = new SplittableRandom(1);
+        float[] x = new float[n * 784], y = new float[n * 10];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < 784; j++) {
+                x[i * 784 + j] = (float) rnd.nextDouble();
+            }
+            y[i * 10 + rnd.nextInt(10)] = 1;
+        }
+        Dataset data = new Dataset(n, 784, 10, x, y);
+        String[][] runs = {{"sync", "1"}, {"sync", "2"}, {"aggregate", "2"}, {"average", "2"}};
+        for (int round = 0; round < 2; round++) { // the first round warms up the JIT
+            for (String[] run : runs) {
+                var frame = TestData.frame(data, Integer.parseInt(run[1]), true);
+                MlpClassifier est = new MlpClassifier().setLayers(784, 1024, 1024, 10).setBatchSize(512).setEpochs(epochs)
+                        .setEngine("cpu").setEngineThreads(1).setMode(run[0]).setAverageEvery(4).setSeed(1);
+                FitSummary s = est.fit(frame).summary();
+                List<EpochReport> h = s.history();
+                double seconds = 0;
+                long samples = 0;
+                for (EpochReport e : h.subList(1, h.size())) { // epoch 1 holds the engines' and the transport's start
+                    seconds += e.seconds();
+                    samples += e.samples();
+                }
+                System.out.printf("MEASURE round %d mode %-9s partitions %s: %.0f samples/s (epochs 2..%d), fit %.2f s, communication %.2f s"
+                                + " (%.1f %% of the fit), %d steps, %.1f MB sent by partition 0%n",
+                        round, run[0], run[1], samples / seconds, epochs, s.seconds(), s.communicationSeconds(),
+                        100 * s.communicationFraction(), s.steps(), s.bytesSent() / 1e6);
+            }
+        }
+    }
+}

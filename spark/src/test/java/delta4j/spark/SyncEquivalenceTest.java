@@ -1,0 +1,66 @@
+package delta4j.spark;
+
+import delta4j.data.Dataset;
+import delta4j.engine.Engine;
+import delta4j.engine.Engines;
+import delta4j.model.Mlp;
+import delta4j.model.Trainer;
+import delta4j.model.TrainingResult;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code sync} and its {@code aggregate} baseline are single-process training: with a fixed seed, a fit on
+ * two partitions reaches the weights {@link Trainer} reaches on the same rows (the same initial network,
+ * per-epoch order, validation split, global batches and optimizer steps), up to float summation order.
+ */
+class SyncEquivalenceTest {
+
+    static MlpRegressor regressor(String mode) {
+        return new MlpRegressor().setLayers(3, 16, 16, 2).setActivations("tanh").setOptimizer("adam").setLearningRate(0.01)
+                .setSchedule("cosine:0.1").setBatchSize(32).setEpochs(4).setSeed(5).setValidationFraction(0.2).setPatience(10)
+                .setMode(mode).setEngine("cpu");
+    }
+
+    static float[] trainerWeights(MlpRegressor est, Dataset data) {
+        Mlp single = est.initialModel();
+        try (Engine e = Engines.create("cpu", new delta4j.engine.EngineConfig(1, null))) {
+            TrainingResult r = new Trainer(e, est.settings().config()).fit(single, data);
+            assertEquals(4, r.epochs());
+        }
+        return TestData.flat(single);
+    }
+
+    @Test
+    void syncOnTwoPartitionsReachesTheTrainersWeights() {
+        Dataset data = TestData.regression(203, 1); // 203: uneven partitions and a partial last batch
+        MlpRegressor est = regressor("sync");
+        MlpRegressionModel m = est.fit(TestData.frame(data, 2, false));
+        double diff = TestData.relativeDifference(trainerWeights(est, data), TestData.flat(m.network()));
+        assertTrue(diff < 1e-4, "sync vs Trainer: largest relative difference " + diff);
+
+        FitSummary s = m.summary();
+        assertEquals(TrainingMode.SYNC, s.mode());
+        assertEquals(2, s.partitions());
+        assertEquals(4 * 6, s.steps(), "162 training rows in batches of 32: 6 steps per epoch");
+        assertEquals(4, s.history().size());
+        assertTrue(s.history().get(3).hasValidation());
+        assertTrue(s.bytesSent() > 0 && s.communicationSeconds() > 0);
+    }
+
+    @Test
+    void theTreeAggregateBaselineIsTheSameComputation() {
+        Dataset data = TestData.regression(120, 2);
+        MlpRegressor est = regressor("aggregate").setEpochs(2).setPatience(0);
+        MlpRegressionModel m = est.fit(TestData.frame(data, 2, false));
+        Mlp single = est.initialModel();
+        try (Engine e = Engines.create("cpu", new delta4j.engine.EngineConfig(1, null))) {
+            new Trainer(e, est.settings().config()).fit(single, data);
+        }
+        double diff = TestData.relativeDifference(TestData.flat(single), TestData.flat(m.network()));
+        assertTrue(diff < 1e-4, "aggregate vs Trainer: largest relative difference " + diff);
+        assertEquals(TrainingMode.AGGREGATE, m.summary().mode());
+    }
+}
