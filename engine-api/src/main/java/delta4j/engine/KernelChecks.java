@@ -146,11 +146,14 @@ public final class KernelChecks {
         if (loss == null || act == null) {
             throw new IllegalArgumentException("loss and output activation must be given");
         }
-        if (loss == Loss.SOFTMAX_CROSS_ENTROPY && act != Activation.SOFTMAX) {
-            throw new IllegalArgumentException("cross-entropy loss needs a softmax output layer, not " + act.id());
-        }
-        if (loss == Loss.MSE && act == Activation.SOFTMAX) {
-            throw new IllegalArgumentException("a softmax output goes with cross-entropy loss, not mse: use --loss ce or another output activation");
+        String mismatch = switch (loss) {
+            case MSE -> act.isElementwise() ? null
+                    : "a softmax output goes with cross-entropy loss, not mse: use --loss ce or another output activation";
+            case SOFTMAX_CROSS_ENTROPY -> act == Activation.SOFTMAX ? null
+                    : "cross-entropy loss needs a softmax output layer, not " + act.id();
+        };
+        if (mismatch != null) {
+            throw new IllegalArgumentException(mismatch);
         }
     }
 

@@ -5,6 +5,7 @@ import delta4j.engine.Engine;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
 import delta4j.engine.reference.ReferenceEngine;
+import delta4j.model.Optimizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -370,12 +371,10 @@ public abstract class EngineConformanceKit {
 
     // ------------------------------------------------------------------ optimizers
 
-    enum Update { SGD, MOMENTUM, NESTEROV, ADAM, ADAMW }
-
     Stream<Arguments> optimizerCases() {
         List<Arguments> out = new ArrayList<>();
         for (int[] s : matrixShapes()) {
-            for (Update u : Update.values()) {
+            for (Optimizer.Kind u : Optimizer.Kind.values()) {
                 out.add(Arguments.of(s[0], s[1], u));
             }
         }
@@ -384,7 +383,7 @@ public abstract class EngineConformanceKit {
 
     @ParameterizedTest(name = "{2} three steps on {0}×{1}")
     @MethodSource("optimizerCases")
-    void optimizerStepsMatchReference(int rows, int cols, Update update) {
+    void optimizerStepsMatchReference(int rows, int cols, Optimizer.Kind update) {
         SplittableRandom rnd = new SplittableRandom(rows * 37L + cols + update.ordinal());
         float[] p = random(rnd, rows * cols, 1f);
         float[][] grads = {random(rnd, rows * cols, 1f), random(rnd, rows * cols, 1f), random(rnd, rows * cols, 1f)};
@@ -392,18 +391,17 @@ public abstract class EngineConformanceKit {
                 ELEMENT_TOL, update + " θ after 3 steps");
     }
 
-    private static float[] stepsOn(Engine e, int rows, int cols, float[] p, float[][] grads, Update u) {
+    /** Three steps of an optimizer kind with its usual hyper-parameters (momentum 0.9; Adam β1 0.9, β2 0.999, ε 1e-8). */
+    private static float[] stepsOn(Engine e, int rows, int cols, float[] p, float[][] grads, Optimizer.Kind kind) {
+        Optimizer o = kind.create(switch (kind) {
+            case SGD, MOMENTUM, NESTEROV -> 0.1f;
+            case ADAM, ADAMW -> 0.01f;
+        });
         try (Tensor P = e.tensor(rows, cols, p); Tensor G = e.allocate(rows, cols); Tensor M = e.allocate(rows, cols);
              Tensor V = e.allocate(rows, cols)) {
             for (int s = 0; s < grads.length; s++) {
                 e.upload(grads[s], G);
-                switch (u) {
-                    case SGD -> e.sgdStep(P, G, 0.1f, 0.01f);
-                    case MOMENTUM -> e.momentumStep(P, G, M, 0.1f, 0.9f, 0.01f, false);
-                    case NESTEROV -> e.momentumStep(P, G, M, 0.1f, 0.9f, 0.01f, true);
-                    case ADAM -> e.adamStep(P, G, M, V, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, false, s + 1);
-                    case ADAMW -> e.adamStep(P, G, M, V, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, true, s + 1);
-                }
+                o.step(e, P, G, new Tensor[]{M, V}, o.learningRate(), 0.01f, s + 1);
             }
             return e.download(P);
         }
@@ -478,19 +476,18 @@ public abstract class EngineConformanceKit {
 
     Stream<Arguments> trainingCases() {
         List<Arguments> out = new ArrayList<>();
-        String[] optimizers = {"sgd", "momentum", "nesterov", "adam", "adamw"};
-        for (String o : optimizers) {
+        for (Optimizer.Kind o : Optimizer.Kind.values()) {
             out.add(Arguments.of(o, new int[]{33, 17, 7}, Activation.TANH, Loss.MSE, Activation.IDENTITY, 64));
             out.add(Arguments.of(o, new int[]{64, 255, 33, 10}, Activation.RELU, Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, 17));
         }
-        out.add(Arguments.of("sgd", new int[]{3, 1025, 2}, Activation.SIGMOID, Loss.MSE, Activation.SIGMOID, 33));
-        out.add(Arguments.of("adam", new int[]{7, 64, 64, 64, 3}, Activation.LEAKY_RELU, Loss.MSE, Activation.TANH, 255));
+        out.add(Arguments.of(Optimizer.Kind.SGD, new int[]{3, 1025, 2}, Activation.SIGMOID, Loss.MSE, Activation.SIGMOID, 33));
+        out.add(Arguments.of(Optimizer.Kind.ADAM, new int[]{7, 64, 64, 64, 3}, Activation.LEAKY_RELU, Loss.MSE, Activation.TANH, 255));
         return out.stream();
     }
 
     @ParameterizedTest(name = "3 training steps, {0}, layers {1}, {2} hidden, {3}, batch {5}")
     @MethodSource("trainingCases")
-    void threeTrainingStepsMatchReference(String optimizer, int[] sizes, Activation hidden, Loss loss, Activation output, int batch) {
+    void threeTrainingStepsMatchReference(Optimizer.Kind optimizer, int[] sizes, Activation hidden, Loss loss, Activation output, int batch) {
         SplittableRandom rnd = new SplittableRandom(sizes.length * 100L + batch);
         int n = 3 * batch;
         float[] x = random(rnd, n * sizes[0], 1f);
@@ -527,11 +524,11 @@ public abstract class EngineConformanceKit {
      * value, so with ε = 1e-8 two correct engines that round differently move it by different whole steps.
      * The kernel-level Adam test keeps ε = 1e-8 on O(1) gradients.
      */
-    static delta4j.model.Optimizer trainingOptimizer(String name) {
-        return switch (name) {
-            case "adam" -> new delta4j.model.Optimizer.Adam(0.01f, 0.9f, 0.999f, 1e-6f, false);
-            case "adamw" -> new delta4j.model.Optimizer.Adam(0.01f, 0.9f, 0.999f, 1e-6f, true);
-            default -> delta4j.model.Optimizer.parse(name, 0.05f);
+    static Optimizer trainingOptimizer(Optimizer.Kind kind) {
+        return switch (kind) {
+            case SGD, MOMENTUM, NESTEROV -> kind.create(0.05f);
+            case ADAM -> new Optimizer.Adam(0.01f, 0.9f, 0.999f, 1e-6f, false);
+            case ADAMW -> new Optimizer.Adam(0.01f, 0.9f, 0.999f, 1e-6f, true);
         };
     }
 

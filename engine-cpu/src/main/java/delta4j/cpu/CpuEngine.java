@@ -164,13 +164,11 @@ public final class CpuEngine implements Engine {
                             Tensor lossOut, int lossIndex) {
         owned(zin, a, target, delta, lossOut);
         KernelChecks.outputDelta(loss, activation, zin, a, target, delta, lossOut, lossIndex);
-        double sum;
-        if (loss == Loss.MSE) {
-            sum = jobs.outputMse.flat(activation, (int) zin.size(), data(zin), data(a), data(target), data(delta));
-        } else {
-            sum = jobs.outputSoftmaxCrossEntropy.rows(activation, zin.rows(), zin.cols(),
+        double sum = switch (loss) {
+            case MSE -> jobs.outputMse.flat(activation, (int) zin.size(), data(zin), data(a), data(target), data(delta));
+            case SOFTMAX_CROSS_ENTROPY -> jobs.outputSoftmaxCrossEntropy.rows(activation, zin.rows(), zin.cols(),
                     data(zin), data(a), data(target), data(delta));
-        }
+        };
         data(lossOut)[lossIndex] = (float) sum;
     }
 

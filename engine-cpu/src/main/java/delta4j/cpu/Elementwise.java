@@ -28,7 +28,8 @@ final class Elementwise {
     // forward:  Zin (N×n) += b (1×n); A (N×n) = φ(Zin)
     /** Rows [r0, r1) of N × n: {@code Zin += b} then {@code A = φ(Zin)}; {@code a} may be {@code z}. */
     static void biasActivation(Activation act, float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
-        switch (act) {
+        switch (act) { // exhaustive: with "case null" javac requires a case for every activation
+            case null -> throw new NullPointerException("activation");
             case IDENTITY -> biasIdentity(z, b, a, n, r0, r1);
             case RELU -> biasRectifier(z, b, a, n, r0, r1, 0f);
             case LEAKY_RELU -> biasRectifier(z, b, a, n, r0, r1, Activation.LEAKY_SLOPE);
@@ -162,7 +163,8 @@ final class Elementwise {
      * for the rectifiers. {@code d} may be {@code g}. Shapes: all four N × n.
      */
     static void activationBackward(Activation act, float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
-        switch (act) {
+        switch (act) { // exhaustive: with "case null" javac requires a case for every activation
+            case null -> throw new NullPointerException("activation");
             case IDENTITY -> {
                 if (g != d) {
                     System.arraycopy(g, e0, d, e0, e1 - e0);

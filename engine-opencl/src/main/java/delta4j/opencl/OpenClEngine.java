@@ -54,7 +54,7 @@ public final class OpenClEngine implements Engine {
     public static final String GEMM_PROPERTY = "delta4j.opencl.gemm";
 
     private static final AtomicLong LIVE_ALL = new AtomicLong();
-    private static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl"};
+    static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl"};
 
     private final OpenClDevice device;
     final cl_context context;
@@ -415,7 +415,7 @@ public final class OpenClEngine implements Engine {
             enqueue(k, "bias_softmax", new long[]{(long) zin.rows() * rwg}, new long[]{rwg});
         } else {
             cl_kernel k = kernel(null, "bias_activation");
-            args(k, size(zin), zin.cols(), zin, bias, a, act.ordinal());
+            args(k, size(zin), zin.cols(), zin, bias, a, act.code());
             enqueue1d(k, "bias_activation", size(zin));
         }
     }
@@ -425,7 +425,7 @@ public final class OpenClEngine implements Engine {
         KernelChecks.owned(this, g, zin, a, delta);
         KernelChecks.activationBackward(g, zin, a, act, delta);
         cl_kernel k = kernel(null, "activation_backward");
-        args(k, size(g), g, zin, a, delta, act.ordinal());
+        args(k, size(g), g, zin, a, delta, act.code());
         enqueue1d(k, "activation_backward", size(g));
     }
 
@@ -436,20 +436,22 @@ public final class OpenClEngine implements Engine {
                             Tensor lossOut, int lossIndex) {
         KernelChecks.owned(this, zin, a, target, delta, lossOut);
         KernelChecks.outputDelta(loss, act, zin, a, target, delta, lossOut, lossIndex);
-        int partials;
-        if (loss == Loss.MSE) {
-            partials = groupsFor(size(a));
-            cl_mem s = scratch(partials);
-            cl_kernel k = kernel(null, "mse_delta");
-            args(k, size(a), zin, a, target, delta, act.ordinal(), s);
-            enqueue(k, "mse_delta", new long[]{(long) partials * rwg}, new long[]{rwg});
-        } else {
-            partials = a.rows();
-            cl_mem s = scratch(partials);
-            cl_kernel k = kernel(null, "softmax_ce_delta");
-            args(k, a.cols(), zin, a, target, delta, s);
-            enqueue(k, "softmax_ce_delta", new long[]{(long) partials * rwg}, new long[]{rwg});
-        }
+        int partials = switch (loss) {
+            case MSE -> {
+                int groups = groupsFor(size(a));
+                cl_kernel k = kernel(null, "mse_delta");
+                args(k, size(a), zin, a, target, delta, act.code(), scratch(groups));
+                enqueue(k, "mse_delta", new long[]{(long) groups * rwg}, new long[]{rwg});
+                yield groups;
+            }
+            case SOFTMAX_CROSS_ENTROPY -> {
+                int rows = a.rows();
+                cl_kernel k = kernel(null, "softmax_ce_delta");
+                args(k, a.cols(), zin, a, target, delta, scratch(rows));
+                enqueue(k, "softmax_ce_delta", new long[]{(long) rows * rwg}, new long[]{rwg});
+                yield rows;
+            }
+        };
         sumInto(partials, lossOut, lossIndex);
     }
 
@@ -569,7 +571,7 @@ public final class OpenClEngine implements Engine {
             if (p == null) {
                 p = programKey == null
                         ? build("element-wise kernels (" + String.join(", ", ELEMENTWISE_SOURCES) + ")",
-                                source(ELEMENTWISE_SOURCES), "-DRWG=" + rwg)
+                                ActivationDispatch.source() + source(ELEMENTWISE_SOURCES), "-DRWG=" + rwg)
                         : build(name + " (gemm.cl) with tiles " + gemmKeyConfig(programKey), source("gemm.cl"),
                                 gemmKeyConfig(programKey).options(device) + " -DTRANSA=" + (name.charAt(5) == 't' ? 1 : 0)
                                         + " -DTRANSB=" + (name.charAt(6) == 't' ? 1 : 0));

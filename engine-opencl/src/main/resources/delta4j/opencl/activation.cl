@@ -1,34 +1,46 @@
 // activation.cl: φ forward (fused with the bias) and φ' backward, side by side.
-// Activation codes are delta4j.engine.Activation ordinals: see ACT_* below (OpenClEngine passes ordinal()).
+// Each element-wise activation defines phi_<id>(z) and phi_prime_<id>(zin, a), <id> being its
+// delta4j.engine.Activation id. ActivationDispatch generates, ahead of this file, the ACT_* codes
+// (Activation.code(), never ordinals) and the case lists PHI_CASES / PHI_PRIME_CASES that call them, so an
+// activation without its two functions here fails the build rather than computing something else.
 // Full-precision exp/tanh (never native_*), so results stay within the kit's element tolerance.
 
-#define ACT_IDENTITY 0
-#define ACT_SIGMOID 1
-#define ACT_TANH 2
-#define ACT_RELU 3
-#define ACT_LEAKY_RELU 4
 #define LEAKY_SLOPE 0.01f
 
-// φ(z)
+// φ(z) = z, φ' = 1
+inline float phi_identity(const float z) { return z; }
+inline float phi_prime_identity(const float zin, const float a) { return 1.0f; }
+
+// φ(z) = 1 / (1 + e^−z), φ' = a(1 − a) from A
+inline float phi_sigmoid(const float z) { return 1.0f / (1.0f + exp(-z)); }
+inline float phi_prime_sigmoid(const float zin, const float a) { return a * (1.0f - a); }
+
+// φ(z) = tanh z, φ' = 1 − a² from A
+inline float phi_tanh(const float z) { return tanh(z); }
+inline float phi_prime_tanh(const float zin, const float a) { return 1.0f - a * a; }
+
+// φ(z) = max(0, z), φ' = [z > 0]
+inline float phi_relu(const float z) { return z > 0.0f ? z : 0.0f; }
+inline float phi_prime_relu(const float zin, const float a) { return zin > 0.0f ? 1.0f : 0.0f; }
+
+// φ(z) = z for z > 0, else LEAKY_SLOPE·z
+inline float phi_leaky_relu(const float z) { return z > 0.0f ? z : LEAKY_SLOPE * z; }
+inline float phi_prime_leaky_relu(const float zin, const float a) { return zin > 0.0f ? 1.0f : LEAKY_SLOPE; }
+
+// φ(z) of the activation with code act. The host passes only element-wise codes; NaN marks any other.
 inline float phi(const int act, const float z) {
     switch (act) {
-        case ACT_SIGMOID:    return 1.0f / (1.0f + exp(-z));
-        case ACT_TANH:       return tanh(z);
-        case ACT_RELU:       return z > 0.0f ? z : 0.0f;
-        case ACT_LEAKY_RELU: return z > 0.0f ? z : LEAKY_SLOPE * z;
-        default:             return z;
+        PHI_CASES(z)
     }
+    return NAN;
 }
 
 // φ'(z), from z_in or from a = φ(z_in), whichever is exact and cheap.
 inline float phi_prime(const int act, const float zin, const float a) {
     switch (act) {
-        case ACT_SIGMOID:    return a * (1.0f - a);
-        case ACT_TANH:       return 1.0f - a * a;
-        case ACT_RELU:       return zin > 0.0f ? 1.0f : 0.0f;
-        case ACT_LEAKY_RELU: return zin > 0.0f ? 1.0f : LEAKY_SLOPE;
-        default:             return 1.0f;
+        PHI_PRIME_CASES(zin, a)
     }
+    return NAN;
 }
 
 // Zin ← Zin + 1·bᵀ, A ← φ(Zin); Zin, A: rows×n (size = rows·n; A may be Zin), b: 1×n.

@@ -31,20 +31,26 @@ public record TestMetrics(int samples, double loss, double mse, double r2, doubl
     /** Scores predictions {@code p} against targets {@code t} (both N × k). */
     public static TestMetrics score(Loss loss, float[] p, float[] t, int k, boolean classification) {
         int n = p.length / k;
-        double sum = 0;
-        if (loss == Loss.MSE) {
-            for (int i = 0; i < p.length; i++) {
-                double d = p[i] - t[i];
-                sum += 0.5 * d * d;
-            }
-        } else {
-            // p is softmax output; a probability that underflowed to 0 is clamped so the loss stays finite.
-            for (int i = 0; i < p.length; i++) {
-                if (t[i] != 0) {
-                    sum -= t[i] * Math.log(Math.max(p[i], Float.MIN_NORMAL));
+        double sum = switch (loss) {
+            case MSE -> {
+                double squares = 0;
+                for (int i = 0; i < p.length; i++) {
+                    double d = p[i] - t[i];
+                    squares += 0.5 * d * d;
                 }
+                yield squares;
             }
-        }
+            case SOFTMAX_CROSS_ENTROPY -> {
+                // p is softmax output; a probability that underflowed to 0 is clamped so the loss stays finite.
+                double ce = 0;
+                for (int i = 0; i < p.length; i++) {
+                    if (t[i] != 0) {
+                        ce -= t[i] * Math.log(Math.max(p[i], Float.MIN_NORMAL));
+                    }
+                }
+                yield ce;
+            }
+        };
         double mse = Metrics.mse(p, t);
         if (classification) {
             return new TestMetrics(n, sum / n, mse, Double.NaN, Metrics.accuracy(p, t, k), Metrics.confusion(p, t, k));

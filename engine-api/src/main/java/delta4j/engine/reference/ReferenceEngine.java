@@ -205,37 +205,46 @@ public final class ReferenceEngine implements Engine {
         KernelChecks.owned(this, zin, a, target, delta, lossOut);
         KernelChecks.outputDelta(loss, act, zin, a, target, delta, lossOut, lossIndex);
         float[] Z = data(zin), A = data(a), T = data(target), D = data(delta);
-        int rows = zin.rows(), n = zin.cols();
+        double sum = switch (loss) {
+            case MSE -> mseDelta(act, Z, A, T, D);
+            case SOFTMAX_CROSS_ENTROPY -> softmaxCrossEntropyDelta(Z, A, T, D, zin.rows(), zin.cols());
+        };
+        data(lossOut)[lossIndex] = (float) sum;
+    }
+
+    /** δ_k = (y_k − t_k) φ'(y_in_k); returns Σ_i E_i with E_i = ½ Σ_k (y_k − t_k)². */
+    private static double mseDelta(Activation act, float[] Z, float[] A, float[] T, float[] D) {
         double sum = 0;
-        if (loss == Loss.MSE) {
-            // δ_k = (y_k − t_k) φ'(y_in_k);  E_i = ½ Σ_k (y_k − t_k)²
-            for (int e = 0; e < A.length; e++) {
-                float diff = A[e] - T[e];
-                D[e] = diff * phiPrime(act, Z[e], A[e]);
-                sum += 0.5 * (double) diff * diff;
+        for (int e = 0; e < A.length; e++) {
+            float diff = A[e] - T[e];
+            D[e] = diff * phiPrime(act, Z[e], A[e]);
+            sum += 0.5 * (double) diff * diff;
+        }
+        return sum;
+    }
+
+    /** δ_k = p_k − t_k; returns Σ_i E_i with E_i = −Σ_k t_k log p_k, log p_k = z_k − max − log Σ_j e^{z_j − max}. */
+    private static double softmaxCrossEntropyDelta(float[] Z, float[] A, float[] T, float[] D, int rows, int n) {
+        double sum = 0;
+        for (int i = 0; i < rows; i++) {
+            int off = i * n;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < n; k++) {
+                max = Math.max(max, Z[off + k]);
             }
-        } else {
-            // δ_k = p_k − t_k;  E_i = −Σ_k t_k log p_k, with log p_k = z_k − max − log Σ_j e^{z_j − max}
-            for (int i = 0; i < rows; i++) {
-                int off = i * n;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int k = 0; k < n; k++) {
-                    max = Math.max(max, Z[off + k]);
-                }
-                double lse = 0;
-                for (int k = 0; k < n; k++) {
-                    lse += Math.exp(Z[off + k] - max);
-                }
-                lse = Math.log(lse);
-                for (int k = 0; k < n; k++) {
-                    D[off + k] = A[off + k] - T[off + k];
-                    if (T[off + k] != 0f) {
-                        sum -= T[off + k] * (Z[off + k] - max - lse);
-                    }
+            double lse = 0;
+            for (int k = 0; k < n; k++) {
+                lse += Math.exp(Z[off + k] - max);
+            }
+            lse = Math.log(lse);
+            for (int k = 0; k < n; k++) {
+                D[off + k] = A[off + k] - T[off + k];
+                if (T[off + k] != 0f) {
+                    sum -= T[off + k] * (Z[off + k] - max - lse);
                 }
             }
         }
-        data(lossOut)[lossIndex] = (float) sum;
+        return sum;
     }
 
     // ---------------------------------------------------------------- reductions
