@@ -137,6 +137,9 @@ public final class KernelChecks {
         sameShape("outputDelta Zin/A", zin, a);
         sameShape("outputDelta A/T", a, t);
         sameShape("outputDelta A/Δ", a, delta);
+        if (delta == zin || delta == a || delta == t) {
+            throw new IllegalArgumentException("outputDelta: Δ must not be Zin, A or T, which the kernel reads: give Δ a tensor of its own");
+        }
         compatible(loss, act);
         index(lossOut, lossIndex, "outputDelta lossIndex");
     }

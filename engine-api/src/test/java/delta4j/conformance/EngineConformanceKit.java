@@ -318,6 +318,15 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    @Test
+    void outputDeltaRejectsDeltaOnItsOwnInputs() {
+        try (Tensor z = engine.allocate(2, 3); Tensor a = engine.allocate(2, 3); Tensor t = engine.allocate(2, 3); Tensor l = engine.allocate(1, 1)) {
+            for (Tensor d : new Tensor[]{z, a, t}) {
+                assertThrows(IllegalArgumentException.class, () -> engine.outputDelta(Loss.MSE, Activation.SIGMOID, z, a, t, d, l, 0));
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ reductions
 
     @ParameterizedTest(name = "columnSum {0}×{1}")

@@ -229,6 +229,10 @@ final class Elementwise {
     /**
      * MSE on flat elements [e0, e1): {@code Δ = (A − T) ⊙ φ'(Zin, A)}; returns {@code Σ ½(a − t)²} over the
      * range. Partial sums are float vectors over chunks of {@link #CHUNK} elements, added up in double.
+     * Each chunk is two passes from L1: Δ ← A − T with the loss, then φ' by {@link #activationBackward} in
+     * place, so every activation's derivative is written once, in its backward kernel. (Inlined here instead,
+     * the derivatives of all activations a JVM had used took this method past C2's node budget, and its
+     * vector operations ran as allocating Java.) Δ must therefore not be Zin or A (Engine#outputDelta).
      */
     static double outputDeltaMse(Activation act, float[] z, float[] a, float[] t, float[] d, int e0, int e1) {
         double loss = 0;
@@ -237,37 +241,24 @@ final class Elementwise {
             FloatVector sq = FloatVector.zero(F);
             int e = c0;
             for (int bound = c0 + F.loopBound(c1 - c0); e < bound; e += L) {
-                FloatVector av = FloatVector.fromArray(F, a, e);
-                FloatVector diff = av.sub(FloatVector.fromArray(F, t, e));
-                diff.mul(phiPrime(act, FloatVector.fromArray(F, z, e), av)).intoArray(d, e);
+                FloatVector diff = FloatVector.fromArray(F, a, e).sub(FloatVector.fromArray(F, t, e));
+                diff.intoArray(d, e);
                 sq = diff.fma(diff, sq);
             }
             if (e < c1) {
                 VectorMask<Float> m = F.indexInRange(e, c1);
-                FloatVector av = FloatVector.fromArray(F, a, e, m);
-                FloatVector diff = av.sub(FloatVector.fromArray(F, t, e, m));
-                diff.mul(phiPrime(act, FloatVector.fromArray(F, z, e, m), av)).intoArray(d, e, m);
+                FloatVector diff = FloatVector.fromArray(F, a, e, m).sub(FloatVector.fromArray(F, t, e, m));
+                diff.intoArray(d, e, m);
                 sq = diff.fma(diff, sq); // inactive lanes loaded as 0 on both sides: diff = 0
             }
             loss += 0.5 * Simd.sum(sq);
+            activationBackward(act, d, z, a, d, c0, c1);
         }
         return loss;
     }
 
     /** Elements per float partial sum before it is added to a double: bounds the float round-off. */
     static final int CHUNK = 4096;
-
-    /** φ' for the element-wise activations, as vectors (a loop-invariant, perfectly predicted switch). */
-    private static FloatVector phiPrime(Activation act, FloatVector z, FloatVector a) {
-        return switch (act) {
-            case IDENTITY -> FloatVector.broadcast(F, 1f);
-            case SIGMOID -> a.mul(FloatVector.broadcast(F, 1f).sub(a));
-            case TANH -> FloatVector.broadcast(F, 1f).sub(a.mul(a));
-            case RELU -> FloatVector.zero(F).blend(1f, z.compare(VectorOperators.GT, 0f));
-            case LEAKY_RELU -> FloatVector.broadcast(F, Activation.LEAKY_SLOPE).blend(1f, z.compare(VectorOperators.GT, 0f));
-            case SOFTMAX -> throw new IllegalArgumentException("softmax is fused with cross-entropy");
-        };
-    }
 
     /**
      * Softmax cross-entropy on rows [r0, r1), one row at a time from L1: {@code Δ = A − T} (A = softmax(Zin)
