@@ -31,7 +31,14 @@ public enum Activation {
     /** φ(z) = z for z &gt; 0 else {@value #LEAKY_SLOPE}·z, φ'(z) = 1 or {@value #LEAKY_SLOPE}. */
     LEAKY_RELU(4, "leaky_relu", true),
     /** Row-wise softmax: A_ik = e^{Z_ik − max_j Z_ij} / Σ_j e^{Z_ij − max_j Z_ij}. Output layer only. */
-    SOFTMAX(5, "softmax", false);
+    SOFTMAX(5, "softmax", false),
+    /**
+     * The exact, erf-based GELU (PyTorch's default): φ(z) = z·Φ(z) with the standard normal distribution
+     * function Φ(z) = ½(1 + erf(z/√2)); φ'(z) = Φ(z) + z·e^{−z²/2}/√(2π), computed from Zin.
+     */
+    GELU(6, "gelu", true),
+    /** SiLU (swish): φ(z) = z·σ(z) with σ(z) = 1 / (1 + e^−z); φ'(z) = σ(z)(1 + z(1 − σ(z))), computed from Zin. */
+    SILU(7, "silu", true);
 
     /** The slope of {@link #LEAKY_RELU} for negative inputs. */
     public static final float LEAKY_SLOPE = 0.01f;

@@ -264,6 +264,56 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    Stream<Arguments> elementwiseActivations() {
+        return Stream.of(Activation.values()).filter(Activation::isElementwise).map(Arguments::of);
+    }
+
+    /** The element-wise activations whose saturated values every engine reaches exactly. */
+    Stream<Arguments> saturatingActivations() {
+        // tanh is left out while the OpenCL engine's tanh (OpenCL C's, on PoCL) stops at ±0.99999994.
+        return elementwiseActivations().filter(a -> a.get()[0] != Activation.TANH);
+    }
+
+    /**
+     * Saturated inputs, where every element-wise φ has reached its float limit (z, 0 or −0, ±1, slope·z): φ and
+     * φ' must be finite and equal the reference's exactly, forward, backward and in the MSE output δ.
+     */
+    @ParameterizedTest(name = "{0} at saturated inputs")
+    @MethodSource("saturatingActivations")
+    void saturatedInputsGiveTheLimitExactly(Activation act) {
+        float[] z = {-3e38f, -1e30f, -1e4f, -1e3f, -200f, 200f, 1e3f, 1e4f, 1e30f, 3e38f};
+        int n = z.length;
+        float[] zero = new float[n], ones = new float[n], t = new float[n];
+        java.util.Arrays.fill(ones, 1f);
+        java.util.Arrays.fill(t, 0.5f);
+        float[][] want = biasActivationOn(ref, 1, n, z, zero, act), got = biasActivationOn(engine, 1, n, z, zero, act);
+        float[] a = want[1];
+        float[] wantPrime = backwardOn(ref, 1, n, ones, z, a, act, false), gotPrime = backwardOn(engine, 1, n, ones, z, a, act, false);
+        float[] wantDelta = outputDeltaOn(ref, 1, n, Loss.MSE, act, z, a, t)[0], gotDelta = outputDeltaOn(engine, 1, n, Loss.MSE, act, z, a, t)[0];
+        for (int i = 0; i < n; i++) {
+            String at = act.id() + " at z = " + z[i];
+            assertTrue(Float.isFinite(got[1][i]) && Float.isFinite(gotPrime[i]) && Float.isFinite(gotDelta[i]),
+                    at + ": φ = " + got[1][i] + ", φ' = " + gotPrime[i] + ", output δ = " + gotDelta[i]);
+            assertEquals(want[1][i], got[1][i], 0f, at + ": φ");
+            assertEquals(wantPrime[i], gotPrime[i], 0f, at + ": φ'");
+            assertEquals(wantDelta[i], gotDelta[i], 0f, at + ": output δ = (a − t)φ'");
+        }
+    }
+
+    /** Inputs up to ±40, well into every activation's tails, forward and backward. */
+    @ParameterizedTest(name = "{0} on inputs up to ±40")
+    @MethodSource("elementwiseActivations")
+    void wideInputsMatchReference(Activation act) {
+        int rows = 17, cols = 129;
+        SplittableRandom rnd = new SplittableRandom(act.code());
+        float[] z = random(rnd, rows * cols, 40f), g = random(rnd, rows * cols, 1f);
+        float[] bias = new float[cols];
+        float[][] want = biasActivationOn(ref, rows, cols, z, bias, act);
+        assertClose(want[1], biasActivationOn(engine, rows, cols, z, bias, act)[1], ELEMENT_TOL, act.id() + ": A = φ(Zin)");
+        assertClose(backwardOn(ref, rows, cols, g, z, want[1], act, false), backwardOn(engine, rows, cols, g, z, want[1], act, false),
+                ELEMENT_TOL, act.id() + ": Δ = G ⊙ φ'");
+    }
+
     // ------------------------------------------------------------------ output δ and loss
 
     Stream<Arguments> outputCases() {
@@ -491,6 +541,8 @@ public abstract class EngineConformanceKit {
         }
         out.add(Arguments.of(Optimizer.Kind.SGD, new int[]{3, 1025, 2}, Activation.SIGMOID, Loss.MSE, Activation.SIGMOID, 33));
         out.add(Arguments.of(Optimizer.Kind.ADAM, new int[]{7, 64, 64, 64, 3}, Activation.LEAKY_RELU, Loss.MSE, Activation.TANH, 255));
+        out.add(Arguments.of(Optimizer.Kind.ADAMW, new int[]{33, 64, 17, 7}, Activation.GELU, Loss.MSE, Activation.IDENTITY, 64));
+        out.add(Arguments.of(Optimizer.Kind.NESTEROV, new int[]{64, 255, 33, 10}, Activation.SILU, Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, 17));
         return out.stream();
     }
 

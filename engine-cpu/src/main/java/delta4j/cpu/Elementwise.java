@@ -35,6 +35,8 @@ final class Elementwise {
             case LEAKY_RELU -> biasRectifier(z, b, a, n, r0, r1, Activation.LEAKY_SLOPE);
             case SIGMOID -> biasSigmoid(z, b, a, n, r0, r1);
             case TANH -> biasTanh(z, b, a, n, r0, r1);
+            case GELU -> biasGelu(z, b, a, n, r0, r1);
+            case SILU -> biasSilu(z, b, a, n, r0, r1);
             case SOFTMAX -> {
                 for (int i = r0; i < r1; i++) {
                     biasSoftmaxRow(z, b, a, i * n, n, lanes);
@@ -121,6 +123,45 @@ final class Elementwise {
         }
     }
 
+    /** GELU: φ(z) = z·Φ(z), Φ from {@link #normalCdf}. */
+    private static void biasGelu(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+        int bound = F.loopBound(n);
+        for (int i = r0; i < r1; i++) {
+            int off = i * n, j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
+                v.intoArray(z, off + j);
+                v.mul(normalCdf(v)).intoArray(a, off + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
+                v.intoArray(z, off + j, m);
+                v.mul(normalCdf(v)).intoArray(a, off + j, m);
+            }
+        }
+    }
+
+    /** SiLU: φ(z) = z / (1 + e^−z); e^−z = +∞ for z below about −88 gives −0, the float limit. */
+    private static void biasSilu(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = r0; i < r1; i++) {
+            int off = i * n, j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
+                v.intoArray(z, off + j);
+                v.div(Simd.exp(v.neg()).add(one)).intoArray(a, off + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
+                v.intoArray(z, off + j, m);
+                v.div(Simd.exp(v.neg()).add(one)).intoArray(a, off + j, m);
+            }
+        }
+    }
+
     /**
      * One row: z += b, then a = e^{z − max} / Σ e^{z − max}. Three sweeps of one row (max, exp and sum,
      * divide), all from L1. Safe in place (a = z): each sweep reads an element before writing it.
@@ -175,6 +216,8 @@ final class Elementwise {
             case RELU -> backwardRectifier(g, z, d, e0, e1, 0f);
             case LEAKY_RELU -> backwardRectifier(g, z, d, e0, e1, Activation.LEAKY_SLOPE);
             case SOFTMAX -> throw new IllegalArgumentException("softmax has no element-wise derivative");
+            case GELU -> backwardGelu(g, z, d, e0, e1);
+            case SILU -> backwardSilu(g, z, d, e0, e1);
         }
     }
 
@@ -221,6 +264,90 @@ final class Elementwise {
             FloatVector neg = slope == 0f ? zero : gv.mul(slope);
             neg.blend(gv, FloatVector.fromArray(F, z, e, m).compare(VectorOperators.GT, 0f)).intoArray(d, e, m);
         }
+    }
+
+    /** GELU: φ' = Φ(z) + z·e^{−z²/2}/√(2π), from Zin. */
+    private static void backwardGelu(float[] g, float[] z, float[] d, int e0, int e1) {
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            FloatVector.fromArray(F, g, e).mul(geluPrime(FloatVector.fromArray(F, z, e))).intoArray(d, e);
+        }
+        if (e < e1) {
+            VectorMask<Float> m = F.indexInRange(e, e1);
+            FloatVector.fromArray(F, g, e, m).mul(geluPrime(FloatVector.fromArray(F, z, e, m))).intoArray(d, e, m);
+        }
+    }
+
+    /** SiLU: φ' = σ(z)(1 + z(1 − σ(z))), from Zin. */
+    private static void backwardSilu(float[] g, float[] z, float[] d, int e0, int e1) {
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            FloatVector.fromArray(F, g, e).mul(siluPrime(FloatVector.fromArray(F, z, e))).intoArray(d, e);
+        }
+        if (e < e1) {
+            VectorMask<Float> m = F.indexInRange(e, e1);
+            FloatVector.fromArray(F, g, e, m).mul(siluPrime(FloatVector.fromArray(F, z, e, m))).intoArray(d, e, m);
+        }
+    }
+
+    private static FloatVector siluPrime(FloatVector z) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector sigma = one.div(Simd.exp(z.neg()).add(one));
+        return z.mul(one.sub(sigma)).add(one).mul(sigma);
+    }
+
+    // ==================================================================== the standard normal distribution (GELU)
+
+    // Φ(x) = ½ erfc(−x/√2) with neither erf (the Vector API has none) nor lanewise(EXP) (its last bit differs
+    // between JIT tiers): adds, multiplies, fused multiply-adds, one division and Simd.exp, so every tier gives
+    // the same bits. For q = |x|/√2: erfc(q) = t·R(t)·e^{−x²/2} with t = 1/(1 + q/2) and R a degree-10
+    // polynomial fitted to erfcx(q)/t (relative error 3e-8 with float coefficients; fitted by
+    // engine-cpu/src/test/python/gelu_erfc_fit.py). e^{−x²/2} takes x² as x·x plus its exact fma residual, so the
+    // tail keeps its relative accuracy; |x| is clamped to 20, beyond which Φ is 0 or 1 in float (and x·x stays finite).
+
+    private static final FloatVector ERFC_C0 = FloatVector.broadcast(F, 0.28209308f);
+    private static final FloatVector ERFC_C1 = FloatVector.broadcast(F, 0.28214106f);
+    private static final FloatVector ERFC_C2 = FloatVector.broadcast(F, 0.24634115f);
+    private static final FloatVector ERFC_C3 = FloatVector.broadcast(F, 0.17874837f);
+    private static final FloatVector ERFC_C4 = FloatVector.broadcast(F, 0.08016589f);
+    private static final FloatVector ERFC_C5 = FloatVector.broadcast(F, -0.02595766f);
+    private static final FloatVector ERFC_C6 = FloatVector.broadcast(F, 0.07742748f);
+    private static final FloatVector ERFC_C7 = FloatVector.broadcast(F, -0.39601713f);
+    private static final FloatVector ERFC_C8 = FloatVector.broadcast(F, 0.45374113f);
+    private static final FloatVector ERFC_C9 = FloatVector.broadcast(F, -0.2192755f);
+    private static final FloatVector ERFC_C10 = FloatVector.broadcast(F, 0.040592145f);
+    private static final float HALF_SQRT_HALF = 0.35355339f;     // 1/(2√2): t = 1/(1 + |x|/(2√2))
+    private static final float INV_SQRT_2PI = 0.39894228f;       // 1/√(2π)
+
+    /** e^{−x²/2} for |x| ≤ 20: e^{−p/2}·(1 − r/2) with p = x·x rounded and r = x² − p exactly (fma). */
+    private static FloatVector expHalfSquare(FloatVector x) {
+        FloatVector p = x.mul(x);
+        FloatVector r = x.fma(x, p.neg());
+        return Simd.exp(p.mul(-0.5f)).mul(r.fma(-0.5f, 1f));
+    }
+
+    /** ½ erfc(|x|/√2) = Φ(−|x|) for |x| ≤ 20, given g = e^{−x²/2}. */
+    private static FloatVector lowerTail(FloatVector x, FloatVector g) {
+        FloatVector t = FloatVector.broadcast(F, 1f).div(x.abs().fma(HALF_SQRT_HALF, 1f));
+        FloatVector r = ERFC_C10.fma(t, ERFC_C9).fma(t, ERFC_C8).fma(t, ERFC_C7).fma(t, ERFC_C6).fma(t, ERFC_C5)
+                .fma(t, ERFC_C4).fma(t, ERFC_C3).fma(t, ERFC_C2).fma(t, ERFC_C1).fma(t, ERFC_C0);
+        return t.mul(r).mul(g).mul(0.5f);
+    }
+
+    /** Φ(x) = ½(1 + erf(x/√2)): Φ(−|x|) below 0, 1 − Φ(−|x|) above. */
+    private static FloatVector normalCdf(FloatVector x) {
+        FloatVector xc = x.max(-20f).min(20f);
+        FloatVector tail = lowerTail(xc, expHalfSquare(xc));
+        return FloatVector.broadcast(F, 1f).sub(tail).blend(tail, xc.compare(VectorOperators.LT, 0f));
+    }
+
+    /** GELU's φ'(x) = Φ(x) + x·e^{−x²/2}/√(2π). */
+    private static FloatVector geluPrime(FloatVector x) {
+        FloatVector xc = x.max(-20f).min(20f);
+        FloatVector g = expHalfSquare(xc);
+        FloatVector tail = lowerTail(xc, g);
+        FloatVector cdf = FloatVector.broadcast(F, 1f).sub(tail).blend(tail, xc.compare(VectorOperators.LT, 0f));
+        return x.fma(g.mul(INV_SQRT_2PI), cdf);
     }
 
     // ==================================================================== output δ fused with the loss

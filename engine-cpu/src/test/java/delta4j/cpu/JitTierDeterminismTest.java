@@ -5,6 +5,7 @@ import delta4j.engine.Engine;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Engines;
 import delta4j.engine.Loss;
+import delta4j.engine.Tensor;
 import delta4j.model.Mlp;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,21 @@ class JitTierDeterminismTest {
         try (Engine e = Engines.create("cpu", new EngineConfig(1, null))) {
             for (float v : mlp.predict(e, x)) {
                 h = h * 31 + Float.floatToRawIntBits(v);
+            }
+            // GELU's erfc and SiLU's exp are the engine's own code too: forward, backward and MSE output δ.
+            for (Activation act : new Activation[]{Activation.GELU, Activation.SILU}) {
+                try (Tensor z = e.tensor(64, 40, x); Tensor b = e.allocate(1, 40); Tensor a = e.allocate(64, 40);
+                     Tensor d = e.allocate(64, 40); Tensor t = e.allocate(64, 40); Tensor out = e.allocate(64, 40);
+                     Tensor loss = e.allocate(1, 1)) {
+                    e.biasActivation(z, b, act, a);
+                    e.activationBackward(a, z, a, act, d);
+                    e.outputDelta(Loss.MSE, act, z, a, t, out, loss, 0);
+                    for (Tensor r : new Tensor[]{a, d, out}) {
+                        for (float v : e.download(r)) {
+                            h = h * 31 + Float.floatToRawIntBits(v);
+                        }
+                    }
+                }
             }
         }
         return h;

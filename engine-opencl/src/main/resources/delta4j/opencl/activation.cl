@@ -27,6 +27,33 @@ inline float phi_prime_relu(const float zin, const float a) { return zin > 0.0f 
 inline float phi_leaky_relu(const float z) { return z > 0.0f ? z : LEAKY_SLOPE * z; }
 inline float phi_prime_leaky_relu(const float zin, const float a) { return zin > 0.0f ? 1.0f : LEAKY_SLOPE; }
 
+// GELU: φ(z) = z·Φ(z), Φ(z) = ½ erfc(−z/√2) (erfc rather than 1 + erf keeps the lower tail's relative accuracy);
+// φ' = Φ(z) + z·e^{−z²/2}/√(2π) from Zin.
+// Rounding q = −z/√2 to float would cost erfc(q) a relative 2q·dq, dozens of ulps in the tail; dq (from fma and
+// √½'s own rounding) puts it back to first order: erfc(q + dq) ≈ erfc(q)(1 − 2q·dq) for q > 0. Past q = 10
+// erfc(q) is 0 in float, and the clamp keeps 2q·dq finite for any finite z.
+inline float normal_cdf(const float z) {
+    const float q = -z * M_SQRT1_2_F;
+    const float dq = fma(-z, M_SQRT1_2_F, -q) - z * 1.2101617e-8f;
+    const float tail = 0.5f * erfc(q);
+    return q > 0.0f ? tail - tail * (2.0f * fmin(q, 10.0f) * dq) : tail;
+}
+inline float phi_gelu(const float z) { return z * normal_cdf(z); }
+inline float phi_prime_gelu(const float zin, const float a) {
+    // e^{−z²/2} = e^{−p/2}(1 − r/2) with z² = p + r exactly, for the same reason as dq; past |z| = 20 it is 0
+    // in float, and the clamp keeps p finite.
+    const float zc = clamp(zin, -20.0f, 20.0f);
+    const float p = zc * zc;
+    return normal_cdf(zin) + zin * (exp(-0.5f * p) * fma(-0.5f, fma(zc, zc, -p), 1.0f)) * 0.39894228f; // 1/√(2π)
+}
+
+// SiLU: φ(z) = z·σ(z) = z / (1 + e^−z) (−0 once e^−z overflows); φ' = σ(1 + z(1 − σ)) from Zin
+inline float phi_silu(const float z) { return z / (1.0f + exp(-z)); }
+inline float phi_prime_silu(const float zin, const float a) {
+    const float s = 1.0f / (1.0f + exp(-zin));
+    return s * (1.0f + zin * (1.0f - s));
+}
+
 // φ(z) of the activation with code act. The host passes only element-wise codes; NaN marks any other.
 inline float phi(const int act, const float z) {
     switch (act) {

@@ -156,6 +156,8 @@ public final class ReferenceEngine implements Engine {
             case RELU -> z > 0 ? z : 0f;
             case LEAKY_RELU -> z > 0 ? z : Activation.LEAKY_SLOPE * z;
             case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise");
+            case GELU -> (float) (z * normalCdf(z));
+            case SILU -> (float) (z / (1.0 + Math.exp(-z)));
         };
     }
 
@@ -168,7 +170,42 @@ public final class ReferenceEngine implements Engine {
             case RELU -> zin > 0 ? 1f : 0f;
             case LEAKY_RELU -> zin > 0 ? 1f : Activation.LEAKY_SLOPE;
             case SOFTMAX -> throw new IllegalArgumentException("softmax has no element-wise derivative");
+            case GELU -> (float) (normalCdf(zin) + zin * Math.exp(-0.5 * zin * zin) / Math.sqrt(2 * Math.PI));
+            case SILU -> {
+                double sigma = 1.0 / (1.0 + Math.exp(-zin));
+                yield (float) (sigma * (1 + zin * (1 - sigma)));
+            }
         };
+    }
+
+    /** Φ(z) = ½(1 + erf(z/√2)) = ½ erfc(−z/√2): the standard normal distribution function, accurate in the lower tail too. */
+    static double normalCdf(double z) {
+        return 0.5 * erfc(-z / Math.sqrt(2));
+    }
+
+    /**
+     * erfc(x) = 1 − erf(x) to about 1e-13 relative: for x &lt; 2 from erf's Taylor series
+     * erf(x) = 2/√π Σ_n (−1)^n x^{2n+1} / (n!(2n+1)) (at most 40 terms), for x ≥ 2 from the continued fraction
+     * erfc(x) = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))) cut at 60 terms (Abramowitz and
+     * Stegun 7.1.5 and 7.1.14), so the tail keeps its relative accuracy down to where a double underflows.
+     */
+    static double erfc(double x) {
+        if (x < 0) {
+            return 2 - erfc(-x);
+        }
+        if (x < 2) {
+            double sum = 0, power = x; // power = (−1)^n x^{2n+1} / n!
+            for (int n = 0; n < 40; n++) {
+                sum += power / (2 * n + 1);
+                power *= -x * x / (n + 1);
+            }
+            return 1 - 2 / Math.sqrt(Math.PI) * sum;
+        }
+        double fraction = x;
+        for (int k = 60; k >= 1; k--) {
+            fraction = x + 0.5 * k / fraction;
+        }
+        return Math.exp(-x * x) / (Math.sqrt(Math.PI) * fraction);
     }
 
     private static void softmaxRow(float[] z, float[] out, int off, int n) {
