@@ -19,7 +19,8 @@ package delta4j.engine;
  * and calls from several threads take turns; a sequence of calls (a forward pass) is not, so threads that
  * share an engine use their own tensors, or hold {@code synchronized (engine)} around the sequence as
  * {@code Mlp.predict} and {@code Trainer} do. A third-party engine should do the same (the conformance
- * kit checks concurrent kernel calls).
+ * kit checks concurrent kernel calls); extending {@link EngineBase} does it, with the checks, ownership and
+ * lifecycle, and gives every kernel the engine does not write a correct default.
  */
 public interface Engine extends AutoCloseable {
 
