@@ -9,6 +9,8 @@ import delta4j.model.Optimizer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Locale;
 
 /** Parsing and checking of option values shared by the commands; every failure is a {@link UsageException}. */
@@ -50,10 +52,11 @@ final class Options {
         try {
             a = Activation.parse(name);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--activation " + name + ": use relu, tanh, sigmoid, leaky_relu or identity");
+            throw new UsageException("--activation " + name + ": use one of " + Activation.ids(true));
         }
         if (!a.isElementwise()) {
-            throw new UsageException("--activation softmax: softmax is only for the output layer, where --loss ce puts it; use relu, tanh, sigmoid, leaky_relu or identity");
+            throw new UsageException("--activation " + a.id() + ": " + a.id() + " is only for the output layer, where --loss "
+                    + Loss.SOFTMAX_CROSS_ENTROPY.id() + " puts it; use one of " + Activation.ids(true));
         }
         return a;
     }
@@ -62,20 +65,22 @@ final class Options {
         try {
             return Loss.parse(name);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--loss " + name + ": use mse or ce");
+            throw new UsageException("--loss " + name + ": use one of " + Loss.ids());
         }
     }
 
-    /** The optimizer with --lr, or its usual default rate (0.01 for the SGD family, 0.001 for Adam). */
+    /** The optimizer with --lr, or its kind's usual rate ({@link Optimizer.Kind#defaultLearningRate()}). */
     static Optimizer optimizer(String name, Float lr) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
-        float rate = lr != null ? lr : n.startsWith("adam") ? 1e-3f : 1e-2f;
+        Optimizer.Kind kind;
         try {
-            return Optimizer.parse(n, rate);
+            kind = Optimizer.Kind.parse(name);
         } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            throw new UsageException(m.startsWith("unknown optimizer") ? "--optimizer " + name + ": use sgd, momentum, nesterov, adam or adamw"
-                    : "--lr " + lr + ": " + m);
+            throw new UsageException("--optimizer " + name + ": use one of " + Optimizer.Kind.ids());
+        }
+        try {
+            return kind.create(lr != null ? lr : kind.defaultLearningRate());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--lr " + lr + ": " + e.getMessage());
         }
     }
 
@@ -88,7 +93,7 @@ final class Options {
         try {
             s = LearningRateSchedule.parse(spec);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--schedule " + spec + ": use constant, step[:EVERY[:GAMMA]] or cosine[:MIN_FACTOR]");
+            throw new UsageException("--schedule " + spec + ": use one of " + LearningRateSchedule.Kind.usages());
         }
         String[] p = spec.trim().toLowerCase(Locale.ROOT).split(":");
         if (p[0].equals("step") && p.length > 2 && !(Float.parseFloat(p[2]) <= 1)) {
@@ -100,6 +105,37 @@ final class Options {
                     + " the learning rate; give the final rate as a fraction of --lr from 0 to 1, e.g. cosine:0.05");
         }
         return s;
+    }
+
+    // The lists in the options' help (picocli's ${COMPLETION-CANDIDATES}), from the enums that name them.
+
+    /** The element-wise activations, for hidden layers. */
+    static final class HiddenActivations implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(Activation.values()).filter(Activation::isElementwise).map(Activation::id).iterator();
+        }
+    }
+
+    static final class Losses implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(Loss.values()).map(Loss::id).iterator();
+        }
+    }
+
+    static final class Optimizers implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(Optimizer.Kind.values()).map(Optimizer.Kind::id).iterator();
+        }
+    }
+
+    static final class Schedules implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(LearningRateSchedule.Kind.values()).map(LearningRateSchedule.Kind::usage).iterator();
+        }
     }
 
     /** Fails before any work when an output file could not be written (missing folder, a folder in the way). */

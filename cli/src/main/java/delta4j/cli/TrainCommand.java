@@ -81,15 +81,16 @@ final class TrainCommand extends Common implements Callable<Integer> {
     /** Whether this run standardises its targets: --standardize-targets, default true for regression, never for classification. */
     private boolean targetsStandardised;
 
-    @Option(names = "--activation", paramLabel = "F", defaultValue = "relu",
-            description = "Hidden-layer activation: relu, tanh, sigmoid, leaky_relu, identity. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--activation", paramLabel = "F", defaultValue = "relu", completionCandidates = Options.HiddenActivations.class,
+            description = "Hidden-layer activation: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
     String activation;
 
-    @Option(names = "--loss", paramLabel = "L", description = "mse or ce (softmax cross-entropy). Default: ce for classification, mse for regression.")
+    @Option(names = "--loss", paramLabel = "L", completionCandidates = Options.Losses.class,
+            description = "${COMPLETION-CANDIDATES} (ce: softmax cross-entropy). Default: ce for classification, mse for regression.")
     String loss;
 
-    @Option(names = "--optimizer", paramLabel = "O", defaultValue = "adam",
-            description = "sgd, momentum, nesterov, adam or adamw. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--optimizer", paramLabel = "O", defaultValue = "adam", completionCandidates = Options.Optimizers.class,
+            description = "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
     String optimizer;
 
     @Option(names = "--lr", paramLabel = "F", description = "Learning rate. Default: 0.001 for adam/adamw, 0.01 otherwise.")
@@ -98,8 +99,8 @@ final class TrainCommand extends Common implements Callable<Integer> {
     @Option(names = "--weight-decay", paramLabel = "F", defaultValue = "0", description = "L2 weight decay λ (decoupled for adamw). Default: ${DEFAULT-VALUE}.")
     float weightDecay;
 
-    @Option(names = "--schedule", paramLabel = "S", defaultValue = "constant",
-            description = "Learning-rate schedule: constant, step[:EVERY[:GAMMA]] or cosine[:MIN_FACTOR]. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--schedule", paramLabel = "S", defaultValue = "constant", completionCandidates = Options.Schedules.class,
+            description = "Learning-rate schedule: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
     String schedule;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Mini-batch size. Default: ${DEFAULT-VALUE}.")
@@ -538,11 +539,9 @@ final class TrainCommand extends Common implements Callable<Integer> {
     }
 
     static String describe(Optimizer o, String schedule, Loss loss) {
-        String name = switch (o) {
-            case Optimizer.Sgd x -> "sgd";
-            case Optimizer.Momentum m -> m.nesterov() ? "nesterov" : "momentum";
-            case Optimizer.Adam a -> a.decoupled() ? "adamw" : "adam";
-        };
-        return name + " (lr " + Words.decimal(o.learningRate()) + ", " + schedule.trim().toLowerCase(Locale.ROOT) + " schedule), " + (loss == Loss.MSE ? "mse" : "cross-entropy") + " loss";
+        return o.kind().id() + " (lr " + Words.decimal(o.learningRate()) + ", " + schedule.trim().toLowerCase(Locale.ROOT) + " schedule), " + switch (loss) {
+            case MSE -> "mse";
+            case SOFTMAX_CROSS_ENTROPY -> "cross-entropy";
+        } + " loss";
     }
 }

@@ -19,7 +19,8 @@ package delta4j.engine;
  * and calls from several threads take turns; a sequence of calls (a forward pass) is not, so threads that
  * share an engine use their own tensors, or hold {@code synchronized (engine)} around the sequence as
  * {@code Mlp.predict} and {@code Trainer} do. A third-party engine should do the same (the conformance
- * kit checks concurrent kernel calls).
+ * kit checks concurrent kernel calls); extending {@link EngineBase} does it, with the checks, ownership and
+ * lifecycle, and gives every kernel the engine does not write a correct default.
  */
 public interface Engine extends AutoCloseable {
 
@@ -123,7 +124,8 @@ public interface Engine extends AutoCloseable {
      *     (z − max − log Σ e^{z − max}) so it stays finite for logits of any size; φ must be SOFTMAX.</li>
      * </ul>
      *
-     * <p>Zin, A, T and Δ are N × n. The batch's loss sum (not divided by N) is written, as a float, to
+     * <p>Zin, A, T and Δ are N × n; Δ is a tensor of its own, not Zin, A or T (an engine may write A − T to Δ
+     * before it reads φ' or the loss from them). The batch's loss sum (not divided by N) is written, as a float, to
      * element {@code lossIndex} (flat, row-major) of {@code lossOut}; no host synchronisation happens, so
      * a trainer can collect one value per step and download them once per epoch.
      */

@@ -137,6 +137,9 @@ public final class KernelChecks {
         sameShape("outputDelta Zin/A", zin, a);
         sameShape("outputDelta A/T", a, t);
         sameShape("outputDelta A/Δ", a, delta);
+        if (delta == zin || delta == a || delta == t) {
+            throw new IllegalArgumentException("outputDelta: Δ must not be Zin, A or T, which the kernel reads: give Δ a tensor of its own");
+        }
         compatible(loss, act);
         index(lossOut, lossIndex, "outputDelta lossIndex");
     }
@@ -146,11 +149,14 @@ public final class KernelChecks {
         if (loss == null || act == null) {
             throw new IllegalArgumentException("loss and output activation must be given");
         }
-        if (loss == Loss.SOFTMAX_CROSS_ENTROPY && act != Activation.SOFTMAX) {
-            throw new IllegalArgumentException("cross-entropy loss needs a softmax output layer, not " + act.id());
-        }
-        if (loss == Loss.MSE && act == Activation.SOFTMAX) {
-            throw new IllegalArgumentException("a softmax output goes with cross-entropy loss, not mse: use --loss ce or another output activation");
+        String mismatch = switch (loss) {
+            case MSE -> act.isElementwise() ? null
+                    : "a softmax output goes with cross-entropy loss, not mse: use --loss ce or another output activation";
+            case SOFTMAX_CROSS_ENTROPY -> act == Activation.SOFTMAX ? null
+                    : "cross-entropy loss needs a softmax output layer, not " + act.id();
+        };
+        if (mismatch != null) {
+            throw new IllegalArgumentException(mismatch);
         }
     }
 

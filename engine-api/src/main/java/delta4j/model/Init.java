@@ -6,14 +6,14 @@ import java.util.SplittableRandom;
 
 /** Weight initialisation schemes; biases always start at zero. */
 public enum Init {
-    /** Glorot/Xavier uniform: W ~ U(−√(6/(n_in+n_out)), +√(6/(n_in+n_out))). Suits tanh, sigmoid, identity. */
+    /** Glorot/Xavier uniform: W ~ U(−√(6/(n_in+n_out)), +√(6/(n_in+n_out))). Suits tanh, sigmoid, identity, softmax. */
     XAVIER,
-    /** He/Kaiming normal: W ~ N(0, 2/n_in). Suits relu and leaky relu. */
+    /** He/Kaiming normal: W ~ N(0, 2/n_in). Suits the rectifiers ({@link Activation#isRectifier()}: relu, leaky relu, gelu, silu). */
     HE;
 
     /** He for the rectifiers, Xavier otherwise. */
     public static Init defaultFor(Activation a) {
-        return a == Activation.RELU || a == Activation.LEAKY_RELU ? HE : XAVIER;
+        return a.isRectifier() ? HE : XAVIER;
     }
 
     /** Fills an n_in × n_out weight matrix from the random stream. */

@@ -1,5 +1,9 @@
 package delta4j.model;
 
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
 /** The learning rate for each epoch, from the optimizer's base rate η0 ("how far to walk?"). */
 @FunctionalInterface
 public interface LearningRateSchedule {
@@ -32,14 +36,70 @@ public interface LearningRateSchedule {
         };
     }
 
-    /** Parses "constant", "step" (halve every 10 epochs... configurable: step:EVERY:GAMMA), "cosine". */
+    /**
+     * Parses "constant", "step[:EVERY[:GAMMA]]" (default: halve every 10 epochs) or "cosine[:MIN_FACTOR]"
+     * (default: down to 0).
+     */
     static LearningRateSchedule parse(String spec) {
-        String[] p = spec.trim().toLowerCase(java.util.Locale.ROOT).split(":");
-        return switch (p[0]) {
-            case "constant" -> constant();
-            case "step" -> step(p.length > 1 ? Integer.parseInt(p[1]) : 10, p.length > 2 ? Float.parseFloat(p[2]) : 0.5f);
-            case "cosine" -> cosine(p.length > 1 ? Float.parseFloat(p[1]) : 0f);
-            default -> throw new IllegalArgumentException("unknown schedule '" + spec + "': use constant, step[:EVERY[:GAMMA]] or cosine[:MIN_FACTOR]");
+        String[] p = spec.trim().toLowerCase(Locale.ROOT).split(":");
+        return switch (Kind.parse(p[0], spec)) {
+            case CONSTANT -> constant();
+            case STEP -> step(p.length > 1 ? Integer.parseInt(p[1]) : 10, p.length > 2 ? Float.parseFloat(p[2]) : 0.5f);
+            case COSINE -> cosine(p.length > 1 ? Float.parseFloat(p[1]) : 0f);
         };
+    }
+
+    /**
+     * The schedules by name: each carries its stable {@link #code()} for files, its {@link #id()} on the command
+     * line and the parameters that may follow it there; {@link #parse} switches over them exhaustively.
+     */
+    enum Kind {
+        CONSTANT(0, "constant", ""),
+        STEP(1, "step", "[:EVERY[:GAMMA]]"),
+        COSINE(2, "cosine", "[:MIN_FACTOR]");
+
+        private final int code;
+        private final String id;
+        private final String parameters;
+
+        Kind(int code, String id, String parameters) {
+            this.code = code;
+            this.id = id;
+            this.parameters = parameters;
+        }
+
+        /** The kind's code in files. Fixed forever once released: never an ordinal. */
+        public int code() {
+            return code;
+        }
+
+        /** The lower-case name that starts a schedule's specification on the command line. */
+        public String id() {
+            return id;
+        }
+
+        /** The specification's form, e.g. "step[:EVERY[:GAMMA]]". */
+        public String usage() {
+            return id + parameters;
+        }
+
+        /** Parses an {@link #id()}, in any case. */
+        public static Kind parse(String name) {
+            return parse(name.trim().toLowerCase(Locale.ROOT), name);
+        }
+
+        private static Kind parse(String id, String spec) {
+            for (Kind k : values()) {
+                if (k.id.equals(id)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown schedule '" + spec + "': use one of " + usages());
+        }
+
+        /** Every kind's {@link #usage()}, comma-separated in declaration order. */
+        public static String usages() {
+            return Arrays.stream(values()).map(Kind::usage).collect(Collectors.joining(", "));
+        }
     }
 }

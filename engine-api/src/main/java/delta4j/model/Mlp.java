@@ -297,7 +297,7 @@ public final class Mlp {
             return this;
         }
 
-        /** The initialisation (default: He for relu/leaky relu hidden layers, Xavier otherwise). */
+        /** The initialisation (default: He for rectifier hidden layers, {@link Activation#isRectifier()}, Xavier otherwise). */
         public Builder init(Init i) {
             this.init = i;
             return this;

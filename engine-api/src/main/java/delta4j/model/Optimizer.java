@@ -3,6 +3,10 @@ package delta4j.model;
 import delta4j.engine.Engine;
 import delta4j.engine.Tensor;
 
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
 /**
  * How a gradient step changes the parameters. Each variant maps to one kernel of the kernel set;
  * {@link #stateTensors()} says how many tensors of θ's shape it keeps between steps.
@@ -20,6 +24,74 @@ public sealed interface Optimizer {
 
     /** The same optimizer with another base learning rate. */
     Optimizer withLearningRate(float lr);
+
+    /** Which optimizer this is, with its name and code. */
+    Kind kind();
+
+    /**
+     * The optimizers by name: each carries its stable {@link #code()} for files and its {@link #id()} on the
+     * command line, from which the command line's lists and help derive. {@link #create} is an exhaustive
+     * switch, so a new kind fails the build until it says how it is made.
+     */
+    enum Kind {
+        SGD(0, "sgd", 1e-2f),
+        MOMENTUM(1, "momentum", 1e-2f),
+        NESTEROV(2, "nesterov", 1e-2f),
+        ADAM(3, "adam", 1e-3f),
+        ADAMW(4, "adamw", 1e-3f);
+
+        private final int code;
+        private final String id;
+        private final float defaultLearningRate;
+
+        Kind(int code, String id, float defaultLearningRate) {
+            this.code = code;
+            this.id = id;
+            this.defaultLearningRate = defaultLearningRate;
+        }
+
+        /** The kind's code in files. Fixed forever once released: never an ordinal. */
+        public int code() {
+            return code;
+        }
+
+        /** The lower-case name used on the command line and in checkpoint settings. */
+        public String id() {
+            return id;
+        }
+
+        /** The usual learning rate for this kind when none is given. */
+        public float defaultLearningRate() {
+            return defaultLearningRate;
+        }
+
+        /** This kind with its usual hyper-parameters (momentum 0.9; Adam's β1 0.9, β2 0.999, ε 1e-8) and rate {@code lr}. */
+        public Optimizer create(float lr) {
+            return switch (this) {
+                case SGD -> sgd(lr);
+                case MOMENTUM -> momentum(lr, 0.9f);
+                case NESTEROV -> nesterov(lr, 0.9f);
+                case ADAM -> adam(lr);
+                case ADAMW -> adamW(lr);
+            };
+        }
+
+        /** Parses an {@link #id()}, in any case. */
+        public static Kind parse(String name) {
+            String n = name.trim().toLowerCase(Locale.ROOT);
+            for (Kind k : values()) {
+                if (k.id.equals(n)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown optimizer '" + name + "': use one of " + ids());
+        }
+
+        /** The ids, comma-separated in declaration order. */
+        public static String ids() {
+            return Arrays.stream(values()).map(Kind::id).collect(Collectors.joining(", "));
+        }
+    }
 
     /** The lecture's gradient descent: θ ← θ − η∇E(θ). */
     static Optimizer sgd(float lr) {
@@ -46,16 +118,9 @@ public sealed interface Optimizer {
         return new Adam(lr, 0.9f, 0.999f, 1e-8f, true);
     }
 
-    /** Parses "sgd", "momentum", "nesterov", "adam", "adamw" with the given learning rate. */
+    /** Parses a {@link Kind#id()} ("sgd", "momentum", "nesterov", "adam", "adamw") with the given learning rate. */
     static Optimizer parse(String name, float lr) {
-        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "sgd" -> sgd(lr);
-            case "momentum" -> momentum(lr, 0.9f);
-            case "nesterov" -> nesterov(lr, 0.9f);
-            case "adam" -> adam(lr);
-            case "adamw" -> adamW(lr);
-            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "': use sgd, momentum, nesterov, adam or adamw");
-        };
+        return Kind.parse(name).create(lr);
     }
 
     private static float positive(float lr) {
@@ -74,6 +139,11 @@ public sealed interface Optimizer {
         @Override
         public int stateTensors() {
             return 0;
+        }
+
+        @Override
+        public Kind kind() {
+            return Kind.SGD;
         }
 
         @Override
@@ -102,6 +172,11 @@ public sealed interface Optimizer {
         }
 
         @Override
+        public Kind kind() {
+            return nesterov ? Kind.NESTEROV : Kind.MOMENTUM;
+        }
+
+        @Override
         public void step(Engine e, Tensor p, Tensor g, Tensor[] s, float lr, float wd, int t) {
             e.momentumStep(p, g, s[0], lr, momentum, wd, nesterov);
         }
@@ -124,6 +199,11 @@ public sealed interface Optimizer {
         @Override
         public int stateTensors() {
             return 2;
+        }
+
+        @Override
+        public Kind kind() {
+            return decoupled ? Kind.ADAMW : Kind.ADAM;
         }
 
         @Override

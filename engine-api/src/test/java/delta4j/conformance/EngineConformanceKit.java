@@ -5,6 +5,7 @@ import delta4j.engine.Engine;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
 import delta4j.engine.reference.ReferenceEngine;
+import delta4j.model.Optimizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -264,6 +265,50 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    Stream<Arguments> elementwiseActivations() {
+        return Stream.of(Activation.values()).filter(Activation::isElementwise).map(Arguments::of);
+    }
+
+    /**
+     * Saturated inputs, where every element-wise φ has reached its float limit (z, 0 or −0, ±1, slope·z): φ and
+     * φ' must be finite and equal the reference's exactly, forward, backward and in the MSE output δ.
+     */
+    @ParameterizedTest(name = "{0} at saturated inputs")
+    @MethodSource("elementwiseActivations")
+    void saturatedInputsGiveTheLimitExactly(Activation act) {
+        float[] z = {-3e38f, -1e30f, -1e4f, -1e3f, -200f, 200f, 1e3f, 1e4f, 1e30f, 3e38f};
+        int n = z.length;
+        float[] zero = new float[n], ones = new float[n], t = new float[n];
+        java.util.Arrays.fill(ones, 1f);
+        java.util.Arrays.fill(t, 0.5f);
+        float[][] want = biasActivationOn(ref, 1, n, z, zero, act), got = biasActivationOn(engine, 1, n, z, zero, act);
+        float[] a = want[1];
+        float[] wantPrime = backwardOn(ref, 1, n, ones, z, a, act, false), gotPrime = backwardOn(engine, 1, n, ones, z, a, act, false);
+        float[] wantDelta = outputDeltaOn(ref, 1, n, Loss.MSE, act, z, a, t)[0], gotDelta = outputDeltaOn(engine, 1, n, Loss.MSE, act, z, a, t)[0];
+        for (int i = 0; i < n; i++) {
+            String at = act.id() + " at z = " + z[i];
+            assertTrue(Float.isFinite(got[1][i]) && Float.isFinite(gotPrime[i]) && Float.isFinite(gotDelta[i]),
+                    at + ": φ = " + got[1][i] + ", φ' = " + gotPrime[i] + ", output δ = " + gotDelta[i]);
+            assertEquals(want[1][i], got[1][i], 0f, at + ": φ");
+            assertEquals(wantPrime[i], gotPrime[i], 0f, at + ": φ'");
+            assertEquals(wantDelta[i], gotDelta[i], 0f, at + ": output δ = (a − t)φ'");
+        }
+    }
+
+    /** Inputs up to ±40, well into every activation's tails, forward and backward. */
+    @ParameterizedTest(name = "{0} on inputs up to ±40")
+    @MethodSource("elementwiseActivations")
+    void wideInputsMatchReference(Activation act) {
+        int rows = 17, cols = 129;
+        SplittableRandom rnd = new SplittableRandom(act.code());
+        float[] z = random(rnd, rows * cols, 40f), g = random(rnd, rows * cols, 1f);
+        float[] bias = new float[cols];
+        float[][] want = biasActivationOn(ref, rows, cols, z, bias, act);
+        assertClose(want[1], biasActivationOn(engine, rows, cols, z, bias, act)[1], ELEMENT_TOL, act.id() + ": A = φ(Zin)");
+        assertClose(backwardOn(ref, rows, cols, g, z, want[1], act, false), backwardOn(engine, rows, cols, g, z, want[1], act, false),
+                ELEMENT_TOL, act.id() + ": Δ = G ⊙ φ'");
+    }
+
     // ------------------------------------------------------------------ output δ and loss
 
     Stream<Arguments> outputCases() {
@@ -315,6 +360,15 @@ public abstract class EngineConformanceKit {
                     () -> engine.outputDelta(Loss.SOFTMAX_CROSS_ENTROPY, Activation.SIGMOID, t, t, t, t, l, 0));
             assertThrows(IllegalArgumentException.class,
                     () -> engine.outputDelta(Loss.MSE, Activation.SOFTMAX, t, t, t, t, l, 0));
+        }
+    }
+
+    @Test
+    void outputDeltaRejectsDeltaOnItsOwnInputs() {
+        try (Tensor z = engine.allocate(2, 3); Tensor a = engine.allocate(2, 3); Tensor t = engine.allocate(2, 3); Tensor l = engine.allocate(1, 1)) {
+            for (Tensor d : new Tensor[]{z, a, t}) {
+                assertThrows(IllegalArgumentException.class, () -> engine.outputDelta(Loss.MSE, Activation.SIGMOID, z, a, t, d, l, 0));
+            }
         }
     }
 
@@ -371,12 +425,10 @@ public abstract class EngineConformanceKit {
 
     // ------------------------------------------------------------------ optimizers
 
-    enum Update { SGD, MOMENTUM, NESTEROV, ADAM, ADAMW }
-
     Stream<Arguments> optimizerCases() {
         List<Arguments> out = new ArrayList<>();
         for (int[] s : matrixShapes()) {
-            for (Update u : Update.values()) {
+            for (Optimizer.Kind u : Optimizer.Kind.values()) {
                 out.add(Arguments.of(s[0], s[1], u));
             }
         }
@@ -385,7 +437,7 @@ public abstract class EngineConformanceKit {
 
     @ParameterizedTest(name = "{2} three steps on {0}×{1}")
     @MethodSource("optimizerCases")
-    void optimizerStepsMatchReference(int rows, int cols, Update update) {
+    void optimizerStepsMatchReference(int rows, int cols, Optimizer.Kind update) {
         SplittableRandom rnd = new SplittableRandom(rows * 37L + cols + update.ordinal());
         float[] p = random(rnd, rows * cols, 1f);
         float[][] grads = {random(rnd, rows * cols, 1f), random(rnd, rows * cols, 1f), random(rnd, rows * cols, 1f)};
@@ -393,18 +445,17 @@ public abstract class EngineConformanceKit {
                 ELEMENT_TOL, update + " θ after 3 steps");
     }
 
-    private static float[] stepsOn(Engine e, int rows, int cols, float[] p, float[][] grads, Update u) {
+    /** Three steps of an optimizer kind with its usual hyper-parameters (momentum 0.9; Adam β1 0.9, β2 0.999, ε 1e-8). */
+    private static float[] stepsOn(Engine e, int rows, int cols, float[] p, float[][] grads, Optimizer.Kind kind) {
+        Optimizer o = kind.create(switch (kind) {
+            case SGD, MOMENTUM, NESTEROV -> 0.1f;
+            case ADAM, ADAMW -> 0.01f;
+        });
         try (Tensor P = e.tensor(rows, cols, p); Tensor G = e.allocate(rows, cols); Tensor M = e.allocate(rows, cols);
              Tensor V = e.allocate(rows, cols)) {
             for (int s = 0; s < grads.length; s++) {
                 e.upload(grads[s], G);
-                switch (u) {
-                    case SGD -> e.sgdStep(P, G, 0.1f, 0.01f);
-                    case MOMENTUM -> e.momentumStep(P, G, M, 0.1f, 0.9f, 0.01f, false);
-                    case NESTEROV -> e.momentumStep(P, G, M, 0.1f, 0.9f, 0.01f, true);
-                    case ADAM -> e.adamStep(P, G, M, V, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, false, s + 1);
-                    case ADAMW -> e.adamStep(P, G, M, V, 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, true, s + 1);
-                }
+                o.step(e, P, G, new Tensor[]{M, V}, o.learningRate(), 0.01f, s + 1);
             }
             return e.download(P);
         }
@@ -479,19 +530,20 @@ public abstract class EngineConformanceKit {
 
     Stream<Arguments> trainingCases() {
         List<Arguments> out = new ArrayList<>();
-        String[] optimizers = {"sgd", "momentum", "nesterov", "adam", "adamw"};
-        for (String o : optimizers) {
+        for (Optimizer.Kind o : Optimizer.Kind.values()) {
             out.add(Arguments.of(o, new int[]{33, 17, 7}, Activation.TANH, Loss.MSE, Activation.IDENTITY, 64));
             out.add(Arguments.of(o, new int[]{64, 255, 33, 10}, Activation.RELU, Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, 17));
         }
-        out.add(Arguments.of("sgd", new int[]{3, 1025, 2}, Activation.SIGMOID, Loss.MSE, Activation.SIGMOID, 33));
-        out.add(Arguments.of("adam", new int[]{7, 64, 64, 64, 3}, Activation.LEAKY_RELU, Loss.MSE, Activation.TANH, 255));
+        out.add(Arguments.of(Optimizer.Kind.SGD, new int[]{3, 1025, 2}, Activation.SIGMOID, Loss.MSE, Activation.SIGMOID, 33));
+        out.add(Arguments.of(Optimizer.Kind.ADAM, new int[]{7, 64, 64, 64, 3}, Activation.LEAKY_RELU, Loss.MSE, Activation.TANH, 255));
+        out.add(Arguments.of(Optimizer.Kind.ADAMW, new int[]{33, 64, 17, 7}, Activation.GELU, Loss.MSE, Activation.IDENTITY, 64));
+        out.add(Arguments.of(Optimizer.Kind.NESTEROV, new int[]{64, 255, 33, 10}, Activation.SILU, Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, 17));
         return out.stream();
     }
 
     @ParameterizedTest(name = "3 training steps, {0}, layers {1}, {2} hidden, {3}, batch {5}")
     @MethodSource("trainingCases")
-    void threeTrainingStepsMatchReference(String optimizer, int[] sizes, Activation hidden, Loss loss, Activation output, int batch) {
+    void threeTrainingStepsMatchReference(Optimizer.Kind optimizer, int[] sizes, Activation hidden, Loss loss, Activation output, int batch) {
         SplittableRandom rnd = new SplittableRandom(sizes.length * 100L + batch);
         int n = 3 * batch;
         float[] x = random(rnd, n * sizes[0], 1f);
@@ -528,11 +580,11 @@ public abstract class EngineConformanceKit {
      * value, so with ε = 1e-8 two correct engines that round differently move it by different whole steps.
      * The kernel-level Adam test keeps ε = 1e-8 on O(1) gradients.
      */
-    static delta4j.model.Optimizer trainingOptimizer(String name) {
-        return switch (name) {
-            case "adam" -> new delta4j.model.Optimizer.Adam(0.01f, 0.9f, 0.999f, 1e-6f, false);
-            case "adamw" -> new delta4j.model.Optimizer.Adam(0.01f, 0.9f, 0.999f, 1e-6f, true);
-            default -> delta4j.model.Optimizer.parse(name, 0.05f);
+    static Optimizer trainingOptimizer(Optimizer.Kind kind) {
+        return switch (kind) {
+            case SGD, MOMENTUM, NESTEROV -> kind.create(0.05f);
+            case ADAM -> new Optimizer.Adam(0.01f, 0.9f, 0.999f, 1e-6f, false);
+            case ADAMW -> new Optimizer.Adam(0.01f, 0.9f, 0.999f, 1e-6f, true);
         };
     }
 
@@ -570,17 +622,30 @@ public abstract class EngineConformanceKit {
      * becomes exact (tanh from {@link #TANH_SATURATES_AT}; sigmoid is 1 from 17.33 on and 0 from −103.98 on).
      */
     static float[] saturatedInputs(Activation act) {
-        float[] huge = {1e6f, -1e6f, 1e3f, -1e3f, 1e30f, -1e30f, Float.MAX_VALUE, -Float.MAX_VALUE,
-                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        float[] finite = {1e6f, -1e6f, 1e3f, -1e3f, 1e30f, -1e30f, Float.MAX_VALUE, -Float.MAX_VALUE};
+        float[] infinite = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        // z·Φ(z) and z·σ(z) at −∞ are −∞·0, NaN in IEEE arithmetic (as in PyTorch): GELU and SiLU are held to
+        // their limits at finite inputs only.
+        float[] huge = switch (act) {
+            case GELU, SILU -> finite;
+            case IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, SOFTMAX -> concat(finite, infinite);
+        };
         float[] edge = switch (act) {
             case TANH -> new float[]{TANH_SATURATES_AT, -TANH_SATURATES_AT, Math.nextUp(TANH_SATURATES_AT),
                     -Math.nextUp(TANH_SATURATES_AT), 10f, -10f, 20f, -20f, 88f, -88f, 89f, -89f};
             case SIGMOID -> new float[]{17.4f, 20f, 88f, 89f, -104f, -200f};
             case IDENTITY, RELU, LEAKY_RELU -> new float[]{20f, -20f, 1e38f, -1e38f};
+            // Past |z| ≈ 89 e^{−|z|} underflows in float and both are z or −0 exactly (SiLU's true value at −89
+            // is still −2e-37, so the edge stays well beyond).
+            case GELU, SILU -> new float[]{200f, -200f, 1e38f, -1e38f};
             case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise: softmaxOfHugeLogitsIsExact");
         };
-        float[] all = java.util.Arrays.copyOf(huge, huge.length + edge.length);
-        System.arraycopy(edge, 0, all, huge.length, edge.length);
+        return concat(huge, edge);
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
         return all;
     }
 
@@ -592,6 +657,7 @@ public abstract class EngineConformanceKit {
             case TANH -> z > 0 ? 1f : -1f;
             case RELU -> z > 0 ? z : 0f;
             case LEAKY_RELU -> z > 0 ? z : Activation.LEAKY_SLOPE * z;
+            case GELU, SILU -> z > 0 ? z : 0f;
             case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise");
         };
     }
@@ -603,12 +669,9 @@ public abstract class EngineConformanceKit {
             case SIGMOID, TANH -> 0f;
             case RELU -> z > 0 ? 1f : 0f;
             case LEAKY_RELU -> z > 0 ? 1f : Activation.LEAKY_SLOPE;
+            case GELU, SILU -> z > 0 ? 1f : 0f;
             case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise");
         };
-    }
-
-    Stream<Arguments> elementwiseActivations() {
-        return java.util.Arrays.stream(Activation.values()).filter(Activation::isElementwise).map(Arguments::of);
     }
 
     /**

@@ -2,16 +2,12 @@ package delta4j.cpu;
 
 import delta4j.engine.Activation;
 import delta4j.engine.ArrayTensor;
-import delta4j.engine.Engine;
+import delta4j.engine.EngineBase;
 import delta4j.engine.EngineConfig;
-import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
 
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 
 /**
  * The cpu engine: the kernel set in the Java Vector API on the machine's preferred vector species,
@@ -23,17 +19,16 @@ import java.util.Set;
  * ({@link Elementwise}, {@link Reductions}, {@link Optimizers}). In steady state no kernel allocates.
  *
  * <p>Create it with {@code Engines.create("cpu")} or {@code Engines.create("cpu", config)}; the JVM needs
- * {@code --add-modules jdk.incubator.vector} when delta4j is on the class path.
+ * {@code --add-modules jdk.incubator.vector} when delta4j is on the class path. Argument checks, ownership,
+ * locking and the closed state are {@link EngineBase}'s.
  */
-public final class CpuEngine implements Engine {
+public final class CpuEngine extends EngineBase {
 
     private final int threads;
     private final WorkerPool pool;
     private final Gemm gemm;
     private final ElementwiseJobs jobs;
     private final String device;
-    private final Set<ArrayTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
-    private boolean closed;
 
     /**
      * Creates an engine with {@code config.resolvedThreads()} threads (the caller's included).
@@ -67,181 +62,99 @@ public final class CpuEngine implements Engine {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public synchronized Tensor allocate(int rows, int cols) {
-        KernelChecks.allocation(rows, cols);
-        ensureOpen();
-        ArrayTensor t = new ArrayTensor(this, rows, cols, this::forget);
-        live.add(t);
-        return t;
-    }
-
-    // Synchronized like allocate: tensors may be closed from any thread (the set is not thread-safe).
-    private synchronized void forget(ArrayTensor t) {
-        live.remove(t);
+    protected Tensor newTensor(int rows, int cols) {
+        return new ArrayTensor(this, rows, cols, this::forget);
     }
 
     @Override
-    public synchronized void upload(float[] src, int offset, Tensor dst) {
-        owned(dst);
-        KernelChecks.upload(src, offset, dst);
+    protected void write(float[] src, int offset, Tensor dst) {
         System.arraycopy(src, offset, data(dst), 0, (int) dst.size());
     }
 
     @Override
-    public synchronized void download(Tensor src, float[] dst, int offset) {
-        owned(src);
-        KernelChecks.download(src, dst, offset);
+    protected void read(Tensor src, float[] dst, int offset) {
         System.arraycopy(data(src), 0, dst, offset, (int) src.size());
     }
 
     @Override
-    public synchronized void copy(Tensor src, Tensor dst) {
-        owned(src, dst);
-        KernelChecks.sameShape("copy", src, dst);
+    protected void copyKernel(Tensor src, Tensor dst) {
         System.arraycopy(data(src), 0, data(dst), 0, (int) src.size());
     }
 
     @Override
-    public synchronized void fill(Tensor dst, float value) {
-        owned(dst);
+    protected void fillKernel(Tensor dst, float value) {
         Arrays.fill(data(dst), value);
     }
 
-    @Override
-    public synchronized void finish() {
-        // Kernels are synchronous: nothing is ever pending.
-    }
+    // Kernels are synchronous: finish() has nothing to wait for.
 
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            for (ArrayTensor t : live.toArray(new ArrayTensor[0])) {
-                t.close();
-            }
-            closed = true;
-            pool.close();
-        }
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("the cpu engine is closed: create a new engine");
-        }
+    protected void releaseResources() {
+        pool.close();
     }
 
     // ---------------------------------------------------------------- the kernel set
 
     @Override
-    public synchronized void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        owned(a, b, c);
-        KernelChecks.gemm(transA, transB, a, b, c);
+    protected void gemmKernel(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         int k = transA ? a.rows() : a.cols();
         gemm.gemm(transA, transB, c.rows(), c.cols(), k, alpha, data(a), data(b), beta, data(c));
     }
 
     @Override
-    public synchronized void biasActivation(Tensor zin, Tensor bias, Activation activation, Tensor a) {
-        owned(zin, bias, a);
-        KernelChecks.biasActivation(zin, bias, activation, a);
+    protected void biasActivationKernel(Tensor zin, Tensor bias, Activation activation, Tensor a) {
         jobs.biasActivation.rows(activation, zin.rows(), zin.cols(),
                 data(zin), data(bias), data(a), null);
     }
 
     @Override
-    public synchronized void activationBackward(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta) {
-        owned(g, zin, a, delta);
-        KernelChecks.activationBackward(g, zin, a, activation, delta);
+    protected void activationBackwardKernel(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta) {
         jobs.activationBackward.flat(activation, (int) g.size(), data(g), data(zin), data(a), data(delta));
     }
 
     @Override
-    public synchronized void outputDelta(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
-                            Tensor lossOut, int lossIndex) {
-        owned(zin, a, target, delta, lossOut);
-        KernelChecks.outputDelta(loss, activation, zin, a, target, delta, lossOut, lossIndex);
-        double sum;
-        if (loss == Loss.MSE) {
-            sum = jobs.outputMse.flat(activation, (int) zin.size(), data(zin), data(a), data(target), data(delta));
-        } else {
-            sum = jobs.outputSoftmaxCrossEntropy.rows(activation, zin.rows(), zin.cols(),
+    protected void outputDeltaKernel(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
+                                     Tensor lossOut, int lossIndex) {
+        double sum = switch (loss) {
+            case MSE -> jobs.outputMse.flat(activation, (int) zin.size(), data(zin), data(a), data(target), data(delta));
+            case SOFTMAX_CROSS_ENTROPY -> jobs.outputSoftmaxCrossEntropy.rows(activation, zin.rows(), zin.cols(),
                     data(zin), data(a), data(target), data(delta));
-        }
+        };
         data(lossOut)[lossIndex] = (float) sum;
     }
 
     @Override
-    public synchronized void columnSum(float alpha, Tensor x, Tensor out) {
-        owned(x, out);
-        KernelChecks.columnSum(x, out);
+    protected void columnSumKernel(float alpha, Tensor x, Tensor out) {
         jobs.columnSum.scalars(alpha, 0, 0, 0, 0, 0, 0, false).columns(x.rows(), x.cols(), data(x), data(out));
     }
 
     @Override
-    public synchronized void sumOfSquares(Tensor x, Tensor out, int index) {
-        owned(x, out);
-        KernelChecks.index(out, index, "sumOfSquares index");
+    protected void sumOfSquaresKernel(Tensor x, Tensor out, int index) {
         data(out)[index] = (float) jobs.sumOfSquares.flat(null, (int) x.size(), data(x), null, null, null);
     }
 
     @Override
-    public synchronized void scale(Tensor x, float alpha) {
-        owned(x);
+    protected void scaleKernel(Tensor x, float alpha) {
         jobs.scale.scalars(alpha, 0, 0, 0, 0, 0, 0, false).flat(null, (int) x.size(), data(x), null, null, null);
     }
 
     @Override
-    public synchronized void sgdStep(Tensor param, Tensor grad, float learningRate, float weightDecay) {
-        owned(param, grad);
-        KernelChecks.sameShape("sgdStep θ/g", param, grad);
+    protected void sgdStepKernel(Tensor param, Tensor grad, float learningRate, float weightDecay) {
         jobs.sgd.scalars(learningRate, weightDecay, 0, 0, 0, 0, 0, false).flat(null, (int) param.size(), data(param), data(grad), null, null);
     }
 
     @Override
-    public synchronized void momentumStep(Tensor param, Tensor grad, Tensor velocity, float learningRate, float momentum,
-                             float weightDecay, boolean nesterov) {
-        owned(param, grad, velocity);
-        KernelChecks.sameShape("momentumStep θ/g", param, grad);
-        KernelChecks.sameShape("momentumStep θ/v", param, velocity);
+    protected void momentumStepKernel(Tensor param, Tensor grad, Tensor velocity, float learningRate, float momentum,
+                                      float weightDecay, boolean nesterov) {
         jobs.momentum.scalars(learningRate, weightDecay, momentum, 0, 0, 0, 0, nesterov).flat(null, (int) param.size(), data(param), data(grad), data(velocity), null);
     }
 
     @Override
-    public synchronized void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
-                         float epsilon, float weightDecay, boolean decoupled, int step) {
-        owned(param, grad, m, v);
-        KernelChecks.sameShape("adamStep θ/g", param, grad);
-        KernelChecks.sameShape("adamStep θ/m", param, m);
-        KernelChecks.sameShape("adamStep θ/v", param, v);
-        KernelChecks.adam(step, beta1, beta2);
+    protected void adamStepKernel(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
+                                  float epsilon, float weightDecay, boolean decoupled, int step) {
         float bc1 = (float) (1 - Math.pow(beta1, step));
         float bc2 = (float) (1 - Math.pow(beta2, step));
         jobs.adam.scalars(learningRate, weightDecay, beta1, beta2, epsilon, bc1, bc2, decoupled).flat(null, (int) param.size(), data(param), data(grad), data(m), data(v));
-    }
-
-    // KernelChecks' fixed-arity forms: no varargs array per kernel call.
-    private void owned(Tensor a) {
-        KernelChecks.owned(this, a);
-    }
-
-    private void owned(Tensor a, Tensor b) {
-        KernelChecks.owned(this, a, b);
-    }
-
-    private void owned(Tensor a, Tensor b, Tensor c) {
-        KernelChecks.owned(this, a, b, c);
-    }
-
-    private void owned(Tensor a, Tensor b, Tensor c, Tensor d) {
-        KernelChecks.owned(this, a, b, c, d);
-    }
-
-    private void owned(Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
-        KernelChecks.owned(this, a, b, c, d, e);
     }
 
     private static float[] data(Tensor t) {

@@ -28,12 +28,15 @@ final class Elementwise {
     // forward:  Zin (N×n) += b (1×n); A (N×n) = φ(Zin)
     /** Rows [r0, r1) of N × n: {@code Zin += b} then {@code A = φ(Zin)}; {@code a} may be {@code z}. */
     static void biasActivation(Activation act, float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
-        switch (act) {
+        switch (act) { // exhaustive: with "case null" javac requires a case for every activation
+            case null -> throw new NullPointerException("activation");
             case IDENTITY -> biasIdentity(z, b, a, n, r0, r1);
             case RELU -> biasRectifier(z, b, a, n, r0, r1, 0f);
             case LEAKY_RELU -> biasRectifier(z, b, a, n, r0, r1, Activation.LEAKY_SLOPE);
             case SIGMOID -> biasSigmoid(z, b, a, n, r0, r1);
             case TANH -> biasTanh(z, b, a, n, r0, r1);
+            case GELU -> biasGelu(z, b, a, n, r0, r1);
+            case SILU -> biasSilu(z, b, a, n, r0, r1);
             case SOFTMAX -> {
                 for (int i = r0; i < r1; i++) {
                     biasSoftmaxRow(z, b, a, i * n, n, lanes);
@@ -120,6 +123,45 @@ final class Elementwise {
         }
     }
 
+    /** GELU: φ(z) = z·Φ(z), Φ from {@link #normalCdf}. */
+    private static void biasGelu(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+        int bound = F.loopBound(n);
+        for (int i = r0; i < r1; i++) {
+            int off = i * n, j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
+                v.intoArray(z, off + j);
+                v.mul(normalCdf(v)).intoArray(a, off + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
+                v.intoArray(z, off + j, m);
+                v.mul(normalCdf(v)).intoArray(a, off + j, m);
+            }
+        }
+    }
+
+    /** SiLU: φ(z) = z / (1 + e^−z); e^−z = +∞ for z below about −88 gives −0, the float limit. */
+    private static void biasSilu(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+        int bound = F.loopBound(n);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = r0; i < r1; i++) {
+            int off = i * n, j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
+                v.intoArray(z, off + j);
+                v.div(Simd.exp(v.neg()).add(one)).intoArray(a, off + j);
+            }
+            if (j < n) {
+                VectorMask<Float> m = F.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
+                v.intoArray(z, off + j, m);
+                v.div(Simd.exp(v.neg()).add(one)).intoArray(a, off + j, m);
+            }
+        }
+    }
+
     /**
      * One row: z += b, then a = e^{z − max} / Σ e^{z − max}. Three sweeps of one row (max, exp and sum,
      * divide), all from L1. Safe in place (a = z): each sweep reads an element before writing it.
@@ -162,7 +204,8 @@ final class Elementwise {
      * for the rectifiers. {@code d} may be {@code g}. Shapes: all four N × n.
      */
     static void activationBackward(Activation act, float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
-        switch (act) {
+        switch (act) { // exhaustive: with "case null" javac requires a case for every activation
+            case null -> throw new NullPointerException("activation");
             case IDENTITY -> {
                 if (g != d) {
                     System.arraycopy(g, e0, d, e0, e1 - e0);
@@ -173,6 +216,8 @@ final class Elementwise {
             case RELU -> backwardRectifier(g, z, d, e0, e1, 0f);
             case LEAKY_RELU -> backwardRectifier(g, z, d, e0, e1, Activation.LEAKY_SLOPE);
             case SOFTMAX -> throw new IllegalArgumentException("softmax has no element-wise derivative");
+            case GELU -> backwardGelu(g, z, d, e0, e1);
+            case SILU -> backwardSilu(g, z, d, e0, e1);
         }
     }
 
@@ -221,12 +266,100 @@ final class Elementwise {
         }
     }
 
+    /** GELU: φ' = Φ(z) + z·e^{−z²/2}/√(2π), from Zin. */
+    private static void backwardGelu(float[] g, float[] z, float[] d, int e0, int e1) {
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            FloatVector.fromArray(F, g, e).mul(geluPrime(FloatVector.fromArray(F, z, e))).intoArray(d, e);
+        }
+        if (e < e1) {
+            VectorMask<Float> m = F.indexInRange(e, e1);
+            FloatVector.fromArray(F, g, e, m).mul(geluPrime(FloatVector.fromArray(F, z, e, m))).intoArray(d, e, m);
+        }
+    }
+
+    /** SiLU: φ' = σ(z)(1 + z(1 − σ(z))), from Zin. */
+    private static void backwardSilu(float[] g, float[] z, float[] d, int e0, int e1) {
+        int e = e0;
+        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
+            FloatVector.fromArray(F, g, e).mul(siluPrime(FloatVector.fromArray(F, z, e))).intoArray(d, e);
+        }
+        if (e < e1) {
+            VectorMask<Float> m = F.indexInRange(e, e1);
+            FloatVector.fromArray(F, g, e, m).mul(siluPrime(FloatVector.fromArray(F, z, e, m))).intoArray(d, e, m);
+        }
+    }
+
+    private static FloatVector siluPrime(FloatVector z) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector sigma = one.div(Simd.exp(z.neg()).add(one));
+        return z.mul(one.sub(sigma)).add(one).mul(sigma);
+    }
+
+    // ==================================================================== the standard normal distribution (GELU)
+
+    // Φ(x) = ½ erfc(−x/√2) with neither erf (the Vector API has none) nor lanewise(EXP) (its last bit differs
+    // between JIT tiers): adds, multiplies, fused multiply-adds, one division and Simd.exp, so every tier gives
+    // the same bits. For q = |x|/√2: erfc(q) = t·R(t)·e^{−x²/2} with t = 1/(1 + q/2) and R a degree-10
+    // polynomial fitted to erfcx(q)/t (relative error 3e-8 with float coefficients; fitted by
+    // engine-cpu/src/test/python/gelu_erfc_fit.py). e^{−x²/2} takes x² as x·x plus its exact fma residual, so the
+    // tail keeps its relative accuracy; |x| is clamped to 20, beyond which Φ is 0 or 1 in float (and x·x stays finite).
+
+    private static final FloatVector ERFC_C0 = FloatVector.broadcast(F, 0.28209308f);
+    private static final FloatVector ERFC_C1 = FloatVector.broadcast(F, 0.28214106f);
+    private static final FloatVector ERFC_C2 = FloatVector.broadcast(F, 0.24634115f);
+    private static final FloatVector ERFC_C3 = FloatVector.broadcast(F, 0.17874837f);
+    private static final FloatVector ERFC_C4 = FloatVector.broadcast(F, 0.08016589f);
+    private static final FloatVector ERFC_C5 = FloatVector.broadcast(F, -0.02595766f);
+    private static final FloatVector ERFC_C6 = FloatVector.broadcast(F, 0.07742748f);
+    private static final FloatVector ERFC_C7 = FloatVector.broadcast(F, -0.39601713f);
+    private static final FloatVector ERFC_C8 = FloatVector.broadcast(F, 0.45374113f);
+    private static final FloatVector ERFC_C9 = FloatVector.broadcast(F, -0.2192755f);
+    private static final FloatVector ERFC_C10 = FloatVector.broadcast(F, 0.040592145f);
+    private static final float HALF_SQRT_HALF = 0.35355339f;     // 1/(2√2): t = 1/(1 + |x|/(2√2))
+    private static final float INV_SQRT_2PI = 0.39894228f;       // 1/√(2π)
+
+    /** e^{−x²/2} for |x| ≤ 20: e^{−p/2}·(1 − r/2) with p = x·x rounded and r = x² − p exactly (fma). */
+    private static FloatVector expHalfSquare(FloatVector x) {
+        FloatVector p = x.mul(x);
+        FloatVector r = x.fma(x, p.neg());
+        return Simd.exp(p.mul(-0.5f)).mul(r.fma(-0.5f, 1f));
+    }
+
+    /** ½ erfc(|x|/√2) = Φ(−|x|) for |x| ≤ 20, given g = e^{−x²/2}. */
+    private static FloatVector lowerTail(FloatVector x, FloatVector g) {
+        FloatVector t = FloatVector.broadcast(F, 1f).div(x.abs().fma(HALF_SQRT_HALF, 1f));
+        FloatVector r = ERFC_C10.fma(t, ERFC_C9).fma(t, ERFC_C8).fma(t, ERFC_C7).fma(t, ERFC_C6).fma(t, ERFC_C5)
+                .fma(t, ERFC_C4).fma(t, ERFC_C3).fma(t, ERFC_C2).fma(t, ERFC_C1).fma(t, ERFC_C0);
+        return t.mul(r).mul(g).mul(0.5f);
+    }
+
+    /** Φ(x) = ½(1 + erf(x/√2)): Φ(−|x|) below 0, 1 − Φ(−|x|) above. */
+    private static FloatVector normalCdf(FloatVector x) {
+        FloatVector xc = x.max(-20f).min(20f);
+        FloatVector tail = lowerTail(xc, expHalfSquare(xc));
+        return FloatVector.broadcast(F, 1f).sub(tail).blend(tail, xc.compare(VectorOperators.LT, 0f));
+    }
+
+    /** GELU's φ'(x) = Φ(x) + x·e^{−x²/2}/√(2π). */
+    private static FloatVector geluPrime(FloatVector x) {
+        FloatVector xc = x.max(-20f).min(20f);
+        FloatVector g = expHalfSquare(xc);
+        FloatVector tail = lowerTail(xc, g);
+        FloatVector cdf = FloatVector.broadcast(F, 1f).sub(tail).blend(tail, xc.compare(VectorOperators.LT, 0f));
+        return x.fma(g.mul(INV_SQRT_2PI), cdf);
+    }
+
     // ==================================================================== output δ fused with the loss
 
     // output:   Δ (N×n) = (A − T) ⊙ φ'(Zin) or softmax(Zin) − T; loss sum → 1 float
     /**
      * MSE on flat elements [e0, e1): {@code Δ = (A − T) ⊙ φ'(Zin, A)}; returns {@code Σ ½(a − t)²} over the
      * range. Partial sums are float vectors over chunks of {@link #CHUNK} elements, added up in double.
+     * Each chunk is two passes from L1: Δ ← A − T with the loss, then φ' by {@link #activationBackward} in
+     * place, so every activation's derivative is written once, in its backward kernel. (Inlined here instead,
+     * the derivatives of all activations a JVM had used took this method past C2's node budget, and its
+     * vector operations ran as allocating Java.) Δ must therefore not be Zin or A (Engine#outputDelta).
      */
     static double outputDeltaMse(Activation act, float[] z, float[] a, float[] t, float[] d, int e0, int e1) {
         double loss = 0;
@@ -235,37 +368,24 @@ final class Elementwise {
             FloatVector sq = FloatVector.zero(F);
             int e = c0;
             for (int bound = c0 + F.loopBound(c1 - c0); e < bound; e += L) {
-                FloatVector av = FloatVector.fromArray(F, a, e);
-                FloatVector diff = av.sub(FloatVector.fromArray(F, t, e));
-                diff.mul(phiPrime(act, FloatVector.fromArray(F, z, e), av)).intoArray(d, e);
+                FloatVector diff = FloatVector.fromArray(F, a, e).sub(FloatVector.fromArray(F, t, e));
+                diff.intoArray(d, e);
                 sq = diff.fma(diff, sq);
             }
             if (e < c1) {
                 VectorMask<Float> m = F.indexInRange(e, c1);
-                FloatVector av = FloatVector.fromArray(F, a, e, m);
-                FloatVector diff = av.sub(FloatVector.fromArray(F, t, e, m));
-                diff.mul(phiPrime(act, FloatVector.fromArray(F, z, e, m), av)).intoArray(d, e, m);
+                FloatVector diff = FloatVector.fromArray(F, a, e, m).sub(FloatVector.fromArray(F, t, e, m));
+                diff.intoArray(d, e, m);
                 sq = diff.fma(diff, sq); // inactive lanes loaded as 0 on both sides: diff = 0
             }
             loss += 0.5 * Simd.sum(sq);
+            activationBackward(act, d, z, a, d, c0, c1);
         }
         return loss;
     }
 
     /** Elements per float partial sum before it is added to a double: bounds the float round-off. */
     static final int CHUNK = 4096;
-
-    /** φ' for the element-wise activations, as vectors (a loop-invariant, perfectly predicted switch). */
-    private static FloatVector phiPrime(Activation act, FloatVector z, FloatVector a) {
-        return switch (act) {
-            case IDENTITY -> FloatVector.broadcast(F, 1f);
-            case SIGMOID -> a.mul(FloatVector.broadcast(F, 1f).sub(a));
-            case TANH -> FloatVector.broadcast(F, 1f).sub(a.mul(a));
-            case RELU -> FloatVector.zero(F).blend(1f, z.compare(VectorOperators.GT, 0f));
-            case LEAKY_RELU -> FloatVector.broadcast(F, Activation.LEAKY_SLOPE).blend(1f, z.compare(VectorOperators.GT, 0f));
-            case SOFTMAX -> throw new IllegalArgumentException("softmax is fused with cross-entropy");
-        };
-    }
 
     /**
      * Softmax cross-entropy on rows [r0, r1), one row at a time from L1: {@code Δ = A − T} (A = softmax(Zin)

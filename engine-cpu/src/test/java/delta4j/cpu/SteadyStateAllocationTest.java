@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * code allocates only where C2 failed to turn a vector operation into instructions (a method it did not
  * inline, a compile past its node budget): every such operation then boxes its vectors, so this test is
  * also the guard that each kernel is really compiled to vector code. It trains a 512-512-10 layer pair
- * (ReLU, softmax cross-entropy, sigmoid and tanh passes, MSE output, Adam) in rounds, and passes as soon as
+ * (ReLU, softmax cross-entropy, sigmoid, tanh, GELU and SiLU passes, MSE output, Adam) in rounds, and passes as soon as
  * one round allocates less than {@link #MAX_BYTES_PER_CALL} per kernel call; compilation can take a while
  * on a loaded machine, hence rounds rather than a fixed warm-up.
  */
@@ -36,7 +36,8 @@ class SteadyStateAllocationTest {
 
     private static final String[] KERNELS = {"gemm A·W", "biasActivation relu", "gemm A·W narrow",
             "biasActivation softmax", "outputDelta softmax-CE", "gemm Aᵀ·Δ narrow", "gemm Δ·Wᵀ", "activationBackward relu",
-            "gemm Aᵀ·Δ", "columnSum", "adamStep", "biasActivation sigmoid", "biasActivation tanh", "outputDelta MSE"};
+            "gemm Aᵀ·Δ", "columnSum", "adamStep", "biasActivation sigmoid", "biasActivation tanh", "outputDelta MSE",
+            "biasActivation gelu", "activationBackward gelu", "biasActivation silu", "activationBackward silu", "outputDelta MSE gelu"};
 
     @ParameterizedTest(name = "{0} thread(s)")
     @ValueSource(ints = {1, 2})
@@ -88,6 +89,16 @@ class SteadyStateAllocationTest {
                     e.biasActivation(z, b, Activation.TANH, g);
                     mark[q++] = allocatedBytes();
                     e.outputDelta(Loss.MSE, Activation.SIGMOID, z, g, h, dm, loss, 1);
+                    mark[q++] = allocatedBytes();
+                    e.biasActivation(z, b, Activation.GELU, g);
+                    mark[q++] = allocatedBytes();
+                    e.activationBackward(dm, z, g, Activation.GELU, dm);
+                    mark[q++] = allocatedBytes();
+                    e.biasActivation(z, b, Activation.SILU, g);
+                    mark[q++] = allocatedBytes();
+                    e.activationBackward(dm, z, g, Activation.SILU, dm);
+                    mark[q++] = allocatedBytes();
+                    e.outputDelta(Loss.MSE, Activation.GELU, z, g, h, dm, loss, 1);
                     mark[q] = allocatedBytes();
                     for (int k = 0; k < KERNELS.length; k++) {
                         bytes[k] += mark[k + 1] - mark[k];

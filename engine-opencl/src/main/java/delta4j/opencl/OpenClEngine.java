@@ -1,7 +1,7 @@
 package delta4j.opencl;
 
 import delta4j.engine.Activation;
-import delta4j.engine.Engine;
+import delta4j.engine.EngineBase;
 import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
@@ -21,11 +21,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.jocl.CL.*;
@@ -46,21 +43,20 @@ import static org.jocl.CL.*;
  *
  * <p>Every OpenCL object the engine creates (context, queue, programs, kernels, buffers, events) is
  * counted while alive ({@link #liveHandles()}, {@link #liveHandlesAllEngines()}) and released by
- * {@link #close()}.
+ * {@link #close()}. Argument checks, ownership, locking and the closed state are {@link EngineBase}'s.
  */
-public final class OpenClEngine implements Engine {
+public final class OpenClEngine extends EngineBase {
 
     /** System property that forces the gemm tile configuration, e.g. "128x128x16/16x16". */
     public static final String GEMM_PROPERTY = "delta4j.opencl.gemm";
 
     private static final AtomicLong LIVE_ALL = new AtomicLong();
-    private static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl"};
+    static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl"};
 
     private final OpenClDevice device;
     final cl_context context;
     final cl_command_queue queue;
     private final Staging staging;
-    private final Set<OpenClTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     /** Work-group size of the reducing kernels (RWG) and the element-wise kernels. */
@@ -73,7 +69,6 @@ public final class OpenClEngine implements Engine {
     /** Partial sums of reductions and per-row losses; grows to the largest batch, never per step. */
     private cl_mem scratch;
     private long scratchFloats;
-    private boolean closed;
 
     /**
      * Opens an engine on a device (see {@link OpenClDevices#list()} and {@link OpenClDevices#select}).
@@ -190,11 +185,6 @@ public final class OpenClEngine implements Engine {
         return LIVE_ALL.get();
     }
 
-    /** Tensors allocated and not yet closed. */
-    public synchronized int liveTensors() {
-        return live.size();
-    }
-
     /** Sets the largest upload that is staged (non-blocking); larger ones are written blocking. For tests. */
     void maxStagedBytes(long bytes) {
         staging.maxStagedBytes = bytes;
@@ -208,9 +198,7 @@ public final class OpenClEngine implements Engine {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public synchronized Tensor allocate(int rows, int cols) {
-        KernelChecks.allocation(rows, cols);
-        ensureOpen();
+    protected Tensor newTensor(int rows, int cols) {
         long count = (long) rows * cols;
         long bytes = count * Float.BYTES;
         String what = "a " + rows + "×" + cols + " tensor (" + OpenClDevice.gib(bytes) + ")";
@@ -221,7 +209,6 @@ public final class OpenClEngine implements Engine {
         checkFits(what, bytes);
         cl_mem mem = createBuffer(what, bytes);
         OpenClTensor t = new OpenClTensor(this, rows, cols, mem);
-        live.add(t);
         allocatedBytes += bytes;
         fillBuffer(mem, bytes, 0f);
         return t;
@@ -259,14 +246,12 @@ public final class OpenClEngine implements Engine {
             track(-1);
             t.mem = null;
             allocatedBytes -= t.bytes();
-            live.remove(t);
+            forget(t);
         }
     }
 
     @Override
-    public synchronized void upload(float[] src, int offset, Tensor dst) {
-        KernelChecks.owned(this, dst);
-        KernelChecks.upload(src, offset, dst);
+    protected void write(float[] src, int offset, Tensor dst) {
         OpenClTensor d = (OpenClTensor) dst;
         long bytes = d.bytes();
         try {
@@ -282,9 +267,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public synchronized void download(Tensor src, float[] dst, int offset) {
-        KernelChecks.owned(this, src);
-        KernelChecks.download(src, dst, offset);
+    protected void read(Tensor src, float[] dst, int offset) {
         OpenClTensor s = (OpenClTensor) src;
         try {
             clEnqueueReadBuffer(queue, s.mem, CL_TRUE, 0, s.bytes(), Pointer.to(dst).withByteOffset((long) offset * Float.BYTES),
@@ -295,9 +278,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public synchronized void copy(Tensor src, Tensor dst) {
-        KernelChecks.owned(this, src, dst);
-        KernelChecks.sameShape("copy", src, dst);
+    protected void copyKernel(Tensor src, Tensor dst) {
         if (src == dst) {
             return;
         }
@@ -309,8 +290,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public synchronized void fill(Tensor dst, float value) {
-        KernelChecks.owned(this, dst);
+    protected void fillKernel(Tensor dst, float value) {
         fillBuffer(mem(dst), ((OpenClTensor) dst).bytes(), value);
     }
 
@@ -323,7 +303,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public synchronized void finish() {
+    protected void finishKernels() {
         ensureOpen();
         try {
             clFinish(queue);
@@ -332,21 +312,15 @@ public final class OpenClEngine implements Engine {
         }
     }
 
+    // close(): EngineBase closes the tensors (the runtime frees a buffer once the commands that use it are done), then:
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void releaseResources() {
         try {
             clFinish(queue);
         } catch (CLException e) {
             // Release everything regardless: the device may have failed, the handles are still ours.
         }
         staging.close();
-        for (OpenClTensor t : live.toArray(new OpenClTensor[0])) {
-            release(t);
-        }
         if (scratch != null) {
             clReleaseMemObject(scratch);
             track(-1);
@@ -369,13 +343,8 @@ public final class OpenClEngine implements Engine {
         track(-1);
     }
 
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
     private void ensureOpen() {
-        if (closed) {
+        if (isClosed()) {
             throw new IllegalStateException("the opencl engine is closed: create a new engine");
         }
     }
@@ -383,14 +352,18 @@ public final class OpenClEngine implements Engine {
     // ---------------------------------------------------------------- gemm
 
     @Override
-    public synchronized void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        gemm(tilesFor(c.rows(), c.cols()), transA, transB, alpha, a, b, beta, c);
+    protected void gemmKernel(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        enqueueGemm(tilesFor(c.rows(), c.cols()), transA, transB, alpha, a, b, beta, c);
     }
 
-    /** gemm with an explicit tile configuration (for tuning and tests). */
+    /** gemm with an explicit tile configuration (for tuning and tests), checked as {@link #gemm} is. */
     void gemm(GemmConfig cfg, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         KernelChecks.owned(this, a, b, c);
         KernelChecks.gemm(transA, transB, a, b, c);
+        enqueueGemm(cfg, transA, transB, alpha, a, b, beta, c);
+    }
+
+    private void enqueueGemm(GemmConfig cfg, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
         int lda = a.cols(), ldb = b.cols(), ldc = c.cols();
         // float4 reads need every row to start on a 16-byte boundary.
@@ -406,59 +379,53 @@ public final class OpenClEngine implements Engine {
     // ---------------------------------------------------------------- activations
 
     @Override
-    public synchronized void biasActivation(Tensor zin, Tensor bias, Activation act, Tensor a) {
-        KernelChecks.owned(this, zin, bias, a);
-        KernelChecks.biasActivation(zin, bias, act, a);
+    protected void biasActivationKernel(Tensor zin, Tensor bias, Activation act, Tensor a) {
         if (act == Activation.SOFTMAX) {
             cl_kernel k = kernel(null, "bias_softmax");
             args(k, zin.cols(), zin, bias, a);
             enqueue(k, "bias_softmax", new long[]{(long) zin.rows() * rwg}, new long[]{rwg});
         } else {
             cl_kernel k = kernel(null, "bias_activation");
-            args(k, size(zin), zin.cols(), zin, bias, a, act.ordinal());
+            args(k, size(zin), zin.cols(), zin, bias, a, act.code());
             enqueue1d(k, "bias_activation", size(zin));
         }
     }
 
     @Override
-    public synchronized void activationBackward(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
-        KernelChecks.owned(this, g, zin, a, delta);
-        KernelChecks.activationBackward(g, zin, a, act, delta);
+    protected void activationBackwardKernel(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
         cl_kernel k = kernel(null, "activation_backward");
-        args(k, size(g), g, zin, a, delta, act.ordinal());
+        args(k, size(g), g, zin, a, delta, act.code());
         enqueue1d(k, "activation_backward", size(g));
     }
 
     // ---------------------------------------------------------------- output δ and loss
 
     @Override
-    public synchronized void outputDelta(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
-                            Tensor lossOut, int lossIndex) {
-        KernelChecks.owned(this, zin, a, target, delta, lossOut);
-        KernelChecks.outputDelta(loss, act, zin, a, target, delta, lossOut, lossIndex);
-        int partials;
-        if (loss == Loss.MSE) {
-            partials = groupsFor(size(a));
-            cl_mem s = scratch(partials);
-            cl_kernel k = kernel(null, "mse_delta");
-            args(k, size(a), zin, a, target, delta, act.ordinal(), s);
-            enqueue(k, "mse_delta", new long[]{(long) partials * rwg}, new long[]{rwg});
-        } else {
-            partials = a.rows();
-            cl_mem s = scratch(partials);
-            cl_kernel k = kernel(null, "softmax_ce_delta");
-            args(k, a.cols(), zin, a, target, delta, s);
-            enqueue(k, "softmax_ce_delta", new long[]{(long) partials * rwg}, new long[]{rwg});
-        }
+    protected void outputDeltaKernel(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
+                                     Tensor lossOut, int lossIndex) {
+        int partials = switch (loss) {
+            case MSE -> {
+                int groups = groupsFor(size(a));
+                cl_kernel k = kernel(null, "mse_delta");
+                args(k, size(a), zin, a, target, delta, act.code(), scratch(groups));
+                enqueue(k, "mse_delta", new long[]{(long) groups * rwg}, new long[]{rwg});
+                yield groups;
+            }
+            case SOFTMAX_CROSS_ENTROPY -> {
+                int rows = a.rows();
+                cl_kernel k = kernel(null, "softmax_ce_delta");
+                args(k, a.cols(), zin, a, target, delta, scratch(rows));
+                enqueue(k, "softmax_ce_delta", new long[]{(long) rows * rwg}, new long[]{rwg});
+                yield rows;
+            }
+        };
         sumInto(partials, lossOut, lossIndex);
     }
 
     // ---------------------------------------------------------------- reductions
 
     @Override
-    public synchronized void columnSum(float alpha, Tensor x, Tensor out) {
-        KernelChecks.owned(this, x, out);
-        KernelChecks.columnSum(x, out);
+    protected void columnSumKernel(float alpha, Tensor x, Tensor out) {
         cl_kernel k = kernel(null, "column_sum");
         args(k, x.rows(), x.cols(), alpha, x, out);
         long groups = (x.cols() + 31) / 32;
@@ -466,9 +433,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public synchronized void sumOfSquares(Tensor x, Tensor out, int index) {
-        KernelChecks.owned(this, x, out);
-        KernelChecks.index(out, index, "sumOfSquares index");
+    protected void sumOfSquaresKernel(Tensor x, Tensor out, int index) {
         int partials = groupsFor(size(x));
         cl_mem s = scratch(partials);
         cl_kernel k = kernel(null, "sum_squares_partial");
@@ -478,8 +443,7 @@ public final class OpenClEngine implements Engine {
     }
 
     @Override
-    public synchronized void scale(Tensor x, float alpha) {
-        KernelChecks.owned(this, x);
+    protected void scaleKernel(Tensor x, float alpha) {
         cl_kernel k = kernel(null, "scale");
         args(k, size(x), x, alpha);
         enqueue1d(k, "scale", size(x));
@@ -517,33 +481,23 @@ public final class OpenClEngine implements Engine {
     // ---------------------------------------------------------------- optimizers
 
     @Override
-    public synchronized void sgdStep(Tensor param, Tensor grad, float lr, float weightDecay) {
-        KernelChecks.owned(this, param, grad);
-        KernelChecks.sameShape("sgdStep θ/g", param, grad);
+    protected void sgdStepKernel(Tensor param, Tensor grad, float lr, float weightDecay) {
         cl_kernel k = kernel(null, "sgd_step");
         args(k, size(param), param, grad, lr, weightDecay);
         enqueue1d(k, "sgd_step", size(param));
     }
 
     @Override
-    public synchronized void momentumStep(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum,
-                             float weightDecay, boolean nesterov) {
-        KernelChecks.owned(this, param, grad, velocity);
-        KernelChecks.sameShape("momentumStep θ/g", param, grad);
-        KernelChecks.sameShape("momentumStep θ/v", param, velocity);
+    protected void momentumStepKernel(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum,
+                                      float weightDecay, boolean nesterov) {
         cl_kernel k = kernel(null, "momentum_step");
         args(k, size(param), param, grad, velocity, lr, momentum, weightDecay, nesterov ? 1 : 0);
         enqueue1d(k, "momentum_step", size(param));
     }
 
     @Override
-    public synchronized void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
-                         float epsilon, float weightDecay, boolean decoupled, int step) {
-        KernelChecks.owned(this, param, grad, m, v);
-        KernelChecks.sameShape("adamStep θ/g", param, grad);
-        KernelChecks.sameShape("adamStep θ/m", param, m);
-        KernelChecks.sameShape("adamStep θ/v", param, v);
-        KernelChecks.adam(step, beta1, beta2);
+    protected void adamStepKernel(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+                                  float epsilon, float weightDecay, boolean decoupled, int step) {
         // Bias corrections exactly as the reference engine rounds them.
         float bc1 = (float) (1 - Math.pow(beta1, step));
         float bc2 = (float) (1 - Math.pow(beta2, step));
@@ -569,7 +523,7 @@ public final class OpenClEngine implements Engine {
             if (p == null) {
                 p = programKey == null
                         ? build("element-wise kernels (" + String.join(", ", ELEMENTWISE_SOURCES) + ")",
-                                source(ELEMENTWISE_SOURCES), "-DRWG=" + rwg)
+                                ActivationDispatch.source() + source(ELEMENTWISE_SOURCES), "-DRWG=" + rwg)
                         : build(name + " (gemm.cl) with tiles " + gemmKeyConfig(programKey), source("gemm.cl"),
                                 gemmKeyConfig(programKey).options(device) + " -DTRANSA=" + (name.charAt(5) == 't' ? 1 : 0)
                                         + " -DTRANSB=" + (name.charAt(6) == 't' ? 1 : 0));
@@ -706,6 +660,6 @@ public final class OpenClEngine implements Engine {
 
     @Override
     public String toString() {
-        return "OpenClEngine[" + device.summary() + ", gemm " + gemmConfig + (closed ? ", closed" : "") + "]";
+        return "OpenClEngine[" + device.summary() + ", gemm " + gemmConfig + (isClosed() ? ", closed" : "") + "]";
     }
 }

@@ -60,41 +60,22 @@ public final class ModelFile {
     private ModelFile() {
     }
 
-    // ------------------------------------------------------------------ codes fixed by the format (never ordinals)
+    // ------------------------------------------------------------------ codes fixed by the format: Activation.code(), Loss.code()
 
     static int code(Activation a) {
-        return switch (a) {
-            case IDENTITY -> 0;
-            case SIGMOID -> 1;
-            case TANH -> 2;
-            case RELU -> 3;
-            case LEAKY_RELU -> 4;
-            case SOFTMAX -> 5;
-        };
+        return a.code();
     }
 
     static Activation activation(int code) {
-        return switch (code) {
-            case 0 -> Activation.IDENTITY;
-            case 1 -> Activation.SIGMOID;
-            case 2 -> Activation.TANH;
-            case 3 -> Activation.RELU;
-            case 4 -> Activation.LEAKY_RELU;
-            case 5 -> Activation.SOFTMAX;
-            default -> null;
-        };
+        return Activation.ofCode(code).orElse(null);
     }
 
     static int code(Loss l) {
-        return l == Loss.MSE ? 0 : 1;
+        return l.code();
     }
 
     static Loss loss(int code) {
-        return switch (code) {
-            case 0 -> Loss.MSE;
-            case 1 -> Loss.SOFTMAX_CROSS_ENTROPY;
-            default -> null;
-        };
+        return Loss.ofCode(code).orElse(null);
     }
 
     // ------------------------------------------------------------------ writing

@@ -44,24 +44,30 @@ public record TestMetrics(int samples, double loss, double mse, double r2, doubl
      */
     public static TestMetrics score(Loss loss, float[] p, float[] t, int k, boolean classification, Standardizer targetScale) {
         int n = p.length / k;
-        double sum = 0;
         float[] sigma = targetScale == null ? null : targetScale.scale();
-        if (loss == Loss.MSE) {
-            for (int i = 0; i < p.length; i++) {
-                double d = p[i] - t[i];
-                if (sigma != null) {
-                    d /= sigma[i % k];
+        double sum = switch (loss) {
+            case MSE -> {
+                double squares = 0;
+                for (int i = 0; i < p.length; i++) {
+                    double d = p[i] - t[i];
+                    if (sigma != null) {
+                        d /= sigma[i % k];
+                    }
+                    squares += 0.5 * d * d;
                 }
-                sum += 0.5 * d * d;
+                yield squares;
             }
-        } else {
-            // p is softmax output; a probability that underflowed to 0 is clamped so the loss stays finite.
-            for (int i = 0; i < p.length; i++) {
-                if (t[i] != 0) {
-                    sum -= t[i] * Math.log(Math.max(p[i], Float.MIN_NORMAL));
+            case SOFTMAX_CROSS_ENTROPY -> {
+                // p is softmax output; a probability that underflowed to 0 is clamped so the loss stays finite.
+                double ce = 0;
+                for (int i = 0; i < p.length; i++) {
+                    if (t[i] != 0) {
+                        ce -= t[i] * Math.log(Math.max(p[i], Float.MIN_NORMAL));
+                    }
                 }
+                yield ce;
             }
-        }
+        };
         double mse = Metrics.mse(p, t);
         if (classification) {
             return new TestMetrics(n, sum / n, mse, Double.NaN, Metrics.accuracy(p, t, k), Metrics.confusion(p, t, k), sigma != null);

@@ -3,23 +3,16 @@ package delta4j.engine.reference;
 import delta4j.engine.Activation;
 import delta4j.engine.ArrayTensor;
 import delta4j.engine.Engine;
-import delta4j.engine.KernelChecks;
+import delta4j.engine.EngineBase;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
-
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 
 /**
  * The reference engine: the kernel set in plain, single-threaded Java loops that read like the math.
  * It is every other engine's oracle, so it stays obvious rather than fast. Sums that report a loss
- * are accumulated in double.
+ * are accumulated in double. Argument checks, ownership, locking and the closed state are {@link EngineBase}'s.
  */
-public final class ReferenceEngine implements Engine {
-
-    private final Set<ArrayTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
-    private boolean closed;
+public final class ReferenceEngine extends EngineBase {
 
     @Override
     public String name() {
@@ -34,79 +27,34 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public synchronized Tensor allocate(int rows, int cols) {
-        KernelChecks.allocation(rows, cols);
-        if (closed) {
-            throw new IllegalStateException("the reference engine is closed: create a new engine");
-        }
-        ArrayTensor t = new ArrayTensor(this, rows, cols, this::forget);
-        live.add(t);
-        return t;
-    }
-
-    // Synchronized like allocate: tensors may be closed from any thread (the set is not thread-safe).
-    private synchronized void forget(ArrayTensor t) {
-        live.remove(t);
-    }
-
-    /** Number of tensors allocated and not yet closed (for leak tests). */
-    public synchronized int liveTensors() {
-        return live.size();
+    protected Tensor newTensor(int rows, int cols) {
+        return new ArrayTensor(this, rows, cols, this::forget);
     }
 
     @Override
-    public synchronized void upload(float[] src, int offset, Tensor dst) {
-        KernelChecks.owned(this, dst);
-        KernelChecks.upload(src, offset, dst);
+    protected void write(float[] src, int offset, Tensor dst) {
         System.arraycopy(src, offset, data(dst), 0, (int) dst.size());
     }
 
     @Override
-    public synchronized void download(Tensor src, float[] dst, int offset) {
-        KernelChecks.owned(this, src);
-        KernelChecks.download(src, dst, offset);
+    protected void read(Tensor src, float[] dst, int offset) {
         System.arraycopy(data(src), 0, dst, offset, (int) src.size());
     }
 
     @Override
-    public synchronized void copy(Tensor src, Tensor dst) {
-        KernelChecks.owned(this, src, dst);
-        KernelChecks.sameShape("copy", src, dst);
+    protected void copyKernel(Tensor src, Tensor dst) {
         System.arraycopy(data(src), 0, data(dst), 0, (int) src.size());
     }
 
     @Override
-    public synchronized void fill(Tensor dst, float value) {
-        KernelChecks.owned(this, dst);
+    protected void fillKernel(Tensor dst, float value) {
         java.util.Arrays.fill(data(dst), value);
-    }
-
-    @Override
-    public synchronized void finish() {
-        // Synchronous: nothing is ever pending.
-    }
-
-    @Override
-    public synchronized void close() {
-        if (!closed) {
-            for (ArrayTensor t : live.toArray(new ArrayTensor[0])) {
-                t.close();
-            }
-            closed = true;
-        }
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
     }
 
     // ---------------------------------------------------------------- gemm: C = α op(A) op(B) + β C
 
     @Override
-    public synchronized void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        KernelChecks.owned(this, a, b, c);
-        KernelChecks.gemm(transA, transB, a, b, c);
+    protected void gemmKernel(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         float[] A = data(a), B = data(b), C = data(c);
         int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
         int lda = a.cols(), ldb = b.cols();
@@ -128,9 +76,7 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- forward: A = φ(Zin + 1·bᵀ)
 
     @Override
-    public synchronized void biasActivation(Tensor zin, Tensor bias, Activation act, Tensor a) {
-        KernelChecks.owned(this, zin, bias, a);
-        KernelChecks.biasActivation(zin, bias, act, a);
+    protected void biasActivationKernel(Tensor zin, Tensor bias, Activation act, Tensor a) {
         float[] Z = data(zin), b = data(bias), A = data(a);
         int rows = zin.rows(), n = zin.cols();
         for (int i = 0; i < rows; i++) {
@@ -156,6 +102,8 @@ public final class ReferenceEngine implements Engine {
             case RELU -> z > 0 ? z : 0f;
             case LEAKY_RELU -> z > 0 ? z : Activation.LEAKY_SLOPE * z;
             case SOFTMAX -> throw new IllegalArgumentException("softmax is row-wise");
+            case GELU -> (float) (z * normalCdf(z));
+            case SILU -> (float) (z / (1.0 + Math.exp(-z)));
         };
     }
 
@@ -168,7 +116,42 @@ public final class ReferenceEngine implements Engine {
             case RELU -> zin > 0 ? 1f : 0f;
             case LEAKY_RELU -> zin > 0 ? 1f : Activation.LEAKY_SLOPE;
             case SOFTMAX -> throw new IllegalArgumentException("softmax has no element-wise derivative");
+            case GELU -> (float) (normalCdf(zin) + zin * Math.exp(-0.5 * zin * zin) / Math.sqrt(2 * Math.PI));
+            case SILU -> {
+                double sigma = 1.0 / (1.0 + Math.exp(-zin));
+                yield (float) (sigma * (1 + zin * (1 - sigma)));
+            }
         };
+    }
+
+    /** Φ(z) = ½(1 + erf(z/√2)) = ½ erfc(−z/√2): the standard normal distribution function, accurate in the lower tail too. */
+    static double normalCdf(double z) {
+        return 0.5 * erfc(-z / Math.sqrt(2));
+    }
+
+    /**
+     * erfc(x) = 1 − erf(x) to about 1e-13 relative: for x &lt; 2 from erf's Taylor series
+     * erf(x) = 2/√π Σ_n (−1)^n x^{2n+1} / (n!(2n+1)) (at most 40 terms), for x ≥ 2 from the continued fraction
+     * erfc(x) = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))) cut at 60 terms (Abramowitz and
+     * Stegun 7.1.5 and 7.1.14), so the tail keeps its relative accuracy down to where a double underflows.
+     */
+    static double erfc(double x) {
+        if (x < 0) {
+            return 2 - erfc(-x);
+        }
+        if (x < 2) {
+            double sum = 0, power = x; // power = (−1)^n x^{2n+1} / n!
+            for (int n = 0; n < 40; n++) {
+                sum += power / (2 * n + 1);
+                power *= -x * x / (n + 1);
+            }
+            return 1 - 2 / Math.sqrt(Math.PI) * sum;
+        }
+        double fraction = x;
+        for (int k = 60; k >= 1; k--) {
+            fraction = x + 0.5 * k / fraction;
+        }
+        return Math.exp(-x * x) / (Math.sqrt(Math.PI) * fraction);
     }
 
     private static void softmaxRow(float[] z, float[] out, int off, int n) {
@@ -188,9 +171,7 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- backward: Δ = G ⊙ φ'(Zin)
 
     @Override
-    public synchronized void activationBackward(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
-        KernelChecks.owned(this, g, zin, a, delta);
-        KernelChecks.activationBackward(g, zin, a, act, delta);
+    protected void activationBackwardKernel(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
         float[] G = data(g), Z = data(zin), A = data(a), D = data(delta);
         for (int e = 0; e < G.length; e++) {
             D[e] = G[e] * phiPrime(act, Z[e], A[e]);
@@ -200,50 +181,55 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- output δ and loss
 
     @Override
-    public synchronized void outputDelta(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
-                            Tensor lossOut, int lossIndex) {
-        KernelChecks.owned(this, zin, a, target, delta, lossOut);
-        KernelChecks.outputDelta(loss, act, zin, a, target, delta, lossOut, lossIndex);
+    protected void outputDeltaKernel(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
+                                     Tensor lossOut, int lossIndex) {
         float[] Z = data(zin), A = data(a), T = data(target), D = data(delta);
-        int rows = zin.rows(), n = zin.cols();
+        double sum = switch (loss) {
+            case MSE -> mseDelta(act, Z, A, T, D);
+            case SOFTMAX_CROSS_ENTROPY -> softmaxCrossEntropyDelta(Z, A, T, D, zin.rows(), zin.cols());
+        };
+        data(lossOut)[lossIndex] = (float) sum;
+    }
+
+    /** δ_k = (y_k − t_k) φ'(y_in_k); returns Σ_i E_i with E_i = ½ Σ_k (y_k − t_k)². */
+    private static double mseDelta(Activation act, float[] Z, float[] A, float[] T, float[] D) {
         double sum = 0;
-        if (loss == Loss.MSE) {
-            // δ_k = (y_k − t_k) φ'(y_in_k);  E_i = ½ Σ_k (y_k − t_k)²
-            for (int e = 0; e < A.length; e++) {
-                float diff = A[e] - T[e];
-                D[e] = diff * phiPrime(act, Z[e], A[e]);
-                sum += 0.5 * (double) diff * diff;
+        for (int e = 0; e < A.length; e++) {
+            float diff = A[e] - T[e];
+            D[e] = diff * phiPrime(act, Z[e], A[e]);
+            sum += 0.5 * (double) diff * diff;
+        }
+        return sum;
+    }
+
+    /** δ_k = p_k − t_k; returns Σ_i E_i with E_i = −Σ_k t_k log p_k, log p_k = z_k − max − log Σ_j e^{z_j − max}. */
+    private static double softmaxCrossEntropyDelta(float[] Z, float[] A, float[] T, float[] D, int rows, int n) {
+        double sum = 0;
+        for (int i = 0; i < rows; i++) {
+            int off = i * n;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < n; k++) {
+                max = Math.max(max, Z[off + k]);
             }
-        } else {
-            // δ_k = p_k − t_k;  E_i = −Σ_k t_k log p_k, with log p_k = z_k − max − log Σ_j e^{z_j − max}
-            for (int i = 0; i < rows; i++) {
-                int off = i * n;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int k = 0; k < n; k++) {
-                    max = Math.max(max, Z[off + k]);
-                }
-                double lse = 0;
-                for (int k = 0; k < n; k++) {
-                    lse += Math.exp(Z[off + k] - max);
-                }
-                lse = Math.log(lse);
-                for (int k = 0; k < n; k++) {
-                    D[off + k] = A[off + k] - T[off + k];
-                    if (T[off + k] != 0f) {
-                        sum -= T[off + k] * (Z[off + k] - max - lse);
-                    }
+            double lse = 0;
+            for (int k = 0; k < n; k++) {
+                lse += Math.exp(Z[off + k] - max);
+            }
+            lse = Math.log(lse);
+            for (int k = 0; k < n; k++) {
+                D[off + k] = A[off + k] - T[off + k];
+                if (T[off + k] != 0f) {
+                    sum -= T[off + k] * (Z[off + k] - max - lse);
                 }
             }
         }
-        data(lossOut)[lossIndex] = (float) sum;
+        return sum;
     }
 
     // ---------------------------------------------------------------- reductions
 
     @Override
-    public synchronized void columnSum(float alpha, Tensor x, Tensor out) {
-        KernelChecks.owned(this, x, out);
-        KernelChecks.columnSum(x, out);
+    protected void columnSumKernel(float alpha, Tensor x, Tensor out) {
         float[] X = data(x), O = data(out);
         int rows = x.rows(), n = x.cols();
         for (int j = 0; j < n; j++) {
@@ -256,9 +242,7 @@ public final class ReferenceEngine implements Engine {
     }
 
     @Override
-    public synchronized void sumOfSquares(Tensor x, Tensor out, int index) {
-        KernelChecks.owned(this, x, out);
-        KernelChecks.index(out, index, "sumOfSquares index");
+    protected void sumOfSquaresKernel(Tensor x, Tensor out, int index) {
         double sum = 0;
         for (float v : data(x)) {
             sum += (double) v * v;
@@ -267,8 +251,7 @@ public final class ReferenceEngine implements Engine {
     }
 
     @Override
-    public synchronized void scale(Tensor x, float alpha) {
-        KernelChecks.owned(this, x);
+    protected void scaleKernel(Tensor x, float alpha) {
         float[] X = data(x);
         for (int e = 0; e < X.length; e++) {
             X[e] *= alpha;
@@ -278,9 +261,7 @@ public final class ReferenceEngine implements Engine {
     // ---------------------------------------------------------------- optimizers: θ ← θ − η ∇E(θ) and friends
 
     @Override
-    public synchronized void sgdStep(Tensor param, Tensor grad, float lr, float weightDecay) {
-        KernelChecks.owned(this, param, grad);
-        KernelChecks.sameShape("sgdStep θ/g", param, grad);
+    protected void sgdStepKernel(Tensor param, Tensor grad, float lr, float weightDecay) {
         float[] P = data(param), G = data(grad);
         for (int e = 0; e < P.length; e++) {
             P[e] -= lr * (G[e] + weightDecay * P[e]);
@@ -288,11 +269,8 @@ public final class ReferenceEngine implements Engine {
     }
 
     @Override
-    public synchronized void momentumStep(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum,
-                             float weightDecay, boolean nesterov) {
-        KernelChecks.owned(this, param, grad, velocity);
-        KernelChecks.sameShape("momentumStep θ/g", param, grad);
-        KernelChecks.sameShape("momentumStep θ/v", param, velocity);
+    protected void momentumStepKernel(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum,
+                                      float weightDecay, boolean nesterov) {
         float[] P = data(param), G = data(grad), V = data(velocity);
         for (int e = 0; e < P.length; e++) {
             float g = G[e] + weightDecay * P[e];
@@ -303,13 +281,8 @@ public final class ReferenceEngine implements Engine {
     }
 
     @Override
-    public synchronized void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
-                         float epsilon, float weightDecay, boolean decoupled, int step) {
-        KernelChecks.owned(this, param, grad, m, v);
-        KernelChecks.sameShape("adamStep θ/g", param, grad);
-        KernelChecks.sameShape("adamStep θ/m", param, m);
-        KernelChecks.sameShape("adamStep θ/v", param, v);
-        KernelChecks.adam(step, beta1, beta2);
+    protected void adamStepKernel(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+                                  float epsilon, float weightDecay, boolean decoupled, int step) {
         float[] P = data(param), G = data(grad), M = data(m), V = data(v);
         float bc1 = (float) (1 - Math.pow(beta1, step));
         float bc2 = (float) (1 - Math.pow(beta2, step));
