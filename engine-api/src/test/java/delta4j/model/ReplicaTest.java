@@ -116,13 +116,14 @@ class ReplicaTest {
     @Test
     void replicasSummingTheirPartsTrainAsTheTrainerDoesOnTheWholeBatch() {
         Dataset data = LearningTest.smoothRegression(203, 5); // 203: the last batch of each epoch is partial
+        // Replica trains on the data as given (its Javadoc), so the trainer here fits no target standardiser.
         TrainingConfig[] configs = {
                 TrainingConfig.builder().optimizer(Optimizer.adam(0.01f)).batchSize(32).maxEpochs(4)
-                        .schedule(LearningRateSchedule.cosine(0.1f)).seed(3).build(),
+                        .schedule(LearningRateSchedule.cosine(0.1f)).seed(3).standardizeTargets(false).build(),
                 TrainingConfig.builder().optimizer(Optimizer.nesterov(0.05f, 0.9f)).batchSize(40).maxEpochs(3)
-                        .weightDecay(1e-3f).clipGradientNorm(0.5f).seed(4).build(),
-                TrainingConfig.builder().optimizer(Optimizer.adamW(0.01f)).batchSize(25).maxEpochs(3).weightDecay(1e-2f).build(),
-                TrainingConfig.builder().optimizer(Optimizer.sgd(0.1f)).batchSize(203).maxEpochs(5).shuffle(false).build(),
+                        .weightDecay(1e-3f).clipGradientNorm(0.5f).seed(4).standardizeTargets(false).build(),
+                TrainingConfig.builder().optimizer(Optimizer.adamW(0.01f)).batchSize(25).maxEpochs(3).weightDecay(1e-2f).standardizeTargets(false).build(),
+                TrainingConfig.builder().optimizer(Optimizer.sgd(0.1f)).batchSize(203).maxEpochs(5).shuffle(false).standardizeTargets(false).build(),
         };
         for (TrainingConfig cfg : configs) {
             Mlp single = LearningTest.regressionNet(11);

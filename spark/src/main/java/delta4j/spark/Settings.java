@@ -27,7 +27,10 @@ record Settings(String optimizer, float learningRate, float weightDecay, String 
                 .seed(seed)
                 .shuffle(shuffle)
                 .validationFraction(validationFraction)
-                .patience(patience);
+                .patience(patience)
+                // The label column is trained on as given, as Replica takes its data: the estimators fit no target
+                // standardiser (scale large regression labels in the Pipeline; docs/DISTRIBUTED.md).
+                .standardizeTargets(false);
         if (clipNorm > 0) {
             b.clipGradientNorm(clipNorm);
         }
