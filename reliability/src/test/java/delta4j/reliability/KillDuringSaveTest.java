@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -37,7 +38,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * harmless debris, never read, that the test counts (kills that provably landed mid-write) and removes.
  *
  * <p>Bounded by the system properties {@code reliability.kill.seconds} (default 40) and
- * {@code reliability.kill.max} (default 80 kills).
+ * {@code reliability.kill.max} (default 80 kills); a run that has not yet made 10 kills, one of them during a
+ * write, goes on up to three times its seconds (a loaded machine). Each kill waits for the child's first save
+ * and lands at a random moment within about three save times after it, so the kills fall among the saves at any
+ * load.
  */
 class KillDuringSaveTest {
 
@@ -53,16 +57,23 @@ class KillDuringSaveTest {
         int confirmed = 0;
         int kills = 0, midWrite = 0, newer = 0;
         SplittableRandom rnd = new SplittableRandom(Long.getLong("reliability.kill.seed", System.nanoTime()));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (kills < maxKills && System.nanoTime() < deadline) {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
+        // On a loaded machine saves are slow and kills few: the run goes on, up to three times its time, until it
+        // has the kills that make it a proof (10, at least one during a write).
+        long hardDeadline = start + TimeUnit.SECONDS.toNanos(3 * seconds);
+        while (kills < maxKills && (System.nanoTime() < deadline
+                || (System.nanoTime() < hardDeadline && (kills < Math.min(10, maxKills) || midWrite == 0)))) {
             Process child = saver(model, confirmed + 1);
             AtomicInteger lastSaved = new AtomicInteger(confirmed);
             AtomicInteger lines = new AtomicInteger();
+            CountDownLatch firstSave = new CountDownLatch(1);
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             String first = out.readLine(); // "ready": the JVM is up, saving starts now
             if (!"ready".equals(first)) {
                 fail("the saver did not start: " + first + "\n" + new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
             }
+            long ready = System.nanoTime();
             Thread reader = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     for (String line; (line = out.readLine()) != null; ) {
@@ -70,6 +81,7 @@ class KillDuringSaveTest {
                         // Only complete "saved N" lines count: the JVM may print warnings to standard output too.
                         if (line.matches("saved \\d+")) {
                             lastSaved.set(Integer.parseInt(line.substring("saved ".length())));
+                            firstSave.countDown();
                         } else if (!line.isBlank()) {
                             System.out.println("KillDuringSaveTest: the saver printed: " + line);
                         }
@@ -78,8 +90,13 @@ class KillDuringSaveTest {
                     // the pipe breaks when the child dies
                 }
             });
-            // Saves take tens of milliseconds here; a random delay over several of them lands anywhere in one.
-            Thread.sleep(rnd.nextInt(5, 400));
+            // A kill lands at a random moment among the child's saves. How long a save takes depends on the
+            // machine's load (tens of milliseconds on an idle machine, seconds on a busy one, where a fixed delay
+            // of a few hundred milliseconds killed every child before its first write): the first save's time,
+            // from "ready" to "saved", scales the delay, which then spans about three saves.
+            long firstSaveNanos = firstSave.await(60, TimeUnit.SECONDS) ? System.nanoTime() - ready : TimeUnit.MILLISECONDS.toNanos(400);
+            long spanMillis = Math.max(20, TimeUnit.NANOSECONDS.toMillis(3 * firstSaveNanos));
+            Thread.sleep(rnd.nextLong(0, spanMillis));
             child.destroyForcibly();
             assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the killed saver did not exit");
             reader.join(30_000);
