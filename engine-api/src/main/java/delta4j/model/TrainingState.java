@@ -60,6 +60,12 @@ public record TrainingState(Mlp model, int epochsDone, int step, List<float[]> o
     /** Receives checkpoints during training (e.g. writes them to a file atomically). */
     @FunctionalInterface
     public interface Sink {
-        void save(TrainingState state) throws java.io.IOException;
+        /**
+         * Receives one checkpoint, after the epoch it holds.
+         *
+         * @param state the training state after {@code state.epochsDone()} epochs (its own copies: it may be kept)
+         * @throws IOException when it cannot be stored; training stops with an {@link java.io.UncheckedIOException}
+         */
+        void save(TrainingState state) throws IOException;
     }
 }
