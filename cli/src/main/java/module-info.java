@@ -1,6 +1,6 @@
 /**
- * The {@code delta4j} command line: demo, train, eval, predict, devices and bench, plus the model file
- * format ({@link delta4j.cli.model.ModelFile}) and the data readers (CSV, IDX) it is built on.
+ * The {@code delta4j} command line: demo, train, eval, predict, devices and bench, and the data readers
+ * (CSV, IDX) it is built on. Model and checkpoint files come from engine-api ({@link delta4j.io.ModelFile}).
  * Engines are found at run time through {@link delta4j.engine.EngineProvider}; this module names none.
  */
 @SuppressWarnings("requires-automatic") // JFreeChart and JLine ship without module descriptors
@@ -14,7 +14,6 @@ module delta4j.cli {
     requires com.fasterxml.jackson.core;
 
     exports delta4j.cli.io;
-    exports delta4j.cli.model;
     exports delta4j.cli.report;
 
     // picocli fills the command objects' annotated fields by reflection.

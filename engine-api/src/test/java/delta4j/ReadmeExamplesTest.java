@@ -61,6 +61,13 @@ class ReadmeExamplesTest {
     }
 
     @Test
+    void saveAndLoadExampleRoundTripsAndResumes() throws Exception {
+        String out = compileAndRun("SaveAndLoad", block("saveload"));
+        assertTrue(out.contains("loaded the same weights: true"), out);
+        assertTrue(out.contains("resumed after epoch 50, loss ") && out.contains(" after epoch 100"), out);
+    }
+
+    @Test
     void backendExampleComputesTheProduct() throws Exception {
         String out = compileAndRun("Backend", block("backend"));
         assertTrue(out.contains("[58.0, 64.0, 139.0, 154.0]"), out);

@@ -3,6 +3,7 @@ package delta4j.benchmarks;
 import delta4j.benchmarks.report.Json;
 import delta4j.benchmarks.report.Results;
 import delta4j.benchmarks.report.Row;
+import delta4j.io.AtomicFiles;
 import dev.ludovic.netlib.blas.JavaBLAS;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -14,7 +15,6 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -582,17 +582,10 @@ public final class Suite {
         };
     }
 
-    /** Writes a file through a temporary file and a rename, so readers never see half of it. */
+    /** Writes a UTF-8 file atomically ({@link AtomicFiles}), so readers never see half of it, creating its folder. */
     public static void writeAtomically(Path file, String content) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, content);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        AtomicFiles.writeString(file, content);
     }
 
     private static Profile profile(String name) {

@@ -1,11 +1,13 @@
 package delta4j.benchmarks;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,6 +114,28 @@ class SuiteTest {
         new Suite(Suite.Profile.GPU, available(), 16).plan(jobs, new ArrayList<>());
         assertTrue(jobs.stream().allMatch(j -> j.engine().equals("opencl")), jobs.toString());
         assertTrue(job(jobs, SgemmBenchmark.class, "opencl").params().get("shape").contains("nn:4096x4096x4096"));
+    }
+
+    /**
+     * Results are written through the one atomic writer: a new file gets the permissions any new file in its
+     * folder gets (not a temporary file's owner-only 0600), a replaced file keeps its own, and no temporary
+     * file is left behind.
+     */
+    @Test
+    void resultsAreWrittenAtomicallyWithOrdinaryPermissions(@TempDir Path dir) throws IOException {
+        Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path plain = Files.createFile(dir.resolve("plain"));
+        Path json = dir.resolve("results").resolve("suite.json");
+        Suite.writeAtomically(json, "{}");
+        assertEquals("{}", Files.readString(json));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(json), "a new file's permissions");
+        Files.setPosixFilePermissions(json, PosixFilePermissions.fromString("rw-r-----"));
+        Suite.writeAtomically(json, "{\"a\": 1}");
+        assertEquals("{\"a\": 1}", Files.readString(json));
+        assertEquals(PosixFilePermissions.fromString("rw-r-----"), Files.getPosixFilePermissions(json), "a replaced file's permissions");
+        try (var files = Files.list(json.getParent())) {
+            assertEquals(List.of(json), files.toList(), "no temporary file left");
+        }
     }
 
     @Test

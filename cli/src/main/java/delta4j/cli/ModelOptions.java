@@ -3,7 +3,7 @@ package delta4j.cli;
 import delta4j.cli.io.CsvReader;
 import delta4j.cli.io.DataSources;
 import delta4j.cli.io.LoadedData;
-import delta4j.cli.model.ModelFile;
+import delta4j.io.ModelFile;
 import delta4j.model.Mlp;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package delta4j.cli;
 
-import delta4j.cli.io.AtomicFiles;
+import delta4j.io.AtomicFiles;
 import delta4j.cli.io.DataSources;
 import delta4j.engine.Activation;
 import delta4j.engine.Loss;

@@ -1,6 +1,6 @@
 package delta4j.cli;
 
-import delta4j.cli.io.AtomicFiles;
+import delta4j.io.AtomicFiles;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * Checks before training that each output's file system has room for it, so a full disk is found before
  * the training it would waste. The outputs on one file system are added up; a file that is replaced needs
- * its full new size, since the old one stays until the new one is complete ({@link delta4j.cli.io.AtomicFiles}).
+ * its full new size, since the old one stays until the new one is complete ({@link delta4j.io.AtomicFiles}).
  */
 final class SpaceCheck {
 
@@ -52,7 +52,7 @@ final class SpaceCheck {
             if (n.path() == null) {
                 continue;
             }
-            Path folder = delta4j.cli.io.AtomicFiles.throughLinks(n.path().toAbsolutePath()).getParent();
+            Path folder = delta4j.io.AtomicFiles.throughLinks(n.path().toAbsolutePath()).getParent();
             Store s;
             try {
                 s = stores.of(folder);

@@ -1,11 +1,11 @@
 package delta4j.cli;
 
-import delta4j.cli.io.AtomicFiles;
+import delta4j.io.AtomicFiles;
 import delta4j.cli.io.CsvReader;
 import delta4j.cli.io.DataSources;
 import delta4j.cli.io.LoadedData;
-import delta4j.cli.model.CheckpointFile;
-import delta4j.cli.model.ModelFile;
+import delta4j.io.CheckpointFile;
+import delta4j.io.ModelFile;
 import delta4j.cli.report.LossPlot;
 import delta4j.cli.report.MetricsJson;
 import delta4j.cli.report.TestMetrics;

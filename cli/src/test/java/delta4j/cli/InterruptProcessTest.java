@@ -1,6 +1,6 @@
 package delta4j.cli;
 
-import delta4j.cli.model.CheckpointFile;
+import delta4j.io.CheckpointFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,6 @@
 package delta4j.cli;
 
-import delta4j.cli.model.ModelFile;
+import delta4j.io.ModelFile;
 import delta4j.model.Mlp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

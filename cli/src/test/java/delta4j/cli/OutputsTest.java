@@ -1,6 +1,6 @@
 package delta4j.cli;
 
-import delta4j.cli.io.AtomicFiles;
+import delta4j.io.AtomicFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

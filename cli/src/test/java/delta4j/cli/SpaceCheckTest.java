@@ -69,7 +69,7 @@ class SpaceCheckTest {
         Cli.Result r = Cli.run("train", "--data", csv.toString(), "--task", "classification", "--layers", "2,7,3", "--epochs", "1",
                 "--engine", "reference", "--out", model.toString(), "--quiet");
         assertEquals(0, r.exit(), r::toString);
-        var m = delta4j.cli.model.ModelFile.load(model);
+        var m = delta4j.io.ModelFile.load(model);
         long bound = TrainCommand.modelBytesBound(m, 2, 3);
         assertTrue(bound >= Files.size(model), bound + " < " + Files.size(model));
         assertTrue(bound < Files.size(model) + 4096, "and close to it: " + bound + " for " + Files.size(model));

@@ -1,7 +1,7 @@
 package delta4j.cli;
 
-import delta4j.cli.model.CheckpointFile;
-import delta4j.cli.model.ModelFile;
+import delta4j.io.CheckpointFile;
+import delta4j.io.ModelFile;
 import delta4j.data.Metrics;
 import delta4j.model.Mlp;
 import org.junit.jupiter.api.Test;

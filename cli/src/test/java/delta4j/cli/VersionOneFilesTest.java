@@ -1,7 +1,7 @@
 package delta4j.cli;
 
-import delta4j.cli.model.CheckpointFile;
-import delta4j.cli.model.ModelFile;
+import delta4j.io.CheckpointFile;
+import delta4j.io.ModelFile;
 import delta4j.data.Labels;
 import delta4j.data.Standardizer;
 import delta4j.engine.Activation;

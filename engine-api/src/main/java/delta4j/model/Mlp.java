@@ -6,7 +6,11 @@ import delta4j.engine.Activation;
 import delta4j.engine.Engine;
 import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
+import delta4j.io.ModelFile;
+import delta4j.io.ModelFormatException;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,6 +43,33 @@ public final class Mlp {
         this.loss = loss;
         this.weights = weights;
         this.biases = biases;
+    }
+
+    /**
+     * Saves this model to a delta4j model file (docs/MODEL_FORMAT.md), atomically: a crash never leaves a
+     * half-written file under {@code file}. The parameters, activations, loss, standardizers and class labels
+     * are kept; {@link #load(Path)} or {@code delta4j predict --model} read it back.
+     *
+     * @param file the file to create or replace; its folder must exist
+     * @throws IOException naming the file when it cannot be written (the file is then left as it was)
+     * @throws IllegalArgumentException when the model is too large for one file (2 GiB)
+     * @see ModelFile
+     */
+    public void save(Path file) throws IOException {
+        ModelFile.save(this, file);
+    }
+
+    /**
+     * Loads a model saved by {@link #save(Path)} or the {@code delta4j} command line, of any format version.
+     *
+     * @param file a delta4j model file
+     * @return the model, with the standardizers and class labels it was saved with
+     * @throws ModelFormatException naming the file and what is wrong when it is missing or not a valid model file
+     * @throws IOException          when the file cannot be read
+     * @see ModelFile
+     */
+    public static Mlp load(Path file) throws IOException {
+        return ModelFile.load(file);
     }
 
     /** Starts a network with the given number of inputs. */

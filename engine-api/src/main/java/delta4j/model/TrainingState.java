@@ -1,6 +1,12 @@
 package delta4j.model;
 
+import delta4j.io.CheckpointFile;
+import delta4j.io.ModelFormatException;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything needed to continue training exactly where it stopped: a checkpoint. With the same data,
@@ -24,9 +30,42 @@ public record TrainingState(Mlp model, int epochsDone, int step, List<float[]> o
                             List<EpochReport> history, double previousLoss, double bestValidationLoss,
                             int sinceBest, int bestEpoch, List<float[]> bestParameters) {
 
+    /**
+     * Saves this state to a delta4j checkpoint file (docs/MODEL_FORMAT.md), atomically, with no settings;
+     * {@link CheckpointFile#save} keeps settings beside it. As the trainer's {@link Sink}:
+     * {@code checkpointEvery(1, state -> state.save(file))}.
+     *
+     * @param file the file to create or replace; its folder must exist
+     * @throws IOException naming the file when it cannot be written (the file is then left as it was)
+     * @throws IllegalArgumentException when the state is too large for one file (2 GiB)
+     */
+    public void save(Path file) throws IOException {
+        CheckpointFile.save(this, Map.of(), file);
+    }
+
+    /**
+     * Loads a checkpoint saved by {@link #save(Path)}, {@link CheckpointFile#save} or {@code delta4j train
+     * --checkpoint}, to continue with {@link Trainer#resume}; settings saved with it are not returned
+     * ({@link CheckpointFile#load} returns them).
+     *
+     * @param file a delta4j checkpoint file
+     * @return the training state
+     * @throws ModelFormatException naming the file and what is wrong when it is missing or not a valid checkpoint
+     * @throws IOException          when the file cannot be read
+     */
+    public static TrainingState load(Path file) throws IOException {
+        return CheckpointFile.load(file).state();
+    }
+
     /** Receives checkpoints during training (e.g. writes them to a file atomically). */
     @FunctionalInterface
     public interface Sink {
-        void save(TrainingState state) throws java.io.IOException;
+        /**
+         * Receives one checkpoint, after the epoch it holds.
+         *
+         * @param state the training state after {@code state.epochsDone()} epochs (its own copies: it may be kept)
+         * @throws IOException when it cannot be stored; training stops with an {@link java.io.UncheckedIOException}
+         */
+        void save(TrainingState state) throws IOException;
     }
 }

@@ -1,13 +1,14 @@
 package delta4j.opencl;
 
+import delta4j.io.AtomicFiles;
+
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Properties;
@@ -72,19 +73,11 @@ public final class GemmTuning {
         p.setProperty("driver", d.driverVersion());
         p.setProperty("measured", note);
         p.setProperty("date", Instant.now().toString());
-        Path tmp = Files.createTempFile(f.getParent(), f.getFileName().toString(), ".tmp");
-        try {
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                p.store(w, "delta4j OpenCL gemm tile parameters (written by GpuCheck --tune)");
-            }
-            try {
-                Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(f, out -> {
+            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+            p.store(w, "delta4j OpenCL gemm tile parameters (written by GpuCheck --tune)");
+            w.flush();
+        });
         return f;
     }
 }

@@ -1,13 +1,12 @@
 package delta4j.opencl;
 
 import delta4j.engine.Activation;
+import delta4j.io.AtomicFiles;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -111,9 +110,7 @@ public final class GpuCheck {
             return;
         }
         try {
-            Path tmp = jsonOut.resolveSibling(jsonOut.getFileName() + ".tmp");
-            Files.writeString(tmp, toJson(json, 0) + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, jsonOut, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.writeString(jsonOut, toJson(json, 0) + "\n");
         } catch (IOException e) {
             System.out.println("could not write " + jsonOut + ": " + e);
         }

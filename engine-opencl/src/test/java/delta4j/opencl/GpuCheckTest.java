@@ -5,7 +5,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,8 +38,19 @@ class GpuCheckTest {
         assertTrue(out.contains("\"variant\": \"tt\""), out);
         assertFalse(out.contains("\"correct\": false"), out);
         assertFalse(out.contains("_error"), out);
+        List<Path> cached;
         try (var s = Files.list(dir.resolve("tuning"))) {
-            assertTrue(s.findAny().isPresent(), "the winner must be cached");
+            cached = s.toList();
+        }
+        assertEquals(1, cached.size(), "the winner must be cached, and no temporary file left: " + cached);
+        try (var s = Files.list(dir)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+        }
+        // Both are written through the atomic writer: the permissions any new file gets, not a temporary file's 0600.
+        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            var plain = Files.getPosixFilePermissions(Files.createFile(dir.resolve("plain")));
+            assertEquals(plain, Files.getPosixFilePermissions(json));
+            assertEquals(plain, Files.getPosixFilePermissions(cached.getFirst()));
         }
     }
 }

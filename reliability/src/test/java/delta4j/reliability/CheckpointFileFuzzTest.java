@@ -1,8 +1,8 @@
 package delta4j.reliability;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import delta4j.cli.model.CheckpointFile;
-import delta4j.cli.model.ModelFormatException;
+import delta4j.io.CheckpointFile;
+import delta4j.io.ModelFormatException;
 
 /**
  * Coverage-guided fuzzing of the checkpoint loader that {@code delta4j train --resume} uses: any byte

@@ -1,8 +1,8 @@
 package delta4j.reliability;
 
 import delta4j.cli.Main;
-import delta4j.cli.model.CheckpointFile;
-import delta4j.cli.model.ModelFile;
+import delta4j.io.CheckpointFile;
+import delta4j.io.ModelFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,6 +1,6 @@
 package delta4j.reliability;
 
-import delta4j.cli.model.ModelFile;
+import delta4j.io.ModelFile;
 import delta4j.engine.Activation;
 import delta4j.engine.Loss;
 import delta4j.model.Mlp;

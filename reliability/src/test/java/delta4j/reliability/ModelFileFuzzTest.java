@@ -1,8 +1,8 @@
 package delta4j.reliability;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import delta4j.cli.model.ModelFile;
-import delta4j.cli.model.ModelFormatException;
+import delta4j.io.ModelFile;
+import delta4j.io.ModelFormatException;
 import delta4j.model.Mlp;
 
 import java.util.Arrays;

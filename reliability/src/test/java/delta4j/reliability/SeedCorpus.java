@@ -1,7 +1,7 @@
 package delta4j.reliability;
 
-import delta4j.cli.model.CheckpointFile;
-import delta4j.cli.model.ModelFile;
+import delta4j.io.CheckpointFile;
+import delta4j.io.ModelFile;
 import delta4j.data.Dataset;
 import delta4j.engine.Engine;
 import delta4j.engine.reference.ReferenceEngine;

@@ -37,7 +37,7 @@ public final class MlpClassificationModel extends MlpModel<MlpClassificationMode
 
     /** Reads a delta4j model file (docs/MODEL_FORMAT.md) as a Spark model. */
     public static MlpClassificationModel fromModelFile(Path file) throws IOException {
-        return of(delta4j.cli.model.ModelFile.load(file));
+        return of(delta4j.io.ModelFile.load(file));
     }
 
     public Param<String> probabilityCol() {

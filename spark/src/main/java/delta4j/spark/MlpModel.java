@@ -1,6 +1,6 @@
 package delta4j.spark;
 
-import delta4j.cli.model.ModelFile;
+import delta4j.io.ModelFile;
 import delta4j.model.Mlp;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Model;

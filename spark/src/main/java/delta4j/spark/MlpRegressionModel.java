@@ -30,7 +30,7 @@ public final class MlpRegressionModel extends MlpModel<MlpRegressionModel> {
 
     /** Reads a delta4j model file (docs/MODEL_FORMAT.md) as a Spark model. */
     public static MlpRegressionModel fromModelFile(Path file) throws IOException {
-        return of(delta4j.cli.model.ModelFile.load(file));
+        return of(delta4j.io.ModelFile.load(file));
     }
 
     static StructField predictionField(String name, int outputs) {

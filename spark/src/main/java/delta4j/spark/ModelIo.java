@@ -1,6 +1,6 @@
 package delta4j.spark;
 
-import delta4j.cli.model.ModelFile;
+import delta4j.io.ModelFile;
 import delta4j.model.Mlp;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -53,6 +53,8 @@ final class ModelIo {
             byte[] bytes = ModelFile.toBytes(model.mlp);
             Configuration conf = sparkSession().sparkContext().hadoopConfiguration();
             Path target = new Path(path, MODEL_FILE);
+            // Hadoop's FileSystem rather than delta4j.io.AtomicFiles: the path may be HDFS or an object store,
+            // where java.nio renames and fsync do not reach; exportModel writes local files through AtomicFiles.
             Path tmp = new Path(path, MODEL_FILE + ".tmp");
             try {
                 FileSystem fs = target.getFileSystem(conf);

@@ -1,6 +1,6 @@
 package delta4j.spark;
 
-import delta4j.cli.model.ModelFile;
+import delta4j.io.ModelFile;
 import delta4j.data.Dataset;
 import delta4j.engine.Engine;
 import delta4j.engine.reference.ReferenceEngine;

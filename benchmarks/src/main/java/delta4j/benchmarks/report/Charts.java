@@ -1,6 +1,7 @@
 package delta4j.benchmarks.report;
 
 import delta4j.benchmarks.GemmShape;
+import delta4j.io.AtomicFiles;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -22,7 +23,6 @@ import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.text.DecimalFormat;
 import java.util.List;
 
@@ -149,16 +149,9 @@ final class Charts {
         chart.getTitle().setFont(chart.getTitle().getFont().deriveFont(15f));
     }
 
-    /** Saves a chart as PNG through a temporary file and a rename. */
+    /** Saves a chart as PNG atomically ({@link AtomicFiles}), creating its folder. */
     static void save(JFreeChart chart, Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
-            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH, HEIGHT);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        AtomicFiles.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT));
     }
 }

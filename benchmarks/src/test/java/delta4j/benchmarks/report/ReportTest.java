@@ -154,5 +154,13 @@ class ReportTest {
             assertEquals('P', png[1]);
         }
         assertTrue(Files.notExists(charts.resolve("sgemm-square-7t.png")), "a stale chart is removed");
+        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            // Written through the atomic writer: the permissions any new file gets, not a temporary file's 0600.
+            var plain = Files.getPosixFilePermissions(Files.createFile(dir.resolve("plain")));
+            assertEquals(plain, Files.getPosixFilePermissions(charts.resolve("epoch.png")));
+        }
+        try (var files = Files.list(charts)) {
+            assertEquals(names.size(), files.count(), "no temporary file left");
+        }
     }
 }

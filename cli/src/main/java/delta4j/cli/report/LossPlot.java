@@ -1,6 +1,6 @@
 package delta4j.cli.report;
 
-import delta4j.cli.io.AtomicFiles;
+import delta4j.io.AtomicFiles;
 import delta4j.model.EpochReport;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;

@@ -2,7 +2,7 @@ package delta4j.cli.report;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import delta4j.cli.io.AtomicFiles;
+import delta4j.io.AtomicFiles;
 import delta4j.model.EpochReport;
 
 import java.io.IOException;

@@ -1,10 +1,11 @@
-package delta4j.cli.io;
+package delta4j.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,7 +21,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * Writes files so that a crash never leaves a half-written file under the final name: the content goes
  * to a temporary file in the same folder, which is flushed and fsync'ed, then renamed over the target
  * in one atomic step (and the folder is fsync'ed so the rename itself survives a power cut).
- * A reader sees either the old file or the complete new one. Every file the CLI writes goes through here.
+ * A reader sees either the old file or the complete new one. Every file delta4j writes (models, checkpoints,
+ * the CLI's outputs, tuning caches, benchmark results and charts) goes through here.
  * Replacing a file keeps its permissions, and writing to a symbolic link replaces the file the link points to.
  */
 public final class AtomicFiles {
@@ -31,6 +33,12 @@ public final class AtomicFiles {
     /** Produces a file's content. */
     @FunctionalInterface
     public interface Writer {
+        /**
+         * Writes the whole content; {@link AtomicFiles} flushes, fsyncs and closes the stream afterwards.
+         *
+         * @param out where the content goes (buffered; do not close it)
+         * @throws IOException when the content cannot be produced or written; the target is then left as it was
+         */
         void writeTo(OutputStream out) throws IOException;
     }
 
@@ -38,7 +46,10 @@ public final class AtomicFiles {
      * Writes {@code target} atomically. On any failure the temporary file is removed and the target is
      * left as it was.
      *
-     * @throws IOException naming the target when its folder is missing or the write fails
+     * @param target  the file to create or replace; its folder must exist
+     * @param content writes the file's content
+     * @throws IOException naming the target when its folder is missing, it is a folder, the file system
+     *                     cannot rename atomically, or the write fails
      */
     public static void write(Path target, Writer content) throws IOException {
         // Through a symbolic link: the file it points to is replaced, and the link stays a link.
@@ -79,6 +90,9 @@ public final class AtomicFiles {
     /**
      * Where a write to {@code p} lands: {@code p}, or, when it is a symbolic link (also a dangling one, or a
      * chain of them), the file the link points to. A loop of links is left to the rename to report.
+     *
+     * @param p a path, absolute or relative
+     * @return the file a write to {@code p} replaces ({@code p} itself when it is no link or cannot be read)
      */
     public static Path throughLinks(Path p) {
         Path at = p;
@@ -114,9 +128,15 @@ public final class AtomicFiles {
         }
     }
 
-    /** Writes a string as UTF-8, atomically. */
+    /**
+     * Writes a string as UTF-8, atomically.
+     *
+     * @param target the file to create or replace; its folder must exist
+     * @param text   the file's whole content
+     * @throws IOException as {@link #write(Path, Writer)} does
+     */
     public static void writeString(Path target, String text) throws IOException {
-        write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Makes a completed rename durable; some platforms cannot open folders, where this is a no-op. */

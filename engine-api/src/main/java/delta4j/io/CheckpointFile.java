@@ -1,6 +1,5 @@
-package delta4j.cli.model;
+package delta4j.io;
 
-import delta4j.cli.io.AtomicFiles;
 import delta4j.model.EpochReport;
 import delta4j.model.Mlp;
 import delta4j.model.TrainingState;
@@ -53,17 +52,38 @@ public final class CheckpointFile {
     private CheckpointFile() {
     }
 
-    /** A checkpoint as read back: the state and the settings it was written with. */
+    /**
+     * A checkpoint as read back: the state and the settings it was written with.
+     *
+     * @param state    the training state, to continue with {@link delta4j.model.Trainer#resume}
+     * @param settings the settings saved with it, in their saved order (empty when none were given)
+     */
     public record Checkpoint(TrainingState state, Map<String, String> settings) {
     }
 
-    /** Saves a checkpoint atomically: a crash never leaves a half-written file under {@code file}. */
+    /**
+     * Saves a checkpoint atomically: a crash never leaves a half-written file under {@code file}.
+     *
+     * @param state    the training state (for example from {@link delta4j.model.TrainingConfig.Builder#checkpointEvery})
+     * @param settings the settings to keep with it (the CLI stores its training options, to refuse a resume
+     *                 with other ones); keys hold no '=' and neither keys nor values hold a line break
+     * @param file     the file to create or replace; its folder must exist
+     * @throws IOException naming the file when it cannot be written (the file is then left as it was)
+     * @throws IllegalArgumentException when a setting cannot be stored or the state is too large for one file (2 GiB)
+     */
     public static void save(TrainingState state, Map<String, String> settings, Path file) throws IOException {
         byte[] bytes = toBytes(state, settings);
         AtomicFiles.write(file, out -> out.write(bytes));
     }
 
-    /** The complete file content of a checkpoint. */
+    /**
+     * The complete file content of a checkpoint, as {@link #save} writes it.
+     *
+     * @param s        the training state
+     * @param settings the settings to keep with it, as in {@link #save}
+     * @return the file's bytes
+     * @throws IllegalArgumentException when a setting cannot be stored or the state is too large for one file (2 GiB)
+     */
     public static byte[] toBytes(TrainingState s, Map<String, String> settings) {
         byte[] model = ModelFile.toBytes(s.model());
         StringBuilder text = new StringBuilder();
@@ -118,7 +138,15 @@ public final class CheckpointFile {
         }
     }
 
-    /** Loads a checkpoint file. */
+    /**
+     * Loads a checkpoint file.
+     *
+     * @param file the checkpoint file
+     * @return the training state and the settings saved with it
+     * @throws ModelFormatException naming the file when it is missing, a folder, too large, or not a valid
+     *                              checkpoint (a model file, truncated, corrupt, another version)
+     * @throws IOException          when the file cannot be read
+     */
     public static Checkpoint load(Path file) throws IOException {
         String name = file.toString();
         if (!Files.isRegularFile(file)) {
@@ -131,7 +159,14 @@ public final class CheckpointFile {
         return read(Files.readAllBytes(file), name);
     }
 
-    /** Parses a checkpoint file's content; {@code name} is used in messages. */
+    /**
+     * Parses a checkpoint file's content, every count checked against the bytes present before allocating.
+     *
+     * @param bytes a checkpoint file's whole content
+     * @param name  what to call the content in messages (usually its file name)
+     * @return the training state and the settings saved with it
+     * @throws ModelFormatException naming {@code name} and what is wrong when the bytes are not a valid checkpoint
+     */
     public static Checkpoint read(byte[] bytes, String name) throws ModelFormatException {
         int len = bytes.length;
         for (int i = 0; i < Math.min(len, MAGIC.length); i++) {

@@ -1,4 +1,4 @@
-package delta4j.cli.model;
+package delta4j.io;
 
 import delta4j.engine.Activation;
 import delta4j.model.Mlp;

@@ -1,6 +1,5 @@
-package delta4j.cli.model;
+package delta4j.io;
 
-import delta4j.cli.io.AtomicFiles;
 import delta4j.data.Labels;
 import delta4j.data.Standardizer;
 import delta4j.engine.Activation;
@@ -80,13 +79,28 @@ public final class ModelFile {
 
     // ------------------------------------------------------------------ writing
 
-    /** Saves a model atomically: a crash never leaves a half-written file under {@code file}. */
+    /**
+     * Saves a model atomically: a crash never leaves a half-written file under {@code file}.
+     *
+     * @param model the model, with its standardizers and labels if it has them
+     * @param file  the file to create or replace; its folder must exist
+     * @throws IOException naming the file when it cannot be written (the file is then left as it was)
+     * @throws IllegalArgumentException when the model is too large for one file (2 GiB) or a class label
+     *                                  is longer than 65535 UTF-8 bytes
+     */
     public static void save(Mlp model, Path file) throws IOException {
         byte[] bytes = toBytes(model);
         AtomicFiles.write(file, out -> out.write(bytes));
     }
 
-    /** The complete file content of a model. */
+    /**
+     * The complete file content of a model, as {@link #save} writes it.
+     *
+     * @param m the model
+     * @return the file's bytes
+     * @throws IllegalArgumentException when the model is too large for one file (2 GiB) or a class label
+     *                                  is longer than 65535 UTF-8 bytes
+     */
     public static byte[] toBytes(Mlp m) {
         byte[] header = header(m);
         long total = PREAMBLE + header.length + 4 * m.parameterCount() + 4;
@@ -175,7 +189,15 @@ public final class ModelFile {
 
     // ------------------------------------------------------------------ reading
 
-    /** Loads a model file. */
+    /**
+     * Loads a model file of any version from 1 to {@link #VERSION}.
+     *
+     * @param file the model file
+     * @return the model, with the standardizers and labels the file holds
+     * @throws ModelFormatException naming the file when it is missing, a folder, too large, or not a valid
+     *                              model file (truncated, corrupt, a newer version)
+     * @throws IOException          when the file cannot be read
+     */
     public static Mlp load(Path file) throws IOException {
         String name = file.toString();
         if (!Files.isRegularFile(file)) {
@@ -189,8 +211,13 @@ public final class ModelFile {
     }
 
     /**
-     * Parses a model file's content. {@code name} is used in messages. Every check happens before a
-     * parameter array is allocated, and allocations are bounded by {@code bytes.length}.
+     * Parses a model file's content. Every check happens before a parameter array is allocated, and
+     * allocations are bounded by {@code bytes.length}.
+     *
+     * @param bytes a model file's whole content
+     * @param name  what to call the content in messages (usually its file name)
+     * @return the model
+     * @throws ModelFormatException naming {@code name} and what is wrong when the bytes are not a valid model file
      */
     public static Mlp read(byte[] bytes, String name) throws ModelFormatException {
         int len = bytes.length;

@@ -1,4 +1,4 @@
-package delta4j.cli.model;
+package delta4j.io;
 
 import delta4j.data.Labels;
 import delta4j.data.Standardizer;
@@ -101,6 +101,19 @@ class ModelFileTest {
         Path p = dir.resolve("m.d4j");
         ModelFile.save(m, p);
         assertSameModel(m, ModelFile.load(p));
+    }
+
+    /** The library's entry points, {@code mlp.save} and {@code Mlp.load}, write and read exactly the model file. */
+    @Test
+    void mlpSaveAndLoadAreTheModelFile() throws IOException {
+        Mlp m = priceModel();
+        Path p = dir.resolve("via-mlp.d4j");
+        m.save(p);
+        assertArrayEquals(ModelFile.toBytes(m), Files.readAllBytes(p));
+        Mlp back = Mlp.load(p);
+        assertSameModel(m, back);
+        ModelFormatException missing = assertThrows(ModelFormatException.class, () -> Mlp.load(dir.resolve("none.d4j")));
+        assertTrue(missing.getMessage().contains("no such model file"), missing.getMessage());
     }
 
     @Test

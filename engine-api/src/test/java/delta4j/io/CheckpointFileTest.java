@@ -1,4 +1,4 @@
-package delta4j.cli.model;
+package delta4j.io;
 
 import delta4j.data.Dataset;
 import delta4j.engine.Activation;
@@ -73,6 +73,18 @@ class CheckpointFileTest {
             assertArrayEquals(s.model().biases(l), r.model().biases(l));
         }
         assertArrayEquals(Files.readAllBytes(file), CheckpointFile.toBytes(r, c.settings()), "writing it again gives the same bytes");
+    }
+
+    /** {@code state.save} and {@code TrainingState.load} write a checkpoint without settings and read its state back. */
+    @Test
+    void trainingStateSaveAndLoadAreTheCheckpointFile() throws IOException {
+        TrainingState s = state();
+        Path file = dir.resolve("state.ckpt");
+        s.save(file);
+        assertArrayEquals(CheckpointFile.toBytes(s, Map.of()), Files.readAllBytes(file));
+        TrainingState r = TrainingState.load(file);
+        assertArrayEquals(Files.readAllBytes(file), CheckpointFile.toBytes(r, Map.of()), "the state read back writes the same bytes");
+        assertEquals(Map.of(), CheckpointFile.load(file).settings());
     }
 
     /** A regression on prices: the checkpoint's model (a version 2 model file) carries the target standardizer. */

@@ -1,4 +1,4 @@
-package delta4j.cli.io;
+package delta4j.io;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
