@@ -17,7 +17,7 @@ public record ConfusionMatrix(long[][] counts) {
         return s;
     }
 
-    /** Diagonal over total. */
+    /** {@return diagonal over total} */
     public double accuracy() {
         long hit = 0;
         for (int k = 0; k < counts.length; k++) {
@@ -26,7 +26,7 @@ public record ConfusionMatrix(long[][] counts) {
         return total() == 0 ? 0 : (double) hit / total();
     }
 
-    /** Recall of class k: correct predictions of k over samples of k. */
+    /** {@return recall of class k: correct predictions of k over samples of k} */
     public double recall(int k) {
         long n = 0;
         for (long v : counts[k]) {
@@ -35,7 +35,7 @@ public record ConfusionMatrix(long[][] counts) {
         return n == 0 ? 0 : (double) counts[k][k] / n;
     }
 
-    /** Precision of class k: correct predictions of k over predictions of k. */
+    /** {@return precision of class k: correct predictions of k over predictions of k} */
     public double precision(int k) {
         long n = 0;
         for (long[] row : counts) {
@@ -44,7 +44,7 @@ public record ConfusionMatrix(long[][] counts) {
         return n == 0 ? 0 : (double) counts[k][k] / n;
     }
 
-    /** A plain-text table for terminals. */
+    /** {@return a plain-text table for terminals} */
     public String format(java.util.List<String> labels) {
         StringBuilder sb = new StringBuilder("true\\pred");
         for (int k = 0; k < classes(); k++) {

@@ -76,32 +76,32 @@ public final class Dataset {
         }
     }
 
-    /** Number of samples N. */
+    /** {@return the number of samples N} */
     public int size() {
         return size;
     }
 
-    /** Number of features per sample. */
+    /** {@return the number of features per sample} */
     public int features() {
         return features;
     }
 
-    /** Number of targets per sample. */
+    /** {@return the number of targets per sample} */
     public int targets() {
         return targets;
     }
 
-    /** A copy of sample i's features. */
+    /** {@return a copy of sample i's features} */
     public float[] featureRow(int i) {
         return Arrays.copyOfRange(x, i * features, (i + 1) * features);
     }
 
-    /** A copy of sample i's targets. */
+    /** {@return a copy of sample i's targets} */
     public float[] targetRow(int i) {
         return Arrays.copyOfRange(y, i * targets, (i + 1) * targets);
     }
 
-    /** Σ_k t_ik of sample i's targets, summed in double. */
+    /** {@return Σ_k t_ik of sample i's targets, summed in double} */
     public double targetRowSum(int i) {
         double sum = 0;
         for (int k = i * targets, end = k + targets; k < end; k++) {
@@ -123,12 +123,12 @@ public final class Dataset {
         return -1;
     }
 
-    /** A copy of all features, row-major. */
+    /** {@return a copy of all features, row-major} */
     public float[] featureMatrix() {
         return x.clone();
     }
 
-    /** A copy of all targets, row-major. */
+    /** {@return a copy of all targets, row-major} */
     public float[] targetMatrix() {
         return y.clone();
     }
@@ -153,7 +153,7 @@ public final class Dataset {
         }
     }
 
-    /** The samples at the given indices, in that order. */
+    /** {@return the samples at the given indices, in that order} */
     public Dataset subset(int[] indices) {
         float[] sx = new float[indices.length * features], sy = new float[indices.length * targets];
         gatherFeatures(indices, 0, indices.length, sx);
@@ -161,12 +161,12 @@ public final class Dataset {
         return new Dataset(indices.length, features, targets, sx, sy);
     }
 
-    /** The same targets with new features (same number of samples). */
+    /** {@return the same targets with new features (same number of samples)} */
     public Dataset withFeatures(float[] newX, int newFeatures) {
         return new Dataset(size, newFeatures, targets, newX, y);
     }
 
-    /** The same features with new targets, as many per sample as before (not copied). */
+    /** {@return the same features with new targets, as many per sample as before (not copied)} */
     public Dataset withTargets(float[] newY) {
         return new Dataset(size, features, targets, x, newY);
     }
@@ -191,7 +191,7 @@ public final class Dataset {
         return new Split(subset(Arrays.copyOfRange(order, nVal, size)), subset(Arrays.copyOfRange(order, 0, nVal)));
     }
 
-    /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
+    /** {@return a uniformly random permutation of 0..n-1 (Fisher–Yates)} */
     public static int[] permutation(int n, SplittableRandom rnd) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {

@@ -26,7 +26,7 @@ public final class Labels {
         }
     }
 
-    /** Labels "0", "1", ..., "k−1". */
+    /** {@return labels "0", "1", ..., "k−1"} */
     public static Labels numbered(int classes) {
         List<String> n = new ArrayList<>();
         for (int k = 0; k < classes; k++) {
@@ -60,7 +60,7 @@ public final class Labels {
         return names.get(k);
     }
 
-    /** The class index of a label. */
+    /** {@return the class index of a label} */
     public int indexOf(String label) {
         Integer k = index.get(label);
         if (k == null) {
@@ -69,7 +69,7 @@ public final class Labels {
         return k;
     }
 
-    /** One-hot rows (N × classes, row-major) for class indices. */
+    /** {@return one-hot rows (N × classes, row-major) for class indices} */
     public static float[] oneHot(int[] classes, int classCount) {
         float[] t = new float[classes.length * classCount];
         for (int i = 0; i < classes.length; i++) {
@@ -81,7 +81,7 @@ public final class Labels {
         return t;
     }
 
-    /** One-hot rows for label strings. */
+    /** {@return one-hot rows for label strings} */
     public float[] oneHot(List<String> labels) {
         int[] k = new int[labels.size()];
         for (int i = 0; i < k.length; i++) {

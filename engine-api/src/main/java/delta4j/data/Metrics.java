@@ -8,7 +8,9 @@ public final class Metrics {
     private Metrics() {
     }
 
-    /** Mean squared error over all N·K elements: 1/(NK) Σ (y − t)². (The training loss is ½ of the per-row sum.) */
+    /**
+     * {@return mean squared error over all N·K elements: 1/(NK) Σ (y − t)²} (The training loss is ½ of the per-row sum.)
+     */
     public static double mse(float[] y, float[] t) {
         sameLength(y, t);
         double s = 0;
@@ -45,7 +47,7 @@ public final class Metrics {
         return total / k;
     }
 
-    /** Index of the largest element of row i. */
+    /** {@return index of the largest element of row i} */
     public static int argmax(float[] m, int k, int i) {
         int best = 0;
         for (int j = 1; j < k; j++) {
@@ -56,7 +58,7 @@ public final class Metrics {
         return best;
     }
 
-    /** Fraction of rows whose arg-max prediction equals the arg-max target (one-hot). */
+    /** {@return fraction of rows whose arg-max prediction equals the arg-max target (one-hot)} */
     public static double accuracy(float[] y, float[] t, int k) {
         sameLength(y, t);
         int n = y.length / k, hit = 0;
@@ -68,7 +70,7 @@ public final class Metrics {
         return (double) hit / n;
     }
 
-    /** The K × K confusion matrix: entry [true][predicted] counts samples. */
+    /** {@return the K × K confusion matrix: entry [true][predicted] counts samples} */
     public static ConfusionMatrix confusion(float[] y, float[] t, int k) {
         sameLength(y, t);
         long[][] c = new long[k][k];

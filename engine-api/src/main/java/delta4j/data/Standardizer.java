@@ -80,17 +80,17 @@ public final class Standardizer {
         return new Standardizer(mean, scale);
     }
 
-    /** Number of columns: features for an input standardizer, outputs for a target standardizer. */
+    /** {@return the number of columns: features for an input standardizer, outputs for a target standardizer} */
     public int features() {
         return mean.length;
     }
 
-    /** μ per feature (a copy). */
+    /** {@return μ per feature (a copy)} */
     public float[] mean() {
         return mean.clone();
     }
 
-    /** σ per feature (a copy). */
+    /** {@return σ per feature (a copy)} */
     public float[] scale() {
         return scale.clone();
     }
@@ -119,7 +119,7 @@ public final class Standardizer {
         }
     }
 
-    /** A copy of a data set with its targets standardised (features untouched). */
+    /** {@return a copy of a data set with its targets standardised (features untouched)} */
     public Dataset applyToTargets(Dataset data) {
         if (data.targets() != mean.length) {
             throw new IllegalArgumentException("the data has " + data.targets() + " targets, the standardizer was fitted on " + mean.length);
@@ -132,7 +132,7 @@ public final class Standardizer {
         return data.withTargets(t);
     }
 
-    /** A standardised copy of a data set (targets untouched). */
+    /** {@return a standardised copy of a data set (targets untouched)} */
     public Dataset apply(Dataset data) {
         if (data.features() != mean.length) {
             throw new IllegalArgumentException("the data has " + data.features() + " features, the standardizer was fitted on " + mean.length);

@@ -61,12 +61,12 @@ public enum Activation {
         return code;
     }
 
-    /** The lower-case name used on the command line, in checkpoint settings and in model descriptions. */
+    /** {@return the lower-case name used on the command line, in checkpoint settings and in model descriptions} */
     public String id() {
         return id;
     }
 
-    /** Whether φ acts element by element (all but softmax). */
+    /** {@return whether φ acts element by element (all but softmax)} */
     public boolean isElementwise() {
         return this != SOFTMAX;
     }
@@ -79,7 +79,7 @@ public enum Activation {
         return rectifier;
     }
 
-    /** The activation with this model-file code, if there is one. */
+    /** {@return the activation with this model-file code, if there is one} */
     public static Optional<Activation> ofCode(int code) {
         for (Activation a : values()) {
             if (a.code == code) {
@@ -100,7 +100,9 @@ public enum Activation {
         throw new IllegalArgumentException("unknown activation '" + name + "': use one of " + ids(false));
     }
 
-    /** The ids, comma-separated in declaration order: all of them, or only the element-wise ones (for hidden layers). */
+    /**
+     * {@return the ids, comma-separated in declaration order: all of them, or only the element-wise ones (for hidden layers)}
+     */
     public static String ids(boolean elementwiseOnly) {
         return Arrays.stream(values()).filter(a -> !elementwiseOnly || a.isElementwise()).map(Activation::id)
                 .collect(Collectors.joining(", "));

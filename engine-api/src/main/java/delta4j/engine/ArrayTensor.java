@@ -27,7 +27,7 @@ public final class ArrayTensor implements Tensor {
         this.data = new float[Math.multiplyExact(rows, cols)];
     }
 
-    /** The elements, row-major; null once closed. */
+    /** {@return the elements, row-major; null once closed} */
     public float[] data() {
         return data;
     }

@@ -15,7 +15,7 @@ public record EngineConfig(int threads, String device) {
         }
     }
 
-    /** All cores, default device. */
+    /** {@return all cores, default device} */
     public static EngineConfig defaults() {
         return new EngineConfig(0, null);
     }
@@ -28,7 +28,7 @@ public record EngineConfig(int threads, String device) {
         return new EngineConfig(threads, d);
     }
 
-    /** The thread count to use: {@code threads}, or the number of available processors when 0. */
+    /** {@return the thread count to use: {@code threads}, or the number of available processors when 0} */
     public int resolvedThreads() {
         return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     }

@@ -7,7 +7,7 @@ package delta4j.engine;
  */
 public interface EngineProvider {
 
-    /** The name users select the engine by, e.g. "cpu". Lower case, unique. */
+    /** {@return the name users select the engine by, e.g. "cpu". Lower case, unique} */
     String name();
 
     /**

@@ -26,7 +26,7 @@ public final class Engines {
         }
     }
 
-    /** Every engine provider on the class path or module path, probed, in discovery order. */
+    /** {@return every engine provider on the class path or module path, probed, in discovery order} */
     public static List<Found> list() {
         List<Found> out = new ArrayList<>();
         for (EngineProvider p : providers()) {
@@ -49,7 +49,7 @@ public final class Engines {
         return new Found(p, a);
     }
 
-    /** The names of all discovered engines. */
+    /** {@return the names of all discovered engines} */
     public static List<String> names() {
         return list().stream().map(Found::name).toList();
     }
@@ -115,7 +115,7 @@ public final class Engines {
         return java.util.Optional.of(sb.toString());
     }
 
-    /** The reference engine, always available. */
+    /** {@return the reference engine, always available} */
     public static Engine reference() {
         return new delta4j.engine.reference.ReferenceEngine();
     }

@@ -16,7 +16,7 @@ package delta4j.model;
 public record EpochReport(int epoch, double trainLoss, double validationLoss, float learningRate,
                           double gradientNorm, double seconds, long samples) {
 
-    /** Training throughput of the epoch. */
+    /** {@return training throughput of the epoch} */
     public double samplesPerSecond() {
         return seconds > 0 ? samples / seconds : Double.NaN;
     }

@@ -15,12 +15,12 @@ public interface LearningRateSchedule {
      */
     float rate(float base, int epoch, int epochs);
 
-    /** η = η0 always. */
+    /** {@return η = η0 always} */
     static LearningRateSchedule constant() {
         return (base, epoch, epochs) -> base;
     }
 
-    /** η = η0 · γ^⌊epoch / every⌋. */
+    /** {@return η = η0 · γ^⌊epoch / every⌋} */
     static LearningRateSchedule step(int every, float gamma) {
         if (every <= 0 || !(gamma > 0)) {
             throw new IllegalArgumentException("step schedule needs every > 0 and gamma > 0, got " + every + ", " + gamma);
@@ -28,7 +28,7 @@ public interface LearningRateSchedule {
         return (base, epoch, epochs) -> (float) (base * Math.pow(gamma, epoch / every));
     }
 
-    /** Cosine annealing from η0 to η0·minFactor over the maximum number of epochs. */
+    /** {@return cosine annealing from η0 to η0·minFactor over the maximum number of epochs} */
     static LearningRateSchedule cosine(float minFactor) {
         return (base, epoch, epochs) -> {
             double progress = epochs <= 1 ? 0 : (double) epoch / (epochs - 1);
@@ -68,17 +68,17 @@ public interface LearningRateSchedule {
             this.parameters = parameters;
         }
 
-        /** The kind's code in files. Fixed forever once released: never an ordinal. */
+        /** {@return the kind's code in files} Fixed forever once released: never an ordinal. */
         public int code() {
             return code;
         }
 
-        /** The lower-case name that starts a schedule's specification on the command line. */
+        /** {@return the lower-case name that starts a schedule's specification on the command line} */
         public String id() {
             return id;
         }
 
-        /** The specification's form, e.g. "step[:EVERY[:GAMMA]]". */
+        /** {@return the specification's form, e.g. "step[:EVERY[:GAMMA]]"} */
         public String usage() {
             return id + parameters;
         }
@@ -97,7 +97,7 @@ public interface LearningRateSchedule {
             throw new IllegalArgumentException("unknown schedule '" + spec + "': use one of " + usages());
         }
 
-        /** Every kind's {@link #usage()}, comma-separated in declaration order. */
+        /** {@return every kind's {@link #usage()}, comma-separated in declaration order} */
         public static String usages() {
             return Arrays.stream(values()).map(Kind::usage).collect(Collectors.joining(", "));
         }

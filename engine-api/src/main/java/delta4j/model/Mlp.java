@@ -92,7 +92,7 @@ public final class Mlp {
 
     // ------------------------------------------------------------------ architecture
 
-    /** Number of dense layers (the lecture's network has depth 2). */
+    /** {@return the number of dense layers (the lecture's network has depth 2)} */
     public int depth() {
         return activations.length;
     }
@@ -105,12 +105,12 @@ public final class Mlp {
         return sizes[sizes.length - 1];
     }
 
-    /** Widths n_0 (inputs), n_1, ..., n_L (outputs). */
+    /** {@return widths n_0 (inputs), n_1, ..., n_L (outputs)} */
     public int[] sizes() {
         return sizes.clone();
     }
 
-    /** φ of layer l (0-based). */
+    /** {@return φ of layer l (0-based)} */
     public Activation activation(int layer) {
         return activations[layer];
     }
@@ -123,7 +123,7 @@ public final class Mlp {
         return loss;
     }
 
-    /** Total number of weights and biases. */
+    /** {@return total number of weights and biases} */
     public long parameterCount() {
         long n = 0;
         for (int l = 0; l < depth(); l++) {
@@ -134,12 +134,12 @@ public final class Mlp {
 
     // ------------------------------------------------------------------ parameters
 
-    /** A copy of W[l], row-major n_{l} × n_{l+1}. */
+    /** {@return a copy of W[l], row-major n_{l} × n_{l+1}} */
     public float[] weights(int layer) {
         return weights[layer].clone();
     }
 
-    /** A copy of b[l]. */
+    /** {@return a copy of b[l]} */
     public float[] biases(int layer) {
         return biases[layer].clone();
     }
@@ -152,7 +152,7 @@ public final class Mlp {
         biases[layer] = cb;
     }
 
-    /** The input standardisation stored with the model, or null. */
+    /** {@return the input standardisation stored with the model, or null} */
     public Standardizer standardizer() {
         return standardizer;
     }
@@ -189,7 +189,7 @@ public final class Mlp {
         return loss == Loss.MSE && activations[activations.length - 1] == Activation.IDENTITY && labels == null;
     }
 
-    /** The class labels of a classifier, in output order, or null. */
+    /** {@return the class labels of a classifier, in output order, or null} */
     public Labels labels() {
         return labels;
     }
@@ -201,7 +201,7 @@ public final class Mlp {
         this.labels = l;
     }
 
-    /** A deep copy (parameters and metadata). */
+    /** {@return a deep copy (parameters and metadata)} */
     public Mlp copy() {
         Mlp m = of(sizes, activations, loss, weights, biases);
         m.standardizer = standardizer;
@@ -291,19 +291,21 @@ public final class Mlp {
             return this;
         }
 
-        /** The loss (default MSE). */
+        /** {@return the loss (default MSE)} */
         public Builder loss(Loss l) {
             this.loss = l;
             return this;
         }
 
-        /** The initialisation (default: He for rectifier hidden layers, {@link Activation#isRectifier()}, Xavier otherwise). */
+        /**
+         * {@return the initialisation (default: He for rectifier hidden layers, {@link Activation#isRectifier()}, Xavier otherwise)}
+         */
         public Builder init(Init i) {
             this.init = i;
             return this;
         }
 
-        /** The seed of the initial weights (default 42). */
+        /** {@return the seed of the initial weights (default 42)} */
         public Builder seed(long s) {
             this.seed = s;
             return this;

@@ -89,22 +89,22 @@ public final class Network implements AutoCloseable {
             hostTarget = new float[rows * n[depth]];
         }
 
-        /** Batch size N. */
+        /** {@return batch size N} */
         public int rows() {
             return rows;
         }
 
-        /** Host staging array for the input batch (rows × inputs). */
+        /** {@return host staging array for the input batch (rows × inputs)} */
         public float[] hostInput() {
             return hostInput;
         }
 
-        /** Host staging array for the target batch (rows × outputs). */
+        /** {@return host staging array for the target batch (rows × outputs)} */
         public float[] hostTarget() {
             return hostTarget;
         }
 
-        /** The output activations A[L] (rows × outputs) after {@link Network#forward}. */
+        /** {@return the output activations A[L] (rows × outputs) after {@link Network#forward}} */
         public Tensor output() {
             return a[a.length - 1];
         }
@@ -120,7 +120,7 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    /** The work tensors for batches of {@code rows} samples (created once, then reused). */
+    /** {@return the work tensors for batches of {@code rows} samples (created once, then reused)} */
     public Workspace workspace(int rows) {
         checkOpen();
         Workspace ws = workspaces.get(rows);
@@ -235,23 +235,23 @@ public final class Network implements AutoCloseable {
 
     // ------------------------------------------------------------------ parameters
 
-    /** W[l] on the engine. */
+    /** {@return W[l] on the engine} */
     public Tensor weights(int layer) {
         return w[layer];
     }
 
-    /** b[l] on the engine. */
+    /** {@return b[l] on the engine} */
     public Tensor biases(int layer) {
         return b[layer];
     }
 
-    /** dW[l] after {@link #backward}. */
+    /** {@return dW[l] after {@link #backward}} */
     public Tensor weightGradient(int layer) {
         ensureGradients();
         return dw[layer];
     }
 
-    /** db[l] after {@link #backward}. */
+    /** {@return db[l] after {@link #backward}} */
     public Tensor biasGradient(int layer) {
         ensureGradients();
         return db[layer];

@@ -13,19 +13,19 @@ import java.util.stream.Collectors;
  */
 public sealed interface Optimizer {
 
-    /** The base learning rate η. */
+    /** {@return the base learning rate η} */
     float learningRate();
 
-    /** Tensors of state per parameter tensor (0 for SGD, 1 for momentum, 2 for Adam). */
+    /** {@return tensors of state per parameter tensor (0 for SGD, 1 for momentum, 2 for Adam)} */
     int stateTensors();
 
     /** Applies one step to θ in place, at step t ≥ 1, with learning rate η (after the schedule) and decay λ. */
     void step(Engine e, Tensor param, Tensor grad, Tensor[] state, float lr, float weightDecay, int t);
 
-    /** The same optimizer with another base learning rate. */
+    /** {@return the same optimizer with another base learning rate} */
     Optimizer withLearningRate(float lr);
 
-    /** Which optimizer this is, with its name and code. */
+    /** {@return which optimizer this is, with its name and code} */
     Kind kind();
 
     /**
@@ -50,17 +50,17 @@ public sealed interface Optimizer {
             this.defaultLearningRate = defaultLearningRate;
         }
 
-        /** The kind's code in files. Fixed forever once released: never an ordinal. */
+        /** {@return the kind's code in files} Fixed forever once released: never an ordinal. */
         public int code() {
             return code;
         }
 
-        /** The lower-case name used on the command line and in checkpoint settings. */
+        /** {@return the lower-case name used on the command line and in checkpoint settings} */
         public String id() {
             return id;
         }
 
-        /** The usual learning rate for this kind when none is given. */
+        /** {@return the usual learning rate for this kind when none is given} */
         public float defaultLearningRate() {
             return defaultLearningRate;
         }
@@ -87,18 +87,18 @@ public sealed interface Optimizer {
             throw new IllegalArgumentException("unknown optimizer '" + name + "': use one of " + ids());
         }
 
-        /** The ids, comma-separated in declaration order. */
+        /** {@return the ids, comma-separated in declaration order} */
         public static String ids() {
             return Arrays.stream(values()).map(Kind::id).collect(Collectors.joining(", "));
         }
     }
 
-    /** The lecture's gradient descent: θ ← θ − η∇E(θ). */
+    /** {@return the lecture's gradient descent: θ ← θ − η∇E(θ)} */
     static Optimizer sgd(float lr) {
         return new Sgd(lr);
     }
 
-    /** Heavy-ball momentum μ. */
+    /** {@return heavy-ball momentum μ} */
     static Optimizer momentum(float lr, float momentum) {
         return new Momentum(lr, momentum, false);
     }

@@ -63,7 +63,7 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** The model this predictor serves (a copy made when it was created: changing it changes nothing here). */
+    /** {@return the model this predictor serves (a copy made when it was created: changing it changes nothing here)} */
     public Mlp model() {
         return model;
     }

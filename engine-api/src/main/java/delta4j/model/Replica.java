@@ -68,12 +68,12 @@ public final class Replica implements AutoCloseable {
         norms = net.allocate(1, 2 * depth);
     }
 
-    /** Length of the flat parameter (and gradient) vector. */
+    /** {@return length of the flat parameter (and gradient) vector} */
     public int parameterCount() {
         return offsets[2 * depth];
     }
 
-    /** Length of the flat optimizer state: {@link Optimizer#stateTensors()} × {@link #parameterCount()}. */
+    /** {@return length of the flat optimizer state: {@link Optimizer#stateTensors()} × {@link #parameterCount()}} */
     public int stateLength() {
         return config.optimizer.stateTensors() * parameterCount();
     }
@@ -99,7 +99,7 @@ public final class Replica implements AutoCloseable {
         return engine.download(lossOut)[0];
     }
 
-    /** The loss sum over {@code rows} samples with the current parameters (forward and loss only). */
+    /** {@return the loss sum over {@code rows} samples with the current parameters (forward and loss only)} */
     public double lossSum(float[] x, float[] y, int rows) {
         Network.Workspace ws = load(x, y, rows);
         net.loss(ws, lossOut, 0);
@@ -161,12 +161,14 @@ public final class Replica implements AutoCloseable {
         }
     }
 
-    /** The learning rate of epoch {@code epoch} (1-based) after the configured schedule, as Trainer uses it. */
+    /**
+     * {@return the learning rate of epoch {@code epoch} (1-based) after the configured schedule, as Trainer uses it}
+     */
     public float learningRate(int epoch) {
         return config.schedule.rate(config.optimizer.learningRate(), epoch - 1, config.maxEpochs);
     }
 
-    /** The current parameters, flat. */
+    /** {@return the current parameters, flat} */
     public float[] parameters() {
         float[] p = new float[parameterCount()];
         for (int l = 0; l < depth; l++) {
@@ -185,7 +187,7 @@ public final class Replica implements AutoCloseable {
         }
     }
 
-    /** The optimizer state, flat ({@link #stateLength()} values; empty for SGD). */
+    /** {@return the optimizer state, flat ({@link #stateLength()} values; empty for SGD)} */
     public float[] optimizerState() {
         float[] s = new float[stateLength()];
         int at = 0;
@@ -222,7 +224,7 @@ public final class Replica implements AutoCloseable {
         t = step;
     }
 
-    /** The model with the replica's current parameters (pulled into the {@link Mlp} it was made from). */
+    /** {@return the model with the replica's current parameters (pulled into the {@link Mlp} it was made from)} */
     public Mlp model() {
         net.pull();
         return net.model();

@@ -115,7 +115,7 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** The optimizer and its base learning rate (default Adam, η = 1e-3). */
+        /** {@return the optimizer and its base learning rate (default Adam, η = 1e-3)} */
         public Builder optimizer(Optimizer o) {
             this.optimizer = java.util.Objects.requireNonNull(o, "optimizer");
             return this;
@@ -145,7 +145,9 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Mini-batch size; the last batch of an epoch may be smaller. Use the data set size for full-batch descent. */
+        /**
+         * {@return mini-batch size; the last batch of an epoch may be smaller} Use the data set size for full-batch descent.
+         */
         public Builder batchSize(int n) {
             if (n <= 0) {
                 throw new IllegalArgumentException("batch size must be positive, got " + n);
@@ -202,7 +204,7 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Seed of shuffling and of the validation split. */
+        /** {@return seed of shuffling and of the validation split} */
         public Builder seed(long s) {
             this.seed = s;
             return this;
@@ -241,7 +243,7 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** A mean training loss above this counts as divergence (default 1e12). */
+        /** {@return a mean training loss above this counts as divergence (default 1e12)} */
         public Builder divergenceBound(double bound) {
             if (!(bound > 0)) {
                 throw new IllegalArgumentException("divergence bound must be positive, got " + bound);

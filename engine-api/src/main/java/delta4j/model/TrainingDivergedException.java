@@ -29,17 +29,19 @@ public class TrainingDivergedException extends RuntimeException {
         this.targetScale = targetScale;
     }
 
-    /** The 1-based epoch in which divergence was detected. */
+    /** {@return the 1-based epoch in which divergence was detected} */
     public int epoch() {
         return epoch;
     }
 
-    /** The loss before any update when it alone was beyond the divergence bound (the data's scale is to blame), else NaN. */
+    /**
+     * {@return the loss before any update when it alone was beyond the divergence bound (the data's scale is to blame), else NaN}
+     */
     public double lossBeforeUpdates() {
         return lossBeforeUpdates;
     }
 
-    /** The largest |t| of the training targets, in their own units, when their scale is to blame; else NaN. */
+    /** {@return the largest |t| of the training targets, in their own units, when their scale is to blame; else NaN} */
     public double targetScale() {
         return targetScale;
     }

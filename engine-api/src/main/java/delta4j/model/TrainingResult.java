@@ -25,7 +25,7 @@ public record TrainingResult(List<EpochReport> history, StopReason stopReason, i
         return last().trainLoss();
     }
 
-    /** Mean training throughput over all epochs. */
+    /** {@return mean training throughput over all epochs} */
     public double samplesPerSecond() {
         long n = history.stream().mapToLong(EpochReport::samples).sum();
         double s = history.stream().mapToDouble(EpochReport::seconds).sum();

@@ -54,7 +54,7 @@ public final class CpuEngine extends EngineBase {
         return device;
     }
 
-    /** Threads that run kernels, the caller's included. */
+    /** {@return threads that run kernels, the caller's included} */
     public int threads() {
         return threads;
     }

@@ -88,17 +88,17 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
                 Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), pad, regs);
     }
 
-    /** Work-items per group. */
+    /** {@return work-items per group} */
     public int workGroupSize() {
         return mdimc * ndimc;
     }
 
-    /** Local memory the kernel declares: two buffers of each tile. */
+    /** {@return local memory the kernel declares: two buffers of each tile} */
     public long localMemBytes() {
         return 2L * kwg * ((mwg + pad) + (nwg + pad)) * Float.BYTES;
     }
 
-    /** Whether the device can run this configuration (work-group size and local memory). */
+    /** {@return whether the device can run this configuration (work-group size and local memory)} */
     public boolean fits(OpenClDevice d) {
         return workGroupSize() <= d.maxWorkGroupSize() && localMemBytes() <= d.localMemBytes();
     }
@@ -112,7 +112,9 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
         return maxRegisters > 0 && d.isNvidia() ? defines + " -cl-nv-maxrregcount=" + maxRegisters : defines;
     }
 
-    /** The default for a device: {@link #GPU_DEFAULT} on GPUs, {@link #CPU_DEFAULT} elsewhere, the first that fits. */
+    /**
+     * {@return the default for a device: {@link #GPU_DEFAULT} on GPUs, {@link #CPU_DEFAULT} elsewhere, the first that fits}
+     */
     public static GemmConfig defaultFor(OpenClDevice d) {
         return candidates(d).getFirst();
     }

@@ -29,7 +29,7 @@ public final class GemmTuning {
     private GemmTuning() {
     }
 
-    /** The cache folder in use. */
+    /** {@return the cache folder in use} */
     public static Path directory() {
         String p = System.getProperty(DIR_PROPERTY);
         if (p != null && !p.isBlank()) {
@@ -40,13 +40,13 @@ public final class GemmTuning {
         return base.resolve("delta4j").resolve("opencl-tuning");
     }
 
-    /** The cache file for a device: its name and driver version, with anything but [A-Za-z0-9._-] replaced. */
+    /** {@return the cache file for a device: its name and driver version, with anything but [A-Za-z0-9._-] replaced} */
     public static Path file(OpenClDevice d) {
         String key = (d.name() + "__" + d.driverVersion()).replaceAll("[^A-Za-z0-9._-]+", "_");
         return directory().resolve(key + ".properties");
     }
 
-    /** The cached configuration for a device, if one was stored and still fits it. */
+    /** {@return the cached configuration for a device, if one was stored and still fits it} */
     public static Optional<GemmConfig> load(OpenClDevice d) {
         Path f = file(d);
         if (!Files.isRegularFile(f)) {

@@ -165,7 +165,7 @@ public final class OpenClDevices {
                 + String.join("; ", all.stream().map(OpenClDevice::describe).toList())));
     }
 
-    /** The GPU with the most compute units, else the device with the most compute units. */
+    /** {@return the GPU with the most compute units, else the device with the most compute units} */
     public static OpenClDevice defaultDevice(List<OpenClDevice> all) {
         Comparator<OpenClDevice> byUnits = Comparator.comparingInt(OpenClDevice::computeUnits);
         return all.stream().filter(OpenClDevice::isGpu).max(byUnits)

@@ -131,12 +131,12 @@ public final class OpenClEngine extends EngineBase {
         return device.summary();
     }
 
-    /** The device this engine runs on. */
+    /** {@return the device this engine runs on} */
     public OpenClDevice openClDevice() {
         return device;
     }
 
-    /** The gemm tile configuration in use. */
+    /** {@return the gemm tile configuration in use} */
     public GemmConfig gemmConfig() {
         return gemmConfig;
     }
@@ -175,12 +175,12 @@ public final class OpenClEngine extends EngineBase {
         LIVE_ALL.addAndGet(delta);
     }
 
-    /** OpenCL objects this engine holds now (0 after {@link #close()}). */
+    /** {@return OpenCL objects this engine holds now (0 after {@link #close()})} */
     public long liveHandles() {
         return liveHandles;
     }
 
-    /** OpenCL objects held by all OpenCL engines of this JVM together (for leak tests). */
+    /** {@return OpenCL objects held by all OpenCL engines of this JVM together (for leak tests)} */
     public static long liveHandlesAllEngines() {
         return LIVE_ALL.get();
     }
@@ -190,7 +190,7 @@ public final class OpenClEngine extends EngineBase {
         staging.maxStagedBytes = bytes;
     }
 
-    /** Bytes of device memory held by this engine's tensors and scratch buffers. */
+    /** {@return bytes of device memory held by this engine's tensors and scratch buffers} */
     public long allocatedBytes() {
         return allocatedBytes;
     }
