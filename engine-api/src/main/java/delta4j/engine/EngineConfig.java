@@ -9,22 +9,39 @@ package delta4j.engine;
  */
 public record EngineConfig(int threads, String device) {
 
+    /**
+     * Checks the thread count.
+     *
+     * @throws IllegalArgumentException if {@code threads} is negative
+     */
     public EngineConfig {
         if (threads < 0) {
             throw new IllegalArgumentException("threads must be 0 (all cores) or positive, got " + threads);
         }
     }
 
-    /** {@return all cores, default device} */
+    /** {@return the configuration of all cores and the engine's default device} */
     public static EngineConfig defaults() {
         return new EngineConfig(0, null);
     }
 
+    /**
+     * {@return this configuration with another thread count}
+     *
+     * @param n worker threads; 0 means all available cores
+     * @throws IllegalArgumentException if {@code n} is negative
+     */
     public EngineConfig withThreads(int n) {
         return new EngineConfig(n, device);
     }
 
+    /**
+     * {@return this configuration with another device selector}
+     *
+     * @param d an index ("0"), a name fragment ("h100"), a type ("gpu", "cpu"), or null for the default
+     */
     public EngineConfig withDevice(String d) {
+
         return new EngineConfig(threads, d);
     }
 

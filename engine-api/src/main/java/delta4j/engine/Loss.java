@@ -47,12 +47,23 @@ public enum Loss {
         return id;
     }
 
-    /** {@return the loss with this model-file code, if there is one} */
+    /**
+     * {@return the loss with this model-file code, if there is one}
+     *
+     * @param code a code read from a model file
+     */
     public static Optional<Loss> ofCode(int code) {
         return Arrays.stream(values()).filter(l -> l.code == code).findFirst();
     }
 
-    /** Parses an {@link #id()} ("mse", "ce") or a longer name ("cross_entropy", "softmax-cross-entropy"). */
+    /**
+     * Parses an {@link #id()} ("mse", "ce") or a longer name ("cross_entropy", "softmax-cross-entropy").
+     *
+     * @param name the id or alias, in any case, with '-' or '_'
+     * @return the loss
+     * @throws IllegalArgumentException if no loss has that name, listing the ids
+     */
+
     public static Loss parse(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT).replace('-', '_');
         for (Loss l : values()) {

@@ -12,12 +12,23 @@ public class TrainingDivergedException extends RuntimeException {
     private final double lossBeforeUpdates;
     private final double targetScale;
 
+    /**
+     * Divergence that the parameters' moves caused (the usual remedy: a smaller learning rate).
+     *
+     * @param epoch the 1-based epoch in which divergence was detected
+     * @param message what happened and what to do, in one line
+     */
     public TrainingDivergedException(int epoch, String message) {
         this(epoch, message, Double.NaN, Double.NaN);
     }
 
     /**
-     * @param lossBeforeUpdates the mean loss of the first batch with the initial parameters, when it alone
+     * Divergence, with what is known of the data's part in it.
+     *
+     * @param epoch             the 1-based epoch in which divergence was detected
+     * @param message           what happened and what to do, in one line
+     * @param lossBeforeUpdates
+ the mean loss of the first batch with the initial parameters, when it alone
      *                          was beyond the bound; else NaN
      * @param targetScale       the largest |t| of the training targets, in their own units, when their scale
      *                          is to blame; else NaN

@@ -13,15 +13,19 @@ import java.util.List;
  */
 public record TrainingResult(List<EpochReport> history, StopReason stopReason, int bestEpoch, double seconds) {
 
+    /** {@return the number of epochs run} */
     public int epochs() {
         return history.size();
     }
 
+    /** {@return the last epoch's report} */
     public EpochReport last() {
         return history.get(history.size() - 1);
     }
 
+    /** {@return the last epoch's mean training loss per sample} */
     public double finalTrainLoss() {
+
         return last().trainLoss();
     }
 

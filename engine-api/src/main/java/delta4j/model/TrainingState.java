@@ -27,6 +27,13 @@ public record TrainingState(Mlp model, int epochsDone, int step, List<float[]> o
     /** Receives checkpoints during training (e.g. writes them to a file atomically). */
     @FunctionalInterface
     public interface Sink {
+        /**
+         * Stores one checkpoint; training waits for it.
+         *
+         * @param state the state after the last completed epoch
+         * @throws java.io.IOException if it cannot be stored; training then stops with an {@link java.io.UncheckedIOException}
+         */
         void save(TrainingState state) throws java.io.IOException;
+
     }
 }
