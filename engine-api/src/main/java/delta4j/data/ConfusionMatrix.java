@@ -63,7 +63,6 @@ public record ConfusionMatrix(long[][] counts) {
      *
      * @param labels the class names heading the rows and columns, K of them
      */
-
     public String format(java.util.List<String> labels) {
         StringBuilder sb = new StringBuilder("true\\pred");
         for (int k = 0; k < classes(); k++) {

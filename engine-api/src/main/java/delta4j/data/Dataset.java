@@ -277,7 +277,6 @@ public final class Dataset {
      * @param p the array to permute uniformly at random
      * @param rnd the source of randomness, advanced by {@code p.length − 1} draws
      */
-
     public static void shuffle(int[] p, SplittableRandom rnd) {
         for (int i = p.length - 1; i > 0; i--) {
             int j = rnd.nextInt(i + 1);

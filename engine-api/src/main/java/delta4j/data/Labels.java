@@ -121,7 +121,6 @@ public final class Labels {
      * @param labels the label of each of the N samples
      * @throws IllegalArgumentException if a label is unknown
      */
-
     public float[] oneHot(List<String> labels) {
         int[] k = new int[labels.size()];
         for (int i = 0; i < k.length; i++) {

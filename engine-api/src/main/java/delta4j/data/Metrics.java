@@ -102,7 +102,6 @@ public final class Metrics {
      * @param k the number of classes K
      * @throws IllegalArgumentException if the lengths differ
      */
-
     public static ConfusionMatrix confusion(float[] y, float[] t, int k) {
         sameLength(y, t);
         long[][] c = new long[k][k];

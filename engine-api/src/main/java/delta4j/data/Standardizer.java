@@ -167,7 +167,6 @@ public final class Standardizer {
      * @param data a data set with {@link #features()} features
      * @throws IllegalArgumentException if the number of features differs
      */
-
     public Dataset apply(Dataset data) {
         if (data.features() != mean.length) {
             throw new IllegalArgumentException("the data has " + data.features() + " features, the standardizer was fitted on " + mean.length);

@@ -119,7 +119,6 @@ public enum Activation {
      *
      * @param elementwiseOnly whether to list only the element-wise activations (those allowed on hidden layers)
      */
-
     public static String ids(boolean elementwiseOnly) {
         return Arrays.stream(values()).filter(a -> !elementwiseOnly || a.isElementwise()).map(Activation::id)
                 .collect(Collectors.joining(", "));

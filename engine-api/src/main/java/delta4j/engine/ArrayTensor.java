@@ -25,7 +25,6 @@ public final class ArrayTensor implements Tensor {
      * @throws IllegalArgumentException if a size is not positive
      * @throws ArithmeticException if rows × cols does not fit in an int
      */
-
     public ArrayTensor(Engine engine, int rows, int cols, Consumer<ArrayTensor> onClose) {
         KernelChecks.allocation(rows, cols);
         this.engine = engine;

@@ -312,9 +312,7 @@ public interface Engine extends AutoCloseable {
      * @param decoupled whether λ is decoupled weight decay (AdamW) rather than L2 added to the gradient
      * @param step the 1-based step number t, for the bias corrections
      * @throws IllegalArgumentException if the shapes differ, {@code step} is less than 1, or a β lies outside [0, 1)
-
      */
-
     void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
                   float epsilon, float weightDecay, boolean decoupled, int step);
 }

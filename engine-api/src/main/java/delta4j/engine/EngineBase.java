@@ -34,7 +34,6 @@ public abstract class EngineBase implements Engine {
     protected EngineBase() {
     }
 
-
     // ---------------------------------------------------------------- what an engine writes: its memory
 
     /**
@@ -443,8 +442,7 @@ public abstract class EngineBase implements Engine {
      * @param decoupled whether λ is decoupled (AdamW)
      * @param step the 1-based step number t
      */
-    protected void adamStepKernel(
-Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
+    protected void adamStepKernel(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
                                   float epsilon, float weightDecay, boolean decoupled, int step) {
         try (OnHost h = new OnHost()) {
             host().adamStep(h.in(param), h.in(grad), h.in(m), h.in(v), learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step);

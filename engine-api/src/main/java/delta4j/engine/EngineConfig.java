@@ -41,7 +41,6 @@ public record EngineConfig(int threads, String device) {
      * @param d an index ("0"), a name fragment ("h100"), a type ("gpu", "cpu"), or null for the default
      */
     public EngineConfig withDevice(String d) {
-
         return new EngineConfig(threads, d);
     }
 

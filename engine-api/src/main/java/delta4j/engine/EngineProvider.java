@@ -78,7 +78,6 @@ public interface EngineProvider {
          * @param reason why, and what to do about it
          */
         public static Availability no(String reason) {
-
             return new Availability(false, "", false, reason);
         }
     }

@@ -19,7 +19,6 @@ public class EngineUnavailableException extends RuntimeException {
      * @param cause the failure that made it unavailable (a native library that did not load, a driver error)
      */
     public EngineUnavailableException(String message, Throwable cause) {
-
         super(message, cause);
     }
 }

@@ -83,7 +83,6 @@ public final class Engines {
      * @throws IllegalArgumentException if no engine has that name, listing the names
      * @throws EngineUnavailableException if the engine (for "auto": every engine) cannot run here, with the reason
      */
-
     public static Engine create(String name, EngineConfig config) {
         String n = name == null ? "auto" : name.trim().toLowerCase(Locale.ROOT);
         if (!n.equals("auto")) {

@@ -326,7 +326,6 @@ public final class KernelChecks {
      * @throws IllegalArgumentException if any is out of range
      */
     public static void adam(int step, float beta1, float beta2) {
-
         if (step < 1) {
             throw new IllegalArgumentException("adam step must be at least 1, got " + step);
         }

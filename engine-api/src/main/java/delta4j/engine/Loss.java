@@ -63,7 +63,6 @@ public enum Loss {
      * @return the loss
      * @throws IllegalArgumentException if no loss has that name, listing the ids
      */
-
     public static Loss parse(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT).replace('-', '_');
         for (Loss l : values()) {

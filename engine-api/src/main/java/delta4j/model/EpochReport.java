@@ -23,7 +23,6 @@ public record EpochReport(int epoch, double trainLoss, double validationLoss, fl
 
     /** {@return whether the epoch was measured on validation data} */
     public boolean hasValidation() {
-
         return !Double.isNaN(validationLoss);
     }
 }

@@ -28,7 +28,6 @@ public enum Init {
      * @param rnd the random stream, advanced by the draws
      * @return the weights, row-major n_in × n_out
      */
-
     public float[] sample(int in, int out, SplittableRandom rnd) {
         float[] w = new float[in * out];
         if (this == XAVIER) {

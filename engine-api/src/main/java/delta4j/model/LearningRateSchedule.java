@@ -111,7 +111,6 @@ public interface LearningRateSchedule {
          * @return the kind
          * @throws IllegalArgumentException if no kind has that id, listing the forms
          */
-
         public static Kind parse(String name) {
             return parse(name.trim().toLowerCase(Locale.ROOT), name);
         }

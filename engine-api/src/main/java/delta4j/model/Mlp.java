@@ -420,7 +420,6 @@ public final class Mlp {
          *         or the loss does not suit the output activation
          */
         public Mlp build() {
-
             int[] sizes = new int[widths.size() + 1];
             sizes[0] = inputs;
             for (int l = 0; l < widths.size(); l++) {

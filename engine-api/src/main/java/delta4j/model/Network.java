@@ -356,7 +356,6 @@ public final class Network implements AutoCloseable {
 
     /** {@return the model's loss} */
     public Loss loss() {
-
         return mlp.loss();
     }
 

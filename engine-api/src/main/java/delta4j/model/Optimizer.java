@@ -291,7 +291,6 @@ public sealed interface Optimizer {
          *         [0, 1) or ε is not positive
          */
         public Adam {
-
             positive(learningRate);
             if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0)) {
                 throw new IllegalArgumentException("adam needs β1, β2 in [0, 1) and ε > 0, got " + beta1 + ", " + beta2 + ", " + epsilon);

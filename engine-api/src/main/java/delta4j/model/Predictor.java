@@ -138,7 +138,6 @@ public final class Predictor implements AutoCloseable {
      * @return one output row per input row
      * @throws IllegalArgumentException when a row has another length than the model's inputs, or a value is not finite
      */
-
     public float[][] predict(float[][] rows) {
         float[] flat = new float[rows.length * inputs];
         for (int i = 0; i < rows.length; i++) {

@@ -278,7 +278,6 @@ public final class Replica implements AutoCloseable {
      * @param epoch the epoch, 1-based
      * @return a permutation of 0..n−1
      */
-
     public static int[] epochOrder(int n, TrainingConfig config, int epoch) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {

@@ -104,7 +104,6 @@ public final class Trainer {
      * @throws IllegalArgumentException if the data or the checkpoint do not fit the model
      * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
      */
-
     public TrainingResult resume(Mlp mlp, Dataset train, Dataset validation, TrainingState state) {
         return run(mlp, train, validation, state);
     }

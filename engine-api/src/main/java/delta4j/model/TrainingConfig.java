@@ -368,7 +368,6 @@ public final class TrainingConfig {
 
         /** {@return the configuration, with its own copy of the listener list} */
         public TrainingConfig build() {
-
             return new TrainingConfig(this);
         }
     }

@@ -27,8 +27,7 @@ public class TrainingDivergedException extends RuntimeException {
      *
      * @param epoch             the 1-based epoch in which divergence was detected
      * @param message           what happened and what to do, in one line
-     * @param lossBeforeUpdates
- the mean loss of the first batch with the initial parameters, when it alone
+     * @param lossBeforeUpdates the mean loss of the first batch with the initial parameters, when it alone
      *                          was beyond the bound; else NaN
      * @param targetScale       the largest |t| of the training targets, in their own units, when their scale
      *                          is to blame; else NaN

@@ -19,7 +19,6 @@ public interface TrainingListener {
      *
      * @param report the epoch's number, losses, learning rate and timing
      */
-
     default void onEpoch(EpochReport report) {
     }
 }

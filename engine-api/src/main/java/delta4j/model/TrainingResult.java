@@ -25,7 +25,6 @@ public record TrainingResult(List<EpochReport> history, StopReason stopReason, i
 
     /** {@return the last epoch's mean training loss per sample} */
     public double finalTrainLoss() {
-
         return last().trainLoss();
     }
 

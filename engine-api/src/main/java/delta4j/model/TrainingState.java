@@ -34,6 +34,5 @@ public record TrainingState(Mlp model, int epochsDone, int step, List<float[]> o
          * @throws java.io.IOException if it cannot be stored; training then stops with an {@link java.io.UncheckedIOException}
          */
         void save(TrainingState state) throws java.io.IOException;
-
     }
 }

@@ -311,7 +311,6 @@ public final class ReferenceEngine extends EngineBase {
         public Provider() {
         }
 
-
         @Override
         public String name() {
             return "reference";
