@@ -8,8 +8,11 @@ package delta4j.model;
  */
 public class TrainingDivergedException extends RuntimeException {
 
+    /** The 1-based epoch in which divergence was detected. */
     private final int epoch;
+    /** The first batch's mean loss before any update when it alone was beyond the bound, else NaN. */
     private final double lossBeforeUpdates;
+    /** The largest |t| of the training targets when their scale is to blame, else NaN. */
     private final double targetScale;
 
     /**

@@ -33,6 +33,7 @@ public final class CpuEngine extends EngineBase {
     /**
      * Creates an engine with {@code config.resolvedThreads()} threads (the caller's included).
      *
+     * @param config the thread count; the device selector does not apply to this engine
      * @throws delta4j.engine.EngineUnavailableException if the JVM lacks the jdk.incubator.vector module
      */
     public CpuEngine(EngineConfig config) {

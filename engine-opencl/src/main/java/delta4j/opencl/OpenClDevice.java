@@ -14,7 +14,16 @@ import java.util.Locale;
 public final class OpenClDevice {
 
     /** The device types delta4j tells apart. */
-    public enum Type { GPU, CPU, ACCELERATOR, OTHER }
+    public enum Type {
+        /** CL_DEVICE_TYPE_GPU. */
+        GPU,
+        /** CL_DEVICE_TYPE_CPU (e.g. PoCL's host device). */
+        CPU,
+        /** CL_DEVICE_TYPE_ACCELERATOR; planned for as a GPU. */
+        ACCELERATOR,
+        /** Any other type. */
+        OTHER
+    }
 
     private final int index;
     final cl_platform_id platform;
@@ -72,10 +81,12 @@ public final class OpenClDevice {
         return platformName;
     }
 
+    /** {@return the device's type, from CL_DEVICE_TYPE} */
     public Type type() {
         return type;
     }
 
+    /** {@return whether the device is a GPU} */
     public boolean isGpu() {
         return type == Type.GPU;
     }
@@ -85,6 +96,7 @@ public final class OpenClDevice {
         return vendor.toLowerCase(Locale.ROOT).contains("nvidia") || name.toLowerCase(Locale.ROOT).contains("nvidia");
     }
 
+    /** {@return CL_DEVICE_MAX_COMPUTE_UNITS (streaming multiprocessors on NVIDIA, cores on a CPU device)} */
     public int computeUnits() {
         return computeUnits;
     }
@@ -104,6 +116,7 @@ public final class OpenClDevice {
         return localMemBytes;
     }
 
+    /** {@return CL_DEVICE_MAX_WORK_GROUP_SIZE: the most work-items in one work-group} */
     public long maxWorkGroupSize() {
         return maxWorkGroupSize;
     }

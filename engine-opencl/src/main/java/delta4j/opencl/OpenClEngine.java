@@ -73,6 +73,7 @@ public final class OpenClEngine extends EngineBase {
     /**
      * Opens an engine on a device (see {@link OpenClDevices#list()} and {@link OpenClDevices#select}).
      *
+     * @param device the device to run on; its work-groups must allow 256 work-items
      * @throws OpenClException when the device cannot give a context or queue
      */
     public OpenClEngine(OpenClDevice device) {
@@ -158,7 +159,12 @@ public final class OpenClEngine extends EngineBase {
         return (long) ((m + c.mwg() - 1) / c.mwg()) * ((n + c.nwg() - 1) / c.nwg());
     }
 
-    /** Switches the gemm tile configuration (compiling it on its first use). */
+    /**
+     * Switches the gemm tile configuration (compiling it on its first use).
+     *
+     * @param config the tiles for every later gemm
+     * @throws IllegalArgumentException if the device cannot run them (work-group size or local memory)
+     */
     public void gemmConfig(GemmConfig config) {
         if (!config.fits(device)) {
             throw new IllegalArgumentException("gemm tile " + config + " needs " + config.workGroupSize() + " work-items and "
