@@ -1,12 +1,18 @@
 package delta4j.data;
 
-/** Counts of (true class, predicted class) pairs; rows are true classes, columns predictions. */
+/**
+ * Counts of (true class, predicted class) pairs; rows are true classes, columns predictions.
+ *
+ * @param counts the K × K counts: {@code counts[t][p]} samples of true class t were predicted as p
+ */
 public record ConfusionMatrix(long[][] counts) {
 
+    /** {@return the number of classes K} */
     public int classes() {
         return counts.length;
     }
 
+    /** {@return the number of samples counted} */
     public long total() {
         long s = 0;
         for (long[] row : counts) {
@@ -17,7 +23,7 @@ public record ConfusionMatrix(long[][] counts) {
         return s;
     }
 
-    /** Diagonal over total. */
+    /** {@return the accuracy: the diagonal's sum over the total, in [0, 1]; 0 when nothing was counted} */
     public double accuracy() {
         long hit = 0;
         for (int k = 0; k < counts.length; k++) {
@@ -26,7 +32,11 @@ public record ConfusionMatrix(long[][] counts) {
         return total() == 0 ? 0 : (double) hit / total();
     }
 
-    /** Recall of class k: correct predictions of k over samples of k. */
+    /**
+     * {@return the recall of class k: correct predictions of k over samples of k; 0 when there are none}
+     *
+     * @param k the class, in [0, K)
+     */
     public double recall(int k) {
         long n = 0;
         for (long v : counts[k]) {
@@ -35,7 +45,11 @@ public record ConfusionMatrix(long[][] counts) {
         return n == 0 ? 0 : (double) counts[k][k] / n;
     }
 
-    /** Precision of class k: correct predictions of k over predictions of k. */
+    /**
+     * {@return the precision of class k: correct predictions of k over predictions of k; 0 when there are none}
+     *
+     * @param k the class, in [0, K)
+     */
     public double precision(int k) {
         long n = 0;
         for (long[] row : counts) {
@@ -44,7 +58,11 @@ public record ConfusionMatrix(long[][] counts) {
         return n == 0 ? 0 : (double) counts[k][k] / n;
     }
 
-    /** A plain-text table for terminals. */
+    /**
+     * {@return a plain-text table for terminals, one line per true class}
+     *
+     * @param labels the class names heading the rows and columns, K of them
+     */
     public String format(java.util.List<String> labels) {
         StringBuilder sb = new StringBuilder("true\\pred");
         for (int k = 0; k < classes(); k++) {

@@ -19,6 +19,11 @@ public final class Dataset {
     /**
      * Wraps flat row-major arrays (not copied: do not change them afterwards).
      *
+     * @param size the number of samples N, at least 1
+     * @param features the number of features per sample, at least 1
+     * @param targets the number of targets per sample, at least 1
+     * @param x the features, N × features, row-major
+     * @param y the targets, N × targets, row-major
      * @throws IllegalArgumentException for an empty set, mismatched lengths or a non-finite value
      */
     public Dataset(int size, int features, int targets, float[] x, float[] y) {
@@ -44,7 +49,15 @@ public final class Dataset {
         this.y = y;
     }
 
-    /** Copies ragged-checked 2-D arrays: {@code x[i]} are the features of sample i, {@code y[i]} its targets. */
+    /**
+     * Copies 2-D arrays into a data set, checking that every row has the first row's length.
+     *
+     * @param x the features: {@code x[i]} are those of sample i
+     * @param y the targets: {@code y[i]} are those of sample i
+     * @return a data set of {@code x.length} samples holding copies of the rows
+     * @throws IllegalArgumentException for an empty set, a different number of feature and target rows, a row
+     *         of another length than the first, or a non-finite value
+     */
     public static Dataset of(float[][] x, float[][] y) {
         if (x == null || y == null || x.length == 0) {
             throw new IllegalArgumentException("the dataset is empty (0 samples): give at least one sample");
@@ -76,32 +89,44 @@ public final class Dataset {
         }
     }
 
-    /** Number of samples N. */
+    /** {@return the number of samples N} */
     public int size() {
         return size;
     }
 
-    /** Number of features per sample. */
+    /** {@return the number of features per sample} */
     public int features() {
         return features;
     }
 
-    /** Number of targets per sample. */
+    /** {@return the number of targets per sample} */
     public int targets() {
         return targets;
     }
 
-    /** A copy of sample i's features. */
+    /**
+     * {@return a copy of sample i's features}
+     *
+     * @param i the sample, in [0, N)
+     */
     public float[] featureRow(int i) {
         return Arrays.copyOfRange(x, i * features, (i + 1) * features);
     }
 
-    /** A copy of sample i's targets. */
+    /**
+     * {@return a copy of sample i's targets}
+     *
+     * @param i the sample, in [0, N)
+     */
     public float[] targetRow(int i) {
         return Arrays.copyOfRange(y, i * targets, (i + 1) * targets);
     }
 
-    /** Σ_k t_ik of sample i's targets, summed in double. */
+    /**
+     * {@return Σ_k t_ik of sample i's targets, summed in double}
+     *
+     * @param i the sample, in [0, N)
+     */
     public double targetRowSum(int i) {
         double sum = 0;
         for (int k = i * targets, end = k + targets; k < end; k++) {
@@ -113,6 +138,9 @@ public final class Dataset {
     /**
      * The first sample whose targets do not sum to 1 within {@code tolerance}, or −1 when every row does. Softmax +
      * cross-entropy needs such rows: its output δ = p − t is the gradient of −Σ_k t_k log p_k only when Σ_k t_k = 1.
+     *
+     * @param tolerance the largest accepted |Σ_k t_ik − 1|
+     * @return the index of the first such sample, or −1
      */
     public int firstTargetRowNotSummingToOne(double tolerance) {
         for (int i = 0; i < size; i++) {
@@ -123,12 +151,12 @@ public final class Dataset {
         return -1;
     }
 
-    /** A copy of all features, row-major. */
+    /** {@return a copy of all features, row-major} */
     public float[] featureMatrix() {
         return x.clone();
     }
 
-    /** A copy of all targets, row-major. */
+    /** {@return a copy of all targets, row-major} */
     public float[] targetMatrix() {
         return y.clone();
     }
@@ -136,12 +164,24 @@ public final class Dataset {
     /**
      * Copies the features of samples {@code order[from..from+count)} into {@code dst} row after row
      * (the mini-batch gather; no allocation).
+     *
+     * @param order sample indices; null for the identity order
+     * @param from the first position of {@code order} to gather
+     * @param count the number of samples to gather
+     * @param dst receives {@code count × features()} floats from index 0, row-major
      */
     public void gatherFeatures(int[] order, int from, int count, float[] dst) {
         gather(x, features, order, from, count, dst);
     }
 
-    /** Like {@link #gatherFeatures} for targets. */
+    /**
+     * Like {@link #gatherFeatures} for targets.
+     *
+     * @param order sample indices; null for the identity order
+     * @param from the first position of {@code order} to gather
+     * @param count the number of samples to gather
+     * @param dst receives {@code count × targets()} floats from index 0, row-major
+     */
     public void gatherTargets(int[] order, int from, int count, float[] dst) {
         gather(y, targets, order, from, count, dst);
     }
@@ -153,7 +193,11 @@ public final class Dataset {
         }
     }
 
-    /** The samples at the given indices, in that order. */
+    /**
+     * {@return the samples at the given indices, in that order (copied)}
+     *
+     * @param indices sample indices in [0, N), repeats allowed, at least one
+     */
     public Dataset subset(int[] indices) {
         float[] sx = new float[indices.length * features], sy = new float[indices.length * targets];
         gatherFeatures(indices, 0, indices.length, sx);
@@ -161,23 +205,44 @@ public final class Dataset {
         return new Dataset(indices.length, features, targets, sx, sy);
     }
 
-    /** The same targets with new features (same number of samples). */
+    /**
+     * {@return the same targets with new features (same number of samples)}
+     *
+     * @param newX the new features, N × newFeatures, row-major (not copied)
+     * @param newFeatures the number of features per sample in {@code newX}
+     * @throws IllegalArgumentException if {@code newX} does not hold N × newFeatures finite floats
+     */
     public Dataset withFeatures(float[] newX, int newFeatures) {
         return new Dataset(size, newFeatures, targets, newX, y);
     }
 
-    /** The same features with new targets, as many per sample as before (not copied). */
+    /**
+     * {@return the same features with new targets, as many per sample as before (not copied)}
+     *
+     * @param newY the new targets, N × targets(), row-major
+     * @throws IllegalArgumentException if {@code newY} does not hold N × targets() finite floats
+     */
     public Dataset withTargets(float[] newY) {
         return new Dataset(size, features, targets, x, newY);
     }
 
-    /** A training and a validation part. */
+    /**
+     * A training and a validation part.
+     *
+     * @param train the samples to train on
+     * @param validation the samples held out
+     */
     public record Split(Dataset train, Dataset validation) {
     }
 
     /**
      * Shuffles with the seed and holds out {@code validationFraction} of the samples (at least one,
      * and at least one left for training).
+     *
+     * @param validationFraction the fraction of samples held out, strictly between 0 and 1
+     * @param seed the seed of the shuffle: the same seed gives the same split
+     * @return the two parts, each with at least one sample
+     * @throws IllegalArgumentException if the fraction is outside (0, 1) or the data set has one sample
      */
     public Split split(double validationFraction, long seed) {
         if (!(validationFraction > 0 && validationFraction < 1)) {
@@ -191,7 +256,12 @@ public final class Dataset {
         return new Split(subset(Arrays.copyOfRange(order, nVal, size)), subset(Arrays.copyOfRange(order, 0, nVal)));
     }
 
-    /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
+    /**
+     * {@return a uniformly random permutation of 0..n-1 (Fisher–Yates)}
+     *
+     * @param n the number of indices, ≥ 0
+     * @param rnd the source of randomness, advanced by n − 1 draws
+     */
     public static int[] permutation(int n, SplittableRandom rnd) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
@@ -201,7 +271,12 @@ public final class Dataset {
         return p;
     }
 
-    /** Shuffles in place (Fisher–Yates). */
+    /**
+     * Shuffles in place (Fisher–Yates).
+     *
+     * @param p the array to permute uniformly at random
+     * @param rnd the source of randomness, advanced by {@code p.length − 1} draws
+     */
     public static void shuffle(int[] p, SplittableRandom rnd) {
         for (int i = p.length - 1; i > 0; i--) {
             int j = rnd.nextInt(i + 1);

@@ -14,6 +14,12 @@ public final class Labels {
     private final List<String> names;
     private final Map<String, Integer> index = new HashMap<>();
 
+    /**
+     * Labels in output order.
+     *
+     * @param names the label of each output unit, distinct, at least one (copied)
+     * @throws IllegalArgumentException if the list is empty or a label appears twice
+     */
     public Labels(List<String> names) {
         if (names.isEmpty()) {
             throw new IllegalArgumentException("a classification task needs at least one class label");
@@ -26,7 +32,12 @@ public final class Labels {
         }
     }
 
-    /** Labels "0", "1", ..., "k−1". */
+    /**
+     * {@return labels "0", "1", ..., "k−1"}
+     *
+     * @param classes the number of classes k, at least 1
+     * @throws IllegalArgumentException if {@code classes} is below 1
+     */
     public static Labels numbered(int classes) {
         List<String> n = new ArrayList<>();
         for (int k = 0; k < classes; k++) {
@@ -38,6 +49,10 @@ public final class Labels {
     /**
      * The sorted distinct labels of a column: numerically when every label is an integer, else
      * lexicographically.
+     *
+     * @param column the label of every sample
+     * @return the distinct labels, sorted
+     * @throws IllegalArgumentException if the column is empty
      */
     public static Labels fromColumn(List<String> column) {
         List<String> distinct = new ArrayList<>(new java.util.TreeSet<>(column));
@@ -48,19 +63,32 @@ public final class Labels {
         return new Labels(distinct);
     }
 
+    /** {@return the number of classes} */
     public int size() {
         return names.size();
     }
 
+    /** {@return the labels in output order (unmodifiable)} */
     public List<String> names() {
         return names;
     }
 
+    /**
+     * {@return the label of output unit k}
+     *
+     * @param k the class index, in [0, size())
+     * @throws IndexOutOfBoundsException if {@code k} is out of range
+     */
     public String name(int k) {
         return names.get(k);
     }
 
-    /** The class index of a label. */
+    /**
+     * {@return the class index of a label, its output unit}
+     *
+     * @param label the label, exactly as given when the labels were made
+     * @throws IllegalArgumentException if the label is unknown, listing the known ones
+     */
     public int indexOf(String label) {
         Integer k = index.get(label);
         if (k == null) {
@@ -69,7 +97,13 @@ public final class Labels {
         return k;
     }
 
-    /** One-hot rows (N × classes, row-major) for class indices. */
+    /**
+     * {@return one-hot rows (N × classes, row-major) for class indices}
+     *
+     * @param classes the class index of each of the N samples
+     * @param classCount the number of classes, the rows' width
+     * @throws IllegalArgumentException if an index is outside [0, classCount)
+     */
     public static float[] oneHot(int[] classes, int classCount) {
         float[] t = new float[classes.length * classCount];
         for (int i = 0; i < classes.length; i++) {
@@ -81,7 +115,12 @@ public final class Labels {
         return t;
     }
 
-    /** One-hot rows for label strings. */
+    /**
+     * {@return one-hot rows (N × size(), row-major) for label strings}
+     *
+     * @param labels the label of each of the N samples
+     * @throws IllegalArgumentException if a label is unknown
+     */
     public float[] oneHot(List<String> labels) {
         int[] k = new int[labels.size()];
         for (int i = 0; i < k.length; i++) {

@@ -8,7 +8,14 @@ public final class Metrics {
     private Metrics() {
     }
 
-    /** Mean squared error over all N·K elements: 1/(NK) Σ (y − t)². (The training loss is ½ of the per-row sum.) */
+    /**
+     * {@return the mean squared error over all N·K elements: 1/(NK) Σ (y − t)²} (The training loss is ½ of the
+     * per-row sum.)
+     *
+     * @param y the predictions, N × K, row-major
+     * @param t the targets, N × K, row-major
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public static double mse(float[] y, float[] t) {
         sameLength(y, t);
         double s = 0;
@@ -22,6 +29,12 @@ public final class Metrics {
     /**
      * Coefficient of determination R² = 1 − SS_res / SS_tot per output column, averaged uniformly over
      * the K columns. A constant target column counts as 1 when predicted exactly, else 0.
+     *
+     * @param y the predictions, N × K, row-major
+     * @param t the targets, N × K, row-major
+     * @param k the number of columns K
+     * @return R², 1 for a perfect fit, 0 for predicting each column's mean, negative for worse
+     * @throws IllegalArgumentException if the lengths differ
      */
     public static double r2(float[] y, float[] t, int k) {
         sameLength(y, t);
@@ -45,7 +58,13 @@ public final class Metrics {
         return total / k;
     }
 
-    /** Index of the largest element of row i. */
+    /**
+     * {@return the column of the largest element of row i (the first of equal ones)}
+     *
+     * @param m a matrix of K columns, row-major
+     * @param k the number of columns K
+     * @param i the row
+     */
     public static int argmax(float[] m, int k, int i) {
         int best = 0;
         for (int j = 1; j < k; j++) {
@@ -56,7 +75,14 @@ public final class Metrics {
         return best;
     }
 
-    /** Fraction of rows whose arg-max prediction equals the arg-max target (one-hot). */
+    /**
+     * {@return the fraction of rows whose arg-max prediction equals the arg-max target (one-hot), in [0, 1]}
+     *
+     * @param y the predictions (scores or probabilities), N × K, row-major
+     * @param t the targets, N × K, row-major
+     * @param k the number of classes K
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public static double accuracy(float[] y, float[] t, int k) {
         sameLength(y, t);
         int n = y.length / k, hit = 0;
@@ -68,7 +94,14 @@ public final class Metrics {
         return (double) hit / n;
     }
 
-    /** The K × K confusion matrix: entry [true][predicted] counts samples. */
+    /**
+     * {@return the K × K confusion matrix: entry [true][predicted] counts samples}
+     *
+     * @param y the predictions (scores or probabilities), N × K, row-major
+     * @param t the targets, N × K, row-major
+     * @param k the number of classes K
+     * @throws IllegalArgumentException if the lengths differ
+     */
     public static ConfusionMatrix confusion(float[] y, float[] t, int k) {
         sameLength(y, t);
         long[][] c = new long[k][k];

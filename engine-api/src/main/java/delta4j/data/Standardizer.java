@@ -11,7 +11,13 @@ public final class Standardizer {
     private final float[] mean;
     private final float[] scale;
 
-    /** @param mean μ per feature; @param scale σ per feature (1 where σ was 0) */
+    /**
+     * A standardizer with the given statistics (copied), as read from a model file.
+     *
+     * @param mean μ per feature, finite
+     * @param scale σ per feature, finite and positive (1 where σ was 0)
+     * @throws IllegalArgumentException if the lengths differ or are 0, or a value is out of range
+     */
     public Standardizer(float[] mean, float[] scale) {
         if (mean.length != scale.length || mean.length == 0) {
             throw new IllegalArgumentException("standardizer needs one mean and one scale per feature, got "
@@ -27,7 +33,12 @@ public final class Standardizer {
         this.scale = scale.clone();
     }
 
-    /** Fits μ and σ (population standard deviation, accumulated in double) on a data set's features. */
+    /**
+     * Fits μ and σ (population standard deviation, accumulated in double) on a data set's features.
+     *
+     * @param data the training data (never the validation or test part)
+     * @return a standardizer of {@code data.features()} columns
+     */
     public static Standardizer fit(Dataset data) {
         int n = data.size(), f = data.features();
         float[] x = data.featureMatrix();
@@ -54,6 +65,9 @@ public final class Standardizer {
      * Fits μ and σ (population standard deviation) on a data set's targets, in two passes in double: target
      * means are often far from zero next to their spread (prices of 1e6 ± 1e3), where the one-pass
      * Σt²/n − μ² would cancel to noise.
+     *
+     * @param data the training data (never the validation or test part)
+     * @return a standardizer of {@code data.targets()} columns
      */
     public static Standardizer fitTargets(Dataset data) {
         int n = data.size(), k = data.targets();
@@ -80,22 +94,27 @@ public final class Standardizer {
         return new Standardizer(mean, scale);
     }
 
-    /** Number of columns: features for an input standardizer, outputs for a target standardizer. */
+    /** {@return the number of columns: features for an input standardizer, outputs for a target standardizer} */
     public int features() {
         return mean.length;
     }
 
-    /** μ per feature (a copy). */
+    /** {@return μ per feature (a copy)} */
     public float[] mean() {
         return mean.clone();
     }
 
-    /** σ per feature (a copy). */
+    /** {@return σ per feature (a copy)} */
     public float[] scale() {
         return scale.clone();
     }
 
-    /** Standardises row-major features in place. */
+    /**
+     * Standardises row-major features in place, x' = (x − μ) / σ.
+     *
+     * @param x whole rows of {@link #features()} values, row-major
+     * @throws IllegalArgumentException if {@code x} is not whole rows
+     */
     public void applyInPlace(float[] x) {
         int f = mean.length;
         if (x.length % f != 0) {
@@ -107,7 +126,12 @@ public final class Standardizer {
         }
     }
 
-    /** Undoes the standardisation in place, x = x'·σ + μ (computed in double): predictions back in the targets' units. */
+    /**
+     * Undoes the standardisation in place, x = x'·σ + μ (computed in double): predictions back in the targets' units.
+     *
+     * @param x whole rows of {@link #features()} values, row-major
+     * @throws IllegalArgumentException if {@code x} is not whole rows
+     */
     public void inverseInPlace(float[] x) {
         int f = mean.length;
         if (x.length % f != 0) {
@@ -119,7 +143,12 @@ public final class Standardizer {
         }
     }
 
-    /** A copy of a data set with its targets standardised (features untouched). */
+    /**
+     * {@return a copy of a data set with its targets standardised (features untouched)}
+     *
+     * @param data a data set with {@link #features()} targets
+     * @throws IllegalArgumentException if the number of targets differs
+     */
     public Dataset applyToTargets(Dataset data) {
         if (data.targets() != mean.length) {
             throw new IllegalArgumentException("the data has " + data.targets() + " targets, the standardizer was fitted on " + mean.length);
@@ -132,7 +161,12 @@ public final class Standardizer {
         return data.withTargets(t);
     }
 
-    /** A standardised copy of a data set (targets untouched). */
+    /**
+     * {@return a standardised copy of a data set (targets untouched)}
+     *
+     * @param data a data set with {@link #features()} features
+     * @throws IllegalArgumentException if the number of features differs
+     */
     public Dataset apply(Dataset data) {
         if (data.features() != mean.length) {
             throw new IllegalArgumentException("the data has " + data.features() + " features, the standardizer was fitted on " + mean.length);

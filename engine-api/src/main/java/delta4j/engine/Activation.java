@@ -56,17 +56,19 @@ public enum Activation {
     /**
      * The activation's code in model files (one byte per layer, docs/MODEL_FORMAT.md) and in the OpenCL
      * kernels. Fixed forever once released, whatever the constants' order: never an ordinal.
+     *
+     * @return the code
      */
     public int code() {
         return code;
     }
 
-    /** The lower-case name used on the command line, in checkpoint settings and in model descriptions. */
+    /** {@return the lower-case name used on the command line, in checkpoint settings and in model descriptions} */
     public String id() {
         return id;
     }
 
-    /** Whether φ acts element by element (all but softmax). */
+    /** {@return whether φ acts element by element (all but softmax)} */
     public boolean isElementwise() {
         return this != SOFTMAX;
     }
@@ -74,12 +76,18 @@ public enum Activation {
     /**
      * Whether φ passes large positive inputs and (nearly) stops negative ones, as relu does, so that a layer
      * keeps its inputs' variance with He initialisation (Var W = 2/n_in) rather than Xavier's.
+     *
+     * @return whether φ is a rectifier (relu, leaky relu, GELU, SiLU and the like)
      */
     public boolean isRectifier() {
         return rectifier;
     }
 
-    /** The activation with this model-file code, if there is one. */
+    /**
+     * {@return the activation with this model-file code, if there is one}
+     *
+     * @param code a code read from a model file
+     */
     public static Optional<Activation> ofCode(int code) {
         for (Activation a : values()) {
             if (a.code == code) {
@@ -89,7 +97,13 @@ public enum Activation {
         return Optional.empty();
     }
 
-    /** Parses an {@link #id()} such as "relu" or "leaky_relu", also written "leaky-relu" or "TANH". */
+    /**
+     * Parses an {@link #id()} such as "relu" or "leaky_relu", also written "leaky-relu" or "TANH".
+     *
+     * @param name the id, in any case, with '-' or '_'
+     * @return the activation
+     * @throws IllegalArgumentException if no activation has that id, listing the ids
+     */
     public static Activation parse(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT).replace('-', '_');
         for (Activation a : values()) {
@@ -100,7 +114,11 @@ public enum Activation {
         throw new IllegalArgumentException("unknown activation '" + name + "': use one of " + ids(false));
     }
 
-    /** The ids, comma-separated in declaration order: all of them, or only the element-wise ones (for hidden layers). */
+    /**
+     * {@return the ids, comma-separated in declaration order}
+     *
+     * @param elementwiseOnly whether to list only the element-wise activations (those allowed on hidden layers)
+     */
     public static String ids(boolean elementwiseOnly) {
         return Arrays.stream(values()).filter(a -> !elementwiseOnly || a.isElementwise()).map(Activation::id)
                 .collect(Collectors.joining(", "));

@@ -17,6 +17,13 @@ public final class ArrayTensor implements Tensor {
     /**
      * Allocates rows × cols zeros for {@code engine}; {@code onClose} is told once when the tensor is
      * closed (engines use it to forget the tensor).
+     *
+     * @param engine the engine that owns the tensor, which {@link #engine()} returns
+     * @param rows the number of rows, at least 1
+     * @param cols the number of columns, at least 1
+     * @param onClose called with this tensor on its first {@link #close()}
+     * @throws IllegalArgumentException if a size is not positive
+     * @throws ArithmeticException if rows × cols does not fit in an int
      */
     public ArrayTensor(Engine engine, int rows, int cols, Consumer<ArrayTensor> onClose) {
         KernelChecks.allocation(rows, cols);
@@ -27,7 +34,7 @@ public final class ArrayTensor implements Tensor {
         this.data = new float[Math.multiplyExact(rows, cols)];
     }
 
-    /** The elements, row-major; null once closed. */
+    /** {@return the elements, row-major; null once closed} */
     public float[] data() {
         return data;
     }

@@ -24,27 +24,68 @@ package delta4j.engine;
  */
 public interface Engine extends AutoCloseable {
 
-    /** The engine's name as used for selection: "reference", "cpu", "opencl", or a third party's. */
+    /**
+     * {@return the engine's name as used for selection: "reference", "cpu", "opencl", or a third party's}
+     * It equals the {@link EngineProvider#name()} of the provider that created the engine.
+     */
     String name();
 
-    /** A human-readable description of the device, e.g. "2 threads, AVX-512" or an OpenCL device name. */
+    /** {@return a human-readable description of the device, e.g. "2 threads, AVX-512" or an OpenCL device name} */
     String device();
 
     // ---------------------------------------------------------------- memory
 
-    /** Allocates a rows × cols tensor filled with zeros. Both sizes must be positive. */
+    /**
+     * Allocates a rows × cols tensor filled with zeros, owned by this engine.
+     *
+     * @param rows the number of rows, at least 1
+     * @param cols the number of columns, at least 1
+     * @return the new tensor, open until it or this engine is closed
+     * @throws IllegalArgumentException if a size is not positive
+     * @throws IllegalStateException if the engine is closed
+     */
     Tensor allocate(int rows, int cols);
 
-    /** Copies {@code dst.size()} floats from {@code src[offset...]} into {@code dst}, row-major. */
+    /**
+     * Copies {@code dst.size()} floats from {@code src[offset...]} into {@code dst}, row-major.
+     *
+     * @param src the host array to read; it may be reused as soon as the call returns
+     * @param offset the index in {@code src} of the float that becomes {@code dst}'s element (0, 0)
+     * @param dst a tensor of this engine, overwritten entirely
+     * @throws IllegalArgumentException if {@code src} holds fewer than {@code offset + dst.size()} floats,
+     *         the offset is negative, or {@code dst} belongs to another engine
+     * @throws IllegalStateException if {@code dst} or the engine is closed
+     */
     void upload(float[] src, int offset, Tensor dst);
 
-    /** Copies {@code src.size()} floats from {@code src} into {@code dst[offset...]}, row-major. Blocks until done. */
+    /**
+     * Copies {@code src.size()} floats from {@code src} into {@code dst[offset...]}, row-major. Blocks until
+     * every earlier kernel that writes {@code src} has finished and the floats are in {@code dst}.
+     *
+     * @param src a tensor of this engine
+     * @param dst the host array to write; only {@code dst[offset .. offset + src.size() - 1]} changes
+     * @param offset the index in {@code dst} that receives {@code src}'s element (0, 0)
+     * @throws IllegalArgumentException if {@code dst} has room for fewer than {@code offset + src.size()}
+     *         floats, the offset is negative, or {@code src} belongs to another engine
+     * @throws IllegalStateException if {@code src} or the engine is closed
+     */
     void download(Tensor src, float[] dst, int offset);
 
-    /** dst ← src; the shapes must be equal. */
+    /**
+     * dst ← src, element by element.
+     *
+     * @param src the tensor to read
+     * @param dst the tensor to overwrite, of the same shape as {@code src}
+     * @throws IllegalArgumentException if the shapes differ
+     */
     void copy(Tensor src, Tensor dst);
 
-    /** Every element of dst ← value. */
+    /**
+     * Every element of dst ← value.
+     *
+     * @param dst the tensor to overwrite
+     * @param value the float written to every element (any value, NaN included)
+     */
     void fill(Tensor dst, float value);
 
     /** Waits until all enqueued work has finished (for timing; downloads synchronise by themselves). */
@@ -54,12 +95,20 @@ public interface Engine extends AutoCloseable {
     @Override
     void close();
 
-    /** Whether {@link #close()} has been called. */
+    /** {@return whether {@link #close()} has been called} */
     boolean isClosed();
 
     // ---------------------------------------------------------------- convenience over the memory kernels
 
-    /** Allocates a tensor and uploads {@code data} (rows × cols floats, row-major) into it. */
+    /**
+     * Allocates a tensor and uploads {@code data} into it.
+     *
+     * @param rows the number of rows, at least 1
+     * @param cols the number of columns, at least 1
+     * @param data exactly rows × cols floats, row-major; it may be reused as soon as the call returns
+     * @return a new tensor of this engine holding {@code data}
+     * @throws IllegalArgumentException if {@code data.length} is not rows × cols
+     */
     default Tensor tensor(int rows, int cols, float[] data) {
         if (data.length != (long) rows * cols) {
             throw new IllegalArgumentException("data has " + data.length + " floats, but a " + rows + "×" + cols
@@ -70,12 +119,23 @@ public interface Engine extends AutoCloseable {
         return t;
     }
 
-    /** Uploads all of {@code t.size()} floats from the start of {@code src}. */
+    /**
+     * Uploads {@code dst.size()} floats from the start of {@code src}: {@code upload(src, 0, dst)}.
+     *
+     * @param src the host array to read, at least {@code dst.size()} floats long
+     * @param dst a tensor of this engine, overwritten entirely
+     */
     default void upload(float[] src, Tensor dst) {
         upload(src, 0, dst);
     }
 
-    /** Downloads a tensor into a new array. */
+    /**
+     * Downloads a tensor into a new array.
+     *
+     * @param src a tensor of this engine, of fewer than 2³¹ elements
+     * @return a new array of {@code src.size()} floats, row-major
+     * @throws ArithmeticException if the tensor has 2³¹ elements or more
+     */
     default float[] download(Tensor src) {
         float[] out = new float[Math.toIntExact(src.size())];
         download(src, out, 0);
@@ -92,6 +152,15 @@ public interface Engine extends AutoCloseable {
      * {@code gemm(false, true, 1, Δ[l+1], W[l+1], 0, G[l])} (δ propagation, G = Δ·Wᵀ) and
      * {@code gemm(true, false, 1/N, A[l-1], Δ[l], 0, dW[l])} (weight gradient).
      * When β = 0, C is not read: NaN or garbage in C does not propagate.
+     *
+     * @param transA whether op(A) is Aᵀ (then {@code a} is k × m) rather than A (m × k)
+     * @param transB whether op(B) is Bᵀ (then {@code b} is n × k) rather than B (k × n)
+     * @param alpha the scale α of the product
+     * @param a the left operand
+     * @param b the right operand
+     * @param beta the scale β of C's previous contents; 0 overwrites C without reading it
+     * @param c the m × n result, updated in place; it must not alias {@code a} or {@code b}
+     * @throws IllegalArgumentException if the inner dimensions or C's shape do not match
      */
     void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
 
@@ -101,6 +170,12 @@ public interface Engine extends AutoCloseable {
      * <p>Zin and A are N × n, b is 1 × n. Zin is updated in place (it then holds z_in, which the backward
      * pass needs for φ'). {@code a} may be the same tensor as {@code zin} when φ is the identity or when the
      * caller does not need Zin afterwards. SOFTMAX normalises each row (shifted by its maximum).
+     *
+     * @param zin the N × n pre-activations {@code A[l-1]·W[l]}; on return, z_in with the bias added
+     * @param bias the 1 × n bias row b, added to every row
+     * @param activation the activation φ
+     * @param a the N × n output φ(Zin); it may be {@code zin} itself
+     * @throws IllegalArgumentException if the shapes do not match
      */
     void biasActivation(Tensor zin, Tensor bias, Activation activation, Tensor a);
 
@@ -110,6 +185,13 @@ public interface Engine extends AutoCloseable {
      * <p>All four are N × n. The derivative is taken from A where that is cheaper and exact (sigmoid:
      * a(1−a); tanh: 1−a²) and from Zin otherwise (relu, leaky relu). {@code delta} may be the same tensor
      * as {@code g} (in place). SOFTMAX is not allowed here (it is fused into {@link #outputDelta}).
+     *
+     * @param g the N × n back-propagated error Δ[l+1]·W[l+1]ᵀ
+     * @param zin the layer's N × n pre-activations z_in from the forward pass (bias included)
+     * @param a the layer's N × n activations φ(z_in) from the forward pass
+     * @param activation the layer's activation φ; element-wise, not SOFTMAX
+     * @param delta the N × n result Δ[l]; it may be {@code g} itself
+     * @throws IllegalArgumentException if the shapes differ or {@code activation} is SOFTMAX
      */
     void activationBackward(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta);
 
@@ -128,6 +210,17 @@ public interface Engine extends AutoCloseable {
      * before it reads φ' or the loss from them). The batch's loss sum (not divided by N) is written, as a float, to
      * element {@code lossIndex} (flat, row-major) of {@code lossOut}; no host synchronisation happens, so
      * a trainer can collect one value per step and download them once per epoch.
+     *
+     * @param loss the loss function
+     * @param activation the output layer's activation φ, which {@code loss} must allow
+     * @param zin the output layer's N × n pre-activations (bias included)
+     * @param a the output layer's N × n activations φ(Zin)
+     * @param target the N × n targets T (one-hot rows, or class probabilities, for cross-entropy)
+     * @param delta the N × n result Δ[L], a tensor distinct from {@code zin}, {@code a} and {@code target}
+     * @param lossOut the tensor that receives the batch's loss sum; of any shape
+     * @param lossIndex the flat, row-major element of {@code lossOut} to write, in {@code [0, lossOut.size())}
+     * @throws IllegalArgumentException if the shapes differ, {@code lossIndex} is out of range, or the
+     *         activation does not suit the loss
      */
     void outputDelta(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
                      Tensor lossOut, int lossIndex);
@@ -135,18 +228,31 @@ public interface Engine extends AutoCloseable {
     /**
      * Bias gradient: {@code out ← α·colsum(X)}, i.e. {@code out_j = α Σ_i X_ij}. X is N × n, out is 1 × n.
      * With X = Δ[l] and α = 1/N this is {@code db[l]}.
+     *
+     * @param alpha the scale α of the sums
+     * @param x the N × n matrix whose columns are summed
+     * @param out the 1 × n result, overwritten
+     * @throws IllegalArgumentException if {@code out} is not 1 × n
      */
     void columnSum(float alpha, Tensor x, Tensor out);
 
     /**
      * Sum of squares {@code Σ x²} of all elements of x, written to flat element {@code index} of {@code out}
      * (for gradient norms, without a host round trip).
+     *
+     * @param x the tensor whose squared elements are summed, of any shape
+     * @param out the tensor that receives the sum; only element {@code index} changes
+     * @param index the flat, row-major element of {@code out} to write, in {@code [0, out.size())}
+     * @throws IllegalArgumentException if {@code index} is out of range
      */
     void sumOfSquares(Tensor x, Tensor out, int index);
 
     /**
      * {@code x ← α·x} in place (gradient-norm clipping). The default goes through the host, which is
      * correct on any engine; engines override it with a kernel of their own.
+     *
+     * @param x the tensor to scale in place
+     * @param alpha the factor α
      */
     default void scale(Tensor x, float alpha) {
         KernelChecks.owned(this, x);
@@ -162,12 +268,27 @@ public interface Engine extends AutoCloseable {
     /**
      * Plain gradient descent, the lecture's {@code θ ← θ − η ∇E(θ)}, with L2 weight decay λ:
      * {@code θ ← θ − η (g + λθ)}. θ and g have the same shape.
+     *
+     * @param param the parameters θ, updated in place
+     * @param grad the gradient g of the loss with respect to θ
+     * @param learningRate the step size η
+     * @param weightDecay the L2 coefficient λ; 0 for none
+     * @throws IllegalArgumentException if the shapes differ
      */
     void sgdStep(Tensor param, Tensor grad, float learningRate, float weightDecay);
 
     /**
      * SGD with momentum μ (velocity v, same shape as θ):
      * {@code g' = g + λθ; v ← μv + g'; θ ← θ − η·(nesterov ? g' + μv : v)}.
+     *
+     * @param param the parameters θ, updated in place
+     * @param grad the gradient g of the loss with respect to θ
+     * @param velocity the velocity v, updated in place; zeros before the first step
+     * @param learningRate the step size η
+     * @param momentum the momentum coefficient μ, usually in [0, 1)
+     * @param weightDecay the L2 coefficient λ; 0 for none
+     * @param nesterov whether to take the Nesterov step {@code g' + μv} instead of {@code v}
+     * @throws IllegalArgumentException if the shapes differ
      */
     void momentumStep(Tensor param, Tensor grad, Tensor velocity, float learningRate, float momentum,
                       float weightDecay, boolean nesterov);
@@ -178,6 +299,19 @@ public interface Engine extends AutoCloseable {
      * {@code m̂ = m / (1−β1^t)}; {@code v̂ = v / (1−β2^t)};
      * {@code θ ← θ − η (m̂ / (√v̂ + ε) + (decoupled ? λθ : 0))} — AdamW when decoupled, where the
      * decay term uses θ before the step.
+     *
+     * @param param the parameters θ, updated in place
+     * @param grad the gradient g of the loss with respect to θ
+     * @param m the first-moment estimate, updated in place; zeros before step 1
+     * @param v the second-moment estimate, updated in place; zeros before step 1
+     * @param learningRate the step size η
+     * @param beta1 the first moment's decay rate β1, in [0, 1)
+     * @param beta2 the second moment's decay rate β2, in [0, 1)
+     * @param epsilon the ε added to √v̂ in the denominator, for numerical stability
+     * @param weightDecay the weight decay λ; 0 for none
+     * @param decoupled whether λ is decoupled weight decay (AdamW) rather than L2 added to the gradient
+     * @param step the 1-based step number t, for the bias corrections
+     * @throws IllegalArgumentException if the shapes differ, {@code step} is less than 1, or a β lies outside [0, 1)
      */
     void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
                   float epsilon, float weightDecay, boolean decoupled, int step);

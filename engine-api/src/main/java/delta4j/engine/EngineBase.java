@@ -30,21 +30,46 @@ public abstract class EngineBase implements Engine {
     /** The defaults' host engine, created on the first default kernel call. */
     private ReferenceEngine host;
 
+    /** For subclasses: an engine starts open, with no live tensors. */
+    protected EngineBase() {
+    }
+
     // ---------------------------------------------------------------- what an engine writes: its memory
 
     /**
-     * A new rows × cols tensor of this engine, filled with zeros (sizes positive, engine open). Its
-     * {@code close()} releases the memory and calls {@link #forget}.
+     * Creates the memory of {@link #allocate}. Its {@code close()} releases the memory and calls {@link #forget}.
+     *
+     * @param rows the number of rows, already checked to be positive
+     * @param cols the number of columns, already checked to be positive
+     * @return a new rows × cols tensor of this engine, filled with zeros; the engine is open
      */
     protected abstract Tensor newTensor(int rows, int cols);
 
-    /** Copies {@code dst.size()} floats from {@code src[offset...]} into dst (checked: owned, in range). */
+    /**
+     * Implements {@link #upload(float[], int, Tensor)}: copies {@code dst.size()} floats from
+     * {@code src[offset...]} into dst.
+     *
+     * @param src the host array, already checked to hold the floats from {@code offset}
+     * @param offset the index in {@code src} of dst's element (0, 0)
+     * @param dst an open tensor of this engine
+     */
     protected abstract void write(float[] src, int offset, Tensor dst);
 
-    /** Copies src into {@code dst[offset...]}, after all earlier work that writes src (checked: owned, in range). */
+    /**
+     * Implements {@link #download(Tensor, float[], int)}: copies src into {@code dst[offset...]}, after all
+     * earlier work that writes src has finished.
+     *
+     * @param src an open tensor of this engine
+     * @param dst the host array, already checked to have room from {@code offset}
+     * @param offset the index in {@code dst} that receives src's element (0, 0)
+     */
     protected abstract void read(Tensor src, float[] dst, int offset);
 
-    /** Tells the engine that a tensor of {@link #newTensor} was closed; its tensors call it from {@code close()}. */
+    /**
+     * Tells the engine that a tensor of {@link #newTensor} was closed; its tensors call it from {@code close()}.
+     *
+     * @param t the tensor that was closed; no longer counted by {@link #liveTensors()}
+     */
     protected final void forget(Tensor t) {
         synchronized (this) {
             live.remove(t);
@@ -72,7 +97,7 @@ public abstract class EngineBase implements Engine {
         return t;
     }
 
-    /** Number of tensors allocated and not yet closed (for leak tests). */
+    /** {@return the number of tensors allocated and not yet closed (for leak tests)} */
     public final synchronized int liveTensors() {
         return live.size();
     }
@@ -218,21 +243,44 @@ public abstract class EngineBase implements Engine {
 
     // ---------------------------------------------------------------- implementations: defaults through the host
 
-    /** dst ← src (same shape). */
+    /**
+     * Implements {@link #copy}: dst ← src. Called with checked arguments on the engine's monitor; the default
+     * goes through the host.
+     *
+     * @param src the tensor to read
+     * @param dst the tensor to overwrite, of src's shape
+     */
     protected void copyKernel(Tensor src, Tensor dst) {
         float[] h = new float[Math.toIntExact(src.size())];
         read(src, h, 0);
         write(h, 0, dst);
     }
 
-    /** Every element of dst ← value. */
+    /**
+     * Implements {@link #fill}: every element of dst ← value. Called with checked arguments on the engine's
+     * monitor; the default goes through the host.
+     *
+     * @param dst the tensor to overwrite
+     * @param value the float written to every element
+     */
     protected void fillKernel(Tensor dst, float value) {
         float[] h = new float[Math.toIntExact(dst.size())];
         Arrays.fill(h, value);
         write(h, 0, dst);
     }
 
-    // C ← α·op(A)·op(B) + β·C
+    /**
+     * Implements {@link #gemm}: C (m×n) ← α·op(A) (m×k)·op(B) (k×n) + β·C, C not read when β = 0. Called with
+     * checked shapes on the engine's monitor; the default computes on host copies with the reference engine.
+     *
+     * @param transA whether op(A) is Aᵀ
+     * @param transB whether op(B) is Bᵀ
+     * @param alpha the scale of the product
+     * @param a the left operand
+     * @param b the right operand
+     * @param beta the scale of C's previous contents
+     * @param c the result, distinct from A and B
+     */
     protected void gemmKernel(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         try (OnHost h = new OnHost()) {
             host().gemm(transA, transB, alpha, h.in(a), h.in(b), beta, h.in(c));
@@ -240,7 +288,15 @@ public abstract class EngineBase implements Engine {
         }
     }
 
-    // forward:  Zin (N×n) += b (1×n); A (N×n) = φ(Zin)
+    /**
+     * Implements {@link #biasActivation}, forward: Zin (N×n) += b (1×n); A (N×n) = φ(Zin). Called with
+     * checked shapes on the engine's monitor; the default computes on host copies with the reference engine.
+     *
+     * @param zin the pre-activations, updated in place to include the bias
+     * @param bias the bias row
+     * @param activation the activation φ
+     * @param a the output, possibly the same tensor as {@code zin}
+     */
     protected void biasActivationKernel(Tensor zin, Tensor bias, Activation activation, Tensor a) {
         try (OnHost h = new OnHost()) {
             host().biasActivation(h.in(zin), h.in(bias), activation, h.in(a));
@@ -249,7 +305,17 @@ public abstract class EngineBase implements Engine {
         }
     }
 
-    // backward: Δ (N×n) = G (N×n) ⊙ φ'(Zin or A, N×n)
+    /**
+     * Implements {@link #activationBackward}, backward: Δ (N×n) = G (N×n) ⊙ φ'(Zin or A, N×n). Called with
+     * checked shapes and an element-wise φ on the engine's monitor; the default computes on host copies with
+     * the reference engine.
+     *
+     * @param g the back-propagated error
+     * @param zin the forward pass's pre-activations
+     * @param a the forward pass's activations
+     * @param activation the element-wise activation φ
+     * @param delta the result, possibly the same tensor as {@code g}
+     */
     protected void activationBackwardKernel(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta) {
         try (OnHost h = new OnHost()) {
             host().activationBackward(h.in(g), h.in(zin), h.in(a), activation, h.in(delta));
@@ -257,7 +323,20 @@ public abstract class EngineBase implements Engine {
         }
     }
 
-    // output:   Δ (N×n) = (A − T) ⊙ φ'(Zin) or softmax(Zin) − T; the loss sum → lossOut[lossIndex]
+    /**
+     * Implements {@link #outputDelta}, output: Δ (N×n) = (A − T) ⊙ φ'(Zin) or softmax(Zin) − T; the loss sum →
+     * lossOut[lossIndex]. Called with checked arguments on the engine's monitor; the default computes on host
+     * copies with the reference engine.
+     *
+     * @param loss the loss
+     * @param activation the output activation, which suits the loss
+     * @param zin the output layer's pre-activations
+     * @param a the output layer's activations
+     * @param target the targets
+     * @param delta the result, distinct from {@code zin}, {@code a} and {@code target}
+     * @param lossOut the tensor receiving the batch's loss sum
+     * @param lossIndex the flat element of {@code lossOut} to write, in range
+     */
     protected void outputDeltaKernel(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
                                      Tensor lossOut, int lossIndex) {
         try (OnHost h = new OnHost()) {
@@ -267,7 +346,14 @@ public abstract class EngineBase implements Engine {
         }
     }
 
-    // out (1×n) = α·colsum(X (N×n))
+    /**
+     * Implements {@link #columnSum}: out (1×n) = α·colsum(X (N×n)). Called with checked shapes on the engine's
+     * monitor; the default computes on host copies with the reference engine.
+     *
+     * @param alpha the scale of the sums
+     * @param x the matrix whose columns are summed
+     * @param out the result row
+     */
     protected void columnSumKernel(float alpha, Tensor x, Tensor out) {
         try (OnHost h = new OnHost()) {
             host().columnSum(alpha, h.in(x), h.in(out));
@@ -275,7 +361,14 @@ public abstract class EngineBase implements Engine {
         }
     }
 
-    // out[index] = Σ x²
+    /**
+     * Implements {@link #sumOfSquares}: out[index] = Σ x². Called with a checked index on the engine's monitor;
+     * the default computes on host copies with the reference engine.
+     *
+     * @param x the tensor whose squared elements are summed
+     * @param out the tensor receiving the sum
+     * @param index the flat element of {@code out} to write, in range
+     */
     protected void sumOfSquaresKernel(Tensor x, Tensor out, int index) {
         try (OnHost h = new OnHost()) {
             host().sumOfSquares(h.in(x), h.in(out), index);
@@ -283,7 +376,12 @@ public abstract class EngineBase implements Engine {
         }
     }
 
-    // x ← α·x
+    /**
+     * Implements {@link #scale}: x ← α·x. Called on the engine's monitor; the default goes through the host.
+     *
+     * @param x the tensor scaled in place
+     * @param alpha the factor
+     */
     protected void scaleKernel(Tensor x, float alpha) {
         try (OnHost h = new OnHost()) {
             host().scale(h.in(x), alpha);
@@ -291,7 +389,15 @@ public abstract class EngineBase implements Engine {
         }
     }
 
-    // θ ← θ − η(g + λθ)
+    /**
+     * Implements {@link #sgdStep}: θ ← θ − η(g + λθ). Called with checked shapes on the engine's monitor; the
+     * default computes on host copies with the reference engine.
+     *
+     * @param param the parameters θ, updated in place
+     * @param grad the gradient g
+     * @param learningRate the step size η
+     * @param weightDecay the L2 coefficient λ
+     */
     protected void sgdStepKernel(Tensor param, Tensor grad, float learningRate, float weightDecay) {
         try (OnHost h = new OnHost()) {
             host().sgdStep(h.in(param), h.in(grad), learningRate, weightDecay);
@@ -299,7 +405,18 @@ public abstract class EngineBase implements Engine {
         }
     }
 
-    // v ← μv + g + λθ; θ ← θ − η·(nesterov ? g + λθ + μv : v)
+    /**
+     * Implements {@link #momentumStep}: v ← μv + g + λθ; θ ← θ − η·(nesterov ? g + λθ + μv : v). Called with
+     * checked shapes on the engine's monitor; the default computes on host copies with the reference engine.
+     *
+     * @param param the parameters θ, updated in place
+     * @param grad the gradient g
+     * @param velocity the velocity v, updated in place
+     * @param learningRate the step size η
+     * @param momentum the momentum coefficient μ
+     * @param weightDecay the L2 coefficient λ
+     * @param nesterov whether to take the Nesterov step
+     */
     protected void momentumStepKernel(Tensor param, Tensor grad, Tensor velocity, float learningRate, float momentum,
                                       float weightDecay, boolean nesterov) {
         try (OnHost h = new OnHost()) {
@@ -309,7 +426,22 @@ public abstract class EngineBase implements Engine {
         }
     }
 
-    // Adam (AdamW when decoupled) on θ, m, v
+    /**
+     * Implements {@link #adamStep}: Adam (AdamW when decoupled) on θ, m, v. Called with checked shapes, step
+     * and betas on the engine's monitor; the default computes on host copies with the reference engine.
+     *
+     * @param param the parameters θ, updated in place
+     * @param grad the gradient g
+     * @param m the first-moment estimate, updated in place
+     * @param v the second-moment estimate, updated in place
+     * @param learningRate the step size η
+     * @param beta1 the first moment's decay rate β1
+     * @param beta2 the second moment's decay rate β2
+     * @param epsilon the ε of the denominator
+     * @param weightDecay the weight decay λ
+     * @param decoupled whether λ is decoupled (AdamW)
+     * @param step the 1-based step number t
+     */
     protected void adamStepKernel(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
                                   float epsilon, float weightDecay, boolean decoupled, int step) {
         try (OnHost h = new OnHost()) {

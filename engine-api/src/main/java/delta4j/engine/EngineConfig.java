@@ -9,26 +9,42 @@ package delta4j.engine;
  */
 public record EngineConfig(int threads, String device) {
 
+    /**
+     * Checks the thread count.
+     *
+     * @throws IllegalArgumentException if {@code threads} is negative
+     */
     public EngineConfig {
         if (threads < 0) {
             throw new IllegalArgumentException("threads must be 0 (all cores) or positive, got " + threads);
         }
     }
 
-    /** All cores, default device. */
+    /** {@return the configuration of all cores and the engine's default device} */
     public static EngineConfig defaults() {
         return new EngineConfig(0, null);
     }
 
+    /**
+     * {@return this configuration with another thread count}
+     *
+     * @param n worker threads; 0 means all available cores
+     * @throws IllegalArgumentException if {@code n} is negative
+     */
     public EngineConfig withThreads(int n) {
         return new EngineConfig(n, device);
     }
 
+    /**
+     * {@return this configuration with another device selector}
+     *
+     * @param d an index ("0"), a name fragment ("h100"), a type ("gpu", "cpu"), or null for the default
+     */
     public EngineConfig withDevice(String d) {
         return new EngineConfig(threads, d);
     }
 
-    /** The thread count to use: {@code threads}, or the number of available processors when 0. */
+    /** {@return the thread count to use: {@code threads}, or the number of available processors when 0} */
     public int resolvedThreads() {
         return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     }

@@ -7,12 +7,14 @@ package delta4j.engine;
  */
 public interface EngineProvider {
 
-    /** The name users select the engine by, e.g. "cpu". Lower case, unique. */
+    /** {@return the name users select the engine by, e.g. "cpu"} Lower case, unique. */
     String name();
 
     /**
      * Probes the machine without creating an engine: whether the engine can run here, on what, and
      * if not, why (naming the fix). Must not throw.
+     *
+     * @return what the probe found
      */
     Availability probe();
 
@@ -24,19 +26,30 @@ public interface EngineProvider {
      * that it fell back, with the probe's reason. Answer negative for an unavailable engine whose absence is
      * normal (the opencl engine on a machine without OpenCL), the usual priority for one that should be fixed
      * (the cpu engine without its JVM flag).
+     *
+     * @param availability what {@link #probe()} found
+     * @return the priority; larger wins, negative never chosen by "auto"
      */
     int autoPriority(Availability availability);
 
     /**
      * Every device this engine could run on here, in the order {@link EngineConfig#device()} indexes
      * them (an engine with one device, or none, needs not override this).
+     *
+     * @return the devices, each as a probe would describe it; empty when the engine cannot run
      */
     default java.util.List<Availability> devices() {
         Availability a = probe();
         return a.available() ? java.util.List.of(a) : java.util.List.of();
     }
 
-    /** Creates an engine. Throws {@link EngineUnavailableException} with the reason when it cannot. */
+    /**
+     * Creates an engine.
+     *
+     * @param config the thread count, device index and other settings
+     * @return a new, open engine, which the caller closes
+     * @throws EngineUnavailableException with the reason, when the engine cannot run here
+     */
     Engine create(EngineConfig config);
 
     /**
@@ -49,10 +62,21 @@ public interface EngineProvider {
      */
     record Availability(boolean available, String device, boolean gpu, String reason) {
 
+        /**
+         * {@return a probe that found the engine usable}
+         *
+         * @param device what it would run on
+         * @param gpu whether that device is a GPU
+         */
         public static Availability yes(String device, boolean gpu) {
             return new Availability(true, device, gpu, "");
         }
 
+        /**
+         * {@return a probe that found the engine unusable}
+         *
+         * @param reason why, and what to do about it
+         */
         public static Availability no(String reason) {
             return new Availability(false, "", false, reason);
         }

@@ -19,14 +19,20 @@ public final class Engines {
     private Engines() {
     }
 
-    /** One engine provider and what probing it found. */
+    /**
+     * One engine provider and what probing it found.
+     *
+     * @param provider the provider
+     * @param availability its probe's answer (a probe that threw counts as unavailable)
+     */
     public record Found(EngineProvider provider, EngineProvider.Availability availability) {
+        /** {@return the provider's {@link EngineProvider#name()}} */
         public String name() {
             return provider.name();
         }
     }
 
-    /** Every engine provider on the class path or module path, probed, in discovery order. */
+    /** {@return every engine provider on the class path or module path, probed, in discovery order} */
     public static List<Found> list() {
         List<Found> out = new ArrayList<>();
         for (EngineProvider p : providers()) {
@@ -49,17 +55,34 @@ public final class Engines {
         return new Found(p, a);
     }
 
-    /** The names of all discovered engines. */
+    /** {@return the names of all discovered engines} */
     public static List<String> names() {
         return list().stream().map(Found::name).toList();
     }
 
-    /** Creates the named engine ("reference", "cpu", "opencl", ...) or the best available one for "auto". */
+    /**
+     * Creates the named engine ("reference", "cpu", "opencl", ...) or the best available one for "auto", with
+     * {@link EngineConfig#defaults()}.
+     *
+     * @param name the engine's name, in any case, or "auto" (also when null)
+     * @return a new, open engine, which the caller closes
+     * @throws IllegalArgumentException if no engine has that name, listing the names
+     * @throws EngineUnavailableException if the engine (for "auto": every engine) cannot run here, with the reason
+     */
     public static Engine create(String name) {
         return create(name, EngineConfig.defaults());
     }
 
-    /** Creates the named engine with a configuration; "auto" picks by {@link EngineProvider#autoPriority}. */
+    /**
+     * Creates the named engine with a configuration; "auto" picks by {@link EngineProvider#autoPriority}, and logs
+     * a warning once when it passes over an engine that should have run.
+     *
+     * @param name the engine's name, in any case, or "auto" (also when null)
+     * @param config the thread count, device index and other settings
+     * @return a new, open engine, which the caller closes
+     * @throws IllegalArgumentException if no engine has that name, listing the names
+     * @throws EngineUnavailableException if the engine (for "auto": every engine) cannot run here, with the reason
+     */
     public static Engine create(String name, EngineConfig config) {
         String n = name == null ? "auto" : name.trim().toLowerCase(Locale.ROOT);
         if (!n.equals("auto")) {
@@ -115,7 +138,7 @@ public final class Engines {
         return java.util.Optional.of(sb.toString());
     }
 
-    /** The reference engine, always available. */
+    /** {@return the reference engine, always available} */
     public static Engine reference() {
         return new delta4j.engine.reference.ReferenceEngine();
     }

@@ -10,7 +10,14 @@ public final class KernelChecks {
     private KernelChecks() {
     }
 
-    /** Checks that the engine is open and every tensor is open and owned by it. */
+    /**
+     * Checks that the engine is open and every tensor is open and owned by it.
+     *
+     * @param engine the engine whose kernel is called
+     * @param tensors the kernel's tensor arguments
+     * @throws IllegalStateException if the engine or a tensor is closed
+     * @throws IllegalArgumentException if a tensor is null or belongs to another engine
+     */
     public static void owned(Engine engine, Tensor... tensors) {
         open(engine);
         for (Tensor t : tensors) {
@@ -20,28 +27,68 @@ public final class KernelChecks {
 
     // Fixed-arity forms: a kernel call on the hot path then allocates no varargs array (C2 does not remove it).
 
+    /**
+     * {@link #owned(Engine, Tensor...)} for one tensor.
+     *
+     * @param engine the engine whose kernel is called
+     * @param a the kernel's tensor argument
+     */
     public static void owned(Engine engine, Tensor a) {
         open(engine);
         mine(engine, a);
     }
 
+    /**
+     * {@link #owned(Engine, Tensor...)} for two tensors.
+     *
+     * @param engine the engine whose kernel is called
+     * @param a the first tensor argument
+     * @param b the second tensor argument
+     */
     public static void owned(Engine engine, Tensor a, Tensor b) {
         open(engine);
         mine(engine, a);
         mine(engine, b);
     }
 
+    /**
+     * {@link #owned(Engine, Tensor...)} for three tensors.
+     *
+     * @param engine the engine whose kernel is called
+     * @param a the first tensor argument
+     * @param b the second tensor argument
+     * @param c the third tensor argument
+     */
     public static void owned(Engine engine, Tensor a, Tensor b, Tensor c) {
         owned(engine, a, b);
         mine(engine, c);
     }
 
+    /**
+     * {@link #owned(Engine, Tensor...)} for four tensors.
+     *
+     * @param engine the engine whose kernel is called
+     * @param a the first tensor argument
+     * @param b the second tensor argument
+     * @param c the third tensor argument
+     * @param d the fourth tensor argument
+     */
     public static void owned(Engine engine, Tensor a, Tensor b, Tensor c, Tensor d) {
         owned(engine, a, b);
         mine(engine, c);
         mine(engine, d);
     }
 
+    /**
+     * {@link #owned(Engine, Tensor...)} for five tensors.
+     *
+     * @param engine the engine whose kernel is called
+     * @param a the first tensor argument
+     * @param b the second tensor argument
+     * @param c the third tensor argument
+     * @param d the fourth tensor argument
+     * @param e the fifth tensor argument
+     */
     public static void owned(Engine engine, Tensor a, Tensor b, Tensor c, Tensor d, Tensor e) {
         owned(engine, a, b, c, d);
         mine(engine, e);
@@ -66,17 +113,41 @@ public final class KernelChecks {
         }
     }
 
-    /** Checks a size request for {@link Engine#allocate}. */
+    /**
+     * Checks a size request for {@link Engine#allocate}.
+     *
+     * @param rows the requested number of rows
+     * @param cols the requested number of columns
+     * @throws IllegalArgumentException if a size is not positive
+     */
     public static void allocation(int rows, int cols) {
         if (rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException("tensor shape " + rows + "×" + cols + " is not positive: both sizes must be at least 1");
         }
     }
 
+    /**
+     * Checks the arguments of {@link Engine#upload(float[], int, Tensor)}.
+     *
+     * @param src the host array to read
+     * @param offset the index in {@code src} of the first float to copy
+     * @param dst the tensor to fill
+     * @throws IllegalArgumentException if {@code src} is null or does not hold {@code dst.size()} floats from
+     *         {@code offset}
+     */
     public static void upload(float[] src, int offset, Tensor dst) {
         range("upload source", src, offset, dst);
     }
 
+    /**
+     * Checks the arguments of {@link Engine#download(Tensor, float[], int)}.
+     *
+     * @param src the tensor to read
+     * @param dst the host array to write
+     * @param offset the index in {@code dst} of the first float written
+     * @throws IllegalArgumentException if {@code dst} is null or has no room for {@code src.size()} floats
+     *         from {@code offset}
+     */
     public static void download(Tensor src, float[] dst, int offset) {
         range("download target", dst, offset, src);
     }
@@ -91,12 +162,30 @@ public final class KernelChecks {
         }
     }
 
+    /**
+     * Checks that two tensors have the same shape.
+     *
+     * @param what the kernel and arguments, for the message (e.g. "copy src/dst")
+     * @param x the first tensor
+     * @param y the second tensor
+     * @throws IllegalArgumentException if the shapes differ, naming both
+     */
     public static void sameShape(String what, Tensor x, Tensor y) {
         if (x.rows() != y.rows() || x.cols() != y.cols()) {
             throw new IllegalArgumentException(what + ": shapes differ, " + x.shape() + " vs " + y.shape());
         }
     }
 
+    /**
+     * Checks the shapes of {@link Engine#gemm}: op(A) m × k, op(B) k × n, C m × n, C distinct from A and B.
+     *
+     * @param transA whether op(A) is Aᵀ
+     * @param transB whether op(B) is Bᵀ
+     * @param a the left operand
+     * @param b the right operand
+     * @param c the result
+     * @throws IllegalArgumentException if the shapes do not fit or C is A or B
+     */
     public static void gemm(boolean transA, boolean transB, Tensor a, Tensor b, Tensor c) {
         int m = transA ? a.cols() : a.rows();
         int ka = transA ? a.rows() : a.cols();
@@ -112,6 +201,15 @@ public final class KernelChecks {
         }
     }
 
+    /**
+     * Checks the arguments of {@link Engine#biasActivation}: Zin and A N × n, bias 1 × n, an activation given.
+     *
+     * @param zin the pre-activations
+     * @param bias the bias row
+     * @param act the activation
+     * @param a the output
+     * @throws IllegalArgumentException if a shape does not fit or {@code act} is null
+     */
     public static void biasActivation(Tensor zin, Tensor bias, Activation act, Tensor a) {
         sameShape("biasActivation Zin/A", zin, a);
         if (bias.rows() != 1 || bias.cols() != zin.cols()) {
@@ -122,6 +220,17 @@ public final class KernelChecks {
         }
     }
 
+    /**
+     * Checks the arguments of {@link Engine#activationBackward}: four tensors of one shape and an element-wise
+     * activation.
+     *
+     * @param g the back-propagated error
+     * @param zin the pre-activations
+     * @param a the activations
+     * @param act the activation
+     * @param delta the result
+     * @throws IllegalArgumentException if the shapes differ or {@code act} is null or not element-wise
+     */
     public static void activationBackward(Tensor g, Tensor zin, Tensor a, Activation act, Tensor delta) {
         sameShape("activationBackward G/Zin", g, zin);
         sameShape("activationBackward G/A", g, a);
@@ -132,6 +241,20 @@ public final class KernelChecks {
         }
     }
 
+    /**
+     * Checks the arguments of {@link Engine#outputDelta}: four tensors of one shape, Δ distinct from the
+     * others, a loss that suits the activation and a loss index inside {@code lossOut}.
+     *
+     * @param loss the loss
+     * @param act the output activation
+     * @param zin the pre-activations
+     * @param a the activations
+     * @param t the targets
+     * @param delta the result
+     * @param lossOut the tensor receiving the loss sum
+     * @param lossIndex the flat element of {@code lossOut} to write
+     * @throws IllegalArgumentException if any of these does not hold
+     */
     public static void outputDelta(Loss loss, Activation act, Tensor zin, Tensor a, Tensor t, Tensor delta,
                                    Tensor lossOut, int lossIndex) {
         sameShape("outputDelta Zin/A", zin, a);
@@ -144,7 +267,14 @@ public final class KernelChecks {
         index(lossOut, lossIndex, "outputDelta lossIndex");
     }
 
-    /** Checks that an output activation and a loss go together. */
+    /**
+     * Checks that an output activation and a loss go together.
+     *
+     * @param loss the loss
+     * @param act the output layer's activation
+     * @throws IllegalArgumentException if either is null, or the pair is not allowed (softmax with mse,
+     *         cross-entropy without softmax), saying what to use instead
+     */
     public static void compatible(Loss loss, Activation act) {
         if (loss == null || act == null) {
             throw new IllegalArgumentException("loss and output activation must be given");
@@ -160,18 +290,41 @@ public final class KernelChecks {
         }
     }
 
+    /**
+     * Checks the shapes of {@link Engine#columnSum}: X N × n and out 1 × n.
+     *
+     * @param x the matrix whose columns are summed
+     * @param out the result row
+     * @throws IllegalArgumentException if {@code out} is not 1 × n
+     */
     public static void columnSum(Tensor x, Tensor out) {
         if (out.rows() != 1 || out.cols() != x.cols()) {
             throw new IllegalArgumentException("columnSum: X is " + x.shape() + ", out is " + out.shape() + ", need 1×" + x.cols());
         }
     }
 
+    /**
+     * Checks that a flat, row-major index lies inside a tensor.
+     *
+     * @param out the tensor
+     * @param index the index, which must be in {@code [0, out.size())}
+     * @param what the argument, for the message
+     * @throws IllegalArgumentException if the index is out of range
+     */
     public static void index(Tensor out, int index, String what) {
         if (index < 0 || index >= out.size()) {
             throw new IllegalArgumentException(what + " " + index + " is outside " + out.shape());
         }
     }
 
+    /**
+     * Checks the scalar arguments of {@link Engine#adamStep}.
+     *
+     * @param step the 1-based step number, at least 1
+     * @param beta1 the first moment's decay rate, in [0, 1)
+     * @param beta2 the second moment's decay rate, in [0, 1)
+     * @throws IllegalArgumentException if any is out of range
+     */
     public static void adam(int step, float beta1, float beta2) {
         if (step < 1) {
             throw new IllegalArgumentException("adam step must be at least 1, got " + step);

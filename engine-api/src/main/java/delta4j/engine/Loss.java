@@ -35,22 +35,34 @@ public enum Loss {
         this.aliases = List.of(aliases);
     }
 
-    /** The loss's code in model files (docs/MODEL_FORMAT.md). Fixed forever once released: never an ordinal. */
+    /**
+     * {@return the loss's code in model files (docs/MODEL_FORMAT.md)} Fixed forever once released: never an ordinal.
+     */
     public int code() {
         return code;
     }
 
-    /** The short name used on the command line, in checkpoint settings and in model descriptions. */
+    /** {@return the short name used on the command line, in checkpoint settings and in model descriptions} */
     public String id() {
         return id;
     }
 
-    /** The loss with this model-file code, if there is one. */
+    /**
+     * {@return the loss with this model-file code, if there is one}
+     *
+     * @param code a code read from a model file
+     */
     public static Optional<Loss> ofCode(int code) {
         return Arrays.stream(values()).filter(l -> l.code == code).findFirst();
     }
 
-    /** Parses an {@link #id()} ("mse", "ce") or a longer name ("cross_entropy", "softmax-cross-entropy"). */
+    /**
+     * Parses an {@link #id()} ("mse", "ce") or a longer name ("cross_entropy", "softmax-cross-entropy").
+     *
+     * @param name the id or alias, in any case, with '-' or '_'
+     * @return the loss
+     * @throws IllegalArgumentException if no loss has that name, listing the ids
+     */
     public static Loss parse(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT).replace('-', '_');
         for (Loss l : values()) {
@@ -61,7 +73,7 @@ public enum Loss {
         throw new IllegalArgumentException("unknown loss '" + name + "': use one of " + ids());
     }
 
-    /** The ids, comma-separated in declaration order. */
+    /** {@return the ids, comma-separated in declaration order} */
     public static String ids() {
         return Arrays.stream(values()).map(Loss::id).collect(Collectors.joining(", "));
     }

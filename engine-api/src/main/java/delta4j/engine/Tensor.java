@@ -10,28 +10,28 @@ package delta4j.engine;
  */
 public interface Tensor extends AutoCloseable {
 
-    /** Number of rows (samples, for activations and δ's). */
+    /** {@return the number of rows (samples, for activations and δ's)} */
     int rows();
 
-    /** Number of columns (units, for activations and δ's). */
+    /** {@return the number of columns (units, for activations and δ's)} */
     int cols();
 
-    /** {@code rows() * cols()}, the number of floats held. */
+    /** {@return {@code rows() * cols()}, the number of floats held} */
     default long size() {
         return (long) rows() * cols();
     }
 
-    /** The engine that owns this tensor's memory. */
+    /** {@return the engine that owns this tensor's memory} */
     Engine engine();
 
-    /** Whether {@link #close()} was called on this tensor or on its engine. */
+    /** {@return whether {@link #close()} was called on this tensor or on its engine} */
     boolean isClosed();
 
     /** Releases the memory. Idempotent. */
     @Override
     void close();
 
-    /** "rows×cols", for messages. */
+    /** {@return "rows×cols", for messages} */
     default String shape() {
         return rows() + "×" + cols();
     }

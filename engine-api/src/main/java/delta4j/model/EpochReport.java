@@ -16,11 +16,12 @@ package delta4j.model;
 public record EpochReport(int epoch, double trainLoss, double validationLoss, float learningRate,
                           double gradientNorm, double seconds, long samples) {
 
-    /** Training throughput of the epoch. */
+    /** {@return the training throughput of the epoch, in samples per second; NaN when no time was measured} */
     public double samplesPerSecond() {
         return seconds > 0 ? samples / seconds : Double.NaN;
     }
 
+    /** {@return whether the epoch was measured on validation data} */
     public boolean hasValidation() {
         return !Double.isNaN(validationLoss);
     }

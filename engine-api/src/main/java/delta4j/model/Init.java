@@ -11,12 +11,23 @@ public enum Init {
     /** He/Kaiming normal: W ~ N(0, 2/n_in). Suits the rectifiers ({@link Activation#isRectifier()}: relu, leaky relu, gelu, silu). */
     HE;
 
-    /** He for the rectifiers, Xavier otherwise. */
+    /**
+     * {@return He for the rectifiers, Xavier otherwise}
+     *
+     * @param a the layer's activation
+     */
     public static Init defaultFor(Activation a) {
         return a.isRectifier() ? HE : XAVIER;
     }
 
-    /** Fills an n_in × n_out weight matrix from the random stream. */
+    /**
+     * Draws an n_in × n_out weight matrix from the random stream.
+     *
+     * @param in the layer's number of inputs n_in
+     * @param out the layer's number of outputs n_out
+     * @param rnd the random stream, advanced by the draws
+     * @return the weights, row-major n_in × n_out
+     */
     public float[] sample(int in, int out, SplittableRandom rnd) {
         float[] w = new float[in * out];
         if (this == XAVIER) {

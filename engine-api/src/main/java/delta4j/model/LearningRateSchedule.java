@@ -9,18 +9,27 @@ import java.util.stream.Collectors;
 public interface LearningRateSchedule {
 
     /**
-     * @param base   η0
-     * @param epoch  0-based epoch
-     * @param epochs the maximum number of epochs
+     * The learning rate η of one epoch.
+     *
+     * @param base   the optimizer's base rate η0
+     * @param epoch  the epoch, 0-based
+     * @param epochs the maximum number of epochs of the run
+     * @return η for that epoch, positive when {@code base} is
      */
     float rate(float base, int epoch, int epochs);
 
-    /** η = η0 always. */
+    /** {@return the constant schedule η = η0} */
     static LearningRateSchedule constant() {
         return (base, epoch, epochs) -> base;
     }
 
-    /** η = η0 · γ^⌊epoch / every⌋. */
+    /**
+     * {@return the step schedule η = η0 · γ^⌊epoch / every⌋}
+     *
+     * @param every the number of epochs between two decays, positive
+     * @param gamma the factor γ applied at each decay, positive (0.5 halves the rate)
+     * @throws IllegalArgumentException if {@code every} or {@code gamma} is not positive
+     */
     static LearningRateSchedule step(int every, float gamma) {
         if (every <= 0 || !(gamma > 0)) {
             throw new IllegalArgumentException("step schedule needs every > 0 and gamma > 0, got " + every + ", " + gamma);
@@ -28,7 +37,11 @@ public interface LearningRateSchedule {
         return (base, epoch, epochs) -> (float) (base * Math.pow(gamma, epoch / every));
     }
 
-    /** Cosine annealing from η0 to η0·minFactor over the maximum number of epochs. */
+    /**
+     * {@return cosine annealing from η0 to η0·minFactor over the maximum number of epochs}
+     *
+     * @param minFactor the last epoch's rate as a fraction of η0, usually in [0, 1]
+     */
     static LearningRateSchedule cosine(float minFactor) {
         return (base, epoch, epochs) -> {
             double progress = epochs <= 1 ? 0 : (double) epoch / (epochs - 1);
@@ -39,6 +52,11 @@ public interface LearningRateSchedule {
     /**
      * Parses "constant", "step[:EVERY[:GAMMA]]" (default: halve every 10 epochs) or "cosine[:MIN_FACTOR]"
      * (default: down to 0).
+     *
+     * @param spec the specification, in any case
+     * @return the schedule
+     * @throws IllegalArgumentException if the kind is unknown, listing the forms, or a parameter is not a number
+     *         ({@link NumberFormatException}) or out of range
      */
     static LearningRateSchedule parse(String spec) {
         String[] p = spec.trim().toLowerCase(Locale.ROOT).split(":");
@@ -54,8 +72,11 @@ public interface LearningRateSchedule {
      * line and the parameters that may follow it there; {@link #parse} switches over them exhaustively.
      */
     enum Kind {
+        /** {@link LearningRateSchedule#constant()}. */
         CONSTANT(0, "constant", ""),
+        /** {@link LearningRateSchedule#step(int, float)}. */
         STEP(1, "step", "[:EVERY[:GAMMA]]"),
+        /** {@link LearningRateSchedule#cosine(float)}. */
         COSINE(2, "cosine", "[:MIN_FACTOR]");
 
         private final int code;
@@ -68,22 +89,28 @@ public interface LearningRateSchedule {
             this.parameters = parameters;
         }
 
-        /** The kind's code in files. Fixed forever once released: never an ordinal. */
+        /** {@return the kind's code in files} Fixed forever once released: never an ordinal. */
         public int code() {
             return code;
         }
 
-        /** The lower-case name that starts a schedule's specification on the command line. */
+        /** {@return the lower-case name that starts a schedule's specification on the command line} */
         public String id() {
             return id;
         }
 
-        /** The specification's form, e.g. "step[:EVERY[:GAMMA]]". */
+        /** {@return the specification's form, e.g. "step[:EVERY[:GAMMA]]"} */
         public String usage() {
             return id + parameters;
         }
 
-        /** Parses an {@link #id()}, in any case. */
+        /**
+         * Parses an {@link #id()}, in any case.
+         *
+         * @param name the id, e.g. "cosine"
+         * @return the kind
+         * @throws IllegalArgumentException if no kind has that id, listing the forms
+         */
         public static Kind parse(String name) {
             return parse(name.trim().toLowerCase(Locale.ROOT), name);
         }
@@ -97,7 +124,7 @@ public interface LearningRateSchedule {
             throw new IllegalArgumentException("unknown schedule '" + spec + "': use one of " + usages());
         }
 
-        /** Every kind's {@link #usage()}, comma-separated in declaration order. */
+        /** {@return every kind's {@link #usage()}, comma-separated in declaration order} */
         public static String usages() {
             return Arrays.stream(values()).map(Kind::usage).collect(Collectors.joining(", "));
         }

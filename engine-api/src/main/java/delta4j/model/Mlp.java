@@ -72,7 +72,12 @@ public final class Mlp {
         return ModelFile.load(file);
     }
 
-    /** Starts a network with the given number of inputs. */
+    /**
+     * Starts a network with the given number of inputs; add layers with {@link Builder#dense}.
+     *
+     * @param inputs the number of input features n_0, at least 1 (checked by {@link Builder#build()})
+     * @return a builder with no layers, MSE loss and seed 42
+     */
     public static Builder builder(int inputs) {
         return new Builder(inputs);
     }
@@ -80,6 +85,15 @@ public final class Mlp {
     /**
      * Creates a network from its architecture and parameters, as read from a model file.
      * {@code sizes} has depth+1 entries; weights and biases are copied.
+     *
+     * @param sizes the widths n_0 (inputs), n_1, ..., n_L (outputs), each at least 1
+     * @param activations φ of each layer, L entries; only the last may be SOFTMAX
+     * @param loss the loss, which must suit the output activation
+     * @param weights W[l] for each layer l, row-major n_l × n_{l+1}
+     * @param biases b[l] for each layer l, n_{l+1} values
+     * @return the network, holding copies of the arrays
+     * @throws IllegalArgumentException if the arrays' lengths do not fit the architecture or the architecture is
+     *         not valid (a width below 1, softmax on a hidden layer, a loss that does not suit the output)
      */
     public static Mlp of(int[] sizes, Activation[] activations, Loss loss, float[][] weights, float[][] biases) {
         validate(sizes, activations, loss);
@@ -123,38 +137,46 @@ public final class Mlp {
 
     // ------------------------------------------------------------------ architecture
 
-    /** Number of dense layers (the lecture's network has depth 2). */
+    /** {@return the number of dense layers (the lecture's network has depth 2)} */
     public int depth() {
         return activations.length;
     }
 
+    /** {@return the number of input features n_0} */
     public int inputs() {
         return sizes[0];
     }
 
+    /** {@return the number of outputs n_L} */
     public int outputs() {
         return sizes[sizes.length - 1];
     }
 
-    /** Widths n_0 (inputs), n_1, ..., n_L (outputs). */
+    /** {@return widths n_0 (inputs), n_1, ..., n_L (outputs)} */
     public int[] sizes() {
         return sizes.clone();
     }
 
-    /** φ of layer l (0-based). */
+    /**
+     * {@return φ of a layer}
+     *
+     * @param layer the layer, 0-based, below {@link #depth()}
+     */
     public Activation activation(int layer) {
         return activations[layer];
     }
 
+    /** {@return φ of every layer, a copy, in order} */
     public Activation[] activations() {
         return activations.clone();
     }
 
+    /** {@return the loss the network is trained with} */
     public Loss loss() {
         return loss;
     }
 
-    /** Total number of weights and biases. */
+    /** {@return total number of weights and biases} */
     public long parameterCount() {
         long n = 0;
         for (int l = 0; l < depth(); l++) {
@@ -165,17 +187,32 @@ public final class Mlp {
 
     // ------------------------------------------------------------------ parameters
 
-    /** A copy of W[l], row-major n_{l} × n_{l+1}. */
+    /**
+     * {@return a copy of W[l], row-major n_{l} × n_{l+1}}
+     *
+     * @param layer the layer l, 0-based, below {@link #depth()}
+     */
     public float[] weights(int layer) {
         return weights[layer].clone();
     }
 
-    /** A copy of b[l]. */
+    /**
+     * {@return a copy of b[l], n_{l+1} values}
+     *
+     * @param layer the layer l, 0-based, below {@link #depth()}
+     */
     public float[] biases(int layer) {
         return biases[layer].clone();
     }
 
-    /** Replaces W[l] and b[l] (copied; sizes checked). */
+    /**
+     * Replaces W[l] and b[l] with copies of the given arrays.
+     *
+     * @param layer the layer l, 0-based, below {@link #depth()}
+     * @param w the new weights, row-major n_l × n_{l+1}
+     * @param b the new biases, n_{l+1} values
+     * @throws IllegalArgumentException if an array's length does not fit the layer
+     */
     public void setParameters(int layer, float[] w, float[] b) {
         float[] cw = checkedCopy("W[" + layer + "]", w, sizes[layer] * sizes[layer + 1]);
         float[] cb = checkedCopy("b[" + layer + "]", b, sizes[layer + 1]);
@@ -183,11 +220,18 @@ public final class Mlp {
         biases[layer] = cb;
     }
 
-    /** The input standardisation stored with the model, or null. */
+    /** {@return the input standardisation stored with the model, or null} */
     public Standardizer standardizer() {
         return standardizer;
     }
 
+    /**
+     * Stores the input standardisation with the model; {@link #predict} and {@link Network#predict} apply it
+     * to raw features.
+     *
+     * @param s the standardizer fitted on the training features, or null for none
+     * @throws IllegalArgumentException if its number of features is not {@link #inputs()}
+     */
     public void setStandardizer(Standardizer s) {
         if (s != null && s.features() != inputs()) {
             throw new IllegalArgumentException("standardizer has " + s.features() + " features, the network " + inputs() + " inputs");
@@ -199,11 +243,19 @@ public final class Mlp {
      * The target standardisation stored with the model, or null. With one, the network is trained on
      * {@code t' = (t − μ)/σ} and its raw outputs are in those units; {@link #predict} and
      * {@link Network#predict} return {@code y = y'·σ + μ}, in the targets' own units.
+     *
+     * @return the target standardizer, or null
      */
     public Standardizer targetStandardizer() {
         return targetStandardizer;
     }
 
+    /**
+     * Stores the target standardisation with the model (see {@link #targetStandardizer()}).
+     *
+     * @param s the standardizer fitted on the training targets, or null for none
+     * @throws IllegalArgumentException if its number of columns is not {@link #outputs()}
+     */
     public void setTargetStandardizer(Standardizer s) {
         if (s != null && s.features() != outputs()) {
             throw new IllegalArgumentException("target standardizer has " + s.features() + " columns, the network " + outputs() + " outputs");
@@ -215,16 +267,24 @@ public final class Mlp {
      * Whether the model is a regression whose targets can be standardised: MSE loss on an identity output
      * layer, without class labels. Bounded or one-sided outputs (sigmoid, tanh, relu) need their targets in
      * the activation's range, which standardised targets leave.
+     *
+     * @return whether {@link #setTargetStandardizer} makes sense for this model
      */
     public boolean canStandardizeTargets() {
         return loss == Loss.MSE && activations[activations.length - 1] == Activation.IDENTITY && labels == null;
     }
 
-    /** The class labels of a classifier, in output order, or null. */
+    /** {@return the class labels of a classifier, in output order, or null} */
     public Labels labels() {
         return labels;
     }
 
+    /**
+     * Stores the class labels of a classifier, in output order.
+     *
+     * @param l the labels, one per output, or null for none
+     * @throws IllegalArgumentException if there are not {@link #outputs()} labels
+     */
     public void setLabels(Labels l) {
         if (l != null && l.size() != outputs()) {
             throw new IllegalArgumentException(l.size() + " class labels for " + outputs() + " outputs");
@@ -232,7 +292,7 @@ public final class Mlp {
         this.labels = l;
     }
 
-    /** A deep copy (parameters and metadata). */
+    /** {@return a deep copy (parameters and metadata)} */
     public Mlp copy() {
         Mlp m = of(sizes, activations, loss, weights, biases);
         m.standardizer = standardizer;
@@ -243,7 +303,12 @@ public final class Mlp {
 
     // ------------------------------------------------------------------ computing
 
-    /** Uploads the parameters to an engine. Close the returned network to free the engine's memory. */
+    /**
+     * Uploads the parameters to an engine. Close the returned network to free the engine's memory.
+     *
+     * @param engine the engine to compute on
+     * @return the network on that engine, with this model's current parameters
+     */
     public Network bind(Engine engine) {
         return new Network(this, engine);
     }
@@ -252,6 +317,9 @@ public final class Mlp {
      * Binds the model to an engine for serving: a {@link Predictor} uploads the parameters once and reuses its
      * work tensors, so each call moves only its rows (and allocates nothing with {@link Predictor#predict(float[], float[])}).
      * It serves a copy of the model as it is now. Close it to free the engine's memory.
+     *
+     * @param engine the engine to compute on
+     * @return a predictor on that engine
      */
     public Predictor predictor(Engine engine) {
         return new Predictor(this, engine);
@@ -266,6 +334,12 @@ public final class Mlp {
      * <p>One-shot: every call binds the model afresh, allocating the parameter and work tensors and uploading
      * every parameter, then frees them, so for a few rows the call costs about a whole model upload more than the
      * forward pass itself. To predict repeatedly (serving), make a {@link #predictor(Engine)} once and call it.
+     *
+     * @param engine the engine to compute on
+     * @param x N × inputs raw features, row-major, N ≥ 1
+     * @return N × outputs predictions, row-major
+     * @throws IllegalArgumentException if {@code x} is not whole rows of {@link #inputs()} features, or a feature
+     *         is not finite
      */
     public float[] predict(Engine engine, float[] x) {
         // Engines are single-threaded: concurrent predictions on one engine take turns instead of interleaving kernels.
@@ -276,7 +350,14 @@ public final class Mlp {
         }
     }
 
-    /** Predicts rows of features; returns one output row per input row. One-shot, as {@link #predict(Engine, float[])}. */
+    /**
+     * Predicts rows of features. One-shot, as {@link #predict(Engine, float[])}.
+     *
+     * @param engine the engine to compute on
+     * @param x N ≥ 1 rows of {@link #inputs()} raw features
+     * @return one output row of {@link #outputs()} values per input row
+     * @throws IllegalArgumentException if a row does not have {@link #inputs()} features, or a feature is not finite
+     */
     public float[][] predict(Engine engine, float[][] x) {
         float[] flat = new float[x.length * inputs()];
         for (int i = 0; i < x.length; i++) {
@@ -315,31 +396,60 @@ public final class Mlp {
             this.inputs = inputs;
         }
 
-        /** Adds a dense layer of {@code units} outputs with activation φ. */
+        /**
+         * Adds a dense layer of {@code units} outputs with activation φ.
+         *
+         * @param units the layer's width, at least 1 (checked by {@link #build()})
+         * @param activation φ; SOFTMAX only on the last layer
+         * @return this builder
+         */
         public Builder dense(int units, Activation activation) {
             widths.add(units);
             acts.add(activation);
             return this;
         }
 
-        /** The loss (default MSE). */
+        /**
+         * Sets the loss (default MSE).
+         *
+         * @param l the loss, which must suit the last layer's activation (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder loss(Loss l) {
             this.loss = l;
             return this;
         }
 
-        /** The initialisation (default: He for rectifier hidden layers, {@link Activation#isRectifier()}, Xavier otherwise). */
+        /**
+         * Sets the initialisation of every layer's weights (default: He for rectifier layers,
+         * {@link Activation#isRectifier()}, Xavier otherwise); biases start at zero.
+         *
+         * @param i the scheme, or null for the default
+         * @return this builder
+         */
         public Builder init(Init i) {
             this.init = i;
             return this;
         }
 
-        /** The seed of the initial weights (default 42). */
+        /**
+         * Sets the seed of the initial weights (default 42): the same seed gives the same weights.
+         *
+         * @param s the seed
+         * @return this builder
+         */
         public Builder seed(long s) {
             this.seed = s;
             return this;
         }
 
+        /**
+         * Draws the initial weights and builds the network.
+         *
+         * @return a new network
+         * @throws IllegalArgumentException if there is no layer, a width is below 1, a hidden layer is SOFTMAX,
+         *         or the loss does not suit the output activation
+         */
         public Mlp build() {
             int[] sizes = new int[widths.size() + 1];
             sizes[0] = inputs;

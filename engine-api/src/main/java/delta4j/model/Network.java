@@ -89,22 +89,22 @@ public final class Network implements AutoCloseable {
             hostTarget = new float[rows * n[depth]];
         }
 
-        /** Batch size N. */
+        /** {@return batch size N} */
         public int rows() {
             return rows;
         }
 
-        /** Host staging array for the input batch (rows × inputs). */
+        /** {@return host staging array for the input batch (rows × inputs)} */
         public float[] hostInput() {
             return hostInput;
         }
 
-        /** Host staging array for the target batch (rows × outputs). */
+        /** {@return host staging array for the target batch (rows × outputs)} */
         public float[] hostTarget() {
             return hostTarget;
         }
 
-        /** The output activations A[L] (rows × outputs) after {@link Network#forward}. */
+        /** {@return the output activations A[L] (rows × outputs) after {@link Network#forward}} */
         public Tensor output() {
             return a[a.length - 1];
         }
@@ -120,7 +120,13 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    /** The work tensors for batches of {@code rows} samples (created once, then reused). */
+    /**
+     * {@return the work tensors for batches of {@code rows} samples (created once, then reused)} A few sizes are
+     * kept; the least recently used beyond them is freed.
+     *
+     * @param rows the batch size N, at least 1
+     * @throws IllegalStateException if the network is closed
+     */
     public Workspace workspace(int rows) {
         checkOpen();
         Workspace ws = workspaces.get(rows);
@@ -136,7 +142,12 @@ public final class Network implements AutoCloseable {
         return ws;
     }
 
-    /** Uploads the workspace's host input (and target, if {@code withTargets}) to the engine. */
+    /**
+     * Uploads the workspace's host input (and target, if {@code withTargets}) to the engine.
+     *
+     * @param ws a workspace of this network, its {@link Workspace#hostInput()} (and target) filled
+     * @param withTargets whether to upload {@link Workspace#hostTarget()} too (training and validation)
+     */
     public void upload(Workspace ws, boolean withTargets) {
         engine.upload(ws.hostInput, 0, ws.x);
         if (withTargets) {
@@ -144,7 +155,11 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    /** Forward pass over the uploaded input: fills Zin[l] and A[l] for every layer. */
+    /**
+     * Forward pass over the uploaded input: fills Zin[l] and A[l] for every layer.
+     *
+     * @param ws a workspace of this network whose input was uploaded
+     */
     public void forward(Workspace ws) {
         Tensor in = ws.x;
         for (int l = 0; l < depth; l++) {
@@ -157,6 +172,10 @@ public final class Network implements AutoCloseable {
     /**
      * Output δ and the batch's loss sum (written to {@code lossOut[lossIndex]}), without gradients:
      * what validation needs.
+     *
+     * @param ws a workspace of this network after {@link #forward}, with its targets uploaded
+     * @param lossOut a tensor of this network's engine that receives the loss sum
+     * @param lossIndex the flat element of {@code lossOut} to write
      */
     public void loss(Workspace ws, Tensor lossOut, int lossIndex) {
         int L = depth - 1;
@@ -167,6 +186,11 @@ public final class Network implements AutoCloseable {
      * Backward pass after {@link #forward}: the output δ and loss, then for every layer
      * {@code dW[l] = s·A[l-1]ᵀ·Δ[l]} and {@code db[l] = s·colsum(Δ[l])}, propagating δ by the δ rule.
      * With {@code s = 1/N} these are the gradients of the mean loss over the batch.
+     *
+     * @param ws a workspace of this network after {@link #forward}, with its targets uploaded
+     * @param lossOut a tensor of this network's engine that receives the batch's loss sum
+     * @param lossIndex the flat element of {@code lossOut} to write
+     * @param s the scale s of the gradients, usually 1/N
      */
     public void backward(Workspace ws, Tensor lossOut, int lossIndex, float s) {
         ensureGradients();
@@ -199,6 +223,11 @@ public final class Network implements AutoCloseable {
      * Predicts N × inputs raw features (standardised here when the model has a standardizer), in chunks;
      * returns N × outputs, brought back to the targets' units when the model has a target standardizer
      * (the raw {@link Workspace#output()} of {@link #forward} stays in standardised units).
+     *
+     * @param features N × inputs raw features, row-major, N ≥ 1, all finite
+     * @return N × outputs predictions, row-major
+     * @throws IllegalArgumentException if {@code features} is not whole rows or holds a non-finite value
+     * @throws IllegalStateException if the network is closed
      */
     public float[] predict(float[] features) {
         checkOpen();
@@ -235,29 +264,51 @@ public final class Network implements AutoCloseable {
 
     // ------------------------------------------------------------------ parameters
 
-    /** W[l] on the engine. */
+    /**
+     * {@return W[l] on the engine, n_l × n_{l+1}}
+     *
+     * @param layer the layer l, 0-based
+     */
     public Tensor weights(int layer) {
         return w[layer];
     }
 
-    /** b[l] on the engine. */
+    /**
+     * {@return b[l] on the engine, 1 × n_{l+1}}
+     *
+     * @param layer the layer l, 0-based
+     */
     public Tensor biases(int layer) {
         return b[layer];
     }
 
-    /** dW[l] after {@link #backward}. */
+    /**
+     * {@return dW[l] after {@link #backward}, of W[l]'s shape}
+     *
+     * @param layer the layer l, 0-based
+     */
     public Tensor weightGradient(int layer) {
         ensureGradients();
         return dw[layer];
     }
 
-    /** db[l] after {@link #backward}. */
+    /**
+     * {@return db[l] after {@link #backward}, of b[l]'s shape}
+     *
+     * @param layer the layer l, 0-based
+     */
     public Tensor biasGradient(int layer) {
         ensureGradients();
         return db[layer];
     }
 
-    /** Allocates a tensor owned by this network (released on close), e.g. optimizer state. */
+    /**
+     * Allocates a tensor owned by this network (released on close), e.g. optimizer state.
+     *
+     * @param rows the number of rows, at least 1
+     * @param cols the number of columns, at least 1
+     * @return a zero-filled tensor of this network's engine
+     */
     public Tensor allocate(int rows, int cols) {
         return own(engine.allocate(rows, cols));
     }
@@ -279,22 +330,31 @@ public final class Network implements AutoCloseable {
         }
     }
 
+    /** {@return the host model this network was bound from, which {@link #pull()} updates} */
     public Mlp model() {
         return mlp;
     }
 
+    /** {@return the engine the parameters live on} */
     public Engine engine() {
         return engine;
     }
 
+    /** {@return the number of dense layers} */
     public int depth() {
         return depth;
     }
 
+    /**
+     * {@return φ of a layer}
+     *
+     * @param layer the layer, 0-based
+     */
     public Activation activation(int layer) {
         return mlp.activation(layer);
     }
 
+    /** {@return the model's loss} */
     public Loss loss() {
         return mlp.loss();
     }

@@ -13,19 +13,35 @@ import java.util.stream.Collectors;
  */
 public sealed interface Optimizer {
 
-    /** The base learning rate η. */
+    /** {@return the base learning rate η} */
     float learningRate();
 
-    /** Tensors of state per parameter tensor (0 for SGD, 1 for momentum, 2 for Adam). */
+    /** {@return tensors of state per parameter tensor (0 for SGD, 1 for momentum, 2 for Adam)} */
     int stateTensors();
 
-    /** Applies one step to θ in place, at step t ≥ 1, with learning rate η (after the schedule) and decay λ. */
+    /**
+     * Applies one step to θ in place, at step t ≥ 1, with learning rate η (after the schedule) and decay λ,
+     * through this optimizer's kernel of {@code e}.
+     *
+     * @param e the engine that owns every tensor
+     * @param param the parameters θ, updated in place
+     * @param grad the gradient of the loss with respect to θ
+     * @param state the optimizer's {@link #stateTensors()} tensors of θ's shape, zeros before step 1, updated in place
+     * @param lr the learning rate η of this step, after the schedule (this optimizer's own rate is not used)
+     * @param weightDecay the weight decay λ; 0 for none
+     * @param t the 1-based step number
+     */
     void step(Engine e, Tensor param, Tensor grad, Tensor[] state, float lr, float weightDecay, int t);
 
-    /** The same optimizer with another base learning rate. */
+    /**
+     * {@return the same optimizer with another base learning rate}
+     *
+     * @param lr the new base learning rate η, positive and finite
+     * @throws IllegalArgumentException if {@code lr} is not positive and finite
+     */
     Optimizer withLearningRate(float lr);
 
-    /** Which optimizer this is, with its name and code. */
+    /** {@return which optimizer this is, with its name and code} */
     Kind kind();
 
     /**
@@ -34,10 +50,15 @@ public sealed interface Optimizer {
      * switch, so a new kind fails the build until it says how it is made.
      */
     enum Kind {
+        /** Plain gradient descent, {@link Optimizer#sgd}. */
         SGD(0, "sgd", 1e-2f),
+        /** Heavy-ball momentum, {@link Optimizer#momentum}. */
         MOMENTUM(1, "momentum", 1e-2f),
+        /** Nesterov momentum, {@link Optimizer#nesterov}. */
         NESTEROV(2, "nesterov", 1e-2f),
+        /** Adam with L2 weight decay in the gradient, {@link Optimizer#adam}. */
         ADAM(3, "adam", 1e-3f),
+        /** Adam with decoupled weight decay, {@link Optimizer#adamW}. */
         ADAMW(4, "adamw", 1e-3f);
 
         private final int code;
@@ -50,22 +71,27 @@ public sealed interface Optimizer {
             this.defaultLearningRate = defaultLearningRate;
         }
 
-        /** The kind's code in files. Fixed forever once released: never an ordinal. */
+        /** {@return the kind's code in files} Fixed forever once released: never an ordinal. */
         public int code() {
             return code;
         }
 
-        /** The lower-case name used on the command line and in checkpoint settings. */
+        /** {@return the lower-case name used on the command line and in checkpoint settings} */
         public String id() {
             return id;
         }
 
-        /** The usual learning rate for this kind when none is given. */
+        /** {@return the usual learning rate for this kind when none is given} */
         public float defaultLearningRate() {
             return defaultLearningRate;
         }
 
-        /** This kind with its usual hyper-parameters (momentum 0.9; Adam's β1 0.9, β2 0.999, ε 1e-8) and rate {@code lr}. */
+        /**
+         * {@return this kind with its usual hyper-parameters (momentum 0.9; Adam's β1 0.9, β2 0.999, ε 1e-8)}
+         *
+         * @param lr the base learning rate η, positive and finite
+         * @throws IllegalArgumentException if {@code lr} is not positive and finite
+         */
         public Optimizer create(float lr) {
             return switch (this) {
                 case SGD -> sgd(lr);
@@ -76,7 +102,13 @@ public sealed interface Optimizer {
             };
         }
 
-        /** Parses an {@link #id()}, in any case. */
+        /**
+         * Parses an {@link #id()}, in any case.
+         *
+         * @param name the id, e.g. "adam"; surrounding blanks are ignored
+         * @return the kind
+         * @throws IllegalArgumentException if no kind has that id, listing the ids
+         */
         public static Kind parse(String name) {
             String n = name.trim().toLowerCase(Locale.ROOT);
             for (Kind k : values()) {
@@ -87,38 +119,73 @@ public sealed interface Optimizer {
             throw new IllegalArgumentException("unknown optimizer '" + name + "': use one of " + ids());
         }
 
-        /** The ids, comma-separated in declaration order. */
+        /** {@return the ids, comma-separated in declaration order} */
         public static String ids() {
             return Arrays.stream(values()).map(Kind::id).collect(Collectors.joining(", "));
         }
     }
 
-    /** The lecture's gradient descent: θ ← θ − η∇E(θ). */
+    /**
+     * {@return the lecture's gradient descent: θ ← θ − η∇E(θ)}
+     *
+     * @param lr the learning rate η, positive and finite
+     * @throws IllegalArgumentException if {@code lr} is not positive and finite
+     */
     static Optimizer sgd(float lr) {
         return new Sgd(lr);
     }
 
-    /** Heavy-ball momentum μ. */
+    /**
+     * {@return SGD with heavy-ball momentum}
+     *
+     * @param lr the learning rate η, positive and finite
+     * @param momentum the momentum coefficient μ, in [0, 1)
+     * @throws IllegalArgumentException if {@code lr} is not positive and finite or μ is outside [0, 1)
+     */
     static Optimizer momentum(float lr, float momentum) {
         return new Momentum(lr, momentum, false);
     }
 
-    /** Nesterov momentum μ. */
+    /**
+     * {@return SGD with Nesterov momentum}
+     *
+     * @param lr the learning rate η, positive and finite
+     * @param momentum the momentum coefficient μ, in [0, 1)
+     * @throws IllegalArgumentException if {@code lr} is not positive and finite or μ is outside [0, 1)
+     */
     static Optimizer nesterov(float lr, float momentum) {
         return new Momentum(lr, momentum, true);
     }
 
-    /** Adam with β1 = 0.9, β2 = 0.999, ε = 1e-8; weight decay as L2 in the gradient. */
+    /**
+     * {@return Adam with β1 = 0.9, β2 = 0.999, ε = 1e-8; weight decay as L2 in the gradient}
+     *
+     * @param lr the learning rate η, positive and finite
+     * @throws IllegalArgumentException if {@code lr} is not positive and finite
+     */
     static Optimizer adam(float lr) {
         return new Adam(lr, 0.9f, 0.999f, 1e-8f, false);
     }
 
-    /** AdamW: Adam with decoupled weight decay. */
+    /**
+     * {@return AdamW: Adam with β1 = 0.9, β2 = 0.999, ε = 1e-8 and decoupled weight decay}
+     *
+     * @param lr the learning rate η, positive and finite
+     * @throws IllegalArgumentException if {@code lr} is not positive and finite
+     */
     static Optimizer adamW(float lr) {
         return new Adam(lr, 0.9f, 0.999f, 1e-8f, true);
     }
 
-    /** Parses a {@link Kind#id()} ("sgd", "momentum", "nesterov", "adam", "adamw") with the given learning rate. */
+    /**
+     * Parses a {@link Kind#id()} ("sgd", "momentum", "nesterov", "adam", "adamw") with the given learning rate,
+     * and the kind's usual other hyper-parameters ({@link Kind#create}).
+     *
+     * @param name the kind's id, in any case
+     * @param lr the base learning rate η, positive and finite
+     * @return the optimizer
+     * @throws IllegalArgumentException if the name is unknown or {@code lr} is not positive and finite
+     */
     static Optimizer parse(String name, float lr) {
         return Kind.parse(name).create(lr);
     }
@@ -130,8 +197,17 @@ public sealed interface Optimizer {
         return lr;
     }
 
-    /** θ ← θ − η (g + λθ). */
+    /**
+     * Plain gradient descent: θ ← θ − η (g + λθ).
+     *
+     * @param learningRate the base learning rate η, positive and finite
+     */
     record Sgd(float learningRate) implements Optimizer {
+        /**
+         * Checks the learning rate.
+         *
+         * @throws IllegalArgumentException if {@code learningRate} is not positive and finite
+         */
         public Sgd {
             positive(learningRate);
         }
@@ -157,8 +233,19 @@ public sealed interface Optimizer {
         }
     }
 
-    /** v ← μv + g + λθ; θ ← θ − η·(nesterov ? g' + μv : v). */
+    /**
+     * Momentum: v ← μv + g + λθ; θ ← θ − η·(nesterov ? g' + μv : v), with g' = g + λθ.
+     *
+     * @param learningRate the base learning rate η, positive and finite
+     * @param momentum the momentum coefficient μ, in [0, 1)
+     * @param nesterov whether the step is Nesterov's rather than heavy-ball
+     */
     record Momentum(float learningRate, float momentum, boolean nesterov) implements Optimizer {
+        /**
+         * Checks the hyper-parameters.
+         *
+         * @throws IllegalArgumentException if {@code learningRate} is not positive and finite or μ is outside [0, 1)
+         */
         public Momentum {
             positive(learningRate);
             if (!(momentum >= 0 && momentum < 1)) {
@@ -187,8 +274,22 @@ public sealed interface Optimizer {
         }
     }
 
-    /** Adam, or AdamW when {@code decoupled}. */
+    /**
+     * Adam, or AdamW when {@code decoupled} ({@link Engine#adamStep}).
+     *
+     * @param learningRate the base learning rate η, positive and finite
+     * @param beta1 the first moment's decay rate β1, in [0, 1)
+     * @param beta2 the second moment's decay rate β2, in [0, 1)
+     * @param epsilon the ε added to √v̂, positive
+     * @param decoupled whether the weight decay is decoupled (AdamW) rather than L2 in the gradient
+     */
     record Adam(float learningRate, float beta1, float beta2, float epsilon, boolean decoupled) implements Optimizer {
+        /**
+         * Checks the hyper-parameters.
+         *
+         * @throws IllegalArgumentException if {@code learningRate} is not positive and finite, a β is outside
+         *         [0, 1) or ε is not positive
+         */
         public Adam {
             positive(learningRate);
             if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0)) {

@@ -63,11 +63,12 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** The model this predictor serves (a copy made when it was created: changing it changes nothing here). */
+    /** {@return the model this predictor serves (a copy made when it was created: changing it changes nothing here)} */
     public Mlp model() {
         return model;
     }
 
+    /** {@return the engine the predictor computes on} */
     public Engine engine() {
         return engine;
     }
@@ -76,6 +77,8 @@ public final class Predictor implements AutoCloseable {
      * Predicts N rows of raw features (standardised here when the model has a standardizer), N × inputs row-major,
      * into {@code out}, N × outputs row-major. Allocates nothing once N has been seen.
      *
+     * @param features N × inputs raw features, row-major, N ≥ 1
+     * @param out receives N × outputs predictions, row-major, in the targets' units
      * @throws IllegalArgumentException when the features are not whole rows, a value is not finite, or {@code out}
      *                                  does not hold exactly N × outputs floats
      */
@@ -115,14 +118,26 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    /** Predicts N × inputs raw features; returns N × outputs. */
+    /**
+     * Predicts N × inputs raw features, as {@link #predict(float[], float[])}.
+     *
+     * @param features N × inputs raw features, row-major, N ≥ 1
+     * @return N × outputs predictions, row-major
+     * @throws IllegalArgumentException when the features are not whole rows or a value is not finite
+     */
     public float[] predict(float[] features) {
         float[] out = new float[features.length / inputs * outputs];
         predict(features, out);
         return out;
     }
 
-    /** Predicts rows of features; returns one output row per input row. */
+    /**
+     * Predicts rows of features.
+     *
+     * @param rows N ≥ 1 rows of the model's number of inputs
+     * @return one output row per input row
+     * @throws IllegalArgumentException when a row has another length than the model's inputs, or a value is not finite
+     */
     public float[][] predict(float[][] rows) {
         float[] flat = new float[rows.length * inputs];
         for (int i = 0; i < rows.length; i++) {

@@ -39,7 +39,14 @@ public final class Replica implements AutoCloseable {
     private final int[] offsets;
     private int t;
 
-    /** Binds {@code mlp} (its current parameters) to {@code engine} with a fresh optimizer state (step 0). */
+    /**
+     * Binds {@code mlp} (its current parameters) to {@code engine} with a fresh optimizer state (step 0).
+     *
+     * @param engine the engine to compute on, held for the replica's life
+     * @param mlp the model; the replica trains it in place ({@link #model()} pulls the parameters into it)
+     * @param config the optimizer, weight decay, clipping, schedule, seed and shuffling to follow
+     * @throws IllegalArgumentException if the model has more parameters than a flat float vector can hold
+     */
     public Replica(Engine engine, Mlp mlp, TrainingConfig config) {
         this.engine = java.util.Objects.requireNonNull(engine, "engine");
         this.config = java.util.Objects.requireNonNull(config, "config");
@@ -68,17 +75,17 @@ public final class Replica implements AutoCloseable {
         norms = net.allocate(1, 2 * depth);
     }
 
-    /** Length of the flat parameter (and gradient) vector. */
+    /** {@return length of the flat parameter (and gradient) vector} */
     public int parameterCount() {
         return offsets[2 * depth];
     }
 
-    /** Length of the flat optimizer state: {@link Optimizer#stateTensors()} × {@link #parameterCount()}. */
+    /** {@return length of the flat optimizer state: {@link Optimizer#stateTensors()} × {@link #parameterCount()}} */
     public int stateLength() {
         return config.optimizer.stateTensors() * parameterCount();
     }
 
-    /** Optimizer steps applied so far (Adam's t). */
+    /** {@return the number of optimizer steps applied so far (Adam's t)} */
     public int step() {
         return t;
     }
@@ -86,7 +93,15 @@ public final class Replica implements AutoCloseable {
     /**
      * Forward and backward over {@code rows} samples (x: rows × inputs, y: rows × outputs, row-major) and
      * writes {@code scale}·Σ of their loss gradients into {@code out} (flat, {@link #parameterCount()}
-     * values) without touching the parameters. Returns the batch's loss sum (not scaled).
+     * values) without touching the parameters.
+     *
+     * @param x the features, rows × inputs, row-major (standardised by the caller if the model needs it)
+     * @param y the targets, rows × outputs, row-major
+     * @param rows the number of samples, at least 1
+     * @param scale the factor s of the summed gradients, usually 1/N of the global batch
+     * @param out receives the flat gradient, {@link #parameterCount()} values
+     * @return the loss sum over the rows (not scaled)
+     * @throws IllegalArgumentException if an array's length does not fit
      */
     public double gradient(float[] x, float[] y, int rows, float scale, float[] out) {
         checkLength("gradient", out, parameterCount());
@@ -99,7 +114,14 @@ public final class Replica implements AutoCloseable {
         return engine.download(lossOut)[0];
     }
 
-    /** The loss sum over {@code rows} samples with the current parameters (forward and loss only). */
+    /**
+     * {@return the loss sum over {@code rows} samples with the current parameters (forward and loss only)}
+     *
+     * @param x the features, rows × inputs, row-major
+     * @param y the targets, rows × outputs, row-major
+     * @param rows the number of samples, at least 1
+     * @throws IllegalArgumentException if an array's length does not fit
+     */
     public double lossSum(float[] x, float[] y, int rows) {
         Network.Workspace ws = load(x, y, rows);
         net.loss(ws, lossOut, 0);
@@ -124,6 +146,10 @@ public final class Replica implements AutoCloseable {
      * One optimizer step with an externally summed gradient (flat), at learning rate η (after the
      * schedule: {@link #learningRate(int)}): gradient clipping as configured, then the optimizer on every
      * W[l] (with weight decay) and b[l] (without), as {@link Trainer} does.
+     *
+     * @param gradient the summed flat gradient, {@link #parameterCount()} values
+     * @param lr the learning rate η of this step
+     * @throws IllegalArgumentException if the gradient's length does not fit
      */
     public void apply(float[] gradient, float lr) {
         checkLength("gradient", gradient, parameterCount());
@@ -161,12 +187,16 @@ public final class Replica implements AutoCloseable {
         }
     }
 
-    /** The learning rate of epoch {@code epoch} (1-based) after the configured schedule, as Trainer uses it. */
+    /**
+     * {@return the learning rate of an epoch after the configured schedule, as Trainer uses it}
+     *
+     * @param epoch the epoch, 1-based
+     */
     public float learningRate(int epoch) {
         return config.schedule.rate(config.optimizer.learningRate(), epoch - 1, config.maxEpochs);
     }
 
-    /** The current parameters, flat. */
+    /** {@return the current parameters, flat} */
     public float[] parameters() {
         float[] p = new float[parameterCount()];
         for (int l = 0; l < depth; l++) {
@@ -176,7 +206,12 @@ public final class Replica implements AutoCloseable {
         return p;
     }
 
-    /** Replaces the parameters with a flat vector (e.g. the replicas' average). */
+    /**
+     * Replaces the parameters with a flat vector (e.g. the replicas' average).
+     *
+     * @param p the parameters, {@link #parameterCount()} values in the flat order
+     * @throws IllegalArgumentException if the length does not fit
+     */
     public void setParameters(float[] p) {
         checkLength("parameter", p, parameterCount());
         for (int l = 0; l < depth; l++) {
@@ -185,7 +220,7 @@ public final class Replica implements AutoCloseable {
         }
     }
 
-    /** The optimizer state, flat ({@link #stateLength()} values; empty for SGD). */
+    /** {@return the optimizer state, flat ({@link #stateLength()} values; empty for SGD)} */
     public float[] optimizerState() {
         float[] s = new float[stateLength()];
         int at = 0;
@@ -202,7 +237,13 @@ public final class Replica implements AutoCloseable {
         return s;
     }
 
-    /** Replaces the optimizer state with a flat vector and sets the step count t. */
+    /**
+     * Replaces the optimizer state with a flat vector and sets the step count t.
+     *
+     * @param s the state, {@link #stateLength()} values in the flat order
+     * @param step the number of steps already taken, ≥ 0; the next step is {@code step + 1}
+     * @throws IllegalArgumentException if the length does not fit or the step is negative
+     */
     public void setOptimizerState(float[] s, int step) {
         checkLength("optimizer state", s, stateLength());
         if (step < 0) {
@@ -222,7 +263,7 @@ public final class Replica implements AutoCloseable {
         t = step;
     }
 
-    /** The model with the replica's current parameters (pulled into the {@link Mlp} it was made from). */
+    /** {@return the model with the replica's current parameters (pulled into the {@link Mlp} it was made from)} */
     public Mlp model() {
         net.pull();
         return net.model();
@@ -231,6 +272,11 @@ public final class Replica implements AutoCloseable {
     /**
      * The sample order of epoch {@code epoch} (1-based) over {@code n} samples, the one {@link Trainer} uses:
      * seeded from (seed, epoch) alone, or 0..n−1 when shuffling is off.
+     *
+     * @param n the number of samples
+     * @param config the seed and the shuffle setting
+     * @param epoch the epoch, 1-based
+     * @return a permutation of 0..n−1
      */
     public static int[] epochOrder(int n, TrainingConfig config, int epoch) {
         int[] order = new int[n];

@@ -31,17 +31,42 @@ public final class Trainer {
     private final Engine engine;
     private final TrainingConfig config;
 
+    /**
+     * A trainer that computes on {@code engine} as {@code config} says; it may train several models in turn.
+     *
+     * @param engine the engine every run binds its model to (left open)
+     * @param config the optimizer, batch size, stopping rules, listeners and checkpoints
+     * @throws NullPointerException if an argument is null
+     */
     public Trainer(Engine engine, TrainingConfig config) {
         this.engine = java.util.Objects.requireNonNull(engine, "engine");
         this.config = java.util.Objects.requireNonNull(config, "config");
     }
 
-    /** Trains on {@code train}, holding out {@link TrainingConfig.Builder#validationFraction} if set. */
+    /**
+     * Trains on {@code train}, holding out {@link TrainingConfig.Builder#validationFraction} if set.
+     *
+     * @param mlp the model, trained in place (it holds the final or, with patience, the best parameters)
+     * @param train the training data, with the model's numbers of inputs and outputs
+     * @return the epochs' reports and why training stopped
+     * @throws IllegalArgumentException if the data do not fit the model (shapes, or targets a softmax output
+     *         cannot learn)
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     */
     public TrainingResult fit(Mlp mlp, Dataset train) {
         return resume(mlp, train, null);
     }
 
-    /** Trains on {@code train}, measuring (and with patience, early-stopping on) {@code validation} if not null. */
+    /**
+     * Trains on {@code train}, measuring (and with patience, early-stopping on) {@code validation} if not null.
+     *
+     * @param mlp the model, trained in place (it holds the final or, with patience, the best parameters)
+     * @param train the training data, with the model's numbers of inputs and outputs
+     * @param validation the validation data, or null for none
+     * @return the epochs' reports and why training stopped
+     * @throws IllegalArgumentException if the data do not fit the model
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     */
     public TrainingResult fit(Mlp mlp, Dataset train, Dataset validation) {
         return run(mlp, train, validation, null);
     }
@@ -50,6 +75,13 @@ public final class Trainer {
      * Continues from a checkpoint (or starts afresh when {@code state} is null): the model takes the
      * checkpoint's parameters, and training goes on from the epoch after {@code state.epochsDone()} with
      * the same data, configuration and splits as the run that wrote it.
+     *
+     * @param mlp the model, trained in place
+     * @param train the training data, from which {@link TrainingConfig.Builder#validationFraction} is held out
+     * @param state a checkpoint of a run with the same architecture, or null to start afresh
+     * @return the reports of the epochs run by this call and why training stopped
+     * @throws IllegalArgumentException if the data or the checkpoint do not fit the model
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
      */
     public TrainingResult resume(Mlp mlp, Dataset train, TrainingState state) {
         checkShapes(mlp, train, "training");
@@ -61,7 +93,17 @@ public final class Trainer {
         return run(mlp, train, null, state);
     }
 
-    /** Like {@link #resume(Mlp, Dataset, TrainingState)} with an explicit validation set. */
+    /**
+     * Like {@link #resume(Mlp, Dataset, TrainingState)} with an explicit validation set.
+     *
+     * @param mlp the model, trained in place
+     * @param train the training data
+     * @param validation the validation data, or null for none
+     * @param state a checkpoint of a run with the same architecture, or null to start afresh
+     * @return the reports of the epochs run by this call and why training stopped
+     * @throws IllegalArgumentException if the data or the checkpoint do not fit the model
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     */
     public TrainingResult resume(Mlp mlp, Dataset train, Dataset validation, TrainingState state) {
         return run(mlp, train, validation, state);
     }

@@ -49,22 +49,27 @@ public final class TrainingConfig {
         checkpointSink = b.checkpointSink;
     }
 
+    /** {@return a builder with the defaults listed at {@link Builder}} */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** {@return the optimizer, with its base learning rate} */
     public Optimizer optimizer() {
         return optimizer;
     }
 
+    /** {@return the mini-batch size} */
     public int batchSize() {
         return batchSize;
     }
 
+    /** {@return the largest number of epochs a run trains} */
     public int maxEpochs() {
         return maxEpochs;
     }
 
+    /** {@return the seed of shuffling and of the validation split} */
     public long seed() {
         return seed;
     }
@@ -93,9 +98,17 @@ public final class TrainingConfig {
         private int checkpointEvery;
         private TrainingState.Sink checkpointSink;
 
+        /** A builder with the defaults above; {@link TrainingConfig#builder()} says the same. */
+        public Builder() {
+        }
+
         /**
          * Gradient-norm clipping: when ‖∇E‖ of a batch (all layers together) exceeds {@code maxNorm}, the
          * gradients are scaled down to that norm before the step (0: off; costs a sync per step).
+         *
+         * @param maxNorm the largest L2 norm of a batch's gradient, finite and ≥ 0; 0 turns clipping off
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxNorm} is negative, NaN or infinite
          */
         public Builder clipGradientNorm(float maxNorm) {
             if (!(maxNorm >= 0) || !Float.isFinite(maxNorm)) {
@@ -105,7 +118,15 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Hands a {@link TrainingState} to {@code sink} after every {@code epochs} epochs and at the end. */
+        /**
+         * Hands a {@link TrainingState} to {@code sink} after every {@code epochs} epochs and at the end.
+         *
+         * @param epochs the interval in epochs, positive
+         * @param sink receives each checkpoint, on the training thread
+         * @return this builder
+         * @throws IllegalArgumentException if {@code epochs} is not positive
+         * @throws NullPointerException if {@code sink} is null
+         */
         public Builder checkpointEvery(int epochs, TrainingState.Sink sink) {
             if (epochs <= 0) {
                 throw new IllegalArgumentException("checkpoint interval must be positive, got " + epochs);
@@ -115,7 +136,13 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** The optimizer and its base learning rate (default Adam, η = 1e-3). */
+        /**
+         * Sets the optimizer and its base learning rate (default Adam, η = 1e-3).
+         *
+         * @param o the optimizer
+         * @return this builder
+         * @throws NullPointerException if {@code o} is null
+         */
         public Builder optimizer(Optimizer o) {
             this.optimizer = java.util.Objects.requireNonNull(o, "optimizer");
             return this;
@@ -125,13 +152,23 @@ public final class TrainingConfig {
          * Shorthand for {@code optimizer(Optimizer.sgd(lr))}: plain SGD, the lecture's θ ← θ − η∇E, with learning
          * rate η. It replaces the optimizer set so far (the default Adam included); to change another optimizer's
          * rate, pass {@code optimizer(Optimizer.adam(lr))} or {@code optimizer(o.withLearningRate(lr))}.
+         *
+         * @param lr the learning rate η, positive and finite
+         * @return this builder
+         * @throws IllegalArgumentException if {@code lr} is not positive and finite
          */
         public Builder learningRate(float lr) {
             this.optimizer = Optimizer.sgd(lr);
             return this;
         }
 
-        /** L2 weight decay λ on the weights (biases are not decayed). AdamW applies it decoupled. */
+        /**
+         * L2 weight decay λ on the weights (biases are not decayed). AdamW applies it decoupled.
+         *
+         * @param lambda the decay coefficient λ, finite and ≥ 0 (default 0)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code lambda} is negative, NaN or infinite
+         */
         public Builder weightDecay(float lambda) {
             if (!(lambda >= 0) || !Float.isFinite(lambda)) {
                 throw new IllegalArgumentException("weight decay must be finite and ≥ 0, got " + lambda);
@@ -140,12 +177,26 @@ public final class TrainingConfig {
             return this;
         }
 
+        /**
+         * Sets how the learning rate changes with the epoch (default constant).
+         *
+         * @param s the schedule
+         * @return this builder
+         * @throws NullPointerException if {@code s} is null
+         */
         public Builder schedule(LearningRateSchedule s) {
             this.schedule = java.util.Objects.requireNonNull(s, "schedule");
             return this;
         }
 
-        /** Mini-batch size; the last batch of an epoch may be smaller. Use the data set size for full-batch descent. */
+        /**
+         * Sets the mini-batch size (default 32); the last batch of an epoch may be smaller. Use the data set size
+         * for full-batch descent.
+         *
+         * @param n samples per batch, positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n} is not positive
+         */
         public Builder batchSize(int n) {
             if (n <= 0) {
                 throw new IllegalArgumentException("batch size must be positive, got " + n);
@@ -154,7 +205,13 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Stop after this many epochs at most. */
+        /**
+         * Stop after this many epochs at most (default 100).
+         *
+         * @param n the largest number of epochs, positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code n} is not positive
+         */
         public Builder maxEpochs(int n) {
             if (n <= 0) {
                 throw new IllegalArgumentException("max epochs must be positive, got " + n);
@@ -163,7 +220,13 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Stop when the training loss changes by less than this between epochs (0: off). */
+        /**
+         * Stop when the training loss changes by less than this between epochs (0: off, the default).
+         *
+         * @param tol the absolute change of the mean training loss per sample, ≥ 0
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tol} is negative or NaN
+         */
         public Builder lossTolerance(double tol) {
             if (!(tol >= 0)) {
                 throw new IllegalArgumentException("loss tolerance must be ≥ 0, got " + tol);
@@ -172,7 +235,13 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Stop when ‖∇E‖ over the whole training set falls below this (0: off; costs a pass per epoch). */
+        /**
+         * Stop when ‖∇E‖ over the whole training set falls below this (0: off, the default; costs a pass per epoch).
+         *
+         * @param tol the L2 norm of the full-batch gradient, ≥ 0
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tol} is negative or NaN
+         */
         public Builder gradientTolerance(double tol) {
             if (!(tol >= 0)) {
                 throw new IllegalArgumentException("gradient tolerance must be ≥ 0, got " + tol);
@@ -181,7 +250,13 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Hold out this fraction of the training data for validation when no validation set is given. */
+        /**
+         * Hold out this fraction of the training data for validation when no validation set is given (default 0).
+         *
+         * @param f the fraction of samples held out, in [0, 1), drawn with the {@link #seed(long) seed}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code f} is outside [0, 1)
+         */
         public Builder validationFraction(double f) {
             if (!(f >= 0 && f < 1)) {
                 throw new IllegalArgumentException("validation fraction must lie in [0, 1), got " + f);
@@ -192,7 +267,11 @@ public final class TrainingConfig {
 
         /**
          * Early stopping: stop when the validation loss has not improved for this many epochs, and restore
-         * the best weights (0: off). Needs a validation set or fraction.
+         * the best weights (0: off, the default). Needs a validation set or fraction.
+         *
+         * @param epochs the number of epochs without improvement tolerated, ≥ 0
+         * @return this builder
+         * @throws IllegalArgumentException if {@code epochs} is negative
          */
         public Builder patience(int epochs) {
             if (epochs < 0) {
@@ -202,19 +281,34 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Seed of shuffling and of the validation split. */
+        /**
+         * Sets the seed of shuffling and of the validation split (default 42).
+         *
+         * @param s the seed; the same seed, data and configuration give the same run
+         * @return this builder
+         */
         public Builder seed(long s) {
             this.seed = s;
             return this;
         }
 
-        /** Reshuffle the training samples every epoch (default on). */
+        /**
+         * Reshuffle the training samples every epoch (default on).
+         *
+         * @param on whether to shuffle
+         * @return this builder
+         */
         public Builder shuffle(boolean on) {
             this.shuffle = on;
             return this;
         }
 
-        /** Fit a standardizer on the training features and store it in the model (default off). */
+        /**
+         * Fit a standardizer on the training features and store it in the model (default off).
+         *
+         * @param on whether to standardise the features
+         * @return this builder
+         */
         public Builder standardize(boolean on) {
             this.standardize = on;
             return this;
@@ -235,13 +329,23 @@ public final class TrainingConfig {
          * <p>Like the input standardizer, it is fitted afresh by every run that does not resume from a
          * checkpoint (a resumed run keeps the checkpoint's); a model that already carries one and is trained
          * with this off keeps using its own, since its weights are in those units.
+         *
+         * @param on whether to standardise regression targets
+         * @return this builder
          */
         public Builder standardizeTargets(boolean on) {
             this.standardizeTargets = on;
             return this;
         }
 
-        /** A mean training loss above this counts as divergence (default 1e12). */
+        /**
+         * Sets the divergence bound: a mean training loss above it (or a non-finite one) stops the run with a
+         * {@link TrainingDivergedException} (default 1e12).
+         *
+         * @param bound the largest mean training loss per sample accepted, positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bound} is not positive
+         */
         public Builder divergenceBound(double bound) {
             if (!(bound > 0)) {
                 throw new IllegalArgumentException("divergence bound must be positive, got " + bound);
@@ -250,11 +354,19 @@ public final class TrainingConfig {
             return this;
         }
 
+        /**
+         * Adds a listener told of every epoch; listeners are called in the order added.
+         *
+         * @param l the listener
+         * @return this builder
+         * @throws NullPointerException if {@code l} is null
+         */
         public Builder listener(TrainingListener l) {
             listeners.add(java.util.Objects.requireNonNull(l, "listener"));
             return this;
         }
 
+        /** {@return the configuration, with its own copy of the listener list} */
         public TrainingConfig build() {
             return new TrainingConfig(this);
         }

@@ -13,19 +13,22 @@ import java.util.List;
  */
 public record TrainingResult(List<EpochReport> history, StopReason stopReason, int bestEpoch, double seconds) {
 
+    /** {@return the number of epochs run} */
     public int epochs() {
         return history.size();
     }
 
+    /** {@return the last epoch's report} */
     public EpochReport last() {
         return history.get(history.size() - 1);
     }
 
+    /** {@return the last epoch's mean training loss per sample} */
     public double finalTrainLoss() {
         return last().trainLoss();
     }
 
-    /** Mean training throughput over all epochs. */
+    /** {@return mean training throughput over all epochs} */
     public double samplesPerSecond() {
         long n = history.stream().mapToLong(EpochReport::samples).sum();
         double s = history.stream().mapToDouble(EpochReport::seconds).sum();

@@ -33,6 +33,7 @@ public final class CpuEngine extends EngineBase {
     /**
      * Creates an engine with {@code config.resolvedThreads()} threads (the caller's included).
      *
+     * @param config the thread count; the device selector does not apply to this engine
      * @throws delta4j.engine.EngineUnavailableException if the JVM lacks the jdk.incubator.vector module
      */
     public CpuEngine(EngineConfig config) {
@@ -54,7 +55,7 @@ public final class CpuEngine extends EngineBase {
         return device;
     }
 
-    /** Threads that run kernels, the caller's included. */
+    /** {@return threads that run kernels, the caller's included} */
     public int threads() {
         return threads;
     }

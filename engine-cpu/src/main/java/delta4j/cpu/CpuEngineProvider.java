@@ -23,6 +23,10 @@ public final class CpuEngineProvider implements EngineProvider {
             + "without: add the JVM flag --add-modules jdk.incubator.vector (e.g. java --add-modules jdk.incubator.vector "
             + "-cp ... or JDK_JAVA_OPTIONS=\"--add-modules jdk.incubator.vector\"), or choose another engine";
 
+    /** Called by {@link java.util.ServiceLoader}; it touches no Vector API type. */
+    public CpuEngineProvider() {
+    }
+
     /** Whether the JVM's boot layer has the Vector API module (resolved, so its classes can load). */
     static boolean vectorModulePresent() {
         return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();

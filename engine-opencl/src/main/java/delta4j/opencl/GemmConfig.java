@@ -19,6 +19,14 @@ import java.util.regex.Pattern;
  * devices ignore it.
  *
  * <p>Written as "MWGxNWGxKWG/MDIMCxNDIMC[/padP][/rR]", e.g. "128x128x16/16x16" or "128x128x16/16x16/r128".
+ *
+ * @param mwg          rows of C per work-group (the block's height), a multiple of 4·mdimc
+ * @param nwg          columns of C per work-group (the block's width), a multiple of 4·ndimc
+ * @param kwg          the k-depth of the tiles staged in local memory per step, a multiple of 4
+ * @param mdimc        work-items per work-group along the rows of C
+ * @param ndimc        work-items per work-group along the columns of C
+ * @param pad          floats added to each local-memory row, a multiple of 4 (≥ 0)
+ * @param maxRegisters the register cap per work-item on NVIDIA devices; 0 leaves it to the compiler
  */
 public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pad, int maxRegisters) {
 
@@ -45,6 +53,12 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
 
     private static final Pattern FORMAT = Pattern.compile("(\\d+)x(\\d+)x(\\d+)/(\\d+)x(\\d+)(?:/pad(\\d+))?(?:/r(\\d+))?");
 
+    /**
+     * Checks that the tiles divide as the kernel needs: sizes positive, each work-item's block whole multiples of
+     * 4, kwg and pad multiples of 4, each tile a whole number of float4s per work-item.
+     *
+     * @throws IllegalArgumentException if a constraint fails, naming it
+     */
     public GemmConfig {
         String why = maxRegisters < 0 ? "maxRegisters must be 0 (compiler's choice) or positive"
                 : problem(mwg, nwg, kwg, mdimc, ndimc, pad);
@@ -71,12 +85,29 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
         return null;
     }
 
-    /** Tiles without a register cap. */
+    /**
+     * Tiles without a register cap.
+     *
+     * @param mwg   rows of C per work-group
+     * @param nwg   columns of C per work-group
+     * @param kwg   the k-depth of the tiles per step
+     * @param mdimc work-items per work-group along the rows of C
+     * @param ndimc work-items per work-group along the columns of C
+     * @param pad   floats added to each local-memory row
+     * @throws IllegalArgumentException if the tiles do not divide as the kernel needs
+     */
     public GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pad) {
         this(mwg, nwg, kwg, mdimc, ndimc, pad, 0);
     }
 
-    /** Parses "128x128x16/16x16" (optionally followed by "/pad4" and "/r128"). */
+    /**
+     * Parses "128x128x16/16x16" (optionally followed by "/pad4" and "/r128"); pad defaults to 4, the register
+     * cap to none.
+     *
+     * @param s the tile, as {@link #toString()} writes it
+     * @return the configuration
+     * @throws IllegalArgumentException if {@code s} is not of that form or the tiles are invalid
+     */
     public static GemmConfig parse(String s) {
         Matcher m = FORMAT.matcher(s.trim());
         if (!m.matches()) {
@@ -88,17 +119,21 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
                 Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), pad, regs);
     }
 
-    /** Work-items per group. */
+    /** {@return work-items per group} */
     public int workGroupSize() {
         return mdimc * ndimc;
     }
 
-    /** Local memory the kernel declares: two buffers of each tile. */
+    /** {@return local memory the kernel declares: two buffers of each tile} */
     public long localMemBytes() {
         return 2L * kwg * ((mwg + pad) + (nwg + pad)) * Float.BYTES;
     }
 
-    /** Whether the device can run this configuration (work-group size and local memory). */
+    /**
+     * {@return whether the device can run this configuration (work-group size and local memory)}
+     *
+     * @param d the device
+     */
     public boolean fits(OpenClDevice d) {
         return workGroupSize() <= d.maxWorkGroupSize() && localMemBytes() <= d.localMemBytes();
     }
@@ -112,7 +147,11 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
         return maxRegisters > 0 && d.isNvidia() ? defines + " -cl-nv-maxrregcount=" + maxRegisters : defines;
     }
 
-    /** The default for a device: {@link #GPU_DEFAULT} on GPUs, {@link #CPU_DEFAULT} elsewhere, the first that fits. */
+    /**
+     * {@return the default for a device: {@link #GPU_DEFAULT} on GPUs, {@link #CPU_DEFAULT} elsewhere, the first that fits}
+     *
+     * @param d the device
+     */
     public static GemmConfig defaultFor(OpenClDevice d) {
         return candidates(d).getFirst();
     }
@@ -122,6 +161,9 @@ public record GemmConfig(int mwg, int nwg, int kwg, int mdimc, int ndimc, int pa
      * the 128×128 block at k-depth 8 (the default) and 16 (also capped at 128 registers on NVIDIA), a 128×64 block (fewer
      * registers, more groups per SM) and 64×64 (for devices with small local memory); CPU devices get small
      * tiles.
+     *
+     * @param d the device
+     * @return the candidates, best guess first, at least one
      */
     public static List<GemmConfig> candidates(OpenClDevice d) {
         List<GemmConfig> all = new ArrayList<>();

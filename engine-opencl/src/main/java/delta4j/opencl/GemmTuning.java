@@ -30,7 +30,7 @@ public final class GemmTuning {
     private GemmTuning() {
     }
 
-    /** The cache folder in use. */
+    /** {@return the cache folder in use} */
     public static Path directory() {
         String p = System.getProperty(DIR_PROPERTY);
         if (p != null && !p.isBlank()) {
@@ -41,13 +41,22 @@ public final class GemmTuning {
         return base.resolve("delta4j").resolve("opencl-tuning");
     }
 
-    /** The cache file for a device: its name and driver version, with anything but [A-Za-z0-9._-] replaced. */
+    /**
+     * {@return the cache file for a device: its name and driver version, with anything but [A-Za-z0-9._-] replaced}
+     *
+     * @param d the device
+     */
     public static Path file(OpenClDevice d) {
         String key = (d.name() + "__" + d.driverVersion()).replaceAll("[^A-Za-z0-9._-]+", "_");
         return directory().resolve(key + ".properties");
     }
 
-    /** The cached configuration for a device, if one was stored and still fits it. */
+    /**
+     * {@return the cached configuration for a device, if one was stored and still fits it} An unreadable or
+     * malformed cache file counts as none.
+     *
+     * @param d the device
+     */
     public static Optional<GemmConfig> load(OpenClDevice d) {
         Path f = file(d);
         if (!Files.isRegularFile(f)) {
@@ -63,7 +72,16 @@ public final class GemmTuning {
         }
     }
 
-    /** Stores the winning configuration for a device, with a note on how it was measured. */
+    /**
+     * Stores the winning configuration for a device, with a note on how it was measured. The file is written
+     * to a temporary file and moved into place, so a reader never sees half of it.
+     *
+     * @param d the device the configuration was measured on
+     * @param c the configuration to cache
+     * @param note how it was measured (sizes, GFLOP/s), kept in the file for people
+     * @return the cache file written, {@link #file(OpenClDevice)}
+     * @throws IOException if the cache folder or file cannot be written
+     */
     public static Path save(OpenClDevice d, GemmConfig c, String note) throws IOException {
         Path f = file(d);
         Files.createDirectories(f.getParent());

@@ -43,6 +43,14 @@ public final class GpuCheck {
         this.jsonOut = jsonOut;
     }
 
+    /**
+     * Runs the check on one device and prints what it measures; with {@code --json} it also writes the results
+     * there, including each part's error when a part failed.
+     *
+     * @param args the options of the class comment, each {@code --name value}
+     * @throws IllegalArgumentException if an option is unknown or malformed, with the usage
+     * @throws delta4j.engine.EngineUnavailableException if no OpenCL device can be used
+     */
     public static void main(String[] args) {
         Map<String, String> a = parse(args);
         String device = a.getOrDefault("device", null);

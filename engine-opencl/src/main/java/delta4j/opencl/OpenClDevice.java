@@ -14,7 +14,16 @@ import java.util.Locale;
 public final class OpenClDevice {
 
     /** The device types delta4j tells apart. */
-    public enum Type { GPU, CPU, ACCELERATOR, OTHER }
+    public enum Type {
+        /** CL_DEVICE_TYPE_GPU. */
+        GPU,
+        /** CL_DEVICE_TYPE_CPU (e.g. PoCL's host device). */
+        CPU,
+        /** CL_DEVICE_TYPE_ACCELERATOR; planned for as a GPU. */
+        ACCELERATOR,
+        /** Any other type. */
+        OTHER
+    }
 
     private final int index;
     final cl_platform_id platform;
@@ -52,84 +61,90 @@ public final class OpenClDevice {
         this.fp64 = fp64;
     }
 
-    /** Position in {@link OpenClDevices#list()}: select with {@code --device <index>}. */
+    /** {@return position in {@link OpenClDevices#list()}: select with {@code --device <index>}} */
     public int index() {
         return index;
     }
 
-    /** CL_DEVICE_NAME, e.g. "NVIDIA H100 80GB HBM3". */
+    /** {@return CL_DEVICE_NAME, e.g. "NVIDIA H100 80GB HBM3"} */
     public String name() {
         return name;
     }
 
-    /** CL_DEVICE_VENDOR. */
+    /** {@return CL_DEVICE_VENDOR} */
     public String vendor() {
         return vendor;
     }
 
-    /** CL_PLATFORM_NAME of the platform the device belongs to. */
+    /** {@return CL_PLATFORM_NAME of the platform the device belongs to} */
     public String platformName() {
         return platformName;
     }
 
+    /** {@return the device's type, from CL_DEVICE_TYPE} */
     public Type type() {
         return type;
     }
 
+    /** {@return whether the device is a GPU} */
     public boolean isGpu() {
         return type == Type.GPU;
     }
 
-    /** Whether the vendor is NVIDIA (its tile defaults differ from other GPUs' only in name today). */
+    /** {@return whether the vendor is NVIDIA (its tile defaults differ from other GPUs' only in name today)} */
     public boolean isNvidia() {
         return vendor.toLowerCase(Locale.ROOT).contains("nvidia") || name.toLowerCase(Locale.ROOT).contains("nvidia");
     }
 
+    /** {@return CL_DEVICE_MAX_COMPUTE_UNITS (streaming multiprocessors on NVIDIA, cores on a CPU device)} */
     public int computeUnits() {
         return computeUnits;
     }
 
-    /** CL_DEVICE_GLOBAL_MEM_SIZE. */
+    /** {@return CL_DEVICE_GLOBAL_MEM_SIZE} */
     public long globalMemBytes() {
         return globalMemBytes;
     }
 
-    /** CL_DEVICE_MAX_MEM_ALLOC_SIZE: the largest single buffer. */
+    /** {@return CL_DEVICE_MAX_MEM_ALLOC_SIZE: the largest single buffer} */
     public long maxAllocBytes() {
         return maxAllocBytes;
     }
 
-    /** CL_DEVICE_LOCAL_MEM_SIZE: local (shared) memory per work-group. */
+    /** {@return CL_DEVICE_LOCAL_MEM_SIZE: local (shared) memory per work-group} */
     public long localMemBytes() {
         return localMemBytes;
     }
 
+    /** {@return CL_DEVICE_MAX_WORK_GROUP_SIZE: the most work-items in one work-group} */
     public long maxWorkGroupSize() {
         return maxWorkGroupSize;
     }
 
-    /** CL_DRIVER_VERSION (part of the tuning-cache key). */
+    /** {@return CL_DRIVER_VERSION (part of the tuning-cache key)} */
     public String driverVersion() {
         return driverVersion;
     }
 
-    /** CL_DEVICE_VERSION, e.g. "OpenCL 3.0 CUDA". */
+    /** {@return CL_DEVICE_VERSION, e.g. "OpenCL 3.0 CUDA"} */
     public String version() {
         return version;
     }
 
-    /** Whether the device has double precision (cl_khr_fp64); reductions then accumulate in double. */
+    /** {@return whether the device has double precision (cl_khr_fp64); reductions then accumulate in double} */
     public boolean fp64() {
         return fp64;
     }
 
-    /** One line for listings: "0: NVIDIA H100 80GB HBM3 (GPU, 132 compute units, 79.1 GiB, NVIDIA CUDA, driver 580.1)". */
+    /**
+     * {@return one line for listings: "0: NVIDIA H100 80GB HBM3 (GPU, 132 compute units, 79.1 GiB, NVIDIA CUDA, driver 580.1)"}
+     */
     public String describe() {
         return index + ": " + name + " (" + type.name() + ", " + computeUnits + " compute units, " + gib(globalMemBytes)
                 + ", " + platformName + ", driver " + driverVersion + ")";
     }
 
-    /** Short form for {@code Engine.device()}: name and type. */
+    /** {@return short form for {@code Engine.device()}: name and type} */
     public String summary() {
         return name + " (" + type.name() + ", " + computeUnits + " compute units, " + gib(globalMemBytes) + ", driver " + driverVersion + ")";
     }

@@ -45,8 +45,10 @@ public final class OpenClDevices {
     }
 
     /**
-     * Every OpenCL device on this machine, in selection-index order.
+     * Every OpenCL device on this machine, in selection-index order. Discovered once per JVM; a failure is
+     * remembered and thrown again.
      *
+     * @return the devices, each with its {@link OpenClDevice#index()}
      * @throws EngineUnavailableException when OpenCL cannot be loaded or no platform is installed
      */
     public static synchronized List<OpenClDevice> list() {
@@ -141,6 +143,9 @@ public final class OpenClDevices {
      * ("0"); a type ("gpu", "cpu", "accelerator"); or else a case-insensitive fragment of the device, vendor
      * or platform name ("h100", "nvidia", "pocl"). Among several matches the one with most compute units wins.
      *
+     * @param all the devices to choose from, usually {@link #list()}
+     * @param selector the selector, in any case; null for the default
+     * @return the device selected
      * @throws EngineUnavailableException when nothing matches; the message lists the devices
      */
     public static OpenClDevice select(List<OpenClDevice> all, String selector) {
@@ -165,7 +170,12 @@ public final class OpenClDevices {
                 + String.join("; ", all.stream().map(OpenClDevice::describe).toList())));
     }
 
-    /** The GPU with the most compute units, else the device with the most compute units. */
+    /**
+     * {@return the GPU with the most compute units, else the device with the most compute units}
+     *
+     * @param all the devices to choose from, usually {@link #list()}
+     * @throws EngineUnavailableException if {@code all} is empty
+     */
     public static OpenClDevice defaultDevice(List<OpenClDevice> all) {
         Comparator<OpenClDevice> byUnits = Comparator.comparingInt(OpenClDevice::computeUnits);
         return all.stream().filter(OpenClDevice::isGpu).max(byUnits)

@@ -73,6 +73,7 @@ public final class OpenClEngine extends EngineBase {
     /**
      * Opens an engine on a device (see {@link OpenClDevices#list()} and {@link OpenClDevices#select}).
      *
+     * @param device the device to run on; its work-groups must allow 256 work-items
      * @throws OpenClException when the device cannot give a context or queue
      */
     public OpenClEngine(OpenClDevice device) {
@@ -131,12 +132,12 @@ public final class OpenClEngine extends EngineBase {
         return device.summary();
     }
 
-    /** The device this engine runs on. */
+    /** {@return the device this engine runs on} */
     public OpenClDevice openClDevice() {
         return device;
     }
 
-    /** The gemm tile configuration in use. */
+    /** {@return the gemm tile configuration in use} */
     public GemmConfig gemmConfig() {
         return gemmConfig;
     }
@@ -158,7 +159,12 @@ public final class OpenClEngine extends EngineBase {
         return (long) ((m + c.mwg() - 1) / c.mwg()) * ((n + c.nwg() - 1) / c.nwg());
     }
 
-    /** Switches the gemm tile configuration (compiling it on its first use). */
+    /**
+     * Switches the gemm tile configuration (compiling it on its first use).
+     *
+     * @param config the tiles for every later gemm
+     * @throws IllegalArgumentException if the device cannot run them (work-group size or local memory)
+     */
     public void gemmConfig(GemmConfig config) {
         if (!config.fits(device)) {
             throw new IllegalArgumentException("gemm tile " + config + " needs " + config.workGroupSize() + " work-items and "
@@ -175,12 +181,12 @@ public final class OpenClEngine extends EngineBase {
         LIVE_ALL.addAndGet(delta);
     }
 
-    /** OpenCL objects this engine holds now (0 after {@link #close()}). */
+    /** {@return OpenCL objects this engine holds now (0 after {@link #close()})} */
     public long liveHandles() {
         return liveHandles;
     }
 
-    /** OpenCL objects held by all OpenCL engines of this JVM together (for leak tests). */
+    /** {@return OpenCL objects held by all OpenCL engines of this JVM together (for leak tests)} */
     public static long liveHandlesAllEngines() {
         return LIVE_ALL.get();
     }
@@ -190,7 +196,7 @@ public final class OpenClEngine extends EngineBase {
         staging.maxStagedBytes = bytes;
     }
 
-    /** Bytes of device memory held by this engine's tensors and scratch buffers. */
+    /** {@return bytes of device memory held by this engine's tensors and scratch buffers} */
     public long allocatedBytes() {
         return allocatedBytes;
     }

@@ -12,6 +12,9 @@ import delta4j.engine.EngineUnavailableException;
  */
 public final class OpenClEngineProvider implements EngineProvider {
 
+    /** Called by {@link java.util.ServiceLoader}; probing loads OpenCL only when asked. */
+    public OpenClEngineProvider() {
+    }
     @Override
     public String name() {
         return "opencl";

@@ -14,6 +14,10 @@ import delta4j.engine.Tensor;
  */
 public final class ReferenceEngine extends EngineBase {
 
+    /** An open reference engine with no tensors; it needs nothing from the machine. */
+    public ReferenceEngine() {
+    }
+
     @Override
     public String name() {
         return "reference";
@@ -303,6 +307,10 @@ public final class ReferenceEngine extends EngineBase {
 
     /** Provider: always available, never preferred by "auto" over a real engine. */
     public static final class Provider implements delta4j.engine.EngineProvider {
+        /** Called by {@link java.util.ServiceLoader}; the provider holds no state. */
+        public Provider() {
+        }
+
         @Override
         public String name() {
             return "reference";
