@@ -38,6 +38,7 @@ public final class Network implements AutoCloseable {
     private final Tensor[] b;
     private Tensor[] dw;
     private Tensor[] db;
+    private List<Parameter> parameters;
     private final List<Tensor> owned = new ArrayList<>();
     private final Map<Integer, Workspace> workspaces = new LinkedHashMap<>(8, 0.75f, true);
     private boolean closed;
@@ -192,6 +193,12 @@ public final class Network implements AutoCloseable {
                 dw[l] = own(engine.allocate(n[l], n[l + 1]));
                 db[l] = own(engine.allocate(1, n[l + 1]));
             }
+            List<Parameter> list = new ArrayList<>(2 * depth);
+            for (int l = 0; l < depth; l++) {
+                list.add(new Parameter(w[l], dw[l], true));
+                list.add(new Parameter(b[l], db[l], false));
+            }
+            parameters = List.copyOf(list);
         }
     }
 
@@ -235,6 +242,16 @@ public final class Network implements AutoCloseable {
 
     // ------------------------------------------------------------------ parameters
 
+    /**
+     * Every trainable tensor with its gradient, W[0], b[0], W[1], b[1], ... (weight decay on the weights
+     * only): the list the trainer, the optimizer state, clipping, norms and checkpoints iterate. Allocates
+     * the gradients on first use.
+     */
+    public List<Parameter> parameters() {
+        ensureGradients();
+        return parameters;
+    }
+
     /** W[l] on the engine. */
     public Tensor weights(int layer) {
         return w[layer];
@@ -273,9 +290,14 @@ public final class Network implements AutoCloseable {
 
     /** Copies the engine's parameters back into the host model. */
     public void pull() {
+        pull(mlp);
+    }
+
+    /** Copies the engine's parameters into {@code into}, a model of this network's shape (e.g. a copy for a checkpoint). */
+    public void pull(Mlp into) {
         checkOpen();
         for (int l = 0; l < depth; l++) {
-            mlp.setParameters(l, engine.download(w[l]), engine.download(b[l]));
+            into.setParameters(l, engine.download(w[l]), engine.download(b[l]));
         }
     }
 
