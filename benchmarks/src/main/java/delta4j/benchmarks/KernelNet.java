@@ -35,7 +35,7 @@ public final class KernelNet implements AutoCloseable {
     private final List<Parameter> parameters;
     private final Tensor[][] adamState;
     private final Tensor lossOut;
-    private final Optimizer adam = new Optimizer.Adam(LEARNING_RATE, BETA1, BETA2, EPSILON, false);
+    private final Optimizer optimizer = new Optimizer.Adam(LEARNING_RATE, BETA1, BETA2, EPSILON, false);
     private final float[] outHost;
     private int adamStep;
 
@@ -55,7 +55,7 @@ public final class KernelNet implements AutoCloseable {
         net = mlp.bind(engine);
         ws = net.workspace(shape.batch());
         parameters = net.parameters();
-        adamState = new Tensor[parameters.size()][adam.stateTensors()];
+        adamState = new Tensor[parameters.size()][optimizer.stateTensors()];
         for (int i = 0; i < adamState.length; i++) {
             Tensor value = parameters.get(i).value();
             for (int k = 0; k < adamState[i].length; k++) {
@@ -93,7 +93,7 @@ public final class KernelNet implements AutoCloseable {
         adamStep++;
         for (int i = 0; i < adamState.length; i++) {
             Parameter p = parameters.get(i);
-            adam.step(engine, p.value(), p.gradient(), adamState[i], LEARNING_RATE, 0f, adamStep);
+            optimizer.step(engine, p.value(), p.gradient(), adamState[i], LEARNING_RATE, 0f, adamStep);
         }
     }
 
