@@ -4,18 +4,23 @@ import delta4j.engine.Activation;
 import delta4j.engine.Engine;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
+import delta4j.model.Init;
+import delta4j.model.Mlp;
+import delta4j.model.Network;
+import delta4j.model.Optimizer;
+import delta4j.model.Parameter;
 
-import java.util.SplittableRandom;
+import java.util.List;
 
 /**
- * An MLP trained directly with an engine's kernels: ReLU hidden layers, a softmax output with cross-entropy,
- * Adam. It is the training step written out kernel by kernel, so the forward, backward and step benchmarks
- * measure an engine and nothing else: no model code sits between the benchmark and the kernels.
+ * An MLP trained step by step on one fixed-size batch: ReLU hidden layers, a softmax output with
+ * cross-entropy, Adam. It drives the library's {@link Network} (the forward and backward passes a
+ * {@link delta4j.model.Trainer} runs) directly, without the trainer's data gathering, shuffling and epoch
+ * bookkeeping, so the forward, backward and step benchmarks measure the kernels of one training step.
  *
- * <p>Per layer l (1-based in the comments, 0-based in the arrays):
- * forward {@code Zin[l] = A[l-1]·W[l]}, {@code A[l] = φ(Zin[l] + b[l])};
- * backward {@code Δ[L] = softmax − T}, {@code dW[l] = A[l-1]ᵀ·Δ[l]/N}, {@code db[l] = colsum(Δ[l])/N},
- * {@code Δ[l-1] = (Δ[l]·W[l]ᵀ) ⊙ relu'(Zin[l-1])}; then an Adam step on every W and b.
+ * <p>Per layer l: forward {@code Zin[l] = A[l-1]·W[l]}, {@code A[l] = φ(Zin[l] + b[l])}; backward
+ * {@code Δ[L] = softmax − T}, {@code dW[l] = A[l-1]ᵀ·Δ[l]/N}, {@code db[l] = colsum(Δ[l])/N},
+ * {@code Δ[l-1] = (Δ[l]·W[l]ᵀ) ⊙ relu'(Zin[l-1])}; then an Adam step on every parameter.
  * Nothing is allocated after construction.
  */
 public final class KernelNet implements AutoCloseable {
@@ -25,63 +30,40 @@ public final class KernelNet implements AutoCloseable {
 
     private final Engine engine;
     private final NetShape shape;
-    private final int layers;
-    private final Tensor x, t, lossOut;
-    private final Tensor[] w, b, zin, a, delta, dw, db, mw, vw, mb, vb;
+    private final Network net;
+    private final Network.Workspace ws;
+    private final List<Parameter> parameters;
+    private final Tensor[][] adamState;
+    private final Tensor lossOut;
+    private final Optimizer optimizer = new Optimizer.Adam(LEARNING_RATE, BETA1, BETA2, EPSILON, false);
     private final float[] outHost;
     private int adamStep;
 
     /**
-     * Allocates the network on {@code engine}, He-initialised from {@code seed}, with room for
-     * {@code lossSlots} per-step loss values (a trainer downloads them once per epoch).
+     * Binds a He-initialised network (seed {@code seed}) to {@code engine}, with room for {@code lossSlots}
+     * per-step loss values (a trainer downloads them once per epoch).
      */
     public KernelNet(Engine engine, NetShape shape, long seed, int lossSlots) {
         this.engine = engine;
         this.shape = shape;
         int[] s = shape.sizes();
-        int n = shape.batch();
-        layers = shape.layers();
-        w = new Tensor[layers];
-        b = new Tensor[layers];
-        zin = new Tensor[layers];
-        a = new Tensor[layers];
-        delta = new Tensor[layers];
-        dw = new Tensor[layers];
-        db = new Tensor[layers];
-        mw = new Tensor[layers];
-        vw = new Tensor[layers];
-        mb = new Tensor[layers];
-        vb = new Tensor[layers];
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int l = 0; l < layers; l++) {
-            int in = s[l], out = s[l + 1];
-            float[] init = new float[in * out];
-            double scale = Math.sqrt(2.0 / in); // He initialisation for ReLU layers
-            for (int i = 0; i < init.length; i++) {
-                init[i] = (float) (gaussian(rnd) * scale);
-            }
-            w[l] = engine.tensor(in, out, init);
-            b[l] = engine.allocate(1, out);
-            zin[l] = engine.allocate(n, out);
-            a[l] = engine.allocate(n, out);
-            delta[l] = engine.allocate(n, out);
-            dw[l] = engine.allocate(in, out);
-            db[l] = engine.allocate(1, out);
-            mw[l] = engine.allocate(in, out);
-            vw[l] = engine.allocate(in, out);
-            mb[l] = engine.allocate(1, out);
-            vb[l] = engine.allocate(1, out);
+        Mlp.Builder b = Mlp.builder(s[0]);
+        for (int l = 1; l < s.length; l++) {
+            b.dense(s[l], l == s.length - 1 ? Activation.SOFTMAX : Activation.RELU);
         }
-        x = engine.allocate(n, s[0]);
-        t = engine.allocate(n, s[layers]);
-        lossOut = engine.allocate(1, Math.max(1, lossSlots));
-        outHost = new float[n * s[layers]];
-    }
-
-    private static double gaussian(SplittableRandom rnd) {
-        // Box–Muller: SplittableRandom has no nextGaussian of its own.
-        double u = 1.0 - rnd.nextDouble(), v = rnd.nextDouble();
-        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+        Mlp mlp = b.loss(Loss.SOFTMAX_CROSS_ENTROPY).init(Init.HE).seed(seed).build();
+        net = mlp.bind(engine);
+        ws = net.workspace(shape.batch());
+        parameters = net.parameters();
+        adamState = new Tensor[parameters.size()][optimizer.stateTensors()];
+        for (int i = 0; i < adamState.length; i++) {
+            Tensor value = parameters.get(i).value();
+            for (int k = 0; k < adamState[i].length; k++) {
+                adamState[i][k] = net.allocate(value.rows(), value.cols());
+            }
+        }
+        lossOut = net.allocate(1, Math.max(1, lossSlots));
+        outHost = new float[shape.batch() * s[s.length - 1]];
     }
 
     /** The network's shape. */
@@ -91,39 +73,27 @@ public final class KernelNet implements AutoCloseable {
 
     /** Uploads one batch: inputs (N × in) and one-hot targets (N × out), row-major. */
     public void load(float[] inputs, float[] targets) {
-        engine.upload(inputs, x);
-        engine.upload(targets, t);
+        System.arraycopy(inputs, 0, ws.hostInput(), 0, ws.hostInput().length);
+        System.arraycopy(targets, 0, ws.hostTarget(), 0, ws.hostTarget().length);
+        net.upload(ws, true);
     }
 
     /** The forward pass over the loaded batch. */
     public void forward() {
-        for (int l = 0; l < layers; l++) {
-            engine.gemm(false, false, 1f, l == 0 ? x : a[l - 1], w[l], 0f, zin[l]);
-            engine.biasActivation(zin[l], b[l], l == layers - 1 ? Activation.SOFTMAX : Activation.RELU, a[l]);
-        }
+        net.forward(ws);
     }
 
     /** The backward pass (after {@link #forward}): output δ and loss into slot {@code lossIndex}, then every gradient. */
     public void backward(int lossIndex) {
-        float invN = 1f / shape.batch();
-        int last = layers - 1;
-        engine.outputDelta(Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, zin[last], a[last], t, delta[last], lossOut, lossIndex);
-        for (int l = last; l >= 0; l--) {
-            engine.gemm(true, false, invN, l == 0 ? x : a[l - 1], delta[l], 0f, dw[l]);
-            engine.columnSum(invN, delta[l], db[l]);
-            if (l > 0) {
-                engine.gemm(false, true, 1f, delta[l], w[l], 0f, delta[l - 1]);
-                engine.activationBackward(delta[l - 1], zin[l - 1], a[l - 1], Activation.RELU, delta[l - 1]);
-            }
-        }
+        net.backward(ws, lossOut, lossIndex, 1f / shape.batch());
     }
 
-    /** One Adam step on every weight and bias, from the gradients of the last {@link #backward}. */
+    /** One Adam step on every parameter, from the gradients of the last {@link #backward}. */
     public void adam() {
         adamStep++;
-        for (int l = 0; l < layers; l++) {
-            engine.adamStep(w[l], dw[l], mw[l], vw[l], LEARNING_RATE, BETA1, BETA2, EPSILON, 0f, false, adamStep);
-            engine.adamStep(b[l], db[l], mb[l], vb[l], LEARNING_RATE, BETA1, BETA2, EPSILON, 0f, false, adamStep);
+        for (int i = 0; i < adamState.length; i++) {
+            Parameter p = parameters.get(i);
+            optimizer.step(engine, p.value(), p.gradient(), adamState[i], LEARNING_RATE, 0f, adamStep);
         }
     }
 
@@ -146,21 +116,13 @@ public final class KernelNet implements AutoCloseable {
 
     /** A value that depends on the whole output layer, for the JMH blackhole (downloads N × out floats). */
     public float probe() {
-        engine.download(a[layers - 1], outHost, 0);
+        engine.download(ws.output(), outHost, 0);
         return outHost[0] + outHost[outHost.length - 1];
     }
 
+    /** Frees the network's tensors (the engine stays open). */
     @Override
     public void close() {
-        for (Tensor[] group : new Tensor[][]{w, b, zin, a, delta, dw, db, mw, vw, mb, vb}) {
-            for (Tensor tensor : group) {
-                if (tensor != null) {
-                    tensor.close();
-                }
-            }
-        }
-        x.close();
-        t.close();
-        lossOut.close();
+        net.close();
     }
 }

@@ -38,6 +38,7 @@ public final class Network implements AutoCloseable {
     private final Tensor[] b;
     private Tensor[] dw;
     private Tensor[] db;
+    private List<Parameter> parameters;
     private final List<Tensor> owned = new ArrayList<>();
     private final Map<Integer, Workspace> workspaces = new LinkedHashMap<>(8, 0.75f, true);
     private boolean closed;
@@ -216,6 +217,12 @@ public final class Network implements AutoCloseable {
                 dw[l] = own(engine.allocate(n[l], n[l + 1]));
                 db[l] = own(engine.allocate(1, n[l + 1]));
             }
+            List<Parameter> list = new ArrayList<>(2 * depth);
+            for (int l = 0; l < depth; l++) {
+                list.add(new Parameter(w[l], dw[l], true));
+                list.add(new Parameter(b[l], db[l], false));
+            }
+            parameters = List.copyOf(list);
         }
     }
 
@@ -263,6 +270,18 @@ public final class Network implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ parameters
+
+    /**
+     * Every trainable tensor with its gradient, W[0], b[0], W[1], b[1], ... (weight decay on the weights
+     * only): the list the trainer, the optimizer state, clipping, norms and checkpoints iterate. Allocates
+     * the gradients on first use.
+     *
+     * @return the parameters in that order (an immutable list)
+     */
+    public List<Parameter> parameters() {
+        ensureGradients();
+        return parameters;
+    }
 
     /**
      * {@return W[l] on the engine, n_l × n_{l+1}}
@@ -324,9 +343,18 @@ public final class Network implements AutoCloseable {
 
     /** Copies the engine's parameters back into the host model. */
     public void pull() {
+        pull(mlp);
+    }
+
+    /**
+     * Copies the engine's parameters into another host model (e.g. a copy for a checkpoint).
+     *
+     * @param into a model of this network's shape, whose weights and biases are replaced
+     */
+    public void pull(Mlp into) {
         checkOpen();
         for (int l = 0; l < depth; l++) {
-            mlp.setParameters(l, engine.download(w[l]), engine.download(b[l]));
+            into.setParameters(l, engine.download(w[l]), engine.download(b[l]));
         }
     }
 

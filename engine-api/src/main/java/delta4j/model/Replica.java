@@ -3,6 +3,7 @@ package delta4j.model;
 import delta4j.engine.Engine;
 import delta4j.engine.Tensor;
 
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -19,8 +20,9 @@ import java.util.SplittableRandom;
  * state, every replica takes the step {@link Trainer} takes on the whole batch (equal up to the order of
  * the float sums), including gradient clipping on the summed gradient, weight decay on the weights only,
  * and Adam's step count. Parameters and optimizer state also travel as flat vectors for local SGD
- * (averaging) and checkpoints: W[0], b[0], W[1], b[1], ... (each row-major), and for the state, per layer,
- * the weight states s = 0..k−1 then the bias states, the order of {@link TrainingState#optimizerState()}.
+ * (averaging) and checkpoints: W[0], b[0], W[1], b[1], ... (each row-major, the order of
+ * {@link Network#parameters()}), and for the state, per parameter, its states s = 0..k−1, the order of
+ * {@link TrainingState#optimizerState()}.
  *
  * <p>Data given here is used as it is: a model's {@link Mlp#standardizer()} is the caller's to apply.
  * Not thread-safe; the engine is held for the replica's life (close it to free the engine's memory).
@@ -30,12 +32,10 @@ public final class Replica implements AutoCloseable {
     private final Engine engine;
     private final TrainingConfig config;
     private final Network net;
-    private final int depth;
-    private final Tensor[][] stateW;
-    private final Tensor[][] stateB;
+    private final List<Parameter> parameters;
+    private final OptimizerState optimizerState;
     private final Tensor lossOut;
-    private final Tensor norms;
-    /** Offsets of W[l] (entry 2l) and b[l] (entry 2l+1) in the flat parameter vector; the last entry is its length. */
+    /** Offset of each parameter in the flat parameter vector; the last entry is its length. */
     private final int[] offsets;
     private int t;
 
@@ -54,30 +54,19 @@ public final class Replica implements AutoCloseable {
         if (count > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(mlp + " has too many parameters for one flat vector (" + count + ")");
         }
-        this.depth = mlp.depth();
-        this.offsets = new int[2 * depth + 1];
-        int[] n = mlp.sizes();
-        for (int l = 0; l < depth; l++) {
-            offsets[2 * l + 1] = offsets[2 * l] + n[l] * n[l + 1];
-            offsets[2 * l + 2] = offsets[2 * l + 1] + n[l + 1];
-        }
         this.net = mlp.bind(engine);
-        int k = config.optimizer.stateTensors();
-        stateW = new Tensor[depth][k];
-        stateB = new Tensor[depth][k];
-        for (int l = 0; l < depth; l++) {
-            for (int s = 0; s < k; s++) {
-                stateW[l][s] = net.allocate(n[l], n[l + 1]);
-                stateB[l][s] = net.allocate(1, n[l + 1]);
-            }
+        this.parameters = net.parameters();
+        this.offsets = new int[parameters.size() + 1];
+        for (int i = 0; i < parameters.size(); i++) {
+            offsets[i + 1] = offsets[i] + parameters.get(i).size();
         }
+        optimizerState = new OptimizerState(net, config.optimizer);
         lossOut = net.allocate(1, 1);
-        norms = net.allocate(1, 2 * depth);
     }
 
     /** {@return length of the flat parameter (and gradient) vector} */
     public int parameterCount() {
-        return offsets[2 * depth];
+        return offsets[parameters.size()];
     }
 
     /** {@return length of the flat optimizer state: {@link Optimizer#stateTensors()} × {@link #parameterCount()}} */
@@ -107,9 +96,8 @@ public final class Replica implements AutoCloseable {
         checkLength("gradient", out, parameterCount());
         Network.Workspace ws = load(x, y, rows);
         net.backward(ws, lossOut, 0, scale);
-        for (int l = 0; l < depth; l++) {
-            engine.download(net.weightGradient(l), out, offsets[2 * l]);
-            engine.download(net.biasGradient(l), out, offsets[2 * l + 1]);
+        for (int i = 0; i < parameters.size(); i++) {
+            engine.download(parameters.get(i).gradient(), out, offsets[i]);
         }
         return engine.download(lossOut)[0];
     }
@@ -153,38 +141,14 @@ public final class Replica implements AutoCloseable {
      */
     public void apply(float[] gradient, float lr) {
         checkLength("gradient", gradient, parameterCount());
-        for (int l = 0; l < depth; l++) {
-            engine.upload(gradient, offsets[2 * l], net.weightGradient(l));
-            engine.upload(gradient, offsets[2 * l + 1], net.biasGradient(l));
+        for (int i = 0; i < parameters.size(); i++) {
+            engine.upload(gradient, offsets[i], parameters.get(i).gradient());
         }
         if (config.clipNorm > 0) {
-            clip();
+            optimizerState.clipGradients(config.clipNorm); // Trainer's clipping: the same kernels, so the same float sums
         }
         t++;
-        for (int l = 0; l < depth; l++) {
-            config.optimizer.step(engine, net.weights(l), net.weightGradient(l), stateW[l], lr, config.weightDecay, t);
-            config.optimizer.step(engine, net.biases(l), net.biasGradient(l), stateB[l], lr, 0f, t);
-        }
-    }
-
-    /** Trainer's clipping on the gradient tensors: the same kernels, so the same float sums. */
-    private void clip() {
-        for (int l = 0; l < depth; l++) {
-            engine.sumOfSquares(net.weightGradient(l), norms, 2 * l);
-            engine.sumOfSquares(net.biasGradient(l), norms, 2 * l + 1);
-        }
-        double sq = 0;
-        for (float v : engine.download(norms)) {
-            sq += v;
-        }
-        double norm = Math.sqrt(sq);
-        if (norm > config.clipNorm) {
-            float factor = (float) (config.clipNorm / norm);
-            for (int l = 0; l < depth; l++) {
-                engine.scale(net.weightGradient(l), factor);
-                engine.scale(net.biasGradient(l), factor);
-            }
-        }
+        optimizerState.step(lr, config.weightDecay, t);
     }
 
     /**
@@ -199,9 +163,8 @@ public final class Replica implements AutoCloseable {
     /** {@return the current parameters, flat} */
     public float[] parameters() {
         float[] p = new float[parameterCount()];
-        for (int l = 0; l < depth; l++) {
-            engine.download(net.weights(l), p, offsets[2 * l]);
-            engine.download(net.biases(l), p, offsets[2 * l + 1]);
+        for (int i = 0; i < parameters.size(); i++) {
+            engine.download(parameters.get(i).value(), p, offsets[i]);
         }
         return p;
     }
@@ -214,9 +177,8 @@ public final class Replica implements AutoCloseable {
      */
     public void setParameters(float[] p) {
         checkLength("parameter", p, parameterCount());
-        for (int l = 0; l < depth; l++) {
-            engine.upload(p, offsets[2 * l], net.weights(l));
-            engine.upload(p, offsets[2 * l + 1], net.biases(l));
+        for (int i = 0; i < parameters.size(); i++) {
+            engine.upload(p, offsets[i], parameters.get(i).value());
         }
     }
 
@@ -224,15 +186,9 @@ public final class Replica implements AutoCloseable {
     public float[] optimizerState() {
         float[] s = new float[stateLength()];
         int at = 0;
-        for (int l = 0; l < depth; l++) {
-            for (Tensor st : stateW[l]) {
-                engine.download(st, s, at);
-                at += (int) st.size();
-            }
-            for (Tensor st : stateB[l]) {
-                engine.download(st, s, at);
-                at += (int) st.size();
-            }
+        for (Tensor st : optimizerState.tensors()) {
+            engine.download(st, s, at);
+            at += (int) st.size();
         }
         return s;
     }
@@ -250,15 +206,9 @@ public final class Replica implements AutoCloseable {
             throw new IllegalArgumentException("the step count must be ≥ 0, got " + step);
         }
         int at = 0;
-        for (int l = 0; l < depth; l++) {
-            for (Tensor st : stateW[l]) {
-                engine.upload(s, at, st);
-                at += (int) st.size();
-            }
-            for (Tensor st : stateB[l]) {
-                engine.upload(s, at, st);
-                at += (int) st.size();
-            }
+        for (Tensor st : optimizerState.tensors()) {
+            engine.upload(s, at, st);
+            at += (int) st.size();
         }
         t = step;
     }

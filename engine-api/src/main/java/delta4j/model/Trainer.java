@@ -196,15 +196,13 @@ public final class Trainer {
         final Network net;
         final Dataset train;
         final Dataset validation;
-        final int depth;
+        final List<Parameter> parameters;
         final int batch;
         final int steps;
-        final Tensor[][] stateW;
-        final Tensor[][] stateB;
+        final OptimizerState optimizerState;
         final Tensor losses;
-        final Tensor norms;
-        final Tensor[] bestW;
-        final Tensor[] bestB;
+        /** Early stopping: the parameters at the best epoch, one tensor per parameter. */
+        final Tensor[] bestParameters;
         final List<EpochReport> history = new ArrayList<>();
         int t;
         int firstEpoch = 1;
@@ -222,28 +220,18 @@ public final class Trainer {
             this.net = net;
             this.train = train;
             this.validation = validation;
-            this.depth = net.depth();
+            this.parameters = net.parameters();
             this.batch = Math.min(config.batchSize, train.size());
             this.steps = (train.size() + batch - 1) / batch;
             int valSteps = validation == null ? 0 : (validation.size() + batch - 1) / batch;
-            int k = config.optimizer.stateTensors();
-            stateW = new Tensor[depth][k];
-            stateB = new Tensor[depth][k];
-            bestW = new Tensor[depth];
-            bestB = new Tensor[depth];
-            for (int l = 0; l < depth; l++) {
-                Tensor w = net.weights(l), b = net.biases(l);
-                for (int s = 0; s < k; s++) {
-                    stateW[l][s] = net.allocate(w.rows(), w.cols());
-                    stateB[l][s] = net.allocate(b.rows(), b.cols());
-                }
-                if (config.patience > 0) {
-                    bestW[l] = net.allocate(w.rows(), w.cols());
-                    bestB[l] = net.allocate(b.rows(), b.cols());
+            optimizerState = new OptimizerState(net, config.optimizer);
+            bestParameters = new Tensor[parameters.size()];
+            if (config.patience > 0) {
+                for (int i = 0; i < bestParameters.length; i++) {
+                    bestParameters[i] = OptimizerState.allocateLike(net, parameters.get(i).value());
                 }
             }
             losses = net.allocate(1, Math.max(steps, Math.max(valSteps, 1)));
-            norms = net.allocate(1, 2 * depth);
             if (resumed != null) {
                 restoreState(resumed);
             }
@@ -327,13 +315,10 @@ public final class Trainer {
                 Network.Workspace ws = forward(train, order, from, rows);
                 net.backward(ws, losses, s, 1f / rows);
                 if (config.clipNorm > 0) {
-                    clipGradients();
+                    optimizerState.clipGradients(config.clipNorm);
                 }
                 t++;
-                for (int l = 0; l < depth; l++) {
-                    config.optimizer.step(engine, net.weights(l), net.weightGradient(l), stateW[l], lr, config.weightDecay, t);
-                    config.optimizer.step(engine, net.biases(l), net.biasGradient(l), stateB[l], lr, 0f, t);
-                }
+                optimizerState.step(lr, config.weightDecay, t);
                 seen += rows;
                 for (TrainingListener l : config.listeners) {
                     l.onBatch(epoch, s + 1, steps, seen);
@@ -355,26 +340,6 @@ public final class Trainer {
             net.upload(ws, true);
             net.forward(ws);
             return ws;
-        }
-
-        /** Scales all gradients by maxNorm/‖g‖ when ‖g‖ > maxNorm (a NaN norm is left to divergence detection). */
-        void clipGradients() {
-            for (int l = 0; l < depth; l++) {
-                engine.sumOfSquares(net.weightGradient(l), norms, 2 * l);
-                engine.sumOfSquares(net.biasGradient(l), norms, 2 * l + 1);
-            }
-            double sq = 0;
-            for (float v : engine.download(norms)) {
-                sq += v;
-            }
-            double norm = Math.sqrt(sq);
-            if (norm > config.clipNorm) {
-                float factor = (float) (config.clipNorm / norm);
-                for (int l = 0; l < depth; l++) {
-                    engine.scale(net.weightGradient(l), factor);
-                    engine.scale(net.biasGradient(l), factor);
-                }
-            }
         }
 
         private double sumLosses(int n) {
@@ -403,76 +368,51 @@ public final class Trainer {
          * into accumulators (an SGD step with η = −1 is an in-place add), then their squares summed on the engine.
          */
         double fullGradientNorm() {
-            Tensor[] accW = new Tensor[depth], accB = new Tensor[depth];
+            List<Tensor> acc = new ArrayList<>(parameters.size());
             try {
-                for (int l = 0; l < depth; l++) {
-                    accW[l] = engine.allocate(net.weights(l).rows(), net.weights(l).cols());
-                    accB[l] = engine.allocate(1, net.biases(l).cols());
+                for (Parameter p : parameters) {
+                    acc.add(engine.allocate(p.value().rows(), p.value().cols()));
                 }
                 for (int s = 0; s < steps; s++) {
                     int from = s * batch, rows = Math.min(batch, train.size() - from);
                     Network.Workspace ws = forward(train, null, from, rows);
                     net.backward(ws, losses, s, 1f / train.size());
-                    for (int l = 0; l < depth; l++) {
-                        engine.sgdStep(accW[l], net.weightGradient(l), -1f, 0f);
-                        engine.sgdStep(accB[l], net.biasGradient(l), -1f, 0f);
+                    for (int i = 0; i < acc.size(); i++) {
+                        engine.sgdStep(acc.get(i), parameters.get(i).gradient(), -1f, 0f);
                     }
                 }
-                for (int l = 0; l < depth; l++) {
-                    engine.sumOfSquares(accW[l], norms, 2 * l);
-                    engine.sumOfSquares(accB[l], norms, 2 * l + 1);
-                }
-                double sum = 0;
-                for (float v : engine.download(norms)) {
-                    sum += v;
-                }
-                return Math.sqrt(sum);
+                return optimizerState.norm(acc);
             } finally {
-                for (int l = 0; l < depth; l++) {
-                    if (accW[l] != null) {
-                        accW[l].close();
-                    }
-                    if (accB[l] != null) {
-                        accB[l].close();
-                    }
+                for (Tensor a : acc) {
+                    a.close();
                 }
             }
         }
 
         void snapshot() {
-            for (int l = 0; l < depth; l++) {
-                engine.copy(net.weights(l), bestW[l]);
-                engine.copy(net.biases(l), bestB[l]);
+            for (int i = 0; i < bestParameters.length; i++) {
+                engine.copy(parameters.get(i).value(), bestParameters[i]);
             }
         }
 
         void restore() {
-            for (int l = 0; l < depth; l++) {
-                engine.copy(bestW[l], net.weights(l));
-                engine.copy(bestB[l], net.biases(l));
+            for (int i = 0; i < bestParameters.length; i++) {
+                engine.copy(bestParameters[i], parameters.get(i).value());
             }
         }
 
         void checkpoint(int epoch) {
             Mlp copy = net.model().copy();
-            for (int l = 0; l < depth; l++) {
-                copy.setParameters(l, engine.download(net.weights(l)), engine.download(net.biases(l)));
-            }
+            net.pull(copy);
             List<float[]> opt = new ArrayList<>();
-            for (int l = 0; l < depth; l++) {
-                for (Tensor s : stateW[l]) {
-                    opt.add(engine.download(s));
-                }
-                for (Tensor s : stateB[l]) {
-                    opt.add(engine.download(s));
-                }
+            for (Tensor s : optimizerState.tensors()) {
+                opt.add(engine.download(s));
             }
             List<float[]> bestParams = null;
             if (config.patience > 0 && bestEpoch > 0) {
                 bestParams = new ArrayList<>();
-                for (int l = 0; l < depth; l++) {
-                    bestParams.add(engine.download(bestW[l]));
-                    bestParams.add(engine.download(bestB[l]));
+                for (Tensor b : bestParameters) {
+                    bestParams.add(engine.download(b));
                 }
             }
             try {
@@ -484,24 +424,17 @@ public final class Trainer {
         }
 
         void restoreState(TrainingState s) {
-            int k = config.optimizer.stateTensors();
-            if (s.optimizerState().size() != 2 * k * depth) {
+            List<Tensor> state = optimizerState.tensors();
+            if (s.optimizerState().size() != state.size()) {
                 throw new IllegalArgumentException("the checkpoint holds " + s.optimizerState().size()
-                        + " optimizer tensors; this optimizer (" + config.optimizer + ") needs " + 2 * k * depth);
+                        + " optimizer tensors; this optimizer (" + config.optimizer + ") needs " + state.size());
             }
-            int i = 0;
-            for (int l = 0; l < depth; l++) {
-                for (Tensor st : stateW[l]) {
-                    engine.upload(s.optimizerState().get(i++), 0, st);
-                }
-                for (Tensor st : stateB[l]) {
-                    engine.upload(s.optimizerState().get(i++), 0, st);
-                }
+            for (int i = 0; i < state.size(); i++) {
+                engine.upload(s.optimizerState().get(i), 0, state.get(i));
             }
             if (s.bestParameters() != null && config.patience > 0) {
-                for (int l = 0; l < depth; l++) {
-                    engine.upload(s.bestParameters().get(2 * l), 0, bestW[l]);
-                    engine.upload(s.bestParameters().get(2 * l + 1), 0, bestB[l]);
+                for (int i = 0; i < bestParameters.length; i++) {
+                    engine.upload(s.bestParameters().get(i), 0, bestParameters[i]);
                 }
             }
             t = s.step();

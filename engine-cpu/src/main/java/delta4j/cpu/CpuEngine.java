@@ -104,50 +104,51 @@ public final class CpuEngine extends EngineBase {
 
     @Override
     protected void biasActivationKernel(Tensor zin, Tensor bias, Activation activation, Tensor a) {
-        jobs.biasActivation.rows(activation, zin.rows(), zin.cols(),
-                data(zin), data(bias), data(a), null);
+        jobs.biasActivation.apply(data(zin), data(bias), activation, data(a), zin.rows(), zin.cols());
     }
 
     @Override
     protected void activationBackwardKernel(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta) {
-        jobs.activationBackward.flat(activation, (int) g.size(), data(g), data(zin), data(a), data(delta));
+        jobs.activationBackward.apply(data(g), data(zin), data(a), activation, data(delta), (int) g.size());
     }
 
     @Override
     protected void outputDeltaKernel(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
                                      Tensor lossOut, int lossIndex) {
         double sum = switch (loss) {
-            case MSE -> jobs.outputMse.flat(activation, (int) zin.size(), data(zin), data(a), data(target), data(delta));
-            case SOFTMAX_CROSS_ENTROPY -> jobs.outputSoftmaxCrossEntropy.rows(activation, zin.rows(), zin.cols(),
-                    data(zin), data(a), data(target), data(delta));
+            case MSE -> jobs.outputMse.apply(activation, data(zin), data(a), data(target), data(delta),
+                    (int) zin.size());
+            case SOFTMAX_CROSS_ENTROPY -> jobs.outputSoftmaxCrossEntropy.apply(data(zin), data(a), data(target),
+                    data(delta), zin.rows(), zin.cols());
         };
         data(lossOut)[lossIndex] = (float) sum;
     }
 
     @Override
     protected void columnSumKernel(float alpha, Tensor x, Tensor out) {
-        jobs.columnSum.scalars(alpha, 0, 0, 0, 0, 0, 0, false).columns(x.rows(), x.cols(), data(x), data(out));
+        jobs.columnSum.apply(alpha, data(x), data(out), x.rows(), x.cols());
     }
 
     @Override
     protected void sumOfSquaresKernel(Tensor x, Tensor out, int index) {
-        data(out)[index] = (float) jobs.sumOfSquares.flat(null, (int) x.size(), data(x), null, null, null);
+        data(out)[index] = (float) jobs.sumOfSquares.apply(data(x), (int) x.size());
     }
 
     @Override
     protected void scaleKernel(Tensor x, float alpha) {
-        jobs.scale.scalars(alpha, 0, 0, 0, 0, 0, 0, false).flat(null, (int) x.size(), data(x), null, null, null);
+        jobs.scale.apply(data(x), alpha, (int) x.size());
     }
 
     @Override
     protected void sgdStepKernel(Tensor param, Tensor grad, float learningRate, float weightDecay) {
-        jobs.sgd.scalars(learningRate, weightDecay, 0, 0, 0, 0, 0, false).flat(null, (int) param.size(), data(param), data(grad), null, null);
+        jobs.sgd.step(data(param), data(grad), learningRate, weightDecay, (int) param.size());
     }
 
     @Override
     protected void momentumStepKernel(Tensor param, Tensor grad, Tensor velocity, float learningRate, float momentum,
                                       float weightDecay, boolean nesterov) {
-        jobs.momentum.scalars(learningRate, weightDecay, momentum, 0, 0, 0, 0, nesterov).flat(null, (int) param.size(), data(param), data(grad), data(velocity), null);
+        jobs.momentum.step(data(param), data(grad), data(velocity), learningRate, momentum, weightDecay, nesterov,
+                (int) param.size());
     }
 
     @Override
@@ -155,7 +156,8 @@ public final class CpuEngine extends EngineBase {
                                   float epsilon, float weightDecay, boolean decoupled, int step) {
         float bc1 = (float) (1 - Math.pow(beta1, step));
         float bc2 = (float) (1 - Math.pow(beta2, step));
-        jobs.adam.scalars(learningRate, weightDecay, beta1, beta2, epsilon, bc1, bc2, decoupled).flat(null, (int) param.size(), data(param), data(grad), data(m), data(v));
+        jobs.adam.step(data(param), data(grad), data(m), data(v), learningRate, beta1, beta2, epsilon, weightDecay,
+                decoupled, bc1, bc2, (int) param.size());
     }
 
     private static float[] data(Tensor t) {

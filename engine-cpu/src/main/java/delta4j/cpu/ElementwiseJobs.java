@@ -7,7 +7,8 @@ import java.util.Arrays;
 /**
  * The element-wise kernels as {@link WorkerPool} jobs, split by rows for row-wise kernels, by flat ranges
  * (whole vectors) for the others and by column blocks for column sums. Each job is a reusable object with its
- * arguments in fields, so a dispatch allocates nothing; partial loss sums land in {@code partial[part]}.
+ * kernel's arguments in named fields, set by one typed method per kernel, so a dispatch allocates nothing;
+ * partial loss sums land in {@code partial[part]}.
  *
  * <p>One class per kernel, each with its own {@code run}: C2 compiles each kernel apart. A single job with a
  * switch over every kernel was compiled as one method with all kernels inlined into it; that ran past C2's
@@ -22,88 +23,75 @@ final class ElementwiseJobs {
      */
     static final int PARALLEL_MIN_ELEMENTS = 1 << 16;
 
-    final Job biasActivation, outputSoftmaxCrossEntropy, activationBackward, outputMse, sumOfSquares, scale, sgd,
-            momentum, adam, columnSum;
+    private final WorkerPool pool;
+
+    final BiasActivation biasActivation;
+    final OutputSoftmaxCrossEntropy outputSoftmaxCrossEntropy;
+    final ActivationBackward activationBackward;
+    final OutputMse outputMse;
+    final SumOfSquares sumOfSquares;
+    final Scale scale;
+    final Sgd sgd;
+    final Momentum momentum;
+    final Adam adam;
+    final ColumnSum columnSum;
 
     ElementwiseJobs(WorkerPool pool) {
-        biasActivation = new BiasActivation(pool);
-        outputSoftmaxCrossEntropy = new OutputSoftmaxCrossEntropy(pool);
-        activationBackward = new ActivationBackward(pool);
-        outputMse = new OutputMse(pool);
-        sumOfSquares = new SumOfSquares(pool);
-        scale = new Scale(pool);
-        sgd = new Sgd(pool);
-        momentum = new Momentum(pool);
-        adam = new Adam(pool);
-        columnSum = new ColumnSum(pool);
+        this.pool = pool; // before the jobs: each sizes its scratch by the pool
+        biasActivation = new BiasActivation();
+        outputSoftmaxCrossEntropy = new OutputSoftmaxCrossEntropy();
+        activationBackward = new ActivationBackward();
+        outputMse = new OutputMse();
+        sumOfSquares = new SumOfSquares();
+        scale = new Scale();
+        sgd = new Sgd();
+        momentum = new Momentum();
+        adam = new Adam();
+        columnSum = new ColumnSum();
     }
 
-    /** Arguments, the split and the partial sums shared by every element-wise job. */
-    abstract static class Job implements WorkerPool.Job {
-        private final WorkerPool pool;
-        final double[] partial;
+    /**
+     * The split and the partial sums shared by every element-wise job. A kernel's typed method sets its
+     * fields, then runs the job by {@link #byRows}, {@link #flat} or {@link #byColumns}; {@link #release} drops
+     * the caller's arrays afterwards so a job does not keep them reachable.
+     */
+    abstract class Job implements WorkerPool.Job {
+        final double[] partial = new double[pool.threads()];
         /** Four vectors of scratch per part: lane sums ({@link Simd#sum(float[])}), the optimizers' padded last vector. */
-        final float[][] lanes;
-        Activation act;
+        final float[][] lanes = new float[pool.threads()][4 * Simd.L];
         int rows, n, size;
-        float[] x0, x1, x2, x3;
-        float s0, s1, s2, s3, s4, s5, s6;
-        boolean flag;
 
-        Job(WorkerPool pool) {
-            this.pool = pool;
-            this.partial = new double[pool.threads()];
-            this.lanes = new float[pool.threads()][4 * Simd.L];
-        }
+        /** Drops the references to the caller's arrays. */
+        abstract void release();
 
-        final Job scalars(float s0, float s1, float s2, float s3, float s4, float s5, float s6, boolean flag) {
-            this.s0 = s0;
-            this.s1 = s1;
-            this.s2 = s2;
-            this.s3 = s3;
-            this.s4 = s4;
-            this.s5 = s5;
-            this.s6 = s6;
-            this.flag = flag;
-            return this;
-        }
-
-        /** A row-wise kernel on a rows × n matrix; returns the sum of the parts' partial results. */
-        final double rows(Activation act, int rows, int n, float[] x0, float[] x1, float[] x2, float[] x3) {
+        /** Runs the job on a rows × n matrix split by rows; returns the sum of the parts' partial results. */
+        final double byRows(int rows, int n) {
             this.rows = rows;
             this.n = n;
             this.size = rows * n;
-            int parts = (long) rows * n >= PARALLEL_MIN_ELEMENTS ? Math.min(pool.threads(), rows) : 1;
-            return dispatch(act, parts, x0, x1, x2, x3);
+            return dispatch((long) rows * n >= PARALLEL_MIN_ELEMENTS ? Math.min(pool.threads(), rows) : 1);
         }
 
-        /** A kernel on {@code size} flat elements; returns the sum of the parts' partial results. */
-        final double flat(Activation act, int size, float[] x0, float[] x1, float[] x2, float[] x3) {
+        /** Runs the job on {@code size} flat elements; returns the sum of the parts' partial results. */
+        final double flat(int size) {
             this.size = size;
-            int parts = size >= PARALLEL_MIN_ELEMENTS ? pool.threads() : 1;
-            return dispatch(act, parts, x0, x1, x2, x3);
+            return dispatch(size >= PARALLEL_MIN_ELEMENTS ? pool.threads() : 1);
         }
 
-        /** A column-wise kernel on a rows × n matrix, split into blocks of 4 vectors of columns. */
-        final void columns(int rows, int n, float[] x0, float[] x1) {
+        /** Runs the job on a rows × n matrix split into blocks of 4 vectors of columns. */
+        final void byColumns(int rows, int n) {
             this.rows = rows;
             this.n = n;
             int blocks = (n + 4 * Simd.L - 1) / (4 * Simd.L);
-            int parts = (long) rows * n >= PARALLEL_MIN_ELEMENTS ? Math.min(pool.threads(), blocks) : 1;
-            dispatch(null, parts, x0, x1, null, null);
+            dispatch((long) rows * n >= PARALLEL_MIN_ELEMENTS ? Math.min(pool.threads(), blocks) : 1);
         }
 
-        private double dispatch(Activation act, int parts, float[] x0, float[] x1, float[] x2, float[] x3) {
-            this.act = act;
-            this.x0 = x0;
-            this.x1 = x1;
-            this.x2 = x2;
-            this.x3 = x3;
+        private double dispatch(int parts) {
             Arrays.fill(partial, 0, parts, 0.0);
             try {
                 pool.run(this, parts);
             } finally {
-                this.x0 = this.x1 = this.x2 = this.x3 = null; // do not keep the caller's arrays reachable
+                release();
             }
             double sum = 0;
             for (int p = 0; p < parts; p++) {
@@ -121,133 +109,269 @@ final class ElementwiseJobs {
         final int element(int part, int parts) {
             return split(size, part, parts, Simd.L);
         }
+    }
 
-        /** Start of part {@code part} of {@code parts} over [0, total), in whole units of {@code grain}. */
-        static int split(int total, int part, int parts, int grain) {
-            if (part >= parts) {
-                return total;
-            }
-            long units = (total + (long) grain - 1) / grain;
-            return (int) Math.min(total, units * part / parts * grain);
+    /** Start of part {@code part} of {@code parts} over [0, total), in whole units of {@code grain}. */
+    static int split(int total, int part, int parts, int grain) {
+        if (part >= parts) {
+            return total;
         }
+        long units = (total + (long) grain - 1) / grain;
+        return (int) Math.min(total, units * part / parts * grain);
     }
 
     // forward:  Zin += b, A = φ(Zin), by rows
-    private static final class BiasActivation extends Job {
-        BiasActivation(WorkerPool pool) {
-            super(pool);
+    final class BiasActivation extends Job {
+        private Activation activation;
+        private float[] zin, bias, a;
+
+        void apply(float[] zin, float[] bias, Activation activation, float[] a, int rows, int n) {
+            this.zin = zin;
+            this.bias = bias;
+            this.activation = activation;
+            this.a = a;
+            byRows(rows, n);
+        }
+
+        @Override
+        void release() {
+            zin = bias = a = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            Elementwise.biasActivation(act, x0, x1, x2, n, row(part, parts), row(part + 1, parts), lanes[part]);
+            Elementwise.biasActivation(activation, zin, bias, a, n, row(part, parts), row(part + 1, parts),
+                    lanes[part]);
         }
     }
 
     // output:   Δ = softmax(Zin) − T, cross-entropy summed, by rows
-    private static final class OutputSoftmaxCrossEntropy extends Job {
-        OutputSoftmaxCrossEntropy(WorkerPool pool) {
-            super(pool);
+    final class OutputSoftmaxCrossEntropy extends Job {
+        private float[] zin, a, target, delta;
+
+        double apply(float[] zin, float[] a, float[] target, float[] delta, int rows, int n) {
+            this.zin = zin;
+            this.a = a;
+            this.target = target;
+            this.delta = delta;
+            return byRows(rows, n);
+        }
+
+        @Override
+        void release() {
+            zin = a = target = delta = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            partial[part] = Elementwise.outputDeltaSoftmaxCrossEntropy(x0, x1, x2, x3, n, row(part, parts),
+            partial[part] = Elementwise.outputDeltaSoftmaxCrossEntropy(zin, a, target, delta, n, row(part, parts),
                     row(part + 1, parts), lanes[part]);
         }
     }
 
     // backward: Δ = G ⊙ φ'(Zin)
-    private static final class ActivationBackward extends Job {
-        ActivationBackward(WorkerPool pool) {
-            super(pool);
+    final class ActivationBackward extends Job {
+        private Activation activation;
+        private float[] g, zin, a, delta;
+
+        void apply(float[] g, float[] zin, float[] a, Activation activation, float[] delta, int size) {
+            this.g = g;
+            this.zin = zin;
+            this.a = a;
+            this.activation = activation;
+            this.delta = delta;
+            flat(size);
+        }
+
+        @Override
+        void release() {
+            g = zin = a = delta = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            Elementwise.activationBackward(act, x0, x1, x2, x3, element(part, parts), element(part + 1, parts));
-        }
-    }
-
-    // output:   Δ = (A − T) ⊙ φ'(Zin), ½‖A − T‖² summed
-    private static final class OutputMse extends Job {
-        OutputMse(WorkerPool pool) {
-            super(pool);
-        }
-
-        @Override
-        public void run(int part, int parts) {
-            partial[part] = Elementwise.outputDeltaMse(act, x0, x1, x2, x3, element(part, parts),
+            Elementwise.activationBackward(activation, g, zin, a, delta, element(part, parts),
                     element(part + 1, parts));
         }
     }
 
-    private static final class SumOfSquares extends Job {
-        SumOfSquares(WorkerPool pool) {
-            super(pool);
+    // output:   Δ = (A − T) ⊙ φ'(Zin), ½‖A − T‖² summed
+    final class OutputMse extends Job {
+        private Activation activation;
+        private float[] zin, a, target, delta;
+
+        double apply(Activation activation, float[] zin, float[] a, float[] target, float[] delta, int size) {
+            this.activation = activation;
+            this.zin = zin;
+            this.a = a;
+            this.target = target;
+            this.delta = delta;
+            return flat(size);
+        }
+
+        @Override
+        void release() {
+            zin = a = target = delta = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            partial[part] = Reductions.sumOfSquares(x0, element(part, parts), element(part + 1, parts));
+            partial[part] = Elementwise.outputDeltaMse(activation, zin, a, target, delta, element(part, parts),
+                    element(part + 1, parts));
         }
     }
 
-    private static final class Scale extends Job {
-        Scale(WorkerPool pool) {
-            super(pool);
+    // Σ x², summed
+    final class SumOfSquares extends Job {
+        private float[] x;
+
+        double apply(float[] x, int size) {
+            this.x = x;
+            return flat(size);
+        }
+
+        @Override
+        void release() {
+            x = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            Reductions.scale(x0, s0, element(part, parts), element(part + 1, parts));
+            partial[part] = Reductions.sumOfSquares(x, element(part, parts), element(part + 1, parts));
         }
     }
 
-    private static final class Sgd extends Job {
-        Sgd(WorkerPool pool) {
-            super(pool);
+    // x ← α·x
+    final class Scale extends Job {
+        private float[] x;
+        private float alpha;
+
+        void apply(float[] x, float alpha, int size) {
+            this.x = x;
+            this.alpha = alpha;
+            flat(size);
+        }
+
+        @Override
+        void release() {
+            x = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            Optimizers.sgd(x0, x1, s0, s1, element(part, parts), element(part + 1, parts));
+            Reductions.scale(x, alpha, element(part, parts), element(part + 1, parts));
         }
     }
 
-    private static final class Momentum extends Job {
-        Momentum(WorkerPool pool) {
-            super(pool);
+    // θ ← θ − η (g + λθ)
+    final class Sgd extends Job {
+        private float[] param, grad;
+        private float learningRate, weightDecay;
+
+        void step(float[] param, float[] grad, float learningRate, float weightDecay, int size) {
+            this.param = param;
+            this.grad = grad;
+            this.learningRate = learningRate;
+            this.weightDecay = weightDecay;
+            flat(size);
+        }
+
+        @Override
+        void release() {
+            param = grad = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            Optimizers.momentum(x0, x1, x2, s0, s2, s1, flag, element(part, parts), element(part + 1, parts),
-                    lanes[part]);
+            Optimizers.sgd(param, grad, learningRate, weightDecay, element(part, parts), element(part + 1, parts));
         }
     }
 
-    private static final class Adam extends Job {
-        Adam(WorkerPool pool) {
-            super(pool);
+    // v ← μv + g + λθ; θ ← θ − η (nesterov ? g' + μv : v)
+    final class Momentum extends Job {
+        private float[] param, grad, velocity;
+        private float learningRate, momentum, weightDecay;
+        private boolean nesterov;
+
+        void step(float[] param, float[] grad, float[] velocity, float learningRate, float momentum,
+                  float weightDecay, boolean nesterov, int size) {
+            this.param = param;
+            this.grad = grad;
+            this.velocity = velocity;
+            this.learningRate = learningRate;
+            this.momentum = momentum;
+            this.weightDecay = weightDecay;
+            this.nesterov = nesterov;
+            flat(size);
+        }
+
+        @Override
+        void release() {
+            param = grad = velocity = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            Optimizers.adam(x0, x1, x2, x3, s0, s2, s3, s4, s1, flag, s5, s6, element(part, parts),
-                    element(part + 1, parts), lanes[part]);
+            Optimizers.momentum(param, grad, velocity, learningRate, momentum, weightDecay, nesterov,
+                    element(part, parts), element(part + 1, parts), lanes[part]);
+        }
+    }
+
+    // Adam (AdamW when decoupled) with bias corrections bc1 = 1 − β1^t, bc2 = 1 − β2^t
+    final class Adam extends Job {
+        private float[] param, grad, m, v;
+        private float learningRate, beta1, beta2, epsilon, weightDecay, bc1, bc2;
+        private boolean decoupled;
+
+        void step(float[] param, float[] grad, float[] m, float[] v, float learningRate, float beta1, float beta2,
+                  float epsilon, float weightDecay, boolean decoupled, float bc1, float bc2, int size) {
+            this.param = param;
+            this.grad = grad;
+            this.m = m;
+            this.v = v;
+            this.learningRate = learningRate;
+            this.beta1 = beta1;
+            this.beta2 = beta2;
+            this.epsilon = epsilon;
+            this.weightDecay = weightDecay;
+            this.decoupled = decoupled;
+            this.bc1 = bc1;
+            this.bc2 = bc2;
+            flat(size);
+        }
+
+        @Override
+        void release() {
+            param = grad = m = v = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            Optimizers.adam(param, grad, m, v, learningRate, beta1, beta2, epsilon, weightDecay, decoupled, bc1, bc2,
+                    element(part, parts), element(part + 1, parts), lanes[part]);
         }
     }
 
     // bias gradient: out = α·Σ_rows x, by blocks of columns
-    private static final class ColumnSum extends Job {
-        ColumnSum(WorkerPool pool) {
-            super(pool);
+    final class ColumnSum extends Job {
+        private float[] x, out;
+        private float alpha;
+
+        void apply(float alpha, float[] x, float[] out, int rows, int n) {
+            this.alpha = alpha;
+            this.x = x;
+            this.out = out;
+            byColumns(rows, n);
+        }
+
+        @Override
+        void release() {
+            x = out = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            Reductions.columnSum(s0, x0, rows, n, x1, split(n, part, parts, 4 * Simd.L),
+            Reductions.columnSum(alpha, x, rows, n, out, split(n, part, parts, 4 * Simd.L),
                     split(n, part + 1, parts, 4 * Simd.L));
         }
     }

@@ -5,6 +5,10 @@ import delta4j.io.AtomicFiles;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
+import delta4j.model.Init;
+import delta4j.model.Mlp;
+import delta4j.model.Network;
+import delta4j.model.Parameter;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +23,7 @@ import java.util.SplittableRandom;
 /**
  * Measures the OpenCL engine on a device: tries a few gemm tile configurations and caches the fastest
  * ({@link GemmTuning}), times SGEMM (GFLOP/s, after warm-up, bracketed by {@code finish()}) and the
- * training throughput (samples/s) of an MLP step written directly with the kernel set. Every timed
+ * training throughput (samples/s) of an MLP step on a bound {@link Network}. Every timed
  * product is spot-checked against a double-precision dot product, so a fast but wrong kernel shows.
  *
  * <pre>
@@ -232,35 +236,24 @@ public final class GpuCheck {
     // ---------------------------------------------------------------- MLP training step
 
     /**
-     * Times full training steps of an MLP (hidden φ, identity output, MSE, SGD) written with the kernel set:
+     * Times full training steps of an MLP (hidden φ, identity output, MSE, SGD) on a bound {@link Network}:
      * forward gemm NN + biasActivation, outputDelta, backward gemm NT + activationBackward, gradients gemm TN
-     * + columnSum, sgdStep. The batch (inputs and targets) is uploaded every step, as a trainer does.
+     * + columnSum, then sgdStep on every parameter. The batch (inputs and targets) is uploaded every step, as a
+     * trainer does.
      */
     private Map<String, Object> timeMlp(int[] sizes, int batch, int steps, Activation act) {
         int layers = sizes.length - 1;
         int warmup = 3;
         SplittableRandom rnd = new SplittableRandom(42);
-        List<Tensor> all = new ArrayList<>();
-        Tensor[] w = new Tensor[layers + 1], b = new Tensor[layers + 1], z = new Tensor[layers + 1], y = new Tensor[layers + 1];
-        Tensor[] d = new Tensor[layers + 1], dw = new Tensor[layers + 1], db = new Tensor[layers + 1];
-        try {
-            for (int l = 1; l <= layers; l++) {
-                int in = sizes[l - 1], out = sizes[l];
-                float s = (float) Math.sqrt(6.0 / (in + out));
-                all.add(w[l] = engine.tensor(in, out, random(rnd, in * out, s)));
-                all.add(b[l] = engine.allocate(1, out));
-                all.add(z[l] = engine.allocate(batch, out));
-                all.add(y[l] = engine.allocate(batch, out));
-                all.add(d[l] = engine.allocate(batch, out));
-                all.add(dw[l] = engine.allocate(in, out));
-                all.add(db[l] = engine.allocate(1, out));
-            }
-            Tensor x = engine.allocate(batch, sizes[0]);
-            Tensor t = engine.allocate(batch, sizes[layers]);
-            Tensor loss = engine.allocate(1, warmup + steps);
-            all.add(x);
-            all.add(t);
-            all.add(loss);
+        Mlp.Builder builder = Mlp.builder(sizes[0]);
+        for (int l = 1; l <= layers; l++) {
+            builder.dense(sizes[l], l == layers ? Activation.IDENTITY : act);
+        }
+        Mlp mlp = builder.loss(Loss.MSE).init(Init.XAVIER).seed(42).build();
+        try (Network net = mlp.bind(engine)) {
+            Network.Workspace ws = net.workspace(batch);
+            List<Parameter> parameters = net.parameters();
+            Tensor loss = net.allocate(1, warmup + steps);
             float[][] xs = {random(rnd, batch * sizes[0], 1f), random(rnd, batch * sizes[0], 1f)};
             float[][] ts = {random(rnd, batch * sizes[layers], 0.5f), random(rnd, batch * sizes[layers], 0.5f)};
             float lr = 1e-3f;
@@ -270,25 +263,13 @@ public final class GpuCheck {
                     engine.finish();
                     t0 = System.nanoTime();
                 }
-                engine.upload(xs[s & 1], x);
-                engine.upload(ts[s & 1], t);
-                Tensor in = x;
-                for (int l = 1; l <= layers; l++) {
-                    Activation phi = l == layers ? Activation.IDENTITY : act;
-                    engine.gemm(false, false, 1f, in, w[l], 0f, z[l]);
-                    engine.biasActivation(z[l], b[l], phi, y[l]);
-                    in = y[l];
-                }
-                engine.outputDelta(Loss.MSE, Activation.IDENTITY, z[layers], y[layers], t, d[layers], loss, s);
-                for (int l = layers; l >= 1; l--) {
-                    if (l > 1) {
-                        engine.gemm(false, true, 1f, d[l], w[l], 0f, d[l - 1]);
-                        engine.activationBackward(d[l - 1], z[l - 1], y[l - 1], act, d[l - 1]);
-                    }
-                    engine.gemm(true, false, 1f / batch, l > 1 ? y[l - 1] : x, d[l], 0f, dw[l]);
-                    engine.columnSum(1f / batch, d[l], db[l]);
-                    engine.sgdStep(w[l], dw[l], lr, 0f);
-                    engine.sgdStep(b[l], db[l], lr, 0f);
+                System.arraycopy(xs[s & 1], 0, ws.hostInput(), 0, xs[s & 1].length);
+                System.arraycopy(ts[s & 1], 0, ws.hostTarget(), 0, ts[s & 1].length);
+                net.upload(ws, true);
+                net.forward(ws);
+                net.backward(ws, loss, s, 1f / batch);
+                for (Parameter p : parameters) {
+                    engine.sgdStep(p.value(), p.gradient(), lr, 0f);
                 }
             }
             engine.finish();
@@ -315,10 +296,6 @@ public final class GpuCheck {
                     Arrays.toString(sizes), batch, act.id(), rate, secs * 1e3 / steps, tflops, losses[0] / batch,
                     losses[warmup + steps - 1] / batch);
             return r;
-        } finally {
-            for (Tensor x : all) {
-                x.close();
-            }
         }
     }
 

@@ -486,7 +486,7 @@ public final class Report {
             return;
         }
         md.append("## ").append(title).append("\n\n");
-        md.append("One batch, written out kernel by kernel on each engine (ReLU hidden layers, softmax cross-entropy output); ")
+        md.append("One batch, the kernels of one training step on each engine (ReLU hidden layers, softmax cross-entropy output); ")
                 .append("GFLOP/s counts the gemm FLOPs only. PyTorch runs the same network and batch.\n\n");
         md.append("| network@batch | threads | implementation | ms | ± | GFLOP/s | × best peer |\n|---|---|---|---:|---:|---:|---:|\n");
         for (String key : keys) {

@@ -1,0 +1,90 @@
+package delta4j.model;
+
+import delta4j.engine.Engine;
+import delta4j.engine.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The optimizer's state for every {@link Parameter} of a network, with the two things a step does over all
+ * parameters: gradient clipping and the optimizer update. {@link Trainer} and {@link Replica} share it, so
+ * both take the same step with the same float sums.
+ *
+ * <p>The state tensors are listed per parameter, in {@link Network#parameters()} order, the optimizer's
+ * states s = 0..k−1 of each: the order of {@link TrainingState#optimizerState()}.
+ */
+final class OptimizerState {
+
+    private final Engine engine;
+    private final Optimizer optimizer;
+    private final List<Parameter> parameters;
+    private final List<Tensor> gradients;
+    private final Tensor[][] state;
+    private final List<Tensor> tensors;
+    /** One sum of squares per parameter. */
+    private final Tensor norms;
+
+    /** Allocates zeroed state (step 0) on the network's engine, owned and freed by {@code net}. */
+    OptimizerState(Network net, Optimizer optimizer) {
+        this.engine = net.engine();
+        this.optimizer = optimizer;
+        this.parameters = net.parameters();
+        this.gradients = parameters.stream().map(Parameter::gradient).toList();
+        int k = optimizer.stateTensors();
+        this.state = new Tensor[parameters.size()][k];
+        List<Tensor> all = new ArrayList<>();
+        for (int i = 0; i < parameters.size(); i++) {
+            for (int s = 0; s < k; s++) {
+                state[i][s] = allocateLike(net, parameters.get(i).value());
+                all.add(state[i][s]);
+            }
+        }
+        this.tensors = List.copyOf(all);
+        this.norms = net.allocate(1, parameters.size());
+    }
+
+    /** A tensor of {@code like}'s shape, owned by {@code net}. */
+    static Tensor allocateLike(Network net, Tensor like) {
+        return net.allocate(like.rows(), like.cols());
+    }
+
+    /** Every state tensor, per parameter in order (empty for SGD). */
+    List<Tensor> tensors() {
+        return tensors;
+    }
+
+    /** Scales all gradients by maxNorm/‖g‖ when ‖g‖ > maxNorm (a NaN norm is left to divergence detection). */
+    void clipGradients(double maxNorm) {
+        double norm = norm(gradients);
+        if (norm > maxNorm) {
+            float factor = (float) (maxNorm / norm);
+            for (Parameter p : parameters) {
+                engine.scale(p.gradient(), factor);
+            }
+        }
+    }
+
+    /** One optimizer step on every parameter at step t ≥ 1, with weight decay λ where the parameter decays. */
+    void step(float lr, float weightDecay, int t) {
+        for (int i = 0; i < parameters.size(); i++) {
+            Parameter p = parameters.get(i);
+            optimizer.step(engine, p.value(), p.gradient(), state[i], lr, p.decays() ? weightDecay : 0f, t);
+        }
+    }
+
+    /**
+     * ‖x‖ over one tensor per parameter (in parameter order): the sums of squares on the engine, added up
+     * in double on the host.
+     */
+    double norm(List<Tensor> perParameter) {
+        for (int i = 0; i < perParameter.size(); i++) {
+            engine.sumOfSquares(perParameter.get(i), norms, i);
+        }
+        double sq = 0;
+        for (float v : engine.download(norms)) {
+            sq += v;
+        }
+        return Math.sqrt(sq);
+    }
+}
