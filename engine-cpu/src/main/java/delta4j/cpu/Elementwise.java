@@ -123,21 +123,19 @@ final class Elementwise {
         }
     }
 
-    /** GELU: φ(z) = z·Φ(z), Φ from {@link #normalCdf}. */
+    /** GELU: φ(z) = z·Φ(z), one vector at a time by {@link #gelu}. */
     private static void biasGelu(float[] z, float[] b, float[] a, int n, int r0, int r1) {
         int bound = F.loopBound(n);
         for (int i = r0; i < r1; i++) {
             int off = i * n, j = 0;
             for (; j < bound; j += L) {
-                FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
-                v.intoArray(z, off + j);
-                v.mul(normalCdf(v)).intoArray(a, off + j);
+                FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j)).intoArray(z, off + j);
+                gelu(z, null, a, off + j);
             }
             if (j < n) {
                 VectorMask<Float> m = F.indexInRange(j, n);
-                FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
-                v.intoArray(z, off + j, m);
-                v.mul(normalCdf(v)).intoArray(a, off + j, m);
+                FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m)).intoArray(z, off + j, m);
+                geluTail(z, null, a, off + j, n - j);
             }
         }
     }
@@ -266,15 +264,14 @@ final class Elementwise {
         }
     }
 
-    /** GELU: φ' = Φ(z) + z·e^{−z²/2}/√(2π), from Zin. */
+    /** GELU: φ' = Φ(z) + z·e^{−z²/2}/√(2π), from Zin, one vector at a time by {@link #gelu}. */
     private static void backwardGelu(float[] g, float[] z, float[] d, int e0, int e1) {
         int e = e0;
         for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
-            FloatVector.fromArray(F, g, e).mul(geluPrime(FloatVector.fromArray(F, z, e))).intoArray(d, e);
+            gelu(z, g, d, e);
         }
         if (e < e1) {
-            VectorMask<Float> m = F.indexInRange(e, e1);
-            FloatVector.fromArray(F, g, e, m).mul(geluPrime(FloatVector.fromArray(F, z, e, m))).intoArray(d, e, m);
+            geluTail(z, g, d, e, e1 - e);
         }
     }
 
@@ -319,35 +316,56 @@ final class Elementwise {
     private static final float HALF_SQRT_HALF = 0.35355339f;     // 1/(2√2): t = 1/(1 + |x|/(2√2))
     private static final float INV_SQRT_2PI = 0.39894228f;       // 1/√(2π)
 
-    /** e^{−x²/2} for |x| ≤ 20: e^{−p/2}·(1 − r/2) with p = x·x rounded and r = x² − p exactly (fma). */
-    private static FloatVector expHalfSquare(FloatVector x) {
-        FloatVector p = x.mul(x);
-        FloatVector r = x.fma(x, p.neg());
-        return Simd.exp(p.mul(-0.5f)).mul(r.fma(-0.5f, 1f));
-    }
-
-    /** ½ erfc(|x|/√2) = Φ(−|x|) for |x| ≤ 20, given g = e^{−x²/2}. */
-    private static FloatVector lowerTail(FloatVector x, FloatVector g) {
-        FloatVector t = FloatVector.broadcast(F, 1f).div(x.abs().fma(HALF_SQRT_HALF, 1f));
-        FloatVector r = ERFC_C10.fma(t, ERFC_C9).fma(t, ERFC_C8).fma(t, ERFC_C7).fma(t, ERFC_C6).fma(t, ERFC_C5)
+    /**
+     * GELU on the L elements from {@code e}: with {@code g} null, {@code out = z·Φ(z)} (forward); otherwise
+     * {@code out = g ⊙ φ'(z)} with φ'(z) = Φ(z) + z·e^{−z²/2}/√(2π) (backward; {@code out} may be {@code g}).
+     *
+     * <p>It takes arrays and an offset, never vectors, and is the one home of the formula. A vector passed to or
+     * returned from a method that C2 does not inline is boxed, and C2 declines to inline a callee that it has
+     * already compiled on its own into a large method: the helpers this replaced (Φ and φ' as vector functions)
+     * sat near that size, so whether training allocated megabytes per call depended on the order in which the
+     * JIT compiled them (SteadyStateAllocationTest failed that way on a loaded machine, and always with
+     * -XX:InlineSmallCode=1000). Here nothing but {@link Simd#exp} is called with a vector, as in every other
+     * kernel, and no mask is passed or merged: the last partial vector goes through {@link #geluTail}.
+     *
+     * <p>Φ(x) = ½ erfc(−x/√2) for |x| clamped to 20 (beyond, Φ is 0 or 1 in float): for q = |x|/√2,
+     * erfc(q) = t·R(t)·e^{−x²/2} with t = 1/(1 + q/2) and R the polynomial above; e^{−x²/2} takes x² as x·x
+     * plus its exact fma residual r, e^{−p/2}·(1 − r/2), so the tail keeps its relative accuracy.
+     */
+    private static void gelu(float[] z, float[] g, float[] out, int e) {
+        FloatVector x = FloatVector.fromArray(F, z, e);
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector xc = x.max(-20f).min(20f);
+        FloatVector p = xc.mul(xc);
+        FloatVector r = xc.fma(xc, p.neg());
+        FloatVector gauss = Simd.exp(p.mul(-0.5f)).mul(r.fma(-0.5f, 1f));
+        FloatVector t = one.div(xc.abs().fma(HALF_SQRT_HALF, 1f));
+        FloatVector poly = ERFC_C10.fma(t, ERFC_C9).fma(t, ERFC_C8).fma(t, ERFC_C7).fma(t, ERFC_C6).fma(t, ERFC_C5)
                 .fma(t, ERFC_C4).fma(t, ERFC_C3).fma(t, ERFC_C2).fma(t, ERFC_C1).fma(t, ERFC_C0);
-        return t.mul(r).mul(g).mul(0.5f);
+        FloatVector tail = t.mul(poly).mul(gauss).mul(0.5f);
+        FloatVector cdf = one.sub(tail).blend(tail, xc.compare(VectorOperators.LT, 0f));
+        FloatVector y = g == null ? x.mul(cdf) : FloatVector.fromArray(F, g, e).mul(x.fma(gauss.mul(INV_SQRT_2PI), cdf));
+        y.intoArray(out, e);
     }
 
-    /** Φ(x) = ½(1 + erf(x/√2)): Φ(−|x|) below 0, 1 − Φ(−|x|) above. */
-    private static FloatVector normalCdf(FloatVector x) {
-        FloatVector xc = x.max(-20f).min(20f);
-        FloatVector tail = lowerTail(xc, expHalfSquare(xc));
-        return FloatVector.broadcast(F, 1f).sub(tail).blend(tail, xc.compare(VectorOperators.LT, 0f));
+    /** z, g and out of one zero-padded vector, per thread, for {@link #geluTail}. */
+    private static final class Tail {
+        final float[] z = new float[L], g = new float[L], out = new float[L];
     }
 
-    /** GELU's φ'(x) = Φ(x) + x·e^{−x²/2}/√(2π). */
-    private static FloatVector geluPrime(FloatVector x) {
-        FloatVector xc = x.max(-20f).min(20f);
-        FloatVector g = expHalfSquare(xc);
-        FloatVector tail = lowerTail(xc, g);
-        FloatVector cdf = FloatVector.broadcast(F, 1f).sub(tail).blend(tail, xc.compare(VectorOperators.LT, 0f));
-        return x.fma(g.mul(INV_SQRT_2PI), cdf);
+    private static final ThreadLocal<Tail> TAIL = ThreadLocal.withInitial(Tail::new);
+
+    /** {@link #gelu} on the last {@code count} &lt; L elements from {@code e}, through a zero-padded copy. */
+    private static void geluTail(float[] z, float[] g, float[] out, int e, int count) {
+        Tail t = TAIL.get();
+        java.util.Arrays.fill(t.z, 0f);
+        System.arraycopy(z, e, t.z, 0, count);
+        if (g != null) {
+            java.util.Arrays.fill(t.g, 0f);
+            System.arraycopy(g, e, t.g, 0, count);
+        }
+        gelu(t.z, g == null ? null : t.g, t.out, 0);
+        System.arraycopy(t.out, 0, out, e, count);
     }
 
     // ==================================================================== output δ fused with the loss
