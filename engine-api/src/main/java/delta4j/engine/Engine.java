@@ -29,6 +29,16 @@ public interface Engine extends AutoCloseable {
     /** A human-readable description of the device, e.g. "2 threads, AVX-512" or an OpenCL device name. */
     String device();
 
+    /**
+     * The arithmetic of this engine's products ({@link #gemm}), chosen when it was created
+     * ({@link EngineConfig#precision()}): fp32 unless asked otherwise. It applies to gemm only; every other
+     * kernel computes in fp32, and tensors always hold fp32 values. An engine that cannot give a precision
+     * refuses it when created ({@link EngineUnavailableException}) rather than computing another.
+     */
+    default Precision precision() {
+        return Precision.FP32;
+    }
+
     // ---------------------------------------------------------------- memory
 
     /** Allocates a rows × cols tensor filled with zeros. Both sizes must be positive. */
@@ -91,6 +101,10 @@ public interface Engine extends AutoCloseable {
      * {@code gemm(false, true, 1, Δ[l+1], W[l+1], 0, G[l])} (δ propagation, G = Δ·Wᵀ) and
      * {@code gemm(true, false, 1/N, A[l-1], Δ[l], 0, dW[l])} (weight gradient).
      * When β = 0, C is not read: NaN or garbage in C does not propagate.
+     *
+     * <p>At the engine's {@link #precision()} every element of op(A) and op(B) is first rounded with
+     * {@link Precision#round(float)} (in the engine's working copy: the tensors are not changed), and the
+     * products of the rounded operands are summed in fp32 or wider; α and β are applied in fp32.
      */
     void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
 

@@ -3,29 +3,43 @@ package delta4j.engine;
 /**
  * How to create an engine.
  *
- * @param threads worker threads for CPU engines; 0 means all available cores
- * @param device  device selector for device engines: an index ("0"), a name fragment ("h100"),
- *                a type ("gpu", "cpu"), or null for the engine's default
+ * @param threads   worker threads for CPU engines; 0 means all available cores
+ * @param device    device selector for device engines: an index ("0"), a name fragment ("h100"),
+ *                  a type ("gpu", "cpu"), or null for the engine's default
+ * @param precision the arithmetic of the engine's products ({@link Engine#gemm} only; see {@link Precision}):
+ *                  fp32 by default
  */
-public record EngineConfig(int threads, String device) {
+public record EngineConfig(int threads, String device, Precision precision) {
 
     public EngineConfig {
         if (threads < 0) {
             throw new IllegalArgumentException("threads must be 0 (all cores) or positive, got " + threads);
         }
+        if (precision == null) {
+            throw new IllegalArgumentException("precision must be given (Precision.FP32 for plain fp32 products)");
+        }
     }
 
-    /** All cores, default device. */
+    /** fp32 products. */
+    public EngineConfig(int threads, String device) {
+        this(threads, device, Precision.FP32);
+    }
+
+    /** All cores, default device, fp32. */
     public static EngineConfig defaults() {
-        return new EngineConfig(0, null);
+        return new EngineConfig(0, null, Precision.FP32);
     }
 
     public EngineConfig withThreads(int n) {
-        return new EngineConfig(n, device);
+        return new EngineConfig(n, device, precision);
     }
 
     public EngineConfig withDevice(String d) {
-        return new EngineConfig(threads, d);
+        return new EngineConfig(threads, d, precision);
+    }
+
+    public EngineConfig withPrecision(Precision p) {
+        return new EngineConfig(threads, device, p);
     }
 
     /** The thread count to use: {@code threads}, or the number of available processors when 0. */

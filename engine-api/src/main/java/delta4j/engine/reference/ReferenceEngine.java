@@ -5,6 +5,7 @@ import delta4j.engine.ArrayTensor;
 import delta4j.engine.Engine;
 import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
+import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
 
 import java.util.Collections;
@@ -15,11 +16,29 @@ import java.util.Set;
  * The reference engine: the kernel set in plain, single-threaded Java loops that read like the math.
  * It is every other engine's oracle, so it stays obvious rather than fast. Sums that report a loss
  * are accumulated in double.
+ *
+ * <p>Its products emulate the {@link Precision} it was created with exactly: each operand element is
+ * rounded with {@link Precision#round(float)}, and the products of the rounded operands (exact in double)
+ * are summed in double.
  */
 public final class ReferenceEngine implements Engine {
 
     private final Set<ArrayTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Precision precision;
     private boolean closed;
+
+    /** A reference engine with fp32 products. */
+    public ReferenceEngine() {
+        this(Precision.FP32);
+    }
+
+    /** A reference engine whose products emulate {@code precision}. */
+    public ReferenceEngine(Precision precision) {
+        if (precision == null) {
+            throw new IllegalArgumentException("precision must be given (Precision.FP32 for plain fp32 products)");
+        }
+        this.precision = precision;
+    }
 
     @Override
     public String name() {
@@ -29,6 +48,11 @@ public final class ReferenceEngine implements Engine {
     @Override
     public String device() {
         return "plain Java, 1 thread";
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
     }
 
     // ---------------------------------------------------------------- memory
@@ -114,8 +138,8 @@ public final class ReferenceEngine implements Engine {
             for (int j = 0; j < n; j++) {
                 double sum = 0;
                 for (int p = 0; p < k; p++) {
-                    float aip = transA ? A[p * lda + i] : A[i * lda + p];
-                    float bpj = transB ? B[j * ldb + p] : B[p * ldb + j];
+                    float aip = precision.round(transA ? A[p * lda + i] : A[i * lda + p]);
+                    float bpj = precision.round(transB ? B[j * ldb + p] : B[p * ldb + j]);
                     sum += (double) aip * bpj;
                 }
                 // β = 0 must not read C, so NaN garbage there cannot leak into the result.
@@ -347,7 +371,7 @@ public final class ReferenceEngine implements Engine {
 
         @Override
         public Engine create(delta4j.engine.EngineConfig config) {
-            return new ReferenceEngine();
+            return new ReferenceEngine(config == null ? Precision.FP32 : config.precision());
         }
     }
 }
