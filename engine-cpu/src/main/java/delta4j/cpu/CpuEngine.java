@@ -6,6 +6,7 @@ import delta4j.engine.Engine;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
+import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
 
 import java.util.Arrays;
@@ -29,6 +30,7 @@ public final class CpuEngine implements Engine {
 
     private final int threads;
     private final WorkerPool pool;
+    private final Precision precision;
     private final Gemm gemm;
     private final ElementwiseJobs jobs;
     private final String device;
@@ -44,7 +46,8 @@ public final class CpuEngine implements Engine {
         CpuEngineProvider.requireVectorModule();
         this.threads = config.resolvedThreads();
         this.pool = new WorkerPool(threads);
-        this.gemm = new Gemm(pool);
+        this.precision = config.precision();
+        this.gemm = new Gemm(pool, precision);
         this.jobs = new ElementwiseJobs(pool);
         this.device = threads + (threads == 1 ? " thread, " : " threads, ") + Simd.describe();
     }
@@ -57,6 +60,11 @@ public final class CpuEngine implements Engine {
     @Override
     public String device() {
         return device;
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
     }
 
     /** Threads that run kernels, the caller's included. */

@@ -4,6 +4,7 @@ import delta4j.engine.Activation;
 import delta4j.engine.Engine;
 import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
+import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
 import org.jocl.CL;
 import org.jocl.CLException;
@@ -57,6 +58,7 @@ public final class OpenClEngine implements Engine {
     private static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl"};
 
     private final OpenClDevice device;
+    private final Precision precision;
     final cl_context context;
     final cl_command_queue queue;
     private final Staging staging;
@@ -81,7 +83,18 @@ public final class OpenClEngine implements Engine {
      * @throws OpenClException when the device cannot give a context or queue
      */
     public OpenClEngine(OpenClDevice device) {
+        this(device, Precision.FP32);
+    }
+
+    /**
+     * Opens an engine whose products are at {@code precision}: gemm.cl rounds every operand as it reads it
+     * (tf32 and bf16 at fp32 speed, on any device).
+     *
+     * @throws OpenClException when the device cannot give a context or queue
+     */
+    public OpenClEngine(OpenClDevice device, Precision precision) {
         this.device = device;
+        this.precision = precision;
         if (device.maxWorkGroupSize() < 256) {
             throw new OpenClException("OpenCL device " + device.name() + " allows work-groups of at most "
                     + device.maxWorkGroupSize() + " work-items; delta4j's kernels need 256: select another device");
@@ -134,6 +147,11 @@ public final class OpenClEngine implements Engine {
     @Override
     public String device() {
         return device.summary();
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
     }
 
     /** The device this engine runs on. */
@@ -572,7 +590,7 @@ public final class OpenClEngine implements Engine {
                                 source(ELEMENTWISE_SOURCES), "-DRWG=" + rwg)
                         : build(name + " (gemm.cl) with tiles " + gemmKeyConfig(programKey), source("gemm.cl"),
                                 gemmKeyConfig(programKey).options(device) + " -DTRANSA=" + (name.charAt(5) == 't' ? 1 : 0)
-                                        + " -DTRANSB=" + (name.charAt(6) == 't' ? 1 : 0));
+                                        + " -DTRANSB=" + (name.charAt(6) == 't' ? 1 : 0) + " -DPRECISION=" + precisionCode());
                 programs.put(key, p);
             }
             try {
@@ -584,6 +602,15 @@ public final class OpenClEngine implements Engine {
             kernels.put(kernelKey, k);
         }
         return k;
+    }
+
+    /** gemm.cl's PRECISION: 0 fp32, 1 tf32, 2 bf16. */
+    private int precisionCode() {
+        return switch (precision) {
+            case FP32 -> 0;
+            case TF32 -> 1;
+            case BF16 -> 2;
+        };
     }
 
     private static GemmConfig gemmKeyConfig(String programKey) {
