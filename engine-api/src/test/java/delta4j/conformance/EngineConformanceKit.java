@@ -299,7 +299,7 @@ public abstract class EngineConformanceKit {
      * (to even: 1 + 2^-6) and their neighbours, values with every low mantissa bit set (rounding carries into the
      * exponent: 2 − 2^-23 becomes 2), and random fp32 values.
      */
-    static float[] roundingProbes(int count, long seed) {
+    public static float[] roundingProbes(int count, long seed) {
         float[] base = {1f + 0x1p-11f, Math.nextUp(1f + 0x1p-11f), Math.nextDown(1f + 0x1p-11f),
                 1f + 0x1p-8f, Math.nextUp(1f + 0x1p-8f), Math.nextDown(1f + 0x1p-8f),
                 1f + 3 * 0x1p-8f, Math.nextUp(1f + 3 * 0x1p-8f), Math.nextDown(1f + 3 * 0x1p-8f),

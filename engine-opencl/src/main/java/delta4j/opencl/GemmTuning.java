@@ -12,8 +12,11 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.Properties;
 
+import delta4j.engine.Precision;
+
 /**
- * The on-disk cache of measured gemm tile parameters, one small properties file per device and driver.
+ * The on-disk cache of measured gemm tile parameters, one small properties file per device and driver: the fp32
+ * tiles under "gemm", the tensor-core tiles of each precision under "mma.tf32" and "mma.bf16".
  *
  * <p>Location: the system property {@code delta4j.opencl.tuningDir}, else
  * {@code $XDG_CACHE_HOME/delta4j/opencl-tuning}, else {@code ~/.cache/delta4j/opencl-tuning}. The file name
@@ -48,29 +51,61 @@ public final class GemmTuning {
 
     /** The cached configuration for a device, if one was stored and still fits it. */
     public static Optional<GemmConfig> load(OpenClDevice d) {
-        Path f = file(d);
-        if (!Files.isRegularFile(f)) {
-            return Optional.empty();
-        }
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-            p.load(r);
-            GemmConfig c = GemmConfig.parse(p.getProperty("gemm", ""));
+        try {
+            GemmConfig c = GemmConfig.parse(read(d).getProperty("gemm", ""));
             return c.fits(d) ? Optional.of(c) : Optional.empty();
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         }
     }
 
-    /** Stores the winning configuration for a device, with a note on how it was measured. */
+    /** The cached tensor-core configuration for a device and a precision (tf32, bf16), if one was stored and still fits. */
+    public static Optional<MmaConfig> loadMma(OpenClDevice d, Precision precision) {
+        if (precision == Precision.FP32) {
+            return Optional.empty();
+        }
+        try {
+            MmaConfig c = MmaConfig.parse(read(d).getProperty("mma." + precision.cliName(), ""));
+            return c.fits(d, false) ? Optional.of(c) : Optional.empty();
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Properties read(OpenClDevice d) throws IOException {
+        Properties p = new Properties();
+        Path f = file(d);
+        if (Files.isRegularFile(f)) {
+            try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+                p.load(r);
+            }
+        }
+        return p;
+    }
+
+    /** Stores the winning configuration for a device, with a note on how it was measured (other entries are kept). */
     public static Path save(OpenClDevice d, GemmConfig c, String note) throws IOException {
+        return save(d, "gemm", c.toString(), note);
+    }
+
+    /** Stores the winning tensor-core configuration for a device and precision (other entries are kept). */
+    public static Path saveMma(OpenClDevice d, Precision precision, MmaConfig c, String note) throws IOException {
+        return save(d, "mma." + precision.cliName(), c.toString(), note);
+    }
+
+    private static Path save(OpenClDevice d, String key, String value, String note) throws IOException {
         Path f = file(d);
         Files.createDirectories(f.getParent());
-        Properties p = new Properties();
-        p.setProperty("gemm", c.toString());
+        Properties p;
+        try {
+            p = read(d);
+        } catch (IOException | IllegalArgumentException e) {
+            p = new Properties(); // an unreadable file is replaced
+        }
+        p.setProperty(key, value);
         p.setProperty("device", d.name());
         p.setProperty("driver", d.driverVersion());
-        p.setProperty("measured", note);
+        p.setProperty("measured" + (key.equals("gemm") ? "" : "." + key), note);
         p.setProperty("date", Instant.now().toString());
         Path tmp = Files.createTempFile(f.getParent(), f.getFileName().toString(), ".tmp");
         try {
