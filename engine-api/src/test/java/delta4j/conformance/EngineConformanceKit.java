@@ -65,8 +65,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *     the largest weight of its layer (float32 round-off compounded over forward, backward and update), and
  *     the mean loss within 1e-4 relative; at tf32 and bf16 within {@value #TRAINING_TOL} + {@value
  *     #TRAINING_ROUNDING_UNITS}·u_p and 1e-4 + {@value #TRAINING_ROUNDING_UNITS}·u_p: an activation that the two
- *     engines compute an fp32 ulp apart can round to neighbouring tf32 or bf16 values when it becomes the next
- *     product's operand, one unit u_p in one term of a sum.</li>
+ *     engines compute an fp32 ulp apart can round to neighbouring tf32 or bf16 values (2u_p apart) when it becomes
+ *     the next product's operand; such flips are rare, each moves one term of one sum, and Adam's normalisation
+ *     passes them on relative to the step, so the weights stay within a fraction of u_p of each other.</li>
  * </ul>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -76,7 +77,7 @@ public abstract class EngineConformanceKit {
     public static final double ELEMENT_TOL = 2e-5;
     public static final double TRAINING_TOL = 1e-4;
     /** Units of u_p that whole training steps at a reduced precision may differ by (see the class comment). */
-    public static final double TRAINING_ROUNDING_UNITS = 0.25;
+    public static final double TRAINING_ROUNDING_UNITS = 0.5;
 
     /** The sizes every kernel is tried on. */
     public static final int[] SIZES = {1, 2, 3, 7, 17, 33, 64, 255, 1025};

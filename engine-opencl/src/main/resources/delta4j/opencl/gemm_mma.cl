@@ -145,14 +145,15 @@ inline void copy16(__local float* dst, const __global float* src, const int byte
 #endif
 
 // ldmatrix.x4 of four 8 × 4-float matrices: the lane l's 32-bit element j comes from matrix j, row l / 4, element
-// l % 4, the row's address being the one lane 8j + l / 4 supplies. `rows` gives each lane's row address.
+// l % 4, the row's address being the one lane 8j + l / 4 supplies. `rows` gives each lane's row address. The
+// "memory" clobber keeps the read after the barrier that makes the stage's cp.async data visible.
 #ifdef MMA_EMULATE
 #define LDSM_X4(r, rows, lane) \
     for (int j_ = 0; j_ < 4; j_++) { (r)[j_] = as_uint(rows(8 * j_ + (lane) / 4)[(lane) % 4]); }
 #else
 #define LDSM_X4(r, rows, lane) \
     asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];" \
-                 : "=r"((r)[0]), "=r"((r)[1]), "=r"((r)[2]), "=r"((r)[3]) : "l"(rows(lane)))
+                 : "=r"((r)[0]), "=r"((r)[1]), "=r"((r)[2]), "=r"((r)[3]) : "l"(rows(lane)) : "memory")
 #endif
 
 // ---------------------------------------------------------------- the warp's products
