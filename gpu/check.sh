@@ -7,10 +7,16 @@
 # It needs no network, JDK or package manager: only bash, coreutils (timeout) and, for the PyTorch peer
 # and the report, python3. In order, each step under a timeout and all of them under TOTAL_S seconds:
 #   1. opencl-probe.sh: finds NVIDIA's OpenCL library, writes .gpu/ocl/env.sh, runs clinfo, prints a VERDICT
-#   2. delta4j.opencl.GpuCheck: gemm tile tuning (cached), SGEMM GFLOP/s, MLP training samples/s
-#   3. gpu/torch_peer.py: the same figures from PyTorch fp32 (TF32 off), or "torch: not available"
-#   4. the conformance kit and the gemm tile tests on the device (JUnit console)
-#   5. gpu/report.py: $OUT/results.md (table with ratios to PyTorch) and $OUT/results.json
+#   2. delta4j.opencl.GpuCheck, at each of PRECISIONS (default fp32,tf32,bf16): gemm tile tuning (cached; at
+#      tf32 and bf16 the tensor-core tiles), SGEMM GFLOP/s at 1024^3..8192^3 and the NT/TN/TT variants at 4096^3,
+#      and the large MLP (4096-4096-4096-4096-1024, batch 2048, MSE) with SGD and with Adam: samples/s and the
+#      loss of each of its STEPS steps (default 200)
+#   3. gpu/torch_peer.py: the same figures from PyTorch at the same precisions (fp32 with TF32 off, TF32 matmul
+#      allowed, bf16 matmul and autocast(bfloat16) training), or "torch: not available"
+#   4. on the device, with JUnit's console: the conformance kit at every precision, the gemm tile tests, and the
+#      tensor-core kernel tests (MmaKernelTest: emulated and, on compute capability 8.0+, the real PTX)
+#   5. gpu/report.py: $OUT/results.md (table with ratios to PyTorch, targets, loss-curve deviations) and
+#      $OUT/results.json
 # Steps 2 and 4 run only when the VERDICT says NVIDIA OpenCL works, or when QUICK=1 or ANY_DEVICE=1 (then on
 # whatever OpenCL device there is, e.g. PoCL). QUICK=1 shrinks every size, for trying the flow on a CPU.
 # $OUT gets six files: results.md, results.json, check.log, conformance.txt, opencl.json, torch.json
@@ -20,7 +26,9 @@ gpu=${1:-.gpu}
 out=${2:-gpu-out}
 QUICK=${QUICK:-0}
 ANY_DEVICE=${ANY_DEVICE:-0}
-TOTAL_S=${TOTAL_S:-400}
+TOTAL_S=${TOTAL_S:-540}
+PRECISIONS=${PRECISIONS:-fp32,tf32,bf16}
+STEPS=${STEPS:-200}
 start=$(date +%s)
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
@@ -60,7 +68,7 @@ step() {
 
 main() {
   rm -f "$work/steps.txt" "$work/probe.txt" "$out/opencl.json" "$out/torch.json" "$out/conformance.txt"
-  echo "delta4j GPU check, $(date -u +%FT%TZ), QUICK=$QUICK; $(head -1 "$gpu/PREPARED.txt" 2>/dev/null)"
+  echo "delta4j GPU check, $(date -u +%FT%TZ), QUICK=$QUICK, PRECISIONS=$PRECISIONS; $(head -1 "$gpu/PREPARED.txt" 2>/dev/null)"
 
   step probe 90 bash "$gpu/opencl-probe.sh" run "$gpu/ocl" | tee "$work/probe.txt"
   verdict=$(grep -m1 '^VERDICT' "$work/probe.txt" || echo "VERDICT: probe gave no verdict")
@@ -90,9 +98,10 @@ main() {
     if [ "$QUICK" = 1 ]; then
       args=(--sizes 64,128,256 --variants-size 128 --tune-size 128 --mlp 256,256,256,256,64 --batch 128 --steps 4 --seconds 0.05)
     else
-      args=(--sizes 1024,2048,4096,8192 --variants-size 4096 --tune-size 4096 --mlp 4096,4096,4096,4096,1024 --batch 2048 --steps 20)
+      args=(--sizes 1024,2048,4096,8192 --variants-size 4096 --tune-size 4096 --mlp 4096,4096,4096,4096,1024 --batch 2048 --steps "$STEPS")
     fi
-    step gpucheck 150 "${java[@]}" -cp "$cp" delta4j.opencl.GpuCheck "${args[@]}" --json "$out/opencl.json"
+    step gpucheck 240 "${java[@]}" -cp "$cp" delta4j.opencl.GpuCheck "${args[@]}" --precisions "$PRECISIONS" \
+        --optimizers sgd,adam --json "$out/opencl.json"
   else
     echo "OpenCL steps skipped: $verdict"
   fi
@@ -100,16 +109,18 @@ main() {
   have_python=0
   command -v python3 >/dev/null && have_python=1
   if [ "$have_python" = 1 ]; then
-    qa=(); [ "$QUICK" = 1 ] && qa=(--quick)
-    step torch 90 python3 -u "$here/torch_peer.py" "${qa[@]}" --json "$out/torch.json"
+    qa=(--steps "$STEPS"); [ "$QUICK" = 1 ] && qa=(--quick)
+    step torch 150 python3 -u "$here/torch_peer.py" "${qa[@]}" --precisions "$PRECISIONS" --optimizers sgd,adam \
+        --json "$out/torch.json"
   else
     echo "torch: not available (no python3)"
   fi
 
   if [ "$run_opencl" = 1 ]; then
-    LOG_TO="$out/conformance.txt" step conformance 150 "${java[@]}" -DDELTA4J_REQUIRE_OPENCL=true -jar "$console" execute \
+    LOG_TO="$out/conformance.txt" step conformance 200 "${java[@]}" -DDELTA4J_REQUIRE_OPENCL=true -jar "$console" execute \
         --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii --class-path "$cp" \
-        --select-class delta4j.opencl.OpenClConformanceTest --select-class delta4j.opencl.GemmTilesTest
+        --select-class delta4j.opencl.OpenClConformanceTest --select-class delta4j.opencl.MmaKernelTest \
+        --select-class delta4j.opencl.GemmTilesTest
     grep -E 'tests (successful|failed|aborted|skipped|found)|containers failed' "$out/conformance.txt" | sed 's/^/   /'
     grep -m8 -F '[X]' "$out/conformance.txt" | sed 's/^/   failed: /'
   fi

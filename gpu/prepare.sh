@@ -25,7 +25,7 @@ command -v mvn >/dev/null || { echo "prepare.sh needs Maven (mvn)" >&2; exit 1; 
 [ -f "$probe" ] || { echo "prepare.sh needs opencl-probe.sh (set OPENCL_PROBE=/path/to/it); not found at $probe" >&2; exit 1; }
 
 echo "== building the jars (JDK at $JAVA_HOME)"
-mvn -B -q -ntp -pl engine-opencl -am install -DskipTests
+mvn -B -q -ntp -pl engine-opencl -am package -DskipTests   # package, not install: ~/.m2 stays as it is
 
 rm -rf "$out"
 mkdir -p "$out/lib"

@@ -122,12 +122,13 @@ final class BenchCommand extends Common implements Runnable {
                 double s = timing.median(e, () -> e.gemm(false, false, 1f, a, b, 0f, c));
                 double gflops = 2.0 * size * size * size / s / 1e9;
                 Integer threads = EngineOptions.threadsOf(e);
-                out().printf(Locale.ROOT, "gemm %d×%d×%d on %s (%s): %.2f GFLOP/s (median of %d runs, %.3f ms each; %s)%n",
-                        size, size, size, e.name(), e.device(), gflops, timing.runs, s * 1e3, timing.warmedUp.describe());
+                out().printf(Locale.ROOT, "gemm %d×%d×%d on %s: %.2f GFLOP/s (median of %d runs, %.3f ms each; %s)%n",
+                        size, size, size, EngineOptions.describe(e), gflops, timing.runs, s * 1e3, timing.warmedUp.describe());
                 if (timing.json != null) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("engine", e.name());
                     r.put("device", e.device());
+                    r.put("precision", e.precision().cliName());
                     r.put("size", size);
                     r.put("threads", threads);
                     r.put("gflops", gflops);
@@ -208,12 +209,13 @@ final class BenchCommand extends Common implements Runnable {
                 double s = timing.median(e, run);
                 double sps = (double) batch * steps / s;
                 Integer threads = EngineOptions.threadsOf(e);
-                out().printf(Locale.ROOT, "training %s, batch %d on %s (%s): %.0f samples/s (median of %d runs of %d steps, %.3f ms per step; %s)%n",
-                        Options.join(n), batch, e.name(), e.device(), sps, timing.runs, steps, s * 1e3 / steps, timing.warmedUp.describe());
+                out().printf(Locale.ROOT, "training %s, batch %d on %s: %.0f samples/s (median of %d runs of %d steps, %.3f ms per step; %s)%n",
+                        Options.join(n), batch, EngineOptions.describe(e), sps, timing.runs, steps, s * 1e3 / steps, timing.warmedUp.describe());
                 if (timing.json != null) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("engine", e.name());
                     r.put("device", e.device());
+                    r.put("precision", e.precision().cliName());
                     r.put("layers", n);
                     r.put("batch", batch);
                     r.put("threads", threads);

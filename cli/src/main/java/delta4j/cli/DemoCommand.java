@@ -64,7 +64,7 @@ final class DemoCommand extends Common implements Callable<Integer> {
             out.println("  data:     " + TRAIN + " training samples (10% held out for validation), " + TEST + " test samples, generated in memory");
             out.println("  network:  " + mlp);
             out.println("  training: adam (lr 0.01, cosine schedule), mini-batches of 32, " + Words.count(epochs, "epoch") + ", mean ½‖t − y‖² loss on standardised targets");
-            out.println("  engine:   " + engine.name() + " (" + engine.device() + ")");
+            out.println("  engine:   " + EngineOptions.describe(engine));
             out.println();
             TrainingConfig cfg = TrainingConfig.builder().optimizer(Optimizer.adam(0.01f)).schedule(LearningRateSchedule.cosine(0.05f))
                     .batchSize(32).maxEpochs(epochs).validationFraction(0.1).seed(seed)

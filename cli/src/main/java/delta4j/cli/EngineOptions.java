@@ -4,6 +4,7 @@ import delta4j.engine.Engine;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.EngineUnavailableException;
 import delta4j.engine.Engines;
+import delta4j.engine.Precision;
 import picocli.CommandLine.Option;
 
 import java.util.Comparator;
@@ -14,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The engine choice shared by every command that computes: --engine, --device, --threads. Commands create
+ * The engine choice shared by every command that computes: --engine, --device, --threads, --precision. Commands create
  * the engine before they read any data, so a device that is not there costs no time.
  */
 public final class EngineOptions {
@@ -42,6 +43,11 @@ public final class EngineOptions {
             description = "Worker threads of the cpu engine, at most " + MAX_THREADS_PER_PROCESSOR + " per processor; 0 uses every core. Default: ${DEFAULT-VALUE}.")
     int threads;
 
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "Arithmetic of the matrix products: fp32, tf32 (operands rounded to 10 mantissa bits) or bf16 (7 bits),"
+                    + " always with fp32 sums, weights and optimizer state; tensor cores on NVIDIA GPUs, emulated elsewhere. Default: ${DEFAULT-VALUE}.")
+    String precision;
+
     /** The configuration the options describe. */
     EngineConfig config() {
         int processors = Runtime.getRuntime().availableProcessors();
@@ -55,11 +61,22 @@ public final class EngineOptions {
             throw new UsageException("--device " + device + ": the " + n + " engine runs on this machine's processor and has no devices"
                     + " to choose; drop --device, or use --engine opencl (see 'delta4j devices')");
         }
+        Precision p;
         try {
-            return new EngineConfig(threads, device);
+            p = Precision.parse(precision == null ? "fp32" : precision);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--precision " + precision + ": use fp32, tf32 or bf16");
+        }
+        try {
+            return new EngineConfig(threads, device, p);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--threads: " + e.getMessage());
         }
+    }
+
+    /** "cpu (2 threads, AVX-512)", with ", bf16 products" when the engine's products are not fp32. */
+    static String describe(Engine e) {
+        return e.name() + " (" + e.device() + ")" + (e.precision() == Precision.FP32 ? "" : ", " + e.precision().cliName() + " products");
     }
 
     private String name() {

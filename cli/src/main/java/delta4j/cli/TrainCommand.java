@@ -301,7 +301,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 if (state != null) {
                     out.println("resumed:   " + resume + " after epoch " + state.epochsDone());
                 }
-                out.println("engine:    " + engine.name() + " (" + engine.device() + ")");
+                out.println("engine:    " + EngineOptions.describe(engine));
                 out.flush();
             }
             Outputs outputs = Outputs.standard();
@@ -338,8 +338,8 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 TestMetrics tm = testData == null ? null : TestMetrics.evaluate(mlp, engine, testData.x(), testData.y(), classification);
 
                 EpochReport kept = r.history().get(r.bestEpoch() - 1);
-                out.printf(Locale.ROOT, "done:      %s (%s) in %.1f s, %.0f samples/s on %s (%s)%n", Words.count(r.epochs(), "epoch"),
-                        r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '), r.seconds(), r.samplesPerSecond(), engine.name(), engine.device());
+                out.printf(Locale.ROOT, "done:      %s (%s) in %.1f s, %.0f samples/s on %s%n", Words.count(r.epochs(), "epoch"),
+                        r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '), r.seconds(), r.samplesPerSecond(), EngineOptions.describe(engine));
                 out.printf(Locale.ROOT, "loss:      train %.6g%s%s%s%n", kept.trainLoss(),
                         kept.hasValidation() ? String.format(Locale.ROOT, ", validation %.6g", kept.validationLoss()) : "",
                         mlp.targetStandardizer() != null ? " on standardised targets" : "",

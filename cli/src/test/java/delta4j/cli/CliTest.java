@@ -100,6 +100,7 @@ class CliTest {
         assertUsageError(Cli.run("train", "--data", csv.toString(), "--layers", "3,4,1", "--threads", "-2"));
         assertUsageError(Cli.run("train", "--data", csv.toString(), "--layers", "3,4,1", "--out", dir.resolve("no/dir/m.d4j").toString()));
         assertUsageError(Cli.run("train", "--data", csv.toString(), "--layers", "3,4,1", "--task", "clustering"));
+        assertUsageError(Cli.run("train", "--data", csv.toString(), "--layers", "3,4,1", "--precision", "fp16"));
     }
 
     @Test
@@ -161,6 +162,20 @@ class CliTest {
         assertTrue(r.out().contains("epoch 3/3"), r::toString);
         assertTrue(r.out().contains("held-out R²"), r::toString);
         assertTrue(r.out().contains("Mlp[3 -tanh-> 32 -identity-> 2"), r::toString);
+    }
+
+    /** --precision reaches the engine of every computing command, and the engine line says it. */
+    @Test
+    void precisionIsTheEnginesAndIsReported() {
+        Cli.Result r = Cli.run("demo", "--epochs", "2", "--engine", "reference", "--precision", "bf16");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("engine:   reference (plain Java, 1 thread), bf16 products"), r::toString);
+        Cli.Result fp32 = Cli.run("demo", "--epochs", "1", "--engine", "reference");
+        assertTrue(fp32.out().contains("engine:   reference (plain Java, 1 thread)\n")
+                || fp32.out().contains("engine:   reference (plain Java, 1 thread)" + System.lineSeparator()), fp32::toString);
+        Cli.Result bad = Cli.run("demo", "--precision", "FP8");
+        assertUsageError(bad);
+        assertTrue(bad.err().contains("--precision FP8: use fp32, tf32 or bf16"), bad::toString);
     }
 
     @Test

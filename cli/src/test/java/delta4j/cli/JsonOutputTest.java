@@ -47,13 +47,14 @@ class JsonOutputTest {
     void benchJson() throws Exception {
         Path g = dir.resolve("g.json");
         Cli.Result r = Cli.run("bench", "gemm", "--engine", "reference", "--size", "16", "--threads", "1", "--warmup", "0", "--runs", "1",
-                "--json", g.toString());
+                "--precision", "bf16", "--json", g.toString());
         assertEquals(0, r.exit(), r::toString);
         JsonNode root = JSON.readTree(g.toFile());
         Set<String> keys = new TreeSet<>();
         root.fieldNames().forEachRemaining(keys::add);
-        assertEquals(Set.of("engine", "device", "size", "threads", "gflops", "warmup_runs", "settled"), keys);
+        assertEquals(Set.of("engine", "device", "precision", "size", "threads", "gflops", "warmup_runs", "settled"), keys);
         assertEquals("reference", root.get("engine").asText());
+        assertEquals("bf16", root.get("precision").asText());
         assertTrue(root.get("device").isTextual());
         assertEquals(16, root.get("size").asInt());
         assertEquals(1, root.get("threads").asInt());

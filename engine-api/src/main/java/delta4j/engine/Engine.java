@@ -33,6 +33,18 @@ public interface Engine extends AutoCloseable {
     /** {@return a human-readable description of the device, e.g. "2 threads, AVX-512" or an OpenCL device name} */
     String device();
 
+    /**
+     * The arithmetic of this engine's products ({@link #gemm}), chosen when it was created
+     * ({@link EngineConfig#precision()}): fp32 unless asked otherwise. It applies to gemm only; every other
+     * kernel computes in fp32, and tensors always hold fp32 values. An engine that cannot give a precision
+     * refuses it when created ({@link EngineUnavailableException}) rather than computing another.
+     *
+     * @return the precision of the products; {@link Precision#FP32} for an engine that offers no other
+     */
+    default Precision precision() {
+        return Precision.FP32;
+    }
+
     // ---------------------------------------------------------------- memory
 
     /**
@@ -152,6 +164,10 @@ public interface Engine extends AutoCloseable {
      * {@code gemm(false, true, 1, Δ[l+1], W[l+1], 0, G[l])} (δ propagation, G = Δ·Wᵀ) and
      * {@code gemm(true, false, 1/N, A[l-1], Δ[l], 0, dW[l])} (weight gradient).
      * When β = 0, C is not read: NaN or garbage in C does not propagate.
+     *
+     * <p>At the engine's {@link #precision()} every element of op(A) and op(B) is first rounded with
+     * {@link Precision#round(float)} (in the engine's working copy: the tensors are not changed), and the
+     * products of the rounded operands are summed in fp32 or wider; α and β are applied in fp32.
      *
      * @param transA whether op(A) is Aᵀ (then {@code a} is k × m) rather than A (m × k)
      * @param transB whether op(B) is Bᵀ (then {@code b} is n × k) rather than B (k × n)

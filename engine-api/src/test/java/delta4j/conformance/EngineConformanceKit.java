@@ -2,7 +2,9 @@ package delta4j.conformance;
 
 import delta4j.engine.Activation;
 import delta4j.engine.Engine;
+import delta4j.engine.EngineUnavailableException;
 import delta4j.engine.Loss;
+import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
 import delta4j.engine.reference.ReferenceEngine;
 import delta4j.model.Optimizer;
@@ -15,7 +17,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,18 +35,40 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The engine conformance kit: every kernel of an engine checked against the {@link ReferenceEngine} on
- * awkward shapes. An engine's test class extends this and implements {@link #createEngine()}; the kit
- * creates the engine once per class and closes it afterwards. To skip on a machine that cannot run the
- * engine, throw a JUnit assumption failure from {@code createEngine}.
+ * awkward shapes. An engine's test class extends this and implements {@link #createEngine()}, and
+ * {@link #createEngine(Precision)} for the products at {@link Precision#TF32} and {@link Precision#BF16}; the kit
+ * creates each engine once per class, on first use, and closes it afterwards. To skip on a machine that cannot
+ * run the engine, throw a JUnit assumption failure from {@code createEngine}. An engine that refuses a precision
+ * ({@link EngineUnavailableException} from {@code createEngine(precision)}) has the tests at that precision
+ * skipped with its reason; one that accepts it must meet it.
  *
- * <p>Tolerances, stated once:
+ * <p>Every precision is checked: the products (all shapes, transposes, α and β), β = 1 accumulation, the exact
+ * rounding of operands on values chosen at and next to the rounding ties, NaN, ±∞ and overflow, and whole
+ * training steps. The element-wise kernels do not depend on the precision and are checked once, on the fp32
+ * engine. At precision p the reference is a {@link ReferenceEngine} emulating p (operands rounded with
+ * {@link Precision#round}, sums in double), and u_p is p's unit roundoff (2^-24 fp32, 2^-11 tf32, 2^-8 bf16).
+ *
+ * <p>Tolerances, stated once (scale = |α|·Σ_p |ã_ip b̃_pj| + |β c_ij|, the tilde meaning rounded to p):
  * <ul>
- * <li>gemm: |C − C_ref| ≤ {@value #GEMM_TOL}·(1 + √k)·(|α|·Σ_p |a_ip b_pj| + |β c_ij|) + 1e-30 — float32
- *     round-off of a k-term sum in any summation order, with head-room;</li>
+ * <li>gemm at any precision, against the reference emulating it: |C − C_ref| ≤ {@value #GEMM_TOL}·(1 + √k)·scale
+ *     + 1e-30 — float32 round-off of a k-term sum in any summation order, with head-room. The operands' rounding
+ *     is exact (the same function of the same inputs on both sides), so it adds nothing; what remains is
+ *     the fp32 accumulation, the same at every precision.</li>
+ * <li>gemm at tf32 and bf16, against the exact product of the unrounded operands (what the precision costs):
+ *     |C − C_exact| ≤ (2u_p + u_p²)·|α|·Σ_p |a_ip b_pj| + {@value #GEMM_TOL}·(1 + √k)·scale + 1e-30. Each
+ *     operand is within u_p of its value, so each product within 2u_p + u_p² of the exact one, whatever k;
+ *     the accumulation adds the fp32 term, which grows with √k.</li>
+ * <li>operand rounding: exact. C = op(A)·I and C = I·op(B) must equal {@link Precision#round} of every element,
+ *     bit for bit (a sum of one product and zeros has no rounding of its own).</li>
  * <li>element-wise kernels, reductions and optimizer steps: relative {@value #ELEMENT_TOL} plus
  *     absolute {@value #ELEMENT_TOL} × the row's scale (float32 with fast transcendental functions);</li>
  * <li>whole training steps: every weight after 3 optimizer steps within {@value #TRAINING_TOL} relative to
- *     the largest weight of its layer (float32 round-off compounded over forward, backward and update).</li>
+ *     the largest weight of its layer (float32 round-off compounded over forward, backward and update), and
+ *     the mean loss within 1e-4 relative; at tf32 and bf16 within {@value #TRAINING_TOL} + {@value
+ *     #TRAINING_ROUNDING_UNITS}·u_p and 1e-4 + {@value #TRAINING_ROUNDING_UNITS}·u_p: an activation that the two
+ *     engines compute an fp32 ulp apart can round to neighbouring tf32 or bf16 values (2u_p apart) when it becomes
+ *     the next product's operand; such flips are rare, each moves one term of one sum, and Adam's normalisation
+ *     passes them on relative to the step, so the weights stay within a fraction of u_p of each other.</li>
  * </ul>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -51,30 +77,82 @@ public abstract class EngineConformanceKit {
     public static final double GEMM_TOL = 1e-5;
     public static final double ELEMENT_TOL = 2e-5;
     public static final double TRAINING_TOL = 1e-4;
+    /** Units of u_p that whole training steps at a reduced precision may differ by (see the class comment). */
+    public static final double TRAINING_ROUNDING_UNITS = 0.5;
 
     /** The sizes every kernel is tried on. */
     public static final int[] SIZES = {1, 2, 3, 7, 17, 33, 64, 255, 1025};
 
+    /** The engine under test with fp32 products. */
     protected Engine engine;
+    /** The reference engine with fp32 products. */
     protected ReferenceEngine ref;
+    private final Map<Precision, Engine> engines = new EnumMap<>(Precision.class);
+    private final Map<Precision, ReferenceEngine> refs = new EnumMap<>(Precision.class);
+    private final Map<Precision, String> refused = new EnumMap<>(Precision.class);
 
-    /** Creates the engine under test (once per test class). */
+    /** Creates the engine under test with fp32 products (once per test class). */
     protected abstract Engine createEngine();
+
+    /**
+     * Creates the engine under test with products at {@code precision} (once per test class and precision, when
+     * a test first needs it); for {@link Precision#FP32} it is {@link #createEngine()}. Engines that offer tf32
+     * or bf16 override this to pass the precision the way users do ({@code EngineConfig.withPrecision}); the kit
+     * then checks that the engine reports it ({@link Engine#precision()}). By default an engine offers fp32
+     * only, as {@link Engine#precision()} says, and the other precisions' cases are skipped with that reason: an
+     * engine written before precisions existed passes the kit unchanged.
+     */
+    protected Engine createEngine(Precision precision) {
+        if (precision == Precision.FP32) {
+            return createEngine();
+        }
+        throw new EngineUnavailableException(getClass().getSimpleName() + " offers fp32 products only (override createEngine(Precision)"
+                + " and create the engine with EngineConfig.withPrecision to have " + precision.cliName() + " checked)");
+    }
 
     @BeforeAll
     void openEngines() {
         engine = createEngine();
         ref = new ReferenceEngine();
+        engines.put(Precision.FP32, engine);
+        refs.put(Precision.FP32, ref);
     }
 
     @AfterAll
     void closeEngines() {
-        if (engine != null) {
-            engine.close();
+        for (Engine e : engines.values()) {
+            e.close();
         }
-        if (ref != null) {
-            ref.close();
+        for (Engine e : refs.values()) {
+            e.close();
         }
+        engines.clear();
+        refs.clear();
+    }
+
+    /** The engine under test at a precision (created on first use), or a skip when it refuses the precision. */
+    protected Engine engineAt(Precision p) {
+        String why = refused.get(p);
+        if (why != null) {
+            org.junit.jupiter.api.Assumptions.abort(why);
+        }
+        Engine e = engines.get(p);
+        if (e == null) {
+            try {
+                e = createEngine(p);
+            } catch (EngineUnavailableException x) {
+                refused.put(p, "the engine refuses " + p.cliName() + " products: " + x.getMessage());
+                org.junit.jupiter.api.Assumptions.abort(refused.get(p));
+            }
+            engines.put(p, e);
+            assertEquals(p, e.precision(), "createEngine(" + p + ") gave an engine whose precision() is " + e.precision());
+        }
+        return e;
+    }
+
+    /** The reference engine emulating a precision. */
+    protected ReferenceEngine refAt(Precision p) {
+        return refs.computeIfAbsent(p, ReferenceEngine::new);
     }
 
     // ------------------------------------------------------------------ shapes
@@ -114,11 +192,13 @@ public abstract class EngineConformanceKit {
     Stream<Arguments> gemmCases() {
         List<Arguments> out = new ArrayList<>();
         float[][] alphaBeta = {{1f, 0f}, {0.5f, -1.5f}, {-2f, 1f}};
-        for (int[] s : gemmShapes()) {
-            for (boolean ta : new boolean[]{false, true}) {
-                for (boolean tb : new boolean[]{false, true}) {
-                    for (float[] ab : alphaBeta) {
-                        out.add(Arguments.of(s[0], s[1], s[2], ta, tb, ab[0], ab[1]));
+        for (Precision p : Precision.values()) {
+            for (int[] s : gemmShapes()) {
+                for (boolean ta : new boolean[]{false, true}) {
+                    for (boolean tb : new boolean[]{false, true}) {
+                        for (float[] ab : alphaBeta) {
+                            out.add(Arguments.of(p, s[0], s[1], s[2], ta, tb, ab[0], ab[1]));
+                        }
                     }
                 }
             }
@@ -142,9 +222,10 @@ public abstract class EngineConformanceKit {
 
     // ------------------------------------------------------------------ gemm
 
-    @ParameterizedTest(name = "gemm m={0} n={1} k={2} transA={3} transB={4} α={5} β={6}")
+    @ParameterizedTest(name = "gemm {0} m={1} n={2} k={3} transA={4} transB={5} α={6} β={7}")
     @MethodSource("gemmCases")
-    void gemmMatchesReference(int m, int n, int k, boolean ta, boolean tb, float alpha, float beta) {
+    void gemmMatchesReference(Precision precision, int m, int n, int k, boolean ta, boolean tb, float alpha, float beta) {
+        Engine e = engineAt(precision);
         SplittableRandom rnd = new SplittableRandom(31L * m + 7L * n + k + (ta ? 1000 : 0) + (tb ? 2000 : 0));
         float[] a = random(rnd, m * k, 1f);
         float[] b = random(rnd, k * n, 1f);
@@ -153,21 +234,33 @@ public abstract class EngineConformanceKit {
             java.util.Arrays.fill(c, Float.NaN); // β = 0 must not read C
         }
         int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
-        float[] expected = gemmOn(ref, ta, tb, alpha, ar, ac, a, br, bc, b, beta, m, n, c);
-        float[] actual = gemmOn(engine, ta, tb, alpha, ar, ac, a, br, bc, b, beta, m, n, c);
+        float[] expected = gemmOn(refAt(precision), ta, tb, alpha, ar, ac, a, br, bc, b, beta, m, n, c);
+        float[] exact = precision == Precision.FP32 ? expected : gemmOn(ref, ta, tb, alpha, ar, ac, a, br, bc, b, beta, m, n, c);
+        float[] actual = gemmOn(e, ta, tb, alpha, ar, ac, a, br, bc, b, beta, m, n, c);
+        double u = precision.unitRoundoff();
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                double scale = 0;
+                double scale = 0, scaleExact = 0;
                 for (int p = 0; p < k; p++) {
                     float aip = ta ? a[p * ac + i] : a[i * ac + p];
                     float bpj = tb ? b[j * bc + p] : b[p * bc + j];
-                    scale += Math.abs((double) aip * bpj);
+                    scale += Math.abs((double) precision.round(aip) * precision.round(bpj));
+                    scaleExact += Math.abs((double) aip * bpj);
                 }
-                scale = Math.abs(alpha) * scale + (beta == 0f ? 0 : Math.abs(beta * c[i * n + j]));
+                double prior = beta == 0f ? 0 : Math.abs(beta * c[i * n + j]);
+                scale = Math.abs(alpha) * scale + prior;
                 double tol = GEMM_TOL * (1 + Math.sqrt(k)) * scale + 1e-30;
-                float e = expected[i * n + j], g = actual[i * n + j];
-                if (!(Math.abs(e - g) <= tol)) {
-                    fail("C[" + i + "][" + j + "] = " + g + ", reference " + e + " (tolerance " + tol + ")");
+                float want = expected[i * n + j], got = actual[i * n + j];
+                if (!(Math.abs(want - got) <= tol)) {
+                    fail(precision + ": C[" + i + "][" + j + "] = " + got + ", reference " + want + " (tolerance " + tol + ")");
+                }
+                if (precision != Precision.FP32) {
+                    double bound = (2 * u + u * u) * Math.abs(alpha) * scaleExact + tol;
+                    float x = exact[i * n + j];
+                    if (!(Math.abs(x - got) <= bound)) {
+                        fail(precision + ": C[" + i + "][" + j + "] = " + got + " is further than " + bound + " from the exact product "
+                                + x + " of the unrounded operands");
+                    }
                 }
             }
         }
@@ -181,9 +274,12 @@ public abstract class EngineConformanceKit {
         }
     }
 
-    @Test
-    void gemmAccumulatesWithBetaOne() {
+    @ParameterizedTest(name = "gemm β=1 accumulation, {0}")
+    @org.junit.jupiter.params.provider.EnumSource(Precision.class)
+    void gemmAccumulatesWithBetaOne(Precision precision) {
         // dW accumulated over several batches: C ← A·B + C, twice.
+        Engine engine = engineAt(precision);
+        ReferenceEngine ref = refAt(precision);
         SplittableRandom rnd = new SplittableRandom(5);
         float[] a = random(rnd, 17 * 33, 1f), b = random(rnd, 33 * 9, 1f);
         float[] got, want;
@@ -196,7 +292,119 @@ public abstract class EngineConformanceKit {
             ref.gemm(false, false, 2f, A, B, 0f, C);
             want = ref.download(C);
         }
-        assertClose(want, got, 1e-4, "gemm β=1 accumulation");
+        assertClose(want, got, 1e-4, precision + " gemm β=1 accumulation");
+    }
+
+    // ------------------------------------------------------------------ operand rounding, exactly
+
+    /**
+     * Operand values that tell the roundings apart, at many scales and both signs: the tf32 tie 1 + 2^-11 (away from
+     * zero: 1 + 2^-10) and its neighbours an fp32 ulp either side, the bf16 ties 1 + 2^-8 (to even: 1) and 1 + 3·2^-8
+     * (to even: 1 + 2^-6) and their neighbours, values with every low mantissa bit set (rounding carries into the
+     * exponent: 2 − 2^-23 becomes 2), and random fp32 values.
+     */
+    public static float[] roundingProbes(int count, long seed) {
+        float[] base = {1f + 0x1p-11f, Math.nextUp(1f + 0x1p-11f), Math.nextDown(1f + 0x1p-11f),
+                1f + 0x1p-8f, Math.nextUp(1f + 0x1p-8f), Math.nextDown(1f + 0x1p-8f),
+                1f + 3 * 0x1p-8f, Math.nextUp(1f + 3 * 0x1p-8f), Math.nextDown(1f + 3 * 0x1p-8f),
+                1f + 3 * 0x1p-11f, 2f - 0x1p-23f, 1.5f - 0x1p-23f, 1f, 1.75f + 0x1p-9f + 0x1p-12f};
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = new float[count];
+        for (int i = 0; i < count; i++) {
+            float v = i % 3 == 2 ? Float.intBitsToFloat(0x3F800000 | rnd.nextInt(1 << 23)) : base[rnd.nextInt(base.length)];
+            x[i] = Math.scalb(rnd.nextBoolean() ? v : -v, rnd.nextInt(-20, 21));
+        }
+        return x;
+    }
+
+    Stream<Arguments> roundingCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (Precision p : Precision.values()) {
+            for (boolean ta : new boolean[]{false, true}) {
+                for (boolean tb : new boolean[]{false, true}) {
+                    for (int[] mk : new int[][]{{70, 5}, {70, 40}, {9, 130}}) { // narrow and wide products, long rows
+                        out.add(Arguments.of(p, ta, tb, mk[0], mk[1]));
+                    }
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * Both operands are rounded exactly as {@link Precision#round} defines, in every transpose variant, on narrow
+     * and wide products: C = op(A)·I equals round(op(A)) and C = I·op(B) equals round(op(B)), bit for bit. An engine
+     * that skips the rounding, truncates, or breaks ties the other way fails here whatever its accumulation.
+     */
+    @ParameterizedTest(name = "operands rounded exactly, {0}, transA={1} transB={2}, {3}×{4}")
+    @MethodSource("roundingCases")
+    void operandsAreRoundedExactlyAsThePrecisionDefines(Precision precision, boolean ta, boolean tb, int m, int k) {
+        Engine e = engineAt(precision);
+        float[] x = roundingProbes(m * k, 17L * m + k + (ta ? 5 : 0) + (tb ? 11 : 0));
+        float[] want = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            want[i] = precision.round(x[i]);
+        }
+        float[] identity = new float[k * k];
+        for (int i = 0; i < k; i++) {
+            identity[i * k + i] = 1f;
+        }
+        float[] none = nan(m * k);
+        // C (m × k) = op(A)·I with op(A) = the probes (m × k); A is stored k × m when transposed.
+        float[] a = ta ? transpose(x, m, k) : x;
+        float[] got = gemmOn(e, ta, tb, 1f, ta ? k : m, ta ? m : k, a, k, k, identity, 0f, m, k, none);
+        assertExact(want, got, precision + " op(A)·I, transA=" + ta + " transB=" + tb, x);
+        // C (k × m) = I·op(B) with op(B) = the probes seen as k × m; B is stored m × k when transposed.
+        float[] xb = transpose(x, m, k); // op(B) (k × m) whose elements are the probes
+        float[] wantB = transpose(want, m, k);
+        float[] b = tb ? x : xb;
+        float[] gotB = gemmOn(e, ta, tb, 1f, k, k, identity, tb ? m : k, tb ? k : m, b, 0f, k, m, nan(k * m));
+        assertExact(wantB, gotB, precision + " I·op(B), transA=" + ta + " transB=" + tb, xb);
+    }
+
+    /**
+     * Values outside the ordinary range: at tf32 and bf16 the largest float rounds to +∞ (round to nearest carries
+     * past the largest finite value of the format), −max to −∞; ±∞ stay ±∞, NaN stays NaN, and values that round
+     * to the format's largest finite number stay finite. Outer products C = a·bᵀ with k = 1 and b = 1, narrow and
+     * wide, in every transpose variant.
+     */
+    @ParameterizedTest(name = "NaN, ±∞ and overflow, {0}")
+    @org.junit.jupiter.params.provider.EnumSource(Precision.class)
+    void specialValuesRoundAsDefined(Precision precision) {
+        Engine e = engineAt(precision);
+        float[] special = {Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+                Float.intBitsToFloat(0x7F800001), Float.intBitsToFloat(0xFFFFFFFF), Float.intBitsToFloat(0x7F7FE000),
+                Float.intBitsToFloat(0x7F7F0000), 3.4e38f, -3.3e38f, 0f, -0f, 1f};
+        int m = special.length;
+        for (int n : new int[]{3, 40}) {
+            float[] ones = new float[n];
+            java.util.Arrays.fill(ones, 1f);
+            float[] want = new float[m * n];
+            float[] input = new float[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    want[i * n + j] = precision.round(special[i]);
+                    input[i * n + j] = special[i];
+                }
+            }
+            for (boolean ta : new boolean[]{false, true}) {
+                for (boolean tb : new boolean[]{false, true}) {
+                    // op(A) is m × 1 (stored 1 × m when transposed: the same floats), op(B) is 1 × n.
+                    float[] got = gemmOn(e, ta, tb, 1f, ta ? 1 : m, ta ? m : 1, special, tb ? n : 1, tb ? 1 : n, ones, 0f, m, n, nan(m * n));
+                    assertExact(want, got, precision + " a·1ᵀ, transA=" + ta + " transB=" + tb + ", n=" + n, input);
+                }
+            }
+        }
+    }
+
+    private static float[] transpose(float[] x, int rows, int cols) {
+        float[] t = new float[x.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = x[i * cols + j];
+            }
+        }
+        return t;
     }
 
     // ------------------------------------------------------------------ forward and backward activations
@@ -530,20 +738,26 @@ public abstract class EngineConformanceKit {
 
     Stream<Arguments> trainingCases() {
         List<Arguments> out = new ArrayList<>();
-        for (Optimizer.Kind o : Optimizer.Kind.values()) {
-            out.add(Arguments.of(o, new int[]{33, 17, 7}, Activation.TANH, Loss.MSE, Activation.IDENTITY, 64));
-            out.add(Arguments.of(o, new int[]{64, 255, 33, 10}, Activation.RELU, Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, 17));
+        for (Precision p : Precision.values()) {
+            for (Optimizer.Kind o : Optimizer.Kind.values()) {
+                out.add(Arguments.of(o, new int[]{33, 17, 7}, Activation.TANH, Loss.MSE, Activation.IDENTITY, 64, p));
+                out.add(Arguments.of(o, new int[]{64, 255, 33, 10}, Activation.RELU, Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, 17, p));
+            }
+            out.add(Arguments.of(Optimizer.Kind.SGD, new int[]{3, 1025, 2}, Activation.SIGMOID, Loss.MSE, Activation.SIGMOID, 33, p));
+            out.add(Arguments.of(Optimizer.Kind.ADAM, new int[]{7, 64, 64, 64, 3}, Activation.LEAKY_RELU, Loss.MSE, Activation.TANH, 255, p));
+            out.add(Arguments.of(Optimizer.Kind.ADAMW, new int[]{33, 64, 17, 7}, Activation.GELU, Loss.MSE, Activation.IDENTITY, 64, p));
+            out.add(Arguments.of(Optimizer.Kind.NESTEROV, new int[]{64, 255, 33, 10}, Activation.SILU, Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, 17, p));
         }
-        out.add(Arguments.of(Optimizer.Kind.SGD, new int[]{3, 1025, 2}, Activation.SIGMOID, Loss.MSE, Activation.SIGMOID, 33));
-        out.add(Arguments.of(Optimizer.Kind.ADAM, new int[]{7, 64, 64, 64, 3}, Activation.LEAKY_RELU, Loss.MSE, Activation.TANH, 255));
-        out.add(Arguments.of(Optimizer.Kind.ADAMW, new int[]{33, 64, 17, 7}, Activation.GELU, Loss.MSE, Activation.IDENTITY, 64));
-        out.add(Arguments.of(Optimizer.Kind.NESTEROV, new int[]{64, 255, 33, 10}, Activation.SILU, Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, 17));
         return out.stream();
     }
 
-    @ParameterizedTest(name = "3 training steps, {0}, layers {1}, {2} hidden, {3}, batch {5}")
+    @ParameterizedTest(name = "3 training steps, {0}, layers {1}, {2} hidden, {3}, batch {5}, {6}")
     @MethodSource("trainingCases")
-    void threeTrainingStepsMatchReference(Optimizer.Kind optimizer, int[] sizes, Activation hidden, Loss loss, Activation output, int batch) {
+    void threeTrainingStepsMatchReference(Optimizer.Kind optimizer, int[] sizes, Activation hidden, Loss loss, Activation output, int batch,
+                                          Precision precision) {
+        Engine engine = engineAt(precision);
+        double tol = TRAINING_TOL + (precision == Precision.FP32 ? 0 : TRAINING_ROUNDING_UNITS * precision.unitRoundoff());
+        double lossTol = 1e-4 + (precision == Precision.FP32 ? 0 : TRAINING_ROUNDING_UNITS * precision.unitRoundoff());
         SplittableRandom rnd = new SplittableRandom(sizes.length * 100L + batch);
         int n = 3 * batch;
         float[] x = random(rnd, n * sizes[0], 1f);
@@ -566,11 +780,11 @@ public abstract class EngineConformanceKit {
                 .optimizer(trainingOptimizer(optimizer))
                 .weightDecay(0.001f).batchSize(batch).maxEpochs(1).seed(3).build();
         var ours = new delta4j.model.Trainer(engine, cfg).fit(mine, data);
-        var ref = new delta4j.model.Trainer(this.ref, cfg).fit(theirs, data);
-        assertEquals(ref.finalTrainLoss(), ours.finalTrainLoss(), 1e-4 * Math.abs(ref.finalTrainLoss()) + 1e-6, "mean loss of the 3 steps");
+        var ref = new delta4j.model.Trainer(refAt(precision), cfg).fit(theirs, data);
+        assertEquals(ref.finalTrainLoss(), ours.finalTrainLoss(), lossTol * Math.abs(ref.finalTrainLoss()) + 1e-6, "mean loss of the 3 steps");
         for (int l = 0; l < mine.depth(); l++) {
-            assertClose(theirs.weights(l), mine.weights(l), TRAINING_TOL, "W[" + l + "] after 3 " + optimizer + " steps");
-            assertClose(theirs.biases(l), mine.biases(l), TRAINING_TOL, "b[" + l + "] after 3 " + optimizer + " steps");
+            assertClose(theirs.weights(l), mine.weights(l), tol, "W[" + l + "] after 3 " + optimizer + " steps");
+            assertClose(theirs.biases(l), mine.biases(l), tol, "b[" + l + "] after 3 " + optimizer + " steps");
         }
     }
 

@@ -5,6 +5,7 @@ import delta4j.engine.ArrayTensor;
 import delta4j.engine.EngineBase;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Loss;
+import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
 
 import java.util.Arrays;
@@ -26,6 +27,7 @@ public final class CpuEngine extends EngineBase {
 
     private final int threads;
     private final WorkerPool pool;
+    private final Precision precision;
     private final Gemm gemm;
     private final ElementwiseJobs jobs;
     private final String device;
@@ -40,7 +42,8 @@ public final class CpuEngine extends EngineBase {
         CpuEngineProvider.requireVectorModule();
         this.threads = config.resolvedThreads();
         this.pool = new WorkerPool(threads);
-        this.gemm = new Gemm(pool);
+        this.precision = config.precision();
+        this.gemm = new Gemm(pool, precision);
         this.jobs = new ElementwiseJobs(pool);
         this.device = threads + (threads == 1 ? " thread, " : " threads, ") + Simd.describe();
     }
@@ -53,6 +56,11 @@ public final class CpuEngine extends EngineBase {
     @Override
     public String device() {
         return device;
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
     }
 
     /** {@return threads that run kernels, the caller's included} */

@@ -1,5 +1,6 @@
 package delta4j.cpu;
 
+import delta4j.engine.Precision;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -36,6 +37,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * a thread that the machine slows down takes fewer tasks. Otherwise (Δ·Wᵀ, a small batch against a wide layer)
  * each thread takes a fixed block of columns and packs op(A) for itself. Problems under
  * {@link #PARALLEL_MIN_FLOPS} stay on the calling thread.
+ *
+ * <p>Precision: at tf32 and bf16 each packed block of op(A) and op(B) is rounded ({@link Rounding}) right after it
+ * is packed, so the micro-kernels multiply rounded operands and accumulate in fp32; at fp32 nothing is rounded.
  *
  * <p>An instance belongs to one engine; its buffers are allocated on first use and reused, so a steady-state
  * call allocates nothing.
@@ -78,6 +82,7 @@ final class Gemm implements WorkerPool.Job {
     private static final int TRANSPOSED_PACK_COST = 3;
 
     private final WorkerPool pool;
+    private final Precision precision;
     private final Workspace[] workspaces;
     private final GemmNarrow narrow;
 
@@ -102,10 +107,11 @@ final class Gemm implements WorkerPool.Job {
     private volatile boolean taskFailed;
     private int rowTask, rowTasks, bTasks, kBlocks, tasksPerPhase, tasks;
 
-    Gemm(WorkerPool pool) {
+    Gemm(WorkerPool pool, Precision precision) {
         this.pool = pool;
+        this.precision = precision;
         this.workspaces = new Workspace[pool.threads()];
-        this.narrow = new GemmNarrow(pool);
+        this.narrow = new GemmNarrow(pool, precision);
     }
 
     /** Per-thread packing buffers. */
@@ -325,21 +331,33 @@ final class Gemm implements WorkerPool.Job {
         }
     }
 
-    /** op(B)[pc.., jc..] of this call, micro-panels [jr0, jr1) of the block, into a packed B block. */
+    /**
+     * op(B)[pc.., jc..] of this call, micro-panels [jr0, jr1) of the block, into a packed B block, rounded to the
+     * precision (the panels are contiguous: panel jr at jr·kc, NR·kc floats each).
+     */
     private void packB(float[] bPack, int pc, int kc, int jc, int nc, int jr0, int jr1) {
         if (transB) {
             packBTransposed(bPack, b, k, pc, kc, jc, nc, jr0, jr1);
         } else {
             packB(bPack, b, n, pc, kc, jc, nc, jr0, jr1);
         }
+        if (precision != Precision.FP32 && jr0 < nc) {
+            int end = (Math.min(jr1, nc) + NR - 1) / NR * NR;
+            Rounding.round(precision, bPack, jr0 * kc, end * kc);
+        }
     }
 
-    /** op(A)[ic.., pc..] of this call into a packed A block. */
+    /** op(A)[ic.., pc..] of this call into a packed A block (row r at r·KC, kc floats used), rounded to the precision. */
     private void packA(float[] aPack, int ic, int mc, int pc, int kc) {
         if (transA) {
             packATransposed(aPack, a, m, ic, mc, pc, kc);
         } else {
             packA(aPack, a, k, ic, mc, pc, kc);
+        }
+        if (precision != Precision.FP32) {
+            for (int r = 0; r < mc; r++) {
+                Rounding.round(precision, aPack, r * KC, r * KC + kc);
+            }
         }
     }
 

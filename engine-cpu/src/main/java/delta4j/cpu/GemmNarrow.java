@@ -1,5 +1,6 @@
 package delta4j.cpu;
 
+import delta4j.engine.Precision;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -22,6 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  * consecutive outputs, so 2 vectors of i × 5 columns accumulate with broadcasts of Δ(p, j), and the block
  * is written to C transposed. Column groups of 5 cover n = 10 exactly. Rows left over at the end go
  * through one-row versions of the same loops.
+ *
+ * <p>Precision: at tf32 and bf16 the packed op(B) is rounded ({@link Rounding}) after packing, and op(A), which
+ * the kernels read in place, is copied and rounded first into a buffer of its own (m·k floats, grown on demand):
+ * C is at most 16 columns wide, so the copy is a small part of the product's memory traffic.
  */
 final class GemmNarrow implements WorkerPool.Job {
 
@@ -51,8 +56,11 @@ final class GemmNarrow implements WorkerPool.Job {
     static final long PARALLEL_MIN_FLOPS = 1L << 20;
 
     private final WorkerPool pool;
+    private final Precision precision;
     /** op(B) packed, grown on demand and then reused: Bᵀ for the dot kernel, padded op(B) for the column kernel. */
     private float[] packed = new float[0];
+    /** A rounded to the precision (not fp32), as stored; grown on demand and then reused. */
+    private float[] rounded = new float[0];
     private final float[][] tiles;
 
     private boolean transA;
@@ -60,22 +68,34 @@ final class GemmNarrow implements WorkerPool.Job {
     private int m, n, k, stride;
     private float alpha, beta;
 
-    GemmNarrow(WorkerPool pool) {
+    GemmNarrow(WorkerPool pool, Precision precision) {
         this.pool = pool;
+        this.precision = precision;
         this.tiles = new float[pool.threads()][4 * J * L]; // dot4x5's 20 accumulators; cols2x5 uses 10
     }
 
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
               float[] a, float[] b, float beta, float[] c) {
         int groups = (n + J - 1) / J;
+        int packedSize;
         if (transA) {
             stride = (Math.max(L, groups * J) + L - 1) / L * L; // op(B) row p at p·stride, zero beyond n
-            ensure(k * stride);
+            ensure(packedSize = k * stride);
             packRows(transB, b, n, k, packed, stride);
         } else {
             stride = (k + L - 1) / L * L;      // Bᵀ row j at j·stride, zero beyond k and beyond n
-            ensure(groups * J * stride);
+            ensure(packedSize = groups * J * stride);
             packColumns(transB, b, n, k, packed, stride, groups * J);
+        }
+        if (precision != Precision.FP32) {
+            Rounding.round(precision, packed, 0, packedSize);
+            int size = m * k;
+            if (rounded.length < size) {
+                rounded = new float[size];
+            }
+            System.arraycopy(a, 0, rounded, 0, size);
+            Rounding.round(precision, rounded, 0, size);
+            a = rounded;
         }
         this.transA = transA;
         this.a = a;

@@ -4,6 +4,7 @@ import delta4j.engine.Activation;
 import delta4j.io.AtomicFiles;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Loss;
+import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
 import delta4j.model.Init;
 import delta4j.model.Mlp;
@@ -21,28 +22,29 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Measures the OpenCL engine on a device: tries a few gemm tile configurations and caches the fastest
- * ({@link GemmTuning}), times SGEMM (GFLOP/s, after warm-up, bracketed by {@code finish()}) and the
- * training throughput (samples/s) of an MLP step on a bound {@link Network}. Every timed
- * product is spot-checked against a double-precision dot product, so a fast but wrong kernel shows.
+ * Measures the OpenCL engine on a device, at each precision asked for: tries a few gemm tile configurations and
+ * caches the fastest ({@link GemmTuning}: the fp32 tiles, and at tf32 and bf16 the tensor-core tiles when the
+ * engine uses tensor cores), times SGEMM (GFLOP/s, after warm-up, bracketed by {@code finish()}) and the training
+ * throughput (samples/s) of an MLP step on a bound {@link Network}, with plain SGD and with Adam, recording the loss
+ * of every step (the curves of the precisions can then be compared). Every timed product is spot-checked against a
+ * double-precision dot product of the operands rounded to the precision, so a fast but wrong kernel shows.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... delta4j.opencl.GpuCheck \
- *      [--device gpu] [--sizes 1024,2048,4096,8192] [--variants-size 4096] [--tune-size 4096]
- *      [--mlp 4096,4096,4096,4096,1024] [--batch 2048] [--steps 20] [--activation relu] [--json out.json]
- *      [--candidates 128x128x16/16x16,128x64x16/16x16] [--seconds 0.5]
+ *      [--device gpu] [--precisions fp32,tf32,bf16] [--sizes 1024,2048,4096,8192] [--variants-size 4096]
+ *      [--tune-size 4096] [--mlp 4096,4096,4096,4096,1024] [--batch 2048] [--steps 20] [--optimizers sgd,adam]
+ *      [--activation relu] [--json out.json] [--candidates 128x128x16/16x16,...] [--mma-candidates 128x128x16/2x4/s2,...]
+ *      [--seconds 0.5]
  * </pre>
  * {@code --tune-size 0} skips tuning; {@code --variants-size 0} skips the NT/TN/TT timings.
  */
 public final class GpuCheck {
 
-    private final OpenClEngine engine;
     private final double seconds;
     private final Path jsonOut;
     private final Map<String, Object> json = new LinkedHashMap<>();
 
-    private GpuCheck(OpenClEngine engine, double seconds, Path jsonOut) {
-        this.engine = engine;
+    private GpuCheck(double seconds, Path jsonOut) {
         this.seconds = seconds;
         this.jsonOut = jsonOut;
     }
@@ -58,53 +60,83 @@ public final class GpuCheck {
     public static void main(String[] args) {
         Map<String, String> a = parse(args);
         String device = a.getOrDefault("device", null);
+        List<Precision> precisions = Arrays.stream(a.getOrDefault("precisions", "fp32").split(",")).map(Precision::parse).toList();
         int[] sizes = ints(a.getOrDefault("sizes", "1024,2048,4096,8192"));
         int variantsSize = Integer.parseInt(a.getOrDefault("variants-size", "4096"));
         int tuneSize = Integer.parseInt(a.getOrDefault("tune-size", "4096"));
         int[] layers = ints(a.getOrDefault("mlp", "4096,4096,4096,4096,1024"));
         int batch = Integer.parseInt(a.getOrDefault("batch", "2048"));
         int steps = Integer.parseInt(a.getOrDefault("steps", "20"));
+        List<String> optimizers = Arrays.stream(a.getOrDefault("optimizers", "sgd").split(",")).map(String::trim).toList();
+        for (String o : optimizers) {
+            if (!o.equals("sgd") && !o.equals("adam")) {
+                throw new IllegalArgumentException("--optimizers: sgd and adam only, got " + o);
+            }
+        }
         Activation act = Activation.parse(a.getOrDefault("activation", "relu"));
         double seconds = Double.parseDouble(a.getOrDefault("seconds", "0.5"));
         String jsonOut = a.get("json");
         List<GemmConfig> candidates = a.containsKey("candidates")
                 ? Arrays.stream(a.get("candidates").split(",")).map(GemmConfig::parse).toList() : null;
+        List<MmaConfig> mmaCandidates = a.containsKey("mma-candidates")
+                ? Arrays.stream(a.get("mma-candidates").split(",")).map(MmaConfig::parse).toList() : null;
 
-        OpenClEngine engine = (OpenClEngine) new OpenClEngineProvider().create(new EngineConfig(0, device));
-        GpuCheck check = new GpuCheck(engine, seconds, jsonOut == null ? null : Path.of(jsonOut));
-        try (engine) {
-            OpenClDevice d = engine.openClDevice();
-            System.out.println("device: " + d.describe());
-            check.json.put("device", d.name());
-            check.json.put("driver", d.driverVersion());
-            check.json.put("compute_units", d.computeUnits());
-            // Each section records its error and lets the next one run: one failure must not cost the rest.
-            if (tuneSize > 0) {
-                check.section("tuning_error", () -> check.tune(tuneSize, candidates));
-            }
-            check.json.put("gemm_config", engine.gemmConfig().toString());
-            System.out.println("gemm tiles in use: " + engine.gemmConfig());
-            List<Map<String, Object>> gemms = new ArrayList<>();
-            check.json.put("sgemm", gemms);
-            check.section("sgemm_error", () -> {
-                // null tiles: the engine's own choice per shape, as users get it.
-                for (int n : sizes) {
-                    gemms.add(check.timeGemm(null, false, false, n, n, n));
+        GpuCheck check = new GpuCheck(seconds, jsonOut == null ? null : Path.of(jsonOut));
+        List<Map<String, Object>> gemms = new ArrayList<>();
+        List<Map<String, Object>> mlps = new ArrayList<>();
+        Map<String, Object> paths = new LinkedHashMap<>();
+        check.json.put("precisions", precisions.stream().map(Precision::cliName).toList());
+        check.json.put("product_paths", paths);
+        check.json.put("sgemm", gemms);
+        check.json.put("mlp", mlps);
+        try {
+            for (Precision p : precisions) {
+                OpenClEngine engine = (OpenClEngine) new OpenClEngineProvider().create(new EngineConfig(0, device, p));
+                try (engine) {
+                    OpenClDevice d = engine.openClDevice();
+                    if (!check.json.containsKey("device")) {
+                        System.out.println("device: " + d.describe() + (d.computeCapability() > 0
+                                ? ", compute capability " + d.computeCapability() / 10 + "." + d.computeCapability() % 10 : ""));
+                        check.json.put("device", d.name());
+                        check.json.put("driver", d.driverVersion());
+                        check.json.put("compute_units", d.computeUnits());
+                        check.json.put("compute_capability", d.computeCapability());
+                    }
+                    String path = engine.productPath();
+                    paths.put(p.cliName(), path);
+                    System.out.println(p.cliName() + " products: " + path);
+                    // Each section records its error and lets the next one run: one failure must not cost the rest.
+                    if (tuneSize > 0 && p == Precision.FP32) {
+                        check.section("tuning_error", () -> check.tune(engine, tuneSize, candidates));
+                        check.json.put("gemm_config", engine.gemmConfig().toString());
+                        System.out.println("gemm tiles in use: " + engine.gemmConfig());
+                    } else if (tuneSize > 0 && path.startsWith(p.cliName() + " on tensor cores")) {
+                        check.section("tuning_error_" + p.cliName(), () -> check.tuneMma(engine, tuneSize, mmaCandidates));
+                        check.json.put("mma_config_" + p.cliName(), engine.mmaConfig().toString());
+                        System.out.println(p.cliName() + " tensor-core tiles in use: " + engine.mmaConfig());
+                    }
+                    check.section("sgemm_error_" + p.cliName(), () -> {
+                        // null tiles: the engine's own choice per shape, as users get it.
+                        for (int n : sizes) {
+                            gemms.add(check.timeGemm(engine, null, false, false, n, n, n));
+                        }
+                        if (variantsSize > 0) {
+                            gemms.add(check.timeGemm(engine, null, false, true, variantsSize, variantsSize, variantsSize));
+                            gemms.add(check.timeGemm(engine, null, true, false, variantsSize, variantsSize, variantsSize));
+                            gemms.add(check.timeGemm(engine, null, true, true, variantsSize, variantsSize, variantsSize));
+                        }
+                    });
+                    if (layers.length >= 2 && steps > 0) {
+                        for (String o : optimizers) {
+                            check.section("mlp_error_" + p.cliName() + "_" + o, () -> mlps.add(check.timeMlp(engine, layers, batch, steps, act, o)));
+                        }
+                    }
                 }
-                if (variantsSize > 0) {
-                    gemms.add(check.timeGemm(null, false, true, variantsSize, variantsSize, variantsSize));
-                    gemms.add(check.timeGemm(null, true, false, variantsSize, variantsSize, variantsSize));
-                    gemms.add(check.timeGemm(null, true, true, variantsSize, variantsSize, variantsSize));
-                }
-            });
-            if (layers.length >= 2 && steps > 0) {
-                check.section("mlp_error", () -> check.json.put("mlp", check.timeMlp(layers, batch, steps, act)));
             }
         } finally {
             check.save();
         }
     }
-
     /** Runs one part of the check; records its error instead of throwing, and saves what is known so far. */
     private void section(String errorKey, Runnable body) {
         try {
@@ -131,7 +163,7 @@ public final class GpuCheck {
     // ---------------------------------------------------------------- tuning
 
     /** Times each candidate (null: {@link GemmConfig#candidates}) at n³ and keeps and caches the fastest correct one. */
-    private void tune(int n, List<GemmConfig> candidates) {
+    private void tune(OpenClEngine engine, int n, List<GemmConfig> candidates) {
         OpenClDevice d = engine.openClDevice();
         List<Map<String, Object>> rows = new ArrayList<>();
         GemmConfig best = null;
@@ -140,7 +172,7 @@ public final class GpuCheck {
         for (GemmConfig c : candidates != null ? candidates : GemmConfig.candidates(d)) {
             Map<String, Object> r;
             try {
-                r = timeGemm(c, false, false, n, n, n);
+                r = timeGemm(engine, c, false, false, n, n, n);
             } catch (RuntimeException e) {
                 System.out.println("  " + c + ": failed: " + e.getMessage());
                 rows.add(Map.of("config", c.toString(), "error", String.valueOf(e.getMessage())));
@@ -170,61 +202,123 @@ public final class GpuCheck {
         }
     }
 
+    /**
+     * Times each tensor-core candidate (null: {@link MmaConfig#candidates}) at n³ at the engine's precision, and keeps
+     * and caches the fastest correct one for that precision.
+     */
+    private void tuneMma(OpenClEngine engine, int n, List<MmaConfig> candidates) {
+        OpenClDevice d = engine.openClDevice();
+        Precision p = engine.precision();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        MmaConfig best = null;
+        double bestRate = 0;
+        System.out.println("tuning " + p.cliName() + " tensor-core tiles at " + n + "³:");
+        for (MmaConfig c : candidates != null ? candidates : MmaConfig.candidates(d)) {
+            Map<String, Object> r;
+            try {
+                r = timeGemm(engine, c, false, false, n, n, n);
+            } catch (RuntimeException e) {
+                System.out.println("  " + c + ": failed: " + e.getMessage());
+                rows.add(Map.of("config", c.toString(), "error", String.valueOf(e.getMessage())));
+                continue;
+            }
+            r.put("config", c.toString());
+            rows.add(r);
+            double rate = (Double) r.get("gflops");
+            if ((Boolean) r.get("correct") && rate > bestRate) {
+                bestRate = rate;
+                best = c;
+            }
+        }
+        json.put("tuning_" + p.cliName(), rows);
+        if (best != null) {
+            engine.mmaConfig(best);
+            String note = String.format(Locale.ROOT, "%.0f GFLOP/s at %d^3 (NN, %s)", bestRate, n, p.cliName());
+            try {
+                Path f = GemmTuning.saveMma(d, p, best, note);
+                System.out.println("fastest: " + best + " (" + note + "), cached in " + f);
+            } catch (IOException e) {
+                System.out.println("fastest: " + best + " (" + note + "); could not cache it: " + e);
+            }
+            json.put("tuned_" + p.cliName(), best.toString());
+        }
+    }
+
     // ---------------------------------------------------------------- sgemm
 
-    /** Times C ← A·B in one transpose variant with the given tiles (null: the engine's choice for the shape). */
-    private Map<String, Object> timeGemm(GemmConfig tiles, boolean ta, boolean tb, int m, int n, int k) {
-        GemmConfig cfg = tiles != null ? tiles : engine.tilesFor(m, n);
+    /**
+     * Times C ← A·B in one transpose variant at the engine's precision: with the given fp32 tiles ({@link GemmConfig}),
+     * tensor-core tiles ({@link MmaConfig}), or null for the engine's own choice for the shape, as users get it.
+     */
+    private Map<String, Object> timeGemm(OpenClEngine engine, Object tiles, boolean ta, boolean tb, int m, int n, int k) {
         SplittableRandom rnd = new SplittableRandom(m * 31L + n * 7L + k);
         float[] a = random(rnd, m * k, 1f);
         float[] b = random(rnd, k * n, 1f);
         int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
         String variant = (ta ? "t" : "n") + (tb ? "t" : "n");
+        Precision p = engine.precision();
         try (Tensor A = engine.tensor(ar, ac, a); Tensor B = engine.tensor(br, bc, b); Tensor C = engine.allocate(m, n)) {
-            engine.gemm(cfg, ta, tb, 1f, A, B, 0f, C);   // builds the program for cfg
+            String used;
+            Runnable product;
+            if (tiles instanceof GemmConfig g) {
+                used = g.toString();
+                product = () -> engine.gemm(g, ta, tb, 1f, A, B, 0f, C);
+            } else if (tiles instanceof MmaConfig mc) {
+                used = mc.toString();
+                product = () -> engine.gemmMma(mc, ta, tb, 1f, A, B, 0f, C);
+            } else {
+                boolean mma = p != Precision.FP32 && engine.productPath().startsWith(p.cliName() + " on tensor cores") && ac % 4 == 0 && bc % 4 == 0;
+                used = mma ? engine.mmaConfig().toString() : engine.tilesFor(m, n).toString();
+                product = () -> engine.gemm(ta, tb, 1f, A, B, 0f, C);
+            }
+            product.run();   // builds the program
             engine.finish();
             long t0 = System.nanoTime();
-            engine.gemm(cfg, ta, tb, 1f, A, B, 0f, C);
+            product.run();
             engine.finish();
             double once = (System.nanoTime() - t0) / 1e9;
             int reps = (int) Math.max(3, Math.min(200, seconds / Math.max(once, 1e-6)));
             t0 = System.nanoTime();
             for (int r = 0; r < reps; r++) {
-                engine.gemm(cfg, ta, tb, 1f, A, B, 0f, C);
+                product.run();
             }
             engine.finish();
             double secs = (System.nanoTime() - t0) / 1e9;
             double gflops = 2.0 * m * n * k * reps / secs / 1e9;
-            double err = spotCheck(engine.download(C), a, b, ta, tb, m, n, k, ac, bc, rnd);
+            double err = spotCheck(engine.download(C), a, b, ta, tb, m, n, k, ac, bc, rnd, p);
             boolean correct = err <= 1e-5 * (1 + Math.sqrt(k));
             Map<String, Object> r = new LinkedHashMap<>();
+            r.put("precision", p.cliName());
             r.put("variant", variant);
             r.put("m", m);
             r.put("n", n);
             r.put("k", k);
-            r.put("tiles", cfg.toString());
+            r.put("tiles", used);
             r.put("reps", reps);
             r.put("ms", secs * 1e3 / reps);
             r.put("gflops", gflops);
             r.put("max_rel_err", err);
             r.put("correct", correct);
-            System.out.printf(Locale.ROOT, "  sgemm %s %5d×%5d×%5d tiles %-16s %9.1f GFLOP/s  %8.3f ms  (%d reps, spot-check error %.1e%s)%n",
-                    variant, m, n, k, cfg, gflops, secs * 1e3 / reps, reps, err, correct ? "" : " WRONG");
+            System.out.printf(Locale.ROOT, "  sgemm %s %s %5d×%5d×%5d tiles %-20s %9.1f GFLOP/s  %8.3f ms  (%d reps, spot-check error %.1e%s)%n",
+                    p.cliName(), variant, m, n, k, used, gflops, secs * 1e3 / reps, reps, err, correct ? "" : " WRONG");
             return r;
         }
     }
 
-    /** Largest |C − C_ref| / Σ|a||b| over 64 sampled entries, with C_ref a double-precision dot product. */
+    /**
+     * Largest |C − C_ref| / Σ|ã||b̃| over 64 sampled entries, with C_ref a double-precision dot product of the operands
+     * rounded to the precision (ã, b̃).
+     */
     private static double spotCheck(float[] c, float[] a, float[] b, boolean ta, boolean tb, int m, int n, int k,
-                                    int ac, int bc, SplittableRandom rnd) {
+                                    int ac, int bc, SplittableRandom rnd, Precision precision) {
         double worst = 0;
         for (int s = 0; s < 64; s++) {
             int i = s == 0 ? m - 1 : rnd.nextInt(m);
             int j = s == 0 ? n - 1 : rnd.nextInt(n);
             double sum = 0, scale = 0;
             for (int p = 0; p < k; p++) {
-                double x = ta ? a[p * ac + i] : a[i * ac + p];
-                double y = tb ? b[j * bc + p] : b[p * bc + j];
+                double x = precision.round(ta ? a[p * ac + i] : a[i * ac + p]);
+                double y = precision.round(tb ? b[j * bc + p] : b[p * bc + j]);
                 sum += x * y;
                 scale += Math.abs(x * y);
             }
@@ -235,13 +329,19 @@ public final class GpuCheck {
 
     // ---------------------------------------------------------------- MLP training step
 
+    /** Learning rates of the MLP timing, the same in gpu/torch_peer.py: SGD 1e-3, Adam 1e-4 (β 0.9, 0.999, ε 1e-8). */
+    static final float SGD_LR = 1e-3f, ADAM_LR = 1e-4f;
+
     /**
-     * Times full training steps of an MLP (hidden φ, identity output, MSE, SGD) on a bound {@link Network}:
+     * Times full training steps of an MLP (hidden φ, identity output, MSE, SGD or Adam) on a bound {@link Network}:
      * forward gemm NN + biasActivation, outputDelta, backward gemm NT + activationBackward, gradients gemm TN
-     * + columnSum, then sgdStep on every parameter. The batch (inputs and targets) is uploaded every step, as a
-     * trainer does.
+     * + columnSum, then sgdStep or adamStep on every parameter. The batch (inputs and targets, two batches taking
+     * turns) is uploaded every step, as a trainer does. The weights start from a fixed seed whatever the precision,
+     * and the mean loss of every step is recorded ("losses", warm-up steps included), so runs at different
+     * precisions can be compared step by step.
      */
-    private Map<String, Object> timeMlp(int[] sizes, int batch, int steps, Activation act) {
+    private Map<String, Object> timeMlp(OpenClEngine engine, int[] sizes, int batch, int steps, Activation act, String optimizer) {
+        boolean adam = optimizer.equals("adam");
         int layers = sizes.length - 1;
         int warmup = 3;
         SplittableRandom rnd = new SplittableRandom(42);
@@ -253,10 +353,17 @@ public final class GpuCheck {
         try (Network net = mlp.bind(engine)) {
             Network.Workspace ws = net.workspace(batch);
             List<Parameter> parameters = net.parameters();
+            Tensor[] m = new Tensor[parameters.size()], v = new Tensor[parameters.size()];
+            if (adam) {
+                for (int i = 0; i < m.length; i++) {
+                    Tensor p = parameters.get(i).value();
+                    m[i] = net.allocate(p.rows(), p.cols());
+                    v[i] = net.allocate(p.rows(), p.cols());
+                }
+            }
             Tensor loss = net.allocate(1, warmup + steps);
             float[][] xs = {random(rnd, batch * sizes[0], 1f), random(rnd, batch * sizes[0], 1f)};
             float[][] ts = {random(rnd, batch * sizes[layers], 0.5f), random(rnd, batch * sizes[layers], 0.5f)};
-            float lr = 1e-3f;
             long t0 = 0;
             for (int s = 0; s < warmup + steps; s++) {
                 if (s == warmup) {
@@ -268,8 +375,13 @@ public final class GpuCheck {
                 net.upload(ws, true);
                 net.forward(ws);
                 net.backward(ws, loss, s, 1f / batch);
-                for (Parameter p : parameters) {
-                    engine.sgdStep(p.value(), p.gradient(), lr, 0f);
+                for (int i = 0; i < parameters.size(); i++) {
+                    Parameter p = parameters.get(i);
+                    if (adam) {
+                        engine.adamStep(p.value(), p.gradient(), m[i], v[i], ADAM_LR, 0.9f, 0.999f, 1e-8f, 0f, false, s + 1);
+                    } else {
+                        engine.sgdStep(p.value(), p.gradient(), SGD_LR, 0f);
+                    }
                 }
             }
             engine.finish();
@@ -283,6 +395,8 @@ public final class GpuCheck {
             // Forward, δ propagation (all layers but the first) and weight gradients: ~6·N·params flops.
             double tflops = (6.0 * batch * params - 2.0 * batch * sizes[0] * sizes[1]) * steps / secs / 1e12;
             Map<String, Object> r = new LinkedHashMap<>();
+            r.put("precision", engine.precision().cliName());
+            r.put("optimizer", optimizer);
             r.put("layers", Arrays.stream(sizes).boxed().toList());
             r.put("batch", batch);
             r.put("activation", act.id());
@@ -292,9 +406,14 @@ public final class GpuCheck {
             r.put("tflops", tflops);
             r.put("loss_first", losses[0] / batch);
             r.put("loss_last", losses[warmup + steps - 1] / batch);
-            System.out.printf(Locale.ROOT, "  mlp %s batch %d %s: %.1f samples/s, %.2f ms/step, %.2f TFLOP/s, loss %.4f → %.4f%n",
-                    Arrays.toString(sizes), batch, act.id(), rate, secs * 1e3 / steps, tflops, losses[0] / batch,
-                    losses[warmup + steps - 1] / batch);
+            List<Double> curve = new ArrayList<>();
+            for (float l : losses) {
+                curve.add((double) l / batch);
+            }
+            r.put("losses", curve);
+            System.out.printf(Locale.ROOT, "  mlp %s %s %s batch %d %s: %.1f samples/s, %.2f ms/step, %.2f TFLOP/s, loss %.4f → %.4f%n",
+                    engine.precision().cliName(), optimizer, Arrays.toString(sizes), batch, act.id(), rate, secs * 1e3 / steps, tflops,
+                    losses[0] / batch, losses[warmup + steps - 1] / batch);
             return r;
         }
     }
@@ -317,9 +436,9 @@ public final class GpuCheck {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: GpuCheck [--device SEL] [--sizes 1024,2048] [--variants-size N] "
-                        + "[--tune-size N] [--candidates T1,T2] [--mlp 4096,4096,1024] [--batch N] [--steps N] [--activation relu] [--seconds S] "
-                        + "[--json FILE]; got '"
+                throw new IllegalArgumentException("usage: GpuCheck [--device SEL] [--precisions fp32,tf32,bf16] [--sizes 1024,2048] "
+                        + "[--variants-size N] [--tune-size N] [--candidates T1,T2] [--mma-candidates T1,T2] [--mlp 4096,4096,1024] [--batch N] "
+                        + "[--steps N] [--optimizers sgd,adam] [--activation relu] [--seconds S] [--json FILE]; got '"
                         + args[i] + "'");
             }
             m.put(args[i].substring(2), args[++i]);

@@ -40,10 +40,11 @@ public final class OpenClDevice {
     private final String driverVersion;
     private final String version;
     private final boolean fp64;
+    private final int computeCapability;
 
     OpenClDevice(int index, cl_platform_id platform, cl_device_id id, String name, String vendor, String platformName,
                  Type type, int computeUnits, long globalMemBytes, long maxAllocBytes, long localMemBytes,
-                 long maxWorkGroupSize, String driverVersion, String version, boolean fp64) {
+                 long maxWorkGroupSize, String driverVersion, String version, boolean fp64, int computeCapability) {
         this.index = index;
         this.platform = platform;
         this.id = id;
@@ -59,6 +60,7 @@ public final class OpenClDevice {
         this.driverVersion = driverVersion;
         this.version = version;
         this.fp64 = fp64;
+        this.computeCapability = computeCapability;
     }
 
     /** {@return position in {@link OpenClDevices#list()}: select with {@code --device <index>}} */
@@ -134,6 +136,14 @@ public final class OpenClDevice {
     /** {@return whether the device has double precision (cl_khr_fp64); reductions then accumulate in double} */
     public boolean fp64() {
         return fp64;
+    }
+
+    /**
+     * {@return NVIDIA's compute capability as major·10 + minor (80 for an A100, 90 for an H100), read through
+     * the cl_nv_device_attribute_query extension; 0 on other devices} Tensor-core products need 80 or more.
+     */
+    public int computeCapability() {
+        return computeCapability;
     }
 
     /**

@@ -135,7 +135,22 @@ public final class OpenClDevices {
                 platformName.trim(), t, deviceInt(d, CL_DEVICE_MAX_COMPUTE_UNITS), deviceLong(d, CL_DEVICE_GLOBAL_MEM_SIZE),
                 deviceLong(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE), deviceLong(d, CL_DEVICE_LOCAL_MEM_SIZE),
                 deviceSize(d, CL_DEVICE_MAX_WORK_GROUP_SIZE), deviceString(d, CL_DRIVER_VERSION).trim(),
-                deviceString(d, CL_DEVICE_VERSION).trim(), extensions.contains("cl_khr_fp64"));
+                deviceString(d, CL_DEVICE_VERSION).trim(), extensions.contains("cl_khr_fp64"), computeCapability(d, extensions));
+    }
+
+    /** cl_nv_device_attribute_query's CL_DEVICE_COMPUTE_CAPABILITY_MAJOR_NV and ..._MINOR_NV. */
+    private static final int CL_DEVICE_COMPUTE_CAPABILITY_MAJOR_NV = 0x4000, CL_DEVICE_COMPUTE_CAPABILITY_MINOR_NV = 0x4001;
+
+    /** major·10 + minor where the device answers cl_nv_device_attribute_query, else 0. */
+    private static int computeCapability(cl_device_id d, String extensions) {
+        if (!extensions.contains("cl_nv_device_attribute_query")) {
+            return 0;
+        }
+        try {
+            return 10 * deviceInt(d, CL_DEVICE_COMPUTE_CAPABILITY_MAJOR_NV) + deviceInt(d, CL_DEVICE_COMPUTE_CAPABILITY_MINOR_NV);
+        } catch (org.jocl.CLException e) {
+            return 0;
+        }
     }
 
     /**

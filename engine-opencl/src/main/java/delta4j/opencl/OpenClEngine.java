@@ -4,6 +4,7 @@ import delta4j.engine.Activation;
 import delta4j.engine.EngineBase;
 import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
+import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
 import org.jocl.CL;
 import org.jocl.CLException;
@@ -41,6 +42,11 @@ import static org.jocl.CL.*;
  * {@link GemmConfig#defaultFor}; the system property {@code delta4j.opencl.gemm} (e.g. "64x64x16/16x16")
  * overrides both.
  *
+ * <p>Products at {@link Precision#TF32} and {@link Precision#BF16} run on tensor cores (gemm_mma.cl, tiles
+ * {@link MmaConfig}: from the system property {@code delta4j.opencl.mma}, else the tuning cache, else the default)
+ * where {@link TensorCores} finds them on the engine's first such product and the operands' rows start 16-byte
+ * aligned; everywhere else gemm.cl rounds the operands as it loads them (the same numbers at fp32 speed).
+ *
  * <p>Every OpenCL object the engine creates (context, queue, programs, kernels, buffers, events) is
  * counted while alive ({@link #liveHandles()}, {@link #liveHandlesAllEngines()}) and released by
  * {@link #close()}. Argument checks, ownership, locking and the closed state are {@link EngineBase}'s.
@@ -49,11 +55,16 @@ public final class OpenClEngine extends EngineBase {
 
     /** System property that forces the gemm tile configuration, e.g. "128x128x16/16x16". */
     public static final String GEMM_PROPERTY = "delta4j.opencl.gemm";
+    /** System property that forces the tensor-core tile configuration, e.g. "128x64x16/2x2/s3". */
+    public static final String MMA_PROPERTY = "delta4j.opencl.mma";
+
+    private static final System.Logger LOG = System.getLogger(OpenClEngine.class.getName());
 
     private static final AtomicLong LIVE_ALL = new AtomicLong();
     static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl"};
 
     private final OpenClDevice device;
+    private final Precision precision;
     final cl_context context;
     final cl_command_queue queue;
     private final Staging staging;
@@ -64,6 +75,12 @@ public final class OpenClEngine extends EngineBase {
     /** Work-groups of a grid-stride reduction: a few per compute unit. */
     private final int reduceGroups;
     private GemmConfig gemmConfig;
+    /** Tiles of the tensor-core kernels (tf32 and bf16 products). */
+    private MmaConfig mmaConfig;
+    /** gemm_mma.cl built with MMA_EMULATE (its instructions in plain OpenCL C, on any device): for tests. */
+    private boolean mmaEmulated;
+    /** Whether tf32/bf16 products run on tensor cores; null until the first such product asks. */
+    private TensorCores.Verdict tensorCores;
     private long liveHandles;
     private long allocatedBytes;
     /** Partial sums of reductions and per-row losses; grows to the largest batch, never per step. */
@@ -77,7 +94,21 @@ public final class OpenClEngine extends EngineBase {
      * @throws OpenClException when the device cannot give a context or queue
      */
     public OpenClEngine(OpenClDevice device) {
+        this(device, Precision.FP32);
+    }
+
+    /**
+     * Opens an engine whose products are at {@code precision}: gemm.cl rounds every operand as it reads it
+     * (tf32 and bf16 at fp32 speed, on any device), or, on NVIDIA devices of compute capability 8.0 and
+     * above that pass the probe, tensor cores ({@link #productPath()}).
+     *
+     * @param device    the device to run on
+     * @param precision the rounding of the products' operands ({@link Precision})
+     * @throws OpenClException when the device cannot give a context or queue
+     */
+    public OpenClEngine(OpenClDevice device, Precision precision) {
         this.device = device;
+        this.precision = precision;
         if (device.maxWorkGroupSize() < 256) {
             throw new OpenClException("OpenCL device " + device.name() + " allows work-groups of at most "
                     + device.maxWorkGroupSize() + " work-items; delta4j's kernels need 256: select another device");
@@ -94,6 +125,9 @@ public final class OpenClEngine extends EngineBase {
                     + device.maxWorkGroupSize() + " and " + device.localMemBytes() + ": choose smaller tiles");
         }
         this.gemmConfig = tiles;
+        String forcedMma = System.getProperty(MMA_PROPERTY);
+        this.mmaConfig = forcedMma != null && !forcedMma.isBlank() ? MmaConfig.parse(forcedMma)
+                : GemmTuning.loadMma(device, precision).orElse(MmaConfig.DEFAULT);
         cl_context ctx = null;
         cl_command_queue q = null;
         try {
@@ -132,6 +166,11 @@ public final class OpenClEngine extends EngineBase {
         return device.summary();
     }
 
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
     /** {@return the device this engine runs on} */
     public OpenClDevice openClDevice() {
         return device;
@@ -157,6 +196,55 @@ public final class OpenClEngine extends EngineBase {
 
     private static long groups(GemmConfig c, int m, int n) {
         return (long) ((m + c.mwg() - 1) / c.mwg()) * ((n + c.nwg() - 1) / c.nwg());
+    }
+
+    /** {@return the tensor-core tile configuration in use for tf32 and bf16 products} */
+    public MmaConfig mmaConfig() {
+        return mmaConfig;
+    }
+
+    /**
+     * Switches the tensor-core tile configuration (compiling it on its first use); the self-test runs again with it.
+     *
+     * @param config the tiles for every later tf32 or bf16 product on tensor cores
+     */
+    public synchronized void mmaConfig(MmaConfig config) {
+        this.mmaConfig = config;
+        this.tensorCores = null;
+    }
+
+    /** Builds gemm_mma.cl with its instructions emulated in OpenCL C from now on, so it runs on any device. For tests. */
+    synchronized void emulateTensorCores(MmaConfig config) {
+        this.mmaConfig = config;
+        this.mmaEmulated = true;
+        this.tensorCores = null;
+    }
+
+    /**
+     * {@return how this engine's products run, in words: "fp32", "tf32 on tensor cores (tiles 128x128x16/2x4/s2)",
+     * or "bf16 rounded in fp32 kernels: " and the reason tensor cores are not used} Probes on first call (tf32, bf16).
+     */
+    public synchronized String productPath() {
+        if (precision == Precision.FP32) {
+            return "fp32";
+        }
+        TensorCores.Verdict v = tensorCores();
+        return v.available() ? precision.cliName() + " on tensor cores" + (mmaEmulated ? " (emulated in OpenCL C)" : "") + " (tiles " + mmaConfig + ")"
+                : precision.cliName() + " rounded in fp32 kernels: " + v.reason();
+    }
+
+    /** The tensor-core verdict for this engine's precision, probed once (tf32 and bf16 only). */
+    private TensorCores.Verdict tensorCores() {
+        if (tensorCores == null) {
+            tensorCores = TensorCores.Verdict.no("probing"); // a product the probe itself runs must not probe again
+            TensorCores.Verdict v = TensorCores.probe(this, mmaConfig, mmaEmulated);
+            tensorCores = v;
+            if (!v.available() && device.isNvidia()) {
+                LOG.log(System.Logger.Level.WARNING, "opencl: " + precision.cliName() + " products on " + device.name()
+                        + " do not use tensor cores (" + v.reason() + "); the operands are rounded in fp32 kernels instead: the same numbers at fp32 speed");
+            }
+        }
+        return tensorCores;
     }
 
     /**
@@ -359,7 +447,30 @@ public final class OpenClEngine extends EngineBase {
 
     @Override
     protected void gemmKernel(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        enqueueGemm(tilesFor(c.rows(), c.cols()), transA, transB, alpha, a, b, beta, c);
+        // cp.async copies 16 bytes at a time: every row of A and B must start 16-byte aligned.
+        if (precision != Precision.FP32 && a.cols() % 4 == 0 && b.cols() % 4 == 0 && tensorCores().available()) {
+            gemmMma(mmaConfig, transA, transB, alpha, a, b, beta, c);
+        } else {
+            enqueueGemm(tilesFor(c.rows(), c.cols()), transA, transB, alpha, a, b, beta, c);
+        }
+    }
+
+    /** gemm on tensor cores (gemm_mma.cl) with explicit tiles; tf32 or bf16 engines, rows of A and B 16-byte aligned. */
+    void gemmMma(MmaConfig cfg, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        KernelChecks.owned(this, a, b, c);
+        KernelChecks.gemm(transA, transB, a, b, c);
+        if (precision == Precision.FP32 || a.cols() % 4 != 0 || b.cols() % 4 != 0) {
+            throw new IllegalArgumentException("tensor-core products need a tf32 or bf16 engine and operands whose column counts are"
+                    + " multiples of 4; this engine is " + precision.cliName() + ", the operands " + a.rows() + "×" + a.cols() + " and "
+                    + b.rows() + "×" + b.cols());
+        }
+        int m = c.rows(), n = c.cols(), k = transA ? a.rows() : a.cols();
+        String name = "gemm_mma_" + (transA ? "t" : "n") + (transB ? "t" : "n");
+        cl_kernel kernel = kernel("gemm_mma.cl|" + cfg + (mmaEmulated ? "|emulated" : "|ptx") + "|" + name, name);
+        args(kernel, m, n, k, alpha, beta, a, a.cols(), b, b.cols(), c, c.cols());
+        long groupsN = (n + cfg.nwg() - 1) / cfg.nwg();
+        long groupsM = (m + cfg.mwg() - 1) / cfg.mwg();
+        enqueue(kernel, name, new long[]{groupsN * cfg.workGroupSize(), groupsM}, new long[]{cfg.workGroupSize(), 1});
     }
 
     /** gemm with an explicit tile configuration (for tuning and tests), checked as {@link #gemm} is. */
@@ -527,12 +638,18 @@ public final class OpenClEngine extends EngineBase {
         if (k == null) {
             cl_program p = programs.get(key);
             if (p == null) {
-                p = programKey == null
-                        ? build("element-wise kernels (" + String.join(", ", ELEMENTWISE_SOURCES) + ")",
-                                ActivationDispatch.source() + source(ELEMENTWISE_SOURCES), "-DRWG=" + rwg)
-                        : build(name + " (gemm.cl) with tiles " + gemmKeyConfig(programKey), source("gemm.cl"),
-                                gemmKeyConfig(programKey).options(device) + " -DTRANSA=" + (name.charAt(5) == 't' ? 1 : 0)
-                                        + " -DTRANSB=" + (name.charAt(6) == 't' ? 1 : 0));
+                if (programKey == null) {
+                    p = build("element-wise kernels (" + String.join(", ", ELEMENTWISE_SOURCES) + ")",
+                            ActivationDispatch.source() + source(ELEMENTWISE_SOURCES), "-DRWG=" + rwg);
+                } else if (programKey.startsWith("gemm_mma.cl|")) {
+                    MmaConfig cfg = MmaConfig.parse(programKey.split("\\|")[1]);
+                    boolean emulated = programKey.contains("|emulated|");
+                    p = build(name + " (gemm_mma.cl" + (emulated ? ", emulated" : "") + ") with tiles " + cfg, source("gemm_mma.cl"),
+                            cfg.options(device, emulated) + transposeDefines(name) + " -DPRECISION=" + precisionCode());
+                } else {
+                    p = build(name + " (gemm.cl) with tiles " + gemmKeyConfig(programKey), source("gemm.cl"),
+                            gemmKeyConfig(programKey).options(device) + transposeDefines(name) + " -DPRECISION=" + precisionCode());
+                }
                 programs.put(key, p);
             }
             try {
@@ -544,6 +661,21 @@ public final class OpenClEngine extends EngineBase {
             kernels.put(kernelKey, k);
         }
         return k;
+    }
+
+    /** " -DTRANSA=a -DTRANSB=b" for a kernel named gemm_xy or gemm_mma_xy. */
+    private static String transposeDefines(String kernelName) {
+        int v = kernelName.length() - 2;
+        return " -DTRANSA=" + (kernelName.charAt(v) == 't' ? 1 : 0) + " -DTRANSB=" + (kernelName.charAt(v + 1) == 't' ? 1 : 0);
+    }
+
+    /** gemm.cl's and gemm_mma.cl's PRECISION: 0 fp32, 1 tf32, 2 bf16. */
+    private int precisionCode() {
+        return switch (precision) {
+            case FP32 -> 0;
+            case TF32 -> 1;
+            case BF16 -> 2;
+        };
     }
 
     private static GemmConfig gemmKeyConfig(String programKey) {

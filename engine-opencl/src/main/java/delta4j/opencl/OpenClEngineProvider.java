@@ -4,6 +4,7 @@ import delta4j.engine.Engine;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.EngineProvider;
 import delta4j.engine.EngineUnavailableException;
+import delta4j.engine.Precision;
 
 /**
  * Finds the OpenCL engine for {@link delta4j.engine.Engines}: name "opencl". "auto" prefers it (priority
@@ -50,7 +51,7 @@ public final class OpenClEngineProvider implements EngineProvider {
     public Engine create(EngineConfig config) {
         OpenClDevice d = OpenClDevices.select(OpenClDevices.list(), config == null ? null : config.device());
         try {
-            return new OpenClEngine(d);
+            return new OpenClEngine(d, config == null ? Precision.FP32 : config.precision());
         } catch (OpenClException e) {
             throw new EngineUnavailableException(e.getMessage(), e);
         }

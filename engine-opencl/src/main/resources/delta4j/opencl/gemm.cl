@@ -46,6 +46,34 @@
 #define MADD(a, b, c) ((a) * (b) + (c))
 #endif
 
+// Operand rounding of the products (delta4j.engine.Precision, PRECISION 0 fp32, 1 tf32, 2 bf16), applied to every
+// element as it is read from global memory, so the local tiles hold rounded operands and the FMAs below multiply
+// them exactly as the definition says (products of rounded operands are exact in fp32). Bit operations on the
+// float bits, as Precision.round defines them: tf32 adds 2^12 and clears the low 13 bits (ties away from zero),
+// bf16 adds 2^15 - 1 plus bit 16 and clears the low 16 bits (ties to even); NaN is quieted and masked instead,
+// so its carry never reaches the sign. Zeros read outside the matrices stay zeros.
+#ifndef PRECISION
+#define PRECISION 0
+#endif
+#if PRECISION == 1
+#define ROUND_HALF(b) ((uint4)(0x1000u))
+#define ROUND_KEEP 0xFFFFE000u
+#elif PRECISION == 2
+#define ROUND_HALF(b) ((uint4)(0x7FFFu) + (((b) >> 16) & 1u))
+#define ROUND_KEEP 0xFFFF0000u
+#endif
+
+inline float4 round_operand(const float4 v) {
+#if PRECISION == 0
+    return v;
+#else
+    const uint4 b = as_uint4(v);
+    const uint4 r = (b + ROUND_HALF(b)) & ROUND_KEEP;
+    const uint4 q = (b | 0x00400000u) & ROUND_KEEP;
+    return as_float4(select(r, q, (b & 0x7FFFFFFFu) > 0x7F800000u));
+#endif
+}
+
 #define MWI (MWG / MDIMC)
 #define NWI (NWG / NDIMC)
 #define MB (MWI / 4)
@@ -70,7 +98,7 @@ inline float4 load_kc(const __global float* X, const int ld, const int l0, const
     const int row = l0 + r;
     const int col = p0 + kq;
     if (fast) {
-        return *(const __global float4*)(X + row * ld + col);
+        return round_operand(*(const __global float4*)(X + row * ld + col));
     }
     float4 v = (float4)(0.0f);
     if (row < L) {
@@ -80,7 +108,7 @@ inline float4 load_kc(const __global float* X, const int ld, const int l0, const
         if (col + 2 < K) v.s2 = p[2];
         if (col + 3 < K) v.s3 = p[3];
     }
-    return v;
+    return round_operand(v);
 }
 
 // Stores what load_kc read, transposed into the k-major local tile.
@@ -102,7 +130,7 @@ inline float4 load_lc(const __global float* X, const int ld, const int l0, const
     const int p = p0 + kk;
     const int l = l0 + c;
     if (fast) {
-        return *(const __global float4*)(X + p * ld + l);
+        return round_operand(*(const __global float4*)(X + p * ld + l));
     }
     float4 v = (float4)(0.0f);
     if (p < K) {
@@ -112,7 +140,7 @@ inline float4 load_lc(const __global float* X, const int ld, const int l0, const
         if (l + 2 < L) v.s2 = q[2];
         if (l + 3 < L) v.s3 = q[3];
     }
-    return v;
+    return round_operand(v);
 }
 
 // Stores what load_lc read, as it is, into the k-major local tile.

@@ -104,6 +104,6 @@ class DevicesTest {
 
     static OpenClDevice fakeDevice(String name, OpenClDevice.Type type, long localMem, long maxWorkGroup) {
         return new OpenClDevice(0, null, null, name, name.startsWith("NVIDIA") ? "NVIDIA Corporation" : "test", "test platform",
-                type, 132, 80L << 30, 20L << 30, localMem, maxWorkGroup, "580.159.04", "OpenCL 3.0", true);
+                type, 132, 80L << 30, 20L << 30, localMem, maxWorkGroup, "580.159.04", "OpenCL 3.0", true, name.startsWith("NVIDIA") ? 90 : 0);
     }
 }

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The GPU check's Java part, at toy sizes: it tunes, times, spot-checks and writes its JSON. */
+/** The GPU check's Java part, at toy sizes and two precisions: it tunes, times, spot-checks and writes its JSON. */
 class GpuCheckTest {
 
     @Test
@@ -24,7 +24,8 @@ class GpuCheckTest {
             // Tiles that GemmTilesTest compiles too, so PoCL's kernel cache spares the builds.
             GpuCheck.main(new String[]{"--sizes", "32,64", "--variants-size", "40", "--tune-size", "64",
                     "--candidates", GemmConfig.CPU_DEFAULT + ",16x16x4/4x4/pad0",
-                    "--mlp", "48,32,16", "--batch", "20", "--steps", "2", "--seconds", "0.01", "--json", json.toString()});
+                    "--mlp", "48,32,16", "--batch", "20", "--steps", "2", "--seconds", "0.01", "--precisions", "fp32,bf16",
+                    "--optimizers", "sgd,adam", "--json", json.toString()});
         } finally {
             if (old == null) {
                 System.clearProperty(GemmTuning.DIR_PROPERTY);
@@ -38,6 +39,10 @@ class GpuCheckTest {
         assertTrue(out.contains("\"variant\": \"tt\""), out);
         assertFalse(out.contains("\"correct\": false"), out);
         assertFalse(out.contains("_error"), out);
+        assertTrue(out.contains("\"precision\": \"bf16\""), out);
+        assertTrue(out.contains("\"optimizer\": \"adam\""), out);
+        assertTrue(out.contains("\"losses\""), out);
+        assertTrue(out.contains("\"bf16\": \"bf16 "), "the product path of each precision: " + out);
         List<Path> cached;
         try (var s = Files.list(dir.resolve("tuning"))) {
             cached = s.toList();

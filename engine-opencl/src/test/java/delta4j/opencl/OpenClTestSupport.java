@@ -2,6 +2,7 @@ package delta4j.opencl;
 
 import delta4j.engine.EngineConfig;
 import delta4j.engine.EngineProvider;
+import delta4j.engine.Precision;
 import org.junit.jupiter.api.Assumptions;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -36,7 +37,13 @@ final class OpenClTestSupport {
 
     /** A fresh engine on the configured device, or a skip. */
     static OpenClEngine engine() {
+        return engine(Precision.FP32);
+    }
+
+    /** A fresh engine on the configured device with products at a precision, or a skip. */
+    static OpenClEngine engine(Precision precision) {
         requireOpenCl();
-        return (OpenClEngine) new OpenClEngineProvider().create(new EngineConfig(0, System.getProperty("delta4j.opencl.device")));
+        return (OpenClEngine) new OpenClEngineProvider().create(
+                new EngineConfig(0, System.getProperty("delta4j.opencl.device"), precision));
     }
 }

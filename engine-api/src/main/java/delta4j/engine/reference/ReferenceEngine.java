@@ -5,17 +5,38 @@ import delta4j.engine.ArrayTensor;
 import delta4j.engine.Engine;
 import delta4j.engine.EngineBase;
 import delta4j.engine.Loss;
+import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
 
 /**
  * The reference engine: the kernel set in plain, single-threaded Java loops that read like the math.
  * It is every other engine's oracle, so it stays obvious rather than fast. Sums that report a loss
  * are accumulated in double. Argument checks, ownership, locking and the closed state are {@link EngineBase}'s.
+ *
+ * <p>Its products emulate the {@link Precision} it was created with exactly: each operand element is
+ * rounded with {@link Precision#round(float)}, and the products of the rounded operands (exact in double)
+ * are summed in double.
  */
 public final class ReferenceEngine extends EngineBase {
 
-    /** An open reference engine with no tensors; it needs nothing from the machine. */
+    private final Precision precision;
+
+    /** An open reference engine with fp32 products and no tensors; it needs nothing from the machine. */
     public ReferenceEngine() {
+        this(Precision.FP32);
+    }
+
+    /**
+     * An open reference engine whose products emulate a precision exactly.
+     *
+     * @param precision the rounding of the products' operands (fp32: none)
+     * @throws IllegalArgumentException if {@code precision} is null
+     */
+    public ReferenceEngine(Precision precision) {
+        if (precision == null) {
+            throw new IllegalArgumentException("precision must be given (Precision.FP32 for plain fp32 products)");
+        }
+        this.precision = precision;
     }
 
     @Override
@@ -26,6 +47,11 @@ public final class ReferenceEngine extends EngineBase {
     @Override
     public String device() {
         return "plain Java, 1 thread";
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
     }
 
     // ---------------------------------------------------------------- memory
@@ -66,8 +92,8 @@ public final class ReferenceEngine extends EngineBase {
             for (int j = 0; j < n; j++) {
                 double sum = 0;
                 for (int p = 0; p < k; p++) {
-                    float aip = transA ? A[p * lda + i] : A[i * lda + p];
-                    float bpj = transB ? B[j * ldb + p] : B[p * ldb + j];
+                    float aip = precision.round(transA ? A[p * lda + i] : A[i * lda + p]);
+                    float bpj = precision.round(transB ? B[j * ldb + p] : B[p * ldb + j]);
                     sum += (double) aip * bpj;
                 }
                 // β = 0 must not read C, so NaN garbage there cannot leak into the result.
@@ -328,7 +354,7 @@ public final class ReferenceEngine extends EngineBase {
 
         @Override
         public Engine create(delta4j.engine.EngineConfig config) {
-            return new ReferenceEngine();
+            return new ReferenceEngine(config == null ? Precision.FP32 : config.precision());
         }
     }
 }
