@@ -139,6 +139,31 @@ public final class Predictor implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Predicts N × inputs raw features given as doubles: converted to float once (each rounded to the nearest float),
+     * outputs widened to double.
+     */
+    public double[] predict(double[] features) {
+        if (features.length == 0 || features.length % inputs != 0) {
+            throw new IllegalArgumentException(features.length + " feature values are not whole rows of the model's " + inputs + " inputs");
+        }
+        float[] f = delta4j.data.Dataset.toFloats("feature", features, inputs);
+        return Mlp.widen(predict(f));
+    }
+
+    /** Predicts rows of features given as doubles (converted to float once); returns one output row of doubles per input row. */
+    public double[][] predict(double[][] rows) {
+        if (rows.length == 0) {
+            return new double[0][];
+        }
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != inputs) {
+                throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " features, the model expects " + inputs);
+            }
+        }
+        return Mlp.rows(predict(delta4j.data.Dataset.toFloats("feature", rows)), rows.length, outputs);
+    }
+
     /** The work tensors for {@code rows} rows: kept ones when this size was seen, else new ones in the least recently used slot. */
     private Network.Workspace workspace(int rows) {
         calls++;

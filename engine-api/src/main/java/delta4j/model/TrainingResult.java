@@ -5,13 +5,25 @@ import java.util.List;
 /**
  * The outcome of {@link Trainer#fit}.
  *
- * @param history        one report per epoch run
- * @param stopReason     why training stopped
- * @param bestEpoch      the epoch whose weights the model holds (the last, or the best on validation
- *                       when early stopping restored them)
- * @param seconds        total wall time
+ * @param history     one report per epoch run
+ * @param stopReason  why training stopped
+ * @param bestEpoch   the epoch whose weights the model holds (the last, or the best by the monitored quantity when
+ *                    {@link TrainingConfig.Builder#restoreBestWeights best weights} were restored)
+ * @param seconds     total wall time
+ * @param stopMessage why training stopped, in words: e.g. "the validation loss did not improve for 5 epochs after
+ *                    epoch 12", or the reason a listener gave
  */
-public record TrainingResult(List<EpochReport> history, StopReason stopReason, int bestEpoch, double seconds) {
+public record TrainingResult(List<EpochReport> history, StopReason stopReason, int bestEpoch, double seconds, String stopMessage) {
+
+    public TrainingResult {
+        history = List.copyOf(history);
+        stopMessage = stopMessage == null ? "" : stopMessage;
+    }
+
+    /** A result without a stop message. */
+    public TrainingResult(List<EpochReport> history, StopReason stopReason, int bestEpoch, double seconds) {
+        this(history, stopReason, bestEpoch, seconds, "");
+    }
 
     public int epochs() {
         return history.size();
