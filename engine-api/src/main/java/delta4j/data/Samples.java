@@ -27,7 +27,7 @@ public interface Samples {
     int targets();
 
     /**
-     * Copies the features of samples {@code order[from..from+count)} (of samples {@code from..from+count) when
+     * Copies the features of samples {@code order[from..from+count)} (of samples {@code from..from+count)} when
      * {@code order} is null) into {@code dst}, row after row: the mini-batch gather. Allocates nothing.
      */
     void gatherFeatures(int[] order, int from, int count, float[] dst);
