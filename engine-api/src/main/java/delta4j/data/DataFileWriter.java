@@ -64,6 +64,7 @@ public final class DataFileWriter implements AutoCloseable {
     private List<String> featureNames = List.of();
     private List<String> targetNames = List.of();
     private Labels labels;
+    private Labels written;
     private boolean scaled;
     private long rows;
     private boolean finished;
@@ -182,6 +183,11 @@ public final class DataFileWriter implements AutoCloseable {
     public DataFileWriter featuresScaled(boolean on) {
         this.scaled = on;
         return this;
+    }
+
+    /** The class labels of the file {@link #finish()} wrote (a classification writer's, in their sorted order), or null. */
+    public Labels writtenLabels() {
+        return finished ? written : null;
     }
 
     /** Samples written so far. */
@@ -332,6 +338,7 @@ public final class DataFileWriter implements AutoCloseable {
         metaCrc.update(meta);
         writeAt(ByteBuffer.wrap(meta), metaOffset);
         int flags = (finalLabels != null ? DataFile.FLAG_LABELS : 0) | (scaled ? DataFile.FLAG_SCALED : 0);
+        written = finalLabels;
         DataFile.Header h = new DataFile.Header(rows, features, k, flags, targetsOffset, metaOffset, meta.length,
                 (int) featuresCrc.getValue(), (int) targetsCrc.getValue(), (int) metaCrc.getValue());
         writeAt(h.encode(), 0);

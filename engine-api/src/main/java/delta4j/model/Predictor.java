@@ -34,6 +34,12 @@ import java.util.Arrays;
  */
 public final class Predictor implements AutoCloseable {
 
+    /**
+     * The most rows a prediction pushes through the engine at once: a caller that streams rows in chunks of this size
+     * (the last one smaller) gets exactly the numbers of one {@link Mlp#predict} over all of them.
+     */
+    public static final int CHUNK_ROWS = Network.PREDICT_CHUNK;
+
     /** Batch sizes whose work tensors are kept: a server's usual sizes (one row, its batch) and a chunk's remainder. */
     private static final int KEPT_SIZES = 4;
 
