@@ -129,13 +129,19 @@ abstract sealed class Feed {
         private final String what;
         private final Standardizer features;
         private final Standardizer targets;
+        private final boolean distributions;
 
-        /** @param what "training" or "validation", for messages */
-        Streamed(BatchSource source, String what, Standardizer features, Standardizer targets) {
+        /**
+         * @param what          "training" or "validation", for messages
+         * @param distributions whether every target row must sum to 1 (softmax + cross-entropy), checked batch by batch
+         *                      as the indexed path checks the whole set ahead
+         */
+        Streamed(BatchSource source, String what, Standardizer features, Standardizer targets, boolean distributions) {
             this.source = source;
             this.what = what;
             this.features = features;
             this.targets = targets;
+            this.distributions = distributions;
         }
 
         @Override
@@ -174,6 +180,9 @@ abstract sealed class Feed {
                     Network.Workspace ws = net.workspace(rows);
                     copyFinite(b.features(), ws.hostInput(), rows * f, f, "feature", index, epoch);
                     copyFinite(b.targets(), ws.hostTarget(), rows * k, k, "target", index, epoch);
+                    if (distributions) {
+                        checkDistributions(ws.hostTarget(), rows, k, index, epoch);
+                    }
                     if (features != null) {
                         features.applyInPlace(ws.hostInput(), ws.hostInput().length);
                     }
@@ -195,6 +204,20 @@ abstract sealed class Feed {
                     }
                 }
             };
+        }
+
+        private void checkDistributions(float[] t, int rows, int k, int batch, int epoch) {
+            for (int r = 0; r < rows; r++) {
+                double sum = 0;
+                for (int j = r * k; j < (r + 1) * k; j++) {
+                    sum += t[j];
+                }
+                if (!(Math.abs(sum - 1) <= Trainer.TARGET_SUM_TOLERANCE)) {
+                    throw new IllegalArgumentException("row " + r + " of batch " + batch + " of the " + what + " source in epoch " + epoch
+                            + " has targets summing to " + (float) sum + ", but softmax + cross-entropy needs every target row to sum to 1"
+                            + " (tolerance " + Trainer.TARGET_SUM_TOLERANCE + "): give one-hot or probability targets, or use the mse loss");
+                }
+            }
         }
 
         private void copyFinite(float[] src, float[] dst, int length, int cols, String kind, int batch, int epoch) {

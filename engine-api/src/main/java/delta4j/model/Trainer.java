@@ -113,8 +113,13 @@ public final class Trainer {
         if (config.standardizeTargets && state == null && mlp.canStandardizeTargets()) {
             mlp.setTargetStandardizer(Standardizer.fitTargets(train));
         }
-        Feed trainFeed = new Feed.Streamed(train, "training", mlp.standardizer(), mlp.targetStandardizer());
-        Feed valFeed = validation == null ? null : new Feed.Streamed(validation, "validation", mlp.standardizer(), mlp.targetStandardizer());
+        boolean distributions = switch (mlp.loss()) {
+            case MSE -> false;
+            case SOFTMAX_CROSS_ENTROPY -> true;
+        };
+        Feed trainFeed = new Feed.Streamed(train, "training", mlp.standardizer(), mlp.targetStandardizer(), distributions);
+        Feed valFeed = validation == null ? null
+                : new Feed.Streamed(validation, "validation", mlp.standardizer(), mlp.targetStandardizer(), distributions);
         return train(mlp, trainFeed, valFeed, null, state);
     }
 
@@ -197,7 +202,7 @@ public final class Trainer {
     /**
      * Softmax + cross-entropy trains on δ = p − t, the gradient of −Σ t log p only when every target row sums to 1;
      * any other row would be trained on a wrong gradient without a word, so it is rejected here (the kernels cannot tell).
-     * A batch source's rows are not checked ahead: they arrive during training.
+     * A batch source's rows are checked batch by batch as they arrive ({@link Feed.Streamed}).
      */
     private static void checkTargets(Mlp mlp, Samples d, String what) {
         boolean distributions = switch (mlp.loss()) {

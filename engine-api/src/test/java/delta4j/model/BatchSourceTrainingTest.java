@@ -215,6 +215,9 @@ class BatchSourceTrainingTest {
             x = assertThrows(IllegalArgumentException.class,
                     () -> new Trainer(e, TrainingConfig.builder().patience(2).build()).fit(net(), new Generator(1, 1), null));
             assertTrue(x.getMessage().contains("needs a validation set"), x.getMessage());
+            Mlp softmax = Mlp.builder(3).dense(2, Activation.SOFTMAX).loss(delta4j.engine.Loss.SOFTMAX_CROSS_ENTROPY).build();
+            x = assertThrows(IllegalArgumentException.class, () -> new Trainer(e, TrainingConfig.builder().build()).fit(softmax, new Generator(1, 1), null));
+            assertTrue(x.getMessage().contains("row 0 of batch 1 of the training source in epoch 1 has targets summing to"), x.getMessage());
             BatchSource wrongShape = BatchSource.of(new Dataset(2, 2, 2, new float[4], new float[4]), 1);
             x = assertThrows(IllegalArgumentException.class, () -> new Trainer(e, TrainingConfig.builder().build()).fit(net(), wrongShape, null));
             assertTrue(x.getMessage().contains("has 2 features but the network has 3 inputs"), x.getMessage());
