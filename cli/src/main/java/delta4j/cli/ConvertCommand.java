@@ -47,6 +47,9 @@ final class ConvertCommand extends Common implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The binary data file to write (atomically), e.g. data" + DataFile.EXTENSION + ".")
     Path out;
 
+    /** Where the file is written: {@link #out}, or the file it links to. */
+    private Path target;
+
     @Option(names = "--task", paramLabel = "TASK", description = "regression or classification. Default: classification for IDX, regression for CSV.")
     String task;
 
@@ -59,6 +62,8 @@ final class ConvertCommand extends Common implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Written through a symbolic link, as every output of the tool: the file it points to is replaced.
+        target = delta4j.cli.io.AtomicFiles.throughLinks(out.toAbsolutePath());
         boolean idx = DataSources.isIdx(data) || idxFile(Path.of(data)) != null;
         CsvReader.Task t = task == null ? (idx ? CsvReader.Task.CLASSIFICATION : CsvReader.Task.REGRESSION) : TrainCommand.parseTask(task);
         if (targets < 1) {
@@ -99,7 +104,7 @@ final class ConvertCommand extends Common implements Callable<Integer> {
             err().println("delta4j: warning: " + Main.oneLine(n));
             err().flush();
         });
-        long written = Files.size(out);
+        long written = Files.size(target);
         var o = out();
         o.printf(Locale.ROOT, "converted %s: %s, %s, %s%n", data, Words.count(r.rows, "sample"), Words.count(r.features, "feature"),
                 r.labels != null ? Words.count(r.labels.size(), "class", "classes") : Words.count(r.targets, "target"));
@@ -124,7 +129,8 @@ final class ConvertCommand extends Common implements Callable<Integer> {
                 public void start(int features, int targetCols, List<String> names) throws IOException {
                     shape[0] = features;
                     shape[1] = targetCols;
-                    writer[0] = classification ? DataFileWriter.classification(out, features, null) : DataFileWriter.regression(out, features, targetCols);
+                    writer[0] = classification ? DataFileWriter.classification(target, features, null)
+                            : DataFileWriter.regression(target, features, targetCols);
                     if (!names.isEmpty()) {
                         writer[0].featureNames(names.subList(0, features));
                         if (!classification) {
@@ -171,7 +177,7 @@ final class ConvertCommand extends Common implements Callable<Integer> {
         Labels classes = Labels.numbered(max + 1);
         try (IdxReader.ItemStream img = IdxReader.streamImages(images);
              IdxReader.ItemStream lab = IdxReader.streamLabels(labelsFile);
-             DataFileWriter w = DataFileWriter.classification(out, img.itemBytes(), classes)) {
+             DataFileWriter w = DataFileWriter.classification(target, img.itemBytes(), classes)) {
             if (img.count() != count) {
                 throw new DataFileException(labelsFile.toString(), "holds " + Words.count(count, "label") + ", but " + images.getFileName()
                         + " holds " + Words.count(img.count(), "image") + ": the counts must match (mixed-up or truncated files?)");

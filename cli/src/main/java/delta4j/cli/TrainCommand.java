@@ -498,7 +498,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
         }
         m.put("layers", w.toString());
         m.put("task", t.name().toLowerCase(Locale.ROOT));
-        m.put("targets", String.valueOf(targets));
+        m.put("targets", String.valueOf(d instanceof MappedDataset ? d.targets() : targets)); // a data file says, --targets does not
         m.put("activation", hidden.id());
         m.put("loss", lossFn.id());
         m.put("optimizer", describe(opt, schedule, lossFn).split(" ", 2)[0]);

@@ -173,6 +173,23 @@ class ConvertCommandTest {
                 "holds 3 features, but the model expects 2 features");
     }
 
+    @Test
+    void aConversionReplacesAFileKeepingItsPermissionsAndWritesThroughALink() throws IOException {
+        Path source = csv("s.csv", "1,2,3\n4,5,6\n");
+        Path real = dir.resolve("real.d4jdata"), link = dir.resolve("link.d4jdata");
+        Files.writeString(real, "old");
+        java.nio.file.attribute.PosixFileAttributeView view = Files.getFileAttributeView(real, java.nio.file.attribute.PosixFileAttributeView.class);
+        org.junit.jupiter.api.Assumptions.assumeTrue(view != null, "POSIX permissions");
+        Files.setPosixFilePermissions(real, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.createSymbolicLink(link, real.getFileName());
+        ok(Cli.run("convert", "--data", source.toString(), "--out", link.toString()));
+        assertTrue(Files.isSymbolicLink(link), "the link stays a link");
+        try (MappedDataset m = MappedDataset.open(link)) {
+            assertEquals(2, m.size());
+        }
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(real)));
+    }
+
     private static String line(String out, String prefix) {
         return out.lines().filter(l -> l.startsWith(prefix)).findFirst().orElse("(no " + prefix + " line in:\n" + out + ")");
     }

@@ -23,8 +23,9 @@ import java.util.zip.CRC32;
 /**
  * Writes a binary data file (docs/DATA_FORMAT.md) row by row, in constant memory, and publishes it atomically:
  * everything goes to a hidden temporary file beside the target ({@code .NAME.<random>.tmp}), which is fsync'ed and
- * renamed over the target by {@link #finish()}; the folder is fsync'ed after. A crash, an exception or a
- * {@link #close()} without {@link #finish()} leaves the target as it was (at worst a stray {@code .tmp} file).
+ * renamed over the target by {@link #finish()} (keeping the permissions of a file it replaces); the folder is fsync'ed
+ * after. A crash, an exception or a {@link #close()} without {@link #finish()} leaves the target as it was (at worst a
+ * stray {@code .tmp} file).
  *
  * <p>The targets of each row go to a second temporary file until the features are complete, because the file
  * holds all features before all targets. A classification writer stores each row's class, learns the labels as
@@ -347,6 +348,7 @@ public final class DataFileWriter implements AutoCloseable {
         side.close();
         Files.deleteIfExists(targetsTemp);
         Path absolute = target.toAbsolutePath();
+        keepPermissions(absolute, temp);
         try {
             Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -358,6 +360,17 @@ public final class DataFileWriter implements AutoCloseable {
             d.force(true);
         } catch (IOException | UnsupportedOperationException e) {
             // Folders cannot be opened here (e.g. Windows): the rename is atomic, only its durability is weaker.
+        }
+    }
+
+    /** Gives the new file the permissions of the one it replaces (a 0600 file stays 0600); best effort where there are none. */
+    private static void keepPermissions(Path old, Path replacement) {
+        try {
+            if (Files.exists(old)) {
+                Files.setPosixFilePermissions(replacement, Files.getPosixFilePermissions(old));
+            }
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            // Not a POSIX file system, or not allowed: the new file keeps the defaults.
         }
     }
 

@@ -239,7 +239,12 @@ public final class Dataset implements Samples {
         return new Dataset(size, features, targets, x, newY);
     }
 
-    /** A training and a validation part. */
+    /**
+     * A training and a validation part.
+     *
+     * @param train      the training part
+     * @param validation the validation part
+     */
     public record Split(Dataset train, Dataset validation) {
     }
 
