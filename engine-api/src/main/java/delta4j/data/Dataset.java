@@ -88,6 +88,9 @@ public final class Dataset implements Samples {
      * value a float cannot hold.
      */
     public static float[] toFloats(String what, double[][] rows) {
+        if (rows.length == 0) {
+            return new float[0];
+        }
         int cols = rows[0].length;
         float[] out = new float[Math.multiplyExact(rows.length, cols)];
         for (int i = 0; i < rows.length; i++) {
