@@ -22,15 +22,18 @@ import java.util.Iterator;
  */
 public interface BatchSource {
 
-    /** Features per sample, the same in every batch. */
+    /** {@return the features per sample, the same in every batch} */
     int features();
 
-    /** Targets per sample, the same in every batch. */
+    /** {@return the targets per sample, the same in every batch} */
     int targets();
 
     /**
      * One pass over the data: the batches of {@code epoch} (1-based), or of the standardisers' pass when it is 0.
      * A batch's arrays may be reused by the next {@link Iterator#next()}: the trainer copies them before asking again.
+     *
+     * @param epoch the epoch, 1-based, or 0 for the standardisers' pass
+     * @return the pass's batches (closed when the pass ends if it is {@link AutoCloseable})
      */
     Iterator<Batch> batches(int epoch);
 
@@ -42,6 +45,11 @@ public interface BatchSource {
      * @param targets  rows × targets floats (likewise)
      */
     record Batch(int rows, float[] features, float[] targets) {
+        /**
+         * Checks the row count and that the arrays are there.
+         *
+         * @throws IllegalArgumentException for fewer than one row
+         */
         public Batch {
             if (rows < 1) {
                 throw new IllegalArgumentException("a batch needs at least one row, got " + rows);
@@ -50,7 +58,14 @@ public interface BatchSource {
             java.util.Objects.requireNonNull(targets, "targets");
         }
 
-        /** A batch of doubles, converted once (each value rounded to the nearest float). */
+        /**
+         * {@return a batch of doubles, converted once (each value rounded to the nearest float)}
+         *
+         * @param features rows of features, as many as {@code targets}
+         * @param targets  rows of targets
+         * @throws IllegalArgumentException for no rows, a different number of feature and target rows, ragged rows or a
+         *                                  value beyond float's range
+         */
         public static Batch of(double[][] features, double[][] targets) {
             if (features.length == 0 || features.length != targets.length) {
                 throw new IllegalArgumentException("a batch needs as many target rows as feature rows (at least one), got "
@@ -63,6 +78,10 @@ public interface BatchSource {
     /**
      * The samples of a {@link Samples} in consecutive batches of {@code batchSize}, in order, the same in every pass:
      * for a validation source beside a batch-source training, or to test a source against the random-access path.
+     *
+     * @param samples   the samples
+     * @param batchSize rows per batch (the last batch of a pass may be smaller)
+     * @return a source of their batches
      */
     static BatchSource of(Samples samples, int batchSize) {
         if (batchSize < 1) {

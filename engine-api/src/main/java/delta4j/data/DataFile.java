@@ -47,7 +47,11 @@ public final class DataFile {
     private DataFile() {
     }
 
-    /** Whether a file starts with this format's magic number (false when it cannot be read). */
+    /**
+     * {@return whether a file starts with this format's magic number (false when it cannot be read)}
+     *
+     * @param file the file to look at
+     */
     public static boolean isDataFile(Path file) {
         if (!Files.isRegularFile(file)) {
             return false;

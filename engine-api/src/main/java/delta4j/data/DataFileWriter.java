@@ -115,7 +115,14 @@ public final class DataFileWriter implements AutoCloseable {
         this.side = s;
     }
 
-    /** A writer of samples with {@code features} features and {@code targets} numeric targets (floats). */
+    /**
+     * {@return a writer of samples with {@code features} features and {@code targets} numeric targets (floats)}
+     *
+     * @param target   the data file to write
+     * @param features features per sample, 1 to 2²⁴
+     * @param targets  targets per sample, 1 to 2²⁴
+     * @throws IOException when the temporary files cannot be made beside the target (a missing folder, permissions)
+     */
     public static DataFileWriter regression(Path target, int features, int targets) throws IOException {
         return new DataFileWriter(target, features, targets, false, null);
     }
@@ -123,14 +130,25 @@ public final class DataFileWriter implements AutoCloseable {
     /**
      * A writer of samples with {@code features} features and a class label each ({@link #append(float[], String)}).
      *
-     * @param labels the classes in output order, or null to take the labels the rows hold, sorted as
-     *               {@link Labels#fromColumn} sorts them
+     * @param target   the data file to write
+     * @param features features per sample, 1 to 2²⁴
+     * @param labels   the classes in output order, or null to take the labels the rows hold, sorted as
+     *                 {@link Labels#fromColumn} sorts them
+     * @return the writer
+     * @throws IOException when the temporary files cannot be made beside the target
      */
     public static DataFileWriter classification(Path target, int features, Labels labels) throws IOException {
         return new DataFileWriter(target, features, 0, true, labels);
     }
 
-    /** Writes a whole sample set (e.g. a {@link Dataset}) to {@code target}, atomically; {@code labels} as in {@link #labels}. */
+    /**
+     * Writes a whole sample set (e.g. a {@link Dataset}) to {@code target}, atomically.
+     *
+     * @param target the data file to write
+     * @param data   the samples
+     * @param labels the classes whose one-hot rows the targets are (as in {@link #labels}), or null
+     * @throws IOException when the file cannot be written
+     */
     public static void write(Path target, Samples data, Labels labels) throws IOException {
         try (DataFileWriter w = regression(target, data.features(), data.targets())) {
             if (labels != null) {
@@ -148,14 +166,24 @@ public final class DataFileWriter implements AutoCloseable {
         }
     }
 
-    /** The feature columns' names (one per feature), stored in the metadata. */
+    /**
+     * Names the feature columns, for the metadata.
+     *
+     * @param names one per feature
+     * @return this writer
+     */
     public DataFileWriter featureNames(List<String> names) {
         DataFile.Meta.checkNames("feature", names, features);
         this.featureNames = List.copyOf(names);
         return this;
     }
 
-    /** The target columns' names (one per target of a regression), stored in the metadata. */
+    /**
+     * Names the target columns of a regression, for the metadata.
+     *
+     * @param names one per target
+     * @return this writer
+     */
     public DataFileWriter targetNames(List<String> names) {
         if (classification) {
             throw new IllegalStateException("a classification file's targets are its classes: give labels, not target names");
@@ -168,6 +196,9 @@ public final class DataFileWriter implements AutoCloseable {
     /**
      * Declares the float target rows of a regression writer one-hot rows of these classes (one per target column),
      * so the file is a classification file; the rows are not checked here (training checks that they sum to 1).
+     *
+     * @param l the classes, one per target column
+     * @return this writer
      */
     public DataFileWriter labels(Labels l) {
         if (classification) {
@@ -180,23 +211,35 @@ public final class DataFileWriter implements AutoCloseable {
         return this;
     }
 
-    /** Marks the features as on a common scale already (pixels in [0, 1]): {@code delta4j train} then does not standardise them. */
+    /**
+     * Marks the features as on a common scale already (pixels in [0, 1]): {@code delta4j train} then does not
+     * standardise them.
+     *
+     * @param on whether they are
+     * @return this writer
+     */
     public DataFileWriter featuresScaled(boolean on) {
         this.scaled = on;
         return this;
     }
 
-    /** The class labels of the file {@link #finish()} wrote (a classification writer's, in their sorted order), or null. */
+    /** {@return the class labels of the file {@link #finish()} wrote (a classification writer's, in their sorted order), or null} */
     public Labels writtenLabels() {
         return finished ? written : null;
     }
 
-    /** Samples written so far. */
+    /** {@return the samples written so far} */
     public long rows() {
         return rows;
     }
 
-    /** Appends one sample of a regression writer: {@code x} its features, {@code t} its targets. */
+    /**
+     * Appends one sample of a regression writer.
+     *
+     * @param x its features
+     * @param t its targets
+     * @throws IOException when writing fails
+     */
     public void append(float[] x, float[] t) throws IOException {
         if (x.length != features || t.length != targetCols) {
             throw new IllegalArgumentException("a row needs " + features + " features and " + targetCols + " targets, got "
@@ -205,7 +248,14 @@ public final class DataFileWriter implements AutoCloseable {
         append(x, t, 1);
     }
 
-    /** Appends {@code n} samples of a regression writer: {@code x} n × features, {@code t} n × targets, row-major. */
+    /**
+     * Appends {@code n} samples of a regression writer.
+     *
+     * @param x n × features, row-major (a longer array is read up to that)
+     * @param t n × targets, row-major (likewise)
+     * @param n the number of samples
+     * @throws IOException when writing fails
+     */
     public void append(float[] x, float[] t, int n) throws IOException {
         if (classification) {
             throw new IllegalStateException("a classification writer takes a class label per row: append(features, label)");
@@ -223,7 +273,13 @@ public final class DataFileWriter implements AutoCloseable {
         rows += n;
     }
 
-    /** Appends one sample of a classification writer: its features and its class label. */
+    /**
+     * Appends one sample of a classification writer.
+     *
+     * @param x     its features
+     * @param label its class label
+     * @throws IOException when writing fails
+     */
     public void append(float[] x, String label) throws IOException {
         if (!classification) {
             throw new IllegalStateException("a regression writer takes target values per row: append(features, targets)");
@@ -302,6 +358,7 @@ public final class DataFileWriter implements AutoCloseable {
      * atomic step. Nothing is visible under the target's name before.
      *
      * @throws IllegalStateException when no row was written
+     * @throws IOException           when writing, forcing or renaming fails (the target is then as it was)
      */
     public void finish() throws IOException {
         checkOpen();
@@ -445,7 +502,11 @@ public final class DataFileWriter implements AutoCloseable {
         }
     }
 
-    /** Discards the file unless {@link #finish()} published it; idempotent. */
+    /**
+     * Discards the file unless {@link #finish()} published it; idempotent.
+     *
+     * @throws IOException when the temporary files cannot be removed
+     */
     @Override
     public void close() throws IOException {
         if (closed) {

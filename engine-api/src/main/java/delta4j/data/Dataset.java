@@ -71,6 +71,9 @@ public final class Dataset implements Samples {
      * Converts 2-D double arrays once into a data set of floats: {@code x[i]} are the features of sample i,
      * {@code y[i]} its targets. Each value is rounded to the nearest float.
      *
+     * @param x features, one row per sample
+     * @param y targets, one row per sample
+     * @return the data set
      * @throws IllegalArgumentException for ragged rows or a value that is not finite or lies beyond float's range (±3.4e38)
      */
     public static Dataset of(double[][] x, double[][] y) {
@@ -84,8 +87,11 @@ public final class Dataset implements Samples {
     }
 
     /**
-     * Rows of doubles as one row-major float array, converted once; names the row and column of a ragged row or of a
-     * value a float cannot hold.
+     * {@return rows of doubles as one row-major float array, converted once}
+     *
+     * @param what "feature" or "target", for messages
+     * @param rows the rows, all as long as the first
+     * @throws IllegalArgumentException naming the row of a ragged row, or the row and column of a value a float cannot hold
      */
     public static float[] toFloats(String what, double[][] rows) {
         if (rows.length == 0) {
@@ -104,8 +110,12 @@ public final class Dataset implements Samples {
     }
 
     /**
-     * Row-major doubles ({@code cols} per row) as floats, converted once; names the row and column of a value a float
-     * cannot hold.
+     * {@return row-major doubles as floats, converted once}
+     *
+     * @param what   "feature" or "target", for messages
+     * @param values the values, row-major
+     * @param cols   values per row (for messages)
+     * @throws IllegalArgumentException naming the row and column of a value a float cannot hold
      */
     public static float[] toFloats(String what, double[] values, int cols) {
         float[] out = new float[values.length];
@@ -254,6 +264,10 @@ public final class Dataset implements Samples {
     /**
      * Shuffles with the seed and holds out {@code validationFraction} of the samples (at least one,
      * and at least one left for training): {@link Samples#partition}.
+     *
+     * @param validationFraction the part held out, strictly between 0 and 1
+     * @param seed               the seed of the permutation
+     * @return the training and validation parts (copies)
      */
     public Split split(double validationFraction, long seed) {
         Partition p = Samples.partition(size, validationFraction, seed);

@@ -58,7 +58,15 @@ public final class MappedDataset implements Samples, AutoCloseable {
         this.targetsOffset = header.targetsOffset();
     }
 
-    /** Maps a data file and checks all of it ({@link Check#FULL}). */
+    /**
+     * Maps a data file and checks all of it ({@link Check#FULL}).
+     *
+     * @param file the data file
+     * @return the mapped samples; close them to unmap the file
+     * @throws DataFileFormatException naming the file when it is not a data file, is cut short, fails a checksum or
+     *                                 holds a value that is not finite
+     * @throws IOException             when the file cannot be read
+     */
     public static MappedDataset open(Path file) throws IOException {
         return open(file, Check.FULL);
     }
@@ -66,8 +74,12 @@ public final class MappedDataset implements Samples, AutoCloseable {
     /**
      * Maps a data file.
      *
+     * @param file  the data file
+     * @param check how much to check before returning
+     * @return the mapped samples; close them to unmap the file
      * @throws DataFileFormatException naming the file when it is not a data file, is cut short, fails a checksum or
      *                                 (with {@link Check#FULL}) holds a value that is not finite
+     * @throws IOException             when the file cannot be read
      */
     public static MappedDataset open(Path file, Check check) throws IOException {
         String name = file.toString();
@@ -181,39 +193,42 @@ public final class MappedDataset implements Samples, AutoCloseable {
         }
     }
 
-    /** The file this was mapped from. */
+    /** {@return the file this was mapped from} */
     public Path path() {
         return path;
     }
 
-    /** The feature columns' names (a CSV header's), or an empty list. */
+    /** {@return the feature columns' names (a CSV header's), or an empty list} */
     public List<String> featureNames() {
         return meta.featureNames();
     }
 
-    /** The target columns' names, or an empty list. */
+    /** {@return the target columns' names, or an empty list} */
     public List<String> targetNames() {
         return meta.targetNames();
     }
 
-    /** The class labels when the targets are one-hot rows of classes, or null (regression). */
+    /** {@return the class labels when the targets are one-hot rows of classes, or null (regression)} */
     public Labels labels() {
         return meta.labels();
     }
 
-    /** Whether the file says its features are on a common scale already (IDX pixels in [0, 1]), so training need not standardise them. */
+    /**
+     * {@return whether the file says its features are on a common scale already (IDX pixels in [0, 1]), so training
+     * need not standardise them}
+     */
     public boolean featuresScaled() {
         return (header.flags() & DataFile.FLAG_SCALED) != 0;
     }
 
-    /** The size of the file in bytes. */
+    /** {@return the size of the file in bytes} */
     public long fileBytes() {
         return header.fileLength();
     }
 
     /**
-     * The file's content in a few characters: the CRC-32s of its features, targets and metadata (as stored in its
-     * header), e.g. to tell whether a checkpoint was written on the same data.
+     * {@return the file's content in a few characters: the CRC-32s of its features, targets and metadata (as stored in
+     * its header), e.g. to tell whether a checkpoint was written on the same data}
      */
     public String fingerprint() {
         HexFormat hex = HexFormat.of();

@@ -17,33 +17,52 @@ import java.util.SplittableRandom;
  */
 public interface Samples {
 
-    /** Number of samples N (at most 2³¹ − 1; the values themselves may exceed 2³¹ floats). */
+    /** {@return the number of samples N (at most 2³¹ − 1; the values themselves may exceed 2³¹ floats)} */
     int size();
 
-    /** Number of features per sample. */
+    /** {@return the number of features per sample} */
     int features();
 
-    /** Number of targets per sample. */
+    /** {@return the number of targets per sample} */
     int targets();
 
     /**
      * Copies the features of samples {@code order[from..from+count)} (of samples {@code from..from+count)} when
      * {@code order} is null) into {@code dst}, row after row: the mini-batch gather. Allocates nothing.
+     *
+     * @param order sample indices, or null for the identity order
+     * @param from  the first position of {@code order} (or the first sample) to gather
+     * @param count the number of samples to gather
+     * @param dst   receives {@code count × features()} floats from index 0, row-major
      */
     void gatherFeatures(int[] order, int from, int count, float[] dst);
 
-    /** Like {@link #gatherFeatures} for targets. */
+    /**
+     * Like {@link #gatherFeatures} for targets.
+     *
+     * @param order sample indices, or null for the identity order
+     * @param from  the first position of {@code order} (or the first sample) to gather
+     * @param count the number of samples to gather
+     * @param dst   receives {@code count × targets()} floats from index 0, row-major
+     */
     void gatherTargets(int[] order, int from, int count, float[] dst);
 
     /**
      * The samples at the given indices, in that order. The default is a view that gathers through the indices
      * (nothing is copied but the index array); {@link Dataset} copies.
+     *
+     * @param indices sample indices in [0, N), repeats allowed, at least one
+     * @return the samples at those indices
      */
     default Samples subset(int[] indices) {
         return new SampleSubset(this, indices);
     }
 
-    /** Σ_k t_ik of sample i's targets, summed in double. */
+    /**
+     * {@return Σ_k t_ik of sample i's targets, summed in double}
+     *
+     * @param i the sample, in [0, N)
+     */
     default double targetRowSum(int i) {
         float[] row = new float[targets()];
         gatherTargets(new int[] {i}, 0, 1, row);
@@ -58,6 +77,9 @@ public interface Samples {
      * The first sample whose targets do not sum to 1 within {@code tolerance}, or −1 when every row does. Softmax +
      * cross-entropy needs such rows: its output δ = p − t is the gradient of −Σ_k t_k log p_k only when Σ_k t_k = 1.
      * The default reads the targets in chunks, in one pass.
+     *
+     * @param tolerance how far a row's sum may stray from 1
+     * @return the first such sample, or −1
      */
     default int firstTargetRowNotSummingToOne(double tolerance) {
         int k = targets(), n = size(), chunk = chunkRows(k);
@@ -78,7 +100,10 @@ public interface Samples {
         return -1;
     }
 
-    /** All targets, row-major (N × targets floats: meant for a validation or test part, not for a data set larger than the heap). */
+    /**
+     * {@return all targets, row-major (N × targets floats: meant for a validation or test part, not for a data set
+     * larger than the heap)}
+     */
     default float[] targetMatrix() {
         float[] t = new float[Math.multiplyExact(size(), targets())];
         gatherTargets(null, 0, size(), t);
@@ -86,8 +111,10 @@ public interface Samples {
     }
 
     /**
-     * How many rows a pass that streams over samples of {@code cols} values reads at once: about 1 MiB of floats, so
-     * streaming passes take constant memory whatever N is.
+     * {@return how many rows a pass that streams over samples of {@code cols} values reads at once: about 1 MiB of
+     * floats, so streaming passes take constant memory whatever N is}
+     *
+     * @param cols the values per row
      */
     static int chunkRows(int cols) {
         return Math.max(1, (1 << 18) / Math.max(1, cols));
@@ -104,7 +131,14 @@ public interface Samples {
     record Partition(int[] train, int[] validation) {
     }
 
-    /** The seeded split of {@code size} samples that {@link Dataset#split} and the trainer's validation fraction use. */
+    /**
+     * {@return the seeded split of {@code size} samples that {@link Dataset#split} and the trainer's validation fraction use}
+     *
+     * @param size               the number of samples, at least 2
+     * @param validationFraction the part held out, strictly between 0 and 1
+     * @param seed               the seed of the permutation
+     * @throws IllegalArgumentException for a fraction outside (0, 1) or fewer than 2 samples
+     */
     static Partition partition(int size, double validationFraction, long seed) {
         if (!(validationFraction > 0 && validationFraction < 1)) {
             throw new IllegalArgumentException("validation fraction must lie strictly between 0 and 1, got " + validationFraction);

@@ -31,6 +31,9 @@ public final class Standardizer {
      * Fits μ and σ (population standard deviation, accumulated in double, row by row) on a sample set's features, in one
      * streaming pass that reads about a megabyte at a time: a {@link MappedDataset} larger than the heap is fitted in
      * constant memory, to the same bits as the same values in a {@link Dataset}.
+     *
+     * @param data the training data (never the validation or test part)
+     * @return a standardizer of {@code data.features()} columns
      */
     public static Standardizer fit(Samples data) {
         return fitFeatures(pass(data, true), data.features());
@@ -39,6 +42,9 @@ public final class Standardizer {
     /**
      * Fits μ and σ on the features of a batch source's standardisers' pass, {@link BatchSource#batches(int) batches(0)}:
      * to the same bits as {@link #fit(Samples)} on the same rows in the same order.
+     *
+     * @param source the training data
+     * @return a standardizer of {@code source.features()} columns
      */
     public static Standardizer fit(BatchSource source) {
         return fitFeatures(pass(source, true), source.features());
@@ -48,12 +54,20 @@ public final class Standardizer {
      * Fits μ and σ (population standard deviation) on a sample set's targets, in two streaming passes in double:
      * target means are often far from zero next to their spread (prices of 1e6 ± 1e3), where the one-pass
      * Σt²/n − μ² would cancel to noise.
+     *
+     * @param data the training data (never the validation or test part)
+     * @return a standardizer of {@code data.targets()} columns
      */
     public static Standardizer fitTargets(Samples data) {
         return fitTargets(pass(data, false), data.targets());
     }
 
-    /** Like {@link #fitTargets(Samples)} on a batch source: two passes of {@link BatchSource#batches(int) batches(0)}. */
+    /**
+     * Like {@link #fitTargets(Samples)} on a batch source: two passes of {@link BatchSource#batches(int) batches(0)}.
+     *
+     * @param source the training data
+     * @return a standardizer of {@code source.targets()} columns
+     */
     public static Standardizer fitTargets(BatchSource source) {
         return fitTargets(pass(source, false), source.targets());
     }
@@ -187,12 +201,22 @@ public final class Standardizer {
         return scale.clone();
     }
 
-    /** Standardises row-major features in place. */
+    /**
+     * Standardises row-major features in place.
+     *
+     * @param x row-major features, whole rows
+     */
     public void applyInPlace(float[] x) {
         applyInPlace(x, x.length);
     }
 
-    /** Standardises the first {@code length} values of {@code x}, whole rows of features, in place (a mini-batch in a larger buffer). */
+    /**
+     * Standardises the first {@code length} values of {@code x}, whole rows of features, in place (a mini-batch in a
+     * larger buffer).
+     *
+     * @param x      row-major features
+     * @param length how many of its values to standardise, whole rows
+     */
     public void applyInPlace(float[] x, int length) {
         int f = mean.length;
         if (length % f != 0 || length > x.length) {
@@ -207,6 +231,9 @@ public final class Standardizer {
     /**
      * Standardises the first {@code length} values of {@code t}, whole rows of targets, in place: t' = (t − μ)/σ
      * computed in double, as {@link #applyToTargets} does.
+     *
+     * @param t      row-major targets
+     * @param length how many of its values to standardise, whole rows
      */
     public void applyToTargetsInPlace(float[] t, int length) {
         int k = mean.length;
@@ -219,7 +246,11 @@ public final class Standardizer {
         }
     }
 
-    /** Undoes the standardisation in place, x = x'·σ + μ (computed in double): predictions back in the targets' units. */
+    /**
+     * Undoes the standardisation in place, x = x'·σ + μ (computed in double): predictions back in the targets' units.
+     *
+     * @param x row-major values, whole rows
+     */
     public void inverseInPlace(float[] x) {
         int f = mean.length;
         if (x.length % f != 0) {

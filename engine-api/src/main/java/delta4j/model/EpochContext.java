@@ -60,39 +60,39 @@ public final class EpochContext {
         this.validationPredictions = validationPredictions;
     }
 
-    /** The epoch just trained, 1-based. */
+    /** {@return the epoch just trained, 1-based} */
     public int epoch() {
         check();
         return epoch;
     }
 
-    /** The configured maximum number of epochs. */
+    /** {@return the configured maximum number of epochs} */
     public int maxEpochs() {
         check();
         return maxEpochs;
     }
 
-    /** The epoch's mean training loss. */
+    /** {@return the epoch's mean training loss} */
     public double trainLoss() {
         check();
         return trainLoss;
     }
 
-    /** The validation loss after the epoch, or NaN without validation data. */
+    /** {@return the validation loss after the epoch, or NaN without validation data} */
     public double validationLoss() {
         check();
         return validationLoss;
     }
 
-    /** η used in this epoch. */
+    /** {@return η used in this epoch} */
     public float learningRate() {
         check();
         return learningRate;
     }
 
     /**
-     * The model with this epoch's weights, and its standardisers and labels: a copy (changing it changes nothing in
-     * training), downloaded from the engine once per epoch however many listeners ask. Save it, predict with it on
+     * {@return the model with this epoch's weights, and its standardisers and labels: a copy (changing it changes nothing
+     * in training), downloaded from the engine once per epoch however many listeners ask} Save it, predict with it on
      * another engine, inspect its weights.
      */
     public Mlp model() {
@@ -105,7 +105,10 @@ public final class EpochContext {
 
     /**
      * Predicts raw features (N × inputs, row-major; standardised as the model does) with this epoch's weights, on the
-     * training engine; returns N × outputs in the targets' units, as {@link Mlp#predict} does.
+     * training engine, as {@link Mlp#predict} does.
+     *
+     * @param features N × inputs raw features, row-major
+     * @return N × outputs, in the targets' units
      */
     public float[] predict(float[] features) {
         check();
@@ -113,8 +116,9 @@ public final class EpochContext {
     }
 
     /**
-     * The validation samples in their own units (the validation set given to the trainer, or the part held out by the
-     * validation fraction), or null without validation samples (also when validation comes from a batch source).
+     * {@return the validation samples in their own units (the validation set given to the trainer, or the part held
+     * out by the validation fraction), or null without validation samples (also when validation comes from a batch
+     * source)}
      */
     public Samples validation() {
         check();
@@ -122,8 +126,8 @@ public final class EpochContext {
     }
 
     /**
-     * The model's predictions for {@link #validation()} (N × outputs, targets' units), computed once per epoch
-     * however many listeners ask; null without validation samples.
+     * {@return the model's predictions for {@link #validation()} (N × outputs, targets' units), computed once per
+     * epoch however many listeners ask; null without validation samples}
      */
     public float[] validationPredictions() {
         check();
@@ -136,7 +140,10 @@ public final class EpochContext {
         return validationPredicted;
     }
 
-    /** The targets of {@link #validation()} (N × targets, their own units), read once per run; null without validation samples. */
+    /**
+     * {@return the targets of {@link #validation()} (N × targets, their own units), read once per epoch; null without
+     * validation samples}
+     */
     public float[] validationTargets() {
         check();
         if (validation == null) {
@@ -151,6 +158,9 @@ public final class EpochContext {
     /**
      * Reports a metric of this epoch: it appears in {@link EpochReport#metrics()} (and so in every listener's
      * {@link TrainingListener#onEpoch}), and early stopping can monitor it. Reporting a name again replaces the value.
+     *
+     * @param name  the metric's name, e.g. "accuracy"
+     * @param value its value for this epoch
      */
     public void metric(String name, double value) {
         check();
@@ -160,14 +170,18 @@ public final class EpochContext {
         metrics.put(name, value);
     }
 
-    /** A metric reported in this epoch so far (by this or an earlier listener), or NaN. */
+    /**
+     * {@return a metric reported in this epoch so far (by this or an earlier listener), or NaN}
+     *
+     * @param name the metric's name
+     */
     public double metric(String name) {
         check();
         Double v = metrics.get(name);
         return v == null ? Double.NaN : v;
     }
 
-    /** The metrics reported in this epoch so far, in the order reported. */
+    /** {@return the metrics reported in this epoch so far, in the order reported} */
     public Map<String, Double> metrics() {
         check();
         return Collections.unmodifiableMap(metrics);
@@ -178,6 +192,8 @@ public final class EpochContext {
      * reason as its {@link TrainingResult#stopMessage()}; the model keeps the best or the last weights as
      * {@link TrainingConfig.Builder#restoreBestWeights} says, and a checkpoint is written when they are configured.
      * The first listener to ask gives the reason.
+     *
+     * @param reason why, in words (the result's stop message)
      */
     public void stop(String reason) {
         check();
@@ -186,7 +202,7 @@ public final class EpochContext {
         }
     }
 
-    /** Whether a listener has asked to stop in this epoch. */
+    /** {@return whether a listener has asked to stop in this epoch} */
     public boolean stopRequested() {
         check();
         return stopReason != null;

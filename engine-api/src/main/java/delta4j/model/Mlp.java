@@ -266,6 +266,9 @@ public final class Mlp {
      * {@link #predict(Engine, float[])} for doubles: the features are converted to float once (each rounded to the
      * nearest float), the outputs widened to double.
      *
+     * @param engine the engine to predict on
+     * @param x      N × inputs raw features, row-major
+     * @return N × outputs, in the targets' units
      * @throws IllegalArgumentException for a value beyond float's range (±3.4e38), naming its row and column
      */
     public double[] predict(Engine engine, double[] x) {
@@ -276,7 +279,13 @@ public final class Mlp {
         return widen(predict(engine, f));
     }
 
-    /** {@link #predict(Engine, float[][])} for doubles: converted to float once, outputs widened to double. */
+    /**
+     * {@link #predict(Engine, float[][])} for doubles: converted to float once, outputs widened to double.
+     *
+     * @param engine the engine to predict on
+     * @param x      rows of raw features
+     * @return one output row per input row, in the targets' units
+     */
     public double[][] predict(Engine engine, double[][] x) {
         if (x.length == 0) {
             return new double[0][];

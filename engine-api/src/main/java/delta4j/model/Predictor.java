@@ -148,6 +148,9 @@ public final class Predictor implements AutoCloseable {
     /**
      * Predicts N × inputs raw features given as doubles: converted to float once (each rounded to the nearest float),
      * outputs widened to double.
+     *
+     * @param features N × inputs raw features, row-major
+     * @return N × outputs, in the targets' units
      */
     public double[] predict(double[] features) {
         if (features.length == 0 || features.length % inputs != 0) {
@@ -157,7 +160,12 @@ public final class Predictor implements AutoCloseable {
         return Mlp.widen(predict(f));
     }
 
-    /** Predicts rows of features given as doubles (converted to float once); returns one output row of doubles per input row. */
+    /**
+     * Predicts rows of features given as doubles (converted to float once).
+     *
+     * @param rows rows of raw features
+     * @return one output row of doubles per input row
+     */
     public double[][] predict(double[][] rows) {
         if (rows.length == 0) {
             return new double[0][];

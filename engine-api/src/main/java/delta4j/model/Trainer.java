@@ -50,12 +50,32 @@ public final class Trainer {
         this.config = Objects.requireNonNull(config, "config");
     }
 
-    /** Trains on {@code train}, holding out {@link TrainingConfig.Builder#validationFraction} if set. */
+    /**
+     * Trains on {@code train}, holding out {@link TrainingConfig.Builder#validationFraction} if set.
+     *
+     * @param mlp   the model, trained in place (it holds the final or, as configured, the best parameters)
+     * @param train the training data, with the model's numbers of inputs and outputs
+     * @return the epochs' reports and why training stopped
+     * @throws IllegalArgumentException  if the data do not fit the model (shapes, or targets a softmax output cannot
+     *                                   learn)
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw (the run up to there is its result)
+     */
     public TrainingResult fit(Mlp mlp, Samples train) {
         return resume(mlp, train, null);
     }
 
-    /** Trains on {@code train}, measuring (and with patience, early-stopping on) {@code validation} if not null. */
+    /**
+     * Trains on {@code train}, measuring (and with patience, early-stopping on) {@code validation} if not null.
+     *
+     * @param mlp        the model, trained in place
+     * @param train      the training data, with the model's numbers of inputs and outputs
+     * @param validation the validation data, or null for none
+     * @return the epochs' reports and why training stopped
+     * @throws IllegalArgumentException  if the data do not fit the model
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw
+     */
     public TrainingResult fit(Mlp mlp, Samples train, Samples validation) {
         return run(mlp, train, validation, null);
     }
@@ -64,6 +84,14 @@ public final class Trainer {
      * Continues from a checkpoint (or starts afresh when {@code state} is null): the model takes the
      * checkpoint's parameters, and training goes on from the epoch after {@code state.epochsDone()} with
      * the same data, configuration and splits as the run that wrote it.
+     *
+     * @param mlp   the model, trained in place
+     * @param train the training data (the validation fraction is split off it as in the first run)
+     * @param state a checkpoint of a run with the same architecture, or null to start afresh
+     * @return the reports of all epochs so far and why training stopped
+     * @throws IllegalArgumentException  if the data or the checkpoint do not fit the model
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw
      */
     public TrainingResult resume(Mlp mlp, Samples train, TrainingState state) {
         checkShapes(mlp, train.features(), train.targets(), "training");
@@ -79,7 +107,18 @@ public final class Trainer {
         return run(mlp, train, null, state);
     }
 
-    /** Like {@link #resume(Mlp, Samples, TrainingState)} with an explicit validation set. */
+    /**
+     * Like {@link #resume(Mlp, Samples, TrainingState)} with an explicit validation set.
+     *
+     * @param mlp        the model, trained in place
+     * @param train      the training data
+     * @param validation the validation data, or null for none
+     * @param state      a checkpoint of a run with the same architecture, or null to start afresh
+     * @return the reports of all epochs so far and why training stopped
+     * @throws IllegalArgumentException  if the data or the checkpoint do not fit the model
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw
+     */
     public TrainingResult resume(Mlp mlp, Samples train, Samples validation, TrainingState state) {
         return run(mlp, train, validation, state);
     }
@@ -89,12 +128,33 @@ public final class Trainer {
      * measuring (and with patience, early-stopping on) {@code validation} if not null. The batch size and shuffling
      * of the configuration do not apply (the source's batches are the mini-batches), nor does a validation fraction
      * (a source cannot be split: give a validation source).
+     *
+     * @param mlp        the model, trained in place
+     * @param train      the training batches
+     * @param validation the validation batches, or null for none
+     * @return the epochs' reports and why training stopped
+     * @throws IllegalArgumentException  if the data do not fit the model, a batch holds a value that is not finite,
+     *                                   or a validation fraction is configured
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw
      */
     public TrainingResult fit(Mlp mlp, BatchSource train, BatchSource validation) {
         return resume(mlp, train, validation, null);
     }
 
-    /** Like {@link #fit(Mlp, BatchSource, BatchSource)}, continuing from a checkpoint when {@code state} is not null. */
+    /**
+     * Like {@link #fit(Mlp, BatchSource, BatchSource)}, continuing from a checkpoint when {@code state} is not null:
+     * epochs go on from {@code state.epochsDone() + 1}, asking the source for those epochs' batches.
+     *
+     * @param mlp        the model, trained in place
+     * @param train      the training batches
+     * @param validation the validation batches, or null for none
+     * @param state      a checkpoint of a run with the same architecture, or null to start afresh
+     * @return the reports of all epochs so far and why training stopped
+     * @throws IllegalArgumentException  if the data or the checkpoint do not fit the model
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw
+     */
     public TrainingResult resume(Mlp mlp, BatchSource train, BatchSource validation, TrainingState state) {
         Objects.requireNonNull(train, "train");
         if (config.validationFraction > 0) {

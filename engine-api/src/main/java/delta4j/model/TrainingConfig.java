@@ -80,6 +80,7 @@ public final class TrainingConfig {
         return monitor == null ? "validation loss" : "metric '" + monitor + "'";
     }
 
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -134,6 +135,10 @@ public final class TrainingConfig {
          * better when its value is strictly better than the best so far (NaN never is). A monitored metric needs no
          * validation set (the listener may score any data); training fails with {@link IllegalStateException} after an
          * epoch in which no listener reported it.
+         *
+         * @param metric the metric's name, as a listener reports it
+         * @param goal   whether lower or higher is better
+         * @return this builder
          */
         public Builder monitor(String metric, Goal goal) {
             if (metric == null || metric.isBlank()) {
@@ -150,6 +155,9 @@ public final class TrainingConfig {
          * {@link #monitor}; kept as snapshots on the engine, one copy of the parameters); off, the last epoch's. By
          * default on exactly when early stopping is ({@link #patience} &gt; 0). On without patience needs a validation
          * set or a monitored metric.
+         *
+         * @param on whether to end with the best epoch's weights
+         * @return this builder
          */
         public Builder restoreBestWeights(boolean on) {
             this.restoreBest = on;
@@ -257,6 +265,10 @@ public final class TrainingConfig {
          * Early stopping: stop when the validation loss (or the {@link #monitor monitored metric}) has not improved for
          * this many epochs, and restore the best weights (0: off; see {@link #restoreBestWeights}). Needs a validation
          * set or fraction, or a monitored metric.
+         *
+         * @param epochs the number of epochs without improvement tolerated, ≥ 0
+         * @return this builder
+         * @throws IllegalArgumentException if {@code epochs} is negative
          */
         public Builder patience(int epochs) {
             if (epochs < 0) {

@@ -21,15 +21,30 @@ package delta4j.model;
  */
 public interface TrainingListener {
 
-    /** After each mini-batch step (1-based batch of {@code batches}, 0 when a batch source does not say); no loss here, to avoid a device sync. */
+    /**
+     * After each mini-batch step; no loss here, to avoid a device sync.
+     *
+     * @param epoch        the epoch, 1-based
+     * @param batch        the batch just stepped, 1-based
+     * @param batches      the number of batches in the epoch, or 0 when a batch source does not say
+     * @param samplesSoFar the training samples processed in this epoch so far
+     */
     default void onBatch(int epoch, int batch, int batches, long samplesSoFar) {
     }
 
-    /** After each epoch's passes, before its report is final: compute and report metrics, or stop. */
+    /**
+     * After each epoch's passes, before its report is final: compute and report metrics, or stop.
+     *
+     * @param context the epoch, the model, its predictions; valid during this call only
+     */
     default void onEpochEnd(EpochContext context) {
     }
 
-    /** After each epoch, with its losses and the metrics listeners reported. */
+    /**
+     * After each epoch, with its losses and the metrics listeners reported.
+     *
+     * @param report the epoch's number, losses, learning rate, timing and metrics
+     */
     default void onEpoch(EpochReport report) {
     }
 }

@@ -7,14 +7,22 @@ package delta4j.model;
  */
 public class TrainingListenerException extends RuntimeException {
 
+    /** The run up to the failure (not serialised). */
     private final transient TrainingResult result;
 
+    /**
+     * A listener's failure.
+     *
+     * @param message what failed, when training stopped and which weights the model holds
+     * @param cause   the listener's exception
+     * @param result  the run up to the failing epoch
+     */
     public TrainingListenerException(String message, Throwable cause, TrainingResult result) {
         super(message, cause);
         this.result = result;
     }
 
-    /** The training run up to the epoch in which the listener failed. */
+    /** {@return the training run up to the epoch in which the listener failed} */
     public TrainingResult result() {
         return result;
     }

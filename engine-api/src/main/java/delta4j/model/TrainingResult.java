@@ -15,29 +15,40 @@ import java.util.List;
  */
 public record TrainingResult(List<EpochReport> history, StopReason stopReason, int bestEpoch, double seconds, String stopMessage) {
 
+    /** Copies the history; an absent stop message is empty. */
     public TrainingResult {
         history = List.copyOf(history);
         stopMessage = stopMessage == null ? "" : stopMessage;
     }
 
-    /** A result without a stop message. */
+    /**
+     * A result without a stop message.
+     *
+     * @param history    one report per epoch run
+     * @param stopReason why training stopped
+     * @param bestEpoch  the epoch whose weights the model holds
+     * @param seconds    total wall time
+     */
     public TrainingResult(List<EpochReport> history, StopReason stopReason, int bestEpoch, double seconds) {
         this(history, stopReason, bestEpoch, seconds, "");
     }
 
+    /** {@return the number of epochs in the history} */
     public int epochs() {
         return history.size();
     }
 
+    /** {@return the last epoch's report} */
     public EpochReport last() {
         return history.get(history.size() - 1);
     }
 
+    /** {@return the last epoch's training loss} */
     public double finalTrainLoss() {
         return last().trainLoss();
     }
 
-    /** Mean training throughput over all epochs. */
+    /** {@return the mean training throughput over all epochs, samples per second} */
     public double samplesPerSecond() {
         long n = history.stream().mapToLong(EpochReport::samples).sum();
         double s = history.stream().mapToDouble(EpochReport::seconds).sum();
