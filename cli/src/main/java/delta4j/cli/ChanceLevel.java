@@ -1,7 +1,7 @@
 package delta4j.cli;
 
 import delta4j.cli.report.Words;
-import delta4j.data.Dataset;
+import delta4j.data.Samples;
 import delta4j.engine.Loss;
 import delta4j.model.Optimizer;
 
@@ -27,7 +27,7 @@ final class ChanceLevel {
      * The chance-level loss of a data set: one-hot targets for classification; for regression with mse, in
      * standardised units when {@code targetsStandardised}. NaN where there is none.
      */
-    static double of(Loss loss, Dataset d, boolean classification, boolean targetsStandardised) {
+    static double of(Loss loss, Samples d, boolean classification, boolean targetsStandardised) {
         if (!classification) {
             return loss == Loss.MSE ? meanPredictorLoss(d, targetsStandardised) : Double.NaN;
         }
@@ -51,7 +51,7 @@ final class ChanceLevel {
     }
 
     /** ½ Σ_k Var(t_k) over the samples (each non-constant column counts ½ when standardised). */
-    private static double meanPredictorLoss(Dataset d, boolean standardised) {
+    private static double meanPredictorLoss(Samples d, boolean standardised) {
         int k = d.targets(), n = d.size();
         float[] t = d.targetMatrix();
         double sum = 0;
@@ -73,7 +73,7 @@ final class ChanceLevel {
     }
 
     /** The warning for a final training loss far above the chance level, or null. */
-    static String warning(double finalLoss, Loss loss, Dataset d, boolean classification, boolean targetsStandardised, Optimizer opt) {
+    static String warning(double finalLoss, Loss loss, Samples d, boolean classification, boolean targetsStandardised, Optimizer opt) {
         double chance = of(loss, d, classification, targetsStandardised);
         if (Double.isNaN(chance) || !(finalLoss > FAR_ABOVE * chance) || chance <= 0) {
             return null;

@@ -25,7 +25,8 @@ final class EvalCommand extends Common implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file written by 'delta4j train --out'.")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "SOURCE", description = "Data with targets: CSV file, IDX folder, or fashion-mnist.")
+    @Option(names = "--data", required = true, paramLabel = "SOURCE",
+            description = "Data with targets: CSV file, IDX folder, fashion-mnist, or a binary data file from 'delta4j convert'.")
     String data;
 
     @Option(names = "--metrics-json", paramLabel = "FILE", description = "Write {\"loss\", \"mse\", \"r2\", \"accuracy\"} as JSON.")
@@ -46,7 +47,10 @@ final class EvalCommand extends Common implements Callable<Integer> {
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.
         try (Engine engine = engineOptions.create()) {
             LoadedData d = ModelOptions.data(m, data, CsvReader.Targets.REQUIRED);
-            TestMetrics t = TestMetrics.evaluate(m, engine, d.x(), d.y(), m.labels() != null);
+            TestMetrics t;
+            try (d) {
+                t = TestMetrics.score(m.loss(), d.predict(m, engine), d.targetMatrix(), m.outputs(), m.labels() != null, m.targetStandardizer());
+            }
             out.println("model:  " + model + ": " + m);
             out.println("data:   " + d.describe());
             out.println("result: " + t.summary() + " on " + Words.count(t.samples(), "sample") + " (" + engine.name() + ", " + engine.device() + ")");

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  */
 @Command(usageHelpAutoWidth = true, name = "delta4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Train multi-layer perceptrons by backpropagation on CPU SIMD or OpenCL engines.", ""},
-        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, ConvertCommand.class,
                 DevicesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Start with 'delta4j demo'. Each command has --help."})
 public final class Main implements Runnable {
@@ -46,7 +46,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "no command given: choose demo, train, eval, predict, devices or bench");
+        throw new ParameterException(spec.commandLine(), "no command given: choose demo, train, eval, predict, convert, devices or bench");
     }
 
     public static void main(String[] args) {

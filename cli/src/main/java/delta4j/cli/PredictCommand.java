@@ -33,7 +33,8 @@ final class PredictCommand extends Common implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file written by 'delta4j train --out'.")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "SOURCE", description = "CSV file, IDX folder, or fashion-mnist.")
+    @Option(names = "--data", required = true, paramLabel = "SOURCE",
+            description = "CSV file, IDX folder, fashion-mnist, or a binary data file from 'delta4j convert'.")
     String data;
 
     @Option(names = "--out", paramLabel = "CSV", description = "Write the predictions here (atomically) instead of to standard output.")
@@ -54,7 +55,9 @@ final class PredictCommand extends Common implements Callable<Integer> {
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.
         try (Engine engine = engineOptions.create()) {
             d = ModelOptions.data(m, data, CsvReader.Targets.IGNORED);
-            y = m.predict(engine, d.x());
+            try (d) {
+                y = d.predict(m, engine);
+            }
         }
         if (outFile == null) {
             var out = out();

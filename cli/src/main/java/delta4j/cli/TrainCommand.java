@@ -12,6 +12,8 @@ import delta4j.cli.report.TestMetrics;
 import delta4j.cli.report.TrainingProgress;
 import delta4j.cli.report.Words;
 import delta4j.data.Dataset;
+import delta4j.data.MappedDataset;
+import delta4j.data.Samples;
 import delta4j.engine.Activation;
 import delta4j.engine.Engine;
 import delta4j.engine.Loss;
@@ -46,8 +48,9 @@ import java.util.zip.CRC32;
 @Command(usageHelpAutoWidth = true, name = "train", sortOptions = false,
         description = {"Train a network on a data source and save it.", "",
                 "SOURCE is a CSV file (the last --targets columns are targets), a folder of MNIST-style IDX files,"
-                        + " or fashion-mnist (Debian's dataset-fashion-mnist package). With IDX data the t10k files are the"
-                        + " test set unless --test is given.", ""},
+                        + " fashion-mnist (Debian's dataset-fashion-mnist package), or a binary data file written by"
+                        + " 'delta4j convert', which is mapped into memory rather than read (data larger than the heap)."
+                        + " With IDX data the t10k files are the test set unless --test is given.", ""},
         footer = {"", "Examples:",
                 "  delta4j train --data fashion-mnist --layers 784,256,128,10 \\",
                 "      --task classification --loss ce --optimizer adam \\",
@@ -57,7 +60,8 @@ import java.util.zip.CRC32;
                 "      --plot loss.png --out houses.d4j"})
 final class TrainCommand extends Common implements Callable<Integer> {
 
-    @Option(names = "--data", required = true, paramLabel = "SOURCE", description = "Training data: CSV file, IDX folder, or fashion-mnist.")
+    @Option(names = "--data", required = true, paramLabel = "SOURCE",
+            description = "Training data: CSV file, IDX folder, fashion-mnist, or a binary data file from 'delta4j convert'.")
     String data;
 
     @Option(names = "--test", paramLabel = "SOURCE", description = "Test data, scored after training (default for IDX: the t10k files).")
@@ -153,7 +157,8 @@ final class TrainCommand extends Common implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // Everything that can be checked without reading data is checked first: a typo must not cost a training run.
-        CsvReader.Task t = task == null ? (DataSources.isIdx(data) ? CsvReader.Task.CLASSIFICATION : CsvReader.Task.REGRESSION) : parseTask(task);
+        CsvReader.Task t = task == null ? (DataSources.isIdx(data) ? CsvReader.Task.CLASSIFICATION
+                : DataSources.isDataFile(data) ? DataSources.dataFileTask(data) : CsvReader.Task.REGRESSION) : parseTask(task);
         boolean classification = t == CsvReader.Task.CLASSIFICATION;
         if (targets < 1) {
             throw new UsageException("--targets " + targets + ": at least 1 target column is needed");
@@ -236,9 +241,9 @@ final class TrainCommand extends Common implements Callable<Integer> {
 
         var out = out();
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.
-        try (Engine engine = engineOptions.create()) {
+        try (Engine engine = engineOptions.create(); Opened opened = new Opened()) {
             DataSources.Request req = new DataSources.Request(t, targets, null, 0, CsvReader.Targets.REQUIRED, task != null);
-            LoadedData train = DataSources.load(data, DataSources.Part.TRAIN, req);
+            LoadedData train = opened.keep(DataSources.load(data, DataSources.Part.TRAIN, req));
             train.notes().forEach(this::warn);
             if (widths[0] != train.features()) {
                 throw new UsageException("--layers " + layers + " starts with " + widths[0] + " inputs, but " + train.source() + " has "
@@ -258,9 +263,9 @@ final class TrainCommand extends Common implements Callable<Integer> {
                         + "; holding some out for validation needs at least 2");
             }
             DataSources.Request testReq = new DataSources.Request(t, targets, train.labels(), train.features(), CsvReader.Targets.REQUIRED, task != null);
-            LoadedData testData = test != null ? DataSources.load(test, DataSources.Part.TEST, testReq)
+            LoadedData testData = opened.keep(test != null ? DataSources.load(test, DataSources.Part.TEST, testReq)
                     : DataSources.isIdx(data) && DataSources.hasPart(data, DataSources.Part.TEST) ? DataSources.load(data, DataSources.Part.TEST, testReq)
-                    : null;
+                    : null);
             if (testData != null) {
                 testData.notes().forEach(this::warn);
             }
@@ -275,7 +280,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 mlp.setLabels(train.labels());
             }
 
-            Dataset all = train.dataset();
+            Samples all = train.samples();
             Map<String, String> settings = settings(widths, t, hidden, lossFn, opt, train.standardize(), all);
             TrainingState state = null;
             if (resumed != null) {
@@ -335,7 +340,8 @@ final class TrainCommand extends Common implements Callable<Integer> {
                     progress.close();
                 }
                 notice.trainingDone();
-                TestMetrics tm = testData == null ? null : TestMetrics.evaluate(mlp, engine, testData.x(), testData.y(), classification);
+                TestMetrics tm = testData == null ? null : TestMetrics.score(mlp.loss(), testData.predict(mlp, engine), testData.targetMatrix(),
+                        mlp.outputs(), classification, mlp.targetStandardizer());
 
                 EpochReport kept = r.history().get(r.bestEpoch() - 1);
                 out.printf(Locale.ROOT, "done:      %s (%s) in %.1f s, %.0f samples/s on %s%n", Words.count(r.epochs(), "epoch"),
@@ -372,6 +378,23 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 }
             }
             return outputs.finish(err());
+        }
+    }
+
+    /** The data sources a run opened: mapped data files are unmapped when the command ends. */
+    private static final class Opened implements AutoCloseable {
+        private final List<LoadedData> data = new ArrayList<>();
+
+        LoadedData keep(LoadedData d) {
+            if (d != null) {
+                data.add(d);
+            }
+            return d;
+        }
+
+        @Override
+        public void close() {
+            data.forEach(LoadedData::close);
         }
     }
 
@@ -468,7 +491,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
      * the data. A resumed run must match all of them but {@code epochs} to end where an uninterrupted run would.
      */
     private Map<String, String> settings(int[] widths, CsvReader.Task t, Activation hidden, Loss lossFn, Optimizer opt,
-                                         boolean standardize, Dataset d) {
+                                         boolean standardize, Samples d) {
         Map<String, String> m = new LinkedHashMap<>();
         StringBuilder w = new StringBuilder();
         for (int n : widths) {
@@ -476,7 +499,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
         }
         m.put("layers", w.toString());
         m.put("task", t.name().toLowerCase(Locale.ROOT));
-        m.put("targets", String.valueOf(targets));
+        m.put("targets", String.valueOf(d instanceof MappedDataset ? d.targets() : targets)); // a data file says, --targets does not
         m.put("activation", hidden.id());
         m.put("loss", lossFn.id());
         m.put("optimizer", describe(opt, schedule, lossFn).split(" ", 2)[0]);
@@ -491,8 +514,12 @@ final class TrainCommand extends Common implements Callable<Integer> {
         m.put("standardize", String.valueOf(standardize));
         m.put("standardize-targets", String.valueOf(targetsStandardised));
         m.put("epochs", String.valueOf(epochs));
-        m.put("data", d.size() + " samples, " + d.features() + " features, " + d.targets() + " targets, crc "
-                + Long.toHexString(crc(d.featureMatrix(), d.targetMatrix())));
+        // A data file's own checksums fingerprint it (reading it whole again would cost a pass over the file).
+        m.put("data", d.size() + " samples, " + d.features() + " features, " + d.targets() + " targets, crc " + switch (d) {
+            case Dataset inMemory -> Long.toHexString(crc(inMemory.featureMatrix(), inMemory.targetMatrix()));
+            case MappedDataset file -> file.fingerprint();
+            default -> throw new IllegalStateException("no fingerprint for " + d.getClass().getName());
+        });
         return m;
     }
 

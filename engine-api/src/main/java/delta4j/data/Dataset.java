@@ -6,9 +6,9 @@ import java.util.SplittableRandom;
 /**
  * An in-memory data set: N samples, each a row of float features and a row of float targets, stored
  * row-major in two flat arrays. Every value is checked to be finite on construction, so a NaN never
- * reaches training.
+ * reaches training. For data larger than the heap, see {@link MappedDataset}; both are {@link Samples}.
  */
-public final class Dataset {
+public final class Dataset implements Samples {
 
     private final int size;
     private final int features;
@@ -80,6 +80,78 @@ public final class Dataset {
         return new Dataset(x.length, f, t, fx, fy);
     }
 
+    /**
+     * Converts 2-D double arrays once into a data set of floats: {@code x[i]} are the features of sample i,
+     * {@code y[i]} its targets. Each value is rounded to the nearest float.
+     *
+     * @param x features, one row per sample
+     * @param y targets, one row per sample
+     * @return the data set
+     * @throws IllegalArgumentException for ragged rows or a value that is not finite or lies beyond float's range (±3.4e38)
+     */
+    public static Dataset of(double[][] x, double[][] y) {
+        if (x == null || y == null || x.length == 0) {
+            throw new IllegalArgumentException("the dataset is empty (0 samples): give at least one sample");
+        }
+        if (x.length != y.length) {
+            throw new IllegalArgumentException("mismatched dimensions: " + x.length + " feature rows but " + y.length + " target rows");
+        }
+        return new Dataset(x.length, x[0].length, y[0].length, toFloats("feature", x), toFloats("target", y));
+    }
+
+    /**
+     * {@return rows of doubles as one row-major float array, converted once}
+     *
+     * @param what "feature" or "target", for messages
+     * @param rows the rows, all as long as the first
+     * @throws IllegalArgumentException naming the row of a ragged row, or the row and column of a value a float cannot hold
+     */
+    public static float[] toFloats(String what, double[][] rows) {
+        if (rows.length == 0) {
+            return new float[0];
+        }
+        int cols = rows[0].length;
+        float[] out = new float[Math.multiplyExact(rows.length, cols)];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != cols) {
+                throw new IllegalArgumentException("mismatched dimensions: " + what + " row " + i + " has " + rows[i].length
+                        + " values, row 0 has " + cols);
+            }
+            toFloats(what, rows[i], out, i * cols, i, cols);
+        }
+        return out;
+    }
+
+    /**
+     * {@return row-major doubles as floats, converted once}
+     *
+     * @param what   "feature" or "target", for messages
+     * @param values the values, row-major
+     * @param cols   values per row (for messages)
+     * @throws IllegalArgumentException naming the row and column of a value a float cannot hold
+     */
+    public static float[] toFloats(String what, double[] values, int cols) {
+        float[] out = new float[values.length];
+        toFloats(what, values, out, 0, 0, cols);
+        return out;
+    }
+
+    /**
+     * Converts {@code src} into {@code dst[offset..]}; {@code firstRow} and {@code cols} name the place of a bad value
+     * (row {@code firstRow + index / cols}, column {@code index % cols}).
+     */
+    static void toFloats(String what, double[] src, float[] dst, int offset, int firstRow, int cols) {
+        for (int j = 0; j < src.length; j++) {
+            double v = src[j];
+            float f = (float) v;
+            if (Double.isFinite(v) && Float.isInfinite(f)) {
+                throw new IllegalArgumentException(what + " value " + v + " at sample " + (firstRow + j / cols) + ", column " + (j % cols)
+                        + " lies beyond float's range (±3.4e38): scale the data down");
+            }
+            dst[offset + j] = f;
+        }
+    }
+
     private static void checkFinite(String what, float[] v, int cols) {
         for (int i = 0; i < v.length; i++) {
             if (!Float.isFinite(v[i])) {
@@ -89,17 +161,20 @@ public final class Dataset {
         }
     }
 
-    /** {@return the number of samples N} */
+    /** Number of samples N. */
+    @Override
     public int size() {
         return size;
     }
 
-    /** {@return the number of features per sample} */
+    /** Number of features per sample. */
+    @Override
     public int features() {
         return features;
     }
 
-    /** {@return the number of targets per sample} */
+    /** Number of targets per sample. */
+    @Override
     public int targets() {
         return targets;
     }
@@ -122,11 +197,8 @@ public final class Dataset {
         return Arrays.copyOfRange(y, i * targets, (i + 1) * targets);
     }
 
-    /**
-     * {@return Σ_k t_ik of sample i's targets, summed in double}
-     *
-     * @param i the sample, in [0, N)
-     */
+    /** Σ_k t_ik of sample i's targets, summed in double. */
+    @Override
     public double targetRowSum(int i) {
         double sum = 0;
         for (int k = i * targets, end = k + targets; k < end; k++) {
@@ -142,6 +214,7 @@ public final class Dataset {
      * @param tolerance the largest accepted |Σ_k t_ik − 1|
      * @return the index of the first such sample, or −1
      */
+    @Override
     public int firstTargetRowNotSummingToOne(double tolerance) {
         for (int i = 0; i < size; i++) {
             if (!(Math.abs(targetRowSum(i) - 1) <= tolerance)) {
@@ -156,7 +229,8 @@ public final class Dataset {
         return x.clone();
     }
 
-    /** {@return a copy of all targets, row-major} */
+    /** A copy of all targets, row-major. */
+    @Override
     public float[] targetMatrix() {
         return y.clone();
     }
@@ -170,18 +244,13 @@ public final class Dataset {
      * @param count the number of samples to gather
      * @param dst receives {@code count × features()} floats from index 0, row-major
      */
+    @Override
     public void gatherFeatures(int[] order, int from, int count, float[] dst) {
         gather(x, features, order, from, count, dst);
     }
 
-    /**
-     * Like {@link #gatherFeatures} for targets.
-     *
-     * @param order sample indices; null for the identity order
-     * @param from the first position of {@code order} to gather
-     * @param count the number of samples to gather
-     * @param dst receives {@code count × targets()} floats from index 0, row-major
-     */
+    /** Like {@link #gatherFeatures} for targets. */
+    @Override
     public void gatherTargets(int[] order, int from, int count, float[] dst) {
         gather(y, targets, order, from, count, dst);
     }
@@ -193,11 +262,8 @@ public final class Dataset {
         }
     }
 
-    /**
-     * {@return the samples at the given indices, in that order (copied)}
-     *
-     * @param indices sample indices in [0, N), repeats allowed, at least one
-     */
+    /** The samples at the given indices, in that order (copied). */
+    @Override
     public Dataset subset(int[] indices) {
         float[] sx = new float[indices.length * features], sy = new float[indices.length * targets];
         gatherFeatures(indices, 0, indices.length, sx);
@@ -229,31 +295,23 @@ public final class Dataset {
     /**
      * A training and a validation part.
      *
-     * @param train the samples to train on
-     * @param validation the samples held out
+     * @param train      the training part
+     * @param validation the validation part
      */
     public record Split(Dataset train, Dataset validation) {
     }
 
     /**
      * Shuffles with the seed and holds out {@code validationFraction} of the samples (at least one,
-     * and at least one left for training).
+     * and at least one left for training): {@link Samples#partition}.
      *
-     * @param validationFraction the fraction of samples held out, strictly between 0 and 1
-     * @param seed the seed of the shuffle: the same seed gives the same split
-     * @return the two parts, each with at least one sample
-     * @throws IllegalArgumentException if the fraction is outside (0, 1) or the data set has one sample
+     * @param validationFraction the part held out, strictly between 0 and 1
+     * @param seed               the seed of the permutation
+     * @return the training and validation parts (copies)
      */
     public Split split(double validationFraction, long seed) {
-        if (!(validationFraction > 0 && validationFraction < 1)) {
-            throw new IllegalArgumentException("validation fraction must lie strictly between 0 and 1, got " + validationFraction);
-        }
-        if (size < 2) {
-            throw new IllegalArgumentException("cannot split a dataset of " + size + " sample into training and validation parts");
-        }
-        int[] order = permutation(size, new SplittableRandom(seed));
-        int nVal = (int) Math.max(1, Math.min(size - 1, Math.round(size * validationFraction)));
-        return new Split(subset(Arrays.copyOfRange(order, nVal, size)), subset(Arrays.copyOfRange(order, 0, nVal)));
+        Partition p = Samples.partition(size, validationFraction, seed);
+        return new Split(subset(p.train()), subset(p.validation()));
     }
 
     /**

@@ -34,22 +34,122 @@ public final class Standardizer {
     }
 
     /**
-     * Fits μ and σ (population standard deviation, accumulated in double) on a data set's features.
+     * Fits μ and σ (population standard deviation, accumulated in double, row by row) on a sample set's features, in one
+     * streaming pass that reads about a megabyte at a time: a {@link MappedDataset} larger than the heap is fitted in
+     * constant memory, to the same bits as the same values in a {@link Dataset}.
      *
      * @param data the training data (never the validation or test part)
      * @return a standardizer of {@code data.features()} columns
      */
-    public static Standardizer fit(Dataset data) {
-        int n = data.size(), f = data.features();
-        float[] x = data.featureMatrix();
-        double[] sum = new double[f], sq = new double[f];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < f; j++) {
-                double v = x[i * f + j];
-                sum[j] += v;
-                sq[j] += v * v;
+    public static Standardizer fit(Samples data) {
+        return fitFeatures(pass(data, true), data.features());
+    }
+
+    /**
+     * Fits μ and σ on the features of a batch source's standardisers' pass, {@link BatchSource#batches(int) batches(0)}:
+     * to the same bits as {@link #fit(Samples)} on the same rows in the same order.
+     *
+     * @param source the training data
+     * @return a standardizer of {@code source.features()} columns
+     */
+    public static Standardizer fit(BatchSource source) {
+        return fitFeatures(pass(source, true), source.features());
+    }
+
+    /**
+     * Fits μ and σ (population standard deviation) on a sample set's targets, in two streaming passes in double:
+     * target means are often far from zero next to their spread (prices of 1e6 ± 1e3), where the one-pass
+     * Σt²/n − μ² would cancel to noise.
+     *
+     * @param data the training data (never the validation or test part)
+     * @return a standardizer of {@code data.targets()} columns
+     */
+    public static Standardizer fitTargets(Samples data) {
+        return fitTargets(pass(data, false), data.targets());
+    }
+
+    /**
+     * Like {@link #fitTargets(Samples)} on a batch source: two passes of {@link BatchSource#batches(int) batches(0)}.
+     *
+     * @param source the training data
+     * @return a standardizer of {@code source.targets()} columns
+     */
+    public static Standardizer fitTargets(BatchSource source) {
+        return fitTargets(pass(source, false), source.targets());
+    }
+
+    /** One streaming pass over row-major values: hands consecutive chunks of whole rows to the sink, in row order. */
+    @FunctionalInterface
+    private interface Pass {
+        /** @return the number of rows passed */
+        long run(Chunk sink);
+    }
+
+    @FunctionalInterface
+    private interface Chunk {
+        void accept(float[] values, int rows);
+    }
+
+    private static Pass pass(Samples data, boolean features) {
+        return sink -> {
+            int cols = features ? data.features() : data.targets(), n = data.size(), chunk = Samples.chunkRows(cols);
+            float[] v = new float[chunk * cols];
+            for (int from = 0; from < n; from += chunk) {
+                int rows = Math.min(chunk, n - from);
+                if (features) {
+                    data.gatherFeatures(null, from, rows, v);
+                } else {
+                    data.gatherTargets(null, from, rows, v);
+                }
+                sink.accept(v, rows);
             }
-        }
+            return n;
+        };
+    }
+
+    private static Pass pass(BatchSource source, boolean features) {
+        return sink -> {
+            int cols = features ? source.features() : source.targets();
+            long n = 0;
+            var it = source.batches(0);
+            try {
+                while (it.hasNext()) {
+                    BatchSource.Batch b = it.next();
+                    float[] v = features ? b.features() : b.targets();
+                    if (v.length < b.rows() * cols) {
+                        throw new IllegalArgumentException("a batch of the standardisers' pass holds " + v.length + " " + (features ? "feature" : "target")
+                                + " values for " + b.rows() + " rows of " + cols);
+                    }
+                    sink.accept(v, b.rows());
+                    n += b.rows();
+                }
+            } finally {
+                if (it instanceof AutoCloseable c) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("closing the batch source's pass failed: " + e.getMessage(), e);
+                    }
+                }
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("the batch source's standardisers' pass (batches(0)) gave no rows: it must give the training data");
+            }
+            return n;
+        };
+    }
+
+    private static Standardizer fitFeatures(Pass pass, int f) {
+        double[] sum = new double[f], sq = new double[f];
+        long n = pass.run((x, rows) -> {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < f; j++) {
+                    double v = x[i * f + j];
+                    sum[j] += v;
+                    sq[j] += v * v;
+                }
+            }
+        });
         float[] mean = new float[f], scale = new float[f];
         for (int j = 0; j < f; j++) {
             double mu = sum[j] / n;
@@ -61,28 +161,26 @@ public final class Standardizer {
         return new Standardizer(mean, scale);
     }
 
-    /**
-     * Fits μ and σ (population standard deviation) on a data set's targets, in two passes in double: target
-     * means are often far from zero next to their spread (prices of 1e6 ± 1e3), where the one-pass
-     * Σt²/n − μ² would cancel to noise.
-     *
-     * @param data the training data (never the validation or test part)
-     * @return a standardizer of {@code data.targets()} columns
-     */
-    public static Standardizer fitTargets(Dataset data) {
-        int n = data.size(), k = data.targets();
-        float[] t = data.targetMatrix();
+    private static Standardizer fitTargets(Pass pass, int k) {
         double[] sum = new double[k], sq = new double[k];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < k; j++) {
-                sum[j] += t[i * k + j];
+        long n = pass.run((t, rows) -> {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < k; j++) {
+                    sum[j] += t[i * k + j];
+                }
             }
-        }
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < k; j++) {
-                double d = t[i * k + j] - sum[j] / n;
-                sq[j] += d * d;
+        });
+        long again = pass.run((t, rows) -> {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < k; j++) {
+                    double d = t[i * k + j] - sum[j] / n;
+                    sq[j] += d * d;
+                }
             }
+        });
+        if (again != n) {
+            throw new IllegalStateException("the data gave " + n + " rows in one pass and " + again + " in the next: fitting the target"
+                    + " standardiser needs the same rows twice");
         }
         float[] mean = new float[k], scale = new float[k];
         for (int j = 0; j < k; j++) {
@@ -110,27 +208,54 @@ public final class Standardizer {
     }
 
     /**
-     * Standardises row-major features in place, x' = (x − μ) / σ.
+     * Standardises row-major features in place.
      *
-     * @param x whole rows of {@link #features()} values, row-major
-     * @throws IllegalArgumentException if {@code x} is not whole rows
+     * @param x row-major features, whole rows
      */
     public void applyInPlace(float[] x) {
+        applyInPlace(x, x.length);
+    }
+
+    /**
+     * Standardises the first {@code length} values of {@code x}, whole rows of features, in place (a mini-batch in a
+     * larger buffer).
+     *
+     * @param x      row-major features
+     * @param length how many of its values to standardise, whole rows
+     */
+    public void applyInPlace(float[] x, int length) {
         int f = mean.length;
-        if (x.length % f != 0) {
-            throw new IllegalArgumentException(x.length + " values are not whole rows of " + f + " features");
+        if (length % f != 0 || length > x.length) {
+            throw new IllegalArgumentException(length + " values are not whole rows of " + f + " features within the " + x.length + " given");
         }
-        for (int i = 0; i < x.length; i++) {
+        for (int i = 0; i < length; i++) {
             int j = i % f;
             x[i] = (x[i] - mean[j]) / scale[j];
         }
     }
 
     /**
+     * Standardises the first {@code length} values of {@code t}, whole rows of targets, in place: t' = (t − μ)/σ
+     * computed in double, as {@link #applyToTargets} does.
+     *
+     * @param t      row-major targets
+     * @param length how many of its values to standardise, whole rows
+     */
+    public void applyToTargetsInPlace(float[] t, int length) {
+        int k = mean.length;
+        if (length % k != 0 || length > t.length) {
+            throw new IllegalArgumentException(length + " values are not whole rows of " + k + " targets within the " + t.length + " given");
+        }
+        for (int i = 0; i < length; i++) {
+            int j = i % k;
+            t[i] = (float) (((double) t[i] - mean[j]) / scale[j]);
+        }
+    }
+
+    /**
      * Undoes the standardisation in place, x = x'·σ + μ (computed in double): predictions back in the targets' units.
      *
-     * @param x whole rows of {@link #features()} values, row-major
-     * @throws IllegalArgumentException if {@code x} is not whole rows
+     * @param x row-major values, whole rows
      */
     public void inverseInPlace(float[] x) {
         int f = mean.length;
@@ -154,10 +279,7 @@ public final class Standardizer {
             throw new IllegalArgumentException("the data has " + data.targets() + " targets, the standardizer was fitted on " + mean.length);
         }
         float[] t = data.targetMatrix();
-        for (int i = 0; i < t.length; i++) {
-            int j = i % mean.length;
-            t[i] = (float) (((double) t[i] - mean[j]) / scale[j]);
-        }
+        applyToTargetsInPlace(t, t.length);
         return data.withTargets(t);
     }
 

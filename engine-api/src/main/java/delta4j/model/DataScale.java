@@ -1,6 +1,6 @@
 package delta4j.model;
 
-import delta4j.data.Dataset;
+import delta4j.data.Standardizer;
 
 import java.util.Locale;
 
@@ -17,34 +17,44 @@ final class DataScale {
 
     /**
      * @param loss  mean loss of the first batch, before any update (may be infinite or NaN)
-     * @param train the training data as the network sees it (standardised where the model standardises)
+     * @param train the training data as the network sees it (standardised where the model standardises), read in
+     *              one pass in order
      */
-    static TrainingDivergedException diverged(int epoch, double loss, double bound, Mlp mlp, Dataset train) {
+    static TrainingDivergedException diverged(int epoch, double loss, double bound, Network net, Feed train) {
+        Mlp mlp = net.model();
         String head = "training diverged in epoch " + epoch + ": the loss was already " + g(loss) + " before any update"
                 + (Double.isFinite(loss) ? " (above the divergence bound " + g(bound) + ")" : "") + ", so the learning rate is not the cause: ";
-        float[] t = train.targetMatrix();
-        double halfSquares = 0;
-        for (float v : t) {
-            halfSquares += 0.5 * (double) v * v;
-        }
-        halfSquares /= train.size();
-        if (halfSquares >= bound / 10) {
-            double reach = maxAbs(t);
-            if (mlp.targetStandardizer() != null) { // only outliers get standardised targets this far: name them in the data's units
-                float[] original = t.clone();
-                mlp.targetStandardizer().inverseInPlace(original);
-                reach = maxAbs(original);
+        double halfSquares = 0, targetReach = 0, originalReach = 0, featureReach = 0;
+        long n = 0;
+        Standardizer ts = mlp.targetStandardizer();
+        try (Feed.Pass pass = train.pass(epoch, false)) {
+            for (Network.Workspace ws; (ws = pass.next(net)) != null; ) {
+                float[] t = ws.hostTarget();
+                for (float v : t) {
+                    halfSquares += 0.5 * (double) v * v;
+                }
+                targetReach = Math.max(targetReach, maxAbs(t));
+                if (ts != null) { // only outliers get standardised targets this far: name them in the data's units
+                    float[] original = t.clone();
+                    ts.inverseInPlace(original);
+                    originalReach = Math.max(originalReach, maxAbs(original));
+                }
+                featureReach = Math.max(featureReach, maxAbs(ws.hostInput()));
+                n += ws.rows();
             }
-            String remedy = mlp.targetStandardizer() != null ? "look for outliers among them"
+        }
+        halfSquares /= n;
+        if (halfSquares >= bound / 10) {
+            double reach = ts != null ? originalReach : targetReach;
+            String remedy = ts != null ? "look for outliers among them"
                     : mlp.canStandardizeTargets() ? "standardise them (TrainingConfig.Builder.standardizeTargets(true)) or scale them down"
                     : "scale them down";
             return new TrainingDivergedException(epoch, head + "the targets reach " + g(reach) + " (the loss is ½(y − t)² per output); "
                     + remedy, loss, reach);
         }
-        double reach = maxAbs(train.featureMatrix());
         String remedy = mlp.standardizer() != null ? "look for outliers among them"
                 : "standardise them (TrainingConfig.Builder.standardize(true)) or scale them down";
-        return new TrainingDivergedException(epoch, head + "the inputs reach " + g(reach) + (mlp.standardizer() != null ? " standard deviations" : "")
+        return new TrainingDivergedException(epoch, head + "the inputs reach " + g(featureReach) + (mlp.standardizer() != null ? " standard deviations" : "")
                 + ", which makes the initial outputs as large; " + remedy, loss, Double.NaN);
     }
 

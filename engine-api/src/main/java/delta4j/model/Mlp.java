@@ -374,6 +374,61 @@ public final class Mlp {
         return out;
     }
 
+    /**
+     * {@link #predict(Engine, float[])} for doubles: the features are converted to float once (each rounded to the
+     * nearest float), the outputs widened to double.
+     *
+     * @param engine the engine to predict on
+     * @param x      N × inputs raw features, row-major
+     * @return N × outputs, in the targets' units
+     * @throws IllegalArgumentException for a value beyond float's range (±3.4e38), naming its row and column
+     */
+    public double[] predict(Engine engine, double[] x) {
+        if (x.length % inputs() != 0 || x.length == 0) {
+            throw new IllegalArgumentException(x.length + " feature values are not whole rows of the model's " + inputs() + " inputs");
+        }
+        float[] f = delta4j.data.Dataset.toFloats("feature", x, inputs());
+        return widen(predict(engine, f));
+    }
+
+    /**
+     * {@link #predict(Engine, float[][])} for doubles: converted to float once, outputs widened to double.
+     *
+     * @param engine the engine to predict on
+     * @param x      rows of raw features
+     * @return one output row per input row, in the targets' units
+     */
+    public double[][] predict(Engine engine, double[][] x) {
+        if (x.length == 0) {
+            return new double[0][];
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (x[i].length != inputs()) {
+                throw new IllegalArgumentException("row " + i + " has " + x[i].length + " features, the model expects " + inputs());
+            }
+        }
+        float[] y = predict(engine, delta4j.data.Dataset.toFloats("feature", x));
+        return rows(y, x.length, outputs());
+    }
+
+    static double[] widen(float[] y) {
+        double[] d = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+            d[i] = y[i];
+        }
+        return d;
+    }
+
+    static double[][] rows(float[] y, int n, int k) {
+        double[][] out = new double[n][k];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < k; j++) {
+                out[i][j] = y[i * k + j];
+            }
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Mlp[").append(sizes[0]);

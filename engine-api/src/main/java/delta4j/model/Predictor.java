@@ -34,6 +34,12 @@ import java.util.Arrays;
  */
 public final class Predictor implements AutoCloseable {
 
+    /**
+     * The most rows a prediction pushes through the engine at once: a caller that streams rows in chunks of this size
+     * (the last one smaller) gets exactly the numbers of one {@link Mlp#predict} over all of them.
+     */
+    public static final int CHUNK_ROWS = Network.PREDICT_CHUNK;
+
     /** Batch sizes whose work tensors are kept: a server's usual sizes (one row, its batch) and a chunk's remainder. */
     private static final int KEPT_SIZES = 4;
 
@@ -152,6 +158,39 @@ public final class Predictor implements AutoCloseable {
             out[i] = Arrays.copyOfRange(y, i * outputs, (i + 1) * outputs);
         }
         return out;
+    }
+
+    /**
+     * Predicts N × inputs raw features given as doubles: converted to float once (each rounded to the nearest float),
+     * outputs widened to double.
+     *
+     * @param features N × inputs raw features, row-major
+     * @return N × outputs, in the targets' units
+     */
+    public double[] predict(double[] features) {
+        if (features.length == 0 || features.length % inputs != 0) {
+            throw new IllegalArgumentException(features.length + " feature values are not whole rows of the model's " + inputs + " inputs");
+        }
+        float[] f = delta4j.data.Dataset.toFloats("feature", features, inputs);
+        return Mlp.widen(predict(f));
+    }
+
+    /**
+     * Predicts rows of features given as doubles (converted to float once).
+     *
+     * @param rows rows of raw features
+     * @return one output row of doubles per input row
+     */
+    public double[][] predict(double[][] rows) {
+        if (rows.length == 0) {
+            return new double[0][];
+        }
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != inputs) {
+                throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " features, the model expects " + inputs);
+            }
+        }
+        return Mlp.rows(predict(delta4j.data.Dataset.toFloats("feature", rows)), rows.length, outputs);
     }
 
     /** The work tensors for {@code rows} rows: kept ones when this size was seen, else new ones in the least recently used slot. */

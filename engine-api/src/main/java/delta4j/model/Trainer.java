@@ -1,6 +1,8 @@
 package delta4j.model;
 
+import delta4j.data.BatchSource;
 import delta4j.data.Dataset;
+import delta4j.data.Samples;
 import delta4j.data.Standardizer;
 import delta4j.engine.Engine;
 import delta4j.engine.Tensor;
@@ -8,25 +10,37 @@ import delta4j.engine.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.SplittableRandom;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Mini-batch gradient descent on an {@link Mlp} with any engine: the lecture's loop
  * {@code θ ← θ − η∇E(θ)} with the gradient from {@link Network#backward}, per-epoch shuffling, a
  * learning-rate schedule and the stopping rules of {@link TrainingConfig}.
  *
+ * <p>The data is {@link Samples} (random access: the in-memory {@link Dataset}, or a {@link delta4j.data.MappedDataset}
+ * larger than the heap, to the same weights bit for bit) or a {@link BatchSource} (batches as they come: a database,
+ * a stream, a generator). Everything else works alike on both: schedules, early stopping, listeners, checkpoints.
+ *
  * <p>The whole training state (parameters, gradients, optimizer state, work tensors) stays on the
  * engine; per step only the batch goes in. Batch losses are written to a device tensor and read once
  * per epoch. The trained parameters are copied back into the {@link Mlp} at the end; if training
  * diverges the model keeps the parameters it had before.
  *
- * <p>Standardizers are fitted on the training part of the data only (after the validation split): the
- * inputs' with {@link TrainingConfig.Builder#standardize}, the targets' of a regression with
+ * <p>Standardizers are fitted on the training part of the data only (after the validation split), in streaming
+ * passes: the inputs' with {@link TrainingConfig.Builder#standardize}, the targets' of a regression with
  * {@link TrainingConfig.Builder#standardizeTargets} (on by default). The reported losses are those the
  * network minimises, in standardised target units when the targets are standardised.
+ *
+ * <p>Listeners ({@link TrainingListener}) see each epoch, may report metrics, stop training or fail; what happens
+ * then is said there.
  */
 public final class Trainer {
+
+    /** Batch losses a batch-source run keeps on the engine before reading them back (its batch count is not known ahead). */
+    private static final int STREAMED_LOSS_SLOTS = 1024;
 
     private final Engine engine;
     private final TrainingConfig config;
@@ -39,35 +53,37 @@ public final class Trainer {
      * @throws NullPointerException if an argument is null
      */
     public Trainer(Engine engine, TrainingConfig config) {
-        this.engine = java.util.Objects.requireNonNull(engine, "engine");
-        this.config = java.util.Objects.requireNonNull(config, "config");
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.config = Objects.requireNonNull(config, "config");
     }
 
     /**
      * Trains on {@code train}, holding out {@link TrainingConfig.Builder#validationFraction} if set.
      *
-     * @param mlp the model, trained in place (it holds the final or, with patience, the best parameters)
+     * @param mlp   the model, trained in place (it holds the final or, as configured, the best parameters)
      * @param train the training data, with the model's numbers of inputs and outputs
      * @return the epochs' reports and why training stopped
-     * @throws IllegalArgumentException if the data do not fit the model (shapes, or targets a softmax output
-     *         cannot learn)
+     * @throws IllegalArgumentException  if the data do not fit the model (shapes, or targets a softmax output cannot
+     *                                   learn)
      * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw (the run up to there is its result)
      */
-    public TrainingResult fit(Mlp mlp, Dataset train) {
+    public TrainingResult fit(Mlp mlp, Samples train) {
         return resume(mlp, train, null);
     }
 
     /**
      * Trains on {@code train}, measuring (and with patience, early-stopping on) {@code validation} if not null.
      *
-     * @param mlp the model, trained in place (it holds the final or, with patience, the best parameters)
-     * @param train the training data, with the model's numbers of inputs and outputs
+     * @param mlp        the model, trained in place
+     * @param train      the training data, with the model's numbers of inputs and outputs
      * @param validation the validation data, or null for none
      * @return the epochs' reports and why training stopped
-     * @throws IllegalArgumentException if the data do not fit the model
+     * @throws IllegalArgumentException  if the data do not fit the model
      * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw
      */
-    public TrainingResult fit(Mlp mlp, Dataset train, Dataset validation) {
+    public TrainingResult fit(Mlp mlp, Samples train, Samples validation) {
         return run(mlp, train, validation, null);
     }
 
@@ -76,92 +92,173 @@ public final class Trainer {
      * checkpoint's parameters, and training goes on from the epoch after {@code state.epochsDone()} with
      * the same data, configuration and splits as the run that wrote it.
      *
-     * @param mlp the model, trained in place
-     * @param train the training data, from which {@link TrainingConfig.Builder#validationFraction} is held out
+     * @param mlp   the model, trained in place
+     * @param train the training data (the validation fraction is split off it as in the first run)
      * @param state a checkpoint of a run with the same architecture, or null to start afresh
-     * @return the reports of the epochs run by this call and why training stopped
-     * @throws IllegalArgumentException if the data or the checkpoint do not fit the model
+     * @return the reports of all epochs so far and why training stopped
+     * @throws IllegalArgumentException  if the data or the checkpoint do not fit the model
      * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw
      */
-    public TrainingResult resume(Mlp mlp, Dataset train, TrainingState state) {
-        checkShapes(mlp, train, "training");
+    public TrainingResult resume(Mlp mlp, Samples train, TrainingState state) {
+        checkShapes(mlp, train.features(), train.targets(), "training");
         checkTargets(mlp, train, "training"); // before the split, so that the sample number is the caller's
         if (config.validationFraction > 0) {
-            Dataset.Split split = train.split(config.validationFraction, config.seed);
-            return run(mlp, split.train(), split.validation(), state);
+            if (train instanceof Dataset d) {
+                Dataset.Split split = d.split(config.validationFraction, config.seed);
+                return run(mlp, split.train(), split.validation(), state);
+            }
+            Samples.Partition p = Samples.partition(train.size(), config.validationFraction, config.seed);
+            return run(mlp, train.subset(p.train()), train.subset(p.validation()), state);
         }
         return run(mlp, train, null, state);
     }
 
     /**
-     * Like {@link #resume(Mlp, Dataset, TrainingState)} with an explicit validation set.
+     * Like {@link #resume(Mlp, Samples, TrainingState)} with an explicit validation set.
      *
-     * @param mlp the model, trained in place
-     * @param train the training data
+     * @param mlp        the model, trained in place
+     * @param train      the training data
      * @param validation the validation data, or null for none
-     * @param state a checkpoint of a run with the same architecture, or null to start afresh
-     * @return the reports of the epochs run by this call and why training stopped
-     * @throws IllegalArgumentException if the data or the checkpoint do not fit the model
+     * @param state      a checkpoint of a run with the same architecture, or null to start afresh
+     * @return the reports of all epochs so far and why training stopped
+     * @throws IllegalArgumentException  if the data or the checkpoint do not fit the model
      * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw
      */
-    public TrainingResult resume(Mlp mlp, Dataset train, Dataset validation, TrainingState state) {
+    public TrainingResult resume(Mlp mlp, Samples train, Samples validation, TrainingState state) {
         return run(mlp, train, validation, state);
     }
 
-    private TrainingResult run(Mlp mlp, Dataset train, Dataset validation, TrainingState state) {
-        if (state != null) {
-            Mlp saved = state.model();
-            if (!java.util.Arrays.equals(saved.sizes(), mlp.sizes()) || !java.util.Arrays.equals(saved.activations(), mlp.activations())
-                    || saved.loss() != mlp.loss()) {
-                throw new IllegalArgumentException("the checkpoint holds a " + saved + ", not this " + mlp);
-            }
-            for (int l = 0; l < mlp.depth(); l++) {
-                mlp.setParameters(l, saved.weights(l), saved.biases(l));
-            }
-            mlp.setStandardizer(saved.standardizer());
-            mlp.setLabels(saved.labels());
-            mlp.setTargetStandardizer(saved.targetStandardizer());
+    /**
+     * Trains on the batches of {@code train} ({@link BatchSource#batches(int) batches(epoch)} for each epoch),
+     * measuring (and with patience, early-stopping on) {@code validation} if not null. The batch size and shuffling
+     * of the configuration do not apply (the source's batches are the mini-batches), nor does a validation fraction
+     * (a source cannot be split: give a validation source).
+     *
+     * @param mlp        the model, trained in place
+     * @param train      the training batches
+     * @param validation the validation batches, or null for none
+     * @return the epochs' reports and why training stopped
+     * @throws IllegalArgumentException  if the data do not fit the model, a batch holds a value that is not finite,
+     *                                   or a validation fraction is configured
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw
+     */
+    public TrainingResult fit(Mlp mlp, BatchSource train, BatchSource validation) {
+        return resume(mlp, train, validation, null);
+    }
+
+    /**
+     * Like {@link #fit(Mlp, BatchSource, BatchSource)}, continuing from a checkpoint when {@code state} is not null:
+     * epochs go on from {@code state.epochsDone() + 1}, asking the source for those epochs' batches.
+     *
+     * @param mlp        the model, trained in place
+     * @param train      the training batches
+     * @param validation the validation batches, or null for none
+     * @param state      a checkpoint of a run with the same architecture, or null to start afresh
+     * @return the reports of all epochs so far and why training stopped
+     * @throws IllegalArgumentException  if the data or the checkpoint do not fit the model
+     * @throws TrainingDivergedException if the loss becomes non-finite or exceeds the divergence bound
+     * @throws TrainingListenerException if a listener threw
+     */
+    public TrainingResult resume(Mlp mlp, BatchSource train, BatchSource validation, TrainingState state) {
+        Objects.requireNonNull(train, "train");
+        if (config.validationFraction > 0) {
+            throw new IllegalArgumentException("a validation fraction (" + config.validationFraction + ") needs random access to split the data;"
+                    + " a batch source cannot be split: give a validation source instead");
         }
-        checkShapes(mlp, train, "training");
+        restore(mlp, state);
+        checkShapes(mlp, train.features(), train.targets(), "training");
         if (validation != null) {
-            checkShapes(mlp, validation, "validation");
+            checkShapes(mlp, validation.features(), validation.targets(), "validation");
+        }
+        checkMonitored(validation != null);
+        if (config.standardize && state == null) {
+            mlp.setStandardizer(Standardizer.fit(train));
+        }
+        if (config.standardizeTargets && state == null && mlp.canStandardizeTargets()) {
+            mlp.setTargetStandardizer(Standardizer.fitTargets(train));
+        }
+        boolean distributions = switch (mlp.loss()) {
+            case MSE -> false;
+            case SOFTMAX_CROSS_ENTROPY -> true;
+        };
+        Feed trainFeed = new Feed.Streamed(train, "training", mlp.standardizer(), mlp.targetStandardizer(), distributions);
+        Feed valFeed = validation == null ? null
+                : new Feed.Streamed(validation, "validation", mlp.standardizer(), mlp.targetStandardizer(), distributions);
+        return train(mlp, trainFeed, valFeed, null, state);
+    }
+
+    private TrainingResult run(Mlp mlp, Samples train, Samples validation, TrainingState state) {
+        restore(mlp, state);
+        checkShapes(mlp, train.features(), train.targets(), "training");
+        if (validation != null) {
+            checkShapes(mlp, validation.features(), validation.targets(), "validation");
         }
         checkTargets(mlp, train, "training");
         if (validation != null) {
             checkTargets(mlp, validation, "validation");
         }
-        if (config.patience > 0 && validation == null) {
-            throw new IllegalArgumentException("early stopping (patience " + config.patience
-                    + ") needs a validation set: give one or set a validation fraction");
-        }
+        checkMonitored(validation != null);
         if (config.standardize && state == null) {
             mlp.setStandardizer(Standardizer.fit(train));
-        }
-        if (mlp.standardizer() != null) {
-            train = mlp.standardizer().apply(train);
-            validation = validation == null ? null : mlp.standardizer().apply(validation);
         }
         if (config.standardizeTargets && state == null && mlp.canStandardizeTargets()) {
             mlp.setTargetStandardizer(Standardizer.fitTargets(train));
         }
-        if (mlp.targetStandardizer() != null) {
-            train = mlp.targetStandardizer().applyToTargets(train);
-            validation = validation == null ? null : mlp.targetStandardizer().applyToTargets(validation);
+        Feed.Indexed trainFeed = new Feed.Indexed(train, config.batchSize, config.shuffle, config.seed, mlp.standardizer(), mlp.targetStandardizer());
+        Feed valFeed = validation == null ? null
+                : new Feed.Indexed(validation, trainFeed.batchSize(), false, config.seed, mlp.standardizer(), mlp.targetStandardizer());
+        return train(mlp, trainFeed, valFeed, validation, state);
+    }
+
+    /** A checkpoint's model into {@code mlp}: parameters, standardisers, labels (nothing when {@code state} is null). */
+    private static void restore(Mlp mlp, TrainingState state) {
+        if (state == null) {
+            return;
         }
-        synchronized (engine) { // one engine, one thread at a time: see Mlp.predict
-            try (Network net = mlp.bind(engine)) {
-                return new Run(net, train, validation, state).loop();
+        Mlp saved = state.model();
+        if (!java.util.Arrays.equals(saved.sizes(), mlp.sizes()) || !java.util.Arrays.equals(saved.activations(), mlp.activations())
+                || saved.loss() != mlp.loss()) {
+            throw new IllegalArgumentException("the checkpoint holds a " + saved + ", not this " + mlp);
+        }
+        for (int l = 0; l < mlp.depth(); l++) {
+            mlp.setParameters(l, saved.weights(l), saved.biases(l));
+        }
+        mlp.setStandardizer(saved.standardizer());
+        mlp.setLabels(saved.labels());
+        mlp.setTargetStandardizer(saved.targetStandardizer());
+    }
+
+    private void checkMonitored(boolean hasValidation) {
+        if (config.monitor == null && !hasValidation) {
+            if (config.patience > 0) {
+                throw new IllegalArgumentException("early stopping (patience " + config.patience
+                        + ") needs a validation set: give one or set a validation fraction (or monitor a metric a listener reports)");
+            }
+            if (config.keepsBest()) {
+                throw new IllegalArgumentException("restoring the best weights needs a validation set to judge them by: give one or set"
+                        + " a validation fraction (or monitor a metric a listener reports)");
             }
         }
     }
 
-    private static void checkShapes(Mlp mlp, Dataset d, String what) {
-        if (d.features() != mlp.inputs()) {
-            throw new IllegalArgumentException("mismatched dimensions: the " + what + " data has " + d.features()
+    private TrainingResult train(Mlp mlp, Feed train, Feed validation, Samples rawValidation, TrainingState state) {
+        synchronized (engine) { // one engine, one thread at a time: see Mlp.predict
+            try (Network net = mlp.bind(engine)) {
+                return new Run(net, train, validation, rawValidation, state).loop();
+            }
+        }
+    }
+
+    private static void checkShapes(Mlp mlp, int features, int targets, String what) {
+        if (features != mlp.inputs()) {
+            throw new IllegalArgumentException("mismatched dimensions: the " + what + " data has " + features
                     + " features but the network has " + mlp.inputs() + " inputs");
         }
-        if (d.targets() != mlp.outputs()) {
-            throw new IllegalArgumentException("mismatched dimensions: the " + what + " data has " + d.targets()
+        if (targets != mlp.outputs()) {
+            throw new IllegalArgumentException("mismatched dimensions: the " + what + " data has " + targets
                     + " targets but the network has " + mlp.outputs() + " outputs");
         }
     }
@@ -172,8 +269,9 @@ public final class Trainer {
     /**
      * Softmax + cross-entropy trains on δ = p − t, the gradient of −Σ t log p only when every target row sums to 1;
      * any other row would be trained on a wrong gradient without a word, so it is rejected here (the kernels cannot tell).
+     * A batch source's rows are checked batch by batch as they arrive ({@link Feed.Streamed}).
      */
-    private static void checkTargets(Mlp mlp, Dataset d, String what) {
+    private static void checkTargets(Mlp mlp, Samples d, String what) {
         boolean distributions = switch (mlp.loss()) {
             case MSE -> false;
             case SOFTMAX_CROSS_ENTROPY -> true;
@@ -191,19 +289,76 @@ public final class Trainer {
         return seed * 0x9E3779B97F4A7C15L + epoch;
     }
 
+    /**
+     * Batch losses on the engine, read back when the slots are full or the pass ends, and summed in double in batch
+     * order (so the sum is the same however often they are read back).
+     */
+    private final class LossSums {
+        final Tensor slots;
+        int used;
+        double sum;
+        long batches;
+        /** The first batch's loss sum of the current pass, once read back. */
+        float first = Float.NaN;
+
+        LossSums(Tensor slots) {
+            this.slots = slots;
+        }
+
+        void reset() {
+            used = 0;
+            sum = 0;
+            batches = 0;
+            first = Float.NaN;
+        }
+
+        /** The slot for the next batch's loss. */
+        int next() {
+            if (used == slots.cols()) {
+                flush();
+            }
+            return used++;
+        }
+
+        void flush() {
+            if (used == 0) {
+                return;
+            }
+            float[] perBatch = engine.download(slots);
+            if (batches == 0) {
+                first = perBatch[0];
+            }
+            for (int i = 0; i < used; i++) {
+                sum += perBatch[i];
+            }
+            batches += used;
+            used = 0;
+        }
+
+        double total() {
+            flush();
+            return sum;
+        }
+    }
+
     /** One call of fit: the state that lives for the whole training. */
     private final class Run {
         final Network net;
-        final Dataset train;
-        final Dataset validation;
-        final List<Parameter> parameters;
-        final int batch;
-        final int steps;
-        final OptimizerState optimizerState;
-        final Tensor losses;
-        /** Early stopping: the parameters at the best epoch, one tensor per parameter. */
-        final Tensor[] bestParameters;
+        final Feed train;
+        final Feed validation;
+        final Samples rawValidation;
+        final int depth;
+        final Tensor[][] stateW;
+        final Tensor[][] stateB;
+        final LossSums losses;
+        final Tensor norms;
+        final Tensor[] bestW;
+        final Tensor[] bestB;
         final List<EpochReport> history = new ArrayList<>();
+        /** Listeners that threw, with what they threw: not called again. */
+        final Map<TrainingListener, RuntimeException> failed = new IdentityHashMap<>();
+        RuntimeException firstFailure;
+        String failureMessage;
         int t;
         int firstEpoch = 1;
         double previous = Double.NaN;
@@ -211,27 +366,39 @@ public final class Trainer {
         boolean firstEpochFresh;
         /** With {@link #firstEpochFresh}: the mean loss of its first batch, computed before any update. */
         double lossBeforeUpdates = Double.NaN;
-        float[] batchLosses;
-        double best = Double.POSITIVE_INFINITY;
+        /** Training samples of the last epoch (a batch source tells only by its pass). */
+        long epochSamples;
+        double best;
         int sinceBest;
         int bestEpoch;
 
-        Run(Network net, Dataset train, Dataset validation, TrainingState resumed) {
+        Run(Network net, Feed train, Feed validation, Samples rawValidation, TrainingState resumed) {
             this.net = net;
             this.train = train;
             this.validation = validation;
-            this.parameters = net.parameters();
-            this.batch = Math.min(config.batchSize, train.size());
-            this.steps = (train.size() + batch - 1) / batch;
-            int valSteps = validation == null ? 0 : (validation.size() + batch - 1) / batch;
-            optimizerState = new OptimizerState(net, config.optimizer);
-            bestParameters = new Tensor[parameters.size()];
-            if (config.patience > 0) {
-                for (int i = 0; i < bestParameters.length; i++) {
-                    bestParameters[i] = OptimizerState.allocateLike(net, parameters.get(i).value());
+            this.rawValidation = rawValidation;
+            this.depth = net.depth();
+            this.best = config.goal == TrainingConfig.Goal.MAXIMIZE ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+            int k = config.optimizer.stateTensors();
+            stateW = new Tensor[depth][k];
+            stateB = new Tensor[depth][k];
+            bestW = new Tensor[depth];
+            bestB = new Tensor[depth];
+            for (int l = 0; l < depth; l++) {
+                Tensor w = net.weights(l), b = net.biases(l);
+                for (int s = 0; s < k; s++) {
+                    stateW[l][s] = net.allocate(w.rows(), w.cols());
+                    stateB[l][s] = net.allocate(b.rows(), b.cols());
+                }
+                if (config.keepsBest()) {
+                    bestW[l] = net.allocate(w.rows(), w.cols());
+                    bestB[l] = net.allocate(b.rows(), b.cols());
                 }
             }
-            losses = net.allocate(1, Math.max(steps, Math.max(valSteps, 1)));
+            int slots = train.batches() == 0 || (validation != null && validation.batches() == 0) ? STREAMED_LOSS_SLOTS
+                    : Math.max(train.batches(), Math.max(validation == null ? 0 : validation.batches(), 1));
+            losses = new LossSums(net.allocate(1, slots));
+            norms = net.allocate(1, 2 * depth);
             if (resumed != null) {
                 restoreState(resumed);
             }
@@ -239,21 +406,15 @@ public final class Trainer {
 
         TrainingResult loop() {
             long start = System.nanoTime();
-            int[] order = new int[train.size()];
             StopReason reason = StopReason.MAX_EPOCHS;
+            String message = "reached the maximum of " + config.maxEpochs + " epochs";
             for (int epoch = firstEpoch; epoch <= config.maxEpochs; epoch++) {
                 long t0 = System.nanoTime();
-                for (int i = 0; i < order.length; i++) {
-                    order[i] = i;
-                }
-                if (config.shuffle) {
-                    Dataset.shuffle(order, new SplittableRandom(epochSeed(config.seed, epoch)));
-                }
                 float lr = config.schedule.rate(config.optimizer.learningRate(), epoch - 1, config.maxEpochs);
-                double trainLoss = epoch(order, lr, epoch);
+                double trainLoss = epoch(lr, epoch);
                 if (!Double.isFinite(trainLoss) || trainLoss > config.divergenceBound) {
                     if (firstEpochFresh && !(lossBeforeUpdates <= config.divergenceBound)) {
-                        throw DataScale.diverged(epoch, lossBeforeUpdates, config.divergenceBound, net.model(), train);
+                        throw DataScale.diverged(epoch, lossBeforeUpdates, config.divergenceBound, net, train);
                     }
                     String what = Double.isNaN(trainLoss) ? "NaN" : Double.isInfinite(trainLoss) ? "infinite"
                             : trainLoss + " (above the divergence bound " + config.divergenceBound + ")";
@@ -261,32 +422,66 @@ public final class Trainer {
                             + " at learning rate " + plain(lr) + "; try a smaller learning rate (e.g. " + tenth(lr)
                             + ") or gradient clipping");
                 }
-                double valLoss = validation == null ? Double.NaN : meanLoss(validation);
-                double gradNorm = config.gradientTolerance > 0 ? fullGradientNorm() : Double.NaN;
-                EpochReport report = new EpochReport(epoch, trainLoss, valLoss, lr, gradNorm,
-                        (System.nanoTime() - t0) / 1e9, train.size());
+                double valLoss = validation == null ? Double.NaN : meanLoss(validation, epoch);
+                double gradNorm = config.gradientTolerance > 0 ? fullGradientNorm(epoch) : Double.NaN;
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                EpochContext context = new EpochContext(epoch, config.maxEpochs, trainLoss, valLoss, lr, this::modelNow, net::predict,
+                        rawValidation, this::validationPredictions);
+                for (TrainingListener l : config.listeners) {
+                    if (!failed.containsKey(l)) {
+                        try {
+                            l.onEpochEnd(context);
+                        } catch (RuntimeException e) {
+                            fail(l, e, "onEpochEnd", epoch);
+                        }
+                    }
+                }
+                context.close();
+                EpochReport report = new EpochReport(epoch, trainLoss, valLoss, lr, gradNorm, seconds, epochSamples, context.reported());
                 history.add(report);
                 for (TrainingListener l : config.listeners) {
-                    l.onEpoch(report);
+                    if (!failed.containsKey(l)) {
+                        try {
+                            l.onEpoch(report);
+                        } catch (RuntimeException e) {
+                            fail(l, e, "onEpoch", epoch);
+                        }
+                    }
                 }
                 boolean stop = false;
-                if (config.patience > 0) {
-                    if (valLoss < best) {
-                        best = valLoss;
+                if (config.tracksBest()) {
+                    double value = monitored(report);
+                    if (better(value)) {
+                        best = value;
                         sinceBest = 0;
                         bestEpoch = epoch;
-                        snapshot();
-                    } else if (++sinceBest >= config.patience) {
+                        if (config.keepsBest()) {
+                            snapshot();
+                        }
+                    } else if (++sinceBest >= config.patience && config.patience > 0) {
                         reason = StopReason.EARLY_STOPPING;
+                        message = "the " + config.monitorName() + " did not improve for " + config.patience + " epochs after epoch " + bestEpoch;
                         stop = true;
                     }
                 }
                 if (!stop && config.gradientTolerance > 0 && gradNorm < config.gradientTolerance) {
                     reason = StopReason.GRADIENT_TOLERANCE;
+                    message = "the gradient norm " + gradNorm + " fell below the tolerance " + config.gradientTolerance;
                     stop = true;
                 }
                 if (!stop && config.lossTolerance > 0 && Math.abs(previous - trainLoss) < config.lossTolerance) {
                     reason = StopReason.LOSS_TOLERANCE;
+                    message = "the training loss changed by less than the tolerance " + config.lossTolerance;
+                    stop = true;
+                }
+                if (!stop && context.stopReason() != null) {
+                    reason = StopReason.LISTENER;
+                    message = context.stopReason();
+                    stop = true;
+                }
+                if (firstFailure != null) {
+                    reason = StopReason.LISTENER_FAILED;
+                    message = failureMessage;
                     stop = true;
                 }
                 previous = trainLoss;
@@ -298,121 +493,246 @@ public final class Trainer {
                 }
             }
             int holds = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
-            if (config.patience > 0 && bestEpoch > 0) {
+            if (config.keepsBest() && bestEpoch > 0) {
                 restore();
                 holds = bestEpoch;
             }
             net.pull();
-            return new TrainingResult(List.copyOf(history), reason, holds, (System.nanoTime() - start) / 1e9);
+            TrainingResult result = new TrainingResult(List.copyOf(history), reason, holds, (System.nanoTime() - start) / 1e9, message);
+            if (firstFailure != null) {
+                throw new TrainingListenerException(failureMessage + "; training stopped after epoch " + history.get(history.size() - 1).epoch()
+                        + " and the model holds the weights of epoch " + holds + " (the run so far is this exception's result())", firstFailure, result);
+            }
+            return result;
         }
 
-        /** One pass over the shuffled training data; returns the mean loss of its batches. */
-        double epoch(int[] order, float lr, int epoch) {
+        /** The monitored quantity of an epoch: its validation loss, or the metric a listener reported. */
+        double monitored(EpochReport report) {
+            if (config.monitor == null) {
+                return report.validationLoss();
+            }
+            Double v = report.metrics().get(config.monitor);
+            if (v == null) {
+                if (firstFailure != null) {
+                    return Double.NaN; // the listener that reports it may be the one that failed: the failure is the news
+                }
+                throw new IllegalStateException("the monitored metric '" + config.monitor + "' was not reported in epoch " + report.epoch()
+                        + ": a listener must call EpochContext.metric(\"" + config.monitor + "\", value) in onEpochEnd every epoch (reported: "
+                        + report.metrics().keySet() + ")");
+            }
+            return v;
+        }
+
+        /** Whether a monitored value beats the best so far (strictly; NaN never does). */
+        boolean better(double value) {
+            return switch (config.goal) {
+                case MINIMIZE -> value < best;
+                case MAXIMIZE -> value > best;
+            };
+        }
+
+        /** A listener threw: it is not called again, and training stops at the end of this epoch. */
+        void fail(TrainingListener l, RuntimeException e, String where, int epoch) {
+            failed.put(l, e);
+            if (firstFailure == null) {
+                firstFailure = e;
+                failureMessage = "the training listener " + describe(l) + " threw " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")") + " in " + where + " of epoch " + epoch;
+            } else if (firstFailure != e) {
+                firstFailure.addSuppressed(e);
+            }
+        }
+
+        /** The model with the weights on the engine now (a copy). */
+        Mlp modelNow() {
+            Mlp copy = net.model().copy();
+            for (int l = 0; l < depth; l++) {
+                copy.setParameters(l, engine.download(net.weights(l)), engine.download(net.biases(l)));
+            }
+            return copy;
+        }
+
+        /** Predictions for the raw validation samples, chunk by chunk (N × outputs, targets' units). */
+        float[] validationPredictions() {
+            int n = rawValidation.size(), in = rawValidation.features(), out = net.model().outputs();
+            float[] y = new float[Math.multiplyExact(n, out)];
+            int chunk = Math.min(n, Network.PREDICT_CHUNK);
+            float[] x = new float[chunk * in];
+            for (int from = 0; from < n; from += chunk) {
+                int rows = Math.min(chunk, n - from);
+                float[] rowsX = rows == chunk ? x : new float[rows * in];
+                rawValidation.gatherFeatures(null, from, rows, rowsX);
+                System.arraycopy(net.predict(rowsX), 0, y, from * out, rows * out);
+            }
+            return y;
+        }
+
+        /** One pass over the (shuffled) training data; returns the mean loss of its batches. */
+        double epoch(float lr, int epoch) {
             firstEpochFresh = t == 0;
             long seen = 0;
-            for (int s = 0; s < steps; s++) {
-                int from = s * batch, rows = Math.min(batch, train.size() - from);
-                Network.Workspace ws = forward(train, order, from, rows);
-                net.backward(ws, losses, s, 1f / rows);
-                if (config.clipNorm > 0) {
-                    optimizerState.clipGradients(config.clipNorm);
+            int batches = train.batches();
+            losses.reset();
+            try (Feed.Pass pass = train.pass(epoch, true)) {
+                int s = 0;
+                for (Network.Workspace ws; (ws = pass.next(net)) != null; s++) {
+                    int rows = ws.rows();
+                    net.upload(ws, true);
+                    net.forward(ws);
+                    net.backward(ws, losses.slots, losses.next(), 1f / rows);
+                    if (config.clipNorm > 0) {
+                        clipGradients();
+                    }
+                    t++;
+                    for (int l = 0; l < depth; l++) {
+                        config.optimizer.step(engine, net.weights(l), net.weightGradient(l), stateW[l], lr, config.weightDecay, t);
+                        config.optimizer.step(engine, net.biases(l), net.biasGradient(l), stateB[l], lr, 0f, t);
+                    }
+                    seen += rows;
+                    for (TrainingListener l : config.listeners) {
+                        if (!failed.containsKey(l)) {
+                            try {
+                                l.onBatch(epoch, s + 1, batches, seen);
+                            } catch (RuntimeException e) {
+                                fail(l, e, "onBatch", epoch);
+                            }
+                        }
+                    }
+                    if (s == 0) {
+                        firstRows = rows;
+                    }
                 }
-                t++;
-                optimizerState.step(lr, config.weightDecay, t);
-                seen += rows;
-                for (TrainingListener l : config.listeners) {
-                    l.onBatch(epoch, s + 1, steps, seen);
+                if (s == 0) {
+                    throw new IllegalStateException("the training data gave no batches in epoch " + epoch + ": a pass must give at least one");
                 }
             }
-            double mean = sumLosses(steps) / train.size();
+            double mean = losses.total() / seen;
+            epochSamples = seen;
             if (firstEpochFresh) {
                 // Batch 0's loss was computed with the initial parameters: what the data alone makes of the loss.
-                lossBeforeUpdates = (double) batchLosses[0] / Math.min(batch, train.size());
+                lossBeforeUpdates = (double) losses.first / firstRows;
             }
             return mean;
         }
 
-        /** Gathers samples {@code order[from..from+rows)} (or from..from+rows when order is null), uploads them, runs forward. */
-        Network.Workspace forward(Dataset data, int[] order, int from, int rows) {
-            Network.Workspace ws = net.workspace(rows);
-            data.gatherFeatures(order, from, rows, ws.hostInput());
-            data.gatherTargets(order, from, rows, ws.hostTarget());
-            net.upload(ws, true);
-            net.forward(ws);
-            return ws;
-        }
+        /** Rows of the epoch's first batch. */
+        int firstRows;
 
-        private double sumLosses(int n) {
-            float[] perBatch = engine.download(losses);
-            batchLosses = perBatch;
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                sum += perBatch[i];
+        /** Scales all gradients by maxNorm/‖g‖ when ‖g‖ > maxNorm (a NaN norm is left to divergence detection). */
+        void clipGradients() {
+            for (int l = 0; l < depth; l++) {
+                engine.sumOfSquares(net.weightGradient(l), norms, 2 * l);
+                engine.sumOfSquares(net.biasGradient(l), norms, 2 * l + 1);
             }
-            return sum;
+            double sq = 0;
+            for (float v : engine.download(norms)) {
+                sq += v;
+            }
+            double norm = Math.sqrt(sq);
+            if (norm > config.clipNorm) {
+                float factor = (float) (config.clipNorm / norm);
+                for (int l = 0; l < depth; l++) {
+                    engine.scale(net.weightGradient(l), factor);
+                    engine.scale(net.biasGradient(l), factor);
+                }
+            }
         }
 
         /** Mean loss over a data set with the current weights (forward and loss only). */
-        double meanLoss(Dataset data) {
-            int n = (data.size() + batch - 1) / batch;
-            for (int s = 0; s < n; s++) {
-                int from = s * batch, rows = Math.min(batch, data.size() - from);
-                Network.Workspace ws = forward(data, null, from, rows);
-                net.loss(ws, losses, s);
+        double meanLoss(Feed data, int epoch) {
+            losses.reset();
+            long n = 0;
+            try (Feed.Pass pass = data.pass(epoch, false)) {
+                for (Network.Workspace ws; (ws = pass.next(net)) != null; ) {
+                    net.upload(ws, true);
+                    net.forward(ws);
+                    net.loss(ws, losses.slots, losses.next());
+                    n += ws.rows();
+                }
             }
-            return sumLosses(n) / data.size();
+            if (n == 0) {
+                throw new IllegalStateException("the validation data gave no batches in epoch " + epoch + ": a pass must give at least one");
+            }
+            return losses.total() / n;
         }
 
         /**
          * ‖∇E‖ of the mean loss over the whole training set: batch gradients scaled by 1/N_total are summed
          * into accumulators (an SGD step with η = −1 is an in-place add), then their squares summed on the engine.
          */
-        double fullGradientNorm() {
-            List<Tensor> acc = new ArrayList<>(parameters.size());
+        double fullGradientNorm(int epoch) {
+            Tensor[] accW = new Tensor[depth], accB = new Tensor[depth];
+            long total = train.size() >= 0 ? train.size() : epochSamples;
             try {
-                for (Parameter p : parameters) {
-                    acc.add(engine.allocate(p.value().rows(), p.value().cols()));
+                for (int l = 0; l < depth; l++) {
+                    accW[l] = engine.allocate(net.weights(l).rows(), net.weights(l).cols());
+                    accB[l] = engine.allocate(1, net.biases(l).cols());
                 }
-                for (int s = 0; s < steps; s++) {
-                    int from = s * batch, rows = Math.min(batch, train.size() - from);
-                    Network.Workspace ws = forward(train, null, from, rows);
-                    net.backward(ws, losses, s, 1f / train.size());
-                    for (int i = 0; i < acc.size(); i++) {
-                        engine.sgdStep(acc.get(i), parameters.get(i).gradient(), -1f, 0f);
+                losses.reset();
+                try (Feed.Pass pass = train.pass(epoch, false)) {
+                    for (Network.Workspace ws; (ws = pass.next(net)) != null; ) {
+                        net.upload(ws, true);
+                        net.forward(ws);
+                        net.backward(ws, losses.slots, losses.next(), 1f / total);
+                        for (int l = 0; l < depth; l++) {
+                            engine.sgdStep(accW[l], net.weightGradient(l), -1f, 0f);
+                            engine.sgdStep(accB[l], net.biasGradient(l), -1f, 0f);
+                        }
                     }
                 }
-                return optimizerState.norm(acc);
+                losses.reset();
+                for (int l = 0; l < depth; l++) {
+                    engine.sumOfSquares(accW[l], norms, 2 * l);
+                    engine.sumOfSquares(accB[l], norms, 2 * l + 1);
+                }
+                double sum = 0;
+                for (float v : engine.download(norms)) {
+                    sum += v;
+                }
+                return Math.sqrt(sum);
             } finally {
-                for (Tensor a : acc) {
-                    a.close();
+                for (int l = 0; l < depth; l++) {
+                    if (accW[l] != null) {
+                        accW[l].close();
+                    }
+                    if (accB[l] != null) {
+                        accB[l].close();
+                    }
                 }
             }
         }
 
         void snapshot() {
-            for (int i = 0; i < bestParameters.length; i++) {
-                engine.copy(parameters.get(i).value(), bestParameters[i]);
+            for (int l = 0; l < depth; l++) {
+                engine.copy(net.weights(l), bestW[l]);
+                engine.copy(net.biases(l), bestB[l]);
             }
         }
 
         void restore() {
-            for (int i = 0; i < bestParameters.length; i++) {
-                engine.copy(bestParameters[i], parameters.get(i).value());
+            for (int l = 0; l < depth; l++) {
+                engine.copy(bestW[l], net.weights(l));
+                engine.copy(bestB[l], net.biases(l));
             }
         }
 
         void checkpoint(int epoch) {
-            Mlp copy = net.model().copy();
-            net.pull(copy);
+            Mlp copy = modelNow();
             List<float[]> opt = new ArrayList<>();
-            for (Tensor s : optimizerState.tensors()) {
-                opt.add(engine.download(s));
+            for (int l = 0; l < depth; l++) {
+                for (Tensor s : stateW[l]) {
+                    opt.add(engine.download(s));
+                }
+                for (Tensor s : stateB[l]) {
+                    opt.add(engine.download(s));
+                }
             }
             List<float[]> bestParams = null;
-            if (config.patience > 0 && bestEpoch > 0) {
+            if (config.keepsBest() && bestEpoch > 0) {
                 bestParams = new ArrayList<>();
-                for (Tensor b : bestParameters) {
-                    bestParams.add(engine.download(b));
+                for (int l = 0; l < depth; l++) {
+                    bestParams.add(engine.download(bestW[l]));
+                    bestParams.add(engine.download(bestB[l]));
                 }
             }
             try {
@@ -424,17 +744,24 @@ public final class Trainer {
         }
 
         void restoreState(TrainingState s) {
-            List<Tensor> state = optimizerState.tensors();
-            if (s.optimizerState().size() != state.size()) {
+            int k = config.optimizer.stateTensors();
+            if (s.optimizerState().size() != 2 * k * depth) {
                 throw new IllegalArgumentException("the checkpoint holds " + s.optimizerState().size()
-                        + " optimizer tensors; this optimizer (" + config.optimizer + ") needs " + state.size());
+                        + " optimizer tensors; this optimizer (" + config.optimizer + ") needs " + 2 * k * depth);
             }
-            for (int i = 0; i < state.size(); i++) {
-                engine.upload(s.optimizerState().get(i), 0, state.get(i));
+            int i = 0;
+            for (int l = 0; l < depth; l++) {
+                for (Tensor st : stateW[l]) {
+                    engine.upload(s.optimizerState().get(i++), 0, st);
+                }
+                for (Tensor st : stateB[l]) {
+                    engine.upload(s.optimizerState().get(i++), 0, st);
+                }
             }
-            if (s.bestParameters() != null && config.patience > 0) {
-                for (int i = 0; i < bestParameters.length; i++) {
-                    engine.upload(s.bestParameters().get(i), 0, bestParameters[i]);
+            if (s.bestParameters() != null && config.keepsBest()) {
+                for (int l = 0; l < depth; l++) {
+                    engine.upload(s.bestParameters().get(2 * l), 0, bestW[l]);
+                    engine.upload(s.bestParameters().get(2 * l + 1), 0, bestB[l]);
                 }
             }
             t = s.step();
@@ -445,6 +772,17 @@ public final class Trainer {
             sinceBest = s.sinceBest();
             bestEpoch = s.bestEpoch();
         }
+    }
+
+    /** A listener in messages: its class's name, or what it says of itself when it overrides toString. */
+    static String describe(TrainingListener l) {
+        String s = l.toString();
+        String identity = l.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(l));
+        if (!s.equals(identity)) {
+            return s;
+        }
+        String name = l.getClass().getSimpleName();
+        return name.isEmpty() ? l.getClass().getName() : name;
     }
 
     /** A float as the shortest plain decimal that reads back as it ("0.0001", never "1.0E-4"). */

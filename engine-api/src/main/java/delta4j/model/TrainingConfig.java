@@ -27,6 +27,19 @@ public final class TrainingConfig {
     final float clipNorm;
     final int checkpointEvery;
     final TrainingState.Sink checkpointSink;
+    /** The metric early stopping and best weights follow, or null for the validation loss. */
+    final String monitor;
+    final Goal goal;
+    /** Null: restore the best weights when early stopping is on; else as set. */
+    final Boolean restoreBest;
+
+    /** Whether a monitored quantity is better when lower (a loss) or higher (an accuracy). */
+    public enum Goal {
+        /** Lower is better (a loss, an error rate). */
+        MINIMIZE,
+        /** Higher is better (accuracy, F1, R²). */
+        MAXIMIZE
+    }
 
     private TrainingConfig(Builder b) {
         optimizer = b.optimizer;
@@ -47,9 +60,27 @@ public final class TrainingConfig {
         clipNorm = b.clipNorm;
         checkpointEvery = b.checkpointEvery;
         checkpointSink = b.checkpointSink;
+        monitor = b.monitor;
+        goal = b.goal;
+        restoreBest = b.restoreBest;
     }
 
-    /** {@return a builder with the defaults listed at {@link Builder}} */
+    /** Whether the best epoch by the monitored quantity is tracked: for early stopping, or to restore its weights. */
+    boolean tracksBest() {
+        return patience > 0 || keepsBest();
+    }
+
+    /** Whether the model ends with the best epoch's weights (snapshots are kept on the engine). */
+    boolean keepsBest() {
+        return restoreBest == null ? patience > 0 : restoreBest;
+    }
+
+    /** The monitored quantity in words, for messages. */
+    String monitorName() {
+        return monitor == null ? "validation loss" : "metric '" + monitor + "'";
+    }
+
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -97,6 +128,45 @@ public final class TrainingConfig {
         private float clipNorm;
         private int checkpointEvery;
         private TrainingState.Sink checkpointSink;
+        private String monitor;
+        private Goal goal = Goal.MINIMIZE;
+        private Boolean restoreBest;
+
+        /**
+         * What early stopping ({@link #patience}) and the best weights ({@link #restoreBestWeights}) follow: by default the
+         * validation loss, minimised; with this, a metric that a listener reports every epoch
+         * ({@link EpochContext#metric(String, double)}), e.g. {@code monitor("accuracy", Goal.MAXIMIZE)}. An epoch is
+         * better when its value is strictly better than the best so far (NaN never is). A monitored metric needs no
+         * validation set (the listener may score any data); training fails with {@link IllegalStateException} after an
+         * epoch in which no listener reported it.
+         *
+         * @param metric the metric's name, as a listener reports it
+         * @param goal   whether lower or higher is better
+         * @return this builder
+         */
+        public Builder monitor(String metric, Goal goal) {
+            if (metric == null || metric.isBlank()) {
+                throw new IllegalArgumentException("give the name of the metric to monitor, as a listener reports it");
+            }
+            this.monitor = metric;
+            this.goal = java.util.Objects.requireNonNull(goal, "goal");
+            return this;
+        }
+
+        /**
+         * Which weights the model keeps when training ends, whatever ended it (early stopping, the epoch limit, a
+         * listener's stop or failure): on, the weights of the best epoch by the monitored quantity (see
+         * {@link #monitor}; kept as snapshots on the engine, one copy of the parameters); off, the last epoch's. By
+         * default on exactly when early stopping is ({@link #patience} &gt; 0). On without patience needs a validation
+         * set or a monitored metric.
+         *
+         * @param on whether to end with the best epoch's weights
+         * @return this builder
+         */
+        public Builder restoreBestWeights(boolean on) {
+            this.restoreBest = on;
+            return this;
+        }
 
         /** A builder with the defaults above; {@link TrainingConfig#builder()} says the same. */
         public Builder() {
@@ -266,8 +336,9 @@ public final class TrainingConfig {
         }
 
         /**
-         * Early stopping: stop when the validation loss has not improved for this many epochs, and restore
-         * the best weights (0: off, the default). Needs a validation set or fraction.
+         * Early stopping: stop when the validation loss (or the {@link #monitor monitored metric}) has not improved for
+         * this many epochs, and restore the best weights (0: off; see {@link #restoreBestWeights}). Needs a validation
+         * set or fraction, or a monitored metric.
          *
          * @param epochs the number of epochs without improvement tolerated, ≥ 0
          * @return this builder

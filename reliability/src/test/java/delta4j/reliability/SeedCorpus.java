@@ -1,5 +1,6 @@
 package delta4j.reliability;
 
+import delta4j.data.DataFileWriter;
 import delta4j.io.CheckpointFile;
 import delta4j.io.ModelFile;
 import delta4j.data.Dataset;
@@ -88,6 +89,27 @@ public final class SeedCorpus {
         Files.write(idx.resolve("seed-images-gz"), prefixed(1, IdxReaderFuzzTest.gzip(images)));
         Files.write(idx.resolve("seed-labels-gz"), prefixed(0, IdxReaderFuzzTest.gzip(labels)));
         Files.write(idx.resolve("seed-images-gzipped-by-target"), prefixed(3, images));
+
+        Path dataFiles = dir(root, "DataFileFuzzTestInputs/anyBytesAreADataSetOrAClearError");
+        Path tmp = Files.createTempFile("seed", ".d4jdata");
+        try {
+            try (DataFileWriter w = DataFileWriter.regression(tmp, 2, 1)) {
+                w.featureNames(List.of("size", "ünïcödé")).targetNames(List.of("price"));
+                w.append(new float[] {1.5f, -2f}, new float[] {3e5f});
+                w.append(new float[] {0f, 7f}, new float[] {-1f});
+                w.finish();
+            }
+            Files.copy(tmp, dataFiles.resolve("seed-regression"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            try (DataFileWriter w = DataFileWriter.classification(tmp, 3, null)) {
+                w.append(new float[] {0.25f, 0.5f, 1f}, "dog");
+                w.append(new float[] {0f, 0f, 0f}, "cat");
+                w.append(new float[] {1f, 1f, 0.5f}, "dog");
+                w.featuresScaled(true).finish();
+            }
+            Files.copy(tmp, dataFiles.resolve("seed-classification"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     private static Path dir(Path root, String sub) throws IOException {

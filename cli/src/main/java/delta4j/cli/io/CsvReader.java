@@ -79,7 +79,7 @@ public final class CsvReader {
     public static LoadedData read(Path file, Options options) throws IOException {
         String name = file.toString();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return new Parse(name, options).run(in);
+            return new Parse(name, options, new Collect(name, options)).run(in);
         } catch (CharacterCodingException e) {
             throw new DataFileException(name, "is not UTF-8 text: save it as UTF-8 CSV", e);
         } catch (IOException e) {
@@ -87,10 +87,146 @@ public final class CsvReader {
         }
     }
 
+    /**
+     * Receives a CSV file's rows as they are parsed, for a reader that does not hold the file (the {@code convert}
+     * command writes them to a binary data file). The arrays passed are reused for the next row.
+     */
+    public interface RowSink {
+        /**
+         * Called once, before the first row: the shape, and the header's column names (empty without a header).
+         *
+         * @param features    feature columns
+         * @param targets     numeric target columns (regression), 1 for the label column (classification), 0 when the
+         *                    rows' targets are skipped
+         * @param columnNames the header's cells, trimmed (features, then targets), or empty
+         */
+        void start(int features, int targets, List<String> columnNames) throws IOException;
+
+        /**
+         * One sample: its features; its numeric targets (regression) or null; its class label cell, trimmed
+         * (classification) or null; the line it came from, for errors.
+         */
+        void row(float[] features, float[] targets, String label, long line) throws IOException;
+    }
+
+    /**
+     * What a streaming read found besides the rows.
+     *
+     * @param rows  number of samples passed to the sink
+     * @param notes what the reader guessed and the user should know (see {@link LoadedData#notes()})
+     */
+    public record Summary(long rows, List<String> notes) {
+    }
+
+    /**
+     * Reads a CSV file in one pass, handing each row to {@code sink}: the same parsing, checks and messages as
+     * {@link #read}, in constant memory (no 2³¹-value limit: that is the sink's to set). Class labels are passed as
+     * they are; mapping them to classes is the sink's job.
+     */
+    public static Summary stream(Path file, Options options, RowSink sink) throws IOException {
+        String name = file.toString();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            Parse p = new Parse(name, options, sink);
+            p.parse(in);
+            return new Summary(p.rows, List.copyOf(p.notes));
+        } catch (SinkFailure e) {
+            throw e.getCause(); // the sink's own failure (e.g. its output's disk is full), not the CSV file's
+        } catch (CharacterCodingException e) {
+            throw new DataFileException(name, "is not UTF-8 text: save it as UTF-8 CSV", e);
+        } catch (DataFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw DataFileException.unreadable(name, e);
+        }
+    }
+
+    /** Carries a sink's IOException through the parser, so it is not taken for a failure to read the CSV file. */
+    private static final class SinkFailure extends java.io.UncheckedIOException {
+        SinkFailure(IOException cause) {
+            super(cause);
+        }
+    }
+
+    /** Collects the rows in memory for {@link #read}: features and targets as growing arrays, label cells with their places. */
+    private static final class Collect implements RowSink {
+        final String file;
+        final Options o;
+        int featureCols;
+        int targetCols;
+        float[] x = new float[1024];
+        float[] y = new float[256];
+        int rows;
+        final List<String> labelCells = new ArrayList<>();
+        final List<long[]> labelPositions = new ArrayList<>(); // line, column of each label cell (for errors)
+
+        Collect(String file, Options o) {
+            this.file = file;
+            this.o = o;
+        }
+
+        @Override
+        public void start(int features, int targets, List<String> columnNames) {
+            this.featureCols = features;
+            this.targetCols = targets;
+        }
+
+        @Override
+        public void row(float[] fx, float[] fy, String label, long lineNo) {
+            if ((long) (rows + 1) * featureCols > Integer.MAX_VALUE - 8) {
+                throw new DataFileException(file, lineNo, 0, "too many values for one data set (more than 2^31 floats): convert it to a"
+                        + " binary data file with 'delta4j convert', which has no such limit");
+            }
+            if ((rows + 1) * featureCols > x.length) {
+                x = Arrays.copyOf(x, Math.max((rows + 1) * featureCols, (int) Math.min(Integer.MAX_VALUE - 8, x.length * 2L)));
+            }
+            System.arraycopy(fx, 0, x, rows * featureCols, featureCols);
+            if (label != null) {
+                labelCells.add(label);
+                labelPositions.add(new long[] {lineNo, featureCols + 1});
+            } else if (fy != null) {
+                if ((rows + 1) * targetCols > y.length) {
+                    y = Arrays.copyOf(y, Math.max((rows + 1) * targetCols, y.length * 2));
+                }
+                System.arraycopy(fy, 0, y, rows * targetCols, targetCols);
+            }
+            rows++;
+        }
+
+        LoadedData result(List<String> notes, boolean readTargets) {
+            float[] fx = Arrays.copyOf(x, rows * featureCols);
+            float[] fy = null;
+            Labels labels = null;
+            int targets = 0;
+            if (readTargets && o.task() == Task.CLASSIFICATION) {
+                labels = o.labels() != null ? o.labels() : Labels.fromColumn(labelCells);
+                int[] k = new int[rows];
+                for (int i = 0; i < rows; i++) {
+                    String cell = labelCells.get(i);
+                    try {
+                        k[i] = labels.indexOf(cell);
+                    } catch (IllegalArgumentException e) {
+                        long[] at = labelPositions.get(i);
+                        throw new DataFileException(file, at[0], (int) at[1], "class label '" + cell
+                                + "' is not one the model was trained on; it knows " + labels.names());
+                    }
+                }
+                fy = Labels.oneHot(k, labels.size());
+                targets = labels.size();
+            } else if (readTargets) {
+                fy = Arrays.copyOf(y, rows * targetCols);
+                targets = targetCols;
+            } else if (o.task() == Task.CLASSIFICATION) {
+                labels = o.labels();
+            }
+            return new LoadedData(file, rows, featureCols, fx, targets, fy, labels, true, notes);
+        }
+    }
+
     /** The state of one read. */
     private static final class Parse {
         final String file;
         final Options o;
+        final RowSink sink;
         final int targetCols;
         char delimiter;
         boolean decimalComma;
@@ -100,19 +236,23 @@ public final class CsvReader {
         boolean readTargets;   // ... and they are read (not skipped)
         String firstLine;
         final List<String> notes = new ArrayList<>();
-        float[] x = new float[1024];
-        float[] y = new float[256];
-        int rows;
-        final List<String> labelCells = new ArrayList<>();
-        final List<long[]> labelPositions = new ArrayList<>(); // line, column of each label cell (for errors)
+        float[] rowX;
+        float[] rowY;
+        long rows;
 
-        Parse(String file, Options o) {
+        Parse(String file, Options o, RowSink sink) {
             this.file = file;
             this.o = o;
+            this.sink = sink;
             this.targetCols = o.task() == Task.CLASSIFICATION ? 1 : o.targetColumns();
         }
 
         LoadedData run(BufferedReader in) throws IOException {
+            parse(in);
+            return ((Collect) sink).result(notes, readTargets);
+        }
+
+        void parse(BufferedReader in) throws IOException {
             long lineNo = 0;
             String first = null, second = null;
             long firstNo = 0, secondNo = 0;
@@ -145,6 +285,19 @@ public final class CsvReader {
             setWidth(c1.size(), firstNo);
             List<String> c2 = second == null ? null : split(second, secondNo);
             boolean header = isHeader(c1, c2);
+            rowX = new float[featureCols];
+            rowY = new float[targetCols];
+            List<String> names = new ArrayList<>();
+            if (header) {
+                for (int j = 0; j < c1.size() && (readTargets || j < featureCols); j++) {
+                    names.add(c1.get(j).trim());
+                }
+            }
+            try {
+                sink.start(featureCols, readTargets ? targetCols : 0, names);
+            } catch (IOException e) {
+                throw new SinkFailure(e);
+            }
             if (!header) {
                 row(c1, firstNo);
             } else {
@@ -162,32 +315,6 @@ public final class CsvReader {
             if (rows == 0) {
                 throw new DataFileException(file, "has a header but no data rows (zero samples): give at least one sample per line");
             }
-            float[] fx = Arrays.copyOf(x, rows * featureCols);
-            float[] fy = null;
-            Labels labels = null;
-            int targets = 0;
-            if (readTargets && o.task() == Task.CLASSIFICATION) {
-                labels = o.labels() != null ? o.labels() : Labels.fromColumn(labelCells);
-                int[] k = new int[rows];
-                for (int i = 0; i < rows; i++) {
-                    String cell = labelCells.get(i);
-                    try {
-                        k[i] = labels.indexOf(cell);
-                    } catch (IllegalArgumentException e) {
-                        long[] at = labelPositions.get(i);
-                        throw new DataFileException(file, at[0], (int) at[1], "class label '" + cell
-                                + "' is not one the model was trained on; it knows " + labels.names());
-                    }
-                }
-                fy = Labels.oneHot(k, labels.size());
-                targets = labels.size();
-            } else if (readTargets) {
-                fy = Arrays.copyOf(y, rows * targetCols);
-                targets = targetCols;
-            } else if (o.task() == Task.CLASSIFICATION) {
-                labels = o.labels();
-            }
-            return new LoadedData(file, rows, featureCols, fx, targets, fy, labels, true, notes);
         }
 
         /**
@@ -273,37 +400,34 @@ public final class CsvReader {
                     || (decimalComma && NUMBER.matcher(s.replace(',', '.')).matches());
         }
 
-        void row(List<String> cells, long lineNo) {
+        void row(List<String> cells, long lineNo) throws IOException {
             if (cells.size() != width) {
                 int col = Math.min(cells.size(), width) + 1;
                 throw new DataFileException(file, lineNo, col, "ragged row: it has " + Words.count(cells.size(), "column") + ", the first row has "
                         + width + "; every row needs the same number of cells");
             }
-            if ((long) (rows + 1) * featureCols > Integer.MAX_VALUE - 8) {
-                throw new DataFileException(file, lineNo, 0, "too many values for one data set (more than 2^31 floats)");
-            }
-            if ((rows + 1) * featureCols > x.length) {
-                x = Arrays.copyOf(x, Math.max((rows + 1) * featureCols, (int) Math.min(Integer.MAX_VALUE - 8, x.length * 2L)));
-            }
             for (int j = 0; j < featureCols; j++) {
-                x[rows * featureCols + j] = number(cells.get(j), lineNo, j + 1, false);
+                rowX[j] = number(cells.get(j), lineNo, j + 1, false);
             }
+            String label = null;
+            float[] t = null;
             if (readTargets) {
                 if (o.task() == Task.CLASSIFICATION) {
-                    String label = cells.get(featureCols).trim();
+                    label = cells.get(featureCols).trim();
                     if (label.isEmpty()) {
                         throw new DataFileException(file, lineNo, featureCols + 1, "empty class label: every row needs one");
                     }
-                    labelCells.add(label);
-                    labelPositions.add(new long[] {lineNo, featureCols + 1});
                 } else {
-                    if ((rows + 1) * targetCols > y.length) {
-                        y = Arrays.copyOf(y, Math.max((rows + 1) * targetCols, y.length * 2));
-                    }
                     for (int j = 0; j < targetCols; j++) {
-                        y[rows * targetCols + j] = number(cells.get(featureCols + j), lineNo, featureCols + j + 1, true);
+                        rowY[j] = number(cells.get(featureCols + j), lineNo, featureCols + j + 1, true);
                     }
+                    t = rowY;
                 }
+            }
+            try {
+                sink.row(rowX, t, label, lineNo);
+            } catch (IOException e) {
+                throw new SinkFailure(e);
             }
             rows++;
         }

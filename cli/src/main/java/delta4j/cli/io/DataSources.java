@@ -1,7 +1,10 @@
 package delta4j.cli.io;
 
 import delta4j.cli.report.Words;
+import delta4j.data.DataFile;
+import delta4j.data.DataFileFormatException;
 import delta4j.data.Labels;
+import delta4j.data.MappedDataset;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -20,7 +23,9 @@ import java.util.regex.Pattern;
  *     {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte},
  *     each raw or {@code .gz}): the training pair for training, the t10k pair for testing, or</li>
  * <li>the word {@code fashion-mnist}: the folder that Debian's {@code dataset-fashion-mnist} package
- *     installs ({@value #FASHION_MNIST_DIR}).</li>
+ *     installs ({@value #FASHION_MNIST_DIR}), or</li>
+ * <li>a binary data file written by {@code delta4j convert} (docs/DATA_FORMAT.md, recognised by its content), which
+ *     is mapped into memory rather than read: its samples stay in the file.</li>
  * </ul>
  * IDX pixels are scaled to [0, 1] and labels become one-hot rows of {@code max label + 1} classes
  * named "0", "1", ...
@@ -70,6 +75,20 @@ public final class DataSources {
         return source.trim().toLowerCase(Locale.ROOT).equals("fashion-mnist");
     }
 
+    /** Whether a SOURCE is a binary data file ({@code delta4j convert}'s output), by its content. */
+    public static boolean isDataFile(String source) {
+        return !isFashionMnist(source) && DataFile.isDataFile(Path.of(source));
+    }
+
+    /** The task of a binary data file: classification when it holds class labels; read from its header and metadata alone. */
+    public static CsvReader.Task dataFileTask(String source) throws IOException {
+        try (MappedDataset m = MappedDataset.open(Path.of(source), MappedDataset.Check.HEADER)) {
+            return m.labels() != null ? CsvReader.Task.CLASSIFICATION : CsvReader.Task.REGRESSION;
+        } catch (DataFileFormatException e) {
+            throw asDataFileException(source, e);
+        }
+    }
+
     /** Reads a SOURCE. */
     public static LoadedData load(String source, Part part, Request r) throws IOException {
         if (isFashionMnist(source)) {
@@ -84,6 +103,9 @@ public final class DataSources {
         }
         if (!Files.isReadable(p)) {
             throw new DataFileException(source, "cannot be read (permission denied)");
+        }
+        if (DataFile.isDataFile(p)) {
+            return loadMapped(source, p, r);
         }
         CsvReader.Options o = new CsvReader.Options(r.task(), r.task() == CsvReader.Task.CLASSIFICATION ? 1 : r.targetColumns(),
                 r.labels(), r.expectedFeatures(), r.targets());
@@ -133,6 +155,53 @@ public final class DataSources {
                     + " files from https://github.com/zalandoresearch/fashion-mnist into a folder and give --data FOLDER");
         }
         return dir;
+    }
+
+    /** A format error of a data file as the CLI reports data problems: the file, then the problem. */
+    private static DataFileException asDataFileException(String source, DataFileFormatException e) {
+        String m = e.getMessage(), prefix = e.file() + ": ";
+        return new DataFileException(source, m.startsWith(prefix) ? m.substring(prefix.length()) : m, e);
+    }
+
+    /**
+     * Maps a binary data file after checking all of it (checksums, finite values), and checks it against the request:
+     * the task, and a model's feature count and classes.
+     */
+    private static LoadedData loadMapped(String source, Path p, Request r) throws IOException {
+        MappedDataset m;
+        try {
+            m = MappedDataset.open(p);
+        } catch (DataFileFormatException e) {
+            throw asDataFileException(source, e);
+        }
+        try {
+            boolean classes = m.labels() != null;
+            if (r.taskGiven() && classes != (r.task() == CsvReader.Task.CLASSIFICATION)) {
+                throw new DataFileException(source, classes
+                        ? "holds class labels " + m.labels().names() + " (a classification data set): use --task classification or leave --task out"
+                        : "holds numeric targets (a regression data set): use --task regression or leave --task out, or convert the data again"
+                        + " with --task classification");
+            }
+            if (r.expectedFeatures() > 0 && r.expectedFeatures() != m.features()) {
+                throw new DataFileException(source, "holds " + Words.count(m.features(), "feature") + ", but the model expects "
+                        + Words.count(r.expectedFeatures(), "feature") + ": the feature count does not match the model");
+            }
+            if (r.labels() != null && !classes) {
+                throw new DataFileException(source, "holds numeric targets, but the model is a classifier of " + r.labels().names()
+                        + ": convert the data with --task classification");
+            }
+            if (r.labels() != null && !r.labels().names().equals(m.labels().names())) {
+                throw new DataFileException(source, "holds the classes " + m.labels().names() + ", the model knows " + r.labels().names()
+                        + " (in its output order): convert the data so that its classes are the model's");
+            }
+            if (r.labels() == null && classes && r.expectedFeatures() > 0) {
+                throw new DataFileException(source, "holds class labels " + m.labels().names() + ", but the model is a regression model");
+            }
+            return LoadedData.of(source, m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
     }
 
     private static LoadedData loadIdx(String source, Path dir, Part part, Request r) throws IOException {
@@ -193,6 +262,11 @@ public final class DataSources {
     }
 
     private static final Pattern IDX_NAME = Pattern.compile("(train|t10k)[-_.](images|labels)[-_.]idx[13][-_.]ubyte(\\.gz)?");
+
+    /** The IDX file of a part ("images" or "labels") in a folder, or null: the uncompressed one when both are there. */
+    public static Path idxFile(Path dir, Part part, String kind) {
+        return findIdx(dir, part, kind);
+    }
 
     /** Finds {@code <prefix>-<kind>-idx?-ubyte[.gz]} (also the {@code .idx3-ubyte} spelling) in a folder. */
     static Path findIdx(Path dir, Part part, String kind) {

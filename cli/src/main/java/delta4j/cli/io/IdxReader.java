@@ -76,6 +76,112 @@ public final class IdxReader {
         return body(file, in, dims[0], "label");
     }
 
+    /**
+     * An IDX file read item by item (an image, or a label) in constant memory, with the same checks as
+     * {@link #readImages} and {@link #readLabels}: the header first, and after the last item the end of the file
+     * (no bytes left over; a gzip file's trailer checked).
+     */
+    public static final class ItemStream implements java.io.Closeable {
+        private final Path file;
+        private final InputStream in;
+        private final long count;
+        private final int itemBytes;
+        private final String what;
+        private long read;
+
+        private ItemStream(Path file, InputStream in, long count, int itemBytes, String what) {
+            this.file = file;
+            this.in = in;
+            this.count = count;
+            this.itemBytes = itemBytes;
+            this.what = what;
+        }
+
+        /** Number of items the header announces. */
+        public long count() {
+            return count;
+        }
+
+        /** Bytes per item: rows × cols pixels of an image, 1 for a label. */
+        public int itemBytes() {
+            return itemBytes;
+        }
+
+        /** Reads the next item into {@code dst[0..itemBytes)}; false after the last (whose end it checks). */
+        public boolean next(byte[] dst) throws IOException {
+            if (read == count) {
+                return false;
+            }
+            try {
+                int n = in.readNBytes(dst, 0, itemBytes);
+                if (n < itemBytes) {
+                    throw new DataFileException(file.toString(), "is truncated: its header announces " + count + " " + what + "s, the data ends inside"
+                            + " " + what + " " + read + "; download it again");
+                }
+            } catch (ZipException | EOFException e) {
+                throw new DataFileException(file.toString(), "is truncated or corrupt in its " + what + " data (" + gzipProblem(e)
+                        + "): download it again", e);
+            }
+            read++;
+            if (read == count) {
+                end(file, in, count, what);
+            }
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /** Opens an image file ({@code [n, rows, cols]} unsigned bytes) to read image by image. */
+    public static ItemStream streamImages(Path file) throws IOException {
+        InputStream in = null;
+        try {
+            in = open(file);
+            long[] dims = header(file, in, 3, "an images file ([count, rows, cols])");
+            long rows = dims[1], cols = dims[2];
+            if (rows == 0 || cols == 0 || rows * cols > MAX_BYTES) {
+                throw new DataFileException(file.toString(), "the header's sizes " + dims[0] + " × " + dims[1] + " × " + dims[2]
+                        + " are not plausible for an images file (corrupt or not IDX?)");
+            }
+            return new ItemStream(file, in, dims[0], (int) (rows * cols), "image");
+        } catch (DataFileException e) {
+            close(in);
+            throw e;
+        } catch (IOException e) {
+            close(in);
+            throw DataFileException.unreadable(file.toString(), e);
+        }
+    }
+
+    /** Opens a label file ({@code [n]} unsigned bytes) to read label by label. */
+    public static ItemStream streamLabels(Path file) throws IOException {
+        InputStream in = null;
+        try {
+            in = open(file);
+            long[] dims = header(file, in, 1, "a labels file ([count])");
+            return new ItemStream(file, in, dims[0], 1, "label");
+        } catch (DataFileException e) {
+            close(in);
+            throw e;
+        } catch (IOException e) {
+            close(in);
+            throw DataFileException.unreadable(file.toString(), e);
+        }
+    }
+
+    private static void close(InputStream in) {
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException e) {
+                // reading failed already: that is the error to report
+            }
+        }
+    }
+
     private static InputStream open(Path file) throws IOException {
         InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
         raw.mark(2);
@@ -124,6 +230,12 @@ public final class IdxReader {
 
     private static byte[] body(Path file, InputStream in, long count, String what) throws IOException {
         byte[] data = readFully(file, in, (int) count, what + " data");
+        end(file, in, count, what);
+        return data;
+    }
+
+    /** After the last item: nothing may follow, and a gzip stream's trailer must check out. */
+    private static void end(Path file, InputStream in, long count, String what) throws IOException {
         int next;
         try {
             // Reading past the data makes a gzip stream check its trailer (CRC-32 and length): a damaged body
@@ -136,7 +248,6 @@ public final class IdxReader {
         if (next >= 0) {
             throw new DataFileException(file.toString(), "has bytes after the " + count + " " + what + "s its header announces (corrupt?)");
         }
-        return data;
     }
 
     /** Reads exactly n bytes; {@code readNBytes} grows its buffer as data arrives instead of trusting n. */

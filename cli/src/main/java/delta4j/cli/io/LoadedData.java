@@ -3,6 +3,11 @@ package delta4j.cli.io;
 import delta4j.data.Dataset;
 import delta4j.cli.report.Words;
 import delta4j.data.Labels;
+import delta4j.data.MappedDataset;
+import delta4j.data.Samples;
+import delta4j.engine.Engine;
+import delta4j.model.Mlp;
+import delta4j.model.Predictor;
 
 import java.util.List;
 
@@ -21,17 +26,80 @@ import java.util.List;
  *                    already scaled to [0, 1])
  * @param notes       what the reader guessed and the user should know, one line each (e.g. that row 1 was taken
  *                    as a header though some of its cells are numbers); printed as warnings
+ * @param mapped      a binary data file mapped into memory, when the source is one: then {@code x} and {@code y} are
+ *                    null and the samples stay in the file ({@link #samples()}); else null
  */
 public record LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels,
-                         boolean standardize, List<String> notes) {
+                         boolean standardize, List<String> notes, MappedDataset mapped) implements AutoCloseable {
 
     public LoadedData {
         notes = List.copyOf(notes);
     }
 
+    /** Samples read into memory. */
+    public LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels, boolean standardize,
+                      List<String> notes) {
+        this(source, rows, features, x, targets, y, labels, standardize, notes, null);
+    }
+
     /** Samples with nothing to note. */
     public LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels, boolean standardize) {
         this(source, rows, features, x, targets, y, labels, standardize, List.of());
+    }
+
+    /** A mapped binary data file: its samples stay in the file; its features are standardised unless it says they are scaled. */
+    public static LoadedData of(String source, MappedDataset m) {
+        return new LoadedData(source, m.size(), m.features(), null, m.targets(), null, m.labels(), !m.featuresScaled(), List.of(), m);
+    }
+
+    /** The samples with their targets: the mapped file, or the arrays as a {@link Dataset}. */
+    public Samples samples() {
+        return mapped != null ? mapped : dataset();
+    }
+
+    /** The targets, N × targets row-major (read from the file when mapped). */
+    public float[] targetMatrix() {
+        if (mapped != null) {
+            return mapped.targetMatrix();
+        }
+        if (y == null) {
+            throw new DataFileException(source, "has no target columns, which this command needs");
+        }
+        return y;
+    }
+
+    /**
+     * A model's predictions for these samples (N × outputs, targets' units). From a mapped file the features are read
+     * in chunks of {@link Predictor#CHUNK_ROWS} rows through one predictor, so memory holds the predictions, not the
+     * features, and each chunk is the batch {@link Mlp#predict} would have run: the same numbers.
+     */
+    public float[] predict(Mlp model, Engine engine) {
+        if (mapped == null) {
+            return model.predict(engine, x);
+        }
+        int in = mapped.features(), out = model.outputs(), n = mapped.size();
+        float[] y = new float[Math.multiplyExact(n, out)];
+        try (Predictor p = model.predictor(engine)) {
+            int chunk = Predictor.CHUNK_ROWS;
+            float[] buf = new float[chunk * in], part = new float[chunk * out];
+            for (int from = 0; from < n; from += chunk) {
+                int rows = Math.min(chunk, n - from);
+                float[] bx = rows == chunk ? buf : new float[rows * in];
+                float[] by = rows == chunk ? part : new float[rows * out];
+                mapped.gatherFeatures(null, from, rows, bx);
+                p.predict(bx, by);
+                System.arraycopy(by, 0, y, from * out, rows * out);
+            }
+        }
+        return y;
+    }
+
+    /** Unmaps a mapped file; nothing for samples in memory. */
+    @Override
+    public void close() {
+        if (mapped != null) {
+            mapped.close();
+        }
     }
 
     /** Whether the source holds targets. */
@@ -44,8 +112,11 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
         return labels != null;
     }
 
-    /** The samples as a {@link Dataset} (needs targets). */
+    /** The samples as a {@link Dataset} (needs targets; not for a mapped file: see {@link #samples()}). */
     public Dataset dataset() {
+        if (mapped != null) {
+            throw new IllegalStateException(source + " is a mapped data file: use samples()");
+        }
         if (y == null) {
             throw new DataFileException(source, "has no target columns, which this command needs");
         }
