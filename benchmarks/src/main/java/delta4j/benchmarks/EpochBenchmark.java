@@ -1,14 +1,9 @@
 package delta4j.benchmarks;
 
 import delta4j.data.Dataset;
-import delta4j.engine.Activation;
 import delta4j.engine.Engine;
-import delta4j.engine.Loss;
-import delta4j.model.Init;
 import delta4j.model.Mlp;
-import delta4j.model.Optimizer;
 import delta4j.model.Trainer;
-import delta4j.model.TrainingConfig;
 import delta4j.model.TrainingResult;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -67,24 +62,9 @@ public class EpochBenchmark {
     public void setUp() {
         FashionMnist data = FashionMnist.load(samples, dataset.equals("synthetic"));
         train = new Dataset(data.samples(), FashionMnist.PIXELS, FashionMnist.CLASSES, data.inputs(), data.targets());
-        NetShape shape = NetShape.parse(NetShape.FASHION);
-        int[] s = shape.sizes();
-        mlp = Mlp.builder(s[0])
-                .dense(s[1], Activation.RELU)
-                .dense(s[2], Activation.RELU)
-                .dense(s[3], Activation.SOFTMAX)
-                .loss(Loss.SOFTMAX_CROSS_ENTROPY)
-                .init(Init.HE)
-                .seed(3)
-                .build();
+        mlp = FashionEpoch.network();
         e = BenchEngines.open(engine, threads);
-        trainer = new Trainer(e, TrainingConfig.builder()
-                .optimizer(Optimizer.adam(1e-3f))
-                .batchSize(shape.batch())
-                .maxEpochs(1)
-                .shuffle(true)
-                .standardize(false)
-                .build());
+        trainer = FashionEpoch.trainer(e);
     }
 
     /** One epoch; returns its mean training loss so the work cannot be optimised away. */

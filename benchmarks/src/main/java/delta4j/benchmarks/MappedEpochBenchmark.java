@@ -5,14 +5,9 @@ import delta4j.data.Dataset;
 import delta4j.data.Labels;
 import delta4j.data.MappedDataset;
 import delta4j.data.Samples;
-import delta4j.engine.Activation;
 import delta4j.engine.Engine;
-import delta4j.engine.Loss;
-import delta4j.model.Init;
 import delta4j.model.Mlp;
-import delta4j.model.Optimizer;
 import delta4j.model.Trainer;
-import delta4j.model.TrainingConfig;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -94,24 +89,9 @@ public class MappedEpochBenchmark {
             }
             default -> throw new IllegalArgumentException("source " + source + ": use memory or mapped");
         }
-        NetShape shape = NetShape.parse(NetShape.FASHION);
-        int[] s = shape.sizes();
-        mlp = Mlp.builder(s[0])
-                .dense(s[1], Activation.RELU)
-                .dense(s[2], Activation.RELU)
-                .dense(s[3], Activation.SOFTMAX)
-                .loss(Loss.SOFTMAX_CROSS_ENTROPY)
-                .init(Init.HE)
-                .seed(3)
-                .build();
+        mlp = FashionEpoch.network();
         e = BenchEngines.open(engine, threads);
-        trainer = new Trainer(e, TrainingConfig.builder()
-                .optimizer(Optimizer.adam(1e-3f))
-                .batchSize(shape.batch())
-                .maxEpochs(1)
-                .shuffle(true)
-                .standardize(false)
-                .build());
+        trainer = FashionEpoch.trainer(e);
     }
 
     /** One epoch; returns its mean training loss so the work cannot be optimised away. */
