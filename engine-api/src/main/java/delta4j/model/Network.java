@@ -238,7 +238,18 @@ public final class Network implements AutoCloseable {
      */
     public float[] predict(float[] features) {
         checkOpen();
-        int in = mlp.inputs(), out = mlp.outputs();
+        float[] y = new float[featureRows(features) * mlp.outputs()];
+        predictInto(features, y, this::workspace);
+        return y;
+    }
+
+    /**
+     * {@return the number of rows of {@code features}}, checking that they are whole rows of finite values.
+     *
+     * @throws IllegalArgumentException if {@code features} is empty, not whole rows, or holds a non-finite value
+     */
+    int featureRows(float[] features) {
+        int in = mlp.inputs();
         if (features.length % in != 0 || features.length == 0) {
             throw new IllegalArgumentException(features.length + " feature values are not whole rows of the model's " + in + " inputs");
         }
@@ -248,25 +259,30 @@ public final class Network implements AutoCloseable {
                         + " is not finite");
             }
         }
-        float[] x = features;
-        if (mlp.standardizer() != null) {
-            x = features.clone();
-            mlp.standardizer().applyInPlace(x);
-        }
-        int rows = features.length / in;
-        float[] y = new float[rows * out];
+        return features.length / in;
+    }
+
+    /**
+     * The prediction pass of {@link #predict} and {@link Predictor}: checked raw features in chunks of
+     * {@link #PREDICT_CHUNK} rows, each standardised in its workspace, forward, downloaded into {@code out}
+     * (N × outputs), then brought back to the targets' units. Allocates nothing once the workspaces exist.
+     */
+    void predictInto(float[] features, float[] out, java.util.function.IntFunction<Workspace> workspaces) {
+        int in = mlp.inputs(), outputs = mlp.outputs(), rows = features.length / in;
         for (int from = 0; from < rows; from += PREDICT_CHUNK) {
             int count = Math.min(PREDICT_CHUNK, rows - from);
-            Workspace ws = workspace(count);
-            System.arraycopy(x, from * in, ws.hostInput, 0, count * in);
+            Workspace ws = workspaces.apply(count);
+            System.arraycopy(features, from * in, ws.hostInput, 0, count * in);
+            if (mlp.standardizer() != null) {
+                mlp.standardizer().applyInPlace(ws.hostInput);
+            }
             upload(ws, false);
             forward(ws);
-            engine.download(ws.output(), y, from * out);
+            engine.download(ws.output(), out, from * outputs);
         }
         if (mlp.targetStandardizer() != null) {
-            mlp.targetStandardizer().inverseInPlace(y);
+            mlp.targetStandardizer().inverseInPlace(out);
         }
-        return y;
     }
 
     // ------------------------------------------------------------------ parameters

@@ -1,6 +1,5 @@
 package delta4j.model;
 
-import delta4j.data.Standardizer;
 import delta4j.engine.Engine;
 
 import java.util.Arrays;
@@ -46,8 +45,6 @@ public final class Predictor implements AutoCloseable {
     private final Engine engine;
     private final Mlp model;
     private final Network net;
-    private final Standardizer standardizer;
-    private final Standardizer targetStandardizer;
     private final int inputs;
     private final int outputs;
     // The kept work tensors, least recently used first evicted; touched only under the engine's monitor.
@@ -55,13 +52,13 @@ public final class Predictor implements AutoCloseable {
     private final Network.Workspace[] kept = new Network.Workspace[KEPT_SIZES];
     private final long[] lastUse = new long[KEPT_SIZES];
     private long calls;
+    /** {@link #workspace}, made once: a method reference created per call would be an allocation per call. */
+    private final java.util.function.IntFunction<Network.Workspace> workspaces = this::workspace;
     private boolean closed;
 
     Predictor(Mlp mlp, Engine engine) {
         this.engine = java.util.Objects.requireNonNull(engine, "engine");
         this.model = mlp.copy();
-        this.standardizer = model.standardizer();
-        this.targetStandardizer = model.targetStandardizer();
         this.inputs = model.inputs();
         this.outputs = model.outputs();
         synchronized (engine) {
@@ -89,38 +86,16 @@ public final class Predictor implements AutoCloseable {
      *                                  does not hold exactly N × outputs floats
      */
     public void predict(float[] features, float[] out) {
-        if (features.length == 0 || features.length % inputs != 0) {
-            throw new IllegalArgumentException(features.length + " feature values are not whole rows of the model's " + inputs + " inputs");
-        }
-        int rows = features.length / inputs;
+        int rows = net.featureRows(features);
         if (out.length != rows * outputs) {
             throw new IllegalArgumentException("the output array holds " + out.length + " floats; " + rows + " rows of "
                     + outputs + " outputs need " + rows * outputs);
-        }
-        for (int i = 0; i < features.length; i++) {
-            if (!Float.isFinite(features[i])) {
-                throw new IllegalArgumentException("feature value " + features[i] + " at row " + (i / inputs) + ", column "
-                        + (i % inputs) + " is not finite");
-            }
         }
         synchronized (engine) { // one forward pass at a time on this engine: see the class comment
             if (closed) {
                 throw new IllegalStateException("this predictor was closed: make a new one with Mlp.predictor(engine)");
             }
-            for (int from = 0; from < rows; from += Network.PREDICT_CHUNK) {
-                int count = Math.min(Network.PREDICT_CHUNK, rows - from);
-                Network.Workspace ws = workspace(count);
-                System.arraycopy(features, from * inputs, ws.hostInput, 0, count * inputs);
-                if (standardizer != null) {
-                    standardizer.applyInPlace(ws.hostInput);
-                }
-                net.upload(ws, false);
-                net.forward(ws);
-                engine.download(ws.output(), out, from * outputs);
-            }
-        }
-        if (targetStandardizer != null) { // predictions back in the targets' own units, as Mlp.predict gives them
-            targetStandardizer.inverseInPlace(out);
+            net.predictInto(features, out, workspaces);
         }
     }
 
