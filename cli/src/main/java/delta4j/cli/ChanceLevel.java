@@ -34,6 +34,7 @@ final class ChanceLevel {
         int k = d.targets();
         return switch (loss) {
             case SOFTMAX_CROSS_ENTROPY -> Math.log(k);
+            case L1, HUBER, BINARY_CROSS_ENTROPY -> Double.NaN;
             case MSE -> {
                 float[] t = d.targetMatrix();
                 double[] count = new double[k];

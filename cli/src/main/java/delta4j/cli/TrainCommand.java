@@ -569,6 +569,9 @@ final class TrainCommand extends Common implements Callable<Integer> {
         return o.kind().id() + " (lr " + Words.decimal(o.learningRate()) + ", " + schedule.trim().toLowerCase(Locale.ROOT) + " schedule), " + switch (loss) {
             case MSE -> "mse";
             case SOFTMAX_CROSS_ENTROPY -> "cross-entropy";
+            case L1 -> "l1";
+            case HUBER -> "huber";
+            case BINARY_CROSS_ENTROPY -> "binary cross-entropy";
         } + " loss";
     }
 }

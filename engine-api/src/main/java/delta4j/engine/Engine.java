@@ -212,14 +212,39 @@ public interface Engine extends AutoCloseable {
     void activationBackward(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta);
 
     /**
-     * Output δ, fused with the loss.
+     * Output δ, fused with the loss: {@link #outputDelta(Loss, float, Activation, Tensor, Tensor, Tensor, Tensor,
+     * Tensor, int)} with the loss's default {@linkplain Loss#parameter() parameter}.
+     *
+     * @param loss the loss function
+     * @param activation the output layer's activation φ, which {@code loss} must allow
+     * @param zin the output layer's N × n pre-activations (bias included)
+     * @param a the output layer's N × n activations φ(Zin)
+     * @param target the N × n targets T
+     * @param delta the N × n result Δ[L], a tensor distinct from {@code zin}, {@code a} and {@code target}
+     * @param lossOut the tensor that receives the batch's loss sum; of any shape
+     * @param lossIndex the flat, row-major element of {@code lossOut} to write, in {@code [0, lossOut.size())}
+     * @throws IllegalArgumentException if the shapes differ, {@code lossIndex} is out of range, or the
+     *         activation does not suit the loss
+     */
+    default void outputDelta(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
+                             Tensor lossOut, int lossIndex) {
+        outputDelta(loss, loss == null ? 0f : loss.parameter(), activation, zin, a, target, delta, lossOut, lossIndex);
+    }
+
+    /**
+     * Output δ, fused with the loss. With r = A − T, element by element:
      *
      * <ul>
-     * <li>{@link Loss#MSE}: {@code Δ ← (A − T) ⊙ φ'(Zin)} and loss sum {@code Σ_i ½‖a_i − t_i‖²};
-     *     φ must be element-wise.</li>
+     * <li>{@link Loss#MSE}: {@code Δ ← r ⊙ φ'(Zin)}, loss sum {@code Σ ½r²}; φ element-wise.</li>
+     * <li>{@link Loss#L1}: {@code Δ ← sign(r) ⊙ φ'(Zin)} (sign(0) = 0), loss sum {@code Σ |r|}; φ element-wise.</li>
+     * <li>{@link Loss#HUBER} with δ = {@code parameter}: {@code Δ ← clamp(r, −δ, δ) ⊙ φ'(Zin)}, loss sum
+     *     {@code Σ (|r| ≤ δ ? ½r² : δ(|r| − ½δ))}; φ element-wise.</li>
      * <li>{@link Loss#SOFTMAX_CROSS_ENTROPY}: {@code Δ ← A − T} (A = softmax(Zin) from the forward pass)
      *     and loss sum {@code −Σ_i Σ_k t_ik log softmax(z_i)_k}, with log-softmax computed from Zin
      *     (z − max − log Σ e^{z − max}) so it stays finite for logits of any size; φ must be SOFTMAX.</li>
+     * <li>{@link Loss#BINARY_CROSS_ENTROPY}: {@code Δ ← A − T} (A = σ(Zin) from the forward pass) and loss sum
+     *     {@code Σ max(z, 0) − z·t + log(1 + e^{−|z|})} over the logits z = Zin, finite for logits of any size;
+     *     φ must be SIGMOID.</li>
      * </ul>
      *
      * <p>Zin, A, T and Δ are N × n; Δ is a tensor of its own, not Zin, A or T (an engine may write A − T to Δ
@@ -228,18 +253,154 @@ public interface Engine extends AutoCloseable {
      * a trainer can collect one value per step and download them once per epoch.
      *
      * @param loss the loss function
+     * @param parameter the loss's parameter (Huber's δ, checked by {@link Loss#checkParameter}); ignored by a loss
+     *        that takes none
      * @param activation the output layer's activation φ, which {@code loss} must allow
      * @param zin the output layer's N × n pre-activations (bias included)
      * @param a the output layer's N × n activations φ(Zin)
-     * @param target the N × n targets T (one-hot rows, or class probabilities, for cross-entropy)
+     * @param target the N × n targets T (one-hot rows, or class probabilities, for cross-entropy; values in [0, 1]
+     *        for binary cross-entropy)
      * @param delta the N × n result Δ[L], a tensor distinct from {@code zin}, {@code a} and {@code target}
      * @param lossOut the tensor that receives the batch's loss sum; of any shape
      * @param lossIndex the flat, row-major element of {@code lossOut} to write, in {@code [0, lossOut.size())}
-     * @throws IllegalArgumentException if the shapes differ, {@code lossIndex} is out of range, or the
-     *         activation does not suit the loss
+     * @throws IllegalArgumentException if the shapes differ, {@code lossIndex} is out of range, the parameter is out
+     *         of range, or the activation does not suit the loss
      */
-    void outputDelta(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
+    void outputDelta(Loss loss, float parameter, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
                      Tensor lossOut, int lossIndex);
+
+    // ---------------------------------------------------------------- regularisation and normalisation layers
+    //
+    // Defaults run the reference engine on host copies (HostKernels), so an engine that does not implement these
+    // kernels still computes them correctly; the built-in engines override them.
+
+    /**
+     * Inverted dropout: {@code Y ← X ⊙ M / (1 − p)}, where the mask M is {@link DropoutMask}'s for {@code key}
+     * (element e of X is kept when {@code DropoutMask.keep(key, e, DropoutMask.threshold(p))}, and scaled by
+     * {@code DropoutMask.scale(p)}). The backward pass is the same kernel with the same key on the back-propagated
+     * error: {@code G ← G ⊙ M / (1 − p)}. X and Y are N × n and may be the same tensor.
+     *
+     * @param x the N × n input (activations forward, back-propagated error backward)
+     * @param p the drop probability, in [0, 1); 0 copies X
+     * @param key the mask's key, {@link DropoutMask#key(long, long, long, int)}
+     * @param y the N × n result; it may be {@code x} itself
+     * @throws IllegalArgumentException if the shapes differ or p lies outside [0, 1)
+     */
+    default void dropout(Tensor x, float p, long key, Tensor y) {
+        KernelChecks.owned(this, x, y);
+        KernelChecks.dropout(x, p, y);
+        HostKernels.run(this, (ref, h) -> ref.dropout(h.in(x), p, key, h.in(y)), y);
+    }
+
+    /**
+     * Layer normalisation without its shift, per sample over the n units of a row i:
+     * {@code μ_i = 1/n Σ_j x_ij}, {@code σ²_i = 1/n Σ_j (x_ij − μ_i)²}, {@code rstd_i = 1/√(σ²_i + ε)},
+     * {@code x̂_ij = (x_ij − μ_i)·rstd_i}, {@code y_ij = γ_j x̂_ij}. The model adds the shift β as the next
+     * {@link #biasActivation}'s bias.
+     *
+     * @param x the N × n input (the dense layer's {@code A[l-1]·W[l]})
+     * @param gamma the 1 × n gains γ
+     * @param epsilon the ε added to the variance, &gt; 0
+     * @param xhat the N × n normalised input x̂, kept for the backward pass; distinct from the other tensors
+     * @param rstd the N × 1 reciprocal standard deviations, kept for the backward pass
+     * @param y the N × n result γ ⊙ x̂; it may be {@code x} itself
+     * @throws IllegalArgumentException if the shapes do not match, ε is not positive, or {@code xhat} aliases another
+     */
+    default void layerNorm(Tensor x, Tensor gamma, float epsilon, Tensor xhat, Tensor rstd, Tensor y) {
+        KernelChecks.owned(this, x, gamma, xhat, rstd, y);
+        KernelChecks.layerNorm(x, gamma, epsilon, xhat, rstd, y);
+        HostKernels.run(this, (ref, h) -> ref.layerNorm(h.in(x), h.in(gamma), epsilon, h.in(xhat), h.in(rstd), h.in(y)), xhat, rstd, y);
+    }
+
+    /**
+     * Backward twin of {@link #layerNorm}. With {@code g_ij = γ_j δ_ij} (δ = ∂E/∂y) the lecture's δ of the
+     * normalised layer's input is {@code dx_ij = rstd_i (g_ij − 1/n Σ_k g_ik − x̂_ij · 1/n Σ_k g_ik x̂_ik)},
+     * and the gain's gradient is {@code dγ_j = α Σ_i δ_ij x̂_ij}.
+     *
+     * @param dy the N × n error δ = ∂E/∂y
+     * @param xhat the N × n normalised input from the forward pass
+     * @param rstd the N × 1 reciprocal standard deviations from the forward pass
+     * @param gamma the 1 × n gains γ
+     * @param alpha the scale α of dγ (1/N for the mean loss's gradient, as for {@link #columnSum})
+     * @param dx the N × n result ∂E/∂x; it may be {@code dy} itself
+     * @param dgamma the 1 × n result dγ, overwritten
+     * @throws IllegalArgumentException if the shapes do not match or {@code dx} aliases another input than {@code dy}
+     */
+    default void layerNormBackward(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma) {
+        KernelChecks.owned(this, dy, xhat, rstd, gamma, dx);
+        KernelChecks.owned(this, dgamma);
+        KernelChecks.normBackward("layerNormBackward", dy, xhat, rstd, gamma, dx, dgamma, false);
+        HostKernels.run(this, (ref, h) -> ref.layerNormBackward(h.in(dy), h.in(xhat), h.in(rstd), h.in(gamma), alpha, h.in(dx), h.in(dgamma)),
+                dx, dgamma);
+    }
+
+    /**
+     * Batch normalisation without its shift, training mode, per unit over the N ≥ 2 samples of a column j:
+     * {@code μ_j = 1/N Σ_i x_ij}, {@code σ²_j = 1/N Σ_i (x_ij − μ_j)²}, {@code rstd_j = 1/√(σ²_j + ε)},
+     * {@code x̂_ij = (x_ij − μ_j)·rstd_j}, {@code y_ij = γ_j x̂_ij}; and the running statistics
+     * {@code runningMean ← (1 − m)·runningMean + m·μ}, {@code runningVar ← (1 − m)·runningVar + m·σ²·N/(N − 1)}
+     * (the unbiased variance, as PyTorch's BatchNorm1d keeps it). The model adds the shift β as the next
+     * {@link #biasActivation}'s bias.
+     *
+     * @param x the N × n input, N ≥ 2
+     * @param gamma the 1 × n gains γ
+     * @param epsilon the ε added to the variance, &gt; 0
+     * @param momentum the running statistics' momentum m, in [0, 1]
+     * @param runningMean the 1 × n running mean, updated in place
+     * @param runningVar the 1 × n running variance, updated in place
+     * @param xhat the N × n normalised input, kept for the backward pass; distinct from the other tensors
+     * @param rstd the 1 × n reciprocal standard deviations, kept for the backward pass
+     * @param y the N × n result γ ⊙ x̂; it may be {@code x} itself
+     * @throws IllegalArgumentException if the shapes do not match, N &lt; 2, ε is not positive, the momentum lies
+     *         outside [0, 1], or {@code xhat} aliases another tensor
+     */
+    default void batchNorm(Tensor x, Tensor gamma, float epsilon, float momentum, Tensor runningMean, Tensor runningVar,
+                           Tensor xhat, Tensor rstd, Tensor y) {
+        KernelChecks.owned(this, x, gamma, runningMean, runningVar, xhat);
+        KernelChecks.owned(this, rstd, y);
+        KernelChecks.batchNorm(x, gamma, epsilon, momentum, runningMean, runningVar, xhat, rstd, y);
+        HostKernels.run(this, (ref, h) -> ref.batchNorm(h.in(x), h.in(gamma), epsilon, momentum, h.in(runningMean), h.in(runningVar),
+                h.in(xhat), h.in(rstd), h.in(y)), runningMean, runningVar, xhat, rstd, y);
+    }
+
+    /**
+     * Backward twin of {@link #batchNorm}. With {@code g_ij = γ_j δ_ij} (δ = ∂E/∂y) the δ of the normalised
+     * layer's input is {@code dx_ij = rstd_j (g_ij − 1/N Σ_k g_kj − x̂_ij · 1/N Σ_k g_kj x̂_kj)}, and the gain's
+     * gradient is {@code dγ_j = α Σ_i δ_ij x̂_ij}.
+     *
+     * @param dy the N × n error δ = ∂E/∂y
+     * @param xhat the N × n normalised input from the forward pass
+     * @param rstd the 1 × n reciprocal standard deviations from the forward pass
+     * @param gamma the 1 × n gains γ
+     * @param alpha the scale α of dγ (1/N for the mean loss's gradient)
+     * @param dx the N × n result ∂E/∂x; it may be {@code dy} itself
+     * @param dgamma the 1 × n result dγ, overwritten
+     * @throws IllegalArgumentException if the shapes do not match or {@code dx} aliases another input than {@code dy}
+     */
+    default void batchNormBackward(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma) {
+        KernelChecks.owned(this, dy, xhat, rstd, gamma, dx);
+        KernelChecks.owned(this, dgamma);
+        KernelChecks.normBackward("batchNormBackward", dy, xhat, rstd, gamma, dx, dgamma, true);
+        HostKernels.run(this, (ref, h) -> ref.batchNormBackward(h.in(dy), h.in(xhat), h.in(rstd), h.in(gamma), alpha, h.in(dx), h.in(dgamma)),
+                dx, dgamma);
+    }
+
+    /**
+     * Batch normalisation without its shift, at prediction: {@code y_ij = γ_j (x_ij − runningMean_j) / √(runningVar_j + ε)}.
+     *
+     * @param x the N × n input, any N ≥ 1
+     * @param gamma the 1 × n gains γ
+     * @param epsilon the ε added to the variance, &gt; 0
+     * @param runningMean the 1 × n running mean from training
+     * @param runningVar the 1 × n running variance from training
+     * @param y the N × n result; it may be {@code x} itself
+     * @throws IllegalArgumentException if the shapes do not match or ε is not positive
+     */
+    default void batchNormInference(Tensor x, Tensor gamma, float epsilon, Tensor runningMean, Tensor runningVar, Tensor y) {
+        KernelChecks.owned(this, x, gamma, runningMean, runningVar, y);
+        KernelChecks.batchNormInference(x, gamma, epsilon, runningMean, runningVar, y);
+        HostKernels.run(this, (ref, h) -> ref.batchNormInference(h.in(x), h.in(gamma), epsilon, h.in(runningMean), h.in(runningVar), h.in(y)), y);
+    }
 
     /**
      * Bias gradient: {@code out ← α·colsum(X)}, i.e. {@code out_j = α Σ_i X_ij}. X is N × n, out is 1 × n.

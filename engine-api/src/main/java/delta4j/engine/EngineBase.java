@@ -187,11 +187,60 @@ public abstract class EngineBase implements Engine {
     }
 
     @Override
-    public final synchronized void outputDelta(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
-                                               Tensor lossOut, int lossIndex) {
+    public final synchronized void outputDelta(Loss loss, float parameter, Activation activation, Tensor zin, Tensor a, Tensor target,
+                                               Tensor delta, Tensor lossOut, int lossIndex) {
         KernelChecks.owned(this, zin, a, target, delta, lossOut);
-        KernelChecks.outputDelta(loss, activation, zin, a, target, delta, lossOut, lossIndex);
-        outputDeltaKernel(loss, activation, zin, a, target, delta, lossOut, lossIndex);
+        KernelChecks.outputDelta(loss, parameter, activation, zin, a, target, delta, lossOut, lossIndex);
+        outputDeltaKernel(loss, parameter, activation, zin, a, target, delta, lossOut, lossIndex);
+    }
+
+    @Override
+    public final synchronized void dropout(Tensor x, float p, long key, Tensor y) {
+        KernelChecks.owned(this, x, y);
+        KernelChecks.dropout(x, p, y);
+        dropoutKernel(x, p, key, y);
+    }
+
+    @Override
+    public final synchronized void layerNorm(Tensor x, Tensor gamma, float epsilon, Tensor xhat, Tensor rstd, Tensor y) {
+        KernelChecks.owned(this, x, gamma, xhat, rstd, y);
+        KernelChecks.layerNorm(x, gamma, epsilon, xhat, rstd, y);
+        layerNormKernel(x, gamma, epsilon, xhat, rstd, y);
+    }
+
+    @Override
+    public final synchronized void layerNormBackward(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx,
+                                                     Tensor dgamma) {
+        KernelChecks.owned(this, dy, xhat, rstd, gamma, dx);
+        KernelChecks.owned(this, dgamma);
+        KernelChecks.normBackward("layerNormBackward", dy, xhat, rstd, gamma, dx, dgamma, false);
+        layerNormBackwardKernel(dy, xhat, rstd, gamma, alpha, dx, dgamma);
+    }
+
+    @Override
+    public final synchronized void batchNorm(Tensor x, Tensor gamma, float epsilon, float momentum, Tensor runningMean,
+                                             Tensor runningVar, Tensor xhat, Tensor rstd, Tensor y) {
+        KernelChecks.owned(this, x, gamma, runningMean, runningVar, xhat);
+        KernelChecks.owned(this, rstd, y);
+        KernelChecks.batchNorm(x, gamma, epsilon, momentum, runningMean, runningVar, xhat, rstd, y);
+        batchNormKernel(x, gamma, epsilon, momentum, runningMean, runningVar, xhat, rstd, y);
+    }
+
+    @Override
+    public final synchronized void batchNormBackward(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx,
+                                                     Tensor dgamma) {
+        KernelChecks.owned(this, dy, xhat, rstd, gamma, dx);
+        KernelChecks.owned(this, dgamma);
+        KernelChecks.normBackward("batchNormBackward", dy, xhat, rstd, gamma, dx, dgamma, true);
+        batchNormBackwardKernel(dy, xhat, rstd, gamma, alpha, dx, dgamma);
+    }
+
+    @Override
+    public final synchronized void batchNormInference(Tensor x, Tensor gamma, float epsilon, Tensor runningMean, Tensor runningVar,
+                                                      Tensor y) {
+        KernelChecks.owned(this, x, gamma, runningMean, runningVar, y);
+        KernelChecks.batchNormInference(x, gamma, epsilon, runningMean, runningVar, y);
+        batchNormInferenceKernel(x, gamma, epsilon, runningMean, runningVar, y);
     }
 
     @Override
@@ -324,36 +373,141 @@ public abstract class EngineBase implements Engine {
     }
 
     /**
-     * Implements {@link #outputDelta}, output: Δ (N×n) = (A − T) ⊙ φ'(Zin) or softmax(Zin) − T; the loss sum →
-     * lossOut[lossIndex]. Called with checked arguments on the engine's monitor; the default computes on host
-     * copies with the reference engine.
+     * {@link #outputDelta(Loss, float, Activation, Tensor, Tensor, Tensor, Tensor, Tensor, int)} on checked arguments.
      *
      * @param loss the loss
-     * @param activation the output activation, which suits the loss
-     * @param zin the output layer's pre-activations
-     * @param a the output layer's activations
-     * @param target the targets
-     * @param delta the result, distinct from {@code zin}, {@code a} and {@code target}
-     * @param lossOut the tensor receiving the batch's loss sum
-     * @param lossIndex the flat element of {@code lossOut} to write, in range
+     * @param parameter the loss's parameter (Huber's δ), already checked
+     * @param activation the output activation, compatible with the loss
+     * @param zin the N × n pre-activations
+     * @param a the N × n activations
+     * @param target the N × n targets
+     * @param delta the N × n result Δ
+     * @param lossOut the tensor that receives the loss sum
+     * @param lossIndex the flat element of {@code lossOut} to write
      */
-    protected void outputDeltaKernel(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
-                                     Tensor lossOut, int lossIndex) {
+    protected void outputDeltaKernel(Loss loss, float parameter, Activation activation, Tensor zin, Tensor a, Tensor target,
+                                     Tensor delta, Tensor lossOut, int lossIndex) {
         try (OnHost h = new OnHost()) {
-            host().outputDelta(loss, activation, h.in(zin), h.in(a), h.in(target), h.in(delta), h.in(lossOut), lossIndex);
+            host().outputDelta(loss, parameter, activation, h.in(zin), h.in(a), h.in(target), h.in(delta), h.in(lossOut), lossIndex);
             h.out(delta);
             h.out(lossOut);
         }
     }
 
     /**
-     * Implements {@link #columnSum}: out (1×n) = α·colsum(X (N×n)). Called with checked shapes on the engine's
-     * monitor; the default computes on host copies with the reference engine.
+     * {@link #dropout} on checked arguments.
      *
-     * @param alpha the scale of the sums
-     * @param x the matrix whose columns are summed
-     * @param out the result row
+     * @param x the N × n input
+     * @param p the drop probability, in [0, 1)
+     * @param key the mask's key
+     * @param y the N × n result, possibly {@code x}
      */
+    protected void dropoutKernel(Tensor x, float p, long key, Tensor y) {
+        try (OnHost h = new OnHost()) {
+            host().dropout(h.in(x), p, key, h.in(y));
+            h.out(y);
+        }
+    }
+
+    /**
+     * {@link #layerNorm} on checked arguments.
+     *
+     * @param x the N × n input
+     * @param gamma the 1 × n gains
+     * @param epsilon ε
+     * @param xhat the N × n normalised input (written)
+     * @param rstd the N × 1 reciprocal standard deviations (written)
+     * @param y the N × n result, possibly {@code x}
+     */
+    protected void layerNormKernel(Tensor x, Tensor gamma, float epsilon, Tensor xhat, Tensor rstd, Tensor y) {
+        try (OnHost h = new OnHost()) {
+            host().layerNorm(h.in(x), h.in(gamma), epsilon, h.in(xhat), h.in(rstd), h.in(y));
+            h.out(xhat);
+            h.out(rstd);
+            h.out(y);
+        }
+    }
+
+    /**
+     * {@link #layerNormBackward} on checked arguments.
+     *
+     * @param dy the N × n error
+     * @param xhat the N × n normalised input
+     * @param rstd the N × 1 reciprocal standard deviations
+     * @param gamma the 1 × n gains
+     * @param alpha the scale of dγ
+     * @param dx the N × n result, possibly {@code dy}
+     * @param dgamma the 1 × n gain gradient (written)
+     */
+    protected void layerNormBackwardKernel(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma) {
+        try (OnHost h = new OnHost()) {
+            host().layerNormBackward(h.in(dy), h.in(xhat), h.in(rstd), h.in(gamma), alpha, h.in(dx), h.in(dgamma));
+            h.out(dx);
+            h.out(dgamma);
+        }
+    }
+
+    /**
+     * {@link #batchNorm} on checked arguments.
+     *
+     * @param x the N × n input, N ≥ 2
+     * @param gamma the 1 × n gains
+     * @param epsilon ε
+     * @param momentum the running statistics' momentum
+     * @param runningMean the 1 × n running mean (updated)
+     * @param runningVar the 1 × n running variance (updated)
+     * @param xhat the N × n normalised input (written)
+     * @param rstd the 1 × n reciprocal standard deviations (written)
+     * @param y the N × n result, possibly {@code x}
+     */
+    protected void batchNormKernel(Tensor x, Tensor gamma, float epsilon, float momentum, Tensor runningMean, Tensor runningVar,
+                                   Tensor xhat, Tensor rstd, Tensor y) {
+        try (OnHost h = new OnHost()) {
+            host().batchNorm(h.in(x), h.in(gamma), epsilon, momentum, h.in(runningMean), h.in(runningVar), h.in(xhat), h.in(rstd), h.in(y));
+            h.out(runningMean);
+            h.out(runningVar);
+            h.out(xhat);
+            h.out(rstd);
+            h.out(y);
+        }
+    }
+
+    /**
+     * {@link #batchNormBackward} on checked arguments.
+     *
+     * @param dy the N × n error
+     * @param xhat the N × n normalised input
+     * @param rstd the 1 × n reciprocal standard deviations
+     * @param gamma the 1 × n gains
+     * @param alpha the scale of dγ
+     * @param dx the N × n result, possibly {@code dy}
+     * @param dgamma the 1 × n gain gradient (written)
+     */
+    protected void batchNormBackwardKernel(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma) {
+        try (OnHost h = new OnHost()) {
+            host().batchNormBackward(h.in(dy), h.in(xhat), h.in(rstd), h.in(gamma), alpha, h.in(dx), h.in(dgamma));
+            h.out(dx);
+            h.out(dgamma);
+        }
+    }
+
+    /**
+     * {@link #batchNormInference} on checked arguments.
+     *
+     * @param x the N × n input
+     * @param gamma the 1 × n gains
+     * @param epsilon ε
+     * @param runningMean the 1 × n running mean
+     * @param runningVar the 1 × n running variance
+     * @param y the N × n result, possibly {@code x}
+     */
+    protected void batchNormInferenceKernel(Tensor x, Tensor gamma, float epsilon, Tensor runningMean, Tensor runningVar, Tensor y) {
+        try (OnHost h = new OnHost()) {
+            host().batchNormInference(h.in(x), h.in(gamma), epsilon, h.in(runningMean), h.in(runningVar), h.in(y));
+            h.out(y);
+        }
+    }
+
     protected void columnSumKernel(float alpha, Tensor x, Tensor out) {
         try (OnHost h = new OnHost()) {
             host().columnSum(alpha, h.in(x), h.in(out));

@@ -268,6 +268,160 @@ public final class KernelChecks {
     }
 
     /**
+     * Checks the parameter of {@link Engine#outputDelta(Loss, float, Activation, Tensor, Tensor, Tensor, Tensor,
+     * Tensor, int)} with the other arguments.
+     *
+     * @param loss the loss
+     * @param parameter the loss's parameter
+     * @param act the output activation
+     * @param zin the pre-activations
+     * @param a the activations
+     * @param t the targets
+     * @param delta the result
+     * @param lossOut the tensor receiving the loss sum
+     * @param lossIndex the flat element of {@code lossOut} to write
+     * @throws IllegalArgumentException if any argument is out of range
+     */
+    public static void outputDelta(Loss loss, float parameter, Activation act, Tensor zin, Tensor a, Tensor t, Tensor delta,
+                                   Tensor lossOut, int lossIndex) {
+        outputDelta(loss, act, zin, a, t, delta, lossOut, lossIndex);
+        loss.checkParameter(parameter);
+    }
+
+    /**
+     * Checks the arguments of {@link Engine#dropout}: X and Y of one shape, p in [0, 1).
+     *
+     * @param x the input
+     * @param p the drop probability
+     * @param y the result
+     * @throws IllegalArgumentException if the shapes differ or p is out of range
+     */
+    public static void dropout(Tensor x, float p, Tensor y) {
+        sameShape("dropout X/Y", x, y);
+        if (!(p >= 0f && p < 1f)) {
+            throw new IllegalArgumentException("dropout probability is " + p + ": it must lie in [0, 1)");
+        }
+    }
+
+    /**
+     * Checks the arguments of {@link Engine#layerNorm}.
+     *
+     * @param x the N × n input
+     * @param gamma the 1 × n gains
+     * @param epsilon ε
+     * @param xhat the N × n normalised input
+     * @param rstd the N × 1 reciprocal standard deviations
+     * @param y the N × n result
+     * @throws IllegalArgumentException if a shape does not fit, ε is not positive or x̂ aliases another tensor
+     */
+    public static void layerNorm(Tensor x, Tensor gamma, float epsilon, Tensor xhat, Tensor rstd, Tensor y) {
+        normForward("layerNorm", x, gamma, epsilon, xhat, y);
+        if (rstd.rows() != x.rows() || rstd.cols() != 1) {
+            throw new IllegalArgumentException("layerNorm: rstd is " + rstd.shape() + ", need " + x.rows() + "×1 (one per sample)");
+        }
+    }
+
+    /**
+     * Checks the arguments of {@link Engine#batchNorm} (training mode).
+     *
+     * @param x the N × n input
+     * @param gamma the 1 × n gains
+     * @param epsilon ε
+     * @param momentum the running statistics' momentum
+     * @param runningMean the 1 × n running mean
+     * @param runningVar the 1 × n running variance
+     * @param xhat the N × n normalised input
+     * @param rstd the 1 × n reciprocal standard deviations
+     * @param y the N × n result
+     * @throws IllegalArgumentException if a shape does not fit, N &lt; 2, ε or the momentum is out of range, or x̂
+     *         aliases another tensor
+     */
+    public static void batchNorm(Tensor x, Tensor gamma, float epsilon, float momentum, Tensor runningMean, Tensor runningVar,
+                                 Tensor xhat, Tensor rstd, Tensor y) {
+        normForward("batchNorm", x, gamma, epsilon, xhat, y);
+        row("batchNorm running mean", runningMean, x.cols());
+        row("batchNorm running variance", runningVar, x.cols());
+        row("batchNorm rstd", rstd, x.cols());
+        if (x.rows() < 2) {
+            throw new IllegalArgumentException("batch normalisation in training needs a batch of at least 2 samples to estimate "
+                    + "a variance, got " + x.rows() + ": use a larger batch size");
+        }
+        if (!(momentum >= 0f && momentum <= 1f)) {
+            throw new IllegalArgumentException("batchNorm momentum is " + momentum + ": it must lie in [0, 1]");
+        }
+    }
+
+    /**
+     * Checks the arguments of {@link Engine#batchNormInference}.
+     *
+     * @param x the N × n input
+     * @param gamma the 1 × n gains
+     * @param epsilon ε
+     * @param runningMean the 1 × n running mean
+     * @param runningVar the 1 × n running variance
+     * @param y the N × n result
+     * @throws IllegalArgumentException if a shape does not fit or ε is not positive
+     */
+    public static void batchNormInference(Tensor x, Tensor gamma, float epsilon, Tensor runningMean, Tensor runningVar, Tensor y) {
+        sameShape("batchNormInference X/Y", x, y);
+        row("batchNormInference γ", gamma, x.cols());
+        row("batchNormInference running mean", runningMean, x.cols());
+        row("batchNormInference running variance", runningVar, x.cols());
+        epsilon("batchNormInference", epsilon);
+    }
+
+    /**
+     * Checks the arguments of {@link Engine#layerNormBackward} and {@link Engine#batchNormBackward}.
+     *
+     * @param what the kernel, for messages
+     * @param dy the N × n error
+     * @param xhat the N × n normalised input
+     * @param rstd the reciprocal standard deviations: 1 × n for batch normalisation, N × 1 for layer normalisation
+     * @param gamma the 1 × n gains
+     * @param dx the N × n result
+     * @param dgamma the 1 × n gain gradient
+     * @param perUnit whether the statistics are per unit (batch normalisation) rather than per sample
+     * @throws IllegalArgumentException if a shape does not fit or dx aliases an input other than dy
+     */
+    public static void normBackward(String what, Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, Tensor dx, Tensor dgamma,
+                                    boolean perUnit) {
+        sameShape(what + " δ/x̂", dy, xhat);
+        sameShape(what + " δ/dx", dy, dx);
+        row(what + " γ", gamma, dy.cols());
+        row(what + " dγ", dgamma, dy.cols());
+        if (perUnit) {
+            row(what + " rstd", rstd, dy.cols());
+        } else if (rstd.rows() != dy.rows() || rstd.cols() != 1) {
+            throw new IllegalArgumentException(what + ": rstd is " + rstd.shape() + ", need " + dy.rows() + "×1");
+        }
+        if (dx == xhat || dx == rstd || dx == gamma || dgamma == dy || dgamma == xhat || dgamma == gamma || dgamma == dx) {
+            throw new IllegalArgumentException(what + ": dx may share a tensor only with δ, and dγ with none: give them tensors of their own");
+        }
+    }
+
+    private static void normForward(String what, Tensor x, Tensor gamma, float epsilon, Tensor xhat, Tensor y) {
+        sameShape(what + " X/Y", x, y);
+        sameShape(what + " X/x̂", x, xhat);
+        row(what + " γ", gamma, x.cols());
+        epsilon(what, epsilon);
+        if (xhat == x || xhat == y || xhat == gamma) {
+            throw new IllegalArgumentException(what + ": x̂ must be a tensor of its own, not X, Y or γ");
+        }
+    }
+
+    private static void row(String what, Tensor t, int n) {
+        if (t.rows() != 1 || t.cols() != n) {
+            throw new IllegalArgumentException(what + " is " + t.shape() + ", need 1×" + n);
+        }
+    }
+
+    private static void epsilon(String what, float epsilon) {
+        if (!(epsilon > 0f) || Float.isInfinite(epsilon)) {
+            throw new IllegalArgumentException(what + ": ε is " + epsilon + ", it must be a finite number above 0 (e.g. 1e-5)");
+        }
+    }
+
+    /**
      * Checks that an output activation and a loss go together.
      *
      * @param loss the loss
@@ -282,8 +436,12 @@ public final class KernelChecks {
         String mismatch = switch (loss) {
             case MSE -> act.isElementwise() ? null
                     : "a softmax output goes with cross-entropy loss, not mse: use --loss ce or another output activation";
+            case L1, HUBER -> act.isElementwise() ? null
+                    : "a softmax output goes with cross-entropy loss, not " + loss.id() + ": use --loss ce or another output activation";
             case SOFTMAX_CROSS_ENTROPY -> act == Activation.SOFTMAX ? null
                     : "cross-entropy loss needs a softmax output layer, not " + act.id();
+            case BINARY_CROSS_ENTROPY -> act == Activation.SIGMOID ? null
+                    : "binary cross-entropy needs a sigmoid output layer (one independent probability per label), not " + act.id();
         };
         if (mismatch != null) {
             throw new IllegalArgumentException(mismatch);

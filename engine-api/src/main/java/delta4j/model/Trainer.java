@@ -181,7 +181,7 @@ public final class Trainer {
             mlp.setTargetStandardizer(Standardizer.fitTargets(train));
         }
         boolean distributions = switch (mlp.loss()) {
-            case MSE -> false;
+            case MSE, L1, HUBER, BINARY_CROSS_ENTROPY -> false;
             case SOFTMAX_CROSS_ENTROPY -> true;
         };
         Feed trainFeed = new Feed.Streamed(train, "training", mlp.standardizer(), mlp.targetStandardizer(), distributions);
@@ -273,7 +273,7 @@ public final class Trainer {
      */
     private static void checkTargets(Mlp mlp, Samples d, String what) {
         boolean distributions = switch (mlp.loss()) {
-            case MSE -> false;
+            case MSE, L1, HUBER, BINARY_CROSS_ENTROPY -> false;
             case SOFTMAX_CROSS_ENTROPY -> true;
         };
         int row = distributions ? d.firstTargetRowNotSummingToOne(TARGET_SUM_TOLERANCE) : -1;

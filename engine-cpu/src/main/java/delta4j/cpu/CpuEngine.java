@@ -121,9 +121,13 @@ public final class CpuEngine extends EngineBase {
     }
 
     @Override
-    protected void outputDeltaKernel(Loss loss, Activation activation, Tensor zin, Tensor a, Tensor target, Tensor delta,
-                                     Tensor lossOut, int lossIndex) {
+    protected void outputDeltaKernel(Loss loss, float parameter, Activation activation, Tensor zin, Tensor a, Tensor target,
+                                     Tensor delta, Tensor lossOut, int lossIndex) {
         double sum = switch (loss) {
+            case L1, HUBER, BINARY_CROSS_ENTROPY -> {
+                super.outputDeltaKernel(loss, parameter, activation, zin, a, target, delta, lossOut, lossIndex);
+                yield data(lossOut)[lossIndex];
+            }
             case MSE -> jobs.outputMse.apply(activation, data(zin), data(a), data(target), data(delta),
                     (int) zin.size());
             case SOFTMAX_CROSS_ENTROPY -> jobs.outputSoftmaxCrossEntropy.apply(data(zin), data(a), data(target),

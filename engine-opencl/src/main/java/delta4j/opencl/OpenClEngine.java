@@ -518,9 +518,13 @@ public final class OpenClEngine extends EngineBase {
     // ---------------------------------------------------------------- output δ and loss
 
     @Override
-    protected void outputDeltaKernel(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
+    protected void outputDeltaKernel(Loss loss, float parameter, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
                                      Tensor lossOut, int lossIndex) {
         int partials = switch (loss) {
+            case L1, HUBER, BINARY_CROSS_ENTROPY -> {
+                super.outputDeltaKernel(loss, parameter, act, zin, a, target, delta, lossOut, lossIndex);
+                yield -1;
+            }
             case MSE -> {
                 int groups = groupsFor(size(a));
                 cl_kernel k = kernel(null, "mse_delta");
@@ -536,7 +540,9 @@ public final class OpenClEngine extends EngineBase {
                 yield rows;
             }
         };
-        sumInto(partials, lossOut, lossIndex);
+        if (partials >= 0) {
+            sumInto(partials, lossOut, lossIndex);
+        }
     }
 
     // ---------------------------------------------------------------- reductions

@@ -67,6 +67,7 @@ public record TestMetrics(int samples, double loss, double mse, double r2, doubl
                 }
                 yield ce;
             }
+            case L1, HUBER, BINARY_CROSS_ENTROPY -> Double.NaN;
         };
         double mse = Metrics.mse(p, t);
         if (classification) {

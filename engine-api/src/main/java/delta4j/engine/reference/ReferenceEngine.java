@@ -2,6 +2,7 @@ package delta4j.engine.reference;
 
 import delta4j.engine.Activation;
 import delta4j.engine.ArrayTensor;
+import delta4j.engine.DropoutMask;
 import delta4j.engine.Engine;
 import delta4j.engine.EngineBase;
 import delta4j.engine.Loss;
@@ -211,12 +212,15 @@ public final class ReferenceEngine extends EngineBase {
     // ---------------------------------------------------------------- output δ and loss
 
     @Override
-    protected void outputDeltaKernel(Loss loss, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
+    protected void outputDeltaKernel(Loss loss, float parameter, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
                                      Tensor lossOut, int lossIndex) {
         float[] Z = data(zin), A = data(a), T = data(target), D = data(delta);
         double sum = switch (loss) {
             case MSE -> mseDelta(act, Z, A, T, D);
+            case L1 -> l1Delta(act, Z, A, T, D);
+            case HUBER -> huberDelta(act, parameter, Z, A, T, D);
             case SOFTMAX_CROSS_ENTROPY -> softmaxCrossEntropyDelta(Z, A, T, D, zin.rows(), zin.cols());
+            case BINARY_CROSS_ENTROPY -> binaryCrossEntropyDelta(Z, A, T, D);
         };
         data(lossOut)[lossIndex] = (float) sum;
     }
@@ -233,6 +237,158 @@ public final class ReferenceEngine extends EngineBase {
     }
 
     /** δ_k = p_k − t_k; returns Σ_i E_i with E_i = −Σ_k t_k log p_k, log p_k = z_k − max − log Σ_j e^{z_j − max}. */
+    private static double l1Delta(Activation act, float[] Z, float[] A, float[] T, float[] D) {
+        double sum = 0;
+        for (int e = 0; e < A.length; e++) {
+            float diff = A[e] - T[e];
+            D[e] = Math.signum(diff) * phiPrime(act, Z[e], A[e]);
+            sum += Math.abs((double) diff);
+        }
+        return sum;
+    }
+
+    private static double huberDelta(Activation act, float delta, float[] Z, float[] A, float[] T, float[] D) {
+        double sum = 0;
+        for (int e = 0; e < A.length; e++) {
+            float diff = A[e] - T[e];
+            double r = Math.abs((double) diff);
+            D[e] = Math.max(-delta, Math.min(delta, diff)) * phiPrime(act, Z[e], A[e]);
+            sum += r <= delta ? 0.5 * r * r : delta * (r - 0.5 * delta);
+        }
+        return sum;
+    }
+
+    private static double binaryCrossEntropyDelta(float[] Z, float[] A, float[] T, float[] D) {
+        double sum = 0;
+        for (int e = 0; e < A.length; e++) {
+            double z = Z[e];
+            D[e] = A[e] - T[e];
+            // max(z, 0) − z·t + log(1 + e^{−|z|}): no exponential of a large positive number, for logits of any size.
+            sum += Math.max(z, 0) - z * T[e] + Math.log1p(Math.exp(-Math.abs(z)));
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- dropout and normalisation
+
+    @Override
+    protected void dropoutKernel(Tensor x, float p, long key, Tensor y) {
+        float[] X = data(x), Y = data(y);
+        int threshold = DropoutMask.threshold(p);
+        float scale = DropoutMask.scale(p);
+        for (int e = 0; e < X.length; e++) {
+            Y[e] = DropoutMask.keep(key, e, threshold) ? X[e] * scale : 0f;
+        }
+    }
+
+    @Override
+    protected void layerNormKernel(Tensor x, Tensor gamma, float epsilon, Tensor xhat, Tensor rstd, Tensor y) {
+        float[] X = data(x), G = data(gamma), H = data(xhat), R = data(rstd), Y = data(y);
+        int rows = x.rows(), n = x.cols();
+        for (int i = 0; i < rows; i++) {
+            double mean = 0;
+            for (int j = 0; j < n; j++) {
+                mean += X[i * n + j];
+            }
+            mean /= n;
+            double var = 0;
+            for (int j = 0; j < n; j++) {
+                double d = X[i * n + j] - mean;
+                var += d * d;
+            }
+            double r = 1 / Math.sqrt(var / n + epsilon);
+            R[i] = (float) r;
+            for (int j = 0; j < n; j++) {
+                double h = (X[i * n + j] - mean) * r;
+                H[i * n + j] = (float) h;
+                Y[i * n + j] = (float) (G[j] * h);
+            }
+        }
+    }
+
+    @Override
+    protected void layerNormBackwardKernel(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma) {
+        float[] DY = data(dy), H = data(xhat), R = data(rstd), G = data(gamma), DX = data(dx), DG = data(dgamma);
+        int rows = dy.rows(), n = dy.cols();
+        double[] dg = new double[n];
+        for (int i = 0; i < rows; i++) {
+            double meanG = 0, meanGH = 0;
+            for (int j = 0; j < n; j++) {
+                double g = (double) G[j] * DY[i * n + j];
+                meanG += g;
+                meanGH += g * H[i * n + j];
+                dg[j] += (double) DY[i * n + j] * H[i * n + j];
+            }
+            meanG /= n;
+            meanGH /= n;
+            for (int j = 0; j < n; j++) {
+                double g = (double) G[j] * DY[i * n + j];
+                DX[i * n + j] = (float) (R[i] * (g - meanG - H[i * n + j] * meanGH));
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            DG[j] = (float) (alpha * dg[j]);
+        }
+    }
+
+    @Override
+    protected void batchNormKernel(Tensor x, Tensor gamma, float epsilon, float momentum, Tensor runningMean, Tensor runningVar,
+                                   Tensor xhat, Tensor rstd, Tensor y) {
+        float[] X = data(x), G = data(gamma), RM = data(runningMean), RV = data(runningVar), H = data(xhat), R = data(rstd), Y = data(y);
+        int rows = x.rows(), n = x.cols();
+        for (int j = 0; j < n; j++) {
+            double mean = 0;
+            for (int i = 0; i < rows; i++) {
+                mean += X[i * n + j];
+            }
+            mean /= rows;
+            double ss = 0;
+            for (int i = 0; i < rows; i++) {
+                double d = X[i * n + j] - mean;
+                ss += d * d;
+            }
+            double r = 1 / Math.sqrt(ss / rows + epsilon);
+            R[j] = (float) r;
+            for (int i = 0; i < rows; i++) {
+                double h = (X[i * n + j] - mean) * r;
+                H[i * n + j] = (float) h;
+                Y[i * n + j] = (float) (G[j] * h);
+            }
+            RM[j] = (float) ((1.0 - momentum) * RM[j] + (double) momentum * mean);
+            RV[j] = (float) ((1.0 - momentum) * RV[j] + (double) momentum * ss / (rows - 1));
+        }
+    }
+
+    @Override
+    protected void batchNormBackwardKernel(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma) {
+        float[] DY = data(dy), H = data(xhat), R = data(rstd), G = data(gamma), DX = data(dx), DG = data(dgamma);
+        int rows = dy.rows(), n = dy.cols();
+        for (int j = 0; j < n; j++) {
+            double sumD = 0, sumDH = 0;
+            for (int i = 0; i < rows; i++) {
+                sumD += DY[i * n + j];
+                sumDH += (double) DY[i * n + j] * H[i * n + j];
+            }
+            double meanD = sumD / rows, meanDH = sumDH / rows, scale = (double) G[j] * R[j];
+            for (int i = 0; i < rows; i++) {
+                DX[i * n + j] = (float) (scale * (DY[i * n + j] - meanD - H[i * n + j] * meanDH));
+            }
+            DG[j] = (float) (alpha * sumDH);
+        }
+    }
+
+    @Override
+    protected void batchNormInferenceKernel(Tensor x, Tensor gamma, float epsilon, Tensor runningMean, Tensor runningVar, Tensor y) {
+        float[] X = data(x), G = data(gamma), RM = data(runningMean), RV = data(runningVar), Y = data(y);
+        int rows = x.rows(), n = x.cols();
+        for (int j = 0; j < n; j++) {
+            double scale = G[j] / Math.sqrt((double) RV[j] + epsilon);
+            for (int i = 0; i < rows; i++) {
+                Y[i * n + j] = (float) ((X[i * n + j] - (double) RM[j]) * scale);
+            }
+        }
+    }
+
     private static double softmaxCrossEntropyDelta(float[] Z, float[] A, float[] T, float[] D, int rows, int n) {
         double sum = 0;
         for (int i = 0; i < rows; i++) {
