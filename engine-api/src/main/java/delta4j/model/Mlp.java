@@ -31,18 +31,45 @@ public final class Mlp {
     private final int[] sizes;
     private final Activation[] activations;
     private final Loss loss;
+    private final float lossParameter;
+    private final Normalization[] norms;
+    private final float[] dropouts;
     private final float[][] weights;
     private final float[][] biases;
+    // γ per normalised layer, running mean and variance per batch-normalised layer; null elsewhere.
+    private final float[][] gains;
+    private final float[][] runningMeans;
+    private final float[][] runningVars;
     private Standardizer standardizer;
     private Standardizer targetStandardizer;
     private Labels labels;
 
-    private Mlp(int[] sizes, Activation[] activations, Loss loss, float[][] weights, float[][] biases) {
+    private Mlp(int[] sizes, Activation[] activations, Normalization[] norms, float[] dropouts, Loss loss, float lossParameter,
+                float[][] weights, float[][] biases) {
         this.sizes = sizes;
         this.activations = activations;
+        this.norms = norms;
+        this.dropouts = dropouts;
         this.loss = loss;
+        this.lossParameter = lossParameter;
         this.weights = weights;
         this.biases = biases;
+        int depth = activations.length;
+        this.gains = new float[depth][];
+        this.runningMeans = new float[depth][];
+        this.runningVars = new float[depth][];
+        for (int l = 0; l < depth; l++) {
+            int n = sizes[l + 1];
+            if (norms[l] != Normalization.NONE) {
+                gains[l] = new float[n];
+                Arrays.fill(gains[l], 1f);
+            }
+            if (norms[l].hasRunningStatistics()) {
+                runningMeans[l] = new float[n];
+                runningVars[l] = new float[n];
+                Arrays.fill(runningVars[l], 1f);
+            }
+        }
     }
 
     /**
@@ -96,7 +123,36 @@ public final class Mlp {
      *         not valid (a width below 1, softmax on a hidden layer, a loss that does not suit the output)
      */
     public static Mlp of(int[] sizes, Activation[] activations, Loss loss, float[][] weights, float[][] biases) {
+        int depth = activations.length;
+        Normalization[] none = new Normalization[Math.max(depth, 0)];
+        Arrays.fill(none, Normalization.NONE);
+        return of(sizes, activations, none, new float[Math.max(depth, 0)], loss, loss == null ? 0f : loss.parameter(), weights, biases);
+    }
+
+    /**
+     * Creates a network with normalised or dropout layers from its architecture and dense parameters, as read from a
+     * model file. The gains γ start at 1 and batch normalisation's running statistics at mean 0 and variance 1;
+     * {@link #setGains} and {@link #setRunningStatistics} replace them.
+     *
+     * @param sizes the widths n_0 (inputs), n_1, ..., n_L (outputs), each at least 1
+     * @param activations φ of each layer, L entries; only the last may be SOFTMAX
+     * @param normalizations each layer's normalisation, L entries; {@link Normalization#NONE} on the output layer
+     * @param dropouts each layer's dropout probability in [0, 1), L entries; 0 on the output layer
+     * @param loss the loss, which must suit the output activation
+     * @param lossParameter the loss's parameter (Huber's δ; {@link Loss#parameter()} for the default)
+     * @param weights W[l] for each layer l, row-major n_l × n_{l+1}
+     * @param biases b[l] for each layer l, n_{l+1} values (the normalisation's shift β on a normalised layer)
+     * @return the network, holding copies of the arrays
+     * @throws IllegalArgumentException if the arrays' lengths do not fit the architecture or the architecture is
+     *         not valid
+     */
+    public static Mlp of(int[] sizes, Activation[] activations, Normalization[] normalizations, float[] dropouts, Loss loss,
+                         float lossParameter, float[][] weights, float[][] biases) {
         validate(sizes, activations, loss);
+        validateLayers(activations.length, normalizations, dropouts);
+        if (loss != null) {
+            loss.checkParameter(lossParameter);
+        }
         int depth = activations.length;
         if (weights.length != depth || biases.length != depth) {
             throw new IllegalArgumentException("need " + depth + " weight and bias arrays, got " + weights.length + " and " + biases.length);
@@ -106,7 +162,29 @@ public final class Mlp {
             w[l] = checkedCopy("W[" + l + "]", weights[l], sizes[l] * sizes[l + 1]);
             b[l] = checkedCopy("b[" + l + "]", biases[l], sizes[l + 1]);
         }
-        return new Mlp(sizes.clone(), activations.clone(), loss, w, b);
+        return new Mlp(sizes.clone(), activations.clone(), normalizations.clone(), dropouts.clone(), loss,
+                loss.hasParameter() ? lossParameter : 0f, w, b);
+    }
+
+    private static void validateLayers(int depth, Normalization[] norms, float[] dropouts) {
+        if (norms == null || dropouts == null || norms.length != depth || dropouts.length != depth) {
+            throw new IllegalArgumentException("need one normalisation and one dropout probability per layer (" + depth + ")");
+        }
+        for (int l = 0; l < depth; l++) {
+            if (norms[l] == null) {
+                throw new IllegalArgumentException("layer " + l + "'s normalisation is null: use Normalization.NONE");
+            }
+            if (!(dropouts[l] >= 0f && dropouts[l] < 1f)) {
+                throw new IllegalArgumentException("layer " + l + "'s dropout probability is " + dropouts[l] + ": it must lie in [0, 1)");
+            }
+        }
+        if (norms[depth - 1] != Normalization.NONE) {
+            throw new IllegalArgumentException("the output layer cannot be normalised (" + norms[depth - 1].id()
+                    + "): normalise hidden layers only");
+        }
+        if (dropouts[depth - 1] != 0f) {
+            throw new IllegalArgumentException("the output layer cannot have dropout: put dropout after hidden layers only");
+        }
     }
 
     private static float[] checkedCopy(String what, float[] v, int n) {
@@ -176,11 +254,46 @@ public final class Mlp {
         return loss;
     }
 
-    /** {@return total number of weights and biases} */
+    /**
+     * {@return the loss's parameter (Huber's δ), 0 for a loss that takes none}
+     */
+    public float lossParameter() {
+        return lossParameter;
+    }
+
+    /**
+     * {@return the normalisation of a layer ({@link Normalization#NONE} for a plain dense layer)}
+     *
+     * @param layer the layer, 0-based
+     */
+    public Normalization normalization(int layer) {
+        return norms[layer];
+    }
+
+    /**
+     * {@return the dropout probability applied to a layer's activations at training, 0 for none}
+     *
+     * @param layer the layer, 0-based
+     */
+    public float dropout(int layer) {
+        return dropouts[layer];
+    }
+
+    /** {@return whether any layer is normalised or has dropout (a model file of version 3 or later is needed)} */
+    public boolean hasLayerExtras() {
+        for (int l = 0; l < depth(); l++) {
+            if (norms[l] != Normalization.NONE || dropouts[l] != 0f) {
+                return true;
+            }
+        }
+        return loss.hasParameter();
+    }
+
+    /** {@return total number of trained parameters: weights, biases and normalisation gains} */
     public long parameterCount() {
         long n = 0;
         for (int l = 0; l < depth(); l++) {
-            n += (long) sizes[l] * sizes[l + 1] + sizes[l + 1];
+            n += (long) sizes[l] * sizes[l + 1] + sizes[l + 1] + (gains[l] == null ? 0 : sizes[l + 1]);
         }
         return n;
     }
@@ -292,9 +405,89 @@ public final class Mlp {
         this.labels = l;
     }
 
+    /**
+     * {@return a copy of a normalised layer's gains γ}
+     *
+     * @param layer a layer whose {@link #normalization(int)} is not NONE
+     * @throws IllegalArgumentException if the layer is not normalised
+     */
+    public float[] gains(int layer) {
+        return normalized(layer, gains, "gains").clone();
+    }
+
+    /**
+     * {@return a copy of a batch-normalised layer's running mean}
+     *
+     * @param layer a layer whose normalisation is {@link Normalization#BATCH}
+     * @throws IllegalArgumentException if the layer is not batch-normalised
+     */
+    public float[] runningMean(int layer) {
+        return normalized(layer, runningMeans, "running mean").clone();
+    }
+
+    /**
+     * {@return a copy of a batch-normalised layer's running variance}
+     *
+     * @param layer a layer whose normalisation is {@link Normalization#BATCH}
+     * @throws IllegalArgumentException if the layer is not batch-normalised
+     */
+    public float[] runningVariance(int layer) {
+        return normalized(layer, runningVars, "running variance").clone();
+    }
+
+    /**
+     * Replaces a normalised layer's gains γ with a copy of {@code gamma}.
+     *
+     * @param layer a normalised layer
+     * @param gamma n_{l+1} gains
+     * @throws IllegalArgumentException if the layer is not normalised or the length does not fit
+     */
+    public void setGains(int layer, float[] gamma) {
+        normalized(layer, gains, "gains");
+        gains[layer] = checkedCopy("γ[" + layer + "]", gamma, sizes[layer + 1]);
+    }
+
+    /**
+     * Replaces a batch-normalised layer's running statistics with copies.
+     *
+     * @param layer a batch-normalised layer
+     * @param mean n_{l+1} running means
+     * @param variance n_{l+1} running variances, each at least 0
+     * @throws IllegalArgumentException if the layer is not batch-normalised, a length does not fit, or a variance is
+     *         negative or not finite
+     */
+    public void setRunningStatistics(int layer, float[] mean, float[] variance) {
+        normalized(layer, runningMeans, "running mean");
+        float[] m = checkedCopy("running mean[" + layer + "]", mean, sizes[layer + 1]);
+        float[] v = checkedCopy("running variance[" + layer + "]", variance, sizes[layer + 1]);
+        for (float x : v) {
+            if (!(x >= 0f) || Float.isInfinite(x)) {
+                throw new IllegalArgumentException("layer " + layer + "'s running variance holds " + x + ": variances are finite and at least 0");
+            }
+        }
+        runningMeans[layer] = m;
+        runningVars[layer] = v;
+    }
+
+    private float[] normalized(int layer, float[][] values, String what) {
+        if (values[layer] == null) {
+            throw new IllegalArgumentException("layer " + layer + " has no " + what + ": its normalisation is " + norms[layer].id());
+        }
+        return values[layer];
+    }
+
     /** {@return a deep copy (parameters and metadata)} */
     public Mlp copy() {
-        Mlp m = of(sizes, activations, loss, weights, biases);
+        Mlp m = of(sizes, activations, norms, dropouts, loss, lossParameter, weights, biases);
+        for (int l = 0; l < depth(); l++) {
+            if (gains[l] != null) {
+                m.gains[l] = gains[l].clone();
+            }
+            if (runningMeans[l] != null) {
+                m.runningMeans[l] = runningMeans[l].clone();
+                m.runningVars[l] = runningVars[l].clone();
+            }
+        }
         m.standardizer = standardizer;
         m.targetStandardizer = targetStandardizer;
         m.labels = labels;
@@ -433,9 +626,21 @@ public final class Mlp {
     public String toString() {
         StringBuilder sb = new StringBuilder("Mlp[").append(sizes[0]);
         for (int l = 0; l < depth(); l++) {
-            sb.append(" -").append(activations[l].id()).append("-> ").append(sizes[l + 1]);
+            sb.append(" -");
+            if (norms[l] != Normalization.NONE) {
+                sb.append(norms[l].id()).append("norm-");
+            }
+            sb.append(activations[l].id());
+            if (dropouts[l] != 0f) {
+                sb.append("-dropout ").append(dropouts[l]);
+            }
+            sb.append("-> ").append(sizes[l + 1]);
         }
-        return sb.append(", ").append(loss.id()).append(", ").append(parameterCount()).append(" parameters]").toString();
+        sb.append(", ").append(loss.id());
+        if (loss.hasParameter()) {
+            sb.append(':').append(lossParameter);
+        }
+        return sb.append(", ").append(parameterCount()).append(" parameters]").toString();
     }
 
     /** Builds an {@link Mlp} layer by layer. */
@@ -443,7 +648,10 @@ public final class Mlp {
         private final int inputs;
         private final List<Integer> widths = new ArrayList<>();
         private final List<Activation> acts = new ArrayList<>();
+        private final List<Normalization> layerNorms = new ArrayList<>();
+        private final List<Float> layerDropouts = new ArrayList<>();
         private Loss loss = Loss.MSE;
+        private float lossParameter = Float.NaN;
         private Init init;
         private long seed = 42;
 
@@ -461,6 +669,82 @@ public final class Mlp {
         public Builder dense(int units, Activation activation) {
             widths.add(units);
             acts.add(activation);
+            layerNorms.add(Normalization.NONE);
+            layerDropouts.add(0f);
+            return this;
+        }
+
+        /**
+         * Applies inverted dropout with probability p to the activations of the layer added last, at training only
+         * ({@link delta4j.engine.Engine#dropout}); that layer must be a hidden layer (checked by {@link #build()}).
+         *
+         * @param p the drop probability, in [0, 1); 0 removes the dropout
+         * @return this builder
+         * @throws IllegalStateException if no layer was added yet
+         * @throws IllegalArgumentException if p lies outside [0, 1)
+         */
+        public Builder dropout(double p) {
+            if (!(p >= 0 && p < 1)) {
+                throw new IllegalArgumentException("dropout probability is " + p + ": it must lie in [0, 1)");
+            }
+            layerDropouts.set(last("dropout"), (float) p);
+            return this;
+        }
+
+        /**
+         * Normalises the layer added last per sample ({@link Normalization#LAYER}), between its product and its
+         * activation; that layer must be a hidden layer.
+         *
+         * @return this builder
+         * @throws IllegalStateException if no layer was added yet
+         */
+        public Builder layerNorm() {
+            return normalization(Normalization.LAYER);
+        }
+
+        /**
+         * Normalises the layer added last per unit over the batch ({@link Normalization#BATCH}), between its product
+         * and its activation; that layer must be a hidden layer, and training batches need at least 2 samples.
+         *
+         * @return this builder
+         * @throws IllegalStateException if no layer was added yet
+         */
+        public Builder batchNorm() {
+            return normalization(Normalization.BATCH);
+        }
+
+        /**
+         * Sets the normalisation of the layer added last.
+         *
+         * @param n the normalisation; {@link Normalization#NONE} removes it
+         * @return this builder
+         * @throws IllegalStateException if no layer was added yet
+         */
+        public Builder normalization(Normalization n) {
+            if (n == null) {
+                throw new IllegalArgumentException("normalisation is null: use Normalization.NONE");
+            }
+            layerNorms.set(last(n.id() + " normalisation"), n);
+            return this;
+        }
+
+        private int last(String what) {
+            if (widths.isEmpty()) {
+                throw new IllegalStateException(what + " applies to the layer added last: add a dense layer first");
+            }
+            return widths.size() - 1;
+        }
+
+        /**
+         * Sets the loss and its parameter, e.g. Huber's δ.
+         *
+         * @param l the loss, which must suit the last layer's activation (checked by {@link #build()})
+         * @param parameter the loss's parameter (checked by {@link Loss#checkParameter})
+         * @return this builder
+         */
+        public Builder loss(Loss l, float parameter) {
+            this.loss = l;
+            this.lossParameter = parameter;
             return this;
         }
 
@@ -472,6 +756,7 @@ public final class Mlp {
          */
         public Builder loss(Loss l) {
             this.loss = l;
+            this.lossParameter = Float.NaN;
             return this;
         }
 
@@ -520,7 +805,14 @@ public final class Mlp {
                 w[l] = scheme.sample(sizes[l], sizes[l + 1], rnd);
                 b[l] = new float[sizes[l + 1]];
             }
-            return new Mlp(sizes, a, loss, w, b);
+            Normalization[] norms = layerNorms.toArray(new Normalization[0]);
+            float[] drops = new float[a.length];
+            for (int l = 0; l < a.length; l++) {
+                drops[l] = layerDropouts.get(l);
+            }
+            validateLayers(a.length, norms, drops);
+            float parameter = Float.isNaN(lossParameter) ? loss.parameter() : loss.checkParameter(lossParameter);
+            return new Mlp(sizes, a, norms, drops, loss, loss.hasParameter() ? parameter : 0f, w, b);
         }
     }
 }
