@@ -3,7 +3,8 @@
 cross-entropy, Adam at 1e-3, batches of 128, the last batch holding the remainder), plain or with every hidden layer
 batch-normalised (Linear without bias, BatchNorm1d whose shift plays the bias, as delta4j's normalised layer) and
 followed by dropout. Each thread count runs in a child process of its own, so the peer is measured at its best
-thread count; the script prints one JSON object per (threads, layers) with the epoch times in seconds.
+thread count (OpenBLAS with the CPU's fastest core type, as peers.py chooses it: Debian's python3-torch does
+its products through the system BLAS, so libopenblas0-pthread must be installed); the script prints one JSON object per (threads, layers) with the epoch times in seconds.
 
     /usr/bin/python3 benchmarks/peers/layers_epoch.py [--threads 1,2] [--epochs 4] [--samples 60000]
 """
@@ -16,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peers import load_fashion, synthetic  # noqa: E402
+from peers import default_coretype, load_fashion, synthetic  # noqa: E402
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 
@@ -75,6 +76,11 @@ def main():
         return child(a.child, a.epochs, a.samples)
     for t in (int(x) for x in a.threads.split(",")):
         env = dict(os.environ, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t))
+        # OpenBLAS at its best, as peers.py measures it: the CPU's fastest core type (DELTA4J_OPENBLAS_CORETYPE chooses).
+        coretype = os.environ.get("DELTA4J_OPENBLAS_CORETYPE") or default_coretype()
+        env.pop("OPENBLAS_L2_SIZE", None)
+        if coretype:
+            env["OPENBLAS_CORETYPE"] = coretype
         subprocess.run([sys.executable, os.path.abspath(__file__), "--child", str(t), "--epochs", str(a.epochs),
                         "--samples", str(a.samples)], env=env, check=True)
 
