@@ -508,6 +508,14 @@ public abstract class EngineBase implements Engine {
         }
     }
 
+    /**
+     * Implements {@link #columnSum}: out (1×n) = α·colsum(X (N×n)). Called with checked shapes on the engine's
+     * monitor; the default computes on host copies with the reference engine.
+     *
+     * @param alpha the scale of the sums
+     * @param x the matrix whose columns are summed
+     * @param out the result row
+     */
     protected void columnSumKernel(float alpha, Tensor x, Tensor out) {
         try (OnHost h = new OnHost()) {
             host().columnSum(alpha, h.in(x), h.in(out));
