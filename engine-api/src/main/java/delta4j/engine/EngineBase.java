@@ -508,6 +508,13 @@ public abstract class EngineBase implements Engine {
         }
     }
 
+    /**
+     * {@link #columnSum}'s computation, its arguments checked; the default runs it on host copies.
+     *
+     * @param alpha the scale α
+     * @param x the N × n input
+     * @param out the 1 × n result
+     */
     protected void columnSumKernel(float alpha, Tensor x, Tensor out) {
         try (OnHost h = new OnHost()) {
             host().columnSum(alpha, h.in(x), h.in(out));
