@@ -168,9 +168,9 @@ class ModelFileTest {
     @Test
     void unknownVersion() {
         byte[] b = ModelFile.toBytes(classifier());
-        b[8] = 3;
+        b[8] = 4;
         ModelFormatException e = fails(reseal(b));
-        assertTrue(e.getMessage().contains("version 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 4"), e.getMessage());
         assertTrue(e.getMessage().contains("newer"), e.getMessage());
         b[8] = 0;
         ModelFormatException zero = fails(reseal(b));
