@@ -34,6 +34,13 @@ import java.util.Objects;
  * {@link TrainingConfig.Builder#standardizeTargets} (on by default). The reported losses are those the
  * network minimises, in standardised target units when the targets are standardised.
  *
+ * <p>Training steps run the training pass ({@link Network#trainingForward}): dropout masks keyed by (the
+ * configuration's seed, the epoch, the step within the epoch), so a run resumed from a checkpoint draws the masks the
+ * uninterrupted run draws, and batch normalisation with the batch's statistics, updating the running statistics that
+ * checkpoints and the saved model keep. Validation, the epoch's metrics and predictions run the prediction pass (no
+ * dropout, the running statistics). A batch-normalised model is refused up front when a training batch could hold a
+ * single sample.
+ *
  * <p>Listeners ({@link TrainingListener}) see each epoch, may report metrics, stop training or fail; what happens
  * then is said there.
  */
