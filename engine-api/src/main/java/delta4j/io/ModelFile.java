@@ -406,6 +406,10 @@ public final class ModelFile {
                 if (loss == null) {
                     throw new ModelFormatException(name + ": corrupt header: unknown loss code " + lc);
                 }
+                if (version < LAYER_EXTRAS_VERSION && loss != Loss.MSE && loss != Loss.SOFTMAX_CROSS_ENTROPY) {
+                    throw new ModelFormatException(name + ": corrupt header: loss code " + lc + " (" + loss.id() + ") in a version " + version
+                            + " file; it came with version " + LAYER_EXTRAS_VERSION);
+                }
                 int flags = h.get() & 0xff;
                 int known = FLAG_STANDARDIZER | FLAG_LABELS | (version >= TARGET_STANDARDIZER_VERSION ? FLAG_TARGET_STANDARDIZER : 0);
                 if ((flags & ~known) != 0) {
@@ -477,6 +481,10 @@ public final class ModelFile {
                 java.util.Arrays.fill(norms, Normalization.NONE);
                 if (version >= LAYER_EXTRAS_VERSION) {
                     lossParameter = h.getFloat();
+                    if (!loss.hasParameter() && Float.floatToRawIntBits(lossParameter) != 0) {
+                        throw new ModelFormatException(name + ": corrupt header: loss parameter " + lossParameter + " for " + loss.id()
+                                + ", which takes none (it is stored as 0)");
+                    }
                     for (int l = 0; l < depth; l++) {
                         int c = h.get() & 0xff;
                         norms[l] = Normalization.ofCode(c).orElse(null);
@@ -484,7 +492,8 @@ public final class ModelFile {
                             throw new ModelFormatException(name + ": corrupt header: unknown normalisation code " + c + " for layer " + l);
                         }
                         float epsilon = h.getFloat(), momentum = h.getFloat();
-                        if (norms[l] != Normalization.NONE && (epsilon != Normalization.EPSILON || momentum != Normalization.MOMENTUM)) {
+                        // Every layer stores delta4j's ε and momentum, so each model has exactly one encoding.
+                        if (epsilon != Normalization.EPSILON || momentum != Normalization.MOMENTUM) {
                             throw new ModelFormatException(name + ": layer " + l + " is normalised with ε " + epsilon + " and momentum " + momentum
                                     + ", but this delta4j computes with ε " + Normalization.EPSILON + " and momentum " + Normalization.MOMENTUM
                                     + ": it cannot reproduce this model's predictions");

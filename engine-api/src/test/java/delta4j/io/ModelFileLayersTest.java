@@ -104,6 +104,24 @@ class ModelFileLayersTest {
     }
 
     @Test
+    void newLossCodesNeedVersion3AndALossWithoutAParameterStoresZero() {
+        byte[] plain = ModelFile.toBytes(Mlp.builder(2).dense(1, Activation.IDENTITY).build());
+        int lossAt = 16 + 4 + 4 * 2 + 1; // L, n_0..n_1, one activation code
+        plain[lossAt] = (byte) Loss.HUBER.code();
+        ModelFormatException old = assertThrows(ModelFormatException.class, () -> ModelFile.read(ModelFileTest.reseal(plain), "m.d4j"));
+        assertTrue(old.getMessage().contains("loss code 3") && old.getMessage().contains("version 1"), old.getMessage());
+
+        Mlp dropped = Mlp.builder(2).dense(3, Activation.TANH).dropout(0.5).dense(1, Activation.IDENTITY).build();
+        byte[] b = ModelFile.toBytes(dropped);
+        int h = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt(12);
+        int parameterAt = 16 + h - 2 * ModelFile.LAYER_ENTRY - 4;
+        assertEquals(0f, ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getFloat(parameterAt));
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putFloat(parameterAt, 2f);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFile.read(ModelFileTest.reseal(b), "m.d4j"));
+        assertTrue(e.getMessage().contains("loss parameter"), e.getMessage());
+    }
+
+    @Test
     void corruptLayerTablesAreFormatErrors() {
         byte[] good = ModelFile.toBytes(layered());
         int lh = ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN).getInt(12);
