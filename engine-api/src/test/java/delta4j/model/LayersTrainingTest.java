@@ -65,6 +65,19 @@ class LayersTrainingTest {
     }
 
     @Test
+    void measuringTheFullGradientNormLeavesTheRunningStatisticsAndMasksAlone() {
+        Dataset data = LearningTest.smoothRegression(120, 6);
+        TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(Optimizer.adam(0.01f)).batchSize(20).maxEpochs(3);
+        Mlp plain = layeredRegression(8), measured = layeredRegression(8);
+        try (Engine e = new ReferenceEngine()) {
+            new Trainer(e, cfg.build()).fit(plain, data);
+            TrainingResult r = new Trainer(e, cfg.gradientTolerance(1e-12).build()).fit(measured, data);
+            assertTrue(Double.isFinite(r.history().get(0).gradientNorm()), "the norm was measured");
+        }
+        assertSameState(plain, measured, "with and without the gradient norm");
+    }
+
+    @Test
     void trainingMovesTheRunningStatisticsAndGainsAndTheModelFileKeepsThem() throws Exception {
         Dataset data = LearningTest.smoothRegression(200, 4);
         Mlp m = layeredRegression(5);
