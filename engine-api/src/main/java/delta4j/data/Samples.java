@@ -101,6 +101,30 @@ public interface Samples {
     }
 
     /**
+     * The first target value outside {@code [lo, hi]}, as its flat row-major index (sample × targets + column), or −1
+     * when every target lies inside. Binary cross-entropy needs targets in [0, 1]. The default reads the targets in
+     * chunks, in one pass.
+     *
+     * @param lo the smallest allowed value
+     * @param hi the largest allowed value
+     * @return the first such value's flat index, or −1
+     */
+    default long firstTargetOutside(float lo, float hi) {
+        int k = targets(), n = size(), chunk = chunkRows(k);
+        float[] t = new float[chunk * k];
+        for (int from = 0; from < n; from += chunk) {
+            int rows = Math.min(chunk, n - from);
+            gatherTargets(null, from, rows, t);
+            for (int j = 0, end = rows * k; j < end; j++) {
+                if (!(t[j] >= lo && t[j] <= hi)) {
+                    return (long) from * k + j;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
      * {@return all targets, row-major (N × targets floats: meant for a validation or test part, not for a data set
      * larger than the heap)}
      */

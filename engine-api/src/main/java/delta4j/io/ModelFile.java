@@ -5,6 +5,7 @@ import delta4j.data.Standardizer;
 import delta4j.engine.Activation;
 import delta4j.engine.Loss;
 import delta4j.model.Mlp;
+import delta4j.model.Normalization;
 
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
@@ -24,10 +25,13 @@ import java.util.zip.CRC32;
  *
  * <pre>
  * magic    8 bytes   89 44 34 4A 0D 0A 1A 0A   ("\x89D4J\r\n\x1a\n")
- * version  u32       1, or 2 when a target standardizer is present
+ * version  u32       1; 2 when a target standardizer is present; 3 when a layer is normalised or has dropout, or the
+ *                    loss has a parameter
  * H        u32       header length in bytes
- * header   H bytes   depth L, sizes n_0..n_L, activations, loss, flags, [standardizer], [labels], [target standardizer]
- * params   f32 ...   W[0], b[0], W[1], b[1], ... (W row-major n_l × n_{l+1})
+ * header   H bytes   depth L, sizes n_0..n_L, activations, loss, flags, [standardizer], [labels], [target standardizer],
+ *                    version 3: loss parameter, per layer normalisation code, ε, momentum, dropout p
+ * params   f32 ...   W[0], b[0], W[1], b[1], ... (W row-major n_l × n_{l+1}); version 3: after b[l] of a normalised
+ *                    layer its γ[l], and of a batch-normalised layer its running mean and running variance
  * crc      u32       CRC-32 of every byte before it
  * </pre>
  * All numbers little-endian. A model is written in the lowest version that holds it, so a model without a
@@ -43,9 +47,13 @@ public final class ModelFile {
     /** The 8 magic bytes. The high first byte and the CR LF / SUB / LF catch text-mode transfers, as in PNG. */
     static final byte[] MAGIC = {(byte) 0x89, 'D', '4', 'J', '\r', '\n', 0x1a, '\n'};
     /** The newest format version this code writes and reads; it reads every version from 1 up. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The first version with a target standardizer (flag bit 2). */
     static final int TARGET_STANDARDIZER_VERSION = 2;
+    /** The first version with normalised and dropout layers and the loss's parameter. */
+    static final int LAYER_EXTRAS_VERSION = 3;
+    /** Bytes per layer of version 3's layer table: u8 normalisation code, f32 ε, f32 momentum, f32 dropout p. */
+    static final int LAYER_ENTRY = 1 + 4 + 4 + 4;
     /** Largest layer width accepted (2^24 units). */
     public static final int MAX_UNITS = 1 << 24;
     /** Largest number of layers accepted. */
@@ -103,7 +111,7 @@ public final class ModelFile {
      */
     public static byte[] toBytes(Mlp m) {
         byte[] header = header(m);
-        long total = PREAMBLE + header.length + 4 * m.parameterCount() + 4;
+        long total = PREAMBLE + header.length + 4 * (m.parameterCount() + statisticsCount(m)) + 4;
         if (total > MAX_FILE_BYTES) {
             throw new IllegalArgumentException("the model has " + m.parameterCount() + " parameters: too large for one model file (2 GiB)");
         }
@@ -116,6 +124,19 @@ public final class ModelFile {
             for (float v : m.biases(l)) {
                 b.putFloat(v);
             }
+            if (m.normalization(l) != Normalization.NONE) {
+                for (float v : m.gains(l)) {
+                    b.putFloat(v);
+                }
+            }
+            if (m.normalization(l).hasRunningStatistics()) {
+                for (float v : m.runningMean(l)) {
+                    b.putFloat(v);
+                }
+                for (float v : m.runningVariance(l)) {
+                    b.putFloat(v);
+                }
+            }
         }
         CRC32 crc = new CRC32();
         crc.update(b.array(), 0, b.position());
@@ -125,7 +146,18 @@ public final class ModelFile {
 
     /** The lowest version that holds the model. */
     static int version(Mlp m) {
-        return m.targetStandardizer() != null ? TARGET_STANDARDIZER_VERSION : 1;
+        return m.hasLayerExtras() ? LAYER_EXTRAS_VERSION : m.targetStandardizer() != null ? TARGET_STANDARDIZER_VERSION : 1;
+    }
+
+    /** The running statistics' floats: two per unit of each batch-normalised layer. */
+    private static long statisticsCount(Mlp m) {
+        long n = 0;
+        for (int l = 0; l < m.depth(); l++) {
+            if (m.normalization(l).hasRunningStatistics()) {
+                n += 2L * m.sizes()[l + 1];
+            }
+        }
+        return n;
     }
 
     private static byte[] header(Mlp m) {
@@ -140,6 +172,10 @@ public final class ModelFile {
         }
         if (ts != null) {
             size += 8L * ts.features();
+        }
+        boolean extras = version(m) >= LAYER_EXTRAS_VERSION;
+        if (extras) {
+            size += 4 + (long) LAYER_ENTRY * m.depth();
         }
         if (labels != null) {
             size += 4;
@@ -184,13 +220,20 @@ public final class ModelFile {
                 h.putFloat(v);
             }
         }
+        if (extras) {
+            h.putFloat(m.lossParameter());
+            for (int l = 0; l < m.depth(); l++) {
+                h.put((byte) m.normalization(l).code()).putFloat(Normalization.EPSILON).putFloat(Normalization.MOMENTUM).putFloat(m.dropout(l));
+            }
+        }
         return h.array();
     }
 
     // ------------------------------------------------------------------ reading
 
     /**
-     * Loads a model file of any version from 1 to {@link #VERSION}.
+     * Loads a model file of any version from 1 to {@link #VERSION}. Files of version 1 and 2 hold plain dense layers
+     * and load as they always did.
      *
      * @param file the model file
      * @return the model, with the standardizers and labels the file holds
@@ -265,13 +308,33 @@ public final class ModelFile {
         }
         b.position(PREAMBLE + (int) headerLength);
         int depth = h.sizes.length - 1;
-        float[][] w = new float[depth][], bias = new float[depth][];
+        float[][] w = new float[depth][], bias = new float[depth][], gains = new float[depth][], means = new float[depth][],
+                variances = new float[depth][];
         for (int l = 0; l < depth; l++) {
             w[l] = floats(b, h.sizes[l] * h.sizes[l + 1]);
             bias[l] = floats(b, h.sizes[l + 1]);
+            if (h.norms[l] != Normalization.NONE) {
+                gains[l] = floats(b, h.sizes[l + 1]);
+            }
+            if (h.norms[l].hasRunningStatistics()) {
+                means[l] = floats(b, h.sizes[l + 1]);
+                variances[l] = floats(b, h.sizes[l + 1]);
+            }
         }
         try {
-            Mlp m = Mlp.of(h.sizes, h.activations, h.loss, w, bias);
+            Mlp m = Mlp.of(h.sizes, h.activations, h.norms, h.dropouts, h.loss, h.lossParameter, w, bias);
+            for (int l = 0; l < depth; l++) {
+                if (gains[l] != null) {
+                    m.setGains(l, gains[l]);
+                }
+                if (means[l] != null) {
+                    m.setRunningStatistics(l, means[l], variances[l]);
+                }
+            }
+            if (version >= LAYER_EXTRAS_VERSION && !m.hasLayerExtras()) {
+                throw new ModelFormatException(name + ": corrupt header: version " + version + " without a normalised or dropout layer"
+                        + " or a loss parameter; such a model is written as version 1 or 2");
+            }
             if (h.standardizer != null) {
                 m.setStandardizer(h.standardizer);
             }
@@ -302,6 +365,10 @@ public final class ModelFile {
         final Standardizer standardizer;
         final Labels labels;
         final Standardizer targetStandardizer;
+        /** Each layer's normalisation and dropout probability (none before version 3). */
+        final Normalization[] norms;
+        final float[] dropouts;
+        final float lossParameter;
         final int headerLength;
 
         Header(ByteBuffer file, int headerLength, String name, int version) throws ModelFormatException {
@@ -339,12 +406,16 @@ public final class ModelFile {
                 if (loss == null) {
                     throw new ModelFormatException(name + ": corrupt header: unknown loss code " + lc);
                 }
+                if (version < LAYER_EXTRAS_VERSION && loss != Loss.MSE && loss != Loss.SOFTMAX_CROSS_ENTROPY) {
+                    throw new ModelFormatException(name + ": corrupt header: loss code " + lc + " (" + loss.id() + ") in a version " + version
+                            + " file; it came with version " + LAYER_EXTRAS_VERSION);
+                }
                 int flags = h.get() & 0xff;
                 int known = FLAG_STANDARDIZER | FLAG_LABELS | (version >= TARGET_STANDARDIZER_VERSION ? FLAG_TARGET_STANDARDIZER : 0);
                 if ((flags & ~known) != 0) {
                     throw new ModelFormatException(name + ": corrupt header: unknown flags 0x" + Integer.toHexString(flags));
                 }
-                if (version >= TARGET_STANDARDIZER_VERSION && (flags & FLAG_TARGET_STANDARDIZER) == 0) {
+                if (version == TARGET_STANDARDIZER_VERSION && (flags & FLAG_TARGET_STANDARDIZER) == 0) {
                     throw new ModelFormatException(name + ": corrupt header: version " + version + " without a target standardizer"
                             + " (flag bit 2); a model without one is written as version 1");
                 }
@@ -405,6 +476,33 @@ public final class ModelFile {
                 } else {
                     targetStandardizer = null;
                 }
+                norms = new Normalization[(int) depth];
+                dropouts = new float[(int) depth];
+                java.util.Arrays.fill(norms, Normalization.NONE);
+                if (version >= LAYER_EXTRAS_VERSION) {
+                    lossParameter = h.getFloat();
+                    if (!loss.hasParameter() && Float.floatToRawIntBits(lossParameter) != 0) {
+                        throw new ModelFormatException(name + ": corrupt header: loss parameter " + lossParameter + " for " + loss.id()
+                                + ", which takes none (it is stored as 0)");
+                    }
+                    for (int l = 0; l < depth; l++) {
+                        int c = h.get() & 0xff;
+                        norms[l] = Normalization.ofCode(c).orElse(null);
+                        if (norms[l] == null) {
+                            throw new ModelFormatException(name + ": corrupt header: unknown normalisation code " + c + " for layer " + l);
+                        }
+                        float epsilon = h.getFloat(), momentum = h.getFloat();
+                        // Every layer stores delta4j's ε and momentum, so each model has exactly one encoding.
+                        if (epsilon != Normalization.EPSILON || momentum != Normalization.MOMENTUM) {
+                            throw new ModelFormatException(name + ": layer " + l + " is normalised with ε " + epsilon + " and momentum " + momentum
+                                    + ", but this delta4j computes with ε " + Normalization.EPSILON + " and momentum " + Normalization.MOMENTUM
+                                    + ": it cannot reproduce this model's predictions");
+                        }
+                        dropouts[l] = h.getFloat();
+                    }
+                } else {
+                    lossParameter = loss.parameter();
+                }
             } catch (BufferUnderflowException e) {
                 throw new ModelFormatException(name + ": corrupt header: it ends before its fields do (" + headerLength + " bytes)", e);
             }
@@ -437,6 +535,12 @@ public final class ModelFile {
             long params = 0;
             for (int l = 0; l + 1 < sizes.length; l++) {
                 params += (long) sizes[l] * sizes[l + 1] + sizes[l + 1];
+                if (norms[l] != Normalization.NONE) {
+                    params += sizes[l + 1];
+                }
+                if (norms[l].hasRunningStatistics()) {
+                    params += 2L * sizes[l + 1];
+                }
             }
             return PREAMBLE + headerLength + 4 * params + 4;
         }

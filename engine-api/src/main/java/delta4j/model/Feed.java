@@ -129,19 +129,19 @@ abstract sealed class Feed {
         private final String what;
         private final Standardizer features;
         private final Standardizer targets;
-        private final boolean distributions;
+        private final TargetCheck check;
 
         /**
-         * @param what          "training" or "validation", for messages
-         * @param distributions whether every target row must sum to 1 (softmax + cross-entropy), checked batch by batch
-         *                      as the indexed path checks the whole set ahead
+         * @param what  "training" or "validation", for messages
+         * @param check what the loss needs of the targets, checked batch by batch as the indexed path checks the whole
+         *              set ahead
          */
-        Streamed(BatchSource source, String what, Standardizer features, Standardizer targets, boolean distributions) {
+        Streamed(BatchSource source, String what, Standardizer features, Standardizer targets, TargetCheck check) {
             this.source = source;
             this.what = what;
             this.features = features;
             this.targets = targets;
-            this.distributions = distributions;
+            this.check = check;
         }
 
         @Override
@@ -180,8 +180,10 @@ abstract sealed class Feed {
                     Network.Workspace ws = net.workspace(rows);
                     copyFinite(b.features(), ws.hostInput(), rows * f, f, "feature", index, epoch);
                     copyFinite(b.targets(), ws.hostTarget(), rows * k, k, "target", index, epoch);
-                    if (distributions) {
-                        checkDistributions(ws.hostTarget(), rows, k, index, epoch);
+                    switch (check) {
+                        case NONE -> { }
+                        case DISTRIBUTIONS -> checkDistributions(ws.hostTarget(), rows, k, index, epoch);
+                        case PROBABILITIES -> checkProbabilities(ws.hostTarget(), rows * k, k, index, epoch);
                     }
                     if (features != null) {
                         features.applyInPlace(ws.hostInput(), ws.hostInput().length);
@@ -216,6 +218,15 @@ abstract sealed class Feed {
                     throw new IllegalArgumentException("row " + r + " of batch " + batch + " of the " + what + " source in epoch " + epoch
                             + " has targets summing to " + (float) sum + ", but softmax + cross-entropy needs every target row to sum to 1"
                             + " (tolerance " + Trainer.TARGET_SUM_TOLERANCE + "): give one-hot or probability targets, or use the mse loss");
+                }
+            }
+        }
+
+        private void checkProbabilities(float[] t, int length, int k, int batch, int epoch) {
+            for (int i = 0; i < length; i++) {
+                if (!(t[i] >= 0f && t[i] <= 1f)) {
+                    throw new IllegalArgumentException("target value " + t[i] + " at row " + i / k + ", column " + i % k + " of batch " + batch
+                            + " of the " + what + " source in epoch " + epoch + " is outside [0, 1], but " + TargetCheck.PROBABILITY_ADVICE);
                 }
             }
         }

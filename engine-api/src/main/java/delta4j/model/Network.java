@@ -1,6 +1,7 @@
 package delta4j.model;
 
 import delta4j.engine.Activation;
+import delta4j.engine.DropoutMask;
 import delta4j.engine.Engine;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
@@ -21,6 +22,20 @@ import java.util.Map;
  * δ rule:    Δ[l-1] = (Δ[l]·W[l]ᵀ) ⊙ φ'(Zin[l-1])                               (gemm NT, activationBackward)
  * </pre>
  *
+ * A normalised hidden layer computes {@code Zin[l] = γ ⊙ x̂(A[l-1]·W[l]) + b[l]} (its dense bias is the
+ * normalisation's shift β), keeping x̂ and rstd in the workspace for the backward pass; a hidden layer with dropout
+ * writes its dropped activations {@code Ad[l] = dropout(A[l])} to a tensor of their own, which the next layer reads
+ * in training, so that A[l] stays intact for φ'. Backward, per layer:
+ *
+ * <pre>
+ * G = Δ[l+1]·W[l+1]ᵀ;  G ← dropout(G, same key);  Δ[l] = G ⊙ φ'(Zin[l], A[l]);  db[l] = s·colsum(Δ[l])
+ * Δ[l] ← normBackward(Δ[l], x̂, rstd, γ) (dγ[l] = s·Σ Δ ⊙ x̂);  dW[l] = s·A[l-1]ᵀ·Δ[l]
+ * </pre>
+ *
+ * {@link #forward} is the prediction pass (no dropout; batch normalisation with the running statistics);
+ * {@link #trainingForward} is the training pass (dropout masks keyed by seed, epoch, step and layer; batch
+ * normalisation with the batch's statistics, updating the running ones), which {@link #backward} follows.
+ *
  * Work tensors are allocated per batch size and reused, so a training step allocates nothing once
  * warm. Not thread-safe: one network, one thread.
  */
@@ -36,8 +51,14 @@ public final class Network implements AutoCloseable {
     private final int depth;
     private final Tensor[] w;
     private final Tensor[] b;
+    /** γ[l] of a normalised layer (null otherwise), with dγ[l] once gradients exist. */
+    private final Tensor[] g;
+    /** Running mean and variance of a batch-normalised layer (null otherwise). */
+    private final Tensor[] runMean;
+    private final Tensor[] runVar;
     private Tensor[] dw;
     private Tensor[] db;
+    private Tensor[] dg;
     private List<Parameter> parameters;
     private final List<Tensor> owned = new ArrayList<>();
     private final Map<Integer, Workspace> workspaces = new LinkedHashMap<>(8, 0.75f, true);
@@ -49,10 +70,20 @@ public final class Network implements AutoCloseable {
         this.depth = mlp.depth();
         this.w = new Tensor[depth];
         this.b = new Tensor[depth];
+        this.g = new Tensor[depth];
+        this.runMean = new Tensor[depth];
+        this.runVar = new Tensor[depth];
         int[] n = mlp.sizes();
         for (int l = 0; l < depth; l++) {
             w[l] = own(engine.allocate(n[l], n[l + 1]));
             b[l] = own(engine.allocate(1, n[l + 1]));
+            if (mlp.normalization(l) != Normalization.NONE) {
+                g[l] = own(engine.allocate(1, n[l + 1]));
+            }
+            if (mlp.normalization(l).hasRunningStatistics()) {
+                runMean[l] = own(engine.allocate(1, n[l + 1]));
+                runVar[l] = own(engine.allocate(1, n[l + 1]));
+            }
         }
         push();
     }
@@ -62,7 +93,10 @@ public final class Network implements AutoCloseable {
         return t;
     }
 
-    /** The work tensors of one batch size: input X, target T, and Zin, A, Δ per layer. */
+    /**
+     * The work tensors of one batch size: input X, target T, and Zin, A, Δ per layer; x̂ and rstd per normalised
+     * layer; the dropped activations Ad per dropout layer; and the dropout keys of the last training pass.
+     */
     public static final class Workspace {
         final int rows;
         final Tensor x;
@@ -70,21 +104,46 @@ public final class Network implements AutoCloseable {
         final Tensor[] zin;
         final Tensor[] a;
         final Tensor[] delta;
+        final Tensor[] xhat;
+        final Tensor[] rstd;
+        final Tensor[] dropped;
+        final long[] keys;
+        /** Whether the last pass was {@link Network#trainingForward} (dropout applied, batch statistics in x̂). */
+        boolean training;
         final float[] hostInput;
         final float[] hostTarget;
 
-        Workspace(Engine e, int rows, int[] n) {
+        Workspace(Engine e, int rows, Mlp mlp) {
             this.rows = rows;
+            int[] n = mlp.sizes();
             int depth = n.length - 1;
             x = e.allocate(rows, n[0]);
             t = e.allocate(rows, n[depth]);
             zin = new Tensor[depth];
             a = new Tensor[depth];
             delta = new Tensor[depth];
+            xhat = new Tensor[depth];
+            rstd = new Tensor[depth];
+            dropped = new Tensor[depth];
+            keys = new long[depth];
             for (int l = 0; l < depth; l++) {
                 zin[l] = e.allocate(rows, n[l + 1]);
                 a[l] = e.allocate(rows, n[l + 1]);
                 delta[l] = e.allocate(rows, n[l + 1]);
+                switch (mlp.normalization(l)) {
+                    case NONE -> { }
+                    case LAYER -> {
+                        xhat[l] = e.allocate(rows, n[l + 1]);
+                        rstd[l] = e.allocate(rows, 1);
+                    }
+                    case BATCH -> {
+                        xhat[l] = e.allocate(rows, n[l + 1]);
+                        rstd[l] = e.allocate(1, n[l + 1]);
+                    }
+                }
+                if (mlp.dropout(l) > 0f) {
+                    dropped[l] = e.allocate(rows, n[l + 1]);
+                }
             }
             hostInput = new float[rows * n[0]];
             hostTarget = new float[rows * n[depth]];
@@ -117,6 +176,11 @@ public final class Network implements AutoCloseable {
                 zin[l].close();
                 a[l].close();
                 delta[l].close();
+                for (Tensor extra : new Tensor[] {xhat[l], rstd[l], dropped[l]}) {
+                    if (extra != null) {
+                        extra.close();
+                    }
+                }
             }
         }
     }
@@ -137,7 +201,7 @@ public final class Network implements AutoCloseable {
                 eldest.getValue().close();
                 workspaces.remove(eldest.getKey());
             }
-            ws = new Workspace(engine, rows, mlp.sizes());
+            ws = new Workspace(engine, rows, mlp);
             workspaces.put(rows, ws);
         }
         return ws;
@@ -157,55 +221,144 @@ public final class Network implements AutoCloseable {
     }
 
     /**
-     * Forward pass over the uploaded input: fills Zin[l] and A[l] for every layer.
+     * The prediction pass over the uploaded input: fills Zin[l] and A[l] for every layer, without dropout, batch
+     * normalisation with the running statistics ({@link Engine#batchNormInference}).
      *
      * @param ws a workspace of this network whose input was uploaded
      */
     public void forward(Workspace ws) {
+        ws.training = false;
         Tensor in = ws.x;
         for (int l = 0; l < depth; l++) {
             engine.gemm(false, false, 1f, in, w[l], 0f, ws.zin[l]);
+            switch (mlp.normalization(l)) {
+                case NONE -> { }
+                case LAYER -> engine.layerNorm(ws.zin[l], g[l], Normalization.EPSILON, ws.xhat[l], ws.rstd[l], ws.zin[l]);
+                case BATCH -> engine.batchNormInference(ws.zin[l], g[l], Normalization.EPSILON, runMean[l], runVar[l], ws.zin[l]);
+            }
             engine.biasActivation(ws.zin[l], b[l], mlp.activation(l), ws.a[l]);
             in = ws.a[l];
         }
     }
 
     /**
+     * The training pass over the uploaded input: as {@link #forward}, but a dropout layer's activations are dropped
+     * with the mask of {@link DropoutMask#key DropoutMask.key(seed, epoch, step, layer)} into a tensor the next layer
+     * reads, and batch normalisation uses the batch's statistics and updates the running ones (momentum
+     * {@link Normalization#MOMENTUM}). {@link #backward} then uses the same masks and statistics.
+     *
+     * @param ws a workspace of this network whose input was uploaded; at least 2 rows when a layer is
+     *        batch-normalised
+     * @param seed the training run's seed
+     * @param epoch the epoch (as the trainer counts it)
+     * @param step the step within the epoch, 0-based
+     * @throws IllegalArgumentException if a layer is batch-normalised and the batch has a single row
+     */
+    public void trainingForward(Workspace ws, long seed, int epoch, int step) {
+        trainingForward(ws, seed, epoch, step, Normalization.MOMENTUM);
+    }
+
+    /**
+     * The training pass with a given running-statistics momentum: 0 leaves the running statistics as they are
+     * (the trainer's full-gradient norm, which must not move them).
+     */
+    void trainingForward(Workspace ws, long seed, int epoch, int step, float momentum) {
+        ws.training = true;
+        Tensor in = ws.x;
+        for (int l = 0; l < depth; l++) {
+            engine.gemm(false, false, 1f, in, w[l], 0f, ws.zin[l]);
+            switch (mlp.normalization(l)) {
+                case NONE -> { }
+                case LAYER -> engine.layerNorm(ws.zin[l], g[l], Normalization.EPSILON, ws.xhat[l], ws.rstd[l], ws.zin[l]);
+                case BATCH -> {
+                    if (ws.rows < 2) {
+                        throw new IllegalArgumentException("layer " + l + " is batch-normalised, and a training batch of 1 sample has no"
+                                + " batch statistics: use batches of at least 2 samples");
+                    }
+                    engine.batchNorm(ws.zin[l], g[l], Normalization.EPSILON, momentum, runMean[l], runVar[l], ws.xhat[l], ws.rstd[l],
+                            ws.zin[l]);
+                }
+            }
+            engine.biasActivation(ws.zin[l], b[l], mlp.activation(l), ws.a[l]);
+            in = ws.a[l];
+            float p = mlp.dropout(l);
+            if (p > 0f) {
+                ws.keys[l] = DropoutMask.key(seed, epoch, step, l);
+                engine.dropout(ws.a[l], p, ws.keys[l], ws.dropped[l]);
+                in = ws.dropped[l];
+            }
+        }
+    }
+
+    /** The activations layer {@code l + 1} read in the last pass: Ad[l] after a training pass through dropout, else A[l]. */
+    private Tensor layerOutput(Workspace ws, int l) {
+        return ws.training && ws.dropped[l] != null ? ws.dropped[l] : ws.a[l];
+    }
+
+    /**
      * Output δ and the batch's loss sum (written to {@code lossOut[lossIndex]}), without gradients:
      * what validation needs.
      *
-     * @param ws a workspace of this network after {@link #forward}, with its targets uploaded
+     * @param ws a workspace of this network after {@link #forward} or {@link #trainingForward}, with its targets uploaded
      * @param lossOut a tensor of this network's engine that receives the loss sum
      * @param lossIndex the flat element of {@code lossOut} to write
      */
     public void loss(Workspace ws, Tensor lossOut, int lossIndex) {
         int L = depth - 1;
-        engine.outputDelta(mlp.loss(), mlp.activation(L), ws.zin[L], ws.a[L], ws.t, ws.delta[L], lossOut, lossIndex);
+        engine.outputDelta(mlp.loss(), mlp.lossParameter(), mlp.activation(L), ws.zin[L], ws.a[L], ws.t, ws.delta[L], lossOut,
+                lossIndex);
     }
 
     /**
-     * Backward pass after {@link #forward}: the output δ and loss, then for every layer
-     * {@code dW[l] = s·A[l-1]ᵀ·Δ[l]} and {@code db[l] = s·colsum(Δ[l])}, propagating δ by the δ rule.
-     * With {@code s = 1/N} these are the gradients of the mean loss over the batch.
+     * Backward pass after the last forward pass of this workspace: the output δ and loss, then for every layer
+     * {@code dW[l] = s·A[l-1]ᵀ·Δ[l]}, {@code db[l] = s·colsum(Δ[l])} and for a normalised layer
+     * {@code dγ[l] = s·Σ_i Δ[l] ⊙ x̂}, propagating δ by the δ rule through dropout (the same masks) and the
+     * normalisation's backward twin. With {@code s = 1/N} these are the gradients of the mean loss over the batch.
+     * A model with dropout or batch normalisation needs {@link #trainingForward} before it: the prediction pass
+     * has no masks and normalises with fixed statistics, of which these are not the gradients.
      *
-     * @param ws a workspace of this network after {@link #forward}, with its targets uploaded
+     * @param ws a workspace of this network after {@link #trainingForward} (or {@link #forward} for a model without
+     *        dropout and batch normalisation), with its targets uploaded
      * @param lossOut a tensor of this network's engine that receives the batch's loss sum
      * @param lossIndex the flat element of {@code lossOut} to write
      * @param s the scale s of the gradients, usually 1/N
+     * @throws IllegalStateException if the model has dropout or batch normalisation and the last pass was
+     *         {@link #forward}
      */
     public void backward(Workspace ws, Tensor lossOut, int lossIndex, float s) {
+        if (!ws.training && needsTrainingPass()) {
+            throw new IllegalStateException("this model has dropout or batch normalisation: call trainingForward, not forward, before backward");
+        }
         ensureGradients();
         loss(ws, lossOut, lossIndex);
         for (int l = depth - 1; l >= 0; l--) {
-            Tensor input = l == 0 ? ws.x : ws.a[l - 1];
-            engine.gemm(true, false, s, input, ws.delta[l], 0f, dw[l]);
+            Tensor input = l == 0 ? ws.x : layerOutput(ws, l - 1);
             engine.columnSum(s, ws.delta[l], db[l]);
+            switch (mlp.normalization(l)) {
+                case NONE -> { }
+                case LAYER -> engine.layerNormBackward(ws.delta[l], ws.xhat[l], ws.rstd[l], g[l], s, ws.delta[l], dg[l]);
+                case BATCH -> engine.batchNormBackward(ws.delta[l], ws.xhat[l], ws.rstd[l], g[l], s, ws.delta[l], dg[l]);
+            }
+            engine.gemm(true, false, s, input, ws.delta[l], 0f, dw[l]);
             if (l > 0) {
-                // G = Δ[l]·W[l]ᵀ lands in Δ[l-1], which activationBackward then turns into Δ[l-1] in place.
+                // G = Δ[l]·W[l]ᵀ lands in Δ[l-1], which dropout's mask and activationBackward then turn into Δ[l-1] in place.
                 engine.gemm(false, true, 1f, ws.delta[l], w[l], 0f, ws.delta[l - 1]);
+                if (ws.training && ws.dropped[l - 1] != null) {
+                    engine.dropout(ws.delta[l - 1], mlp.dropout(l - 1), ws.keys[l - 1], ws.delta[l - 1]);
+                }
                 engine.activationBackward(ws.delta[l - 1], ws.zin[l - 1], ws.a[l - 1], mlp.activation(l - 1), ws.delta[l - 1]);
             }
         }
+    }
+
+    /** {@return whether a layer has dropout or batch normalisation, so that training differs from prediction} */
+    public boolean needsTrainingPass() {
+        for (int l = 0; l < depth; l++) {
+            if (mlp.dropout(l) > 0f || mlp.normalization(l) == Normalization.BATCH) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void ensureGradients() {
@@ -213,14 +366,21 @@ public final class Network implements AutoCloseable {
             int[] n = mlp.sizes();
             dw = new Tensor[depth];
             db = new Tensor[depth];
+            dg = new Tensor[depth];
             for (int l = 0; l < depth; l++) {
                 dw[l] = own(engine.allocate(n[l], n[l + 1]));
                 db[l] = own(engine.allocate(1, n[l + 1]));
+                if (g[l] != null) {
+                    dg[l] = own(engine.allocate(1, n[l + 1]));
+                }
             }
-            List<Parameter> list = new ArrayList<>(2 * depth);
+            List<Parameter> list = new ArrayList<>(3 * depth);
             for (int l = 0; l < depth; l++) {
                 list.add(new Parameter(w[l], dw[l], true));
                 list.add(new Parameter(b[l], db[l], false));
+                if (g[l] != null) {
+                    list.add(new Parameter(g[l], dg[l], false));
+                }
             }
             parameters = List.copyOf(list);
         }
@@ -288,8 +448,8 @@ public final class Network implements AutoCloseable {
     // ------------------------------------------------------------------ parameters
 
     /**
-     * Every trainable tensor with its gradient, W[0], b[0], W[1], b[1], ... (weight decay on the weights
-     * only): the list the trainer, the optimizer state, clipping, norms and checkpoints iterate. Allocates
+     * Every trainable tensor with its gradient, W[0], b[0], (γ[0],) W[1], b[1], (γ[1],) ..., γ[l] for a normalised
+     * layer only (weight decay on the weights only): the list the trainer, the optimizer state, clipping, norms and checkpoints iterate. Allocates
      * the gradients on first use.
      *
      * @return the parameters in that order (an immutable list)
@@ -315,6 +475,42 @@ public final class Network implements AutoCloseable {
      */
     public Tensor biases(int layer) {
         return b[layer];
+    }
+
+    /**
+     * {@return γ[l] on the engine, 1 × n_{l+1}, or null when the layer is not normalised}
+     *
+     * @param layer the layer l, 0-based
+     */
+    public Tensor gains(int layer) {
+        return g[layer];
+    }
+
+    /**
+     * {@return dγ[l] after {@link #backward}, of γ[l]'s shape, or null when the layer is not normalised}
+     *
+     * @param layer the layer l, 0-based
+     */
+    public Tensor gainGradient(int layer) {
+        ensureGradients();
+        return dg[layer];
+    }
+
+    /**
+     * The running statistics of the batch-normalised layers, for each such layer l its running mean then its
+     * running variance (1 × n_{l+1} each): state that training updates but no optimizer steps.
+     *
+     * @return the tensors in that order (empty when no layer is batch-normalised)
+     */
+    public List<Tensor> runningStatistics() {
+        List<Tensor> list = new ArrayList<>();
+        for (int l = 0; l < depth; l++) {
+            if (runMean[l] != null) {
+                list.add(runMean[l]);
+                list.add(runVar[l]);
+            }
+        }
+        return list;
     }
 
     /**
@@ -348,16 +544,23 @@ public final class Network implements AutoCloseable {
         return own(engine.allocate(rows, cols));
     }
 
-    /** Copies the host model's parameters to the engine. */
+    /** Copies the host model's parameters (gains and running statistics included) to the engine. */
     public void push() {
         checkOpen();
         for (int l = 0; l < depth; l++) {
             engine.upload(mlp.weights(l), 0, w[l]);
             engine.upload(mlp.biases(l), 0, b[l]);
+            if (g[l] != null) {
+                engine.upload(mlp.gains(l), 0, g[l]);
+            }
+            if (runMean[l] != null) {
+                engine.upload(mlp.runningMean(l), 0, runMean[l]);
+                engine.upload(mlp.runningVariance(l), 0, runVar[l]);
+            }
         }
     }
 
-    /** Copies the engine's parameters back into the host model. */
+    /** Copies the engine's parameters (gains and running statistics included) back into the host model. */
     public void pull() {
         pull(mlp);
     }
@@ -365,12 +568,19 @@ public final class Network implements AutoCloseable {
     /**
      * Copies the engine's parameters into another host model (e.g. a copy for a checkpoint).
      *
-     * @param into a model of this network's shape, whose weights and biases are replaced
+     * @param into a model of this network's shape and layers, whose weights, biases, gains and running statistics
+     *        are replaced
      */
     public void pull(Mlp into) {
         checkOpen();
         for (int l = 0; l < depth; l++) {
             into.setParameters(l, engine.download(w[l]), engine.download(b[l]));
+            if (g[l] != null) {
+                into.setGains(l, engine.download(g[l]));
+            }
+            if (runMean[l] != null) {
+                into.setRunningStatistics(l, engine.download(runMean[l]), engine.download(runVar[l]));
+            }
         }
     }
 

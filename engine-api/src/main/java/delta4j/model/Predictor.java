@@ -185,7 +185,7 @@ public final class Predictor implements AutoCloseable {
             kept[slot].close();
             kept[slot] = null;
         }
-        kept[slot] = new Network.Workspace(engine, rows, model.sizes());
+        kept[slot] = new Network.Workspace(engine, rows, model);
         keptRows[slot] = rows;
         lastUse[slot] = calls;
         return kept[slot];

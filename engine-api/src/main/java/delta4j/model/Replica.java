@@ -20,9 +20,15 @@ import java.util.SplittableRandom;
  * state, every replica takes the step {@link Trainer} takes on the whole batch (equal up to the order of
  * the float sums), including gradient clipping on the summed gradient, weight decay on the weights only,
  * and Adam's step count. Parameters and optimizer state also travel as flat vectors for local SGD
- * (averaging) and checkpoints: W[0], b[0], W[1], b[1], ... (each row-major, the order of
- * {@link Network#parameters()}), and for the state, per parameter, its states s = 0..k−1, the order of
- * {@link TrainingState#optimizerState()}.
+ * (averaging) and checkpoints: W[0], b[0], (γ[0],) W[1], b[1], ... (each row-major, the order of
+ * {@link Network#parameters()}; a normalised layer's gains γ are parameters like the others), and for the state,
+ * per parameter, its states s = 0..k−1, the order of {@link TrainingState#optimizerState()}.
+ *
+ * <p>{@link #gradient} runs the training pass: dropout masks keyed by (config seed, epoch 0, step {@link #step()}),
+ * so every replica of one step draws the same masks for its own rows, and batch normalisation over the replica's
+ * own rows (at least 2), whose running statistics each replica keeps for itself: they are not in the flat vector,
+ * so averaging parameters leaves them per replica, and {@link #model()} carries this replica's.
+ * {@link #lossSum} runs the prediction pass.
  *
  * <p>Data given here is used as it is: a model's {@link Mlp#standardizer()} is the caller's to apply.
  * Not thread-safe; the engine is held for the replica's life (close it to free the engine's memory).
@@ -94,7 +100,7 @@ public final class Replica implements AutoCloseable {
      */
     public double gradient(float[] x, float[] y, int rows, float scale, float[] out) {
         checkLength("gradient", out, parameterCount());
-        Network.Workspace ws = load(x, y, rows);
+        Network.Workspace ws = load(x, y, rows, true);
         net.backward(ws, lossOut, 0, scale);
         for (int i = 0; i < parameters.size(); i++) {
             engine.download(parameters.get(i).gradient(), out, offsets[i]);
@@ -111,12 +117,13 @@ public final class Replica implements AutoCloseable {
      * @throws IllegalArgumentException if an array's length does not fit
      */
     public double lossSum(float[] x, float[] y, int rows) {
-        Network.Workspace ws = load(x, y, rows);
+        Network.Workspace ws = load(x, y, rows, false);
         net.loss(ws, lossOut, 0);
         return engine.download(lossOut)[0];
     }
 
-    private Network.Workspace load(float[] x, float[] y, int rows) {
+    /** Uploads a batch and runs the training pass (masks keyed by seed, epoch 0, step t) or the prediction pass. */
+    private Network.Workspace load(float[] x, float[] y, int rows, boolean training) {
         int in = net.model().inputs(), outs = net.model().outputs();
         if (rows <= 0 || x.length < rows * in || y.length < rows * outs) {
             throw new IllegalArgumentException("a batch of " + rows + " rows needs " + rows * in + " feature and " + rows * outs
@@ -126,7 +133,11 @@ public final class Replica implements AutoCloseable {
         System.arraycopy(x, 0, ws.hostInput(), 0, rows * in);
         System.arraycopy(y, 0, ws.hostTarget(), 0, rows * outs);
         net.upload(ws, true);
-        net.forward(ws);
+        if (training) {
+            net.trainingForward(ws, config.seed, 0, t);
+        } else {
+            net.forward(ws);
+        }
         return ws;
     }
 

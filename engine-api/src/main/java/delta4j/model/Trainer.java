@@ -34,6 +34,13 @@ import java.util.Objects;
  * {@link TrainingConfig.Builder#standardizeTargets} (on by default). The reported losses are those the
  * network minimises, in standardised target units when the targets are standardised.
  *
+ * <p>Training steps run the training pass ({@link Network#trainingForward}): dropout masks keyed by (the
+ * configuration's seed, the epoch, the step within the epoch), so a run resumed from a checkpoint draws the masks the
+ * uninterrupted run draws, and batch normalisation with the batch's statistics, updating the running statistics that
+ * checkpoints and the saved model keep. Validation, the epoch's metrics and predictions run the prediction pass (no
+ * dropout, the running statistics). A batch-normalised model is refused up front when a training batch could hold a
+ * single sample.
+ *
  * <p>Listeners ({@link TrainingListener}) see each epoch, may report metrics, stop training or fail; what happens
  * then is said there.
  */
@@ -180,13 +187,10 @@ public final class Trainer {
         if (config.standardizeTargets && state == null && mlp.canStandardizeTargets()) {
             mlp.setTargetStandardizer(Standardizer.fitTargets(train));
         }
-        boolean distributions = switch (mlp.loss()) {
-            case MSE, L1, HUBER, BINARY_CROSS_ENTROPY -> false;
-            case SOFTMAX_CROSS_ENTROPY -> true;
-        };
-        Feed trainFeed = new Feed.Streamed(train, "training", mlp.standardizer(), mlp.targetStandardizer(), distributions);
+        TargetCheck check = TargetCheck.of(mlp.loss());
+        Feed trainFeed = new Feed.Streamed(train, "training", mlp.standardizer(), mlp.targetStandardizer(), check);
         Feed valFeed = validation == null ? null
-                : new Feed.Streamed(validation, "validation", mlp.standardizer(), mlp.targetStandardizer(), distributions);
+                : new Feed.Streamed(validation, "validation", mlp.standardizer(), mlp.targetStandardizer(), check);
         return train(mlp, trainFeed, valFeed, null, state);
     }
 
@@ -200,6 +204,7 @@ public final class Trainer {
         if (validation != null) {
             checkTargets(mlp, validation, "validation");
         }
+        checkBatchNormBatches(mlp, train.size(), config.batchSize);
         checkMonitored(validation != null);
         if (config.standardize && state == null) {
             mlp.setStandardizer(Standardizer.fit(train));
@@ -219,12 +224,22 @@ public final class Trainer {
             return;
         }
         Mlp saved = state.model();
+        boolean sameLayers = true;
+        for (int l = 0; l < Math.min(saved.depth(), mlp.depth()); l++) {
+            sameLayers &= saved.normalization(l) == mlp.normalization(l) && saved.dropout(l) == mlp.dropout(l);
+        }
         if (!java.util.Arrays.equals(saved.sizes(), mlp.sizes()) || !java.util.Arrays.equals(saved.activations(), mlp.activations())
-                || saved.loss() != mlp.loss()) {
+                || saved.loss() != mlp.loss() || saved.lossParameter() != mlp.lossParameter() || !sameLayers) {
             throw new IllegalArgumentException("the checkpoint holds a " + saved + ", not this " + mlp);
         }
         for (int l = 0; l < mlp.depth(); l++) {
             mlp.setParameters(l, saved.weights(l), saved.biases(l));
+            if (mlp.normalization(l) != Normalization.NONE) {
+                mlp.setGains(l, saved.gains(l));
+            }
+            if (mlp.normalization(l).hasRunningStatistics()) {
+                mlp.setRunningStatistics(l, saved.runningMean(l), saved.runningVariance(l));
+            }
         }
         mlp.setStandardizer(saved.standardizer());
         mlp.setLabels(saved.labels());
@@ -272,15 +287,48 @@ public final class Trainer {
      * A batch source's rows are checked batch by batch as they arrive ({@link Feed.Streamed}).
      */
     private static void checkTargets(Mlp mlp, Samples d, String what) {
-        boolean distributions = switch (mlp.loss()) {
-            case MSE, L1, HUBER, BINARY_CROSS_ENTROPY -> false;
-            case SOFTMAX_CROSS_ENTROPY -> true;
-        };
-        int row = distributions ? d.firstTargetRowNotSummingToOne(TARGET_SUM_TOLERANCE) : -1;
-        if (row >= 0) {
-            throw new IllegalArgumentException("the " + what + " data's sample " + row + " has targets summing to " + (float) d.targetRowSum(row)
-                    + ", but softmax + cross-entropy needs every target row to sum to 1 (tolerance " + TARGET_SUM_TOLERANCE
-                    + "): give one-hot or probability targets, or use the mse loss");
+        switch (TargetCheck.of(mlp.loss())) {
+            case NONE -> { }
+            case DISTRIBUTIONS -> {
+                int row = d.firstTargetRowNotSummingToOne(TARGET_SUM_TOLERANCE);
+                if (row >= 0) {
+                    throw new IllegalArgumentException("the " + what + " data's sample " + row + " has targets summing to "
+                            + (float) d.targetRowSum(row) + ", but softmax + cross-entropy needs every target row to sum to 1 (tolerance "
+                            + TARGET_SUM_TOLERANCE + "): give one-hot or probability targets, or use the mse loss");
+                }
+            }
+            case PROBABILITIES -> {
+                long at = d.firstTargetOutside(0f, 1f);
+                if (at >= 0) {
+                    int k = d.targets();
+                    float[] row = new float[k];
+                    d.gatherTargets(new int[] {(int) (at / k)}, 0, 1, row);
+                    throw new IllegalArgumentException("the " + what + " data's sample " + at / k + " has target " + at % k + " = "
+                            + row[(int) (at % k)] + ", but " + TargetCheck.PROBABILITY_ADVICE);
+                }
+            }
+        }
+    }
+
+    /**
+     * Batch normalisation has no batch statistics for a training batch of one sample: refused before training, naming
+     * the option to change, rather than failing in the middle of an epoch.
+     */
+    private void checkBatchNormBatches(Mlp mlp, int trainingSamples, int batchSize) {
+        int layer = -1;
+        for (int l = mlp.depth() - 1; l >= 0; l--) {
+            if (mlp.normalization(l) == Normalization.BATCH) {
+                layer = l;
+            }
+        }
+        if (layer < 0) {
+            return;
+        }
+        int batch = Math.min(batchSize, trainingSamples);
+        if (batch < 2 || trainingSamples % batch == 1) {
+            throw new IllegalArgumentException("batch size " + batchSize + " gives " + trainingSamples + " training samples a batch of 1 sample,"
+                    + " which batch normalisation (layer " + layer + ") cannot normalise: change the batch size (batchSize) so that every"
+                    + " training batch holds at least 2 samples");
         }
     }
 
@@ -348,12 +396,16 @@ public final class Trainer {
         final Feed validation;
         final Samples rawValidation;
         final int depth;
-        final Tensor[][] stateW;
-        final Tensor[][] stateB;
+        /** {@link Network#parameters()}: W[0], b[0], (γ[0],) W[1], ... */
+        final List<Parameter> params;
+        /** {@link Network#runningStatistics()}: state that the training pass moves but no optimizer steps. */
+        final List<Tensor> statistics;
+        /** The optimizer's state tensors, per parameter. */
+        final Tensor[][] state;
         final LossSums losses;
         final Tensor norms;
-        final Tensor[] bestW;
-        final Tensor[] bestB;
+        /** The best epoch's parameters then running statistics, when early stopping keeps the best. */
+        final Tensor[] bestCopy;
         final List<EpochReport> history = new ArrayList<>();
         /** Listeners that threw, with what they threw: not called again. */
         final Map<TrainingListener, RuntimeException> failed = new IdentityHashMap<>();
@@ -380,25 +432,26 @@ public final class Trainer {
             this.depth = net.depth();
             this.best = config.goal == TrainingConfig.Goal.MAXIMIZE ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
             int k = config.optimizer.stateTensors();
-            stateW = new Tensor[depth][k];
-            stateB = new Tensor[depth][k];
-            bestW = new Tensor[depth];
-            bestB = new Tensor[depth];
-            for (int l = 0; l < depth; l++) {
-                Tensor w = net.weights(l), b = net.biases(l);
+            params = net.parameters();
+            statistics = net.runningStatistics();
+            state = new Tensor[params.size()][k];
+            for (int i = 0; i < params.size(); i++) {
+                Tensor v = params.get(i).value();
                 for (int s = 0; s < k; s++) {
-                    stateW[l][s] = net.allocate(w.rows(), w.cols());
-                    stateB[l][s] = net.allocate(b.rows(), b.cols());
+                    state[i][s] = net.allocate(v.rows(), v.cols());
                 }
-                if (config.keepsBest()) {
-                    bestW[l] = net.allocate(w.rows(), w.cols());
-                    bestB[l] = net.allocate(b.rows(), b.cols());
+            }
+            bestCopy = config.keepsBest() ? new Tensor[params.size() + statistics.size()] : null;
+            if (bestCopy != null) {
+                for (int i = 0; i < bestCopy.length; i++) {
+                    Tensor v = kept(i);
+                    bestCopy[i] = net.allocate(v.rows(), v.cols());
                 }
             }
             int slots = train.batches() == 0 || (validation != null && validation.batches() == 0) ? STREAMED_LOSS_SLOTS
                     : Math.max(train.batches(), Math.max(validation == null ? 0 : validation.batches(), 1));
             losses = new LossSums(net.allocate(1, slots));
-            norms = net.allocate(1, 2 * depth);
+            norms = net.allocate(1, params.size());
             if (resumed != null) {
                 restoreState(resumed);
             }
@@ -543,13 +596,16 @@ public final class Trainer {
             }
         }
 
-        /** The model with the weights on the engine now (a copy). */
+        /** The model with the weights (gains and running statistics) on the engine now (a copy). */
         Mlp modelNow() {
             Mlp copy = net.model().copy();
-            for (int l = 0; l < depth; l++) {
-                copy.setParameters(l, engine.download(net.weights(l)), engine.download(net.biases(l)));
-            }
+            net.pull(copy);
             return copy;
+        }
+
+        /** Tensor i of what early stopping keeps: the parameters, then the running statistics. */
+        Tensor kept(int i) {
+            return i < params.size() ? params.get(i).value() : statistics.get(i - params.size());
         }
 
         /** Predictions for the raw validation samples, chunk by chunk (N × outputs, targets' units). */
@@ -578,15 +634,15 @@ public final class Trainer {
                 for (Network.Workspace ws; (ws = pass.next(net)) != null; s++) {
                     int rows = ws.rows();
                     net.upload(ws, true);
-                    net.forward(ws);
+                    net.trainingForward(ws, config.seed, epoch, s);
                     net.backward(ws, losses.slots, losses.next(), 1f / rows);
                     if (config.clipNorm > 0) {
                         clipGradients();
                     }
                     t++;
-                    for (int l = 0; l < depth; l++) {
-                        config.optimizer.step(engine, net.weights(l), net.weightGradient(l), stateW[l], lr, config.weightDecay, t);
-                        config.optimizer.step(engine, net.biases(l), net.biasGradient(l), stateB[l], lr, 0f, t);
+                    for (int i = 0; i < params.size(); i++) {
+                        Parameter p = params.get(i);
+                        config.optimizer.step(engine, p.value(), p.gradient(), state[i], lr, p.decays() ? config.weightDecay : 0f, t);
                     }
                     seen += rows;
                     for (TrainingListener l : config.listeners) {
@@ -620,9 +676,8 @@ public final class Trainer {
 
         /** Scales all gradients by maxNorm/‖g‖ when ‖g‖ > maxNorm (a NaN norm is left to divergence detection). */
         void clipGradients() {
-            for (int l = 0; l < depth; l++) {
-                engine.sumOfSquares(net.weightGradient(l), norms, 2 * l);
-                engine.sumOfSquares(net.biasGradient(l), norms, 2 * l + 1);
+            for (int i = 0; i < params.size(); i++) {
+                engine.sumOfSquares(params.get(i).gradient(), norms, i);
             }
             double sq = 0;
             for (float v : engine.download(norms)) {
@@ -631,9 +686,8 @@ public final class Trainer {
             double norm = Math.sqrt(sq);
             if (norm > config.clipNorm) {
                 float factor = (float) (config.clipNorm / norm);
-                for (int l = 0; l < depth; l++) {
-                    engine.scale(net.weightGradient(l), factor);
-                    engine.scale(net.biasGradient(l), factor);
+                for (Parameter p : params) {
+                    engine.scale(p.gradient(), factor);
                 }
             }
         }
@@ -661,29 +715,30 @@ public final class Trainer {
          * into accumulators (an SGD step with η = −1 is an in-place add), then their squares summed on the engine.
          */
         double fullGradientNorm(int epoch) {
-            Tensor[] accW = new Tensor[depth], accB = new Tensor[depth];
+            Tensor[] acc = new Tensor[params.size()];
             long total = train.size() >= 0 ? train.size() : epochSamples;
             try {
-                for (int l = 0; l < depth; l++) {
-                    accW[l] = engine.allocate(net.weights(l).rows(), net.weights(l).cols());
-                    accB[l] = engine.allocate(1, net.biases(l).cols());
+                for (int i = 0; i < acc.length; i++) {
+                    Tensor v = params.get(i).value();
+                    acc[i] = engine.allocate(v.rows(), v.cols());
                 }
                 losses.reset();
                 try (Feed.Pass pass = train.pass(epoch, false)) {
-                    for (Network.Workspace ws; (ws = pass.next(net)) != null; ) {
+                    int s = 0;
+                    for (Network.Workspace ws; (ws = pass.next(net)) != null; s++) {
                         net.upload(ws, true);
-                        net.forward(ws);
+                        // The training pass's gradient (dropout masks of this epoch's steps, batch statistics), with
+                        // momentum 0 so that measuring it leaves the running statistics as they are.
+                        net.trainingForward(ws, config.seed, epoch, s, 0f);
                         net.backward(ws, losses.slots, losses.next(), 1f / total);
-                        for (int l = 0; l < depth; l++) {
-                            engine.sgdStep(accW[l], net.weightGradient(l), -1f, 0f);
-                            engine.sgdStep(accB[l], net.biasGradient(l), -1f, 0f);
+                        for (int i = 0; i < acc.length; i++) {
+                            engine.sgdStep(acc[i], params.get(i).gradient(), -1f, 0f);
                         }
                     }
                 }
                 losses.reset();
-                for (int l = 0; l < depth; l++) {
-                    engine.sumOfSquares(accW[l], norms, 2 * l);
-                    engine.sumOfSquares(accB[l], norms, 2 * l + 1);
+                for (int i = 0; i < acc.length; i++) {
+                    engine.sumOfSquares(acc[i], norms, i);
                 }
                 double sum = 0;
                 for (float v : engine.download(norms)) {
@@ -691,48 +746,39 @@ public final class Trainer {
                 }
                 return Math.sqrt(sum);
             } finally {
-                for (int l = 0; l < depth; l++) {
-                    if (accW[l] != null) {
-                        accW[l].close();
-                    }
-                    if (accB[l] != null) {
-                        accB[l].close();
+                for (Tensor a : acc) {
+                    if (a != null) {
+                        a.close();
                     }
                 }
             }
         }
 
         void snapshot() {
-            for (int l = 0; l < depth; l++) {
-                engine.copy(net.weights(l), bestW[l]);
-                engine.copy(net.biases(l), bestB[l]);
+            for (int i = 0; i < bestCopy.length; i++) {
+                engine.copy(kept(i), bestCopy[i]);
             }
         }
 
         void restore() {
-            for (int l = 0; l < depth; l++) {
-                engine.copy(bestW[l], net.weights(l));
-                engine.copy(bestB[l], net.biases(l));
+            for (int i = 0; i < bestCopy.length; i++) {
+                engine.copy(bestCopy[i], kept(i));
             }
         }
 
         void checkpoint(int epoch) {
             Mlp copy = modelNow();
             List<float[]> opt = new ArrayList<>();
-            for (int l = 0; l < depth; l++) {
-                for (Tensor s : stateW[l]) {
-                    opt.add(engine.download(s));
-                }
-                for (Tensor s : stateB[l]) {
-                    opt.add(engine.download(s));
+            for (Tensor[] perParameter : state) {
+                for (Tensor st : perParameter) {
+                    opt.add(engine.download(st));
                 }
             }
             List<float[]> bestParams = null;
             if (config.keepsBest() && bestEpoch > 0) {
                 bestParams = new ArrayList<>();
-                for (int l = 0; l < depth; l++) {
-                    bestParams.add(engine.download(bestW[l]));
-                    bestParams.add(engine.download(bestB[l]));
+                for (Tensor t : bestCopy) {
+                    bestParams.add(engine.download(t));
                 }
             }
             try {
@@ -745,23 +791,23 @@ public final class Trainer {
 
         void restoreState(TrainingState s) {
             int k = config.optimizer.stateTensors();
-            if (s.optimizerState().size() != 2 * k * depth) {
+            if (s.optimizerState().size() != k * params.size()) {
                 throw new IllegalArgumentException("the checkpoint holds " + s.optimizerState().size()
-                        + " optimizer tensors; this optimizer (" + config.optimizer + ") needs " + 2 * k * depth);
+                        + " optimizer tensors; this optimizer (" + config.optimizer + ") needs " + k * params.size());
             }
             int i = 0;
-            for (int l = 0; l < depth; l++) {
-                for (Tensor st : stateW[l]) {
-                    engine.upload(s.optimizerState().get(i++), 0, st);
-                }
-                for (Tensor st : stateB[l]) {
+            for (Tensor[] perParameter : state) {
+                for (Tensor st : perParameter) {
                     engine.upload(s.optimizerState().get(i++), 0, st);
                 }
             }
             if (s.bestParameters() != null && config.keepsBest()) {
-                for (int l = 0; l < depth; l++) {
-                    engine.upload(s.bestParameters().get(2 * l), 0, bestW[l]);
-                    engine.upload(s.bestParameters().get(2 * l + 1), 0, bestB[l]);
+                if (s.bestParameters().size() != bestCopy.length) {
+                    throw new IllegalArgumentException("the checkpoint holds " + s.bestParameters().size()
+                            + " tensors of the best epoch; this model needs " + bestCopy.length);
+                }
+                for (int j = 0; j < bestCopy.length; j++) {
+                    engine.upload(s.bestParameters().get(j), 0, bestCopy[j]);
                 }
             }
             t = s.step();

@@ -353,7 +353,7 @@ public final class TrainingConfig {
         }
 
         /**
-         * Sets the seed of shuffling and of the validation split (default 42).
+         * Sets the seed of shuffling, of the validation split and of the dropout masks (default 42).
          *
          * @param s the seed; the same seed, data and configuration give the same run
          * @return this builder

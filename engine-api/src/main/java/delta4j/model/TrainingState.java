@@ -13,18 +13,19 @@ import java.util.Map;
  * configuration and engine, {@link Trainer#resume} from a state saved after epoch e gives the same
  * weights as an uninterrupted run (shuffling is seeded per epoch, so no random-number state is kept).
  *
- * @param model              the network with the parameters after {@code epochsDone} epochs (and its
- *                           standardizer and labels)
+ * @param model              the network with the parameters after {@code epochsDone} epochs (gains and running
+ *                           statistics included, and its standardizer and labels)
  * @param epochsDone         completed epochs
  * @param step               optimizer steps taken so far (Adam's t)
- * @param optimizerState     the optimizer's tensors, for each layer l: the weight states s = 0..k−1,
- *                           then the bias states s = 0..k−1 (k = {@link Optimizer#stateTensors()})
+ * @param optimizerState     the optimizer's tensors, for each parameter of {@link Network#parameters()} (W[l], b[l],
+ *                           and γ[l] of a normalised layer) its states s = 0..k−1 (k = {@link Optimizer#stateTensors()})
  * @param history            the epoch reports so far
  * @param previousLoss       the last epoch's training loss (for the loss tolerance), NaN before any
  * @param bestValidationLoss early stopping: best validation loss so far (+∞ before any)
  * @param sinceBest          early stopping: epochs since the best
  * @param bestEpoch          early stopping: the best epoch (0 before any)
- * @param bestParameters     early stopping: W[0], b[0], W[1], b[1], ... at the best epoch, or null
+ * @param bestParameters     early stopping: the parameters of {@link Network#parameters()} at the best epoch, then
+ *                           the running statistics of {@link Network#runningStatistics()}, or null
  */
 public record TrainingState(Mlp model, int epochsDone, int step, List<float[]> optimizerState,
                             List<EpochReport> history, double previousLoss, double bestValidationLoss,

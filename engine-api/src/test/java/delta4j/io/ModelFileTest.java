@@ -168,9 +168,9 @@ class ModelFileTest {
     @Test
     void unknownVersion() {
         byte[] b = ModelFile.toBytes(classifier());
-        b[8] = 3;
+        b[8] = 4;
         ModelFormatException e = fails(reseal(b));
-        assertTrue(e.getMessage().contains("version 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 4"), e.getMessage());
         assertTrue(e.getMessage().contains("newer"), e.getMessage());
         b[8] = 0;
         ModelFormatException zero = fails(reseal(b));
@@ -229,6 +229,35 @@ class ModelFileTest {
             float[][] p = m.predict(e, V1_ROWS);
             for (int i = 0; i < p.length; i++) {
                 assertEquals(V1_PREDICTIONS[i], Float.floatToRawIntBits(p[i][0]), "row " + i + ": " + p[i][0]);
+            }
+        }
+        assertArrayEquals(old, ModelFile.toBytes(m), "written back unchanged");
+    }
+
+    /** 4 rows and the bits of their 2 predictions each, as the delta4j that wrote regression-v2.d4j predicted them. */
+    static final float[][] V2_ROWS = {{11f, -1.5f, 0.25f}, {8f, 0f, 2f}, {10f, -1f, 0.5f}, {14f, -3f, -1f}};
+    static final int[] V2_PREDICTIONS = {0x498258b1, 0xc03d7149, 0x49769d48, 0xc03ed513, 0x497e10ad, 0xc03dccbc, 0x49831515, 0xc03c23e2};
+
+    /**
+     * regression-v2.d4j was written by delta4j before normalised and dropout layers (a 3-5-4-2 tanh/sigmoid
+     * regression with both standardizers): it still loads as version 2, predicts the same bits, and is written back
+     * byte for byte.
+     */
+    @Test
+    void aVersion2FileFromBeforeLayerExtrasLoadsAndPredictsIdentically() throws IOException {
+        byte[] old;
+        try (var in = ModelFileTest.class.getResourceAsStream("regression-v2.d4j")) {
+            old = in.readAllBytes();
+        }
+        assertEquals(2, ByteBuffer.wrap(old).order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        Mlp m = ModelFile.read(old, "regression-v2.d4j");
+        assertTrue(m.targetStandardizer() != null && !m.hasLayerExtras());
+        try (var e = new delta4j.engine.reference.ReferenceEngine()) {
+            float[][] p = m.predict(e, V2_ROWS);
+            for (int i = 0; i < p.length; i++) {
+                for (int k = 0; k < 2; k++) {
+                    assertEquals(V2_PREDICTIONS[2 * i + k], Float.floatToRawIntBits(p[i][k]), "row " + i + " output " + k + ": " + p[i][k]);
+                }
             }
         }
         assertArrayEquals(old, ModelFile.toBytes(m), "written back unchanged");

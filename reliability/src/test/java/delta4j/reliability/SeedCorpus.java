@@ -37,6 +37,15 @@ public final class SeedCorpus {
     private SeedCorpus() {
     }
 
+    /** A version 3 model: layer norm with dropout, batch norm, a Huber loss with its δ. */
+    static Mlp layers() {
+        Mlp m = Mlp.builder(2).dense(4, Activation.TANH).layerNorm().dropout(0.25).dense(3, Activation.RELU).batchNorm()
+                .dense(1, Activation.IDENTITY).loss(Loss.HUBER, 0.5f).seed(6).build();
+        m.setGains(0, new float[] {0.5f, 1f, 1.5f, 2f});
+        m.setRunningStatistics(1, new float[] {0.25f, -0.5f, 1f}, new float[] {1f, 2f, 0.5f});
+        return m;
+    }
+
     public static void main(String[] args) throws IOException {
         Path root = Path.of(args.length > 0 ? args[0] : "src/test/resources").resolve("delta4j/reliability");
         Path models = dir(root, "ModelFileFuzzTestInputs/anyBytesAreAModelOrAClearError");
@@ -51,6 +60,7 @@ public final class SeedCorpus {
         Mlp prices = Mlp.builder(2).dense(3, Activation.RELU).dense(2, Activation.IDENTITY).seed(5).build();
         prices.setTargetStandardizer(new Standardizer(new float[] {1.5e6f, -2f}, new float[] {3e5f, 0.5f}));
         Files.write(models.resolve("seed-target-standardizer"), ModelFile.toBytes(prices));
+        Files.write(models.resolve("seed-layers"), ModelFile.toBytes(layers()));
 
         Path ckpt = dir(root, "CheckpointFileFuzzTestInputs/anyBytesAreACheckpointOrAClearError");
         Dataset data = Dataset.of(new float[][] {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {0.5f, 0.5f}}, new float[][] {{0}, {1}, {1}, {0}, {1}});

@@ -2,7 +2,10 @@ package delta4j.spark;
 
 import delta4j.model.Mlp;
 
-/** Flat parameter vectors (W[0], b[0], W[1], b[1], ..., as {@link delta4j.model.Replica} lays them out) and the Mlp. */
+/**
+ * Flat parameter vectors (W[0], b[0], (γ[0],) W[1], b[1], ..., γ[l] of a normalised layer only, as
+ * {@link delta4j.model.Replica} lays them out) and the Mlp.
+ */
 final class Flat {
 
     private Flat() {
@@ -18,6 +21,10 @@ final class Flat {
             int w = mlp.sizes()[l] * mlp.sizes()[l + 1], b = mlp.sizes()[l + 1];
             mlp.setParameters(l, java.util.Arrays.copyOfRange(p, at, at + w), java.util.Arrays.copyOfRange(p, at + w, at + w + b));
             at += w + b;
+            if (mlp.normalization(l) != delta4j.model.Normalization.NONE) {
+                mlp.setGains(l, java.util.Arrays.copyOfRange(p, at, at + b));
+                at += b;
+            }
         }
     }
 }
