@@ -1695,6 +1695,34 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    // ------------------------------------------------------------------ PyTorch's layers
+
+    /**
+     * The new kernels against PyTorch's own values ({@link TorchLayers}: nn.LayerNorm, nn.BatchNorm1d in training and
+     * eval mode, dropout with DropoutMask's mask, nn.L1Loss, nn.HuberLoss, nn.BCEWithLogitsLoss), within
+     * {@link TorchLayers#ENGINE_TOL} of each group's largest value: the conventions (biased variance in x̂, unbiased in
+     * the running variance, ε inside the root, momentum, the shift added by the next bias) are the engine's too.
+     */
+    @Test
+    void layerNormMatchesPyTorch() {
+        TorchLayers.checkLayerNorm(engine, TorchLayers.ENGINE_TOL);
+    }
+
+    @Test
+    void batchNormMatchesPyTorch() {
+        TorchLayers.checkBatchNorm(engine, TorchLayers.ENGINE_TOL);
+    }
+
+    @Test
+    void dropoutMatchesPyTorch() {
+        TorchLayers.checkDropout(engine, TorchLayers.ENGINE_TOL);
+    }
+
+    @Test
+    void newLossesMatchPyTorch() {
+        TorchLayers.checkLosses(engine, TorchLayers.ENGINE_TOL);
+    }
+
     /** |want − got| ≤ tol·|want| element by element (for statistics whose groups differ in scale). */
     static void assertRelative(float[] want, float[] got, double tol, String what) {
         assertEquals(want.length, got.length, what + ": length");
