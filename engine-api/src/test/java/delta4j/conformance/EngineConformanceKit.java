@@ -1723,6 +1723,16 @@ public abstract class EngineConformanceKit {
         TorchLayers.checkLosses(engine, TorchLayers.ENGINE_TOL);
     }
 
+    /**
+     * A 4-5-3 network with batch normalisation, ReLU and dropout trained 3 SGD steps through the model's training pass
+     * ({@link TorchLayers#checkModel}): parameters and running statistics within {@value #TRAINING_TOL} of the largest of
+     * their tensor, the loss within {@value #TRAINING_TOL} relative, as for {@link #threeTrainingStepsMatchReference}.
+     */
+    @Test
+    void aNormalisedDropoutNetworkTrainsAsInPyTorch() {
+        TorchLayers.checkModel(engine, TRAINING_TOL);
+    }
+
     /** |want − got| ≤ tol·|want| element by element (for statistics whose groups differ in scale). */
     static void assertRelative(float[] want, float[] got, double tol, String what) {
         assertEquals(want.length, got.length, what + ": length");

@@ -5,13 +5,19 @@ import delta4j.engine.DropoutMask;
 import delta4j.engine.Engine;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
+import delta4j.model.Mlp;
+import delta4j.model.Network;
 import delta4j.model.Normalization;
+import delta4j.model.Parameter;
+import org.junit.jupiter.api.Assumptions;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * normalisation, a unit for batch normalisation, and the whole tensor otherwise (one sample's gradient can be 300 times
  * another's, as for a constant sample, whose rstd is 1/√ε); loss sums within tol relative. The reference engine, which
  * computes in double and rounds each kernel's output once, is held to {@link #REFERENCE_TOL}; any engine to
- * {@link #ENGINE_TOL}, which allows a float mean of 7 values near 1000 to be an ulp of their sum off.
+ * {@link #ENGINE_TOL}, which allows a float mean of 7 values near 1000 to be an ulp of their sum off. The model case
+ * ({@link #checkModel}) has tolerances of its own.
  */
 public final class TorchLayers {
 
@@ -231,6 +238,88 @@ public final class TorchLayers {
         assertGroups(doubles("bce.grad"), got[0], 1, rows * cols, false, tol, "nn.BCEWithLogitsLoss ∂/∂z = Δ = σ(z) − t");
         assertTrue(Float.isFinite(got[1][2]), "BCEWithLogitsLoss of logits ±1e4 must be finite, got " + got[1][2]);
         assertLoss(doubles("bce.loss")[0], got[1][2], tol, "nn.BCEWithLogitsLoss loss sum (logits ±1e4)");
+    }
+
+    /**
+     * The fixture's model: 4 → 5 (Linear without bias, BatchNorm1d whose β is delta4j's bias b, ReLU, dropout 0.25 with
+     * DropoutMask's mask of key(7, 0, step, 0)) → 3 (Linear with bias, identity), loss 0.5·Σ(y − t)²/N (delta4j's MSE),
+     * trained 3 plain SGD steps with learning rate 0.1 on one batch of 6 through {@link Network}'s training pass. After
+     * each step every parameter (W, γ, b of both layers) and the running statistics must be PyTorch's within tol of the
+     * largest of their tensor, and the step's mean loss within tol relative. The training pass is looked up by
+     * reflection so that this compiles before the model has it; the check is skipped (a JUnit assumption) until then.
+     *
+     * @param engine the engine to train on
+     * @param tol the tolerance
+     */
+    public static void checkModel(Engine engine, double tol) {
+        Method trainingForward = trainingForward();
+        int batch = 6, nIn = 4, hidden = 5, nOut = 3;
+        float lr = 0.1f;
+        Mlp mlp = Mlp.of(new int[]{nIn, hidden, nOut}, new Activation[]{Activation.RELU, Activation.IDENTITY},
+                new Normalization[]{Normalization.BATCH, Normalization.NONE}, new float[]{0.25f, 0f}, Loss.MSE, 0f,
+                new float[][]{floats("model.w1"), floats("model.w2")}, new float[][]{floats("model.b1"), floats("model.b2")});
+        mlp.setGains(0, floats("model.gamma"));
+        try (Network net = mlp.bind(engine); Tensor lossOut = engine.allocate(1, 3)) {
+            Network.Workspace ws = net.workspace(batch);
+            System.arraycopy(floats("model.x"), 0, ws.hostInput(), 0, batch * nIn);
+            System.arraycopy(floats("model.t"), 0, ws.hostTarget(), 0, batch * nOut);
+            net.upload(ws, true);
+            for (int step = 0; step < 3; step++) {
+                invoke(trainingForward, net, ws, 7L, 0, step);
+                net.backward(ws, lossOut, step, 1f / batch);
+                for (Parameter p : net.parameters()) {
+                    engine.sgdStep(p.value(), p.gradient(), lr, 0f);
+                }
+                net.pull();
+                String s = "model" + step + ".";
+                String after = " after SGD step " + (step + 1);
+                assertLoss(doubles(s + "loss")[0], engine.download(lossOut)[step] / batch, tol, "mean loss of step " + (step + 1));
+                assertModel(s + "w1", mlp.weights(0), tol, "W[0]" + after);
+                assertModel(s + "gamma", mlp.gains(0), tol, "γ[0]" + after);
+                assertModel(s + "b1", mlp.biases(0), tol, "b[0] (BatchNorm1d's β)" + after);
+                assertModel(s + "w2", mlp.weights(1), tol, "W[1]" + after);
+                assertModel(s + "b2", mlp.biases(1), tol, "b[1]" + after);
+                assertModel(s + "running_mean", mlp.runningMean(0), tol, "running mean" + after);
+                assertModel(s + "running_var", mlp.runningVariance(0), tol, "running variance" + after);
+            }
+        }
+    }
+
+    private static void assertModel(String name, float[] got, double tol, String what) {
+        double[] want = doubles(name);
+        assertEquals(want.length, got.length, what + ": length");
+        double max = 0;
+        for (double w : want) {
+            max = Math.max(max, Math.abs(w));
+        }
+        for (int i = 0; i < want.length; i++) {
+            if (!(Math.abs(want[i] - got[i]) <= tol * max)) {
+                fail(what + ": element " + i + " is " + got[i] + ", PyTorch " + want[i] + " (allowed ±" + tol * max + ")");
+            }
+        }
+    }
+
+    /** {@code Network.trainingForward(Workspace, long, int, int)}, or a skip while the model has no training pass. */
+    private static Method trainingForward() {
+        try {
+            return Network.class.getMethod("trainingForward", Network.Workspace.class, long.class, int.class, int.class);
+        } catch (NoSuchMethodException e) {
+            Assumptions.abort("needs Network.trainingForward(Workspace, long seed, int epoch, int step)");
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void invoke(Method m, Network net, Network.Workspace ws, long seed, int epoch, int step) {
+        try {
+            m.invoke(net, ws, seed, epoch, step);
+        } catch (IllegalAccessException e) {
+            throw new AssertionError(e);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new AssertionError(e.getCause());
+        }
     }
 
     static void assertLoss(double want, float got, double tol, String what) {
