@@ -83,4 +83,14 @@ class NamesAndCodesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.parse("wavy"));
         assertTrue(e.getMessage().contains(LearningRateSchedule.Kind.usages()), e.getMessage());
     }
+
+    /** Model-file codes are fixed forever: pinned here, so that renumbering a loss fails a test. */
+    @Test
+    void lossCodesArePinned() {
+        assertEquals(0, Loss.MSE.code());
+        assertEquals(1, Loss.SOFTMAX_CROSS_ENTROPY.code());
+        assertEquals(2, Loss.L1.code());
+        assertEquals(3, Loss.HUBER.code());
+        assertEquals(4, Loss.BINARY_CROSS_ENTROPY.code());
+    }
 }
