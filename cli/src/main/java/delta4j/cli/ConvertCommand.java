@@ -77,8 +77,8 @@ final class ConvertCommand extends Common implements Callable<Integer> {
             case "test", "t10k" -> DataSources.Part.TEST;
             default -> throw new UsageException("--part " + part + ": use train or test");
         };
-        if (idx && t == CsvReader.Task.REGRESSION) {
-            throw new UsageException("--task regression: IDX data (images and class labels) is a classification task; leave --task out");
+        if (idx && t != CsvReader.Task.CLASSIFICATION) {
+            throw new UsageException("--task " + task.trim() + ": IDX data (images and class labels) is a classification task; leave --task out");
         }
         Options.checkSource(data, "--data");
         Options.checkOutput(out, "--out");
