@@ -351,10 +351,18 @@ final class TrainCommand extends Common implements Callable<Integer> {
 
             long held = validation > 0 ? Math.max(1, Math.min(all.size() - 1, Math.round(all.size() * validation))) : 0;
             long trainSamples = all.size() - held;
-            if (normFn == Normalization.BATCH && trainSamples % Math.min(batch, trainSamples) == 1) {
+            if (normFn == Normalization.BATCH && trainSamples < 2) {
+                throw new UsageException("--norm batch: " + Words.count(trainSamples, "training sample") + " cannot be normalised over a"
+                        + " mini-batch, which needs at least 2; use --norm layer or more data");
+            }
+            if (normFn == Normalization.BATCH && lastBatchOfOne(trainSamples, batch)) {
+                long other = batch + 1;
+                while (lastBatchOfOne(trainSamples, other)) {
+                    other++;
+                }
                 throw new UsageException("--norm batch with --batch " + batch + ": the " + Words.count(trainSamples, "training sample")
-                        + " leave a last mini-batch of 1 sample, which batch normalisation cannot normalise; choose another --batch, e.g. "
-                        + (batch + 1));
+                        + " leave a last mini-batch of 1 sample, which batch normalisation cannot normalise; choose another batch size,"
+                        + " e.g. --batch " + other);
             }
             if (!quiet) {
                 out.println("data:      " + train.describe() + (held > 0 ? " (" + held + " of " + all.size() + " held out for validation, "
@@ -446,6 +454,11 @@ final class TrainCommand extends Common implements Callable<Integer> {
             }
             return outputs.finish(err());
         }
+    }
+
+    /** Whether an epoch of n samples in mini-batches of b ends with a batch of a single sample. */
+    static boolean lastBatchOfOne(long n, long b) {
+        return n % Math.min(b, n) == 1;
     }
 
     /** The data sources a run opened: mapped data files are unmapped when the command ends. */
