@@ -94,7 +94,7 @@ final class Options {
     /** The dropout probability of every hidden layer (--dropout): from 0 (none) to below 1. */
     static float dropout(float p) {
         if (!(p >= 0 && p < 1)) {
-            throw new UsageException("--dropout " + p + ": give the probability of dropping a hidden unit, from 0 (none) to below 1, e.g. 0.2");
+            throw new UsageException("--dropout " + delta4j.cli.report.Words.decimal(p) + ": give the probability of dropping a hidden unit, from 0 (none) to below 1, e.g. 0.2");
         }
         return p;
     }
