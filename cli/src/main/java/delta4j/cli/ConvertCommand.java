@@ -50,7 +50,7 @@ final class ConvertCommand extends Common implements Callable<Integer> {
     /** Where the file is written: {@link #out}, or the file it links to. */
     private Path target;
 
-    @Option(names = "--task", paramLabel = "TASK", description = "regression or classification. Default: classification for IDX, regression for CSV.")
+    @Option(names = "--task", paramLabel = "TASK", description = "regression, classification or multilabel (K target columns of 0 or 1, checked, stored as numeric targets: train them with --task multilabel). Default: classification for IDX, regression for CSV.")
     String task;
 
     @Option(names = "--targets", paramLabel = "K", defaultValue = "1", description = "Target columns at the end of each CSV row (regression). Default: ${DEFAULT-VALUE}.")

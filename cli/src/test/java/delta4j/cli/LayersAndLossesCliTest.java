@@ -232,6 +232,24 @@ class LayersAndLossesCliTest {
     }
 
     @Test
+    void aConvertedMultiLabelFileTrainsWithTheHeadersLabelNames() throws IOException {
+        Path csv = multiLabel("m.csv", 120, 11, true), data = dir.resolve("m.d4jdata"), model = dir.resolve("m.d4j");
+        Cli.Result c = Cli.run("convert", "--data", csv.toString(), "--task", "multilabel", "--targets", "3", "--out", data.toString());
+        assertEquals(0, c.exit(), c::toString);
+        Cli.Result r = Cli.run("train", "--data", data.toString(), "--task", "multilabel", "--layers", "3,8,3", "--epochs", "2",
+                "--batch", "16", "--engine", "reference", "--out", model.toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(List.of("right", "up", "far"), ModelFile.load(model).labels().names());
+        Cli.Result e = Cli.run("eval", "--model", model.toString(), "--data", data.toString());
+        assertEquals(0, e.exit(), e::toString);
+        assertTrue(e.out().contains("result: micro-F1"), e::toString);
+
+        Path bad = write("bad.csv", "x1,a,b\n0.1,0,1\n0.2,1,3\n");
+        Cli.Result b = Cli.run("convert", "--data", bad.toString(), "--task", "multilabel", "--targets", "2", "--out", dir.resolve("b.d4jdata").toString());
+        assertRuntimeError(b, "line 3, column 3: multi-label target '3' is not 0 or 1");
+    }
+
+    @Test
     void multiLabelWithoutAHeaderNamesItsLabelsByNumber() throws IOException {
         Path train = multiLabel("train.csv", 100, 9, false), model = dir.resolve("m.d4j");
         Cli.Result r = Cli.run("train", "--data", train.toString(), "--task", "multilabel", "--targets", "3", "--layers", "3,8,3",
