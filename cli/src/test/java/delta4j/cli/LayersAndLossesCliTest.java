@@ -250,6 +250,20 @@ class LayersAndLossesCliTest {
     }
 
     @Test
+    void aCheckpointRecordsNormDropoutAndTheLossParameter() throws IOException {
+        Path csv = regression("r.csv", 64, 12), ckpt = dir.resolve("c.ckpt");
+        Cli.Result r = Cli.run("train", "--data", csv.toString(), "--layers", "3,4,1", "--loss", "huber:0.5", "--epochs", "1", "--batch", "16",
+                "--engine", "reference", "--checkpoint-every", "1", "--checkpoint", ckpt.toString(), "--quiet");
+        assertEquals(0, r.exit(), r::toString);
+        Cli.Result other = Cli.run("train", "--data", csv.toString(), "--layers", "3,4,1", "--loss", "huber:2", "--norm", "layer", "--dropout", "0.2",
+                "--epochs", "2", "--batch", "16", "--engine", "reference", "--resume", ckpt.toString());
+        assertUsageError(other);
+        assertTrue(other.err().contains("norm none in the checkpoint, layer now"), other::toString);
+        assertTrue(other.err().contains("dropout 0.0 in the checkpoint, 0.2 now"), other::toString);
+        assertTrue(other.err().contains("loss huber:0.5 in the checkpoint, huber:2.0 now"), other::toString);
+    }
+
+    @Test
     void multiLabelWithoutAHeaderNamesItsLabelsByNumber() throws IOException {
         Path train = multiLabel("train.csv", 100, 9, false), model = dir.resolve("m.d4j");
         Cli.Result r = Cli.run("train", "--data", train.toString(), "--task", "multilabel", "--targets", "3", "--layers", "3,8,3",
