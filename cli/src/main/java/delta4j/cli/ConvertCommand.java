@@ -50,7 +50,7 @@ final class ConvertCommand extends Common implements Callable<Integer> {
     /** Where the file is written: {@link #out}, or the file it links to. */
     private Path target;
 
-    @Option(names = "--task", paramLabel = "TASK", description = "regression or classification. Default: classification for IDX, regression for CSV.")
+    @Option(names = "--task", paramLabel = "TASK", description = "regression, classification or multilabel (K target columns of 0 or 1, checked, stored as numeric targets: train them with --task multilabel). Default: classification for IDX, regression for CSV.")
     String task;
 
     @Option(names = "--targets", paramLabel = "K", defaultValue = "1", description = "Target columns at the end of each CSV row (regression). Default: ${DEFAULT-VALUE}.")
@@ -77,8 +77,8 @@ final class ConvertCommand extends Common implements Callable<Integer> {
             case "test", "t10k" -> DataSources.Part.TEST;
             default -> throw new UsageException("--part " + part + ": use train or test");
         };
-        if (idx && t == CsvReader.Task.REGRESSION) {
-            throw new UsageException("--task regression: IDX data (images and class labels) is a classification task; leave --task out");
+        if (idx && t != CsvReader.Task.CLASSIFICATION) {
+            throw new UsageException("--task " + task.trim() + ": IDX data (images and class labels) is a classification task; leave --task out");
         }
         Options.checkSource(data, "--data");
         Options.checkOutput(out, "--out");

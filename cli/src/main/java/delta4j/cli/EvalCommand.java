@@ -17,8 +17,9 @@ import java.util.concurrent.Callable;
 
 /** {@code delta4j eval}: scores a saved model on labelled data. */
 @Command(usageHelpAutoWidth = true, name = "eval", sortOptions = false,
-        description = {"Score a saved model on data with targets: loss, MSE, and R² (regression) or accuracy and the"
-                + " confusion matrix (classification). For an IDX folder or fashion-mnist the t10k files are used.", ""},
+        description = {"Score a saved model on data with targets: loss, MSE, MAE and R² (regression), accuracy and the"
+                + " confusion matrix (classification), or micro- and macro-F1, exact-match accuracy and each label's accuracy and F1"
+                + " (multi-label, a label counting as predicted from probability 0.5). For an IDX folder or fashion-mnist the t10k files are used.", ""},
         footer = {"", "Example:", "  delta4j eval --model fashion.d4j --data fashion-mnist --metrics-json t.json"})
 final class EvalCommand extends Common implements Callable<Integer> {
 
@@ -29,7 +30,8 @@ final class EvalCommand extends Common implements Callable<Integer> {
             description = "Data with targets: CSV file, IDX folder, fashion-mnist, or a binary data file from 'delta4j convert'.")
     String data;
 
-    @Option(names = "--metrics-json", paramLabel = "FILE", description = "Write {\"loss\", \"mse\", \"r2\", \"accuracy\"} as JSON.")
+    @Option(names = "--metrics-json", paramLabel = "FILE", description = "Write {\"loss\", \"mse\", \"mae\", \"r2\", \"accuracy\"} as JSON"
+            + " (multi-label adds \"micro_f1\", \"macro_f1\", \"subset_accuracy\", \"label_accuracy\", \"label_f1\").")
     Path metricsJson;
 
     @Mixin
@@ -49,11 +51,16 @@ final class EvalCommand extends Common implements Callable<Integer> {
             LoadedData d = ModelOptions.data(m, data, CsvReader.Targets.REQUIRED);
             TestMetrics t;
             try (d) {
-                t = TestMetrics.score(m.loss(), d.predict(m, engine), d.targetMatrix(), m.outputs(), m.labels() != null, m.targetStandardizer());
+                t = TestMetrics.score(m.loss(), m.lossParameter(), d.predict(m, engine), d.targetMatrix(), m.outputs(), ModelOptions.isClassifier(m),
+                        m.targetStandardizer());
             }
             out.println("model:  " + model + ": " + m);
             out.println("data:   " + d.describe());
             out.println("result: " + t.summary() + " on " + Words.count(t.samples(), "sample") + " (" + engine.name() + ", " + engine.device() + ")");
+            if (t.isMultiLabel()) {
+                out.println();
+                t.labelLines(ModelOptions.labelNames(m).names()).forEach(out::println);
+            }
             if (t.confusion() != null && t.confusion().classes() <= 20) {
                 out.println();
                 out.print(t.confusion().format(m.labels().names()));

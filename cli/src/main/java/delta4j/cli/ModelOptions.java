@@ -3,6 +3,7 @@ package delta4j.cli;
 import delta4j.cli.io.CsvReader;
 import delta4j.cli.io.DataSources;
 import delta4j.cli.io.LoadedData;
+import delta4j.engine.Loss;
 import delta4j.io.ModelFile;
 import delta4j.model.Mlp;
 
@@ -19,13 +20,38 @@ final class ModelOptions {
         return ModelFile.load(model);
     }
 
+    /**
+     * Whether a model is multi-label: trained with binary cross-entropy, the one loss for independent 0/1 labels (its
+     * output layer is sigmoid, one probability per label). Its labels, when it has them, name the target columns.
+     */
+    static boolean isMultiLabel(Mlp m) {
+        return m.loss() == Loss.BINARY_CROSS_ENTROPY;
+    }
+
+    /** Whether a model is a classifier: one class per sample, named by its labels. */
+    static boolean isClassifier(Mlp m) {
+        return m.labels() != null && !isMultiLabel(m);
+    }
+
+    /** The task a model was trained for. */
+    static CsvReader.Task task(Mlp m) {
+        return isMultiLabel(m) ? CsvReader.Task.MULTILABEL : isClassifier(m) ? CsvReader.Task.CLASSIFICATION : CsvReader.Task.REGRESSION;
+    }
+
+    /** The names of a multi-label model's labels: the ones it stores, else label_1 ... label_K. */
+    static delta4j.data.Labels labelNames(Mlp m) {
+        return m.labels() != null ? m.labels() : LoadedData.labelNames(m.outputs());
+    }
+
     /** Reads a SOURCE with the model's feature count, task and labels. */
     static LoadedData data(Mlp m, String source, CsvReader.Targets targets) throws IOException {
-        boolean classification = m.labels() != null;
-        DataSources.Request r = new DataSources.Request(classification ? CsvReader.Task.CLASSIFICATION : CsvReader.Task.REGRESSION,
-                classification ? 1 : m.outputs(), m.labels(), m.inputs(), targets, false);
+        CsvReader.Task task = task(m);
+        boolean classification = task == CsvReader.Task.CLASSIFICATION;
+        DataSources.Request r = new DataSources.Request(task, classification ? 1 : m.outputs(),
+                task == CsvReader.Task.MULTILABEL ? labelNames(m) : m.labels(), m.inputs(), targets, false);
         if (DataSources.isIdx(source) && !classification) {
-            throw new UsageException("the model is a regression model (it has no class labels), but " + source + " is IDX classification data");
+            throw new UsageException("the model is a " + (task == CsvReader.Task.MULTILABEL ? "multi-label" : "regression (it has no class labels)")
+                    + " model, but " + source + " is IDX classification data");
         }
         return DataSources.load(source, DataSources.Part.TEST, r);
     }

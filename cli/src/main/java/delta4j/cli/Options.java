@@ -5,6 +5,7 @@ import delta4j.cli.io.DataSources;
 import delta4j.engine.Activation;
 import delta4j.engine.Loss;
 import delta4j.model.LearningRateSchedule;
+import delta4j.model.Normalization;
 import delta4j.model.Optimizer;
 
 import java.nio.file.Files;
@@ -61,12 +62,41 @@ final class Options {
         return a;
     }
 
-    static Loss loss(String name) {
+    /** The loss of a --loss spec, "huber:0.5" included (its parameter: {@link #lossParameter}). */
+    static Loss loss(String spec) {
         try {
-            return Loss.parse(name);
+            return Loss.parseSpec(spec);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--loss " + name + ": use one of " + Loss.ids());
+            throw new UsageException("--loss " + spec + ": use one of " + Loss.ids() + " (huber:δ for Huber's threshold δ, default 1)");
         }
+    }
+
+    /** The parameter of a --loss spec: Huber's δ after a ':', or the loss's default. */
+    static float lossParameter(String spec) {
+        try {
+            return Loss.parseParameter(spec);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            // Loss words it "loss 'huber:x': ..."; the command line names the option.
+            throw new UsageException("--loss " + spec + ": " + (m.startsWith("loss '") ? m.substring(m.indexOf("': ") + 3) : m));
+        }
+    }
+
+    /** The normalisation of every hidden layer (--norm). */
+    static Normalization normalization(String name) {
+        try {
+            return Normalization.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--norm " + name + ": use one of " + Normalization.ids());
+        }
+    }
+
+    /** The dropout probability of every hidden layer (--dropout): from 0 (none) to below 1. */
+    static float dropout(float p) {
+        if (!(p >= 0 && p < 1)) {
+            throw new UsageException("--dropout " + delta4j.cli.report.Words.decimal(p) + ": give the probability of dropping a hidden unit, from 0 (none) to below 1, e.g. 0.2");
+        }
+        return p;
     }
 
     /** The optimizer with --lr, or its kind's usual rate ({@link Optimizer.Kind#defaultLearningRate()}). */
@@ -121,6 +151,13 @@ final class Options {
         @Override
         public Iterator<String> iterator() {
             return Arrays.stream(Loss.values()).map(Loss::id).iterator();
+        }
+    }
+
+    static final class Normalizations implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(Normalization.values()).map(Normalization::id).iterator();
         }
     }
 

@@ -19,13 +19,15 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code delta4j predict}: writes a model's predictions as CSV. */
 @Command(usageHelpAutoWidth = true, name = "predict", sortOptions = false,
         description = {"Predict with a saved model and write CSV, one row per sample: the outputs for regression;"
                 + " the class index, its label and the class probabilities (p_LABEL; score_LABEL for a classifier trained with"
-                + " --loss mse, whose outputs are not probabilities) for classification.",
+                + " --loss mse, whose outputs are not probabilities) for classification; each label's probability (p_LABEL, the"
+                + " label present from 0.5) for a multi-label model (trained with --task multilabel, --loss bce).",
                 "A CSV SOURCE may hold the features alone or features and targets (the targets are ignored).", ""},
         footer = {"", "Example:", "  delta4j predict --model houses.d4j --data new.csv --out pred.csv"})
 final class PredictCommand extends Common implements Callable<Integer> {
@@ -85,9 +87,16 @@ final class PredictCommand extends Common implements Callable<Integer> {
      */
     static void write(Writer w, Mlp m, float[] y) throws IOException {
         int k = m.outputs(), n = y.length / k;
-        Labels labels = m.labels();
+        boolean multiLabel = ModelOptions.isMultiLabel(m);
+        Labels labels = multiLabel ? null : m.labels();
         StringBuilder sb = new StringBuilder(64);
-        if (labels != null) {
+        if (multiLabel) {
+            // Independent sigmoid outputs: one probability per label, no single predicted class.
+            List<String> names = ModelOptions.labelNames(m).names();
+            for (int j = 0; j < k; j++) {
+                sb.append(j == 0 ? "" : ",").append(csv("p_" + names.get(j)));
+            }
+        } else if (labels != null) {
             // Softmax outputs are probabilities; the outputs of a classifier trained with mse are only scores.
             String prefix = m.loss() == Loss.SOFTMAX_CROSS_ENTROPY ? "p_" : "score_";
             sb.append("class,label");

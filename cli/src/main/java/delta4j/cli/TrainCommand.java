@@ -20,6 +20,7 @@ import delta4j.engine.Loss;
 import delta4j.model.EpochReport;
 import delta4j.model.LearningRateSchedule;
 import delta4j.model.Mlp;
+import delta4j.model.Normalization;
 import delta4j.model.Optimizer;
 import delta4j.model.Trainer;
 import delta4j.model.TrainingConfig;
@@ -47,7 +48,7 @@ import java.util.zip.CRC32;
 /** {@code delta4j train}: trains an MLP on a CSV or IDX source, reports, and saves the model. */
 @Command(usageHelpAutoWidth = true, name = "train", sortOptions = false,
         description = {"Train a network on a data source and save it.", "",
-                "SOURCE is a CSV file (the last --targets columns are targets), a folder of MNIST-style IDX files,"
+                "SOURCE is a CSV file (the last --targets columns are targets; with --task multilabel they hold 0 or 1 each), a folder of MNIST-style IDX files,"
                         + " fashion-mnist (Debian's dataset-fashion-mnist package), or a binary data file written by"
                         + " 'delta4j convert', which is mapped into memory rather than read (data larger than the heap)."
                         + " With IDX data the t10k files are the test set unless --test is given.", ""},
@@ -57,8 +58,13 @@ import java.util.zip.CRC32;
                 "      --schedule cosine --epochs 10 --out fashion.d4j",
                 "  delta4j train --data houses.csv --test houses-test.csv \\",
                 "      --layers 8,64,1 --validation 0.1 --patience 5 \\",
-                "      --plot loss.png --out houses.d4j"})
+                "      --plot loss.png --out houses.d4j",
+                "  delta4j train --data tags.csv --task multilabel --targets 4 \\",
+                "      --layers 20,64,64,4 --norm batch --dropout 0.2 --out tags.d4j"})
 final class TrainCommand extends Common implements Callable<Integer> {
+
+    /** Up to this many labels, a multi-label model's test report lists each label's accuracy and F1. */
+    static final int MAX_LABEL_LINES = 20;
 
     @Option(names = "--data", required = true, paramLabel = "SOURCE",
             description = "Training data: CSV file, IDX folder, fashion-mnist, or a binary data file from 'delta4j convert'.")
@@ -71,10 +77,12 @@ final class TrainCommand extends Common implements Callable<Integer> {
             description = "Layer widths from inputs to outputs, e.g. 784,256,128,10.")
     String layers;
 
-    @Option(names = "--task", paramLabel = "TASK", description = "regression or classification. Default: classification for IDX, regression for CSV.")
+    @Option(names = "--task", paramLabel = "TASK", description = "regression, classification or multilabel (K target columns of 0 or 1,"
+            + " any number of them 1 in a row: sigmoid outputs, --loss bce). Default: classification for IDX, regression for CSV.")
     String task;
 
-    @Option(names = "--targets", paramLabel = "K", defaultValue = "1", description = "Target columns at the end of each CSV row (regression). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--targets", paramLabel = "K", defaultValue = "1", description = "Target columns at the end of each CSV row (regression,"
+            + " multilabel). Default: ${DEFAULT-VALUE}.")
     int targets;
 
     @Option(names = "--standardize-targets", arity = "1", paramLabel = "true|false",
@@ -89,8 +97,19 @@ final class TrainCommand extends Common implements Callable<Integer> {
             description = "Hidden-layer activation: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
     String activation;
 
+    @Option(names = "--norm", paramLabel = "N", defaultValue = "none", completionCandidates = Options.Normalizations.class,
+            description = "Normalisation of every hidden layer, before its activation: ${COMPLETION-CANDIDATES} (layer: over each sample's units;"
+                    + " batch: each unit over the mini-batch, running statistics at prediction). Default: ${DEFAULT-VALUE}.")
+    String norm;
+
+    @Option(names = "--dropout", paramLabel = "P", defaultValue = "0",
+            description = "Drop each hidden unit with probability P during training (inverted dropout after every hidden layer; none at"
+                    + " prediction), from 0 to below 1. Default: off.")
+    float dropout;
+
     @Option(names = "--loss", paramLabel = "L", completionCandidates = Options.Losses.class,
-            description = "${COMPLETION-CANDIDATES} (ce: softmax cross-entropy). Default: ce for classification, mse for regression.")
+            description = "${COMPLETION-CANDIDATES} (ce: softmax cross-entropy; l1: absolute error; huber or huber:δ: Huber's loss, δ 1 by default;"
+                    + " bce: binary cross-entropy on sigmoid outputs, for multilabel). Default: ce for classification, bce for multilabel, mse for regression.")
     String loss;
 
     @Option(names = "--optimizer", paramLabel = "O", defaultValue = "adam", completionCandidates = Options.Optimizers.class,
@@ -159,28 +178,58 @@ final class TrainCommand extends Common implements Callable<Integer> {
         // Everything that can be checked without reading data is checked first: a typo must not cost a training run.
         CsvReader.Task t = task == null ? (DataSources.isIdx(data) ? CsvReader.Task.CLASSIFICATION
                 : DataSources.isDataFile(data) ? DataSources.dataFileTask(data) : CsvReader.Task.REGRESSION) : parseTask(task);
-        boolean classification = t == CsvReader.Task.CLASSIFICATION;
+        boolean classification = t == CsvReader.Task.CLASSIFICATION, multiLabel = t == CsvReader.Task.MULTILABEL;
         if (targets < 1) {
             throw new UsageException("--targets " + targets + ": at least 1 target column is needed");
         }
         if (classification && targets != 1) {
-            throw new UsageException("--targets " + targets + ": classification reads one label column; drop --targets or use --task regression");
+            throw new UsageException("--targets " + targets + ": classification reads one label column; drop --targets or use --task regression"
+                    + " (or --task multilabel for several 0/1 label columns)");
         }
-        if (classification && standardizeTargets != null) {
-            throw new UsageException("--standardize-targets applies to regression only (classification targets are classes): drop it"
-                    + " or use --task regression");
+        if (t != CsvReader.Task.REGRESSION && standardizeTargets != null) {
+            throw new UsageException("--standardize-targets applies to regression only (" + (classification ? "classification targets are classes"
+                    : "multi-label targets are 0/1 labels") + "): drop it or use --task regression");
         }
-        targetsStandardised = !classification && (standardizeTargets == null || standardizeTargets);
         int[] widths = Options.layers(layers);
-        Loss lossFn = loss == null ? (classification ? Loss.SOFTMAX_CROSS_ENTROPY : Loss.MSE) : Options.loss(loss);
+        Loss lossFn = loss == null ? (classification ? Loss.SOFTMAX_CROSS_ENTROPY : multiLabel ? Loss.BINARY_CROSS_ENTROPY : Loss.MSE)
+                : Options.loss(loss);
+        float lossParameter = loss == null ? lossFn.parameter() : Options.lossParameter(loss);
         if (lossFn == Loss.SOFTMAX_CROSS_ENTROPY && !classification) {
-            throw new UsageException("--loss ce needs class targets: use --task classification, or --loss mse for regression");
+            throw new UsageException("--loss ce needs class targets: use --task classification, or " + (multiLabel ? "--loss bce for multilabel"
+                    : "--loss mse for regression"));
+        }
+        if (lossFn == Loss.BINARY_CROSS_ENTROPY && !multiLabel) {
+            throw new UsageException("--loss bce is for multi-label targets (K columns of 0 or 1): add --task multilabel --targets K"
+                    + (classification ? ", or use --loss ce for one class per sample" : ", or use mse, l1 or huber for regression"));
+        }
+        if (multiLabel && lossFn != Loss.BINARY_CROSS_ENTROPY) {
+            throw new UsageException("--loss " + loss + " with --task multilabel: multi-label models train sigmoid outputs with --loss bce"
+                    + " (the default): drop --loss");
+        }
+        if (t == CsvReader.Task.REGRESSION && lossFn != Loss.MSE && Boolean.TRUE.equals(standardizeTargets)) {
+            throw new UsageException("--standardize-targets true applies to --loss mse: " + lossFn.id() + " trains on the targets' own units"
+                    + " (scale huber's δ to them); drop it");
+        }
+        targetsStandardised = t == CsvReader.Task.REGRESSION && lossFn == Loss.MSE && (standardizeTargets == null || standardizeTargets);
+        Normalization normFn = Options.normalization(norm);
+        float dropP = Options.dropout(dropout);
+        if (widths.length < 3 && normFn != Normalization.NONE) {
+            throw new UsageException("--norm " + normFn.id() + ": --layers " + layers + " has no hidden layer to normalise (the output layer is"
+                    + " never normalised); add one, e.g. --layers " + widths[0] + ",64," + widths[widths.length - 1]);
+        }
+        if (widths.length < 3 && dropP > 0) {
+            throw new UsageException("--dropout " + Words.decimal(dropP) + ": --layers " + layers + " has no hidden layer to drop units of;"
+                    + " add one, e.g. --layers " + widths[0] + ",64," + widths[widths.length - 1]);
         }
         Activation hidden = Options.hiddenActivation(activation);
         Optimizer opt = Options.optimizer(optimizer, lr);
         LearningRateSchedule sched = Options.schedule(schedule);
         if (batch < 1) {
             throw new UsageException("--batch " + batch + ": the mini-batch needs at least 1 sample");
+        }
+        if (normFn == Normalization.BATCH && batch < 2) {
+            throw new UsageException("--norm batch with --batch " + batch + ": batch normalisation normalises each unit over the mini-batch,"
+                    + " which needs at least 2 samples; raise --batch (e.g. 32) or use --norm layer");
         }
         if (epochs < 1) {
             throw new UsageException("--epochs " + epochs + ": train for at least 1 epoch");
@@ -251,7 +300,8 @@ final class TrainCommand extends Common implements Callable<Integer> {
             }
             if (widths[widths.length - 1] != train.targets()) {
                 throw new UsageException("--layers " + layers + " ends with " + Words.count(widths[widths.length - 1], "output") + ", but " + train.source()
-                        + " has " + (classification ? Words.count(train.targets(), "class", "classes") : Words.count(train.targets(), "target column"))
+                        + " has " + (classification ? Words.count(train.targets(), "class", "classes")
+                        : multiLabel ? Words.count(train.targets(), "label") : Words.count(train.targets(), "target column"))
                         + ": end it with " + train.targets());
             }
             if (classification && train.targets() == 1) {
@@ -262,7 +312,8 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 throw new UsageException("--validation " + validation + ": " + train.source() + " has " + Words.count(train.rows(), "sample")
                         + "; holding some out for validation needs at least 2");
             }
-            DataSources.Request testReq = new DataSources.Request(t, targets, train.labels(), train.features(), CsvReader.Targets.REQUIRED, task != null);
+            DataSources.Request testReq = new DataSources.Request(t, multiLabel ? train.targets() : targets, train.labels(), train.features(),
+                    CsvReader.Targets.REQUIRED, task != null);
             LoadedData testData = opened.keep(test != null ? DataSources.load(test, DataSources.Part.TEST, testReq)
                     : DataSources.isIdx(data) && DataSources.hasPart(data, DataSources.Part.TEST) ? DataSources.load(data, DataSources.Part.TEST, testReq)
                     : null);
@@ -270,18 +321,26 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 testData.notes().forEach(this::warn);
             }
 
-            Mlp.Builder b = Mlp.builder(widths[0]).loss(lossFn).seed(seed);
+            Mlp.Builder b = Mlp.builder(widths[0]).loss(lossFn, lossParameter).seed(seed);
             for (int l = 1; l < widths.length - 1; l++) {
-                b.dense(widths[l], hidden);
+                b.dense(widths[l], hidden).normalization(normFn);
+                if (dropP > 0) {
+                    b.dropout(dropP);
+                }
             }
-            b.dense(widths[widths.length - 1], lossFn == Loss.SOFTMAX_CROSS_ENTROPY ? Activation.SOFTMAX : Activation.IDENTITY);
+            b.dense(widths[widths.length - 1], switch (lossFn) {
+                case SOFTMAX_CROSS_ENTROPY -> Activation.SOFTMAX;
+                case BINARY_CROSS_ENTROPY -> Activation.SIGMOID;
+                case MSE, L1, HUBER -> Activation.IDENTITY;
+            });
             Mlp mlp = b.build();
-            if (classification) {
+            if (classification || multiLabel) {
+                // A multi-label model's labels name its outputs (the CSV header's target columns): predict prints them.
                 mlp.setLabels(train.labels());
             }
 
             Samples all = train.samples();
-            Map<String, String> settings = settings(widths, t, hidden, lossFn, opt, train.standardize(), all);
+            Map<String, String> settings = settings(widths, t, hidden, normFn, dropP, lossFn, lossParameter, opt, train.standardize(), all);
             TrainingState state = null;
             if (resumed != null) {
                 checkSameSettings(resumed.settings(), settings);
@@ -292,6 +351,19 @@ final class TrainCommand extends Common implements Callable<Integer> {
 
             long held = validation > 0 ? Math.max(1, Math.min(all.size() - 1, Math.round(all.size() * validation))) : 0;
             long trainSamples = all.size() - held;
+            if (normFn == Normalization.BATCH && trainSamples < 2) {
+                throw new UsageException("--norm batch: " + Words.count(trainSamples, "training sample") + " cannot be normalised over a"
+                        + " mini-batch, which needs at least 2; use --norm layer or more data");
+            }
+            if (normFn == Normalization.BATCH && lastBatchOfOne(trainSamples, batch)) {
+                long other = batch + 1;
+                while (lastBatchOfOne(trainSamples, other)) {
+                    other++;
+                }
+                throw new UsageException("--norm batch with --batch " + batch + ": the " + Words.count(trainSamples, "training sample")
+                        + " leave a last mini-batch of 1 sample, which batch normalisation cannot normalise; choose another batch size,"
+                        + " e.g. --batch " + other);
+            }
             if (!quiet) {
                 out.println("data:      " + train.describe() + (held > 0 ? " (" + held + " of " + all.size() + " held out for validation, "
                         + trainSamples + " for training)" : ""));
@@ -299,7 +371,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
                     out.println("test:      " + testData.describe());
                 }
                 out.println("model:     " + mlp);
-                out.println("training:  " + describe(opt, schedule, lossFn) + ", batch " + batch + ", up to " + Words.count(epochs, "epoch")
+                out.println("training:  " + describe(opt, schedule, lossFn, mlp.lossParameter()) + ", batch " + batch + ", up to " + Words.count(epochs, "epoch")
                         + (patience > 0 ? ", patience " + patience : "") + (train.standardize() ? ", inputs standardised" : "")
                         + (targetsStandardised ? ", targets standardised" : "")
                         + (clipNorm > 0 ? ", gradients clipped at norm " + Words.decimal(clipNorm) : ""));
@@ -340,8 +412,8 @@ final class TrainCommand extends Common implements Callable<Integer> {
                     progress.close();
                 }
                 notice.trainingDone();
-                TestMetrics tm = testData == null ? null : TestMetrics.score(mlp.loss(), testData.predict(mlp, engine), testData.targetMatrix(),
-                        mlp.outputs(), classification, mlp.targetStandardizer());
+                TestMetrics tm = testData == null ? null : TestMetrics.score(mlp.loss(), mlp.lossParameter(), testData.predict(mlp, engine),
+                        testData.targetMatrix(), mlp.outputs(), classification, mlp.targetStandardizer());
 
                 EpochReport kept = r.history().get(r.bestEpoch() - 1);
                 out.printf(Locale.ROOT, "done:      %s (%s) in %.1f s, %.0f samples/s on %s%n", Words.count(r.epochs(), "epoch"),
@@ -352,8 +424,11 @@ final class TrainCommand extends Common implements Callable<Integer> {
                         r.bestEpoch() != r.epochs() ? " (best epoch " + r.bestEpoch() + ", weights restored)" : "");
                 if (tm != null) {
                     out.println("test:      " + tm.summary() + " on " + Words.count(tm.samples(), "sample"));
+                    if (tm.isMultiLabel() && mlp.outputs() <= MAX_LABEL_LINES) {
+                        tm.labelLines(mlp.labels().names()).forEach(out::println);
+                    }
                 }
-                String chance = ChanceLevel.warning(kept.trainLoss(), lossFn, all, classification, mlp.targetStandardizer() != null, opt);
+                String chance = ChanceLevel.warning(kept.trainLoss(), lossFn, mlp.lossParameter(), all, t, mlp.targetStandardizer() != null, opt);
                 if (chance != null) {
                     warn(chance);
                 }
@@ -379,6 +454,11 @@ final class TrainCommand extends Common implements Callable<Integer> {
             }
             return outputs.finish(err());
         }
+    }
+
+    /** Whether an epoch of n samples in mini-batches of b ends with a batch of a single sample. */
+    static boolean lastBatchOfOne(long n, long b) {
+        return n % Math.min(b, n) == 1;
     }
 
     /** The data sources a run opened: mapped data files are unmapped when the command ends. */
@@ -490,8 +570,8 @@ final class TrainCommand extends Common implements Callable<Integer> {
      * What a checkpoint records of this run: every option that changes the weights, and a fingerprint of
      * the data. A resumed run must match all of them but {@code epochs} to end where an uninterrupted run would.
      */
-    private Map<String, String> settings(int[] widths, CsvReader.Task t, Activation hidden, Loss lossFn, Optimizer opt,
-                                         boolean standardize, Samples d) {
+    private Map<String, String> settings(int[] widths, CsvReader.Task t, Activation hidden, Normalization normFn, float dropP, Loss lossFn,
+                                         float lossParameter, Optimizer opt, boolean standardize, Samples d) {
         Map<String, String> m = new LinkedHashMap<>();
         StringBuilder w = new StringBuilder();
         for (int n : widths) {
@@ -501,8 +581,10 @@ final class TrainCommand extends Common implements Callable<Integer> {
         m.put("task", t.name().toLowerCase(Locale.ROOT));
         m.put("targets", String.valueOf(d instanceof MappedDataset ? d.targets() : targets)); // a data file says, --targets does not
         m.put("activation", hidden.id());
-        m.put("loss", lossFn.id());
-        m.put("optimizer", describe(opt, schedule, lossFn).split(" ", 2)[0]);
+        m.put("norm", normFn.id());
+        m.put("dropout", String.valueOf(dropP));
+        m.put("loss", lossFn.id() + (lossFn.hasParameter() ? ":" + lossParameter : ""));
+        m.put("optimizer", opt.kind().id());
         m.put("lr", String.valueOf(opt.learningRate()));
         m.put("weight-decay", String.valueOf(weightDecay));
         m.put("schedule", schedule.trim().toLowerCase(Locale.ROOT));
@@ -544,8 +626,14 @@ final class TrainCommand extends Common implements Callable<Integer> {
         List<String> diffs = new ArrayList<>();
         for (var e : now.entrySet()) {
             String was = saved.get(e.getKey());
-            if (was == null && e.getKey().equals("standardize-targets")) {
-                was = "false"; // checkpoints from before the option trained on the raw targets
+            if (was == null) {
+                // Checkpoints from before an option was recorded trained as its default then: raw targets, plain layers.
+                was = switch (e.getKey()) {
+                    case "standardize-targets" -> "false";
+                    case "norm" -> Normalization.NONE.id();
+                    case "dropout" -> String.valueOf(0f);
+                    default -> null;
+                };
             }
             if (!e.getKey().equals("epochs") && !Objects.equals(was, e.getValue())) {
                 diffs.add(e.getKey() + " " + (was == null ? "(not recorded)" : was) + " in the checkpoint, " + e.getValue() + " now");
@@ -561,16 +649,17 @@ final class TrainCommand extends Common implements Callable<Integer> {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "regression" -> CsvReader.Task.REGRESSION;
             case "classification" -> CsvReader.Task.CLASSIFICATION;
-            default -> throw new UsageException("--task " + s + ": use regression or classification");
+            case "multilabel", "multi-label", "multi_label" -> CsvReader.Task.MULTILABEL;
+            default -> throw new UsageException("--task " + s + ": use regression, classification or multilabel");
         };
     }
 
-    static String describe(Optimizer o, String schedule, Loss loss) {
+    static String describe(Optimizer o, String schedule, Loss loss, float lossParameter) {
         return o.kind().id() + " (lr " + Words.decimal(o.learningRate()) + ", " + schedule.trim().toLowerCase(Locale.ROOT) + " schedule), " + switch (loss) {
             case MSE -> "mse";
             case SOFTMAX_CROSS_ENTROPY -> "cross-entropy";
             case L1 -> "l1";
-            case HUBER -> "huber";
+            case HUBER -> "huber (δ " + Words.decimal(lossParameter) + ")";
             case BINARY_CROSS_ENTROPY -> "binary cross-entropy";
         } + " loss";
     }

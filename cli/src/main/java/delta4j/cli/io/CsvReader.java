@@ -26,13 +26,18 @@ import java.util.regex.Pattern;
  *     skipped; a UTF-8 byte order mark is ignored.</li>
  * <li>For classification the single target column holds class labels (integers or strings), one-hot
  *     encoded in the order of {@link Labels}.</li>
+ * <li>For multi-label data the last K columns hold 0 or 1 each (label absent or present); the labels are named by
+ *     the header's cells of those columns, or {@code label_1} ... {@code label_K} without a header.</li>
  * </ul>
  * Every problem is a {@link DataFileException} naming the file, line and column.
  */
 public final class CsvReader {
 
-    /** What the columns mean. */
-    public enum Task { REGRESSION, CLASSIFICATION }
+    /**
+     * What the columns mean: numeric targets, one class-label column, or K columns of 0/1 labels that may be present
+     * together (multi-label).
+     */
+    public enum Task { REGRESSION, CLASSIFICATION, MULTILABEL }
 
     /** Whether target columns must be present ({@code REQUIRED}) or may be present and are skipped ({@code IGNORED}). */
     public enum Targets { REQUIRED, IGNORED }
@@ -40,9 +45,9 @@ public final class CsvReader {
     /**
      * How to read a file.
      *
-     * @param task             regression (numeric targets) or classification (one label column)
-     * @param targetColumns    K, the number of target columns for regression (1 for classification)
-     * @param labels           the known class labels (from a model), or null to take them from the file
+     * @param task             regression (numeric targets), classification (one label column) or multi-label (K 0/1 columns)
+     * @param targetColumns    K, the number of target columns for regression and multi-label (1 for classification)
+     * @param labels           the known class labels or multi-label names (from a model), or null to take them from the file
      * @param expectedFeatures the number of features a model expects, or 0 to take it from the file
      * @param targets          whether targets are required or skipped
      */
@@ -158,6 +163,7 @@ public final class CsvReader {
         int rows;
         final List<String> labelCells = new ArrayList<>();
         final List<long[]> labelPositions = new ArrayList<>(); // line, column of each label cell (for errors)
+        List<String> columnNames = List.of();
 
         Collect(String file, Options o) {
             this.file = file;
@@ -168,6 +174,7 @@ public final class CsvReader {
         public void start(int features, int targets, List<String> columnNames) {
             this.featureCols = features;
             this.targetCols = targets;
+            this.columnNames = columnNames;
         }
 
         @Override
@@ -215,11 +222,32 @@ public final class CsvReader {
             } else if (readTargets) {
                 fy = Arrays.copyOf(y, rows * targetCols);
                 targets = targetCols;
-            } else if (o.task() == Task.CLASSIFICATION) {
+                if (o.task() == Task.MULTILABEL) {
+                    labels = o.labels() != null ? o.labels() : multiLabelNames(columnNames, featureCols, targetCols, notes);
+                }
+            } else if (o.task() != Task.REGRESSION) {
                 labels = o.labels();
             }
-            return new LoadedData(file, rows, featureCols, fx, targets, fy, labels, true, notes);
+            return new LoadedData(file, rows, featureCols, fx, targets, fy, labels, true, notes, null, o.task() == Task.MULTILABEL);
         }
+    }
+
+    /**
+     * The names of a multi-label file's K labels: the header's cells over the target columns, or {@link
+     * LoadedData#labelNames(int) label_1 ... label_K} when there is no header or its cells there are blank or repeated
+     * (said in a note).
+     */
+    static Labels multiLabelNames(List<String> columnNames, int features, int k, List<String> notes) {
+        if (columnNames.size() < features + k) {
+            return LoadedData.labelNames(k);
+        }
+        List<String> names = columnNames.subList(features, features + k);
+        if (names.stream().anyMatch(String::isEmpty) || names.stream().distinct().count() < k) {
+            notes.add("the header's target cells " + names + " are not " + k + " distinct names: the labels are called "
+                    + LoadedData.labelNames(k).names());
+            return LoadedData.labelNames(k);
+        }
+        return new Labels(names);
     }
 
     /** The state of one read. */
@@ -384,7 +412,7 @@ public final class CsvReader {
                     return true;
                 }
             }
-            if (withTargets && o.task() == Task.REGRESSION && c2 != null && c2.size() == c1.size()) {
+            if (withTargets && o.task() != Task.CLASSIFICATION && c2 != null && c2.size() == c1.size()) {
                 for (int j = featureCols; j < c1.size(); j++) {
                     if (!looksNumeric(c1.get(j)) && looksNumeric(c2.get(j))) {
                         return true;
@@ -420,6 +448,10 @@ public final class CsvReader {
                 } else {
                     for (int j = 0; j < targetCols; j++) {
                         rowY[j] = number(cells.get(featureCols + j), lineNo, featureCols + j + 1, true);
+                        if (o.task() == Task.MULTILABEL && rowY[j] != 0 && rowY[j] != 1) {
+                            throw new DataFileException(file, lineNo, featureCols + j + 1, "multi-label target '" + cells.get(featureCols + j).trim()
+                                    + "' is not 0 or 1: each of the last " + targetCols + " columns says whether a label is absent (0) or present (1)");
+                        }
                     }
                     t = rowY;
                 }

@@ -51,9 +51,11 @@ public final class DataSources {
     /**
      * What the reader knows in advance.
      *
-     * @param task             regression or classification (applies to CSV; IDX is always classification)
-     * @param targetColumns    K target columns of a regression CSV
-     * @param labels           class labels of a trained model, or null to take them from the data
+     * @param task             regression, classification or multi-label (applies to CSV and data files; IDX is always
+     *                         classification)
+     * @param targetColumns    K target columns of a regression or multi-label CSV
+     * @param labels           class labels (label names for multi-label) of a trained model, or null to take them from
+     *                         the data
      * @param expectedFeatures the features a trained model expects, or 0
      * @param targets          whether targets must be present
      * @param taskGiven        whether the user chose the task explicitly (else IDX may override it)
@@ -186,6 +188,9 @@ public final class DataSources {
                 throw new DataFileException(source, "holds " + Words.count(m.features(), "feature") + ", but the model expects "
                         + Words.count(r.expectedFeatures(), "feature") + ": the feature count does not match the model");
             }
+            if (r.task() == CsvReader.Task.MULTILABEL) {
+                return multiLabel(source, m, r);
+            }
             if (r.labels() != null && !classes) {
                 throw new DataFileException(source, "holds numeric targets, but the model is a classifier of " + r.labels().names()
                         + ": convert the data with --task classification");
@@ -204,8 +209,33 @@ public final class DataSources {
         }
     }
 
+    /** A data file of numeric targets read as multi-label data: every target must be 0 or 1. */
+    private static LoadedData multiLabel(String source, MappedDataset m, Request r) {
+        if (m.labels() != null) {
+            throw new DataFileException(source, "holds class labels " + m.labels().names() + " (one class per sample), not multi-label"
+                    + " targets: convert the CSV again with --task multilabel --targets K");
+        }
+        if (r.expectedFeatures() > 0 && r.targetColumns() != m.targets()) {
+            throw new DataFileException(source, "holds " + Words.count(m.targets(), "target column") + ", but the model has "
+                    + Words.count(r.targetColumns(), "label"));
+        }
+        float[] t = m.targetMatrix();
+        int k = m.targets();
+        for (int i = 0; i < t.length; i++) {
+            if (t[i] != 0 && t[i] != 1) {
+                throw new DataFileException(source, "sample " + (i / k + 1) + ", target column " + (i % k + 1) + " holds " + t[i]
+                        + ": multi-label targets must be 0 (absent) or 1 (present)");
+            }
+        }
+        List<String> names = m.targetNames();
+        Labels labels = r.labels() != null ? r.labels()
+                : names.size() == k && names.stream().noneMatch(String::isEmpty) && names.stream().distinct().count() == k
+                ? new Labels(names) : LoadedData.labelNames(k);
+        return LoadedData.of(source, m).asMultiLabel(labels);
+    }
+
     private static LoadedData loadIdx(String source, Path dir, Part part, Request r) throws IOException {
-        if (r.taskGiven() && r.task() == CsvReader.Task.REGRESSION) {
+        if (r.taskGiven() && r.task() != CsvReader.Task.CLASSIFICATION) {
             throw new DataFileException(source, "IDX data (images and class labels) is a classification task: use --task classification or leave --task out");
         }
         Path imagesFile = findIdx(dir, part, "images");

@@ -21,19 +21,28 @@ import java.util.List;
  * @param x           features, row-major
  * @param targets     target columns per sample (the number of classes for classification), 0 when absent
  * @param y           targets, row-major, or null when the source has none (prediction input)
- * @param labels      the class labels, in output order, for classification; null for regression
+ * @param labels      the class labels, in output order, for classification; the label names for multi-label data;
+ *                    null for regression
  * @param standardize whether training should standardise these features (CSV yes; IDX pixels are
  *                    already scaled to [0, 1])
  * @param notes       what the reader guessed and the user should know, one line each (e.g. that row 1 was taken
  *                    as a header though some of its cells are numbers); printed as warnings
  * @param mapped      a binary data file mapped into memory, when the source is one: then {@code x} and {@code y} are
  *                    null and the samples stay in the file ({@link #samples()}); else null
+ * @param multiLabel  whether the targets are K 0/1 labels that may be present together (each row may hold any number
+ *                    of ones), named by {@code labels}
  */
 public record LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels,
-                         boolean standardize, List<String> notes, MappedDataset mapped) implements AutoCloseable {
+                         boolean standardize, List<String> notes, MappedDataset mapped, boolean multiLabel) implements AutoCloseable {
 
     public LoadedData {
         notes = List.copyOf(notes);
+    }
+
+    /** Samples that are not multi-label. */
+    public LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels, boolean standardize,
+                      List<String> notes, MappedDataset mapped) {
+        this(source, rows, features, x, targets, y, labels, standardize, notes, mapped, false);
     }
 
     /** Samples read into memory. */
@@ -45,6 +54,23 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
     /** Samples with nothing to note. */
     public LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels, boolean standardize) {
         this(source, rows, features, x, targets, y, labels, standardize, List.of());
+    }
+
+    /** The names of K multi-label targets when the data names none: label_1 ... label_K. */
+    public static Labels labelNames(int k) {
+        List<String> names = new java.util.ArrayList<>();
+        for (int j = 1; j <= k; j++) {
+            names.add("label_" + j);
+        }
+        return new Labels(names);
+    }
+
+    /**
+     * A mapped binary data file read as multi-label data: its K numeric target columns are the labels, named by
+     * {@code names}.
+     */
+    public LoadedData asMultiLabel(Labels names) {
+        return new LoadedData(source, rows, features, x, targets, y, names, standardize, notes, mapped, true);
     }
 
     /** A mapped binary data file: its samples stay in the file; its features are standardised unless it says they are scaled. */
@@ -109,7 +135,7 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
 
     /** Whether this is a classification data set (targets are one-hot class rows). */
     public boolean isClassification() {
-        return labels != null;
+        return labels != null && !multiLabel;
     }
 
     /** The samples as a {@link Dataset} (needs targets; not for a mapped file: see {@link #samples()}). */
@@ -126,7 +152,8 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
     /** A one-line description, e.g. "data.csv: 1000 samples, 3 features, 2 targets". */
     public String describe() {
         String t = y == null ? "no targets"
-                : labels != null ? Words.count(labels.size(), "class", "classes") : Words.count(targets, "target");
+                : multiLabel ? Words.count(targets, "label") : labels != null ? Words.count(labels.size(), "class", "classes")
+                : Words.count(targets, "target");
         return source + ": " + Words.count(rows, "sample") + ", " + Words.count(features, "feature") + ", " + t;
     }
 }

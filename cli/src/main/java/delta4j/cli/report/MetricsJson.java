@@ -16,10 +16,12 @@ import java.util.List;
  * <pre>
  * {"engine": str, "device": str,
  *  "epochs": [{"epoch": int, "train_loss": num, "val_loss": num|null, "seconds": num}, ...],
- *  "test": {"loss": num, "mse": num, "r2": num|null, "accuracy": num|null} | null,
+ *  "test": {"loss": num, "mse": num, "mae": num, "r2": num|null, "accuracy": num|null} | null,
  *  "samples_per_second": num}
  * </pre>
- * and {@code eval} writes the "test" object alone. A number that is not finite (no validation set, R² of a
+ * and {@code eval} writes the "test" object alone. A multi-label model's "test" object adds
+ * {@code "micro_f1": num, "macro_f1": num, "subset_accuracy": num, "label_accuracy": [num, ...], "label_f1": [num, ...]}
+ * (one entry per label, in output order). A number that is not finite (no validation set, R² of a
  * classifier) is written as null, never as a bare NaN, which JSON does not have.
  */
 public final class MetricsJson {
@@ -99,7 +101,27 @@ public final class MetricsJson {
         number(g, "mse", t.mse());
         number(g, "r2", t.r2());
         number(g, "accuracy", t.accuracy());
+        number(g, "mae", t.mae());
+        if (t.isMultiLabel()) {
+            number(g, "micro_f1", t.multiLabel().microF1());
+            number(g, "macro_f1", t.multiLabel().macroF1());
+            number(g, "subset_accuracy", t.multiLabel().subsetAccuracy());
+            numbers(g, "label_accuracy", t.multiLabel().labelAccuracy());
+            numbers(g, "label_f1", t.multiLabel().labelF1());
+        }
         g.writeEndObject();
+    }
+
+    private static void numbers(JsonGenerator g, String field, double[] v) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (double x : v) {
+            if (Double.isFinite(x)) {
+                g.writeNumber(x);
+            } else {
+                g.writeNull();
+            }
+        }
+        g.writeEndArray();
     }
 
     private static void number(JsonGenerator g, String field, double v) throws IOException {

@@ -209,4 +209,46 @@ class CsvReaderTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new CsvReader.Options(CsvReader.Task.CLASSIFICATION, 2, null, 0, CsvReader.Targets.REQUIRED));
     }
+
+    private static CsvReader.Options multiLabel(int k) {
+        return new CsvReader.Options(CsvReader.Task.MULTILABEL, k, null, 0, CsvReader.Targets.REQUIRED);
+    }
+
+    @Test
+    void multiLabelReadsKZeroOneColumnsNamedByTheHeader() throws IOException {
+        LoadedData d = CsvReader.read(file("m.csv", "a,b,shoe,bag\n0.5,1,1,0\n2,3,1,1\n"), multiLabel(2));
+        assertEquals(2, d.features());
+        assertEquals(2, d.targets());
+        assertArrayEquals(new float[] {1, 0, 1, 1}, d.y());
+        assertEquals(List.of("shoe", "bag"), d.labels().names());
+        assertTrue(d.multiLabel());
+        assertTrue(!d.isClassification());
+        assertTrue(d.describe().endsWith("2 labels"), d.describe());
+    }
+
+    @Test
+    void multiLabelWithoutHeaderOrWithRepeatedNamesNumbersItsLabels() throws IOException {
+        LoadedData d = CsvReader.read(file("m.csv", "0.5,1,1,0\n2,3,0,0\n"), multiLabel(2));
+        assertEquals(List.of("label_1", "label_2"), d.labels().names());
+        LoadedData twice = CsvReader.read(file("t.csv", "a,b,y,y\n0.5,1,1,0\n"), multiLabel(2));
+        assertEquals(List.of("label_1", "label_2"), twice.labels().names());
+        assertEquals(1, twice.notes().size(), twice.notes()::toString);
+    }
+
+    @Test
+    void multiLabelHeaderWithNumericFeaturesIsDetectedByItsTargetCells() throws IOException {
+        // The feature cells of the header are numbers: the label names make it a header.
+        LoadedData d = CsvReader.read(file("m.csv", "1,2,up,down\n0.5,1,1,0\n"), multiLabel(2));
+        assertEquals(1, d.rows());
+        assertEquals(List.of("up", "down"), d.labels().names());
+    }
+
+    @Test
+    void multiLabelRefusesATargetThatIsNotZeroOrOne() throws IOException {
+        DataFileException e = fails("a,b,x,y\n0,1,1,0\n2,3,0,2\n", multiLabel(2));
+        at(e, 3, 4);
+        assertTrue(e.getMessage().contains("multi-label target '2' is not 0 or 1"), e.getMessage());
+        at(fails("0,1,1,0\n2,3,0.5,1\n", multiLabel(2)), 2, 3);
+        at(fails("0,1,1,0\n2,3,-1,1\n", multiLabel(2)), 2, 3);
+    }
 }

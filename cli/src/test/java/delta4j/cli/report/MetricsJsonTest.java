@@ -28,9 +28,11 @@ public class MetricsJsonTest {
     /** Checks a "test" object: loss and mse numbers, r2 and accuracy number or null. */
     public static void assertTestObject(JsonNode t) {
         assertTrue(t.isObject(), t::toString);
-        assertEquals(Set.of("loss", "mse", "r2", "accuracy"), keys(t));
+        assertEquals(t.has("micro_f1") ? Set.of("loss", "mse", "mae", "r2", "accuracy", "micro_f1", "macro_f1", "subset_accuracy",
+                "label_accuracy", "label_f1") : Set.of("loss", "mse", "mae", "r2", "accuracy"), keys(t));
         assertTrue(t.get("loss").isNumber(), t::toString);
         assertTrue(t.get("mse").isNumber(), t::toString);
+        assertTrue(t.get("mae").isNumber(), t::toString);
         assertTrue(t.get("r2").isNumber() || t.get("r2").isNull(), t::toString);
         assertTrue(t.get("accuracy").isNumber() || t.get("accuracy").isNull(), t::toString);
     }
@@ -90,6 +92,24 @@ public class MetricsJsonTest {
         assertEquals(0.5 / 3, root.get("loss").asDouble(), 1e-12);
         // t = 1, 2, 4: mean 7/3, SS_tot = 42/9, SS_res = 1
         assertEquals(1 - 9.0 / 42, root.get("r2").asDouble(), 1e-12);
+    }
+
+    @Test
+    void evalObjectForMultiLabel() throws Exception {
+        // Two samples, two labels: row 0 right on both; row 1 predicts label 0 (p 0.6) that is absent, misses label 1.
+        TestMetrics t = TestMetrics.score(Loss.BINARY_CROSS_ENTROPY, new float[] {0.8f, 0.9f, 0.6f, 0.4f}, new float[] {1, 1, 0, 1}, 2, false);
+        JsonNode root = JSON.readTree(MetricsJson.test(t));
+        assertTestObject(root);
+        assertTrue(root.get("accuracy").isNull());
+        assertEquals(0.5, root.get("subset_accuracy").asDouble(), 1e-12);
+        assertEquals(0.5, root.get("label_accuracy").get(0).asDouble(), 1e-12);
+        assertEquals(0.5, root.get("label_accuracy").get(1).asDouble(), 1e-12);
+        // TP 2, FP 1, FN 1: micro-F1 4/6; label 0 TP 1 FP 1 → 2/3, label 1 TP 1 FN 1 → 2/3
+        assertEquals(2.0 / 3, root.get("micro_f1").asDouble(), 1e-12);
+        assertEquals(2.0 / 3, root.get("macro_f1").asDouble(), 1e-12);
+        double bce = -(Math.log(0.8f) + Math.log(0.9f) + Math.log(1 - (double) 0.6f) + Math.log(0.4f)) / 2;
+        assertEquals(bce, root.get("loss").asDouble(), 1e-9);
+        assertEquals((0.2f + 0.1f + 0.6f + 0.6f) / 4, root.get("mae").asDouble(), 1e-6);
     }
 
     @Test
