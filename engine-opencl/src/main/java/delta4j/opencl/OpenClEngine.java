@@ -1,6 +1,7 @@
 package delta4j.opencl;
 
 import delta4j.engine.Activation;
+import delta4j.engine.DropoutMask;
 import delta4j.engine.EngineBase;
 import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
@@ -37,7 +38,7 @@ import static org.jocl.CL.*;
  *
  * <p>Programs are compiled on first use and cached for the engine's lifetime: gemm.cl once per tile
  * configuration ({@link GemmConfig}) and transpose variant, and the element-wise kernels (reduce.cl, activation.cl, loss.cl,
- * optimizer.cl, built as one program) once. The gemm tiles come from the tuning cache
+ * optimizer.cl, dropout.cl, normalization.cl, built as one program) once. The gemm tiles come from the tuning cache
  * ({@link GemmTuning}) if a tuning run stored some for this device and driver, else from
  * {@link GemmConfig#defaultFor}; the system property {@code delta4j.opencl.gemm} (e.g. "64x64x16/16x16")
  * overrides both.
@@ -61,7 +62,10 @@ public final class OpenClEngine extends EngineBase {
     private static final System.Logger LOG = System.getLogger(OpenClEngine.class.getName());
 
     private static final AtomicLong LIVE_ALL = new AtomicLong();
-    static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl"};
+    /** reduce.cl's CS_COLS and CS_ROWS: the work-group shape of the column kernels (column sums, batch normalisation). */
+    private static final int COLUMN_GROUP_COLS = 32;
+    private static final int COLUMN_GROUP_ROWS = 8;
+    static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl", "dropout.cl", "normalization.cl"};
 
     private final OpenClDevice device;
     private final Precision precision;
@@ -521,15 +525,32 @@ public final class OpenClEngine extends EngineBase {
     protected void outputDeltaKernel(Loss loss, float parameter, Activation act, Tensor zin, Tensor a, Tensor target, Tensor delta,
                                      Tensor lossOut, int lossIndex) {
         int partials = switch (loss) {
-            case L1, HUBER, BINARY_CROSS_ENTROPY -> {
-                super.outputDeltaKernel(loss, parameter, act, zin, a, target, delta, lossOut, lossIndex);
-                yield -1;
-            }
             case MSE -> {
                 int groups = groupsFor(size(a));
                 cl_kernel k = kernel(null, "mse_delta");
                 args(k, size(a), zin, a, target, delta, act.code(), scratch(groups));
                 enqueue(k, "mse_delta", new long[]{(long) groups * rwg}, new long[]{rwg});
+                yield groups;
+            }
+            case L1 -> {
+                int groups = groupsFor(size(a));
+                cl_kernel k = kernel(null, "l1_delta");
+                args(k, size(a), zin, a, target, delta, act.code(), scratch(groups));
+                enqueue(k, "l1_delta", new long[]{(long) groups * rwg}, new long[]{rwg});
+                yield groups;
+            }
+            case HUBER -> {
+                int groups = groupsFor(size(a));
+                cl_kernel k = kernel(null, "huber_delta");
+                args(k, size(a), zin, a, target, delta, act.code(), parameter, scratch(groups));
+                enqueue(k, "huber_delta", new long[]{(long) groups * rwg}, new long[]{rwg});
+                yield groups;
+            }
+            case BINARY_CROSS_ENTROPY -> {
+                int groups = groupsFor(size(a));
+                cl_kernel k = kernel(null, "bce_delta");
+                args(k, size(a), zin, a, target, delta, scratch(groups));
+                enqueue(k, "bce_delta", new long[]{(long) groups * rwg}, new long[]{rwg});
                 yield groups;
             }
             case SOFTMAX_CROSS_ENTROPY -> {
@@ -540,9 +561,65 @@ public final class OpenClEngine extends EngineBase {
                 yield rows;
             }
         };
-        if (partials >= 0) {
-            sumInto(partials, lossOut, lossIndex);
-        }
+        sumInto(partials, lossOut, lossIndex);
+    }
+
+    // ---------------------------------------------------------------- dropout and normalisation
+
+    @Override
+    protected void dropoutKernel(Tensor x, float p, long key, Tensor y) {
+        // Threshold and scale from DropoutMask, so the float scale is rounded once, as on every engine.
+        cl_kernel k = kernel(null, "dropout");
+        args(k, size(x), x, y, key, DropoutMask.threshold(p), DropoutMask.scale(p));
+        enqueue1d(k, "dropout", size(x));
+    }
+
+    @Override
+    protected void layerNormKernel(Tensor x, Tensor gamma, float epsilon, Tensor xhat, Tensor rstd, Tensor y) {
+        cl_kernel k = kernel(null, "layer_norm");
+        args(k, x.cols(), x, gamma, epsilon, xhat, rstd, y);
+        enqueue(k, "layer_norm", new long[]{(long) x.rows() * rwg}, new long[]{rwg});
+    }
+
+    @Override
+    protected void layerNormBackwardKernel(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma) {
+        // dγ first: dx may be δ itself, which the row kernel overwrites.
+        cl_kernel dot = kernel(null, "column_dot");
+        args(dot, dy.rows(), dy.cols(), alpha, dy, xhat, dgamma);
+        enqueue(dot, "column_dot", new long[]{columnGroups(dy.cols()) * COLUMN_GROUP_COLS, COLUMN_GROUP_ROWS},
+                new long[]{COLUMN_GROUP_COLS, COLUMN_GROUP_ROWS});
+        cl_kernel k = kernel(null, "layer_norm_backward");
+        args(k, dy.cols(), dy, xhat, rstd, gamma, dx);
+        enqueue(k, "layer_norm_backward", new long[]{(long) dy.rows() * rwg}, new long[]{rwg});
+    }
+
+    @Override
+    protected void batchNormKernel(Tensor x, Tensor gamma, float epsilon, float momentum, Tensor runningMean, Tensor runningVar,
+                                   Tensor xhat, Tensor rstd, Tensor y) {
+        cl_kernel k = kernel(null, "batch_norm");
+        args(k, x.rows(), x.cols(), x, gamma, epsilon, momentum, runningMean, runningVar, xhat, rstd, y);
+        enqueue(k, "batch_norm", new long[]{columnGroups(x.cols()) * COLUMN_GROUP_COLS, COLUMN_GROUP_ROWS},
+                new long[]{COLUMN_GROUP_COLS, COLUMN_GROUP_ROWS});
+    }
+
+    @Override
+    protected void batchNormBackwardKernel(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma) {
+        cl_kernel k = kernel(null, "batch_norm_backward");
+        args(k, dy.rows(), dy.cols(), dy, xhat, rstd, gamma, alpha, dx, dgamma);
+        enqueue(k, "batch_norm_backward", new long[]{columnGroups(dy.cols()) * COLUMN_GROUP_COLS, COLUMN_GROUP_ROWS},
+                new long[]{COLUMN_GROUP_COLS, COLUMN_GROUP_ROWS});
+    }
+
+    @Override
+    protected void batchNormInferenceKernel(Tensor x, Tensor gamma, float epsilon, Tensor runningMean, Tensor runningVar, Tensor y) {
+        cl_kernel k = kernel(null, "batch_norm_inference");
+        args(k, size(x), x.cols(), x, gamma, epsilon, runningMean, runningVar, y);
+        enqueue1d(k, "batch_norm_inference", size(x));
+    }
+
+    /** Work-groups of the column kernels (reduce.cl's CS_COLS × CS_ROWS) that cover n columns. */
+    private static long columnGroups(int n) {
+        return (n + COLUMN_GROUP_COLS - 1) / COLUMN_GROUP_COLS;
     }
 
     // ---------------------------------------------------------------- reductions
@@ -551,8 +628,8 @@ public final class OpenClEngine extends EngineBase {
     protected void columnSumKernel(float alpha, Tensor x, Tensor out) {
         cl_kernel k = kernel(null, "column_sum");
         args(k, x.rows(), x.cols(), alpha, x, out);
-        long groups = (x.cols() + 31) / 32;
-        enqueue(k, "column_sum", new long[]{groups * 32, 8}, new long[]{32, 8});
+        enqueue(k, "column_sum", new long[]{columnGroups(x.cols()) * COLUMN_GROUP_COLS, COLUMN_GROUP_ROWS},
+                new long[]{COLUMN_GROUP_COLS, COLUMN_GROUP_ROWS});
     }
 
     @Override
@@ -769,6 +846,8 @@ public final class OpenClEngine extends EngineBase {
                 clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
             } else if (v instanceof Integer n) {
                 clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[]{n}));
+            } else if (v instanceof Long n) {
+                clSetKernelArg(k, i, Sizeof.cl_long, Pointer.to(new long[]{n}));
             } else if (v instanceof Float f) {
                 clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[]{f}));
             } else {
