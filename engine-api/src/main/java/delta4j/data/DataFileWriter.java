@@ -1,30 +1,29 @@
 package delta4j.data;
 
+import delta4j.io.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import delta4j.io.AtomicFiles;
+
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32;
 
 /**
- * Writes a binary data file (docs/DATA_FORMAT.md) row by row, in constant memory, and publishes it atomically:
- * everything goes to a hidden temporary file beside the target ({@code .NAME.<random>.tmp}), which is fsync'ed and
- * renamed over the target by {@link #finish()} (keeping the permissions of a file it replaces); the folder is fsync'ed
- * after. A crash, an exception or a {@link #close()} without {@link #finish()} leaves the target as it was (at worst a
+ * Writes a binary data file (docs/DATA_FORMAT.md) row by row, in constant memory, and publishes it atomically through
+ * {@link AtomicFiles#stage}: everything goes to a hidden temporary file beside the target, which is fsync'ed and
+ * renamed over the target by {@link #finish()} (keeping the permissions of a file it replaces, and replacing the file
+ * a symbolic link points to); the folder is fsync'ed after. A crash, an exception or a {@link #close()} without {@link #finish()} leaves the target as it was (at worst a
  * stray {@code .tmp} file).
  *
  * <p>The targets of each row go to a second temporary file until the features are complete, because the file
@@ -55,7 +54,7 @@ public final class DataFileWriter implements AutoCloseable {
     private final Labels knownLabels;
     private final Map<String, Integer> seen = new HashMap<>();
     private final List<String> seenOrder = new ArrayList<>();
-    private final Path temp;
+    private final AtomicFiles.Staged staged;
     private final Path targetsTemp;
     private final FileChannel out;
     private final FileChannel side;
@@ -84,33 +83,27 @@ public final class DataFileWriter implements AutoCloseable {
         this.targetCols = targets;
         this.classification = classification;
         this.knownLabels = knownLabels;
-        Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new NoSuchFileException(name, null, "cannot write " + name + ": the folder " + dir + " does not exist");
-        }
-        if (Files.isDirectory(absolute)) {
-            throw new IOException("cannot write " + name + ": it is a folder; give a file name");
-        }
-        String random = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-        this.temp = dir.resolve("." + absolute.getFileName() + "." + random + ".tmp");
-        this.targetsTemp = dir.resolve("." + absolute.getFileName() + "." + random + ".targets.tmp");
+        AtomicFiles.Staged st = AtomicFiles.stage(target);
         FileChannel o = null, s = null;
+        Path side;
         try {
-            o = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
-            s = FileChannel.open(targetsTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+            side = st.scratch("targets");
+            o = FileChannel.open(st.file(), StandardOpenOption.WRITE, StandardOpenOption.READ);
+            s = FileChannel.open(side, StandardOpenOption.WRITE, StandardOpenOption.READ);
             o.position(DataFile.Header.featuresOffset());
         } catch (IOException | RuntimeException e) {
-            if (o != null) {
-                o.close();
+            try (st) {
+                if (o != null) {
+                    o.close();
+                }
+                if (s != null) {
+                    s.close();
+                }
             }
-            if (s != null) {
-                s.close();
-            }
-            Files.deleteIfExists(temp);
-            Files.deleteIfExists(targetsTemp);
             throw e;
         }
+        this.staged = st;
+        this.targetsTemp = side;
         this.out = o;
         this.side = s;
     }
@@ -403,32 +396,9 @@ public final class DataFileWriter implements AutoCloseable {
         out.force(true);
         out.close();
         side.close();
-        Files.deleteIfExists(targetsTemp);
-        Path absolute = target.toAbsolutePath();
-        keepPermissions(absolute, temp);
-        try {
-            Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot write " + name + " atomically: the file system does not support atomic renames", e);
-        }
+        staged.commit();
         finished = true;
         closed = true;
-        try (FileChannel d = FileChannel.open(absolute.getParent(), StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Folders cannot be opened here (e.g. Windows): the rename is atomic, only its durability is weaker.
-        }
-    }
-
-    /** Gives the new file the permissions of the one it replaces (a 0600 file stays 0600); best effort where there are none. */
-    private static void keepPermissions(Path old, Path replacement) {
-        try {
-            if (Files.exists(old)) {
-                Files.setPosixFilePermissions(replacement, Files.getPosixFilePermissions(old));
-            }
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            // Not a POSIX file system, or not allowed: the new file keeps the defaults.
-        }
     }
 
     /** Appends the targets from the side file after the features: float rows as they are, or class indices as one-hot rows. */
@@ -513,12 +483,9 @@ public final class DataFileWriter implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
+        try (staged) {
             out.close();
             side.close();
-        } finally {
-            Files.deleteIfExists(temp);
-            Files.deleteIfExists(targetsTemp);
         }
     }
 }

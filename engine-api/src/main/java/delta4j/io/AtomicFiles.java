@@ -14,7 +14,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -52,6 +54,29 @@ public final class AtomicFiles {
      *                     cannot rename atomically, or the write fails
      */
     public static void write(Path target, Writer content) throws IOException {
+        try (Staged staged = stage(target)) {
+            try (FileChannel ch = FileChannel.open(staged.file(), StandardOpenOption.WRITE)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                content.writeTo(out);
+                out.flush();
+                ch.force(true);
+            }
+            staged.commit();
+        }
+    }
+
+    /**
+     * Starts writing {@code target} under a temporary name, for a writer that needs the file itself (random access, a
+     * channel of its own) rather than a stream: it writes {@link Staged#file()}, forces and closes it, then calls
+     * {@link Staged#commit()}. Closing the stage without a commit removes every temporary file and leaves the target as
+     * it was.
+     *
+     * @param target the file to create or replace; its folder must exist
+     * @return the stage, whose temporary file exists and is empty
+     * @throws IOException naming the target when its folder is missing, it is a folder, or the temporary file cannot be
+     *                     created
+     */
+    public static Staged stage(Path target) throws IOException {
         // Through a symbolic link: the file it points to is replaced, and the link stays a link.
         Path absolute = throughLinks(target.toAbsolutePath());
         Path dir = absolute.getParent();
@@ -61,28 +86,101 @@ public final class AtomicFiles {
         if (Files.isDirectory(absolute)) {
             throw new IOException("cannot write " + target + ": it is a folder; give a file name");
         }
-        // A hidden name with a random part: never collides with a concurrent writer, easy to recognise as debris.
-        String random = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-        Path temp = dir.resolve("." + absolute.getFileName() + "." + random + ".tmp");
-        boolean moved = false;
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-                content.writeTo(out);
-                out.flush();
-                ch.force(true);
+        return new Staged(target, absolute);
+    }
+
+    /**
+     * A file being written under a hidden temporary name beside its target ({@code .NAME.<random>.tmp}: never colliding
+     * with a concurrent writer, easy to recognise as debris after a crash), published by {@link #commit()}.
+     * Not thread-safe.
+     */
+    public static final class Staged implements AutoCloseable {
+        private final Path target;
+        private final Path absolute;
+        private final String prefix;
+        private final Path file;
+        private final List<Path> scratch = new ArrayList<>();
+        private boolean committed;
+        private boolean closed;
+
+        private Staged(Path target, Path absolute) throws IOException {
+            this.target = target;
+            this.absolute = absolute;
+            String random = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+            this.prefix = "." + absolute.getFileName() + "." + random;
+            this.file = create("");
+        }
+
+        private Path create(String role) throws IOException {
+            Path p = absolute.resolveSibling(prefix + role + ".tmp");
+            Files.newByteChannel(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+            return p;
+        }
+
+        /** {@return the temporary file that becomes the target on {@link #commit()}} */
+        public Path file() {
+            return file;
+        }
+
+        /**
+         * Creates another empty temporary file beside the target, for a writer's intermediate data; it is removed on
+         * {@link #commit()} or {@link #close()}.
+         *
+         * @param role a short word naming its use, part of the file name
+         * @return the new file
+         * @throws IOException when it cannot be created
+         */
+        public Path scratch(String role) throws IOException {
+            Path p = create("." + role);
+            scratch.add(p);
+            return p;
+        }
+
+        /**
+         * Publishes the file: removes the scratch files, gives the file the permissions of the one it replaces,
+         * renames it over the target in one atomic step and fsyncs the folder. The writer must have forced
+         * ({@code FileChannel.force}) and closed the file first.
+         *
+         * @throws IOException when the rename fails or the file system cannot rename atomically; the target is then
+         *                     as it was
+         * @throws IllegalStateException when the stage was committed or closed already
+         */
+        public void commit() throws IOException {
+            if (committed || closed) {
+                throw new IllegalStateException("the file for " + target + " was " + (committed ? "published" : "discarded") + " already");
             }
-            keepAttributes(absolute, temp);
+            for (Path p : scratch) {
+                Files.deleteIfExists(p);
+            }
+            keepAttributes(absolute, file);
             try {
-                Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(file, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cannot write " + target + " atomically: the file system does not support atomic renames", e);
             }
-            moved = true;
-            syncDirectory(dir);
-        } finally {
-            if (!moved) {
-                Files.deleteIfExists(temp);
+            committed = true;
+            syncDirectory(absolute.getParent());
+        }
+
+        /**
+         * Removes the temporary files unless {@link #commit()} published the file; idempotent.
+         *
+         * @throws IOException when a temporary file cannot be removed
+         */
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!committed) {
+                try {
+                    Files.deleteIfExists(file);
+                } finally {
+                    for (Path p : scratch) {
+                        Files.deleteIfExists(p);
+                    }
+                }
             }
         }
     }

@@ -90,4 +90,46 @@ class AtomicFilesTest {
         assertTrue(Files.isSymbolicLink(dangling));
         assertEquals("v4", Files.readString(models.resolve("v4.d4j")));
     }
+
+    @Test
+    void aStagedFileAppearsOnlyOnCommitAndItsScratchFilesGo() throws IOException {
+        Path p = dir.resolve("data.bin");
+        Files.writeString(p, "old");
+        try (AtomicFiles.Staged staged = AtomicFiles.stage(p)) {
+            Path side = staged.scratch("side");
+            Files.writeString(staged.file(), "new");
+            Files.writeString(side, "intermediate");
+            assertEquals(3, files().size(), "target, staged file and scratch file");
+            assertEquals("old", Files.readString(p));
+            staged.commit();
+            assertThrows(IllegalStateException.class, staged::commit);
+        }
+        assertEquals("new", Files.readString(p));
+        assertEquals(List.of(p), files());
+    }
+
+    @Test
+    void aStageClosedWithoutCommitLeavesTheTargetAndNoDebris() throws IOException {
+        Path p = dir.resolve("data.bin");
+        Files.writeString(p, "old");
+        try (AtomicFiles.Staged staged = AtomicFiles.stage(p)) {
+            staged.scratch("side");
+            Files.writeString(staged.file(), "half");
+        }
+        assertEquals("old", Files.readString(p));
+        assertEquals(List.of(p), files());
+    }
+
+    @Test
+    void aDataFileWrittenThroughASymbolicLinkReplacesItsTarget() throws IOException {
+        Path real = dir.resolve("real.d4jdata");
+        Path link = Files.createSymbolicLink(dir.resolve("link.d4jdata"), real.getFileName());
+        try (delta4j.data.DataFileWriter w = delta4j.data.DataFileWriter.regression(link, 2, 1)) {
+            w.append(new float[] {1, 2}, new float[] {3});
+            w.finish();
+        }
+        assertTrue(Files.isSymbolicLink(link), "the link stays a link");
+        assertTrue(Files.isRegularFile(real));
+        assertEquals(List.of(link, real), files());
+    }
 }
