@@ -236,7 +236,6 @@ public final class ReferenceEngine extends EngineBase {
         return sum;
     }
 
-    /** δ_k = p_k − t_k; returns Σ_i E_i with E_i = −Σ_k t_k log p_k, log p_k = z_k − max − log Σ_j e^{z_j − max}. */
     private static double l1Delta(Activation act, float[] Z, float[] A, float[] T, float[] D) {
         double sum = 0;
         for (int e = 0; e < A.length; e++) {
@@ -389,6 +388,7 @@ public final class ReferenceEngine extends EngineBase {
         }
     }
 
+    /** δ_k = p_k − t_k; returns Σ_i E_i with E_i = −Σ_k t_k log p_k, log p_k = z_k − max − log Σ_j e^{z_j − max}. */
     private static double softmaxCrossEntropyDelta(float[] Z, float[] A, float[] T, float[] D, int rows, int n) {
         double sum = 0;
         for (int i = 0; i < rows; i++) {
