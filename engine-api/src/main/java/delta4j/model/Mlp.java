@@ -279,14 +279,20 @@ public final class Mlp {
         return dropouts[layer];
     }
 
-    /** {@return whether any layer is normalised or has dropout (a model file of version 3 or later is needed)} */
+    /**
+     * {@return whether any layer is normalised or has dropout, or the loss is one of those that came with them (a model
+     * file of version 3 or later is needed)}
+     */
     public boolean hasLayerExtras() {
         for (int l = 0; l < depth(); l++) {
             if (norms[l] != Normalization.NONE || dropouts[l] != 0f) {
                 return true;
             }
         }
-        return loss.hasParameter();
+        return switch (loss) {
+            case MSE, SOFTMAX_CROSS_ENTROPY -> false;
+            case L1, HUBER, BINARY_CROSS_ENTROPY -> true;
+        };
     }
 
     /** {@return total number of trained parameters: weights, biases and normalisation gains} */

@@ -79,6 +79,18 @@ class ModelFileLayersTest {
     }
 
     @Test
+    void aPlainModelWithANewLossIsWrittenInVersion3AndReadsBack() throws ModelFormatException {
+        for (Mlp m : new Mlp[] {
+                Mlp.builder(3).dense(4, Activation.RELU).dense(2, Activation.SIGMOID).loss(Loss.BINARY_CROSS_ENTROPY).build(),
+                Mlp.builder(3).dense(2, Activation.IDENTITY).loss(Loss.L1).build()}) {
+            assertEquals(3, ModelFile.version(m), m.toString());
+            Mlp back = ModelFile.read(ModelFile.toBytes(m), "m.d4j");
+            assertEquals(m.loss(), back.loss());
+            assertArrayEquals(ModelFile.toBytes(m), ModelFile.toBytes(back));
+        }
+    }
+
+    @Test
     void version3WithoutExtrasAndForeignEpsilonAreRefused() {
         byte[] plain = ModelFile.toBytes(Mlp.builder(2).dense(3, Activation.RELU).dense(1, Activation.IDENTITY).build());
         // The same model dressed up as version 3 (empty extras: loss parameter 0, layers NONE) is not its encoding.
