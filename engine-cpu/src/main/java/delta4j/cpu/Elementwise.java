@@ -407,7 +407,7 @@ final class Elementwise {
      * (Math.signum); returns {@code Σ |a − t|} over the range. Chunked and two passes per chunk like
      * {@link #outputDeltaMse}, with the same constraint: Δ must not be Zin or A.
      */
-    static double outputDeltaL1(Activation act, float[] z, float[] a, float[] t, float[] d, int e0, int e1) {
+    static double outputDeltaL1(Activation act, float[] z, float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
         double loss = 0;
         for (int c0 = e0; c0 < e1; c0 += CHUNK) {
             int c1 = Math.min(e1, c0 + CHUNK);
@@ -420,7 +420,8 @@ final class Elementwise {
                         .intoArray(d, e, m);
                 abs = abs.add(r.abs()); // inactive lanes loaded as 0 on both sides: r = 0
             }
-            loss += Simd.sum(abs);
+            abs.intoArray(lanes, 0);
+            loss += Simd.sum(lanes);
             activationBackward(act, d, z, a, d, c0, c1);
         }
         return loss;
@@ -431,7 +432,8 @@ final class Elementwise {
      * {@code Σ h(a − t)} over the range, each term as q·(|r| − q/2) with q = min(|r|, δ), which is ½r² for
      * |r| ≤ δ and δ(|r| − ½δ) beyond without a branch. Chunked like {@link #outputDeltaMse}; Δ must not be Zin or A.
      */
-    static double outputDeltaHuber(Activation act, float delta, float[] z, float[] a, float[] t, float[] d, int e0, int e1) {
+    static double outputDeltaHuber(Activation act, float delta, float[] z, float[] a, float[] t, float[] d, int e0, int e1,
+                                   float[] lanes) {
         double loss = 0;
         for (int c0 = e0; c0 < e1; c0 += CHUNK) {
             int c1 = Math.min(e1, c0 + CHUNK);
@@ -444,7 +446,8 @@ final class Elementwise {
                 FloatVector q = ar.min(delta);
                 sum = q.fma(ar.sub(q.mul(0.5f)), sum); // inactive lanes: r = 0, q = 0
             }
-            loss += Simd.sum(sum);
+            sum.intoArray(lanes, 0);
+            loss += Simd.sum(lanes);
             activationBackward(act, d, z, a, d, c0, c1);
         }
         return loss;
@@ -466,7 +469,7 @@ final class Elementwise {
      * from fused multiply-adds and one division, so every JIT tier gives the same bits). Chunked like
      * {@link #outputDeltaMse}, one pass per chunk.
      */
-    static double outputDeltaBinaryCrossEntropy(float[] z, float[] a, float[] t, float[] d, int e0, int e1) {
+    static double outputDeltaBinaryCrossEntropy(float[] z, float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
         FloatVector one = FloatVector.broadcast(F, 1f), two = FloatVector.broadcast(F, 2f);
         double loss = 0;
         for (int c0 = e0; c0 < e1; c0 += CHUNK) {
@@ -485,7 +488,8 @@ final class Elementwise {
                 FloatVector term = tv.neg().fma(zv, zv.max(0f)).add(log1p);
                 sum = sum.add(term, m); // inactive lanes would add log 2
             }
-            loss += Simd.sum(sum);
+            sum.intoArray(lanes, 0); // the lane sum through the scratch array: Simd.sum(vector) boxed its argument here
+            loss += Simd.sum(lanes);
         }
         return loss;
     }

@@ -416,7 +416,7 @@ final class ElementwiseJobs {
         @Override
         public void run(int part, int parts) {
             partial[part] = Elementwise.outputDeltaL1(activation, zin, a, target, delta, element(part, parts),
-                    element(part + 1, parts));
+                    element(part + 1, parts), lanes[part]);
         }
     }
 
@@ -444,7 +444,7 @@ final class ElementwiseJobs {
         @Override
         public void run(int part, int parts) {
             partial[part] = Elementwise.outputDeltaHuber(activation, threshold, zin, a, target, delta,
-                    element(part, parts), element(part + 1, parts));
+                    element(part, parts), element(part + 1, parts), lanes[part]);
         }
     }
 
@@ -468,7 +468,7 @@ final class ElementwiseJobs {
         @Override
         public void run(int part, int parts) {
             partial[part] = Elementwise.outputDeltaBinaryCrossEntropy(zin, a, target, delta, element(part, parts),
-                    element(part + 1, parts));
+                    element(part + 1, parts), lanes[part]);
         }
     }
 
@@ -528,6 +528,7 @@ final class ElementwiseJobs {
 
     // backward: dx per row, by blocks of rows; dγ = α Σ of the blocks' parts, in block order
     final class LayerNormBackward extends Job {
+        private final double[][] wide = new double[pool.threads()][2];
         private float[] dy, xhat, rstd, gamma, dx;
         /** One row of n per block of {@link Normalization#ROW_BLOCK} rows; grown, never shrunk. */
         private float[] blockParts = new float[0];
@@ -556,7 +557,7 @@ final class ElementwiseJobs {
         public void run(int part, int parts) {
             Normalization.layerNormBackward(dy, xhat, rstd, gamma, dx, blockParts, n,
                     split(rows, part, parts, Normalization.ROW_BLOCK), split(rows, part + 1, parts, Normalization.ROW_BLOCK),
-                    lanes[part]);
+                    lanes[part], wide[part]);
         }
     }
 

@@ -35,7 +35,7 @@ final class Normalization {
     /** Rows per partial gain gradient of layer normalisation: a block's part is one row in L1. */
     static final int ROW_BLOCK = 16;
 
-    /** Σ of {@code lanes[0..L)} in double, in lane order. */
+    /** Σ of {@code lanes[from..from + L)} in double, in lane order. */
     private static double sumLanes(float[] lanes, int from) {
         double s = 0;
         for (int k = 0; k < L; k++) {
@@ -43,6 +43,10 @@ final class Normalization {
         }
         return s;
     }
+
+    // Each pass over a row or a strip is a method of its own that takes arrays and offsets: one method with all
+    // passes of a kernel ran past C2's node budget, and its vector operations ran as allocating Java (about a
+    // megabyte per call). Values go from pass to pass through the thread's scratch ({@code lanes}, {@code wide}).
 
     // ==================================================================== layer normalisation (per sample)
 
@@ -56,38 +60,52 @@ final class Normalization {
                           int r0, int r1, float[] lanes) {
         for (int i = r0; i < r1; i++) {
             int off = i * n;
-            double sum = 0;
-            for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
-                int c1 = Math.min(n, c0 + Elementwise.CHUNK);
-                FloatVector s = FloatVector.zero(F);
-                for (int j = c0; j < c1; j += L) {
-                    s = s.add(FloatVector.fromArray(F, x, off + j, F.indexInRange(j, c1)));
-                }
-                s.intoArray(lanes, 0);
-                sum += sumLanes(lanes, 0);
-            }
-            double mean = sum / n;
-            float mu = (float) mean;
-            double squares = 0;
-            for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
-                int c1 = Math.min(n, c0 + Elementwise.CHUNK);
-                FloatVector s = FloatVector.zero(F);
-                for (int j = c0; j < c1; j += L) {
-                    VectorMask<Float> m = F.indexInRange(j, c1);
-                    FloatVector d = FloatVector.fromArray(F, x, off + j, m).sub(mu, m); // inactive lanes stay 0
-                    s = d.fma(d, s);
-                }
-                s.intoArray(lanes, 0);
-                squares += sumLanes(lanes, 0);
-            }
-            float r = (float) (1 / Math.sqrt(squares / n + epsilon));
+            float mu = (float) (rowSum(x, off, n, lanes) / n);
+            float r = (float) (1 / Math.sqrt(rowSquares(x, off, n, mu, lanes) / n + epsilon));
             rstd[i] = r;
-            for (int j = 0; j < n; j += L) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                FloatVector h = FloatVector.fromArray(F, x, off + j, m).sub(mu).mul(r);
-                h.intoArray(xhat, off + j, m);
-                h.mul(FloatVector.fromArray(F, gamma, j, m)).intoArray(y, off + j, m);
+            rowNormalize(x, gamma, off, n, mu, r, xhat, y);
+        }
+    }
+
+    /** Σ_j x[off + j] over j in [0, n): float lanes per chunk, chunks added in double. */
+    private static double rowSum(float[] x, int off, int n, float[] lanes) {
+        double sum = 0;
+        for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
+            int c1 = Math.min(n, c0 + Elementwise.CHUNK);
+            FloatVector s = FloatVector.zero(F);
+            for (int j = c0; j < c1; j += L) {
+                s = s.add(FloatVector.fromArray(F, x, off + j, F.indexInRange(j, c1)));
             }
+            s.intoArray(lanes, 0);
+            sum += sumLanes(lanes, 0);
+        }
+        return sum;
+    }
+
+    /** Σ_j (x[off + j] − μ)² over j in [0, n), summed as {@link #rowSum}. */
+    private static double rowSquares(float[] x, int off, int n, float mu, float[] lanes) {
+        double sum = 0;
+        for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
+            int c1 = Math.min(n, c0 + Elementwise.CHUNK);
+            FloatVector s = FloatVector.zero(F);
+            for (int j = c0; j < c1; j += L) {
+                VectorMask<Float> m = F.indexInRange(j, c1);
+                FloatVector d = FloatVector.fromArray(F, x, off + j, m).sub(mu, m); // inactive lanes stay 0
+                s = d.fma(d, s);
+            }
+            s.intoArray(lanes, 0);
+            sum += sumLanes(lanes, 0);
+        }
+        return sum;
+    }
+
+    /** One row: x̂ = (x − μ)·r, y = γ ⊙ x̂. */
+    private static void rowNormalize(float[] x, float[] gamma, int off, int n, float mu, float r, float[] xhat, float[] y) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = F.indexInRange(j, n);
+            FloatVector h = FloatVector.fromArray(F, x, off + j, m).sub(mu).mul(r);
+            h.intoArray(xhat, off + j, m);
+            h.mul(FloatVector.fromArray(F, gamma, j, m)).intoArray(y, off + j, m);
         }
     }
 
@@ -95,40 +113,51 @@ final class Normalization {
     /**
      * Rows [r0, r1), r0 a multiple of {@link #ROW_BLOCK}: with g = γ ⊙ δ, dx = rstd_i (g − mean_k g − x̂ · mean_k g x̂),
      * and row {@code i / ROW_BLOCK} of {@code parts} receives the block's Σ δ ⊙ x̂ (see {@link #addParts}).
-     * {@code dx} may be {@code dy}: a row's sums are taken before its dx is written.
+     * {@code dx} may be {@code dy}: a row's sums are taken before its dx is written. {@code lanes} is the thread's
+     * scratch of at least two vectors, {@code wide} of at least two doubles.
      */
     static void layerNormBackward(float[] dy, float[] xhat, float[] rstd, float[] gamma, float[] dx, float[] parts, int n,
-                                  int r0, int r1, float[] lanes) {
+                                  int r0, int r1, float[] lanes, double[] wide) {
         for (int i = r0; i < r1; i++) {
             int off = i * n, part = i / ROW_BLOCK * n;
-            boolean first = i % ROW_BLOCK == 0;
-            double sumG = 0, sumGH = 0;
-            for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
-                int c1 = Math.min(n, c0 + Elementwise.CHUNK);
-                FloatVector sg = FloatVector.zero(F), sgh = FloatVector.zero(F);
-                for (int j = c0; j < c1; j += L) {
-                    VectorMask<Float> m = F.indexInRange(j, c1);
-                    FloatVector d = FloatVector.fromArray(F, dy, off + j, m);
-                    FloatVector h = FloatVector.fromArray(F, xhat, off + j, m);
-                    FloatVector g = d.mul(FloatVector.fromArray(F, gamma, j, m));
-                    sg = sg.add(g);
-                    sgh = g.fma(h, sgh);
-                    FloatVector dh = d.mul(h);
-                    (first ? dh : dh.add(FloatVector.fromArray(F, parts, part + j, m))).intoArray(parts, part + j, m);
-                }
-                sg.intoArray(lanes, 0);
-                sgh.intoArray(lanes, L);
-                sumG += sumLanes(lanes, 0);
-                sumGH += sumLanes(lanes, L);
+            if (i % ROW_BLOCK == 0) {
+                java.util.Arrays.fill(parts, part, part + n, 0f);
             }
-            float meanG = (float) (sumG / n), r = rstd[i];
-            FloatVector minusMeanGH = FloatVector.broadcast(F, (float) (-sumGH / n));
-            for (int j = 0; j < n; j += L) {
-                VectorMask<Float> m = F.indexInRange(j, n);
-                FloatVector g = FloatVector.fromArray(F, dy, off + j, m).mul(FloatVector.fromArray(F, gamma, j, m));
+            rowGradientSums(dy, xhat, gamma, parts, off, part, n, lanes, wide);
+            rowGradient(dy, xhat, gamma, dx, off, n, (float) (wide[0] / n), (float) (-wide[1] / n), rstd[i]);
+        }
+    }
+
+    /** One row: wide[0] = Σ γ δ, wide[1] = Σ γ δ x̂; parts[part..part + n) += δ ⊙ x̂. */
+    private static void rowGradientSums(float[] dy, float[] xhat, float[] gamma, float[] parts, int off, int part, int n,
+                                        float[] lanes, double[] wide) {
+        wide[0] = wide[1] = 0;
+        for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
+            int c1 = Math.min(n, c0 + Elementwise.CHUNK);
+            FloatVector sg = FloatVector.zero(F), sgh = FloatVector.zero(F);
+            for (int j = c0; j < c1; j += L) {
+                VectorMask<Float> m = F.indexInRange(j, c1);
+                FloatVector d = FloatVector.fromArray(F, dy, off + j, m);
                 FloatVector h = FloatVector.fromArray(F, xhat, off + j, m);
-                h.fma(minusMeanGH, g.sub(meanG)).mul(r).intoArray(dx, off + j, m);
+                FloatVector g = d.mul(FloatVector.fromArray(F, gamma, j, m));
+                sg = sg.add(g);
+                sgh = g.fma(h, sgh);
+                d.fma(h, FloatVector.fromArray(F, parts, part + j, m)).intoArray(parts, part + j, m);
             }
+            sg.intoArray(lanes, 0);
+            sgh.intoArray(lanes, L);
+            wide[0] += sumLanes(lanes, 0);
+            wide[1] += sumLanes(lanes, L);
+        }
+    }
+
+    /** One row: dx = r·(γ δ − mean g + x̂ · minusMeanGH). */
+    private static void rowGradient(float[] dy, float[] xhat, float[] gamma, float[] dx, int off, int n, float meanG,
+                                    float minusMeanGH, float r) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = F.indexInRange(j, n);
+            FloatVector g = FloatVector.fromArray(F, dy, off + j, m).mul(FloatVector.fromArray(F, gamma, j, m));
+            FloatVector.fromArray(F, xhat, off + j, m).mul(minusMeanGH).add(g.sub(meanG)).mul(r).intoArray(dx, off + j, m);
         }
     }
 
@@ -157,49 +186,13 @@ final class Normalization {
     static void batchNorm(float[] x, float[] gamma, float epsilon, float momentum, float[] runningMean, float[] runningVar,
                           float[] xhat, float[] rstd, float[] y, int rows, int n, int j0, int j1, float[] lanes, double[] wide) {
         for (int j = j0; j < j1; j += L) {
-            VectorMask<Float> m = F.indexInRange(j, j1);
-            java.util.Arrays.fill(wide, 0, 2 * L, 0.0);
-            for (int c0 = 0; c0 < rows; c0 += CHUNK_ROWS) {
-                int c1 = Math.min(rows, c0 + CHUNK_ROWS);
-                FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
-                int i = c0;
-                for (; i + 1 < c1; i += 2) { // two add chains: the add latency does not serialise the rows
-                    s0 = s0.add(FloatVector.fromArray(F, x, i * n + j, m));
-                    s1 = s1.add(FloatVector.fromArray(F, x, (i + 1) * n + j, m));
-                }
-                if (i < c1) {
-                    s0 = s0.add(FloatVector.fromArray(F, x, i * n + j, m));
-                }
-                s0.add(s1).intoArray(lanes, 0);
-                for (int k = 0; k < L; k++) {
-                    wide[k] += lanes[k];
-                }
-            }
+            int width = Math.min(L, j1 - j);
+            stripSums(x, null, rows, n, j, width, lanes, wide);
             for (int k = 0; k < L; k++) {
                 wide[k] /= rows;                   // μ in double
-                lanes[L + k] = (float) wide[k];    // μ in float (0 in lanes past j1)
+                lanes[L + k] = (float) wide[k];    // μ in float (0 in lanes past the strip)
             }
-            FloatVector mu = FloatVector.fromArray(F, lanes, L);
-            for (int c0 = 0; c0 < rows; c0 += CHUNK_ROWS) {
-                int c1 = Math.min(rows, c0 + CHUNK_ROWS);
-                FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
-                int i = c0;
-                for (; i + 1 < c1; i += 2) {
-                    FloatVector d0 = FloatVector.fromArray(F, x, i * n + j, m).sub(mu);
-                    FloatVector d1 = FloatVector.fromArray(F, x, (i + 1) * n + j, m).sub(mu);
-                    s0 = d0.fma(d0, s0);
-                    s1 = d1.fma(d1, s1);
-                }
-                if (i < c1) {
-                    FloatVector d0 = FloatVector.fromArray(F, x, i * n + j, m).sub(mu);
-                    s0 = d0.fma(d0, s0);
-                }
-                s0.add(s1).intoArray(lanes, 0);
-                for (int k = 0; k < L; k++) {
-                    wide[L + k] += lanes[k];
-                }
-            }
-            int width = Math.min(L, j1 - j);
+            stripSquares(x, rows, n, j, width, lanes, wide);
             for (int k = 0; k < width; k++) {
                 double squares = wide[L + k];
                 float r = (float) (1 / Math.sqrt(squares / rows + epsilon));
@@ -208,13 +201,72 @@ final class Normalization {
                 runningMean[j + k] = (float) ((1.0 - momentum) * runningMean[j + k] + (double) momentum * wide[k]);
                 runningVar[j + k] = (float) ((1.0 - momentum) * runningVar[j + k] + (double) momentum * squares / (rows - 1));
             }
-            FloatVector r = FloatVector.fromArray(F, lanes, 2 * L);
-            FloatVector g = FloatVector.fromArray(F, gamma, j, m);
-            for (int i = 0; i < rows; i++) {
-                FloatVector h = FloatVector.fromArray(F, x, i * n + j, m).sub(mu).mul(r);
-                h.intoArray(xhat, i * n + j, m);
-                h.mul(g).intoArray(y, i * n + j, m);
+            stripNormalize(x, gamma, rows, n, j, width, lanes, xhat, y);
+        }
+    }
+
+    /**
+     * One strip of {@code width} ≤ L columns from j: wide[0..L) = Σ_i a, and with {@code b} given wide[L..2L) =
+     * Σ_i a·b, in float lanes over {@link #CHUNK_ROWS} rows, then in double. Lanes past the strip sum to 0.
+     */
+    private static void stripSums(float[] a, float[] b, int rows, int n, int j, int width, float[] lanes, double[] wide) {
+        VectorMask<Float> m = F.indexInRange(0, width);
+        java.util.Arrays.fill(wide, 0, 2 * L, 0.0);
+        for (int c0 = 0; c0 < rows; c0 += CHUNK_ROWS) {
+            int c1 = Math.min(rows, c0 + CHUNK_ROWS);
+            FloatVector s = FloatVector.zero(F), p = FloatVector.zero(F);
+            for (int i = c0; i < c1; i++) {
+                FloatVector v = FloatVector.fromArray(F, a, i * n + j, m);
+                s = s.add(v);
+                if (b != null) {
+                    p = v.fma(FloatVector.fromArray(F, b, i * n + j, m), p);
+                }
             }
+            s.intoArray(lanes, 0);
+            p.intoArray(lanes, 3 * L);
+            for (int k = 0; k < L; k++) {
+                wide[k] += lanes[k];
+                wide[L + k] += lanes[3 * L + k];
+            }
+        }
+    }
+
+    /** One strip: wide[L..2L) = Σ_i (x − μ)² with μ in lanes[L..2L), summed as {@link #stripSums}. */
+    private static void stripSquares(float[] x, int rows, int n, int j, int width, float[] lanes, double[] wide) {
+        VectorMask<Float> m = F.indexInRange(0, width);
+        FloatVector mu = FloatVector.fromArray(F, lanes, L);
+        for (int c0 = 0; c0 < rows; c0 += CHUNK_ROWS) {
+            int c1 = Math.min(rows, c0 + CHUNK_ROWS);
+            FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
+            int i = c0;
+            for (; i + 1 < c1; i += 2) { // two fma chains: the latency does not serialise the rows
+                FloatVector d0 = FloatVector.fromArray(F, x, i * n + j, m).sub(mu);
+                FloatVector d1 = FloatVector.fromArray(F, x, (i + 1) * n + j, m).sub(mu);
+                s0 = d0.fma(d0, s0);
+                s1 = d1.fma(d1, s1);
+            }
+            if (i < c1) {
+                FloatVector d0 = FloatVector.fromArray(F, x, i * n + j, m).sub(mu);
+                s0 = d0.fma(d0, s0);
+            }
+            s0.add(s1).intoArray(lanes, 0);
+            for (int k = 0; k < L; k++) {
+                wide[L + k] += lanes[k];
+            }
+        }
+    }
+
+    /** One strip: x̂ = (x − μ)·r, y = γ ⊙ x̂, with μ in lanes[L..2L) and r in lanes[2L..3L). */
+    private static void stripNormalize(float[] x, float[] gamma, int rows, int n, int j, int width, float[] lanes,
+                                       float[] xhat, float[] y) {
+        VectorMask<Float> m = F.indexInRange(0, width);
+        FloatVector mu = FloatVector.fromArray(F, lanes, L);
+        FloatVector r = FloatVector.fromArray(F, lanes, 2 * L);
+        FloatVector g = FloatVector.fromArray(F, gamma, j, m);
+        for (int i = 0, o = j; i < rows; i++, o += n) {
+            FloatVector h = FloatVector.fromArray(F, x, o, m).sub(mu).mul(r);
+            h.intoArray(xhat, o, m);
+            h.mul(g).intoArray(y, o, m);
         }
     }
 
@@ -226,37 +278,30 @@ final class Normalization {
     static void batchNormBackward(float[] dy, float[] xhat, float[] rstd, float[] gamma, float alpha, float[] dx,
                                   float[] dgamma, int rows, int n, int j0, int j1, float[] lanes, double[] wide) {
         for (int j = j0; j < j1; j += L) {
-            VectorMask<Float> m = F.indexInRange(j, j1);
-            java.util.Arrays.fill(wide, 0, 2 * L, 0.0);
-            for (int c0 = 0; c0 < rows; c0 += CHUNK_ROWS) {
-                int c1 = Math.min(rows, c0 + CHUNK_ROWS);
-                FloatVector sd = FloatVector.zero(F), sdh = FloatVector.zero(F);
-                for (int i = c0; i < c1; i++) {
-                    FloatVector d = FloatVector.fromArray(F, dy, i * n + j, m);
-                    sd = sd.add(d);
-                    sdh = d.fma(FloatVector.fromArray(F, xhat, i * n + j, m), sdh);
-                }
-                sd.intoArray(lanes, 0);
-                sdh.intoArray(lanes, L);
-                for (int k = 0; k < L; k++) {
-                    wide[k] += lanes[k];
-                    wide[L + k] += lanes[L + k];
-                }
-            }
             int width = Math.min(L, j1 - j);
-            for (int k = 0; k < width; k++) {
-                lanes[k] = (float) (wide[k] / rows);                                   // mean δ
-                lanes[L + k] = (float) (wide[L + k] / rows);                           // mean δ x̂
-                lanes[2 * L + k] = (float) ((double) gamma[j + k] * rstd[j + k]);      // γ rstd
-                dgamma[j + k] = (float) (alpha * wide[L + k]);
+            stripSums(dy, xhat, rows, n, j, width, lanes, wide);
+            for (int k = 0; k < L; k++) {
+                boolean in = k < width;
+                lanes[k] = (float) (wide[k] / rows);                                          // mean δ
+                lanes[L + k] = (float) (-wide[L + k] / rows);                                 // −mean δ x̂
+                lanes[2 * L + k] = in ? (float) ((double) gamma[j + k] * rstd[j + k]) : 0f;  // γ rstd
+                if (in) {
+                    dgamma[j + k] = (float) (alpha * wide[L + k]);
+                }
             }
-            FloatVector meanD = FloatVector.fromArray(F, lanes, 0);
-            FloatVector meanDH = FloatVector.fromArray(F, lanes, L);
-            FloatVector scale = FloatVector.fromArray(F, lanes, 2 * L);
-            for (int i = 0; i < rows; i++) {
-                FloatVector d = FloatVector.fromArray(F, dy, i * n + j, m).sub(meanD);
-                FloatVector.fromArray(F, xhat, i * n + j, m).neg().fma(meanDH, d).mul(scale).intoArray(dx, i * n + j, m);
-            }
+            stripGradient(dy, xhat, rows, n, j, width, lanes, dx);
+        }
+    }
+
+    /** One strip: dx = s·(δ − mean δ + x̂·(−mean δ x̂)) with the three per-column values in lanes[0..3L). */
+    private static void stripGradient(float[] dy, float[] xhat, int rows, int n, int j, int width, float[] lanes, float[] dx) {
+        VectorMask<Float> m = F.indexInRange(0, width);
+        FloatVector meanD = FloatVector.fromArray(F, lanes, 0);
+        FloatVector minusMeanDH = FloatVector.fromArray(F, lanes, L);
+        FloatVector scale = FloatVector.fromArray(F, lanes, 2 * L);
+        for (int i = 0, o = j; i < rows; i++, o += n) {
+            FloatVector d = FloatVector.fromArray(F, dy, o, m).sub(meanD);
+            FloatVector.fromArray(F, xhat, o, m).fma(minusMeanDH, d).mul(scale).intoArray(dx, o, m);
         }
     }
 
