@@ -54,7 +54,14 @@ class NamesAndCodesTest {
             assertEquals(l, Loss.ofCode(l.code()).orElseThrow());
         }
         assertEquals(Loss.SOFTMAX_CROSS_ENTROPY, Loss.parse("Softmax-Cross-Entropy"));
-        assertTrue(Loss.ofCode(2).isEmpty());
+        // Model-file codes are fixed forever: pinned here, so that renumbering fails a test.
+        assertEquals(0, Loss.MSE.code());
+        assertEquals(1, Loss.SOFTMAX_CROSS_ENTROPY.code());
+        assertEquals(2, Loss.L1.code());
+        assertEquals(3, Loss.HUBER.code());
+        assertEquals(4, Loss.BINARY_CROSS_ENTROPY.code());
+        assertTrue(Loss.ofCode(Loss.values().length).isEmpty());
+        assertTrue(Loss.ofCode(-1).isEmpty());
         assertThrows(IllegalArgumentException.class, () -> Loss.parse("hinge"));
     }
 

@@ -69,6 +69,23 @@ import static org.junit.jupiter.api.Assertions.fail;
  *     engines compute an fp32 ulp apart can round to neighbouring tf32 or bf16 values (2u_p apart) when it becomes
  *     the next product's operand; such flips are rare, each moves one term of one sum, and Adam's normalisation
  *     passes them on relative to the step, so the weights stay within a fraction of u_p of each other.</li>
+ * <li>dropout: exact, bit for bit. The mask is a pure function of the key and the element's index
+ *     ({@link delta4j.engine.DropoutMask}); a dropped element is +0 whatever x is (−0, ±∞ and NaN included), a kept one
+ *     x·scale(p) rounded once.</li>
+ * <li>layerNorm and batchNorm, with m the number of terms of each statistic (n per sample for layer normalisation, N per
+ *     unit for batch normalisation) and μ its mean: rstd within (ELEMENT_TOL + {@value #NORM_MEAN_TOL}·(1 + √m)·(1 +
+ *     |μ|·rstd)) relative; x̂ within ELEMENT_TOL·(1 + |x̂|) + {@value #NORM_MEAN_TOL}·(1 + √m)·(|μ| + |x|)·rstd and
+ *     y = γx̂ within |γ| times that. A float sum of m terms gives μ to about u·|μ|·√m, which x − μ passes on; a variance
+ *     computed from the centred values loses nothing more, so inputs of mean 1000 and spread 1 pass, while the
+ *     one-pass E[x²] − μ² (which cancels there) fails. Running statistics after 3 calls: mean within
+ *     ELEMENT_TOL·(1 + √N) of the largest, variance ELEMENT_TOL·(1 + √N) relative. A constant sample or unit has x̂ and
+ *     y exactly 0 (the mean of equal values is that value) and rstd = 1/√ε within ELEMENT_TOL relative.</li>
+ * <li>layerNormBackward and batchNormBackward: dx within ELEMENT_TOL·(1 + √m)·scale and dγ within
+ *     ELEMENT_TOL·(1 + √N)·|α|Σ_i|δ_ij x̂_ij|, the scale of dx being its formula with every term replaced by its
+ *     absolute value, rstd·(|γ_j δ_ij| + mean|γδ| + |x̂_ij|·mean|γδx̂|) (float sums of m terms, as for gemm).</li>
+ * <li>batchNormInference: ELEMENT_TOL·|γ_j|·(|x_ij| + |μ_j|)/√(σ²_j + ε) (element-wise).</li>
+ * <li>L1, Huber and binary cross-entropy: Δ as the element-wise kernels, the loss sum within 1e-4 relative + 1e-5 as
+ *     for MSE and cross-entropy; at logits ±1e4 binary cross-entropy's Δ is exact and its loss within 1e-6 relative.</li>
  * </ul>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -77,6 +94,12 @@ public abstract class EngineConformanceKit {
     public static final double GEMM_TOL = 1e-5;
     public static final double ELEMENT_TOL = 2e-5;
     public static final double TRAINING_TOL = 1e-4;
+    /** Relative error per √term of a normalisation's mean, passed on to x̂ and rstd (see the class comment). */
+    public static final double NORM_MEAN_TOL = 1e-6;
+    /** The ε of the normalisation cases: the model's. */
+    public static final float NORM_EPSILON = delta4j.model.Normalization.EPSILON;
+    /** The running statistics' momentum of the batch normalisation cases: the model's (PyTorch's). */
+    public static final float NORM_MOMENTUM = delta4j.model.Normalization.MOMENTUM;
     /** Units of u_p that whole training steps at a reduced precision may differ by (see the class comment). */
     public static final double TRAINING_ROUNDING_UNITS = 0.5;
 
@@ -1106,6 +1129,618 @@ public abstract class EngineConformanceKit {
         assertEquals(threads * rounds / 10, kept.size());
         for (Tensor x : kept) {
             assertTrue(x.isClosed(), "a tensor left open must be closed with its engine: " + x);
+        }
+    }
+
+    // ------------------------------------------------------------------ dropout
+
+    Stream<Arguments> dropoutCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int[] s : matrixShapes()) {
+            for (float p : new float[]{0f, 0.2f, 0.5f, 0.9f}) {
+                out.add(Arguments.of(s[0], s[1], p));
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * Dropout is exact: the mask is {@link delta4j.engine.DropoutMask}'s, so every element equals the reference's bit
+     * for bit, dropped ones +0 (whatever the sign of x, −0 or NaN included) and kept ones x·scale(p) rounded once;
+     * out of place, in place (Y = X) and as the backward pass (the same key on G gives the same zeros). Keys from two
+     * seeds, so that an engine that ignores part of the key fails.
+     */
+    @ParameterizedTest(name = "dropout {0}×{1} p={2}")
+    @MethodSource("dropoutCases")
+    void dropoutIsExactlyTheReferenceMask(int rows, int cols, float p) {
+        SplittableRandom rnd = new SplittableRandom(rows * 41L + cols * 3L + Float.floatToIntBits(p));
+        float[] x = random(rnd, rows * cols, 3f);
+        for (int e = 0; e < x.length; e += 11) {
+            x[e] = switch (e / 11 % 4) {
+                case 0 -> -0f;
+                case 1 -> Float.NaN;
+                case 2 -> Float.NEGATIVE_INFINITY;
+                default -> -1e38f;
+            };
+        }
+        for (long key : new long[]{delta4j.engine.DropoutMask.key(7, 0, 3, 1), delta4j.engine.DropoutMask.key(-123456789L, 41, 0, 0)}) {
+            float[] want = dropoutOn(ref, rows, cols, x, p, key, false);
+            int threshold = delta4j.engine.DropoutMask.threshold(p);
+            float scale = delta4j.engine.DropoutMask.scale(p);
+            for (int e = 0; e < x.length; e++) { // the oracle itself keeps the definition
+                float expect = delta4j.engine.DropoutMask.keep(key, e, threshold) ? x[e] * scale : 0f;
+                assertEquals(Float.floatToIntBits(expect), Float.floatToIntBits(want[e]), "reference dropout element " + e);
+            }
+            assertBits(want, dropoutOn(engine, rows, cols, x, p, key, false), "dropout p=" + p, x);
+            assertBits(want, dropoutOn(engine, rows, cols, x, p, key, true), "dropout p=" + p + " in place", x);
+        }
+    }
+
+    /** Y = dropout(X) with the engine, out of place or in place. */
+    static float[] dropoutOn(Engine e, int rows, int cols, float[] x, float p, long key, boolean inPlace) {
+        try (Tensor X = e.tensor(rows, cols, x); Tensor Y = e.tensor(rows, cols, nan(rows * cols))) {
+            Tensor out = inPlace ? X : Y;
+            e.dropout(X, p, key, out);
+            return e.download(out);
+        }
+    }
+
+    /** The fraction of dropped elements is p to within 5 standard deviations, and masks of different keys differ. */
+    @Test
+    void dropoutDropsAboutAFractionP() {
+        int rows = 255, cols = 64;
+        float[] ones = new float[rows * cols];
+        java.util.Arrays.fill(ones, 1f);
+        for (float p : new float[]{0.2f, 0.5f, 0.9f}) {
+            float[] a = dropoutOn(engine, rows, cols, ones, p, delta4j.engine.DropoutMask.key(1, 0, 0, 0), false);
+            float[] b = dropoutOn(engine, rows, cols, ones, p, delta4j.engine.DropoutMask.key(1, 0, 1, 0), false);
+            int dropped = 0, differ = 0;
+            for (int e = 0; e < a.length; e++) {
+                dropped += a[e] == 0f ? 1 : 0;
+                differ += (a[e] == 0f) != (b[e] == 0f) ? 1 : 0;
+            }
+            double sd = Math.sqrt(a.length * p * (1 - p));
+            assertEquals(a.length * p, dropped, 5 * sd, "dropped elements at p=" + p);
+            assertEquals(a.length * 2 * p * (1 - p), differ, 5 * Math.sqrt(a.length * 2 * p * (1 - p)), "masks of two steps at p=" + p);
+        }
+    }
+
+    /** want and got hold the same bits, every NaN counted as one. */
+    static void assertBits(float[] want, float[] got, String what, float[] input) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) {
+                fail(what + ": element " + i + " (input " + input[i] + ") is " + got[i] + ", exactly " + want[i] + " expected (bit for bit)");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ layer and batch normalisation
+
+    /**
+     * (rows, cols) pairs for the normalisation kernels: one sample or unit, a few, and 1025 of them, in both
+     * directions (batch normalisation skips the single-row shapes).
+     */
+    static List<int[]> normShapes() {
+        List<int[]> s = new ArrayList<>();
+        for (int r : new int[]{1, 2, 3, 17, 64, 255}) {
+            for (int c : new int[]{1, 2, 7, 33, 64, 1025}) {
+                s.add(new int[]{r, c});
+            }
+        }
+        s.add(new int[]{1025, 3});
+        s.add(new int[]{1025, 17});
+        return s;
+    }
+
+    Stream<Arguments> layerNormCases() {
+        return normShapes().stream().map(s -> Arguments.of(s[0], s[1]));
+    }
+
+    Stream<Arguments> batchNormCases() {
+        return normShapes().stream().filter(s -> s[0] >= 2).map(s -> Arguments.of(s[0], s[1]));
+    }
+
+    /**
+     * Inputs whose statistics differ by group (a row for layer normalisation, a column for batch normalisation): a
+     * scale log-uniform in [0.1, 10] and a mean up to ±3 scales, so every group has its own rstd.
+     */
+    static float[] normInput(SplittableRandom rnd, int rows, int cols, boolean byColumn) {
+        int groups = byColumn ? cols : rows;
+        double[] scale = new double[groups], offset = new double[groups];
+        for (int g = 0; g < groups; g++) {
+            scale[g] = Math.pow(10, rnd.nextDouble() * 2 - 1);
+            offset[g] = (rnd.nextDouble() * 6 - 3) * scale[g];
+        }
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                int g = byColumn ? j : i;
+                x[i * cols + j] = (float) (offset[g] + scale[g] * (rnd.nextDouble() * 2 - 1));
+            }
+        }
+        return x;
+    }
+
+    /** Gains γ in ±[0.5, 1.5]. */
+    static float[] gains(SplittableRandom rnd, int n) {
+        float[] g = new float[n];
+        for (int j = 0; j < n; j++) {
+            g[j] = (float) ((0.5 + rnd.nextDouble()) * (rnd.nextBoolean() ? 1 : -1));
+        }
+        return g;
+    }
+
+    /** {x̂, rstd, y} of layerNorm on an engine; y in place (Y = X) when asked. */
+    static float[][] layerNormOn(Engine e, int rows, int cols, float[] x, float[] gamma, boolean inPlace) {
+        try (Tensor X = e.tensor(rows, cols, x); Tensor G = e.tensor(1, cols, gamma); Tensor H = e.tensor(rows, cols, nan(rows * cols));
+             Tensor R = e.tensor(rows, 1, nan(rows)); Tensor Y = e.tensor(rows, cols, nan(rows * cols))) {
+            Tensor out = inPlace ? X : Y;
+            e.layerNorm(X, G, NORM_EPSILON, H, R, out);
+            return new float[][]{e.download(H), e.download(R), e.download(out)};
+        }
+    }
+
+    /** {x̂, rstd, y, running mean, running variance} after {@code xs.length} batchNorm calls on an engine. */
+    static float[][] batchNormOn(Engine e, int rows, int cols, float[][] xs, float[] gamma, float[] rm, float[] rv, boolean inPlace) {
+        try (Tensor G = e.tensor(1, cols, gamma); Tensor RM = e.tensor(1, cols, rm); Tensor RV = e.tensor(1, cols, rv);
+             Tensor H = e.tensor(rows, cols, nan(rows * cols)); Tensor R = e.tensor(1, cols, nan(cols));
+             Tensor Y = e.tensor(rows, cols, nan(rows * cols))) {
+            float[] y = null;
+            for (float[] x : xs) {
+                try (Tensor X = e.tensor(rows, cols, x)) {
+                    Tensor out = inPlace ? X : Y;
+                    e.batchNorm(X, G, NORM_EPSILON, NORM_MOMENTUM, RM, RV, H, R, out);
+                    y = e.download(out);
+                }
+            }
+            return new float[][]{e.download(H), e.download(R), y, e.download(RM), e.download(RV)};
+        }
+    }
+
+    /**
+     * Checks a forward normalisation against the reference's: rstd relative, x̂ and y = γ x̂ absolute, with the bounds
+     * of the class comment. m is the number of terms of each statistic; {@code byColumn} for batch normalisation.
+     */
+    static void assertNormForward(float[] x, float[] gamma, float[][] want, float[][] got, int rows, int cols, boolean byColumn, String what) {
+        int m = byColumn ? rows : cols;
+        double reduce = 1 + Math.sqrt(m);
+        float[] rstd = want[1];
+        double[] mean = new double[rstd.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                mean[byColumn ? j : i] += x[i * cols + j] / (double) m;
+            }
+        }
+        for (int g = 0; g < rstd.length; g++) {
+            double allowed = (ELEMENT_TOL + NORM_MEAN_TOL * reduce * (1 + Math.abs(mean[g]) * rstd[g])) * rstd[g];
+            if (!(Math.abs(rstd[g] - got[1][g]) <= allowed)) {
+                fail(what + ": rstd[" + g + "] is " + got[1][g] + ", reference " + rstd[g] + " (allowed ±" + allowed + ")");
+            }
+        }
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                int e = i * cols + j, g = byColumn ? j : i;
+                double allowed = ELEMENT_TOL * (1 + Math.abs(want[0][e])) + NORM_MEAN_TOL * reduce * (Math.abs(mean[g]) + Math.abs(x[e])) * rstd[g];
+                if (!(Math.abs(want[0][e] - got[0][e]) <= allowed)) {
+                    fail(what + ": x̂[" + i + "][" + j + "] is " + got[0][e] + ", reference " + want[0][e] + " (allowed ±" + allowed + ")");
+                }
+                double allowedY = allowed * Math.abs(gamma[j]) + 1e-30;
+                if (!(Math.abs(want[2][e] - got[2][e]) <= allowedY)) {
+                    fail(what + ": y[" + i + "][" + j + "] is " + got[2][e] + ", reference " + want[2][e] + " (allowed ±" + allowedY + ")");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "layerNorm {0}×{1}")
+    @MethodSource("layerNormCases")
+    void layerNormMatchesReference(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows * 1013L + cols);
+        float[] x = normInput(rnd, rows, cols, false), gamma = gains(rnd, cols);
+        float[][] want = layerNormOn(ref, rows, cols, x, gamma, false);
+        assertNormForward(x, gamma, want, layerNormOn(engine, rows, cols, x, gamma, false), rows, cols, false, "layerNorm");
+        assertNormForward(x, gamma, want, layerNormOn(engine, rows, cols, x, gamma, true), rows, cols, false, "layerNorm in place");
+    }
+
+    @ParameterizedTest(name = "batchNorm {0}×{1}, 3 calls")
+    @MethodSource("batchNormCases")
+    void batchNormMatchesReference(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows * 2027L + cols);
+        float[][] xs = {normInput(rnd, rows, cols, true), normInput(rnd, rows, cols, true), normInput(rnd, rows, cols, true)};
+        float[] gamma = gains(rnd, cols), rm = random(rnd, cols, 1f), rv = new float[cols];
+        for (int j = 0; j < cols; j++) {
+            rv[j] = (float) (0.5 + rnd.nextDouble());
+        }
+        float[][] want = batchNormOn(ref, rows, cols, xs, gamma, rm, rv, false);
+        for (boolean inPlace : new boolean[]{false, true}) {
+            float[][] got = batchNormOn(engine, rows, cols, xs, gamma, rm, rv, inPlace);
+            String what = "batchNorm" + (inPlace ? " in place" : "");
+            assertNormForward(xs[2], gamma, want, got, rows, cols, true, what);
+            // Three updates with momentum 0.1 of statistics whose means are up to 30 and variances up to 100.
+            assertClose(want[3], got[3], ELEMENT_TOL * (1 + Math.sqrt(rows)), what + ": running mean after 3 calls");
+            assertRelative(want[4], got[4], ELEMENT_TOL * (1 + Math.sqrt(rows)), what + ": running variance after 3 calls");
+        }
+    }
+
+    /**
+     * A large mean (1000 ± 1) costs a float engine only the rounding of x − μ, not the variance: a one-pass
+     * E[x²] − μ² in float loses it entirely here, and fails.
+     */
+    @ParameterizedTest(name = "normalisation of inputs 1000 ± 1, {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void normalisationOfALargeMeanKeepsItsVariance(boolean batch) {
+        int rows = batch ? 1025 : 17, cols = batch ? 17 : 1025;
+        SplittableRandom rnd = new SplittableRandom(batch ? 3 : 4);
+        float[] x = random(rnd, rows * cols, 1f);
+        for (int e = 0; e < x.length; e++) {
+            x[e] += 1000f;
+        }
+        float[] gamma = gains(rnd, cols), rm = new float[cols], rv = new float[cols];
+        java.util.Arrays.fill(rv, 1f);
+        if (batch) {
+            float[][] want = batchNormOn(ref, rows, cols, new float[][]{x}, gamma, rm, rv, false);
+            float[][] got = batchNormOn(engine, rows, cols, new float[][]{x}, gamma, rm, rv, false);
+            assertNormForward(x, gamma, want, got, rows, cols, true, "batchNorm of 1000 ± 1");
+            assertRelative(want[4], got[4], 1e-3, "running variance of 1000 ± 1");
+        } else {
+            assertNormForward(x, gamma, layerNormOn(ref, rows, cols, x, gamma, false), layerNormOn(engine, rows, cols, x, gamma, false),
+                    rows, cols, false, "layerNorm of 1000 ± 1");
+        }
+    }
+
+    /** {dx, dγ} of a normalisation's backward twin on an engine; dx in place (dx = δ) when asked. */
+    static float[][] normBackwardOn(Engine e, boolean batch, int rows, int cols, float[] dy, float[] xhat, float[] rstd, float[] gamma,
+                                    float alpha, boolean inPlace) {
+        try (Tensor DY = e.tensor(rows, cols, dy); Tensor H = e.tensor(rows, cols, xhat);
+             Tensor R = batch ? e.tensor(1, cols, rstd) : e.tensor(rows, 1, rstd); Tensor G = e.tensor(1, cols, gamma);
+             Tensor DX = e.tensor(rows, cols, nan(rows * cols)); Tensor DG = e.tensor(1, cols, nan(cols))) {
+            Tensor out = inPlace ? DY : DX;
+            if (batch) {
+                e.batchNormBackward(DY, H, R, G, alpha, out, DG);
+            } else {
+                e.layerNormBackward(DY, H, R, G, alpha, out, DG);
+            }
+            return new float[][]{e.download(out), e.download(DG)};
+        }
+    }
+
+    /**
+     * Checks a backward normalisation against the reference's, each element within {@value #ELEMENT_TOL}·(1 + √m) of
+     * its scale: the same expression with every term replaced by its absolute value (see the class comment).
+     */
+    static void assertNormBackward(boolean batch, int rows, int cols, float[] dy, float[] xhat, float[] rstd, float[] gamma, float alpha,
+                                   float[][] want, float[][] got, String what) {
+        int m = batch ? rows : cols;
+        int groups = batch ? cols : rows;
+        double[] meanG = new double[groups], meanGH = new double[groups], dg = new double[cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                int e = i * cols + j, g = batch ? j : i;
+                double gij = Math.abs((double) gamma[j] * dy[e]);
+                meanG[g] += gij / m;
+                meanGH[g] += gij * Math.abs(xhat[e]) / m;
+                dg[j] += Math.abs((double) dy[e] * xhat[e]) * Math.abs(alpha);
+            }
+        }
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                int e = i * cols + j, g = batch ? j : i;
+                double scale = rstd[g] * (Math.abs((double) gamma[j] * dy[e]) + meanG[g] + Math.abs(xhat[e]) * meanGH[g]);
+                double allowed = ELEMENT_TOL * (1 + Math.sqrt(m)) * scale + 1e-30;
+                if (!(Math.abs(want[0][e] - got[0][e]) <= allowed)) {
+                    fail(what + ": dx[" + i + "][" + j + "] is " + got[0][e] + ", reference " + want[0][e] + " (allowed ±" + allowed + ")");
+                }
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            double allowed = ELEMENT_TOL * (1 + Math.sqrt(rows)) * dg[j] + 1e-30;
+            if (!(Math.abs(want[1][j] - got[1][j]) <= allowed)) {
+                fail(what + ": dγ[" + j + "] is " + got[1][j] + ", reference " + want[1][j] + " (allowed ±" + allowed + ")");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "layerNormBackward {0}×{1}")
+    @MethodSource("layerNormCases")
+    void layerNormBackwardMatchesReference(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows * 3001L + cols);
+        float[] x = normInput(rnd, rows, cols, false), gamma = gains(rnd, cols), dy = random(rnd, rows * cols, 1f);
+        float[][] fwd = layerNormOn(ref, rows, cols, x, gamma, false);
+        float alpha = 1f / rows;
+        float[][] want = normBackwardOn(ref, false, rows, cols, dy, fwd[0], fwd[1], gamma, alpha, false);
+        for (boolean inPlace : new boolean[]{false, true}) {
+            assertNormBackward(false, rows, cols, dy, fwd[0], fwd[1], gamma, alpha, want,
+                    normBackwardOn(engine, false, rows, cols, dy, fwd[0], fwd[1], gamma, alpha, inPlace),
+                    "layerNormBackward" + (inPlace ? " in place" : ""));
+        }
+    }
+
+    @ParameterizedTest(name = "batchNormBackward {0}×{1}")
+    @MethodSource("batchNormCases")
+    void batchNormBackwardMatchesReference(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows * 4003L + cols);
+        float[] x = normInput(rnd, rows, cols, true), gamma = gains(rnd, cols), dy = random(rnd, rows * cols, 1f);
+        float[][] fwd = batchNormOn(ref, rows, cols, new float[][]{x}, gamma, new float[cols], new float[cols], false);
+        float alpha = 1f / rows;
+        float[][] want = normBackwardOn(ref, true, rows, cols, dy, fwd[0], fwd[1], gamma, alpha, false);
+        for (boolean inPlace : new boolean[]{false, true}) {
+            assertNormBackward(true, rows, cols, dy, fwd[0], fwd[1], gamma, alpha, want,
+                    normBackwardOn(engine, true, rows, cols, dy, fwd[0], fwd[1], gamma, alpha, inPlace),
+                    "batchNormBackward" + (inPlace ? " in place" : ""));
+        }
+    }
+
+    /** y of batchNormInference on an engine; in place (Y = X) when asked. */
+    static float[] batchNormInferenceOn(Engine e, int rows, int cols, float[] x, float[] gamma, float[] rm, float[] rv, boolean inPlace) {
+        try (Tensor X = e.tensor(rows, cols, x); Tensor G = e.tensor(1, cols, gamma); Tensor RM = e.tensor(1, cols, rm);
+             Tensor RV = e.tensor(1, cols, rv); Tensor Y = e.tensor(rows, cols, nan(rows * cols))) {
+            Tensor out = inPlace ? X : Y;
+            e.batchNormInference(X, G, NORM_EPSILON, RM, RV, out);
+            return e.download(out);
+        }
+    }
+
+    /** Running variances from 0 (y = γ(x − μ)/√ε) to 100; each element within {@value #ELEMENT_TOL} of its scale. */
+    @ParameterizedTest(name = "batchNormInference {0}×{1}")
+    @MethodSource("layerNormCases")
+    void batchNormInferenceMatchesReference(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows * 5003L + cols);
+        float[] x = normInput(rnd, rows, cols, true), gamma = gains(rnd, cols), rm = random(rnd, cols, 3f), rv = new float[cols];
+        for (int j = 0; j < cols; j++) {
+            rv[j] = j % 5 == 0 ? 0f : (float) Math.pow(10, rnd.nextDouble() * 4 - 2);
+        }
+        float[] want = batchNormInferenceOn(ref, rows, cols, x, gamma, rm, rv, false);
+        for (boolean inPlace : new boolean[]{false, true}) {
+            float[] got = batchNormInferenceOn(engine, rows, cols, x, gamma, rm, rv, inPlace);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    int e = i * cols + j;
+                    double scale = Math.abs(gamma[j]) * (Math.abs(x[e]) + Math.abs(rm[j])) / Math.sqrt(rv[j] + (double) NORM_EPSILON);
+                    if (!(Math.abs(want[e] - got[e]) <= ELEMENT_TOL * scale + 1e-30)) {
+                        fail("batchNormInference" + (inPlace ? " in place" : "") + ": y[" + i + "][" + j + "] is " + got[e] + ", reference "
+                                + want[e] + " (allowed ±" + ELEMENT_TOL * scale + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Constant samples (layer normalisation) and constant units (batch normalisation) have no variance: x̂ and y are
+     * exactly 0 (the mean of equal values is that value), rstd is 1/√ε, and the backward twins give finite gradients
+     * that match the reference's (dγ exactly 0). The constants are sums of few powers of two, so any summation order
+     * adds them exactly.
+     */
+    @ParameterizedTest(name = "constant inputs, {0}×{1}")
+    @MethodSource("batchNormCases")
+    void constantInputsNormaliseToZero(int rows, int cols) {
+        float[] constants = {0f, -3f, 0.5f, 2.25f, 1024f, -0.375f};
+        SplittableRandom rnd = new SplittableRandom(rows * 7919L + cols);
+        float[] gamma = gains(rnd, cols), dy = random(rnd, rows * cols, 1f);
+        for (boolean batch : new boolean[]{false, true}) {
+            float[] x = new float[rows * cols];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    x[i * cols + j] = constants[(batch ? j : i) % constants.length];
+                }
+            }
+            String what = (batch ? "batchNorm of constant columns" : "layerNorm of constant rows");
+            float[][] want = batch ? batchNormOn(ref, rows, cols, new float[][]{x}, gamma, new float[cols], new float[cols], false)
+                    : layerNormOn(ref, rows, cols, x, gamma, false);
+            float[][] got = batch ? batchNormOn(engine, rows, cols, new float[][]{x}, gamma, new float[cols], new float[cols], false)
+                    : layerNormOn(engine, rows, cols, x, gamma, false);
+            float[] zeros = new float[rows * cols];
+            assertExact(zeros, want[0], "reference " + what + ": x̂", x);
+            assertExact(zeros, got[0], what + ": x̂", x);
+            assertExact(zeros, got[2], what + ": y", x);
+            float[] rstd = new float[want[1].length];
+            java.util.Arrays.fill(rstd, (float) (1 / Math.sqrt(NORM_EPSILON)));
+            assertRelative(rstd, got[1], ELEMENT_TOL, what + ": rstd = 1/√ε");
+            float[][] wantBack = normBackwardOn(ref, batch, rows, cols, dy, want[0], want[1], gamma, 1f / rows, false);
+            float[][] gotBack = normBackwardOn(engine, batch, rows, cols, dy, got[0], got[1], gamma, 1f / rows, false);
+            for (float v : gotBack[0]) {
+                assertTrue(Float.isFinite(v), what + ": dx must be finite, got " + v);
+            }
+            assertExact(new float[cols], gotBack[1], what + ": dγ", gamma);
+            assertNormBackward(batch, rows, cols, dy, want[0], want[1], gamma, 1f / rows, wantBack, gotBack, what + " backward");
+        }
+    }
+
+    @Test
+    void normalisationAndDropoutRejectBadArguments() {
+        try (Tensor x = engine.allocate(3, 4); Tensor y = engine.allocate(3, 4); Tensor h = engine.allocate(3, 4);
+             Tensor g = engine.tensor(1, 4, new float[]{1, 1, 1, 1}); Tensor rowStd = engine.allocate(3, 1); Tensor colStd = engine.allocate(1, 4);
+             Tensor rm = engine.allocate(1, 4); Tensor rv = engine.allocate(1, 4); Tensor dg = engine.allocate(1, 4);
+             Tensor one = engine.allocate(1, 4); Tensor oneH = engine.allocate(1, 4); Tensor oneY = engine.allocate(1, 4)) {
+            IllegalArgumentException single = assertThrows(IllegalArgumentException.class,
+                    () -> engine.batchNorm(one, g, NORM_EPSILON, NORM_MOMENTUM, rm, rv, oneH, colStd, oneY));
+            assertTrue(single.getMessage().contains("at least 2") && single.getMessage().contains("batch"),
+                    "batchNorm with N = 1 must say that it needs a batch of 2 or more: " + single.getMessage());
+            for (float p : new float[]{1f, -0.1f, 1.5f, Float.NaN, Float.POSITIVE_INFINITY}) {
+                IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> engine.dropout(x, p, 1L, y), "p = " + p);
+                assertTrue(bad.getMessage().contains("[0, 1)"), bad.getMessage());
+            }
+            try (Tensor wrong = engine.allocate(4, 3)) {
+                assertThrows(IllegalArgumentException.class, () -> engine.dropout(x, 0.5f, 1L, wrong));
+                assertThrows(IllegalArgumentException.class, () -> engine.layerNorm(x, g, NORM_EPSILON, h, colStd, y), "layerNorm rstd 1×n");
+                assertThrows(IllegalArgumentException.class, () -> engine.batchNorm(x, g, NORM_EPSILON, NORM_MOMENTUM, rm, rv, h, rowStd, y),
+                        "batchNorm rstd N×1");
+            }
+            // x̂ of its own: not X, not Y
+            for (Tensor alias : new Tensor[]{x, y}) {
+                IllegalArgumentException ln = assertThrows(IllegalArgumentException.class, () -> engine.layerNorm(x, g, NORM_EPSILON, alias, rowStd, y));
+                assertTrue(ln.getMessage().contains("x̂"), ln.getMessage());
+                IllegalArgumentException bn = assertThrows(IllegalArgumentException.class,
+                        () -> engine.batchNorm(x, g, NORM_EPSILON, NORM_MOMENTUM, rm, rv, alias, colStd, y));
+                assertTrue(bn.getMessage().contains("x̂"), bn.getMessage());
+            }
+            for (float eps : new float[]{0f, -1e-5f, Float.NaN, Float.POSITIVE_INFINITY}) {
+                assertThrows(IllegalArgumentException.class, () -> engine.layerNorm(x, g, eps, h, rowStd, y), "ε = " + eps);
+                assertThrows(IllegalArgumentException.class, () -> engine.batchNorm(x, g, eps, NORM_MOMENTUM, rm, rv, h, colStd, y), "ε = " + eps);
+                assertThrows(IllegalArgumentException.class, () -> engine.batchNormInference(x, g, eps, rm, rv, y), "ε = " + eps);
+            }
+            for (float m : new float[]{-0.1f, 1.5f, Float.NaN}) {
+                assertThrows(IllegalArgumentException.class, () -> engine.batchNorm(x, g, NORM_EPSILON, m, rm, rv, h, colStd, y), "momentum " + m);
+            }
+            // dx may be δ itself, never x̂; dγ a tensor of its own
+            assertThrows(IllegalArgumentException.class, () -> engine.layerNormBackward(y, h, rowStd, g, 1f, h, dg));
+            assertThrows(IllegalArgumentException.class, () -> engine.batchNormBackward(y, h, colStd, g, 1f, h, dg));
+            assertThrows(IllegalArgumentException.class, () -> engine.batchNormBackward(y, h, colStd, g, 1f, x, g));
+            assertThrows(IllegalArgumentException.class, () -> engine.layerNormBackward(y, h, colStd, g, 1f, x, dg), "layerNormBackward rstd 1×n");
+        }
+    }
+
+    // ------------------------------------------------------------------ L1, Huber and binary cross-entropy
+
+    /** The output activations an element-wise loss is tried with. */
+    static final Activation[] REGRESSION_OUTPUTS = {Activation.IDENTITY, Activation.SIGMOID, Activation.TANH, Activation.RELU};
+
+    Stream<Arguments> newLossCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int[] s : matrixShapes()) {
+            for (Activation a : REGRESSION_OUTPUTS) {
+                out.add(Arguments.of(s[0], s[1], Loss.L1, 0f, a, 3f));
+            }
+            for (float delta : new float[]{0.1f, 1f, 3f}) {
+                out.add(Arguments.of(s[0], s[1], Loss.HUBER, delta, Activation.IDENTITY, 3f));
+            }
+            out.add(Arguments.of(s[0], s[1], Loss.HUBER, 0.5f, Activation.TANH, 3f));
+            out.add(Arguments.of(s[0], s[1], Loss.BINARY_CROSS_ENTROPY, 0f, Activation.SIGMOID, 3f));
+            out.add(Arguments.of(s[0], s[1], Loss.BINARY_CROSS_ENTROPY, 0f, Activation.SIGMOID, 1e4f));
+        }
+        return out.stream();
+    }
+
+    /**
+     * L1 (with residuals exactly 0, whose sign is 0), Huber (residuals up to ±6 either side of δ, and exactly ±δ) and
+     * binary cross-entropy (soft targets in [0, 1] and hard 0 and 1, logits up to ±3 and ±1e4: the loss stays finite
+     * and equal to the reference's) as {@link #outputDeltaMatchesReference} holds MSE and cross-entropy.
+     */
+    @ParameterizedTest(name = "outputDelta {0}×{1} {2}({3}) {4} z±{5}")
+    @MethodSource("newLossCases")
+    void newLossesMatchReference(int rows, int cols, Loss loss, float parameter, Activation act, float logitScale) {
+        SplittableRandom rnd = new SplittableRandom(rows * 1013L + cols * 7L + loss.code());
+        float[] z = random(rnd, rows * cols, logitScale);
+        float[] a = biasActivationOn(ref, rows, cols, z, new float[cols], act)[1];
+        float[] t = new float[rows * cols];
+        for (int e = 0; e < t.length; e++) {
+            t[e] = switch (loss) {
+                case BINARY_CROSS_ENTROPY -> e % 4 == 0 ? (e % 8 == 0 ? 1f : 0f) : (float) rnd.nextDouble();
+                case L1 -> e % 5 == 0 ? a[e] : a[e] + (float) (rnd.nextDouble() * 4 - 2);
+                case HUBER -> e % 7 == 0 ? a[e] + (e % 14 == 0 ? parameter : -parameter) : a[e] + (float) (rnd.nextDouble() * 12 - 6);
+                case MSE, SOFTMAX_CROSS_ENTROPY -> throw new IllegalArgumentException(loss.id());
+            };
+        }
+        float[][] want = outputDeltaOn(ref, rows, cols, loss, parameter, act, z, a, t);
+        float[][] got = outputDeltaOn(engine, rows, cols, loss, parameter, act, z, a, t);
+        assertClose(want[0], got[0], ELEMENT_TOL, loss.id() + " output Δ");
+        assertTrue(Float.isFinite(want[1][2]) && Float.isFinite(got[1][2]), "loss sum must be finite, got " + got[1][2] + ", reference " + want[1][2]);
+        assertEquals(want[1][2], got[1][2], 1e-4 * Math.abs(want[1][2]) + 1e-5, loss.id() + " loss sum");
+        assertEquals(-7f, got[1][0], "lossOut elements other than lossIndex must be left alone");
+        if (loss == Loss.L1) {
+            for (int e = 0; e < t.length; e += 5) {
+                assertEquals(0f, got[0][e], 0f, "L1 Δ of a residual exactly 0 is sign(0) = 0");
+            }
+        }
+    }
+
+    static float[][] outputDeltaOn(Engine e, int rows, int cols, Loss loss, float parameter, Activation act, float[] z, float[] a, float[] t) {
+        try (Tensor Z = e.tensor(rows, cols, z); Tensor A = e.tensor(rows, cols, a); Tensor T = e.tensor(rows, cols, t);
+             Tensor D = e.allocate(rows, cols); Tensor L = e.allocate(1, 4)) {
+            e.fill(L, -7f);
+            e.outputDelta(loss, parameter, act, Z, A, T, D, L, 2);
+            return new float[][]{e.download(D), e.download(L)};
+        }
+    }
+
+    /**
+     * Binary cross-entropy at logits far past saturation: σ(±1e4) is exactly 1 or 0, Δ = σ(z) − t exactly, and the loss
+     * is max(z, 0) − z·t + log(1 + e^{−|z|}) rounded once, finite, where log σ(z) of the naive form is −∞.
+     */
+    @Test
+    void binaryCrossEntropyOfHugeLogitsIsFinite() {
+        float[] z = {1e4f, -1e4f, 1e4f, -1e4f, 1e30f, -1e30f, 0f, 88f, -104f};
+        float[] t = {1f, 0f, 0f, 1f, 0.25f, 0.75f, 0.5f, 1f, 0f};
+        int n = z.length;
+        float[] a = biasActivationOn(ref, 1, n, z, new float[n], Activation.SIGMOID)[1];
+        float[][] want = outputDeltaOn(ref, 1, n, Loss.BINARY_CROSS_ENTROPY, 0f, Activation.SIGMOID, z, a, t);
+        float[][] got = outputDeltaOn(engine, 1, n, Loss.BINARY_CROSS_ENTROPY, 0f, Activation.SIGMOID, z, a, t);
+        double exact = 0;
+        for (int e = 0; e < n; e++) {
+            exact += Math.max(z[e], 0) - (double) z[e] * t[e] + Math.log1p(Math.exp(-Math.abs((double) z[e])));
+        }
+        assertEquals((float) exact, want[1][2], Math.ulp((float) exact), "reference binary cross-entropy of huge logits");
+        assertExact(want[0], got[0], "binary cross-entropy Δ = σ(z) − t", z);
+        assertEquals(want[1][2], got[1][2], 1e-6 * Math.abs(want[1][2]), "binary cross-entropy of huge logits");
+    }
+
+    @Test
+    void newLossesRejectBadParametersAndActivations() {
+        try (Tensor z = engine.allocate(2, 3); Tensor a = engine.allocate(2, 3); Tensor t = engine.allocate(2, 3);
+             Tensor d = engine.allocate(2, 3); Tensor l = engine.allocate(1, 1)) {
+            for (float delta : new float[]{0f, -1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+                IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                        () -> engine.outputDelta(Loss.HUBER, delta, Activation.IDENTITY, z, a, t, d, l, 0), "Huber δ = " + delta);
+                assertTrue(bad.getMessage().contains("δ"), bad.getMessage());
+            }
+            for (Activation act : new Activation[]{Activation.IDENTITY, Activation.SOFTMAX, Activation.TANH}) {
+                assertThrows(IllegalArgumentException.class, () -> engine.outputDelta(Loss.BINARY_CROSS_ENTROPY, 0f, act, z, a, t, d, l, 0),
+                        "binary cross-entropy with " + act);
+            }
+            assertThrows(IllegalArgumentException.class, () -> engine.outputDelta(Loss.L1, 0f, Activation.SOFTMAX, z, a, t, d, l, 0));
+            assertThrows(IllegalArgumentException.class, () -> engine.outputDelta(Loss.HUBER, 1f, Activation.SOFTMAX, z, a, t, d, l, 0));
+            assertThrows(IllegalArgumentException.class, () -> engine.outputDelta(Loss.BINARY_CROSS_ENTROPY, 0f, Activation.SIGMOID, z, a, t, a, l, 0),
+                    "Δ must not be A");
+        }
+    }
+
+    // ------------------------------------------------------------------ PyTorch's layers
+
+    /**
+     * The new kernels against PyTorch's own values ({@link TorchLayers}: nn.LayerNorm, nn.BatchNorm1d in training and
+     * eval mode, dropout with DropoutMask's mask, nn.L1Loss, nn.HuberLoss, nn.BCEWithLogitsLoss), within
+     * {@link TorchLayers#ENGINE_TOL} of each group's largest value: the conventions (biased variance in x̂, unbiased in
+     * the running variance, ε inside the root, momentum, the shift added by the next bias) are the engine's too.
+     */
+    @Test
+    void layerNormMatchesPyTorch() {
+        TorchLayers.checkLayerNorm(engine, TorchLayers.ENGINE_TOL);
+    }
+
+    @Test
+    void batchNormMatchesPyTorch() {
+        TorchLayers.checkBatchNorm(engine, TorchLayers.ENGINE_TOL);
+    }
+
+    @Test
+    void dropoutMatchesPyTorch() {
+        TorchLayers.checkDropout(engine, TorchLayers.ENGINE_TOL);
+    }
+
+    @Test
+    void newLossesMatchPyTorch() {
+        TorchLayers.checkLosses(engine, TorchLayers.ENGINE_TOL);
+    }
+
+    /**
+     * A 4-5-3 network with batch normalisation, ReLU and dropout trained 3 SGD steps through the model's training pass
+     * ({@link TorchLayers#checkModel}): parameters and running statistics within {@value #TRAINING_TOL} of the largest of
+     * their tensor, the loss within {@value #TRAINING_TOL} relative, as for {@link #threeTrainingStepsMatchReference}.
+     */
+    @Test
+    void aNormalisedDropoutNetworkTrainsAsInPyTorch() {
+        TorchLayers.checkModel(engine, TRAINING_TOL);
+    }
+
+    /** |want − got| ≤ tol·|want| element by element (for statistics whose groups differ in scale). */
+    static void assertRelative(float[] want, float[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            double allowed = tol * Math.abs(want[i]) + 1e-30;
+            if (!(Math.abs(want[i] - got[i]) <= allowed) && !(Float.compare(want[i], got[i]) == 0)) {
+                fail(what + ": element " + i + " is " + got[i] + ", reference " + want[i] + " (allowed ±" + allowed + ")");
+            }
         }
     }
 
