@@ -128,15 +128,22 @@ public final class CpuEngine extends EngineBase {
         double sum = switch (loss) {
             case MSE -> jobs.outputMse.apply(activation, data(zin), data(a), data(target), data(delta),
                     (int) zin.size());
-            case L1 -> jobs.outputL1.apply(activation, data(zin), data(a), data(target), data(delta), (int) zin.size());
-            case HUBER -> jobs.outputHuber.apply(activation, parameter, data(zin), data(a), data(target), data(delta),
-                    (int) zin.size());
+            case L1 -> lossThenDerivative(jobs.outputL1.apply(data(a), data(target), data(delta), (int) zin.size()),
+                    activation, zin, a, delta);
+            case HUBER -> lossThenDerivative(jobs.outputHuber.apply(parameter, data(a), data(target), data(delta),
+                    (int) zin.size()), activation, zin, a, delta);
             case SOFTMAX_CROSS_ENTROPY -> jobs.outputSoftmaxCrossEntropy.apply(data(zin), data(a), data(target),
                     data(delta), zin.rows(), zin.cols());
             case BINARY_CROSS_ENTROPY -> jobs.outputBinaryCrossEntropy.apply(data(zin), data(a), data(target),
                     data(delta), (int) zin.size());
         };
         data(lossOut)[lossIndex] = (float) sum;
+    }
+
+    /** Δ ← Δ ⊙ φ'(Zin, A) in place by the activationBackward job; returns {@code loss}. */
+    private double lossThenDerivative(double loss, Activation activation, Tensor zin, Tensor a, Tensor delta) {
+        jobs.activationBackward.apply(data(delta), data(zin), data(a), activation, data(delta), (int) delta.size());
+        return loss;
     }
 
     @Override

@@ -403,11 +403,13 @@ final class Elementwise {
     }
 
     /**
-     * L1 on flat elements [e0, e1): {@code Δ = sign(A − T) ⊙ φ'(Zin, A)} with sign(±0) = ±0 and sign(NaN) = NaN
-     * (Math.signum); returns {@code Σ |a − t|} over the range. Chunked and two passes per chunk like
-     * {@link #outputDeltaMse}, with the same constraint: Δ must not be Zin or A.
+     * L1 on flat elements [e0, e1): {@code Δ = sign(A − T)} with sign(±0) = ±0 and sign(NaN) = NaN (Math.signum);
+     * returns {@code Σ |a − t|} over the range, summed as {@link #outputDeltaMse} sums. The caller multiplies by
+     * φ' with the activationBackward job afterwards, so the derivatives keep the one caller they are compiled for
+     * (each further caller is another place where C2 may decline to inline GELU's or exp's vector code, and a
+     * kernel that does not inline them boxes every vector).
      */
-    static double outputDeltaL1(Activation act, float[] z, float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
+    static double outputDeltaL1(float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
         double loss = 0;
         for (int c0 = e0; c0 < e1; c0 += CHUNK) {
             int c1 = Math.min(e1, c0 + CHUNK);
@@ -422,18 +424,16 @@ final class Elementwise {
             }
             abs.intoArray(lanes, 0);
             loss += Simd.sum(lanes);
-            activationBackward(act, d, z, a, d, c0, c1);
         }
         return loss;
     }
 
     /**
-     * Huber with threshold δ on flat elements [e0, e1): {@code Δ = clamp(A − T, −δ, δ) ⊙ φ'(Zin, A)}; returns
-     * {@code Σ h(a − t)} over the range, each term as q·(|r| − q/2) with q = min(|r|, δ), which is ½r² for
-     * |r| ≤ δ and δ(|r| − ½δ) beyond without a branch. Chunked like {@link #outputDeltaMse}; Δ must not be Zin or A.
+     * Huber with threshold δ on flat elements [e0, e1): {@code Δ = clamp(A − T, −δ, δ)}; returns {@code Σ h(a − t)}
+     * over the range, each term as q·(|r| − q/2) with q = min(|r|, δ), which is ½r² for |r| ≤ δ and δ(|r| − ½δ)
+     * beyond without a branch. φ' is applied afterwards as for {@link #outputDeltaL1}.
      */
-    static double outputDeltaHuber(Activation act, float delta, float[] z, float[] a, float[] t, float[] d, int e0, int e1,
-                                   float[] lanes) {
+    static double outputDeltaHuber(float delta, float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
         double loss = 0;
         for (int c0 = e0; c0 < e1; c0 += CHUNK) {
             int c1 = Math.min(e1, c0 + CHUNK);
@@ -448,7 +448,6 @@ final class Elementwise {
             }
             sum.intoArray(lanes, 0);
             loss += Simd.sum(lanes);
-            activationBackward(act, d, z, a, d, c0, c1);
         }
         return loss;
     }

@@ -394,14 +394,11 @@ final class ElementwiseJobs {
         }
     }
 
-    // output:   Δ = sign(A − T) ⊙ φ'(Zin), Σ |A − T| summed
+    // output:   Δ = sign(A − T), Σ |A − T| summed (⊙ φ'(Zin) by the caller, with activationBackward)
     final class OutputL1 extends Job {
-        private Activation activation;
-        private float[] zin, a, target, delta;
+        private float[] a, target, delta;
 
-        double apply(Activation activation, float[] zin, float[] a, float[] target, float[] delta, int size) {
-            this.activation = activation;
-            this.zin = zin;
+        double apply(float[] a, float[] target, float[] delta, int size) {
             this.a = a;
             this.target = target;
             this.delta = delta;
@@ -410,26 +407,23 @@ final class ElementwiseJobs {
 
         @Override
         void release() {
-            zin = a = target = delta = null;
+            a = target = delta = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            partial[part] = Elementwise.outputDeltaL1(activation, zin, a, target, delta, element(part, parts),
-                    element(part + 1, parts), lanes[part]);
+            partial[part] = Elementwise.outputDeltaL1(a, target, delta, element(part, parts), element(part + 1, parts),
+                    lanes[part]);
         }
     }
 
-    // output:   Δ = clamp(A − T, −δ, δ) ⊙ φ'(Zin), Huber loss summed
+    // output:   Δ = clamp(A − T, −δ, δ), Huber loss summed (⊙ φ'(Zin) by the caller, with activationBackward)
     final class OutputHuber extends Job {
-        private Activation activation;
         private float threshold;
-        private float[] zin, a, target, delta;
+        private float[] a, target, delta;
 
-        double apply(Activation activation, float threshold, float[] zin, float[] a, float[] target, float[] delta, int size) {
-            this.activation = activation;
+        double apply(float threshold, float[] a, float[] target, float[] delta, int size) {
             this.threshold = threshold;
-            this.zin = zin;
             this.a = a;
             this.target = target;
             this.delta = delta;
@@ -438,13 +432,13 @@ final class ElementwiseJobs {
 
         @Override
         void release() {
-            zin = a = target = delta = null;
+            a = target = delta = null;
         }
 
         @Override
         public void run(int part, int parts) {
-            partial[part] = Elementwise.outputDeltaHuber(activation, threshold, zin, a, target, delta,
-                    element(part, parts), element(part + 1, parts), lanes[part]);
+            partial[part] = Elementwise.outputDeltaHuber(threshold, a, target, delta, element(part, parts),
+                    element(part + 1, parts), lanes[part]);
         }
     }
 

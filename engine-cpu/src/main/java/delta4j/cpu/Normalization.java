@@ -85,12 +85,14 @@ final class Normalization {
     /** Σ_j (x[off + j] − μ)² over j in [0, n), summed as {@link #rowSum}. */
     private static double rowSquares(float[] x, int off, int n, float mu, float[] lanes) {
         double sum = 0;
+        FloatVector zero = FloatVector.zero(F);
         for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
             int c1 = Math.min(n, c0 + Elementwise.CHUNK);
             FloatVector s = FloatVector.zero(F);
             for (int j = c0; j < c1; j += L) {
                 VectorMask<Float> m = F.indexInRange(j, c1);
-                FloatVector d = FloatVector.fromArray(F, x, off + j, m).sub(mu, m); // inactive lanes stay 0
+                // Inactive lanes set to 0 by a blend: the masked sub(mu, m) ran as allocating Java with 8 lanes (AVX2).
+                FloatVector d = zero.blend(FloatVector.fromArray(F, x, off + j, m).sub(mu), m);
                 s = d.fma(d, s);
             }
             s.intoArray(lanes, 0);
