@@ -402,6 +402,97 @@ final class Elementwise {
         return loss;
     }
 
+    /**
+     * L1 on flat elements [e0, e1): {@code Δ = sign(A − T)} with sign(±0) = ±0 and sign(NaN) = NaN (Math.signum);
+     * returns {@code Σ |a − t|} over the range, summed as {@link #outputDeltaMse} sums. The caller multiplies by
+     * φ' with the activationBackward job afterwards, so the derivatives keep the one caller they are compiled for
+     * (each further caller is another place where C2 may decline to inline GELU's or exp's vector code, and a
+     * kernel that does not inline them boxes every vector).
+     */
+    static double outputDeltaL1(float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
+        double loss = 0;
+        for (int c0 = e0; c0 < e1; c0 += CHUNK) {
+            int c1 = Math.min(e1, c0 + CHUNK);
+            FloatVector abs = FloatVector.zero(F);
+            for (int e = c0; e < c1; e += L) {
+                VectorMask<Float> m = F.indexInRange(e, c1);
+                FloatVector r = FloatVector.fromArray(F, a, e, m).sub(FloatVector.fromArray(F, t, e, m));
+                // r·0 is ±0 for finite r and NaN for NaN; the blends set ±1 where r is non-zero.
+                r.mul(0f).blend(1f, r.compare(VectorOperators.GT, 0f)).blend(-1f, r.compare(VectorOperators.LT, 0f))
+                        .intoArray(d, e, m);
+                abs = abs.add(r.abs()); // inactive lanes loaded as 0 on both sides: r = 0
+            }
+            abs.intoArray(lanes, 0);
+            loss += Simd.sum(lanes);
+        }
+        return loss;
+    }
+
+    /**
+     * Huber with threshold δ on flat elements [e0, e1): {@code Δ = clamp(A − T, −δ, δ)}; returns {@code Σ h(a − t)}
+     * over the range, each term as q·(|r| − q/2) with q = min(|r|, δ), which is ½r² for |r| ≤ δ and δ(|r| − ½δ)
+     * beyond without a branch. φ' is applied afterwards as for {@link #outputDeltaL1}.
+     */
+    static double outputDeltaHuber(float delta, float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
+        double loss = 0;
+        for (int c0 = e0; c0 < e1; c0 += CHUNK) {
+            int c1 = Math.min(e1, c0 + CHUNK);
+            FloatVector sum = FloatVector.zero(F);
+            for (int e = c0; e < c1; e += L) {
+                VectorMask<Float> m = F.indexInRange(e, c1);
+                FloatVector r = FloatVector.fromArray(F, a, e, m).sub(FloatVector.fromArray(F, t, e, m));
+                r.max(-delta).min(delta).intoArray(d, e, m);
+                FloatVector ar = r.abs();
+                FloatVector q = ar.min(delta);
+                sum = q.fma(ar.sub(q.mul(0.5f)), sum); // inactive lanes: r = 0, q = 0
+            }
+            sum.intoArray(lanes, 0);
+            loss += Simd.sum(lanes);
+        }
+        return loss;
+    }
+
+    // log(1 + u) = 2·atanh(s), s = u/(2 + u) ∈ [0, 1/3] for u ∈ [0, 1]: 2s·(1 + s²/3 + ... + s¹²/13), truncation
+    // error below 2e-8 relative; no cancellation for small u, so the loss of large logits keeps its accuracy.
+    private static final FloatVector ATANH_C13 = FloatVector.broadcast(F, 1f / 13);
+    private static final FloatVector ATANH_C11 = FloatVector.broadcast(F, 1f / 11);
+    private static final FloatVector ATANH_C9 = FloatVector.broadcast(F, 1f / 9);
+    private static final FloatVector ATANH_C7 = FloatVector.broadcast(F, 1f / 7);
+    private static final FloatVector ATANH_C5 = FloatVector.broadcast(F, 1f / 5);
+    private static final FloatVector ATANH_C3 = FloatVector.broadcast(F, 1f / 3);
+
+    /**
+     * Binary cross-entropy on flat elements [e0, e1): {@code Δ = A − T} (A = σ(Zin) from the forward pass) and
+     * returns {@code Σ max(z, 0) − z·t + log(1 + e^{−|z|})} over the range, from the logits, so every term is
+     * finite for logits of any size (e^{−|z|} ≤ 1; log1p by the atanh series above, built like {@link Simd#exp}
+     * from fused multiply-adds and one division, so every JIT tier gives the same bits). Chunked like
+     * {@link #outputDeltaMse}, one pass per chunk.
+     */
+    static double outputDeltaBinaryCrossEntropy(float[] z, float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
+        FloatVector one = FloatVector.broadcast(F, 1f), two = FloatVector.broadcast(F, 2f);
+        double loss = 0;
+        for (int c0 = e0; c0 < e1; c0 += CHUNK) {
+            int c1 = Math.min(e1, c0 + CHUNK);
+            FloatVector sum = FloatVector.zero(F);
+            for (int e = c0; e < c1; e += L) {
+                VectorMask<Float> m = F.indexInRange(e, c1);
+                FloatVector tv = FloatVector.fromArray(F, t, e, m);
+                FloatVector.fromArray(F, a, e, m).sub(tv).intoArray(d, e, m);
+                FloatVector zv = FloatVector.fromArray(F, z, e, m);
+                FloatVector u = Simd.exp(zv.abs().neg());
+                FloatVector s = u.div(u.add(two));
+                FloatVector w = s.mul(s);
+                FloatVector log1p = ATANH_C13.fma(w, ATANH_C11).fma(w, ATANH_C9).fma(w, ATANH_C7).fma(w, ATANH_C5)
+                        .fma(w, ATANH_C3).fma(w, one).mul(s.add(s));
+                FloatVector term = tv.neg().fma(zv, zv.max(0f)).add(log1p);
+                sum = sum.add(term, m); // inactive lanes would add log 2
+            }
+            sum.intoArray(lanes, 0); // the lane sum through the scratch array: Simd.sum(vector) boxed its argument here
+            loss += Simd.sum(lanes);
+        }
+        return loss;
+    }
+
     /** Elements per float partial sum before it is added to a double: bounds the float round-off. */
     static final int CHUNK = 4096;
 
