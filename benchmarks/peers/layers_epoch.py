@@ -12,6 +12,7 @@ its products through the system BLAS, so libopenblas0-pthread must be installed)
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -61,7 +62,7 @@ def child(threads, epochs, samples):
                 opt.step()
             times.append(time.perf_counter() - t0)
         print(json.dumps({"impl": "pytorch " + torch.__version__, "threads": threads, "norm": norm, "dropout": p,
-                          "epoch_seconds": times, "median_after_first": sorted(times[1:])[len(times[1:]) // 2]}),
+                          "epoch_seconds": times, "median_after_first": statistics.median(times[1:] or times)}),
               flush=True)
 
 
