@@ -339,9 +339,9 @@ public final class KernelChecks {
     public static void batchNorm(Tensor x, Tensor gamma, float epsilon, float momentum, Tensor runningMean, Tensor runningVar,
                                  Tensor xhat, Tensor rstd, Tensor y) {
         normForward("batchNorm", x, gamma, epsilon, xhat, y);
-        row("batchNorm running mean", runningMean, x.cols());
-        row("batchNorm running variance", runningVar, x.cols());
-        row("batchNorm rstd", rstd, x.cols());
+        row("batchNorm", " running mean", runningMean, x.cols());
+        row("batchNorm", " running variance", runningVar, x.cols());
+        row("batchNorm", " rstd", rstd, x.cols());
         if (x.rows() < 2) {
             throw new IllegalArgumentException("batch normalisation in training needs a batch of at least 2 samples to estimate "
                     + "a variance, got " + x.rows() + ": use a larger batch size");
@@ -364,9 +364,9 @@ public final class KernelChecks {
      */
     public static void batchNormInference(Tensor x, Tensor gamma, float epsilon, Tensor runningMean, Tensor runningVar, Tensor y) {
         sameShape("batchNormInference X/Y", x, y);
-        row("batchNormInference γ", gamma, x.cols());
-        row("batchNormInference running mean", runningMean, x.cols());
-        row("batchNormInference running variance", runningVar, x.cols());
+        row("batchNormInference", " γ", gamma, x.cols());
+        row("batchNormInference", " running mean", runningMean, x.cols());
+        row("batchNormInference", " running variance", runningVar, x.cols());
         epsilon("batchNormInference", epsilon);
     }
 
@@ -385,12 +385,12 @@ public final class KernelChecks {
      */
     public static void normBackward(String what, Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, Tensor dx, Tensor dgamma,
                                     boolean perUnit) {
-        sameShape(what + " δ/x̂", dy, xhat);
-        sameShape(what + " δ/dx", dy, dx);
-        row(what + " γ", gamma, dy.cols());
-        row(what + " dγ", dgamma, dy.cols());
+        sameShape(what, " δ/x̂", dy, xhat);
+        sameShape(what, " δ/dx", dy, dx);
+        row(what, " γ", gamma, dy.cols());
+        row(what, " dγ", dgamma, dy.cols());
         if (perUnit) {
-            row(what + " rstd", rstd, dy.cols());
+            row(what, " rstd", rstd, dy.cols());
         } else if (rstd.rows() != dy.rows() || rstd.cols() != 1) {
             throw new IllegalArgumentException(what + ": rstd is " + rstd.shape() + ", need " + dy.rows() + "×1");
         }
@@ -400,18 +400,26 @@ public final class KernelChecks {
     }
 
     private static void normForward(String what, Tensor x, Tensor gamma, float epsilon, Tensor xhat, Tensor y) {
-        sameShape(what + " X/Y", x, y);
-        sameShape(what + " X/x̂", x, xhat);
-        row(what + " γ", gamma, x.cols());
+        sameShape(what, " X/Y", x, y);
+        sameShape(what, " X/x̂", x, xhat);
+        row(what, " γ", gamma, x.cols());
         epsilon(what, epsilon);
         if (xhat == x || xhat == y || xhat == gamma) {
             throw new IllegalArgumentException(what + ": x̂ must be a tensor of its own, not X, Y or γ");
         }
     }
 
-    private static void row(String what, Tensor t, int n) {
+    // The kernel's name and the argument's come separately and are joined only for a message: a concatenation on every
+    // call would allocate on the training step's hot path, which allocates nothing once warm.
+    private static void row(String what, String arg, Tensor t, int n) {
         if (t.rows() != 1 || t.cols() != n) {
-            throw new IllegalArgumentException(what + " is " + t.shape() + ", need 1×" + n);
+            throw new IllegalArgumentException(what + arg + " is " + t.shape() + ", need 1×" + n);
+        }
+    }
+
+    private static void sameShape(String what, String args, Tensor x, Tensor y) {
+        if (x.rows() != y.rows() || x.cols() != y.cols()) {
+            sameShape(what + args, x, y);
         }
     }
 

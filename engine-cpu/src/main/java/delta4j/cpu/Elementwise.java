@@ -2,6 +2,7 @@ package delta4j.cpu;
 
 import delta4j.engine.Activation;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -325,8 +326,8 @@ final class Elementwise {
      * already compiled on its own into a large method: the helpers this replaced (Φ and φ' as vector functions)
      * sat near that size, so whether training allocated megabytes per call depended on the order in which the
      * JIT compiled them (SteadyStateAllocationTest failed that way on a loaded machine, and always with
-     * -XX:InlineSmallCode=1000). Here nothing but {@link Simd#exp} is called with a vector, as in every other
-     * kernel, and no mask is passed or merged: the last partial vector goes through {@link #geluTail}.
+     * -XX:InlineSmallCode=1000). Here no method is called with a vector, not even {@link Simd#exp} (written out), and
+     * no mask is passed or merged: the last partial vector goes through {@link #geluTail}.
      *
      * <p>Φ(x) = ½ erfc(−x/√2) for |x| clamped to 20 (beyond, Φ is 0 or 1 in float): for q = |x|/√2,
      * erfc(q) = t·R(t)·e^{−x²/2} with t = 1/(1 + q/2) and R the polynomial above; e^{−x²/2} takes x² as x·x
@@ -338,7 +339,17 @@ final class Elementwise {
         FloatVector xc = x.max(-20f).min(20f);
         FloatVector p = xc.mul(xc);
         FloatVector r = xc.fma(xc, p.neg());
-        FloatVector gauss = Simd.exp(p.mul(-0.5f)).mul(r.fma(-0.5f, 1f));
+        // e^{−p/2}: Simd.exp written out, operation for operation (the same bits). GELU is the largest kernel that calls
+        // exp, and once C2 had compiled exp on its own (it is hot in the sigmoid, softmax and loss kernels) it declined
+        // to inline it here, which boxed every vector of the kernel: with no callee there is nothing to decline.
+        FloatVector ex = p.mul(-0.5f).max(-88f).min(88.7f);
+        FloatVector et = ex.fma(Simd.LOG2E, Simd.ROUND);
+        FloatVector en = et.sub(Simd.ROUND);
+        FloatVector er = en.mul(-Simd.LN2_HI).add(ex).sub(en.mul(Simd.LN2_LO));
+        FloatVector ep = er.fma(1f / 5040, 1f / 720).fma(er, Simd.C5).fma(er, Simd.C4).fma(er, Simd.C3).fma(er, Simd.C2)
+                .fma(er, Simd.C1).fma(er, Simd.C1);
+        IntVector scale = ((IntVector) et.reinterpretAsInts()).add(127 - Simd.ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
+        FloatVector gauss = ep.mul(scale.reinterpretAsFloats()).mul(r.fma(-0.5f, 1f));
         FloatVector t = one.div(xc.abs().fma(HALF_SQRT_HALF, 1f));
         FloatVector poly = ERFC_C10.fma(t, ERFC_C9).fma(t, ERFC_C8).fma(t, ERFC_C7).fma(t, ERFC_C6).fma(t, ERFC_C5)
                 .fma(t, ERFC_C4).fma(t, ERFC_C3).fma(t, ERFC_C2).fma(t, ERFC_C1).fma(t, ERFC_C0);
