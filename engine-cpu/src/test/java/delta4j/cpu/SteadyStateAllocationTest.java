@@ -6,6 +6,8 @@ import delta4j.engine.EngineConfig;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
 import delta4j.model.Mlp;
+import delta4j.model.Network;
+import delta4j.model.Parameter;
 import delta4j.model.Predictor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,6 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -226,6 +230,55 @@ class SteadyStateAllocationTest {
                 }
                 if (System.nanoTime() - start > GIVE_UP_NANOS) {
                     fail(String.format(Locale.ROOT, "after %d predictions a prediction still allocates %.0f bytes per call", calls, perCall));
+                }
+            }
+        }
+    }
+
+    /**
+     * A whole training step of a network with batch norm, layer norm and dropout (trainingForward, backward, Adam on
+     * every parameter) through the engine's public methods, argument checks included.
+     */
+    @ParameterizedTest(name = "{0} thread(s)")
+    @ValueSource(ints = {1, 2})
+    void aNormalisedDropoutTrainingStepAllocatesNothingOnceCompiled(int threads) {
+        SplittableRandom rnd = new SplittableRandom(4);
+        Mlp mlp = Mlp.builder(64).dense(128, Activation.RELU).batchNorm().dropout(0.2).dense(96, Activation.TANH).layerNorm()
+                .dropout(0.1).dense(10, Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(3).build();
+        long start = System.nanoTime();
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(threads)); Network net = mlp.bind(e)) {
+            Network.Workspace ws = net.workspace(128);
+            System.arraycopy(random(rnd, 128 * 64), 0, ws.hostInput(), 0, 128 * 64);
+            for (int i = 0; i < 128; i++) {
+                ws.hostTarget()[i * 10 + i % 10] = 1f;
+            }
+            net.upload(ws, true);
+            List<Parameter> params = net.parameters();
+            List<Tensor[]> moments = new ArrayList<>();
+            for (Parameter p : params) {
+                moments.add(new Tensor[] {net.allocate(p.value().rows(), p.value().cols()), net.allocate(p.value().rows(), p.value().cols())});
+            }
+            Tensor loss = net.allocate(1, 1);
+            int step = 0;
+            while (true) {
+                long before = allocatedBytes();
+                for (int s = 0; s < STEPS_PER_ROUND; s++) {
+                    step++;
+                    net.trainingForward(ws, 7, 0, step);
+                    net.backward(ws, loss, 0, 1f / 128);
+                    for (int k = 0; k < params.size(); k++) {
+                        Parameter p = params.get(k);
+                        e.adamStep(p.value(), p.gradient(), moments.get(k)[0], moments.get(k)[1], 1e-6f, 0.9f, 0.999f, 1e-8f, 0f,
+                                false, step);
+                    }
+                }
+                double perStep = (double) (allocatedBytes() - before) / STEPS_PER_ROUND;
+                if (perStep < MAX_BYTES_PER_CALL) {
+                    return;
+                }
+                if (System.nanoTime() - start > GIVE_UP_NANOS) {
+                    fail(String.format(Locale.ROOT, "after %d steps a training step with batch norm, layer norm and dropout still "
+                            + "allocates %.0f bytes", step, perStep));
                 }
             }
         }
