@@ -7,9 +7,7 @@ import delta4j.engine.Loss;
 import delta4j.model.Init;
 import delta4j.model.Mlp;
 import delta4j.model.Normalization;
-import delta4j.model.Optimizer;
 import delta4j.model.Trainer;
-import delta4j.model.TrainingConfig;
 import delta4j.model.TrainingResult;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What do dropout and normalisation cost per epoch? One Fashion-MNIST epoch of 784-512-512-10 (ReLU, softmax
- * cross-entropy, He initialisation, Adam at 1e-3, batches of 128) through the library's own {@link Trainer}, either as
+ * cross-entropy, He initialisation) with {@link EpochBenchmark}'s trainer ({@link FashionEpoch#trainer}: Adam at 1e-3,
+ * batches of 128, shuffled), either as
  * plain dense layers or with each hidden layer normalised ({@code norm}) and followed by dropout ({@code dropout}).
  * The ratio of the two rows, measured in one run, is what the extra kernels cost; the data set is loaded in the set-up,
  * outside the measurement. {@code benchmarks/peers/layers_epoch.py} times PyTorch on the same networks.
@@ -44,9 +43,6 @@ public class LayersEpochBenchmark {
 
     /** The network's hidden layers. */
     static final int[] HIDDEN = {512, 512};
-    /** Samples per step. */
-    static final int BATCH = 128;
-
     @Param({"cpu"})
     public String engine;
 
@@ -81,13 +77,7 @@ public class LayersEpochBenchmark {
         train = new Dataset(data.samples(), FashionMnist.PIXELS, FashionMnist.CLASSES, data.inputs(), data.targets());
         mlp = network(Normalization.parse(norm), dropout);
         e = BenchEngines.open(engine, threads);
-        trainer = new Trainer(e, TrainingConfig.builder()
-                .optimizer(Optimizer.adam(1e-3f))
-                .batchSize(BATCH)
-                .maxEpochs(1)
-                .shuffle(true)
-                .standardize(false)
-                .build());
+        trainer = FashionEpoch.trainer(e);
     }
 
     /** 784-512-512-10 with every hidden layer normalised by {@code norm} and dropped out with {@code p}. */

@@ -1,5 +1,6 @@
 package delta4j.model;
 
+import delta4j.conformance.LayerGradientKit;
 import delta4j.engine.Activation;
 import delta4j.engine.Engine;
 import delta4j.engine.Loss;
@@ -101,8 +102,8 @@ class FiniteDifferenceTest {
 
         double[][] w = new double[depth][], bb = new double[depth][];
         for (int l = 0; l < depth; l++) {
-            w[l] = toDouble(mlp.weights(l));
-            bb[l] = toDouble(mlp.biases(l));
+            w[l] = LayerGradientKit.toDouble(mlp.weights(l));
+            bb[l] = LayerGradientKit.toDouble(mlp.biases(l));
         }
         double h = 1e-5;
         for (int l = 0; l < depth; l++) {
@@ -141,7 +142,7 @@ class FiniteDifferenceTest {
                         z[k] += a[j] * w[l][j * out + k];
                     }
                 }
-                a = phi(mlp.activation(l), z);
+                a = LayerGradientKit.phi(mlp.activation(l), z);
             }
             int k = sizes[depth];
             for (int c = 0; c < k; c++) {
@@ -154,64 +155,5 @@ class FiniteDifferenceTest {
             }
         }
         return total / n;
-    }
-
-    static double[] phi(Activation act, double[] z) {
-        double[] a = new double[z.length];
-        if (act == Activation.SOFTMAX) {
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (double v : z) {
-                max = Math.max(max, v);
-            }
-            for (double v : z) {
-                sum += Math.exp(v - max);
-            }
-            for (int k = 0; k < z.length; k++) {
-                a[k] = Math.exp(z[k] - max) / sum;
-            }
-            return a;
-        }
-        for (int k = 0; k < z.length; k++) {
-            double v = z[k];
-            a[k] = switch (act) {
-                case IDENTITY -> v;
-                case SIGMOID -> 1 / (1 + Math.exp(-v));
-                case TANH -> Math.tanh(v);
-                case RELU -> Math.max(0, v);
-                case LEAKY_RELU -> v > 0 ? v : Activation.LEAKY_SLOPE * v;
-                case SOFTMAX -> throw new AssertionError();
-                case GELU -> v * normalCdf(v);
-                case SILU -> v / (1 + Math.exp(-v));
-            };
-        }
-        return a;
-    }
-
-    /**
-     * Φ(v) = ½ + (1/√(2π)) ∫₀^v e^{−s²/2} ds by 5-point Gauss–Legendre quadrature on 16 equal pieces: written
-     * independently of the engines' erf, and smooth in v, as central differences need (absolute error
-     * far below 1e-12 for the |v| &lt; 10 these nets see).
-     */
-    static double normalCdf(double v) {
-        double[] node = {0, -0.5384693101056831, 0.5384693101056831, -0.9061798459386640, 0.9061798459386640};
-        double[] weight = {0.5688888888888889, 0.4786286704993665, 0.4786286704993665, 0.2369268850561891, 0.2369268850561891};
-        int pieces = 16;
-        double h = v / pieces, integral = 0;
-        for (int p = 0; p < pieces; p++) {
-            double mid = (p + 0.5) * h;
-            for (int q = 0; q < node.length; q++) {
-                double s = mid + 0.5 * h * node[q];
-                integral += 0.5 * h * weight[q] * Math.exp(-0.5 * s * s);
-            }
-        }
-        return 0.5 + integral / Math.sqrt(2 * Math.PI);
-    }
-
-    static double[] toDouble(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            d[i] = v[i];
-        }
-        return d;
     }
 }
