@@ -134,11 +134,23 @@ final class Normalization {
     private static void rowGradientSums(float[] dy, float[] xhat, float[] gamma, float[] parts, int off, int part, int n,
                                         float[] lanes, double[] wide) {
         wide[0] = wide[1] = 0;
+        FloatVector zero = FloatVector.zero(F);
         for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
-            int c1 = Math.min(n, c0 + Elementwise.CHUNK);
-            FloatVector sg = FloatVector.zero(F), sgh = FloatVector.zero(F);
-            for (int j = c0; j < c1; j += L) {
+            int c1 = Math.min(n, c0 + Elementwise.CHUNK), bound = c0 + F.loopBound(c1 - c0), j = c0;
+            FloatVector sg = zero, sgh = zero;
+            // Whole vectors unmasked, then at most one masked tail: with a mask on every vector (an indexInRange per
+            // iteration) this pass ran as allocating Java in some 8-lane (AVX2) runs, megabytes per call.
+            for (; j < bound; j += L) {
+                FloatVector d = FloatVector.fromArray(F, dy, off + j);
+                FloatVector h = FloatVector.fromArray(F, xhat, off + j);
+                FloatVector g = d.mul(FloatVector.fromArray(F, gamma, j));
+                sg = sg.add(g);
+                sgh = g.fma(h, sgh);
+                d.fma(h, FloatVector.fromArray(F, parts, part + j)).intoArray(parts, part + j);
+            }
+            if (j < c1) {
                 VectorMask<Float> m = F.indexInRange(j, c1);
+                // Loads of inactive lanes give 0, so g and g·x̂ add nothing there.
                 FloatVector d = FloatVector.fromArray(F, dy, off + j, m);
                 FloatVector h = FloatVector.fromArray(F, xhat, off + j, m);
                 FloatVector g = d.mul(FloatVector.fromArray(F, gamma, j, m));
@@ -153,10 +165,15 @@ final class Normalization {
         }
     }
 
-    /** One row: dx = r·(γ δ − mean g + x̂ · minusMeanGH). */
+    /** One row: dx = r·(γ δ − mean g + x̂ · minusMeanGH); whole vectors, then one masked tail, as in rowGradientSums. */
     private static void rowGradient(float[] dy, float[] xhat, float[] gamma, float[] dx, int off, int n, float meanG,
                                     float minusMeanGH, float r) {
-        for (int j = 0; j < n; j += L) {
+        int bound = F.loopBound(n), j = 0;
+        for (; j < bound; j += L) {
+            FloatVector g = FloatVector.fromArray(F, dy, off + j).mul(FloatVector.fromArray(F, gamma, j));
+            FloatVector.fromArray(F, xhat, off + j).mul(minusMeanGH).add(g.sub(meanG)).mul(r).intoArray(dx, off + j);
+        }
+        if (j < n) {
             VectorMask<Float> m = F.indexInRange(j, n);
             FloatVector g = FloatVector.fromArray(F, dy, off + j, m).mul(FloatVector.fromArray(F, gamma, j, m));
             FloatVector.fromArray(F, xhat, off + j, m).mul(minusMeanGH).add(g.sub(meanG)).mul(r).intoArray(dx, off + j, m);
