@@ -71,9 +71,13 @@ final class Normalization {
     private static double rowSum(float[] x, int off, int n, float[] lanes) {
         double sum = 0;
         for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
-            int c1 = Math.min(n, c0 + Elementwise.CHUNK);
+            int c1 = Math.min(n, c0 + Elementwise.CHUNK), bound = c0 + F.loopBound(c1 - c0), j = c0;
             FloatVector s = FloatVector.zero(F);
-            for (int j = c0; j < c1; j += L) {
+            // Whole vectors unmasked, then at most one masked tail (see rowGradientSums).
+            for (; j < bound; j += L) {
+                s = s.add(FloatVector.fromArray(F, x, off + j));
+            }
+            if (j < c1) {
                 s = s.add(FloatVector.fromArray(F, x, off + j, F.indexInRange(j, c1)));
             }
             s.intoArray(lanes, 0);
@@ -87,9 +91,13 @@ final class Normalization {
         double sum = 0;
         FloatVector zero = FloatVector.zero(F);
         for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
-            int c1 = Math.min(n, c0 + Elementwise.CHUNK);
+            int c1 = Math.min(n, c0 + Elementwise.CHUNK), bound = c0 + F.loopBound(c1 - c0), j = c0;
             FloatVector s = FloatVector.zero(F);
-            for (int j = c0; j < c1; j += L) {
+            for (; j < bound; j += L) {
+                FloatVector d = FloatVector.fromArray(F, x, off + j).sub(mu);
+                s = d.fma(d, s);
+            }
+            if (j < c1) {
                 VectorMask<Float> m = F.indexInRange(j, c1);
                 // Inactive lanes set to 0 by a blend: the masked sub(mu, m) ran as allocating Java with 8 lanes (AVX2).
                 FloatVector d = zero.blend(FloatVector.fromArray(F, x, off + j, m).sub(mu), m);
@@ -101,9 +109,15 @@ final class Normalization {
         return sum;
     }
 
-    /** One row: x̂ = (x − μ)·r, y = γ ⊙ x̂. */
+    /** One row: x̂ = (x − μ)·r, y = γ ⊙ x̂; whole vectors, then one masked tail. */
     private static void rowNormalize(float[] x, float[] gamma, int off, int n, float mu, float r, float[] xhat, float[] y) {
-        for (int j = 0; j < n; j += L) {
+        int bound = F.loopBound(n), j = 0;
+        for (; j < bound; j += L) {
+            FloatVector h = FloatVector.fromArray(F, x, off + j).sub(mu).mul(r);
+            h.intoArray(xhat, off + j);
+            h.mul(FloatVector.fromArray(F, gamma, j)).intoArray(y, off + j);
+        }
+        if (j < n) {
             VectorMask<Float> m = F.indexInRange(j, n);
             FloatVector h = FloatVector.fromArray(F, x, off + j, m).sub(mu).mul(r);
             h.intoArray(xhat, off + j, m);
