@@ -71,13 +71,9 @@ final class Normalization {
     private static double rowSum(float[] x, int off, int n, float[] lanes) {
         double sum = 0;
         for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
-            int c1 = Math.min(n, c0 + Elementwise.CHUNK), bound = c0 + F.loopBound(c1 - c0), j = c0;
+            int c1 = Math.min(n, c0 + Elementwise.CHUNK);
             FloatVector s = FloatVector.zero(F);
-            // Whole vectors unmasked, then at most one masked tail (see rowGradientSums).
-            for (; j < bound; j += L) {
-                s = s.add(FloatVector.fromArray(F, x, off + j));
-            }
-            if (j < c1) {
+            for (int j = c0; j < c1; j += L) {
                 s = s.add(FloatVector.fromArray(F, x, off + j, F.indexInRange(j, c1)));
             }
             s.intoArray(lanes, 0);
@@ -91,13 +87,9 @@ final class Normalization {
         double sum = 0;
         FloatVector zero = FloatVector.zero(F);
         for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
-            int c1 = Math.min(n, c0 + Elementwise.CHUNK), bound = c0 + F.loopBound(c1 - c0), j = c0;
+            int c1 = Math.min(n, c0 + Elementwise.CHUNK);
             FloatVector s = FloatVector.zero(F);
-            for (; j < bound; j += L) {
-                FloatVector d = FloatVector.fromArray(F, x, off + j).sub(mu);
-                s = d.fma(d, s);
-            }
-            if (j < c1) {
+            for (int j = c0; j < c1; j += L) {
                 VectorMask<Float> m = F.indexInRange(j, c1);
                 // Inactive lanes set to 0 by a blend: the masked sub(mu, m) ran as allocating Java with 8 lanes (AVX2).
                 FloatVector d = zero.blend(FloatVector.fromArray(F, x, off + j, m).sub(mu), m);
@@ -109,15 +101,9 @@ final class Normalization {
         return sum;
     }
 
-    /** One row: x̂ = (x − μ)·r, y = γ ⊙ x̂; whole vectors, then one masked tail. */
+    /** One row: x̂ = (x − μ)·r, y = γ ⊙ x̂. */
     private static void rowNormalize(float[] x, float[] gamma, int off, int n, float mu, float r, float[] xhat, float[] y) {
-        int bound = F.loopBound(n), j = 0;
-        for (; j < bound; j += L) {
-            FloatVector h = FloatVector.fromArray(F, x, off + j).sub(mu).mul(r);
-            h.intoArray(xhat, off + j);
-            h.mul(FloatVector.fromArray(F, gamma, j)).intoArray(y, off + j);
-        }
-        if (j < n) {
+        for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = F.indexInRange(j, n);
             FloatVector h = FloatVector.fromArray(F, x, off + j, m).sub(mu).mul(r);
             h.intoArray(xhat, off + j, m);
@@ -148,23 +134,11 @@ final class Normalization {
     private static void rowGradientSums(float[] dy, float[] xhat, float[] gamma, float[] parts, int off, int part, int n,
                                         float[] lanes, double[] wide) {
         wide[0] = wide[1] = 0;
-        FloatVector zero = FloatVector.zero(F);
         for (int c0 = 0; c0 < n; c0 += Elementwise.CHUNK) {
-            int c1 = Math.min(n, c0 + Elementwise.CHUNK), bound = c0 + F.loopBound(c1 - c0), j = c0;
-            FloatVector sg = zero, sgh = zero;
-            // Whole vectors unmasked, then at most one masked tail: with a mask on every vector (an indexInRange per
-            // iteration) this pass ran as allocating Java in some 8-lane (AVX2) runs, megabytes per call.
-            for (; j < bound; j += L) {
-                FloatVector d = FloatVector.fromArray(F, dy, off + j);
-                FloatVector h = FloatVector.fromArray(F, xhat, off + j);
-                FloatVector g = d.mul(FloatVector.fromArray(F, gamma, j));
-                sg = sg.add(g);
-                sgh = g.fma(h, sgh);
-                d.fma(h, FloatVector.fromArray(F, parts, part + j)).intoArray(parts, part + j);
-            }
-            if (j < c1) {
+            int c1 = Math.min(n, c0 + Elementwise.CHUNK);
+            FloatVector sg = FloatVector.zero(F), sgh = FloatVector.zero(F);
+            for (int j = c0; j < c1; j += L) {
                 VectorMask<Float> m = F.indexInRange(j, c1);
-                // Loads of inactive lanes give 0, so g and g·x̂ add nothing there.
                 FloatVector d = FloatVector.fromArray(F, dy, off + j, m);
                 FloatVector h = FloatVector.fromArray(F, xhat, off + j, m);
                 FloatVector g = d.mul(FloatVector.fromArray(F, gamma, j, m));
@@ -179,15 +153,10 @@ final class Normalization {
         }
     }
 
-    /** One row: dx = r·(γ δ − mean g + x̂ · minusMeanGH); whole vectors, then one masked tail, as in rowGradientSums. */
+    /** One row: dx = r·(γ δ − mean g + x̂ · minusMeanGH). */
     private static void rowGradient(float[] dy, float[] xhat, float[] gamma, float[] dx, int off, int n, float meanG,
                                     float minusMeanGH, float r) {
-        int bound = F.loopBound(n), j = 0;
-        for (; j < bound; j += L) {
-            FloatVector g = FloatVector.fromArray(F, dy, off + j).mul(FloatVector.fromArray(F, gamma, j));
-            FloatVector.fromArray(F, xhat, off + j).mul(minusMeanGH).add(g.sub(meanG)).mul(r).intoArray(dx, off + j);
-        }
-        if (j < n) {
+        for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = F.indexInRange(j, n);
             FloatVector g = FloatVector.fromArray(F, dy, off + j, m).mul(FloatVector.fromArray(F, gamma, j, m));
             FloatVector.fromArray(F, xhat, off + j, m).mul(minusMeanGH).add(g.sub(meanG)).mul(r).intoArray(dx, off + j, m);
