@@ -123,17 +123,16 @@ public final class CpuEngine extends EngineBase {
     @Override
     protected void outputDeltaKernel(Loss loss, float parameter, Activation activation, Tensor zin, Tensor a, Tensor target,
                                      Tensor delta, Tensor lossOut, int lossIndex) {
-        double sum = switch (loss) {
-            case L1, HUBER, BINARY_CROSS_ENTROPY -> {
-                super.outputDeltaKernel(loss, parameter, activation, zin, a, target, delta, lossOut, lossIndex);
-                yield data(lossOut)[lossIndex];
-            }
-            case MSE -> jobs.outputMse.apply(activation, data(zin), data(a), data(target), data(delta),
-                    (int) zin.size());
-            case SOFTMAX_CROSS_ENTROPY -> jobs.outputSoftmaxCrossEntropy.apply(data(zin), data(a), data(target),
-                    data(delta), zin.rows(), zin.cols());
-        };
-        data(lossOut)[lossIndex] = (float) sum;
+        switch (loss) { // exhaustive: with "case null" javac requires a case for every loss
+            case null -> throw new NullPointerException("loss");
+            // The engine base's host default, which writes Δ and the loss sum itself.
+            case L1, HUBER, BINARY_CROSS_ENTROPY -> super.outputDeltaKernel(loss, parameter, activation, zin, a, target, delta,
+                    lossOut, lossIndex);
+            case MSE -> data(lossOut)[lossIndex] = (float) jobs.outputMse.apply(activation, data(zin), data(a), data(target),
+                    data(delta), (int) zin.size());
+            case SOFTMAX_CROSS_ENTROPY -> data(lossOut)[lossIndex] = (float) jobs.outputSoftmaxCrossEntropy.apply(data(zin),
+                    data(a), data(target), data(delta), zin.rows(), zin.cols());
+        }
     }
 
     @Override
