@@ -2,6 +2,7 @@ package delta4j.cpu;
 
 import delta4j.engine.Activation;
 import delta4j.engine.ArrayTensor;
+import delta4j.engine.DropoutMask;
 import delta4j.engine.EngineBase;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Loss;
@@ -17,7 +18,8 @@ import java.util.Arrays;
  * <p>Tensors are Java float arrays; every kernel runs synchronously on the calling thread and the pool's
  * workers, so {@link #finish()} has nothing to wait for. GEMM is {@link Gemm} (packed, cache-blocked,
  * register-tiled) and {@link GemmNarrow} for output layers; the element-wise kernels are fused single passes
- * ({@link Elementwise}, {@link Reductions}, {@link Optimizers}). In steady state no kernel allocates.
+ * ({@link Elementwise}, {@link Reductions}, {@link Optimizers}), and so are the layers' extras ({@link Dropout},
+ * {@link Normalization}). In steady state no kernel allocates.
  *
  * <p>Create it with {@code Engines.create("cpu")} or {@code Engines.create("cpu", config)}; the JVM needs
  * {@code --add-modules jdk.incubator.vector} when delta4j is on the class path. Argument checks, ownership,
@@ -123,16 +125,69 @@ public final class CpuEngine extends EngineBase {
     @Override
     protected void outputDeltaKernel(Loss loss, float parameter, Activation activation, Tensor zin, Tensor a, Tensor target,
                                      Tensor delta, Tensor lossOut, int lossIndex) {
-        switch (loss) { // exhaustive: with "case null" javac requires a case for every loss
-            case null -> throw new NullPointerException("loss");
-            // The engine base's host default, which writes Δ and the loss sum itself.
-            case L1, HUBER, BINARY_CROSS_ENTROPY -> super.outputDeltaKernel(loss, parameter, activation, zin, a, target, delta,
-                    lossOut, lossIndex);
-            case MSE -> data(lossOut)[lossIndex] = (float) jobs.outputMse.apply(activation, data(zin), data(a), data(target),
+        double sum = switch (loss) {
+            case MSE -> jobs.outputMse.apply(activation, data(zin), data(a), data(target), data(delta),
+                    (int) zin.size());
+            case L1 -> lossThenDerivative(jobs.outputL1.apply(data(a), data(target), data(delta), (int) zin.size()),
+                    activation, zin, a, delta);
+            case HUBER -> lossThenDerivative(jobs.outputHuber.apply(parameter, data(a), data(target), data(delta),
+                    (int) zin.size()), activation, zin, a, delta);
+            case SOFTMAX_CROSS_ENTROPY -> jobs.outputSoftmaxCrossEntropy.apply(data(zin), data(a), data(target),
+                    data(delta), zin.rows(), zin.cols());
+            case BINARY_CROSS_ENTROPY -> jobs.outputBinaryCrossEntropy.apply(data(zin), data(a), data(target),
                     data(delta), (int) zin.size());
-            case SOFTMAX_CROSS_ENTROPY -> data(lossOut)[lossIndex] = (float) jobs.outputSoftmaxCrossEntropy.apply(data(zin),
-                    data(a), data(target), data(delta), zin.rows(), zin.cols());
+        };
+        data(lossOut)[lossIndex] = (float) sum;
+    }
+
+    /** Δ ← Δ ⊙ φ'(Zin, A) in place by the activationBackward job; returns {@code loss}. */
+    private double lossThenDerivative(double loss, Activation activation, Tensor zin, Tensor a, Tensor delta) {
+        jobs.activationBackward.apply(data(delta), data(zin), data(a), activation, data(delta), (int) delta.size());
+        return loss;
+    }
+
+    @Override
+    protected void dropoutKernel(Tensor x, float p, long key, Tensor y) {
+        if (p == 0f) { // the mask keeps everything and the scale is 1: a copy, bit for bit
+            if (x != y) {
+                copyKernel(x, y);
+            }
+            return;
         }
+        jobs.dropout.apply(data(x), key, DropoutMask.threshold(p), DropoutMask.scale(p), data(y), (int) x.size());
+    }
+
+    @Override
+    protected void layerNormKernel(Tensor x, Tensor gamma, float epsilon, Tensor xhat, Tensor rstd, Tensor y) {
+        jobs.layerNorm.apply(data(x), data(gamma), epsilon, data(xhat), data(rstd), data(y), x.rows(), x.cols());
+    }
+
+    @Override
+    protected void layerNormBackwardKernel(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx,
+                                           Tensor dgamma) {
+        jobs.layerNormBackward.apply(data(dy), data(xhat), data(rstd), data(gamma), alpha, data(dx), data(dgamma),
+                dy.rows(), dy.cols());
+    }
+
+    @Override
+    protected void batchNormKernel(Tensor x, Tensor gamma, float epsilon, float momentum, Tensor runningMean,
+                                   Tensor runningVar, Tensor xhat, Tensor rstd, Tensor y) {
+        jobs.batchNorm.apply(data(x), data(gamma), epsilon, momentum, data(runningMean), data(runningVar), data(xhat),
+                data(rstd), data(y), x.rows(), x.cols());
+    }
+
+    @Override
+    protected void batchNormBackwardKernel(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx,
+                                           Tensor dgamma) {
+        jobs.batchNormBackward.apply(data(dy), data(xhat), data(rstd), data(gamma), alpha, data(dx), data(dgamma),
+                dy.rows(), dy.cols());
+    }
+
+    @Override
+    protected void batchNormInferenceKernel(Tensor x, Tensor gamma, float epsilon, Tensor runningMean, Tensor runningVar,
+                                            Tensor y) {
+        jobs.batchNormInference.apply(data(x), data(gamma), epsilon, data(runningMean), data(runningVar), data(y),
+                x.rows(), x.cols());
     }
 
     @Override

@@ -2,6 +2,7 @@ package delta4j.cpu;
 
 import delta4j.engine.Activation;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -126,17 +127,17 @@ final class Elementwise {
     /** GELU: φ(z) = z·Φ(z), one vector at a time by {@link #gelu}. */
     private static void biasGelu(float[] z, float[] b, float[] a, int n, int r0, int r1) {
         int bound = F.loopBound(n);
+        Tail t = TAIL.get();
         for (int i = r0; i < r1; i++) {
             int off = i * n, j = 0;
             for (; j < bound; j += L) {
                 FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j)).intoArray(z, off + j);
-                gelu(z, null, a, off + j);
             }
             if (j < n) {
                 VectorMask<Float> m = F.indexInRange(j, n);
                 FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m)).intoArray(z, off + j, m);
-                geluTail(z, null, a, off + j, n - j);
             }
+            geluRange(z, null, a, off, off + n, t);
         }
     }
 
@@ -266,13 +267,7 @@ final class Elementwise {
 
     /** GELU: φ' = Φ(z) + z·e^{−z²/2}/√(2π), from Zin, one vector at a time by {@link #gelu}. */
     private static void backwardGelu(float[] g, float[] z, float[] d, int e0, int e1) {
-        int e = e0;
-        for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
-            gelu(z, g, d, e);
-        }
-        if (e < e1) {
-            geluTail(z, g, d, e, e1 - e);
-        }
+        geluRange(z, g, d, e0, e1, TAIL.get());
     }
 
     /** SiLU: φ' = σ(z)(1 + z(1 − σ(z))), from Zin. */
@@ -325,20 +320,47 @@ final class Elementwise {
      * already compiled on its own into a large method: the helpers this replaced (Φ and φ' as vector functions)
      * sat near that size, so whether training allocated megabytes per call depended on the order in which the
      * JIT compiled them (SteadyStateAllocationTest failed that way on a loaded machine, and always with
-     * -XX:InlineSmallCode=1000). Here nothing but {@link Simd#exp} is called with a vector, as in every other
-     * kernel, and no mask is passed or merged: the last partial vector goes through {@link #geluTail}.
+     * -XX:InlineSmallCode=1000). Here no method is called with a vector, not even {@link Simd#exp} (written out), the
+     * formula runs in two halves of moderate size ({@link #geluGauss}, {@link #geluOut}) that pass e^{−x²/2} through
+     * the thread's scratch {@code gauss}, and no mask is passed or merged: the last partial vector goes through
+     * {@link #geluRange}.
      *
      * <p>Φ(x) = ½ erfc(−x/√2) for |x| clamped to 20 (beyond, Φ is 0 or 1 in float): for q = |x|/√2,
      * erfc(q) = t·R(t)·e^{−x²/2} with t = 1/(1 + q/2) and R the polynomial above; e^{−x²/2} takes x² as x·x
      * plus its exact fma residual r, e^{−p/2}·(1 − r/2), so the tail keeps its relative accuracy.
      */
-    private static void gelu(float[] z, float[] g, float[] out, int e) {
+    private static void gelu(float[] z, float[] g, float[] out, int e, float[] gauss) {
+        geluGauss(z, e, gauss);
+        geluOut(z, g, out, e, gauss);
+    }
+
+    // The formula in two halves, each a method of its own that passes arrays, never vectors: e^{−x²/2} through the
+    // thread's one-vector scratch {@code gauss}. As one method (with exp written out or called) GELU was the largest
+    // element-wise kernel, and in some runs C2 left its vector operations as allocating Java (1.3 MB per call,
+    // SteadyStateAllocationTest) depending on what it had compiled before; each half is the size of the kernels that
+    // never did. Storing and reloading a vector keeps its bits, so the result is the one-method result.
+
+    /** gauss[0..L) = e^{−x²/2} for the L elements of z from e (x clamped to ±20), Simd.exp written out. */
+    private static void geluGauss(float[] z, int e, float[] gauss) {
+        FloatVector xc = FloatVector.fromArray(F, z, e).max(-20f).min(20f);
+        FloatVector p = xc.mul(xc);
+        FloatVector r = xc.fma(xc, p.neg());
+        FloatVector ex = p.mul(-0.5f).max(-88f).min(88.7f);
+        FloatVector et = ex.fma(Simd.LOG2E, Simd.ROUND);
+        FloatVector en = et.sub(Simd.ROUND);
+        FloatVector er = en.mul(-Simd.LN2_HI).add(ex).sub(en.mul(Simd.LN2_LO));
+        FloatVector ep = er.fma(1f / 5040, 1f / 720).fma(er, Simd.C5).fma(er, Simd.C4).fma(er, Simd.C3).fma(er, Simd.C2)
+                .fma(er, Simd.C1).fma(er, Simd.C1);
+        IntVector scale = ((IntVector) et.reinterpretAsInts()).add(127 - Simd.ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
+        ep.mul(scale.reinterpretAsFloats()).mul(r.fma(-0.5f, 1f)).intoArray(gauss, 0);
+    }
+
+    /** Φ from the erfc polynomial and {@code gauss}, then out = z·Φ (g null) or g·(Φ + z·gauss/√(2π)). */
+    private static void geluOut(float[] z, float[] g, float[] out, int e, float[] gaussLanes) {
         FloatVector x = FloatVector.fromArray(F, z, e);
         FloatVector one = FloatVector.broadcast(F, 1f);
         FloatVector xc = x.max(-20f).min(20f);
-        FloatVector p = xc.mul(xc);
-        FloatVector r = xc.fma(xc, p.neg());
-        FloatVector gauss = Simd.exp(p.mul(-0.5f)).mul(r.fma(-0.5f, 1f));
+        FloatVector gauss = FloatVector.fromArray(F, gaussLanes, 0);
         FloatVector t = one.div(xc.abs().fma(HALF_SQRT_HALF, 1f));
         FloatVector poly = ERFC_C10.fma(t, ERFC_C9).fma(t, ERFC_C8).fma(t, ERFC_C7).fma(t, ERFC_C6).fma(t, ERFC_C5)
                 .fma(t, ERFC_C4).fma(t, ERFC_C3).fma(t, ERFC_C2).fma(t, ERFC_C1).fma(t, ERFC_C0);
@@ -348,24 +370,41 @@ final class Elementwise {
         y.intoArray(out, e);
     }
 
-    /** z, g and out of one zero-padded vector, per thread, for {@link #geluTail}. */
+    /** z, g and out of one zero-padded vector, per thread, for {@link #geluRange}. */
     private static final class Tail {
-        final float[] z = new float[L], g = new float[L], out = new float[L];
+        final float[] z = new float[L], g = new float[L], out = new float[L], gauss = new float[L];
     }
 
     private static final ThreadLocal<Tail> TAIL = ThreadLocal.withInitial(Tail::new);
 
-    /** {@link #gelu} on the last {@code count} &lt; L elements from {@code e}, through a zero-padded copy. */
-    private static void geluTail(float[] z, float[] g, float[] out, int e, int count) {
-        Tail t = TAIL.get();
-        java.util.Arrays.fill(t.z, 0f);
-        System.arraycopy(z, e, t.z, 0, count);
-        if (g != null) {
-            java.util.Arrays.fill(t.g, 0f);
-            System.arraycopy(g, e, t.g, 0, count);
+    /**
+     * {@link #gelu} on elements [e0, e1), whole vectors in place and the last partial one through the thread's
+     * zero-padded copy. {@code gelu} has this one call site, so C2 inlines one copy of its vector code into a kernel,
+     * not two (a second call site for the tail doubled the kernel's size, and in some runs the kernel then ran as
+     * allocating Java).
+     */
+    private static void geluRange(float[] z, float[] g, float[] out, int e0, int e1, Tail t) {
+        for (int e = e0; e < e1; e += L) {
+            int count = Math.min(L, e1 - e);
+            float[] zz = z, gg = g, oo = out;
+            int at = e;
+            if (count < L) {
+                java.util.Arrays.fill(t.z, 0f);
+                System.arraycopy(z, e, t.z, 0, count);
+                if (g != null) {
+                    java.util.Arrays.fill(t.g, 0f);
+                    System.arraycopy(g, e, t.g, 0, count);
+                    gg = t.g;
+                }
+                zz = t.z;
+                oo = t.out;
+                at = 0;
+            }
+            gelu(zz, gg, oo, at, t.gauss);
+            if (count < L) {
+                System.arraycopy(t.out, 0, out, e, count);
+            }
         }
-        gelu(t.z, g == null ? null : t.g, t.out, 0);
-        System.arraycopy(t.out, 0, out, e, count);
     }
 
     // ==================================================================== output δ fused with the loss
@@ -398,6 +437,97 @@ final class Elementwise {
             }
             loss += 0.5 * Simd.sum(sq);
             activationBackward(act, d, z, a, d, c0, c1);
+        }
+        return loss;
+    }
+
+    /**
+     * L1 on flat elements [e0, e1): {@code Δ = sign(A − T)} with sign(±0) = ±0 and sign(NaN) = NaN (Math.signum);
+     * returns {@code Σ |a − t|} over the range, summed as {@link #outputDeltaMse} sums. The caller multiplies by
+     * φ' with the activationBackward job afterwards, so the derivatives keep the one caller they are compiled for
+     * (each further caller is another place where C2 may decline to inline GELU's or exp's vector code, and a
+     * kernel that does not inline them boxes every vector).
+     */
+    static double outputDeltaL1(float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
+        double loss = 0;
+        for (int c0 = e0; c0 < e1; c0 += CHUNK) {
+            int c1 = Math.min(e1, c0 + CHUNK);
+            FloatVector abs = FloatVector.zero(F);
+            for (int e = c0; e < c1; e += L) {
+                VectorMask<Float> m = F.indexInRange(e, c1);
+                FloatVector r = FloatVector.fromArray(F, a, e, m).sub(FloatVector.fromArray(F, t, e, m));
+                // r·0 is ±0 for finite r and NaN for NaN; the blends set ±1 where r is non-zero.
+                r.mul(0f).blend(1f, r.compare(VectorOperators.GT, 0f)).blend(-1f, r.compare(VectorOperators.LT, 0f))
+                        .intoArray(d, e, m);
+                abs = abs.add(r.abs()); // inactive lanes loaded as 0 on both sides: r = 0
+            }
+            abs.intoArray(lanes, 0);
+            loss += Simd.sum(lanes);
+        }
+        return loss;
+    }
+
+    /**
+     * Huber with threshold δ on flat elements [e0, e1): {@code Δ = clamp(A − T, −δ, δ)}; returns {@code Σ h(a − t)}
+     * over the range, each term as q·(|r| − q/2) with q = min(|r|, δ), which is ½r² for |r| ≤ δ and δ(|r| − ½δ)
+     * beyond without a branch. φ' is applied afterwards as for {@link #outputDeltaL1}.
+     */
+    static double outputDeltaHuber(float delta, float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
+        double loss = 0;
+        for (int c0 = e0; c0 < e1; c0 += CHUNK) {
+            int c1 = Math.min(e1, c0 + CHUNK);
+            FloatVector sum = FloatVector.zero(F);
+            for (int e = c0; e < c1; e += L) {
+                VectorMask<Float> m = F.indexInRange(e, c1);
+                FloatVector r = FloatVector.fromArray(F, a, e, m).sub(FloatVector.fromArray(F, t, e, m));
+                r.max(-delta).min(delta).intoArray(d, e, m);
+                FloatVector ar = r.abs();
+                FloatVector q = ar.min(delta);
+                sum = q.fma(ar.sub(q.mul(0.5f)), sum); // inactive lanes: r = 0, q = 0
+            }
+            sum.intoArray(lanes, 0);
+            loss += Simd.sum(lanes);
+        }
+        return loss;
+    }
+
+    // log(1 + u) = 2·atanh(s), s = u/(2 + u) ∈ [0, 1/3] for u ∈ [0, 1]: 2s·(1 + s²/3 + ... + s¹²/13), truncation
+    // error below 2e-8 relative; no cancellation for small u, so the loss of large logits keeps its accuracy.
+    private static final FloatVector ATANH_C13 = FloatVector.broadcast(F, 1f / 13);
+    private static final FloatVector ATANH_C11 = FloatVector.broadcast(F, 1f / 11);
+    private static final FloatVector ATANH_C9 = FloatVector.broadcast(F, 1f / 9);
+    private static final FloatVector ATANH_C7 = FloatVector.broadcast(F, 1f / 7);
+    private static final FloatVector ATANH_C5 = FloatVector.broadcast(F, 1f / 5);
+    private static final FloatVector ATANH_C3 = FloatVector.broadcast(F, 1f / 3);
+
+    /**
+     * Binary cross-entropy on flat elements [e0, e1): {@code Δ = A − T} (A = σ(Zin) from the forward pass) and
+     * returns {@code Σ max(z, 0) − z·t + log(1 + e^{−|z|})} over the range, from the logits, so every term is
+     * finite for logits of any size (e^{−|z|} ≤ 1; log1p by the atanh series above, built like {@link Simd#exp}
+     * from fused multiply-adds and one division, so every JIT tier gives the same bits). Chunked like
+     * {@link #outputDeltaMse}, one pass per chunk.
+     */
+    static double outputDeltaBinaryCrossEntropy(float[] z, float[] a, float[] t, float[] d, int e0, int e1, float[] lanes) {
+        FloatVector one = FloatVector.broadcast(F, 1f), two = FloatVector.broadcast(F, 2f);
+        double loss = 0;
+        for (int c0 = e0; c0 < e1; c0 += CHUNK) {
+            int c1 = Math.min(e1, c0 + CHUNK);
+            FloatVector sum = FloatVector.zero(F);
+            for (int e = c0; e < c1; e += L) {
+                VectorMask<Float> m = F.indexInRange(e, c1);
+                FloatVector tv = FloatVector.fromArray(F, t, e, m);
+                FloatVector.fromArray(F, a, e, m).sub(tv).intoArray(d, e, m);
+                FloatVector zv = FloatVector.fromArray(F, z, e, m);
+                FloatVector u = Simd.exp(zv.abs().neg());
+                FloatVector s = u.div(u.add(two));
+                FloatVector w = s.mul(s);
+                FloatVector log1p = ATANH_C13.fma(w, ATANH_C11).fma(w, ATANH_C9).fma(w, ATANH_C7).fma(w, ATANH_C5)
+                        .fma(w, ATANH_C3).fma(w, one).mul(s.add(s));
+                FloatVector term = tv.neg().fma(zv, zv.max(0f)).add(log1p);
+                sum = sum.add(term, m); // inactive lanes would add log 2
+            }
+            sum.intoArray(lanes, 0); // the lane sum through the scratch array: Simd.sum(vector) boxed its argument here
+            loss += Simd.sum(lanes);
         }
         return loss;
     }

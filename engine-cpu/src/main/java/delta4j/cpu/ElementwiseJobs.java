@@ -35,6 +35,15 @@ final class ElementwiseJobs {
     final Momentum momentum;
     final Adam adam;
     final ColumnSum columnSum;
+    final OutputL1 outputL1;
+    final OutputHuber outputHuber;
+    final OutputBinaryCrossEntropy outputBinaryCrossEntropy;
+    final DropoutJob dropout;
+    final LayerNorm layerNorm;
+    final LayerNormBackward layerNormBackward;
+    final BatchNorm batchNorm;
+    final BatchNormBackward batchNormBackward;
+    final BatchNormInference batchNormInference;
 
     ElementwiseJobs(WorkerPool pool) {
         this.pool = pool; // before the jobs: each sizes its scratch by the pool
@@ -48,6 +57,15 @@ final class ElementwiseJobs {
         momentum = new Momentum();
         adam = new Adam();
         columnSum = new ColumnSum();
+        outputL1 = new OutputL1();
+        outputHuber = new OutputHuber();
+        outputBinaryCrossEntropy = new OutputBinaryCrossEntropy();
+        dropout = new DropoutJob();
+        layerNorm = new LayerNorm();
+        layerNormBackward = new LayerNormBackward();
+        batchNorm = new BatchNorm();
+        batchNormBackward = new BatchNormBackward();
+        batchNormInference = new BatchNormInference();
     }
 
     /**
@@ -373,6 +391,258 @@ final class ElementwiseJobs {
         public void run(int part, int parts) {
             Reductions.columnSum(alpha, x, rows, n, out, split(n, part, parts, 4 * Simd.L),
                     split(n, part + 1, parts, 4 * Simd.L));
+        }
+    }
+
+    // output:   Δ = sign(A − T), Σ |A − T| summed (⊙ φ'(Zin) by the caller, with activationBackward)
+    final class OutputL1 extends Job {
+        private float[] a, target, delta;
+
+        double apply(float[] a, float[] target, float[] delta, int size) {
+            this.a = a;
+            this.target = target;
+            this.delta = delta;
+            return flat(size);
+        }
+
+        @Override
+        void release() {
+            a = target = delta = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            partial[part] = Elementwise.outputDeltaL1(a, target, delta, element(part, parts), element(part + 1, parts),
+                    lanes[part]);
+        }
+    }
+
+    // output:   Δ = clamp(A − T, −δ, δ), Huber loss summed (⊙ φ'(Zin) by the caller, with activationBackward)
+    final class OutputHuber extends Job {
+        private float threshold;
+        private float[] a, target, delta;
+
+        double apply(float threshold, float[] a, float[] target, float[] delta, int size) {
+            this.threshold = threshold;
+            this.a = a;
+            this.target = target;
+            this.delta = delta;
+            return flat(size);
+        }
+
+        @Override
+        void release() {
+            a = target = delta = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            partial[part] = Elementwise.outputDeltaHuber(threshold, a, target, delta, element(part, parts),
+                    element(part + 1, parts), lanes[part]);
+        }
+    }
+
+    // output:   Δ = σ(Zin) − T, binary cross-entropy from the logits summed
+    final class OutputBinaryCrossEntropy extends Job {
+        private float[] zin, a, target, delta;
+
+        double apply(float[] zin, float[] a, float[] target, float[] delta, int size) {
+            this.zin = zin;
+            this.a = a;
+            this.target = target;
+            this.delta = delta;
+            return flat(size);
+        }
+
+        @Override
+        void release() {
+            zin = a = target = delta = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            partial[part] = Elementwise.outputDeltaBinaryCrossEntropy(zin, a, target, delta, element(part, parts),
+                    element(part + 1, parts), lanes[part]);
+        }
+    }
+
+    // forward and backward: Y = X ⊙ M / (1 − p)
+    final class DropoutJob extends Job {
+        private float[] x, y;
+        private long key;
+        private int threshold;
+        private float scale;
+
+        void apply(float[] x, long key, int threshold, float scale, float[] y, int size) {
+            this.x = x;
+            this.key = key;
+            this.threshold = threshold;
+            this.scale = scale;
+            this.y = y;
+            flat(size);
+        }
+
+        @Override
+        void release() {
+            x = y = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            Dropout.dropout(x, key, threshold, scale, y, element(part, parts), element(part + 1, parts));
+        }
+    }
+
+    // forward:  Y = γ ⊙ x̂, per row, by rows
+    final class LayerNorm extends Job {
+        private float[] x, gamma, xhat, rstd, y;
+        private float epsilon;
+
+        void apply(float[] x, float[] gamma, float epsilon, float[] xhat, float[] rstd, float[] y, int rows, int n) {
+            this.x = x;
+            this.gamma = gamma;
+            this.epsilon = epsilon;
+            this.xhat = xhat;
+            this.rstd = rstd;
+            this.y = y;
+            byRows(rows, n);
+        }
+
+        @Override
+        void release() {
+            x = gamma = xhat = rstd = y = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            Normalization.layerNorm(x, gamma, epsilon, xhat, rstd, y, n, row(part, parts), row(part + 1, parts),
+                    lanes[part]);
+        }
+    }
+
+    // backward: dx per row, by blocks of rows; dγ = α Σ of the blocks' parts, in block order
+    final class LayerNormBackward extends Job {
+        private final double[][] wide = new double[pool.threads()][2];
+        private float[] dy, xhat, rstd, gamma, dx;
+        /** One row of n per block of {@link Normalization#ROW_BLOCK} rows; grown, never shrunk. */
+        private float[] blockParts = new float[0];
+
+        void apply(float[] dy, float[] xhat, float[] rstd, float[] gamma, float alpha, float[] dx, float[] dgamma,
+                   int rows, int n) {
+            int blocks = (rows + Normalization.ROW_BLOCK - 1) / Normalization.ROW_BLOCK;
+            if (blockParts.length < blocks * n) {
+                blockParts = new float[blocks * n];
+            }
+            this.dy = dy;
+            this.xhat = xhat;
+            this.rstd = rstd;
+            this.gamma = gamma;
+            this.dx = dx;
+            byRows(rows, n);
+            Normalization.addParts(blockParts, blocks, n, alpha, dgamma, 0, n);
+        }
+
+        @Override
+        void release() {
+            dy = xhat = rstd = gamma = dx = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            Normalization.layerNormBackward(dy, xhat, rstd, gamma, dx, blockParts, n,
+                    split(rows, part, parts, Normalization.ROW_BLOCK), split(rows, part + 1, parts, Normalization.ROW_BLOCK),
+                    lanes[part], wide[part]);
+        }
+    }
+
+    // forward:  Y = γ ⊙ x̂ per column, running statistics updated, by columns
+    final class BatchNorm extends Job {
+        private final double[][] wide = new double[pool.threads()][2 * Simd.L];
+        private float[] x, gamma, runningMean, runningVar, xhat, rstd, y;
+        private float epsilon, momentum;
+
+        void apply(float[] x, float[] gamma, float epsilon, float momentum, float[] runningMean, float[] runningVar,
+                   float[] xhat, float[] rstd, float[] y, int rows, int n) {
+            this.x = x;
+            this.gamma = gamma;
+            this.epsilon = epsilon;
+            this.momentum = momentum;
+            this.runningMean = runningMean;
+            this.runningVar = runningVar;
+            this.xhat = xhat;
+            this.rstd = rstd;
+            this.y = y;
+            byColumns(rows, n);
+        }
+
+        @Override
+        void release() {
+            x = gamma = runningMean = runningVar = xhat = rstd = y = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            Normalization.batchNorm(x, gamma, epsilon, momentum, runningMean, runningVar, xhat, rstd, y, rows, n,
+                    split(n, part, parts, 4 * Simd.L), split(n, part + 1, parts, 4 * Simd.L), lanes[part], wide[part]);
+        }
+    }
+
+    // backward: dx and dγ per column, by columns
+    final class BatchNormBackward extends Job {
+        private final double[][] wide = new double[pool.threads()][2 * Simd.L];
+        private float[] dy, xhat, rstd, gamma, dx, dgamma;
+        private float alpha;
+
+        void apply(float[] dy, float[] xhat, float[] rstd, float[] gamma, float alpha, float[] dx, float[] dgamma,
+                   int rows, int n) {
+            this.dy = dy;
+            this.xhat = xhat;
+            this.rstd = rstd;
+            this.gamma = gamma;
+            this.alpha = alpha;
+            this.dx = dx;
+            this.dgamma = dgamma;
+            byColumns(rows, n);
+        }
+
+        @Override
+        void release() {
+            dy = xhat = rstd = gamma = dx = dgamma = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            Normalization.batchNormBackward(dy, xhat, rstd, gamma, alpha, dx, dgamma, rows, n,
+                    split(n, part, parts, 4 * Simd.L), split(n, part + 1, parts, 4 * Simd.L), lanes[part], wide[part]);
+        }
+    }
+
+    // prediction: Y = (X − running mean) ⊙ γ / √(running variance + ε), by rows
+    final class BatchNormInference extends Job {
+        /** The per-column scale, computed once per call; grown, never shrunk. */
+        private float[] scale = new float[0];
+        private float[] x, runningMean, y;
+
+        void apply(float[] x, float[] gamma, float epsilon, float[] runningMean, float[] runningVar, float[] y, int rows,
+                   int n) {
+            if (scale.length < n) {
+                scale = new float[n];
+            }
+            Normalization.inferenceScale(gamma, runningVar, epsilon, scale, n);
+            this.x = x;
+            this.runningMean = runningMean;
+            this.y = y;
+            byRows(rows, n);
+        }
+
+        @Override
+        void release() {
+            x = runningMean = y = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            Normalization.batchNormInference(x, runningMean, scale, y, n, row(part, parts), row(part + 1, parts));
         }
     }
 }

@@ -81,11 +81,11 @@ final class Simd {
         return x.blend(0f, x.abs().compare(VectorOperators.LT, Float.MIN_NORMAL));
     }
 
-    private static final float LOG2E = 1.44269504f;
-    private static final float LN2_HI = 0.693145752f;      // ln 2 split so n·LN2_HI is exact for |n| ≤ 2^10
-    private static final float LN2_LO = 1.42860677e-6f;
-    private static final float ROUND = 12582912f;          // 1.5·2^23: adding it rounds to an integer
-    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    static final float LOG2E = 1.44269504f;
+    static final float LN2_HI = 0.693145752f;      // ln 2 split so n·LN2_HI is exact for |n| ≤ 2^10
+    static final float LN2_LO = 1.42860677e-6f;
+    static final float ROUND = 12582912f;          // 1.5·2^23: adding it rounds to an integer
+    static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
 
     /**
      * e^x per lane from fused multiply-adds, multiplies and integer adds only, so every JIT tier gives the
@@ -108,11 +108,11 @@ final class Simd {
     }
 
     // Taylor coefficients 1/5!, 1/4!, 1/3!, 1/2!, 1 as vectors for exp's fused multiply-adds.
-    private static final FloatVector C5 = FloatVector.broadcast(F, 1f / 120);
-    private static final FloatVector C4 = FloatVector.broadcast(F, 1f / 24);
-    private static final FloatVector C3 = FloatVector.broadcast(F, 1f / 6);
-    private static final FloatVector C2 = FloatVector.broadcast(F, 0.5f);
-    private static final FloatVector C1 = FloatVector.broadcast(F, 1f);
+    static final FloatVector C5 = FloatVector.broadcast(F, 1f / 120);
+    static final FloatVector C4 = FloatVector.broadcast(F, 1f / 24);
+    static final FloatVector C3 = FloatVector.broadcast(F, 1f / 6);
+    static final FloatVector C2 = FloatVector.broadcast(F, 0.5f);
+    static final FloatVector C1 = FloatVector.broadcast(F, 1f);
 
     /**
      * The smallest float whose tanh rounds to 1 (9.010914): from here on {@link #tanh} returns ±1 exactly, the

@@ -6,6 +6,8 @@ import delta4j.engine.EngineConfig;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
 import delta4j.model.Mlp;
+import delta4j.model.Network;
+import delta4j.model.Parameter;
 import delta4j.model.Predictor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,6 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -122,6 +126,85 @@ class SteadyStateAllocationTest {
         }
     }
 
+    private static final String[] LAYER_KERNELS = {"batchNorm", "biasActivation relu", "dropout", "dropout backward",
+            "batchNormBackward", "layerNorm", "layerNormBackward", "batchNormInference", "outputDelta L1",
+            "outputDelta Huber", "outputDelta BCE"};
+
+    /**
+     * The same for the kernels of normalised layers with dropout and the L1, Huber and binary cross-entropy losses,
+     * called through the jobs as CpuEngine calls them once EngineBase has checked the arguments, so that the count
+     * is the kernels' alone.
+     */
+    @ParameterizedTest(name = "{0} thread(s)")
+    @ValueSource(ints = {1, 2})
+    void layerKernelsAllocateNothingOnceCompiled(int threads) {
+        SplittableRandom rnd = new SplittableRandom(4);
+        int rows = 256, n = 512, size = rows * n;
+        float[] x = random(rnd, size), z = new float[size], h = new float[size], xhat = new float[size];
+        float[] g = random(rnd, size), gamma = random(rnd, n), b = new float[n], mean = new float[n], var = new float[n];
+        float[] rstd = new float[n], rstdRows = new float[rows], dgamma = new float[n];
+        float[] z3 = random(rnd, rows * 10), y = random(rnd, rows * 10), t = random(rnd, rows * 10), d3 = new float[rows * 10];
+        java.util.Arrays.fill(var, 1f);
+        int threshold = delta4j.engine.DropoutMask.threshold(0.2f);
+        float scale = delta4j.engine.DropoutMask.scale(0.2f);
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            ElementwiseJobs jobs = new ElementwiseJobs(pool);
+            long[] bytes = new long[LAYER_KERNELS.length];
+            long[] mark = new long[LAYER_KERNELS.length + 1];
+            long start = System.nanoTime();
+            int step = 0;
+            while (true) {
+                java.util.Arrays.fill(bytes, 0);
+                for (int s = 0; s < STEPS_PER_ROUND; s++) {
+                    step++;
+                    long key = delta4j.engine.DropoutMask.key(1, 0, step, 0);
+                    int q = 0;
+                    System.arraycopy(x, 0, z, 0, size);
+                    mark[q++] = allocatedBytes();
+                    jobs.batchNorm.apply(z, gamma, 1e-5f, 0.1f, mean, var, xhat, rstd, z, rows, n);
+                    mark[q++] = allocatedBytes();
+                    jobs.biasActivation.apply(z, b, Activation.RELU, h, rows, n);
+                    mark[q++] = allocatedBytes();
+                    jobs.dropout.apply(h, key, threshold, scale, h, size);
+                    mark[q++] = allocatedBytes();
+                    jobs.dropout.apply(g, key, threshold, scale, z, size);
+                    mark[q++] = allocatedBytes();
+                    jobs.batchNormBackward.apply(z, xhat, rstd, gamma, 1f / rows, z, dgamma, rows, n);
+                    mark[q++] = allocatedBytes();
+                    jobs.layerNorm.apply(x, gamma, 1e-5f, xhat, rstdRows, z, rows, n);
+                    mark[q++] = allocatedBytes();
+                    jobs.layerNormBackward.apply(g, xhat, rstdRows, gamma, 1f / rows, z, dgamma, rows, n);
+                    mark[q++] = allocatedBytes();
+                    jobs.batchNormInference.apply(x, gamma, 1e-5f, mean, var, z, rows, n);
+                    mark[q++] = allocatedBytes();
+                    jobs.outputL1.apply(y, t, d3, rows * 10);
+                    mark[q++] = allocatedBytes();
+                    jobs.outputHuber.apply(0.5f, y, t, d3, rows * 10);
+                    mark[q++] = allocatedBytes();
+                    jobs.outputBinaryCrossEntropy.apply(z3, y, t, d3, rows * 10);
+                    mark[q] = allocatedBytes();
+                    for (int k = 0; k < LAYER_KERNELS.length; k++) {
+                        bytes[k] += mark[k + 1] - mark[k];
+                    }
+                }
+                long total = java.util.Arrays.stream(bytes).sum();
+                double perCall = (double) total / (STEPS_PER_ROUND * LAYER_KERNELS.length);
+                if (perCall < MAX_BYTES_PER_CALL) {
+                    return;
+                }
+                if (System.nanoTime() - start > GIVE_UP_NANOS) {
+                    StringBuilder why = new StringBuilder(String.format(Locale.ROOT,
+                            "after %d steps the layer kernels still allocate %.0f bytes per call:", step, perCall));
+                    for (int k = 0; k < LAYER_KERNELS.length; k++) {
+                        why.append(String.format(Locale.ROOT, "%n  %-24s %8.0f bytes/call", LAYER_KERNELS[k],
+                                (double) bytes[k] / STEPS_PER_ROUND));
+                    }
+                    fail(why.toString());
+                }
+            }
+        }
+    }
+
     /** What a server calls: a predictor's allocation-free form, on one row and on a batch of 256. */
     @ParameterizedTest(name = "{0} thread(s)")
     @ValueSource(ints = {1, 2})
@@ -147,6 +230,55 @@ class SteadyStateAllocationTest {
                 }
                 if (System.nanoTime() - start > GIVE_UP_NANOS) {
                     fail(String.format(Locale.ROOT, "after %d predictions a prediction still allocates %.0f bytes per call", calls, perCall));
+                }
+            }
+        }
+    }
+
+    /**
+     * A whole training step of a network with batch norm, layer norm and dropout (trainingForward, backward, Adam on
+     * every parameter) through the engine's public methods, argument checks included.
+     */
+    @ParameterizedTest(name = "{0} thread(s)")
+    @ValueSource(ints = {1, 2})
+    void aNormalisedDropoutTrainingStepAllocatesNothingOnceCompiled(int threads) {
+        SplittableRandom rnd = new SplittableRandom(4);
+        Mlp mlp = Mlp.builder(64).dense(128, Activation.RELU).batchNorm().dropout(0.2).dense(96, Activation.TANH).layerNorm()
+                .dropout(0.1).dense(10, Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(3).build();
+        long start = System.nanoTime();
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(threads)); Network net = mlp.bind(e)) {
+            Network.Workspace ws = net.workspace(128);
+            System.arraycopy(random(rnd, 128 * 64), 0, ws.hostInput(), 0, 128 * 64);
+            for (int i = 0; i < 128; i++) {
+                ws.hostTarget()[i * 10 + i % 10] = 1f;
+            }
+            net.upload(ws, true);
+            List<Parameter> params = net.parameters();
+            List<Tensor[]> moments = new ArrayList<>();
+            for (Parameter p : params) {
+                moments.add(new Tensor[] {net.allocate(p.value().rows(), p.value().cols()), net.allocate(p.value().rows(), p.value().cols())});
+            }
+            Tensor loss = net.allocate(1, 1);
+            int step = 0;
+            while (true) {
+                long before = allocatedBytes();
+                for (int s = 0; s < STEPS_PER_ROUND; s++) {
+                    step++;
+                    net.trainingForward(ws, 7, 0, step);
+                    net.backward(ws, loss, 0, 1f / 128);
+                    for (int k = 0; k < params.size(); k++) {
+                        Parameter p = params.get(k);
+                        e.adamStep(p.value(), p.gradient(), moments.get(k)[0], moments.get(k)[1], 1e-6f, 0.9f, 0.999f, 1e-8f, 0f,
+                                false, step);
+                    }
+                }
+                double perStep = (double) (allocatedBytes() - before) / STEPS_PER_ROUND;
+                if (perStep < MAX_BYTES_PER_CALL) {
+                    return;
+                }
+                if (System.nanoTime() - start > GIVE_UP_NANOS) {
+                    fail(String.format(Locale.ROOT, "after %d steps a training step with batch norm, layer norm and dropout still "
+                            + "allocates %.0f bytes", step, perStep));
                 }
             }
         }
