@@ -34,10 +34,10 @@ final class Elementwise {
             case IDENTITY -> biasIdentity(z, b, a, n, r0, r1);
             case RELU -> biasRectifier(z, b, a, n, r0, r1, 0f);
             case LEAKY_RELU -> biasRectifier(z, b, a, n, r0, r1, Activation.LEAKY_SLOPE);
-            case SIGMOID -> biasSigmoid(z, b, a, n, r0, r1);
-            case TANH -> biasTanh(z, b, a, n, r0, r1);
+            case SIGMOID -> biasSigmoid(z, b, a, n, r0, r1, lanes);
+            case TANH -> biasTanh(z, b, a, n, r0, r1, lanes);
             case GELU -> biasGelu(z, b, a, n, r0, r1);
-            case SILU -> biasSilu(z, b, a, n, r0, r1);
+            case SILU -> biasSilu(z, b, a, n, r0, r1, lanes);
             case SOFTMAX -> {
                 for (int i = r0; i < r1; i++) {
                     biasSoftmaxRow(z, b, a, i * n, n, lanes);
@@ -86,8 +86,11 @@ final class Elementwise {
         }
     }
 
-    /** φ(z) = 1 / (1 + e^−z). */
-    private static void biasSigmoid(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+    /**
+     * φ(z) = 1 / (1 + e^−z). e^−z goes through {@code lanes} (one vector of per-thread scratch), as every use of
+     * {@link Simd#exp} does: the helpers take arrays, never vectors (see {@link Simd#sum}).
+     */
+    private static void biasSigmoid(float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
         int bound = F.loopBound(n);
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int i = r0; i < r1; i++) {
@@ -95,31 +98,39 @@ final class Elementwise {
             for (; j < bound; j += L) {
                 FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
                 v.intoArray(z, off + j);
-                one.div(Simd.exp(v.neg()).add(one)).intoArray(a, off + j);
+                v.neg().intoArray(lanes, 0);
+                Simd.exp(lanes, 0);
+                one.div(FloatVector.fromArray(F, lanes, 0).add(one)).intoArray(a, off + j);
             }
             if (j < n) {
                 VectorMask<Float> m = F.indexInRange(j, n);
                 FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
                 v.intoArray(z, off + j, m);
-                one.div(Simd.exp(v.neg()).add(one)).intoArray(a, off + j, m);
+                v.neg().intoArray(lanes, 0);
+                Simd.exp(lanes, 0);
+                one.div(FloatVector.fromArray(F, lanes, 0).add(one)).intoArray(a, off + j, m);
             }
         }
     }
 
-    private static void biasTanh(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+    /** φ(z) = tanh z, whole vectors in place in A, the last partial one through {@code lanes}. */
+    private static void biasTanh(float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
         int bound = F.loopBound(n);
         for (int i = r0; i < r1; i++) {
             int off = i * n, j = 0;
             for (; j < bound; j += L) {
                 FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
                 v.intoArray(z, off + j);
-                Simd.tanh(v).intoArray(a, off + j);
+                v.intoArray(a, off + j);
+                Simd.tanh(a, off + j);
             }
             if (j < n) {
                 VectorMask<Float> m = F.indexInRange(j, n);
                 FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
                 v.intoArray(z, off + j, m);
-                Simd.tanh(v).intoArray(a, off + j, m);
+                v.intoArray(lanes, 0);
+                Simd.tanh(lanes, 0);
+                FloatVector.fromArray(F, lanes, 0).intoArray(a, off + j, m);
             }
         }
     }
@@ -142,7 +153,7 @@ final class Elementwise {
     }
 
     /** SiLU: φ(z) = z / (1 + e^−z); e^−z = +∞ for z below about −88 gives −0, the float limit. */
-    private static void biasSilu(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+    private static void biasSilu(float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
         int bound = F.loopBound(n);
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int i = r0; i < r1; i++) {
@@ -150,13 +161,17 @@ final class Elementwise {
             for (; j < bound; j += L) {
                 FloatVector v = FloatVector.fromArray(F, z, off + j).add(FloatVector.fromArray(F, b, j));
                 v.intoArray(z, off + j);
-                v.div(Simd.exp(v.neg()).add(one)).intoArray(a, off + j);
+                v.neg().intoArray(lanes, 0);
+                Simd.exp(lanes, 0);
+                v.div(FloatVector.fromArray(F, lanes, 0).add(one)).intoArray(a, off + j);
             }
             if (j < n) {
                 VectorMask<Float> m = F.indexInRange(j, n);
                 FloatVector v = FloatVector.fromArray(F, z, off + j, m).add(FloatVector.fromArray(F, b, j, m));
                 v.intoArray(z, off + j, m);
-                v.div(Simd.exp(v.neg()).add(one)).intoArray(a, off + j, m);
+                v.neg().intoArray(lanes, 0);
+                Simd.exp(lanes, 0);
+                v.div(FloatVector.fromArray(F, lanes, 0).add(one)).intoArray(a, off + j, m);
             }
         }
     }
@@ -169,7 +184,7 @@ final class Elementwise {
      * not twice: a compile of this kernel once stopped inlining at C2's node budget
      * ({@code NodeCountInliningCutoff}), and the vector operations it left as calls ran their allocating
      * Java fallbacks. Output layers are narrow (n ≤ 16 is the common case), so the loop usually runs once.
-     * The row sum goes through {@code lanes} ({@link Simd#sum(float[])}), never a vector argument.
+     * e^{z − max} and the row sum go through {@code lanes}, never a vector argument (see {@link Simd#sum}).
      */
     private static void biasSoftmaxRow(float[] z, float[] b, float[] a, int off, int n, float[] lanes) {
         FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -183,12 +198,14 @@ final class Elementwise {
         FloatVector vsum = FloatVector.zero(F);
         for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = F.indexInRange(j, n);
-            FloatVector e = Simd.exp(FloatVector.fromArray(F, z, off + j, m).sub(max));
+            FloatVector.fromArray(F, z, off + j, m).sub(max).intoArray(lanes, 0);
+            Simd.exp(lanes, 0);
+            FloatVector e = FloatVector.fromArray(F, lanes, 0);
             e.intoArray(a, off + j, m);
             vsum = vsum.add(e, m);
         }
         vsum.intoArray(lanes, 0);
-        float sum = Simd.sum(lanes);
+        float sum = Simd.sum(lanes, 0);
         for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = F.indexInRange(j, n);
             FloatVector.fromArray(F, a, off + j, m).div(sum).intoArray(a, off + j, m);
@@ -270,22 +287,29 @@ final class Elementwise {
         geluRange(z, g, d, e0, e1, TAIL.get());
     }
 
-    /** SiLU: φ' = σ(z)(1 + z(1 − σ(z))), from Zin. */
+    /**
+     * SiLU: φ' = σ(z)(1 + z(1 − σ(z))), from Zin. e^−z goes through one vector of per-thread scratch, not through
+     * D, which may be G.
+     */
     private static void backwardSilu(float[] g, float[] z, float[] d, int e0, int e1) {
+        float[] s = TAIL.get().exp;
+        FloatVector one = FloatVector.broadcast(F, 1f);
         int e = e0;
         for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
-            FloatVector.fromArray(F, g, e).mul(siluPrime(FloatVector.fromArray(F, z, e))).intoArray(d, e);
+            FloatVector zv = FloatVector.fromArray(F, z, e);
+            zv.neg().intoArray(s, 0);
+            Simd.exp(s, 0);
+            FloatVector sigma = one.div(FloatVector.fromArray(F, s, 0).add(one));
+            FloatVector.fromArray(F, g, e).mul(zv.mul(one.sub(sigma)).add(one).mul(sigma)).intoArray(d, e);
         }
         if (e < e1) {
             VectorMask<Float> m = F.indexInRange(e, e1);
-            FloatVector.fromArray(F, g, e, m).mul(siluPrime(FloatVector.fromArray(F, z, e, m))).intoArray(d, e, m);
+            FloatVector zv = FloatVector.fromArray(F, z, e, m);
+            zv.neg().intoArray(s, 0);
+            Simd.exp(s, 0);
+            FloatVector sigma = one.div(FloatVector.fromArray(F, s, 0).add(one));
+            FloatVector.fromArray(F, g, e, m).mul(zv.mul(one.sub(sigma)).add(one).mul(sigma)).intoArray(d, e, m);
         }
-    }
-
-    private static FloatVector siluPrime(FloatVector z) {
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        FloatVector sigma = one.div(Simd.exp(z.neg()).add(one));
-        return z.mul(one.sub(sigma)).add(one).mul(sigma);
     }
 
     // ==================================================================== the standard normal distribution (GELU)
@@ -372,7 +396,7 @@ final class Elementwise {
 
     /** z, g and out of one zero-padded vector, per thread, for {@link #geluRange}. */
     private static final class Tail {
-        final float[] z = new float[L], g = new float[L], out = new float[L], gauss = new float[L];
+        final float[] z = new float[L], g = new float[L], out = new float[L], gauss = new float[L], exp = new float[L];
     }
 
     private static final ThreadLocal<Tail> TAIL = ThreadLocal.withInitial(Tail::new);
@@ -418,7 +442,8 @@ final class Elementwise {
      * the derivatives of all activations a JVM had used took this method past C2's node budget, and its
      * vector operations ran as allocating Java.) Δ must therefore not be Zin or A (Engine#outputDelta).
      */
-    static double outputDeltaMse(Activation act, float[] z, float[] a, float[] t, float[] d, int e0, int e1) {
+    static double outputDeltaMse(Activation act, float[] z, float[] a, float[] t, float[] d, int e0, int e1,
+                                 float[] lanes) {
         double loss = 0;
         for (int c0 = e0; c0 < e1; c0 += CHUNK) {
             int c1 = Math.min(e1, c0 + CHUNK);
@@ -435,7 +460,8 @@ final class Elementwise {
                 diff.intoArray(d, e, m);
                 sq = diff.fma(diff, sq); // inactive lanes loaded as 0 on both sides: diff = 0
             }
-            loss += 0.5 * Simd.sum(sq);
+            sq.intoArray(lanes, 0);
+            loss += 0.5 * Simd.sum(lanes, 0);
             activationBackward(act, d, z, a, d, c0, c1);
         }
         return loss;
@@ -462,7 +488,7 @@ final class Elementwise {
                 abs = abs.add(r.abs()); // inactive lanes loaded as 0 on both sides: r = 0
             }
             abs.intoArray(lanes, 0);
-            loss += Simd.sum(lanes);
+            loss += Simd.sum(lanes, 0);
         }
         return loss;
     }
@@ -486,7 +512,7 @@ final class Elementwise {
                 sum = q.fma(ar.sub(q.mul(0.5f)), sum); // inactive lanes: r = 0, q = 0
             }
             sum.intoArray(lanes, 0);
-            loss += Simd.sum(lanes);
+            loss += Simd.sum(lanes, 0);
         }
         return loss;
     }
@@ -518,7 +544,9 @@ final class Elementwise {
                 FloatVector tv = FloatVector.fromArray(F, t, e, m);
                 FloatVector.fromArray(F, a, e, m).sub(tv).intoArray(d, e, m);
                 FloatVector zv = FloatVector.fromArray(F, z, e, m);
-                FloatVector u = Simd.exp(zv.abs().neg());
+                zv.abs().neg().intoArray(lanes, 0);
+                Simd.exp(lanes, 0);
+                FloatVector u = FloatVector.fromArray(F, lanes, 0);
                 FloatVector s = u.div(u.add(two));
                 FloatVector w = s.mul(s);
                 FloatVector log1p = ATANH_C13.fma(w, ATANH_C11).fma(w, ATANH_C9).fma(w, ATANH_C7).fma(w, ATANH_C5)
@@ -526,8 +554,8 @@ final class Elementwise {
                 FloatVector term = tv.neg().fma(zv, zv.max(0f)).add(log1p);
                 sum = sum.add(term, m); // inactive lanes would add log 2
             }
-            sum.intoArray(lanes, 0); // the lane sum through the scratch array: Simd.sum(vector) boxed its argument here
-            loss += Simd.sum(lanes);
+            sum.intoArray(lanes, 0);
+            loss += Simd.sum(lanes, 0);
         }
         return loss;
     }
@@ -555,10 +583,12 @@ final class Elementwise {
             FloatVector vsum = FloatVector.zero(F);
             for (int j = 0; j < n; j += L) {
                 VectorMask<Float> m = F.indexInRange(j, n);
-                vsum = vsum.add(Simd.exp(FloatVector.fromArray(F, z, off + j, m).sub(max)), m);
+                FloatVector.fromArray(F, z, off + j, m).sub(max).intoArray(lanes, 0);
+                Simd.exp(lanes, 0);
+                vsum = vsum.add(FloatVector.fromArray(F, lanes, 0), m);
             }
             vsum.intoArray(lanes, 0);
-            float lse = (float) Math.log(Simd.sum(lanes));
+            float lse = (float) Math.log(Simd.sum(lanes, 0));
             // Δ = A − T and Σ t·(z − max − lse); terms with t = 0 are skipped (masked) so −∞ logits cannot make NaN.
             FloatVector vloss = FloatVector.zero(F);
             for (int j = 0; j < n; j += L) {
@@ -569,7 +599,7 @@ final class Elementwise {
                 vloss = vloss.add(tv.mul(logp), tv.compare(VectorOperators.NE, 0f)); // t = 0 past n (masked load)
             }
             vloss.intoArray(lanes, 0);
-            loss -= Simd.sum(lanes);
+            loss -= Simd.sum(lanes, 0);
         }
         return loss;
     }

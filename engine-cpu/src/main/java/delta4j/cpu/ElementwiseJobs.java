@@ -75,7 +75,10 @@ final class ElementwiseJobs {
      */
     abstract class Job implements WorkerPool.Job {
         final double[] partial = new double[pool.threads()];
-        /** Four vectors of scratch per part: lane sums ({@link Simd#sum(float[])}), the optimizers' padded last vector. */
+        /**
+         * Four vectors of scratch per part: lane sums and arguments of {@link Simd#sum} and {@link Simd#exp}, the
+         * optimizers' padded last vector.
+         */
         final float[][] lanes = new float[pool.threads()][4 * Simd.L];
         int rows, n, size;
 
@@ -235,7 +238,7 @@ final class ElementwiseJobs {
         @Override
         public void run(int part, int parts) {
             partial[part] = Elementwise.outputDeltaMse(activation, zin, a, target, delta, element(part, parts),
-                    element(part + 1, parts));
+                    element(part + 1, parts), lanes[part]);
         }
     }
 
@@ -255,7 +258,7 @@ final class ElementwiseJobs {
 
         @Override
         public void run(int part, int parts) {
-            partial[part] = Reductions.sumOfSquares(x, element(part, parts), element(part + 1, parts));
+            partial[part] = Reductions.sumOfSquares(x, element(part, parts), element(part + 1, parts), lanes[part]);
         }
     }
 

@@ -162,14 +162,15 @@ final class GemmNarrow implements WorkerPool.Job {
      * dot kernels leave their accumulators in {@code acc} for this loop rather than reducing 20 vectors in
      * place: with 20 lane sums after its k loop, dot4x5 was too large for C2 to inline them all, each call it
      * left boxed its vector argument, and vector operations ran their allocating Java fallbacks (221 KB per
-     * 256×10 product, JFR allocation samples). Here one call site sits in a loop, where C2 inlines it.
+     * 256×10 product, JFR allocation samples). Here one call site sits in a loop, and it reads the accumulator
+     * from the array, so even a call C2 leaves in place boxes nothing.
      */
     private static void reduceInto(float[] acc, int rows, int i, int j, int n, float alpha, float beta, float[] c) {
         int cols = Math.min(J, n - j);
         for (int r = 0; r < rows; r++) {
             int o = (i + r) * n + j;
             for (int q = 0; q < cols; q++) {
-                c[o + q] = merge(Simd.sum(FloatVector.fromArray(F, acc, (r * J + q) * L)), alpha, beta, c, o + q);
+                c[o + q] = merge(Simd.sum(acc, (r * J + q) * L), alpha, beta, c, o + q);
             }
         }
     }

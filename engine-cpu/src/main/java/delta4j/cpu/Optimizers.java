@@ -60,8 +60,9 @@ final class Optimizers {
                                      float decay, boolean nesterov) {
         FloatVector pv = FloatVector.fromArray(F, p, e);
         FloatVector gv = FloatVector.fromArray(F, g, ge).add(pv.mul(decay));
-        FloatVector vv = Simd.flushSubnormals(FloatVector.fromArray(F, v, ve).mul(mu).add(gv));
-        vv.intoArray(v, ve);
+        FloatVector.fromArray(F, v, ve).mul(mu).add(gv).intoArray(v, ve);
+        Simd.flushSubnormals(v, ve);
+        FloatVector vv = FloatVector.fromArray(F, v, ve);
         FloatVector step = nesterov ? gv.add(vv.mul(mu)) : vv;
         pv.sub(step.mul(lr)).intoArray(p, e);
     }
@@ -105,10 +106,12 @@ final class Optimizers {
         if (!decoupled) {
             gv = gv.add(pv.mul(decay));
         }
-        FloatVector mv = Simd.flushSubnormals(FloatVector.fromArray(F, mArr, me).mul(beta1).add(gv.mul(1 - beta1)));
-        FloatVector vv = Simd.flushSubnormals(FloatVector.fromArray(F, vArr, ve).mul(beta2).add(gv.mul(1 - beta2).mul(gv)));
-        mv.intoArray(mArr, me);
-        vv.intoArray(vArr, ve);
+        // The moments are flushed where they are stored (Simd's helpers take arrays, never vectors).
+        FloatVector.fromArray(F, mArr, me).mul(beta1).add(gv.mul(1 - beta1)).intoArray(mArr, me);
+        FloatVector.fromArray(F, vArr, ve).mul(beta2).add(gv.mul(1 - beta2).mul(gv)).intoArray(vArr, ve);
+        Simd.flushSubnormals(mArr, me);
+        Simd.flushSubnormals(vArr, ve);
+        FloatVector mv = FloatVector.fromArray(F, mArr, me), vv = FloatVector.fromArray(F, vArr, ve);
         FloatVector mHat = mv.mul(rbc1), vHat = vv.mul(rbc2);
         FloatVector step = mHat.div(vHat.lanewise(VectorOperators.SQRT).add(eps));
         if (decoupled) {

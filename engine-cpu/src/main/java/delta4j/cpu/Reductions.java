@@ -48,7 +48,7 @@ final class Reductions {
      * {@code Σ x²} over flat elements [e0, e1): float FMAs into two accumulators per chunk of
      * {@link Elementwise#CHUNK} elements, chunk sums added in double.
      */
-    static double sumOfSquares(float[] x, int e0, int e1) {
+    static double sumOfSquares(float[] x, int e0, int e1, float[] lanes) {
         double sum = 0;
         for (int c0 = e0; c0 < e1; c0 += Elementwise.CHUNK) {
             int c1 = Math.min(e1, c0 + Elementwise.CHUNK);
@@ -64,7 +64,8 @@ final class Reductions {
                 FloatVector v = FloatVector.fromArray(F, x, e, m);
                 s0 = v.fma(v, s0);
             }
-            sum += Simd.sum(s0.add(s1));
+            s0.add(s1).intoArray(lanes, 0);
+            sum += Simd.sum(lanes, 0);
         }
         return sum;
     }

@@ -33,12 +33,20 @@ final class Simd {
     private static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(F, 1 % L, 1, true);
 
     /**
-     * Σ of the lanes in a fixed order (a halving tree). {@code reduceLanes(ADD)} leaves the order open, and
-     * measured here it sums differently before and after C2 compiles the caller, so the same input gave
+     * Σ of the lanes of a[at..at+L) in a fixed order (a halving tree). {@code reduceLanes(ADD)} leaves the order
+     * open, and measured here it sums differently before and after C2 compiles the caller, so the same input gave
      * results one ulp apart within one run; this order is the same in every tier.
      *
+     * <p>Like every helper here it takes an array and an offset, never a vector: a vector passed to a method that
+     * C2 does not inline is boxed, and C2 declines to inline a callee whenever the caller is past its node budget
+     * ({@code NodeCountInliningCutoff}) or the callee was compiled on its own first into more than
+     * {@code InlineSmallCode} bytes, both of which depend on the order in which methods were compiled. A kernel
+     * stores its accumulator into its per-thread scratch and sums that; a call that is not inlined then costs a
+     * call, never an allocation. {@code VectorSignatureTest} keeps vector types out of every method signature
+     * of this module.
      */
-    static float sum(FloatVector v) {
+    static float sum(float[] a, int at) {
+        FloatVector v = FloatVector.fromArray(F, a, at);
         if (L >= 16) {
             v = v.add(v.rearrange(ROT8));
         }
@@ -55,30 +63,16 @@ final class Simd {
     }
 
     /**
-     * Σ of {@code lanes[0..L)} in the same halving order as {@link #sum(FloatVector)}, in scalar code; it
-     * overwrites the array. For call sites that run once per row (softmax): C2 inlined the vector version
-     * there only sometimes, and where it did not, every call boxed its vector argument (96 bytes a row).
-     * A kernel stores its accumulator into a per-thread scratch array and sums that instead.
-     */
-    static float sum(float[] lanes) {
-        for (int w = L / 2; w >= 1; w /= 2) {
-            for (int i = 0; i < w; i++) {
-                lanes[i] += lanes[i + w];
-            }
-        }
-        return lanes[0];
-    }
-
-    /**
-     * x with its subnormal lanes (|x| &lt; 2^−126) set to zero. Optimizer state decays geometrically where a
+     * a[at..at+L) with its subnormal lanes (|x| &lt; 2^−126) set to zero, in place. Optimizer state decays geometrically where a
      * gradient is exactly 0 (an input pixel that is black in every image): Adam's m reaches the subnormal
      * range after about 700 steps, and from then on every multiply on it took a microcode assist. Measured:
      * Adam on a 256×128 layer at 447 µs per step against 19 µs with the state flushed. Java cannot set the
      * CPU's flush-to-zero mode, so the kernels flush the state they store. A subnormal m or v changes θ by
      * less than 1e-30·η: nothing the reference engine's results could show.
      */
-    static FloatVector flushSubnormals(FloatVector x) {
-        return x.blend(0f, x.abs().compare(VectorOperators.LT, Float.MIN_NORMAL));
+    static void flushSubnormals(float[] a, int at) {
+        FloatVector x = FloatVector.fromArray(F, a, at);
+        x.blend(0f, x.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(a, at);
     }
 
     static final float LOG2E = 1.44269504f;
@@ -88,23 +82,24 @@ final class Simd {
     static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
 
     /**
-     * e^x per lane from fused multiply-adds, multiplies and integer adds only, so every JIT tier gives the
+     * e^x for each lane of a[at..at+L), in place (an array and an offset, as {@link #sum} explains), from fused multiply-adds, multiplies and integer adds only, so every JIT tier gives the
      * same bits ({@code lanewise(EXP)} did not: the interpreter's and C2's results differed by an ulp).
      * x = n·ln2 + r with |r| ≤ ln2/2, e^r by its Taylor polynomial to r⁷ in Horner form (relative error
      * below 2e-7), then scaled by 2^n through the exponent bits. x is first clamped to [−88, 88.7]: below
      * about −87.3 n reaches −127, whose scale has exponent bits 0, so the result is 0 as float exp's
      * (subnormal) answer rounds to for the kernels' purposes; above about 88.4 n = 128 gives +∞.
-     * Kept to few operations, without compares or blends: every caller inlines it, and C2 turns a method's
-     * vector operations into instructions only while the method stays within its node budget.
+     * Kept to few operations, without compares or blends: C2 turns a method's vector operations into
+     * instructions only while the method stays within its node budget, and callers inline this.
      */
-    static FloatVector exp(FloatVector x) {
+    static void exp(float[] a, int at) {
+        FloatVector x = FloatVector.fromArray(F, a, at);
         FloatVector xc = x.max(-88f).min(88.7f);
         FloatVector t = xc.fma(LOG2E, ROUND);
         FloatVector n = t.sub(ROUND);
         FloatVector r = n.mul(-LN2_HI).add(xc).sub(n.mul(LN2_LO));
         FloatVector p = r.fma(1f / 5040, 1f / 720).fma(r, C5).fma(r, C4).fma(r, C3).fma(r, C2).fma(r, C1).fma(r, C1);
         IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
-        return p.mul(bits.reinterpretAsFloats());
+        p.mul(bits.reinterpretAsFloats()).intoArray(a, at);
     }
 
     // Taylor coefficients 1/5!, 1/4!, 1/3!, 1/2!, 1 as vectors for exp's fused multiply-adds.
@@ -133,7 +128,7 @@ final class Simd {
     private static final float T5 = 0.0019095024326816201f;
 
     /**
-     * tanh per lane from the same fixed-order arithmetic as {@link #exp} (fused multiply-adds, multiplies, one
+     * tanh for each lane of a[at..at+L), in place, from the same fixed-order arithmetic as {@link #exp} (fused multiply-adds, multiplies, one
      * division, integer adds, compares), so every JIT tier gives the same bits: {@code lanewise(TANH)} did not
      * (C2's and the interpreter's results were an ulp apart on some inputs), so a tanh network trained on in a
      * new process ended with other weights. Two formulas, both computed for every lane and blended:
@@ -148,7 +143,8 @@ final class Simd {
      * to {@link #TANH_SATURATES_AT}; from there on the result is 1. The sign is copied from x, so tanh is odd and
      * tanh(−0) = −0; NaN stays NaN. Its error against tanh in double is bounded by {@code TanhAccuracyTest}.
      */
-    static FloatVector tanh(FloatVector x) {
+    static void tanh(float[] a, int at) {
+        FloatVector x = FloatVector.fromArray(F, a, at);
         FloatVector ax = x.abs();
         FloatVector y = ax.add(ax).min(17f);
         FloatVector t = y.fma(LOG2E, ROUND);
@@ -164,7 +160,7 @@ final class Simd {
         FloatVector th = d.sub(1f).div(d).blend(small, ax.compare(VectorOperators.LT, 0.75f))
                 .blend(1f, ax.compare(VectorOperators.GE, TANH_SATURATES_AT));
         IntVector sign = ((IntVector) x.reinterpretAsInts()).and(SIGN_BIT);
-        return ((IntVector) th.reinterpretAsInts()).or(sign).reinterpretAsFloats();
+        ((IntVector) th.reinterpretAsInts()).or(sign).reinterpretAsFloats().intoArray(a, at);
     }
 
     /** "AVX-512 (16 float lanes)" and the like, for {@link CpuEngine#device()}. */

@@ -188,14 +188,14 @@ final class Transpose {
     }
 
     /** Lane selectors that zip the first (second) halves of two vectors: [0, L, 1, L+1, ...]. */
-    private static final FloatVector ZIP_LO = zip(0), ZIP_HI = zip(L / 2);
+    private static final FloatVector ZIP_LO = FloatVector.fromArray(F, zip(0), 0), ZIP_HI = FloatVector.fromArray(F, zip(L / 2), 0);
 
-    private static FloatVector zip(int from) {
+    private static float[] zip(int from) {
         float[] idx = new float[L];
         for (int q = 0; q < L / 2; q++) {
             idx[2 * q] = from + q;
             idx[2 * q + 1] = L + from + q;
         }
-        return FloatVector.fromArray(F, idx, 0);
+        return idx;
     }
 }
