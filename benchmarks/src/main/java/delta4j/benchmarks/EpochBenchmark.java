@@ -2,14 +2,8 @@ package delta4j.benchmarks;
 
 import delta4j.model.Mlp;
 import delta4j.model.Trainer;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * How long does one epoch of Fashion-MNIST training take, through the library's own {@link Trainer}?
@@ -20,11 +14,8 @@ import java.util.concurrent.TimeUnit;
  * parameters back (about 240,000 floats each way), as any caller of the Trainer pays. The data set is loaded
  * in the set-up, outside the measurement; pixels are in [0, 1] already, so the Trainer does not standardise.
  */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {ForkArgs.VECTOR, ForkArgs.NATIVE, ForkArgs.HEAP, ForkArgs.HUGE_PAGES})
 public class EpochBenchmark extends EpochState {
 
     @Override

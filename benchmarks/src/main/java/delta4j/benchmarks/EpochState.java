@@ -6,7 +6,11 @@ import delta4j.engine.Engine;
 import delta4j.model.Mlp;
 import delta4j.model.Trainer;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -14,6 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What the Fashion-MNIST epoch benchmarks share ({@link EpochBenchmark}, {@link LayersEpochBenchmark},
@@ -21,8 +26,12 @@ import java.io.IOException;
  * outside the measurement, that loads the data set, opens the engine and makes {@link FashionEpoch#trainer}'s trainer of
  * one shuffled epoch; and the measured operation, one {@code fit} of one epoch. A benchmark gives its network and,
  * if it reads them from elsewhere than the heap, its samples. JMH takes the @Param fields, the set-up and tear-down and
- * the @Benchmark method from this superclass, and names each benchmark after its subclass ("EpochBenchmark.epoch").
+ * the @Benchmark method with its mode (single-shot epochs, in milliseconds) and fork from this superclass, and names each
+ * benchmark after its subclass ("EpochBenchmark.epoch"); a subclass sets its warm-up and measurement.
  */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {ForkArgs.VECTOR, ForkArgs.NATIVE, ForkArgs.HEAP, ForkArgs.HUGE_PAGES})
 @State(Scope.Benchmark)
 public abstract class EpochState {
 

@@ -5,15 +5,9 @@ import delta4j.engine.Loss;
 import delta4j.model.Init;
 import delta4j.model.Mlp;
 import delta4j.model.Normalization;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * What do dropout and normalisation cost per epoch? One Fashion-MNIST epoch of 784-512-512-10 (ReLU, softmax
@@ -23,11 +17,8 @@ import java.util.concurrent.TimeUnit;
  * The ratio of the two rows, measured in one run, is what the extra kernels cost; the data set is loaded in the set-up,
  * outside the measurement. {@code benchmarks/peers/layers_epoch.py} times PyTorch on the same networks.
  */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {ForkArgs.VECTOR, ForkArgs.NATIVE, ForkArgs.HEAP, ForkArgs.HUGE_PAGES})
 public class LayersEpochBenchmark extends EpochState {
 
     /** The network's hidden layers. */

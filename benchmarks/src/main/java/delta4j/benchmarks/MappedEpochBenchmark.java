@@ -6,11 +6,7 @@ import delta4j.data.Labels;
 import delta4j.data.MappedDataset;
 import delta4j.data.Samples;
 import delta4j.model.Mlp;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -18,7 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Does an epoch read from a memory-mapped binary data file keep up with one from memory? The epoch of
@@ -33,11 +28,8 @@ import java.util.concurrent.TimeUnit;
  * java -jar benchmarks/target/benchmarks.jar MappedEpochBenchmark -p source=memory,mapped -rf json -rff mapped-epoch.json
  * </pre>
  */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 10)
-@Fork(value = 1, jvmArgsAppend = {ForkArgs.VECTOR, ForkArgs.NATIVE, ForkArgs.HEAP, ForkArgs.HUGE_PAGES})
 public class MappedEpochBenchmark extends EpochState {
 
     /** Where the samples are: "memory" (a Dataset on the heap) or "mapped" (a mapped binary data file). */

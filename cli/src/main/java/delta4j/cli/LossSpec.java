@@ -1,10 +1,8 @@
 package delta4j.cli;
 
 import delta4j.engine.Loss;
-import picocli.CommandLine.ITypeConverter;
 
 import java.util.Arrays;
-import java.util.Iterator;
 
 /**
  * The value of {@code --loss}: a loss and its parameter ("huber:1.5", Huber's δ; the loss's default when none is
@@ -44,15 +42,9 @@ record LossSpec(Loss loss, float parameter, String spec) {
     }
 
     /** picocli's conversion of {@code --loss}, and its list (${COMPLETION-CANDIDATES}): every loss's id. */
-    static final class Converter implements ITypeConverter<LossSpec>, Iterable<String> {
-        @Override
-        public LossSpec convert(String value) {
-            return parse(value);
-        }
-
-        @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(Loss.values()).map(Loss::id).iterator();
+    static final class Converter extends Choice<LossSpec> {
+        Converter() {
+            super("--loss", LossSpec::parse, Arrays.stream(Loss.values()).map(Loss::id).toList());
         }
     }
 }

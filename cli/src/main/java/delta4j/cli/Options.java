@@ -15,7 +15,6 @@ import picocli.CommandLine.TypeConversionException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 
@@ -25,83 +24,51 @@ final class Options {
     private Options() {
     }
 
-    // picocli's conversions of the options that name a choice, each also the option's list in its help
-    // (${COMPLETION-CANDIDATES}), both from the enum that names the choices. A conversion that fails says, in one
-    // line, which option and value were wrong and what to give instead (Main prints it as it is).
+    // picocli's conversions of option values. One that fails says, in one line, which option and value were wrong and
+    // what to give instead (Main prints it as it is).
 
     /** {@code --activation}: the element-wise activations, the ones hidden layers take. */
-    static final class HiddenActivations implements ITypeConverter<Activation>, Iterable<String> {
-        @Override
-        public Activation convert(String name) {
-            Activation a;
-            try {
-                a = Activation.parse(name);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--activation " + name + ": use one of " + Activation.ids(true));
-            }
-            if (!a.isElementwise()) {
-                throw new UsageException("--activation " + a.id() + ": " + a.id() + " is only for the output layer, where --loss "
-                        + Loss.SOFTMAX_CROSS_ENTROPY.id() + " puts it; use one of " + Activation.ids(true));
-            }
-            return a;
+    static final class HiddenActivations extends Choice<Activation> {
+        HiddenActivations() {
+            super("--activation", Activation::parse, Arrays.stream(Activation.values()).filter(Activation::isElementwise).map(Activation::id).toList());
         }
 
         @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(Activation.values()).filter(Activation::isElementwise).map(Activation::id).iterator();
+        public Activation convert(String name) {
+            Activation a = super.convert(name);
+            if (!a.isElementwise()) {
+                throw new UsageException("--activation " + a.id() + ": " + a.id() + " is only for the output layer, where --loss "
+                        + Loss.SOFTMAX_CROSS_ENTROPY.id() + " puts it; use " + usage());
+            }
+            return a;
         }
     }
 
     /** {@code --norm}: the normalisation of every hidden layer. */
-    static final class Normalizations implements ITypeConverter<Normalization>, Iterable<String> {
-        @Override
-        public Normalization convert(String name) {
-            try {
-                return Normalization.parse(name);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--norm " + name + ": use one of " + Normalization.ids());
-            }
-        }
-
-        @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(Normalization.values()).map(Normalization::id).iterator();
+    static final class Normalizations extends Choice<Normalization> {
+        Normalizations() {
+            super("--norm", Normalization::parse, Arrays.stream(Normalization.values()).map(Normalization::id).toList());
         }
     }
 
     /** {@code --optimizer}: its kind; the learning rate comes with {@code --lr} ({@link OptimizerOptions}). */
-    static final class Optimizers implements ITypeConverter<Optimizer.Kind>, Iterable<String> {
-        @Override
-        public Optimizer.Kind convert(String name) {
-            try {
-                return Optimizer.Kind.parse(name);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--optimizer " + name + ": use one of " + Optimizer.Kind.ids());
-            }
-        }
-
-        @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(Optimizer.Kind.values()).map(Optimizer.Kind::id).iterator();
+    static final class Optimizers extends Choice<Optimizer.Kind> {
+        Optimizers() {
+            super("--optimizer", Optimizer.Kind::parse, Arrays.stream(Optimizer.Kind.values()).map(Optimizer.Kind::id).toList());
         }
     }
 
     /** {@code --precision}: the arithmetic of the matrix products. */
-    static final class Precisions implements ITypeConverter<Precision>, Iterable<String> {
-        @Override
-        public Precision convert(String name) {
-            try {
-                return Precision.parse(name);
-            } catch (IllegalArgumentException e) {
-                List<String> names = Arrays.stream(Precision.values()).map(Precision::cliName).toList();
-                throw new UsageException("--precision " + name + ": use " + String.join(", ", names.subList(0, names.size() - 1))
-                        + " or " + names.getLast());
-            }
+    static final class Precisions extends Choice<Precision> {
+        Precisions() {
+            super("--precision", Precision::parse, Arrays.stream(Precision.values()).map(Precision::cliName).toList());
         }
 
+        /** "fp32, tf32 or bf16": three read as words. */
         @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(Precision.values()).map(Precision::cliName).iterator();
+        String usage() {
+            List<String> n = names();
+            return String.join(", ", n.subList(0, n.size() - 1)) + " or " + n.getLast();
         }
     }
 
@@ -122,12 +89,7 @@ final class Options {
     static final class DropoutProbability implements ITypeConverter<Float> {
         @Override
         public Float convert(String s) {
-            float p;
-            try {
-                p = Float.parseFloat(s);
-            } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + s + "' is not a float"); // picocli's own words for a float
-            }
+            float p = parseFloat(s);
             if (!(p >= 0 && p < 1)) {
                 throw new UsageException("--dropout " + Words.decimal(p) + ": give the probability of dropping a hidden unit, from 0 (none) to below 1, e.g. 0.2");
             }
@@ -139,12 +101,7 @@ final class Options {
     static final class ClipNorm implements ITypeConverter<Float> {
         @Override
         public Float convert(String s) {
-            float f;
-            try {
-                f = Float.parseFloat(s);
-            } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + s + "' is not a float"); // picocli's own words for a float
-            }
+            float f = parseFloat(s);
             if (f == 0) {
                 throw new UsageException("--clip-norm 0 would clip every gradient to nothing: give a positive norm, e.g. 1, or leave the option out for no clipping");
             }
@@ -152,6 +109,15 @@ final class Options {
                 throw new UsageException("--clip-norm " + f + ": give a positive gradient norm, e.g. 1 (leave the option out for no clipping)");
             }
             return f;
+        }
+    }
+
+    /** A float, or picocli's own refusal of one ("'x' is not a float"), for converters that check a range too. */
+    private static float parseFloat(String s) {
+        try {
+            return Float.parseFloat(s);
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + s + "' is not a float");
         }
     }
 

@@ -1,10 +1,8 @@
 package delta4j.cli;
 
 import delta4j.model.LearningRateSchedule;
-import picocli.CommandLine.ITypeConverter;
 
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.Locale;
 
 /**
@@ -45,15 +43,9 @@ record ScheduleSpec(LearningRateSchedule schedule, String spec) {
     }
 
     /** picocli's conversion of {@code --schedule}, and its list (${COMPLETION-CANDIDATES}): every kind's form. */
-    static final class Converter implements ITypeConverter<ScheduleSpec>, Iterable<String> {
-        @Override
-        public ScheduleSpec convert(String value) {
-            return parse(value);
-        }
-
-        @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(LearningRateSchedule.Kind.values()).map(LearningRateSchedule.Kind::usage).iterator();
+    static final class Converter extends Choice<ScheduleSpec> {
+        Converter() {
+            super("--schedule", ScheduleSpec::parse, Arrays.stream(LearningRateSchedule.Kind.values()).map(LearningRateSchedule.Kind::usage).toList());
         }
     }
 }
