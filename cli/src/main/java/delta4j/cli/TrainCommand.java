@@ -178,21 +178,10 @@ final class TrainCommand extends Common implements Callable<Integer> {
                     checkpoints.enabled() ? checkpointFile : null, checkpoints.resume, state == null ? 0 : state.epochsDone(), epochs).install()) {
                 TrainingProgress progress = new TrainingProgress(TrainingProgress.detect(quiet), out, System.out, epochs, trainSamples);
                 CheckpointWriter checkpointWriter = new CheckpointWriter(checkpointFile, settings, notice);
-                TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(opt).weightDecay(optimization.weightDecay)
-                        .schedule(optimization.schedule.schedule()).batchSize(batch).maxEpochs(epochs).validationFraction(validation)
-                        .patience(patience).seed(seed).standardize(train.standardize())
-                        .listener(progress).listener(new TrainingListener() {
-                            @Override
-                            public void onEpoch(EpochReport r) {
-                                notice.epochDone(r.epoch());
-                            }
-                        }).clipGradientNorm(clipNorm()).standardizeTargets(targetsStandardised);
-                if (checkpoints.enabled()) {
-                    cfg.checkpointEvery(checkpoints.every, checkpointWriter);
-                }
+                TrainingConfig cfg = config(opt, train.standardize(), progress, notice, checkpointWriter);
                 TrainingResult r;
                 try {
-                    r = new Trainer(engine, cfg.build()).resume(mlp, all, state);
+                    r = new Trainer(engine, cfg).resume(mlp, all, state);
                 } catch (TrainingDivergedException e) {
                     throw blameTargets(e);
                 } finally {
@@ -206,21 +195,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 if (chance != null) {
                     warn(chance);
                 }
-
-                // Each output on its own: one that fails does not stop the others, and a trained model is never lost.
-                if (outputs.model != null) {
-                    written.writeModel(outputs.model, ModelFile.toBytes(mlp));
-                }
-                if (checkpoints.enabled()) {
-                    written.add(checkpointWriter.result());
-                }
-                if (outputs.plot != null) {
-                    written.write("plot:", "--plot", outputs.plot, LossPlot.png(r.history(), "delta4j: " + mlp));
-                }
-                if (outputs.metricsJson != null) {
-                    written.write("metrics:", "--metrics-json", outputs.metricsJson,
-                            utf8(() -> MetricsJson.training(engine.name(), engine.device(), r.history(), tm, r.samplesPerSecond())));
-                }
+                writeOutputs(written, mlp, checkpointWriter, r, tm, engine);
                 written.printSummary(out);
                 if (outputs.model == null && !quiet) {
                     out.println("(not saved: add --out MODEL to keep it)");
@@ -436,6 +411,41 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 + " already %.3g before any update, so the learning rate is not the cause: targets reach %.3g; %s", e.epoch(),
                 e.lossBeforeUpdates(), e.targetScale(), targetsStandardised ? "look for outliers among them"
                         : "standardise them (--standardize-targets true) or scale them"), e.lossBeforeUpdates(), e.targetScale());
+    }
+
+    /** The trainer's configuration: the options, the progress display, the interrupt notice and the checkpoints. */
+    private TrainingConfig config(Optimizer opt, boolean standardizeInputs, TrainingProgress progress, InterruptNotice notice,
+                                  CheckpointWriter checkpointWriter) {
+        TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(opt).weightDecay(optimization.weightDecay)
+                .schedule(optimization.schedule.schedule()).batchSize(batch).maxEpochs(epochs).validationFraction(validation)
+                .patience(patience).seed(seed).standardize(standardizeInputs)
+                .listener(progress).listener(new TrainingListener() {
+                    @Override
+                    public void onEpoch(EpochReport r) {
+                        notice.epochDone(r.epoch());
+                    }
+                }).clipGradientNorm(clipNorm()).standardizeTargets(targetsStandardised);
+        if (checkpoints.enabled()) {
+            cfg.checkpointEvery(checkpoints.every, checkpointWriter);
+        }
+        return cfg.build();
+    }
+
+    /** Writes the outputs asked for, each on its own: one that fails does not stop the others, and a trained model is never lost. */
+    private void writeOutputs(Outputs written, Mlp mlp, CheckpointWriter checkpointWriter, TrainingResult r, TestMetrics tm, Engine engine) {
+        if (outputs.model != null) {
+            written.writeModel(outputs.model, ModelFile.toBytes(mlp));
+        }
+        if (checkpoints.enabled()) {
+            written.add(checkpointWriter.result());
+        }
+        if (outputs.plot != null) {
+            written.write("plot:", "--plot", outputs.plot, LossPlot.png(r.history(), "delta4j: " + mlp));
+        }
+        if (outputs.metricsJson != null) {
+            written.write("metrics:", "--metrics-json", outputs.metricsJson,
+                    utf8(() -> MetricsJson.training(engine.name(), engine.device(), r.history(), tm, r.samplesPerSecond())));
+        }
     }
 
     /** The lines after training: epochs, speed, the kept epoch's losses, the test metrics; returns the kept epoch's report. */
