@@ -8,7 +8,7 @@
 #   jdk/       a jlink'd JDK 25 runtime (java.base, jdk.incubator.vector, java.management, jdk.unsupported,
 #              java.logging, java.sql for the JUnit console), debug info stripped
 #   lib/       delta4j-engine-api (+ its tests: the conformance kit), delta4j-engine-opencl (+ its tests), JOCL,
-#              junit-platform-console-standalone
+#              Jackson (GpuCheck's JSON), junit-platform-console-standalone
 #   ocl/       Debian's ocl-icd-libopencl1 and clinfo, unpacked (opencl-probe.sh prepare)
 #   opencl-probe.sh
 set -euo pipefail
@@ -35,6 +35,8 @@ cp engine-api/target/delta4j-engine-api-[0-9]*[0-9T].jar "$out/lib/" 2>/dev/null
 cp $(ls engine-opencl/target/delta4j-engine-opencl-*.jar | grep -v -- -tests) "$out/lib/"
 "$JAVA_HOME/bin/jar" --create --file "$out/lib/delta4j-engine-opencl-tests.jar" -C engine-opencl/target/test-classes .
 mvn -B -q -ntp -pl engine-opencl dependency:copy -Dartifact=org.jocl:jocl:2.0.5 -DoutputDirectory="$out/lib"
+# GpuCheck writes its results with Jackson (an optional dependency of engine-opencl, at the version the pom names).
+mvn -B -q -ntp -pl engine-opencl dependency:copy-dependencies -DincludeGroupIds=com.fasterxml.jackson.core -DoutputDirectory="$out/lib"
 mvn -B -q -ntp -pl engine-opencl dependency:copy \
     -Dartifact=org.junit.platform:junit-platform-console-standalone:"$junit_console" -DoutputDirectory="$out/lib"
 

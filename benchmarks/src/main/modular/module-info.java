@@ -10,6 +10,7 @@ module delta4j.benchmarks {
     requires dev.ludovic.netlib.blas;
     requires org.jfree.jfreechart;
     requires java.desktop;
+    requires com.fasterxml.jackson.databind;
 
     exports delta4j.benchmarks;
     exports delta4j.benchmarks.report;

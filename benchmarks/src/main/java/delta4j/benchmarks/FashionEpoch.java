@@ -10,7 +10,8 @@ import delta4j.model.Trainer;
 import delta4j.model.TrainingConfig;
 
 /**
- * The Fashion-MNIST epoch the epoch benchmarks time ({@link EpochBenchmark}, {@link MappedEpochBenchmark}): the
+ * The Fashion-MNIST epoch the epoch benchmarks time ({@link EpochBenchmark}, {@link MappedEpochBenchmark}, and
+ * {@link LayersEpochBenchmark}'s trainer; their shared set-up is {@link EpochState}): the
  * {@link NetShape#FASHION} network (relu, relu, softmax + cross-entropy, He initialisation, seed 3) and a trainer of
  * one shuffled epoch with Adam at 1e-3 on unstandardised inputs, so that both benchmarks measure the same work.
  */

@@ -1,29 +1,13 @@
 package delta4j.benchmarks;
 
-import delta4j.data.Dataset;
 import delta4j.engine.Activation;
-import delta4j.engine.Engine;
 import delta4j.engine.Loss;
 import delta4j.model.Init;
 import delta4j.model.Mlp;
 import delta4j.model.Normalization;
-import delta4j.model.Trainer;
-import delta4j.model.TrainingResult;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * What do dropout and normalisation cost per epoch? One Fashion-MNIST epoch of 784-512-512-10 (ReLU, softmax
@@ -33,22 +17,12 @@ import java.util.concurrent.TimeUnit;
  * The ratio of the two rows, measured in one run, is what the extra kernels cost; the data set is loaded in the set-up,
  * outside the measurement. {@code benchmarks/peers/layers_epoch.py} times PyTorch on the same networks.
  */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {ForkArgs.VECTOR, ForkArgs.NATIVE, ForkArgs.HEAP, ForkArgs.HUGE_PAGES})
-@State(Scope.Benchmark)
-public class LayersEpochBenchmark {
+public class LayersEpochBenchmark extends EpochState {
 
     /** The network's hidden layers. */
     static final int[] HIDDEN = {512, 512};
-    @Param({"cpu"})
-    public String engine;
-
-    /** Engine threads; 0 = the engine's default. */
-    @Param({"0"})
-    public int threads;
 
     /** The hidden layers' normalisation: none, layer or batch. */
     @Param({"none", "batch"})
@@ -58,26 +32,9 @@ public class LayersEpochBenchmark {
     @Param({"0", "0.2"})
     public float dropout;
 
-    /** Training samples per epoch (60000 is all of Fashion-MNIST; the smoke run uses fewer). */
-    @Param({"60000"})
-    public int samples;
-
-    /** "fashion" for the real set when installed (else synthetic), or "synthetic". */
-    @Param({"fashion"})
-    public String dataset;
-
-    private Engine e;
-    private Mlp mlp;
-    private Dataset train;
-    private Trainer trainer;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        FashionMnist data = FashionMnist.load(samples, dataset.equals("synthetic"));
-        train = new Dataset(data.samples(), FashionMnist.PIXELS, FashionMnist.CLASSES, data.inputs(), data.targets());
-        mlp = network(Normalization.parse(norm), dropout);
-        e = BenchEngines.open(engine, threads);
-        trainer = FashionEpoch.trainer(e);
+    @Override
+    protected Mlp network() {
+        return network(Normalization.parse(norm), dropout);
     }
 
     /** 784-512-512-10 with every hidden layer normalised by {@code norm} and dropped out with {@code p}. */
@@ -91,17 +48,5 @@ public class LayersEpochBenchmark {
                 .init(Init.HE)
                 .seed(3)
                 .build();
-    }
-
-    /** One epoch; returns its mean training loss so the work cannot be optimised away. */
-    @Benchmark
-    public double epoch() {
-        TrainingResult r = trainer.fit(mlp, train);
-        return r.finalTrainLoss();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        e.close();
     }
 }

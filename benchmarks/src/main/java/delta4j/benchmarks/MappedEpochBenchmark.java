@@ -5,28 +5,15 @@ import delta4j.data.Dataset;
 import delta4j.data.Labels;
 import delta4j.data.MappedDataset;
 import delta4j.data.Samples;
-import delta4j.engine.Engine;
 import delta4j.model.Mlp;
-import delta4j.model.Trainer;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Does an epoch read from a memory-mapped binary data file keep up with one from memory? The epoch of
@@ -41,68 +28,38 @@ import java.util.concurrent.TimeUnit;
  * java -jar benchmarks/target/benchmarks.jar MappedEpochBenchmark -p source=memory,mapped -rf json -rff mapped-epoch.json
  * </pre>
  */
-@BenchmarkMode(Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 10)
-@Fork(value = 1, jvmArgsAppend = {ForkArgs.VECTOR, ForkArgs.NATIVE, ForkArgs.HEAP, ForkArgs.HUGE_PAGES})
-@State(Scope.Benchmark)
-public class MappedEpochBenchmark {
+public class MappedEpochBenchmark extends EpochState {
 
     /** Where the samples are: "memory" (a Dataset on the heap) or "mapped" (a mapped binary data file). */
     @Param({"memory", "mapped"})
     public String source;
 
-    @Param({"cpu"})
-    public String engine;
-
-    /** Engine threads; 0 = the engine's default. */
-    @Param({"1"})
-    public int threads;
-
-    /** Training samples per epoch (60000 is all of Fashion-MNIST). */
-    @Param({"60000"})
-    public int samples;
-
-    /** "fashion" for the real set when installed (else synthetic), or "synthetic". */
-    @Param({"fashion"})
-    public String dataset;
-
-    private Engine e;
-    private Mlp mlp;
-    private Samples train;
     private MappedDataset mapped;
     private Path file;
-    private Trainer trainer;
 
-    @Setup(Level.Trial)
-    public void setUp() throws IOException {
-        FashionMnist data = FashionMnist.load(samples, dataset.equals("synthetic"));
-        Dataset inMemory = new Dataset(data.samples(), FashionMnist.PIXELS, FashionMnist.CLASSES, data.inputs(), data.targets());
-        switch (source) {
-            case "memory" -> train = inMemory;
+    @Override
+    protected Mlp network() {
+        return FashionEpoch.network();
+    }
+
+    @Override
+    protected Samples samples(Dataset inMemory) throws IOException {
+        return switch (source) {
+            case "memory" -> inMemory;
             case "mapped" -> {
                 file = Files.createTempFile("delta4j-fashion-", ".d4jdata");
                 DataFileWriter.write(file, inMemory, Labels.numbered(FashionMnist.CLASSES));
                 mapped = MappedDataset.open(file); // the full check reads the file once: it is in the page cache now
-                train = mapped;
+                yield mapped;
             }
             default -> throw new IllegalArgumentException("source " + source + ": use memory or mapped");
-        }
-        mlp = FashionEpoch.network();
-        e = BenchEngines.open(engine, threads);
-        trainer = FashionEpoch.trainer(e);
+        };
     }
 
-    /** One epoch; returns its mean training loss so the work cannot be optimised away. */
-    @Benchmark
-    public double epoch() {
-        return trainer.fit(mlp, train).finalTrainLoss();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        e.close();
+    @Override
+    protected void release() {
         if (mapped != null) {
             mapped.close();
             try {

@@ -148,8 +148,9 @@ final class BenchCommand extends Common implements Runnable {
         @Mixin
         EngineOptions engineOptions;
 
-        @Option(names = "--layers", required = true, paramLabel = "N,N,...", description = "Layer widths, e.g. 784,256,128,10.")
-        String layers;
+        @Option(names = "--layers", required = true, paramLabel = "N,N,...", converter = Layers.Converter.class,
+                description = "Layer widths, e.g. 784,256,128,10.")
+        Layers layers;
 
         @Option(names = "--batch", paramLabel = "N", defaultValue = "128", description = "Mini-batch size. Default: ${DEFAULT-VALUE}.")
         int batch;
@@ -162,7 +163,7 @@ final class BenchCommand extends Common implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            int[] n = Options.layers(layers);
+            int[] n = layers.widths();
             if (batch < 1 || steps < 1) {
                 throw new UsageException("--batch and --steps must be positive, got " + batch + " and " + steps);
             }
@@ -210,7 +211,7 @@ final class BenchCommand extends Common implements Runnable {
                 double sps = (double) batch * steps / s;
                 Integer threads = EngineOptions.threadsOf(e);
                 out().printf(Locale.ROOT, "training %s, batch %d on %s: %.0f samples/s (median of %d runs of %d steps, %.3f ms per step; %s)%n",
-                        Options.join(n), batch, EngineOptions.describe(e), sps, timing.runs, steps, s * 1e3 / steps, timing.warmedUp.describe());
+                        layers.joined(), batch, EngineOptions.describe(e), sps, timing.runs, steps, s * 1e3 / steps, timing.warmedUp.describe());
                 if (timing.json != null) {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("engine", e.name());

@@ -50,8 +50,8 @@ final class ConvertCommand extends Common implements Callable<Integer> {
     /** Where the file is written: {@link #out}, or the file it links to. */
     private Path target;
 
-    @Option(names = "--task", paramLabel = "TASK", description = "regression, classification or multilabel (K target columns of 0 or 1, checked, stored as numeric targets: train them with --task multilabel). Default: classification for IDX, regression for CSV.")
-    String task;
+    @Option(names = "--task", paramLabel = "TASK", converter = Options.Tasks.class, description = "regression, classification or multilabel (K target columns of 0 or 1, checked, stored as numeric targets: train them with --task multilabel). Default: classification for IDX, regression for CSV.")
+    CsvReader.Task task;
 
     @Option(names = "--targets", paramLabel = "K", defaultValue = "1", description = "Target columns at the end of each CSV row (regression). Default: ${DEFAULT-VALUE}.")
     int targets;
@@ -65,7 +65,7 @@ final class ConvertCommand extends Common implements Callable<Integer> {
         // Written through a symbolic link, as every output of the tool: the file it points to is replaced.
         target = delta4j.io.AtomicFiles.throughLinks(out.toAbsolutePath());
         boolean idx = DataSources.isIdx(data) || idxFile(Path.of(data)) != null;
-        CsvReader.Task t = task == null ? (idx ? CsvReader.Task.CLASSIFICATION : CsvReader.Task.REGRESSION) : TrainCommand.parseTask(task);
+        CsvReader.Task t = task == null ? (idx ? CsvReader.Task.CLASSIFICATION : CsvReader.Task.REGRESSION) : task;
         if (targets < 1) {
             throw new UsageException("--targets " + targets + ": at least 1 target column is needed");
         }
@@ -78,7 +78,7 @@ final class ConvertCommand extends Common implements Callable<Integer> {
             default -> throw new UsageException("--part " + part + ": use train or test");
         };
         if (idx && t != CsvReader.Task.CLASSIFICATION) {
-            throw new UsageException("--task " + task.trim() + ": IDX data (images and class labels) is a classification task; leave --task out");
+            throw new UsageException("--task " + task.name().toLowerCase(Locale.ROOT) + ": IDX data (images and class labels) is a classification task; leave --task out");
         }
         Options.checkSource(data, "--data");
         Options.checkOutput(out, "--out");

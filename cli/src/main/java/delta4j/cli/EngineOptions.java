@@ -43,10 +43,10 @@ public final class EngineOptions {
             description = "Worker threads of the cpu engine, at most " + MAX_THREADS_PER_PROCESSOR + " per processor; 0 uses every core. Default: ${DEFAULT-VALUE}.")
     int threads;
 
-    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32", converter = Options.Precisions.class,
             description = "Arithmetic of the matrix products: fp32, tf32 (operands rounded to 10 mantissa bits) or bf16 (7 bits),"
                     + " always with fp32 sums, weights and optimizer state; tensor cores on NVIDIA GPUs, emulated elsewhere. Default: ${DEFAULT-VALUE}.")
-    String precision;
+    Precision precision;
 
     /** The configuration the options describe. */
     EngineConfig config() {
@@ -61,14 +61,8 @@ public final class EngineOptions {
             throw new UsageException("--device " + device + ": the " + n + " engine runs on this machine's processor and has no devices"
                     + " to choose; drop --device, or use --engine opencl (see 'delta4j devices')");
         }
-        Precision p;
         try {
-            p = Precision.parse(precision == null ? "fp32" : precision);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--precision " + precision + ": use fp32, tf32 or bf16");
-        }
-        try {
-            return new EngineConfig(threads, device, p);
+            return new EngineConfig(threads, device, precision == null ? Precision.FP32 : precision);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--threads: " + e.getMessage());
         }

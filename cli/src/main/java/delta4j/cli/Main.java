@@ -86,7 +86,9 @@ public final class Main implements Runnable {
             if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
                 hint = "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
             }
-            c.getErr().println(c.getColorScheme().errorText(usageLine(oneLine(ex.getMessage()) + hint, c)));
+            // An option's converter words its own message, naming the option and what to give: picocli's wrapper adds nothing.
+            String message = ex.getCause() instanceof UsageException u ? u.getMessage() : ex.getMessage();
+            c.getErr().println(c.getColorScheme().errorText(usageLine(oneLine(message) + hint, c)));
             return USAGE_ERROR;
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {

@@ -1,17 +1,21 @@
 package delta4j.cli;
 
-import delta4j.io.AtomicFiles;
+import delta4j.cli.io.CsvReader;
 import delta4j.cli.io.DataSources;
+import delta4j.cli.report.Words;
 import delta4j.engine.Activation;
 import delta4j.engine.Loss;
-import delta4j.model.LearningRateSchedule;
+import delta4j.engine.Precision;
+import delta4j.io.AtomicFiles;
 import delta4j.model.Normalization;
 import delta4j.model.Optimizer;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 
 /** Parsing and checking of option values shared by the commands; every failure is a {@link UsageException}. */
@@ -20,158 +24,100 @@ final class Options {
     private Options() {
     }
 
-    /** "784,256,128,10" → widths, inputs first and outputs last. */
-    static int[] layers(String spec) {
-        String[] parts = spec.trim().split("\\s*[,x]\\s*");
-        if (parts.length < 2) {
-            throw new UsageException("--layers " + spec + ": give the input width, any hidden widths and the output width, e.g. --layers 784,256,10");
+    // picocli's conversions of option values. One that fails says, in one line, which option and value were wrong and
+    // what to give instead (Main prints it as it is).
+
+    /** {@code --activation}: the element-wise activations, the ones hidden layers take. */
+    static final class HiddenActivations extends Choice<Activation> {
+        HiddenActivations() {
+            super("--activation", Activation::parse, Arrays.stream(Activation.values()).filter(Activation::isElementwise).map(Activation::id).toList());
         }
-        int[] n = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                n[i] = Integer.parseInt(parts[i]);
-            } catch (NumberFormatException e) {
-                throw new UsageException("--layers " + spec + ": '" + parts[i] + "' is not a whole number");
+
+        @Override
+        public Activation convert(String name) {
+            Activation a = super.convert(name);
+            if (!a.isElementwise()) {
+                throw new UsageException("--activation " + a.id() + ": " + a.id() + " is only for the output layer, where --loss "
+                        + Loss.SOFTMAX_CROSS_ENTROPY.id() + " puts it; use " + usage());
             }
-            if (n[i] < 1) {
-                throw new UsageException("--layers " + spec + ": every layer needs at least 1 unit, got " + n[i]);
+            return a;
+        }
+    }
+
+    /** {@code --norm}: the normalisation of every hidden layer. */
+    static final class Normalizations extends Choice<Normalization> {
+        Normalizations() {
+            super("--norm", Normalization::parse, Arrays.stream(Normalization.values()).map(Normalization::id).toList());
+        }
+    }
+
+    /** {@code --optimizer}: its kind; the learning rate comes with {@code --lr} ({@link OptimizerOptions}). */
+    static final class Optimizers extends Choice<Optimizer.Kind> {
+        Optimizers() {
+            super("--optimizer", Optimizer.Kind::parse, Arrays.stream(Optimizer.Kind.values()).map(Optimizer.Kind::id).toList());
+        }
+    }
+
+    /** {@code --precision}: the arithmetic of the matrix products. */
+    static final class Precisions extends Choice<Precision> {
+        Precisions() {
+            super("--precision", Precision::parse, Arrays.stream(Precision.values()).map(Precision::cliName).toList());
+        }
+
+        /** "fp32, tf32 or bf16": three read as words. */
+        @Override
+        String usage() {
+            List<String> n = names();
+            return String.join(", ", n.subList(0, n.size() - 1)) + " or " + n.getLast();
+        }
+    }
+
+    /** {@code --task}: what the targets are. */
+    static final class Tasks implements ITypeConverter<CsvReader.Task> {
+        @Override
+        public CsvReader.Task convert(String s) {
+            return switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "regression" -> CsvReader.Task.REGRESSION;
+                case "classification" -> CsvReader.Task.CLASSIFICATION;
+                case "multilabel", "multi-label", "multi_label" -> CsvReader.Task.MULTILABEL;
+                default -> throw new UsageException("--task " + s + ": use regression, classification or multilabel");
+            };
+        }
+    }
+
+    /** {@code --dropout}: the probability of dropping a hidden unit, from 0 (none) to below 1. */
+    static final class DropoutProbability implements ITypeConverter<Float> {
+        @Override
+        public Float convert(String s) {
+            float p = parseFloat(s);
+            if (!(p >= 0 && p < 1)) {
+                throw new UsageException("--dropout " + Words.decimal(p) + ": give the probability of dropping a hidden unit, from 0 (none) to below 1, e.g. 0.2");
             }
-        }
-        return n;
-    }
-
-    static String join(int[] n) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < n.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(n[i]);
-        }
-        return sb.toString();
-    }
-
-    static Activation hiddenActivation(String name) {
-        Activation a;
-        try {
-            a = Activation.parse(name);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--activation " + name + ": use one of " + Activation.ids(true));
-        }
-        if (!a.isElementwise()) {
-            throw new UsageException("--activation " + a.id() + ": " + a.id() + " is only for the output layer, where --loss "
-                    + Loss.SOFTMAX_CROSS_ENTROPY.id() + " puts it; use one of " + Activation.ids(true));
-        }
-        return a;
-    }
-
-    /** The loss of a --loss spec, "huber:0.5" included (its parameter: {@link #lossParameter}). */
-    static Loss loss(String spec) {
-        try {
-            return Loss.parseSpec(spec);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--loss " + spec + ": use one of " + Loss.ids() + " (huber:δ for Huber's threshold δ, default 1)");
+            return p;
         }
     }
 
-    /** The parameter of a --loss spec: Huber's δ after a ':', or the loss's default. */
-    static float lossParameter(String spec) {
-        try {
-            return Loss.parseParameter(spec);
-        } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            // Loss words it "loss 'huber:x': ..."; the command line names the option.
-            throw new UsageException("--loss " + spec + ": " + (m.startsWith("loss '") ? m.substring(m.indexOf("': ") + 3) : m));
-        }
-    }
-
-    /** The normalisation of every hidden layer (--norm). */
-    static Normalization normalization(String name) {
-        try {
-            return Normalization.parse(name);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--norm " + name + ": use one of " + Normalization.ids());
-        }
-    }
-
-    /** The dropout probability of every hidden layer (--dropout): from 0 (none) to below 1. */
-    static float dropout(float p) {
-        if (!(p >= 0 && p < 1)) {
-            throw new UsageException("--dropout " + delta4j.cli.report.Words.decimal(p) + ": give the probability of dropping a hidden unit, from 0 (none) to below 1, e.g. 0.2");
-        }
-        return p;
-    }
-
-    /** The optimizer with --lr, or its kind's usual rate ({@link Optimizer.Kind#defaultLearningRate()}). */
-    static Optimizer optimizer(String name, Float lr) {
-        Optimizer.Kind kind;
-        try {
-            kind = Optimizer.Kind.parse(name);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--optimizer " + name + ": use one of " + Optimizer.Kind.ids());
-        }
-        try {
-            return kind.create(lr != null ? lr : kind.defaultLearningRate());
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--lr " + lr + ": " + e.getMessage());
-        }
-    }
-
-    /**
-     * A learning-rate schedule; one that would grow the rate (a step GAMMA above 1, a cosine MIN_FACTOR above 1)
-     * or make it negative is refused: schedules anneal.
-     */
-    static LearningRateSchedule schedule(String spec) {
-        LearningRateSchedule s;
-        try {
-            s = LearningRateSchedule.parse(spec);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--schedule " + spec + ": use one of " + LearningRateSchedule.Kind.usages());
-        }
-        String[] p = spec.trim().toLowerCase(Locale.ROOT).split(":");
-        if (p[0].equals("step") && p.length > 2 && !(Float.parseFloat(p[2]) <= 1)) {
-            throw new UsageException("--schedule " + spec + ": GAMMA " + p[2] + " would multiply the learning rate by " + p[2]
-                    + (p[1].trim().equals("1") ? " every epoch" : " every " + p[1] + " epochs") + "; give a factor from above 0 to 1, e.g. step:" + p[1] + ":0.5");
-        }
-        if (p[0].equals("cosine") && p.length > 1 && !(Float.parseFloat(p[1]) >= 0 && Float.parseFloat(p[1]) <= 1)) {
-            throw new UsageException("--schedule " + spec + ": MIN_FACTOR " + p[1] + " would " + (Float.parseFloat(p[1]) > 1 ? "grow" : "turn negative")
-                    + " the learning rate; give the final rate as a fraction of --lr from 0 to 1, e.g. cosine:0.05");
-        }
-        return s;
-    }
-
-    // The lists in the options' help (picocli's ${COMPLETION-CANDIDATES}), from the enums that name them.
-
-    /** The element-wise activations, for hidden layers. */
-    static final class HiddenActivations implements Iterable<String> {
+    /** {@code --clip-norm}: a positive gradient norm; the option left out is "off" (0 itself would zero every step). */
+    static final class ClipNorm implements ITypeConverter<Float> {
         @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(Activation.values()).filter(Activation::isElementwise).map(Activation::id).iterator();
+        public Float convert(String s) {
+            float f = parseFloat(s);
+            if (f == 0) {
+                throw new UsageException("--clip-norm 0 would clip every gradient to nothing: give a positive norm, e.g. 1, or leave the option out for no clipping");
+            }
+            if (!(f >= 0) || !Float.isFinite(f)) {
+                throw new UsageException("--clip-norm " + f + ": give a positive gradient norm, e.g. 1 (leave the option out for no clipping)");
+            }
+            return f;
         }
     }
 
-    static final class Losses implements Iterable<String> {
-        @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(Loss.values()).map(Loss::id).iterator();
-        }
-    }
-
-    static final class Normalizations implements Iterable<String> {
-        @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(Normalization.values()).map(Normalization::id).iterator();
-        }
-    }
-
-    static final class Optimizers implements Iterable<String> {
-        @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(Optimizer.Kind.values()).map(Optimizer.Kind::id).iterator();
-        }
-    }
-
-    static final class Schedules implements Iterable<String> {
-        @Override
-        public Iterator<String> iterator() {
-            return Arrays.stream(LearningRateSchedule.Kind.values()).map(LearningRateSchedule.Kind::usage).iterator();
+    /** A float, or picocli's own refusal of one ("'x' is not a float"), for converters that check a range too. */
+    private static float parseFloat(String s) {
+        try {
+            return Float.parseFloat(s);
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + s + "' is not a float");
         }
     }
 

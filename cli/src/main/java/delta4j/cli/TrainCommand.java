@@ -18,7 +18,6 @@ import delta4j.engine.Activation;
 import delta4j.engine.Engine;
 import delta4j.engine.Loss;
 import delta4j.model.EpochReport;
-import delta4j.model.LearningRateSchedule;
 import delta4j.model.Mlp;
 import delta4j.model.Normalization;
 import delta4j.model.Optimizer;
@@ -28,10 +27,13 @@ import delta4j.model.TrainingDivergedException;
 import delta4j.model.TrainingListener;
 import delta4j.model.TrainingResult;
 import delta4j.model.TrainingState;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -73,13 +75,14 @@ final class TrainCommand extends Common implements Callable<Integer> {
     @Option(names = "--test", paramLabel = "SOURCE", description = "Test data, scored after training (default for IDX: the t10k files).")
     String test;
 
-    @Option(names = "--layers", required = true, paramLabel = "N,N,...",
+    @Option(names = "--layers", required = true, paramLabel = "N,N,...", converter = Layers.Converter.class,
             description = "Layer widths from inputs to outputs, e.g. 784,256,128,10.")
-    String layers;
+    Layers layers;
 
-    @Option(names = "--task", paramLabel = "TASK", description = "regression, classification or multilabel (K target columns of 0 or 1,"
-            + " any number of them 1 in a row: sigmoid outputs, --loss bce). Default: classification for IDX, regression for CSV.")
-    String task;
+    @Option(names = "--task", paramLabel = "TASK", converter = Options.Tasks.class, description = "regression, classification or multilabel"
+            + " (K target columns of 0 or 1, any number of them 1 in a row: sigmoid outputs, --loss bce). Default: classification for IDX,"
+            + " regression for CSV.")
+    CsvReader.Task task;
 
     @Option(names = "--targets", paramLabel = "K", defaultValue = "1", description = "Target columns at the end of each CSV row (regression,"
             + " multilabel). Default: ${DEFAULT-VALUE}.")
@@ -93,38 +96,16 @@ final class TrainCommand extends Common implements Callable<Integer> {
     /** Whether this run standardises its targets: --standardize-targets, default true for regression, never for classification. */
     private boolean targetsStandardised;
 
-    @Option(names = "--activation", paramLabel = "F", defaultValue = "relu", completionCandidates = Options.HiddenActivations.class,
-            description = "Hidden-layer activation: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    String activation;
+    @ArgGroup(exclusive = false, validate = false)
+    HiddenLayerOptions hidden = new HiddenLayerOptions();
 
-    @Option(names = "--norm", paramLabel = "N", defaultValue = "none", completionCandidates = Options.Normalizations.class,
-            description = "Normalisation of every hidden layer, before its activation: ${COMPLETION-CANDIDATES} (layer: over each sample's units;"
-                    + " batch: each unit over the mini-batch, running statistics at prediction). Default: ${DEFAULT-VALUE}.")
-    String norm;
-
-    @Option(names = "--dropout", paramLabel = "P", defaultValue = "0",
-            description = "Drop each hidden unit with probability P during training (inverted dropout after every hidden layer; none at"
-                    + " prediction), from 0 to below 1. Default: off.")
-    float dropout;
-
-    @Option(names = "--loss", paramLabel = "L", completionCandidates = Options.Losses.class,
+    @Option(names = "--loss", paramLabel = "L", completionCandidates = LossSpec.Converter.class, converter = LossSpec.Converter.class,
             description = "${COMPLETION-CANDIDATES} (ce: softmax cross-entropy; l1: absolute error; huber or huber:δ: Huber's loss, δ 1 by default;"
                     + " bce: binary cross-entropy on sigmoid outputs, for multilabel). Default: ce for classification, bce for multilabel, mse for regression.")
-    String loss;
+    LossSpec loss;
 
-    @Option(names = "--optimizer", paramLabel = "O", defaultValue = "adam", completionCandidates = Options.Optimizers.class,
-            description = "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    String optimizer;
-
-    @Option(names = "--lr", paramLabel = "F", description = "Learning rate. Default: 0.001 for adam/adamw, 0.01 otherwise.")
-    Float lr;
-
-    @Option(names = "--weight-decay", paramLabel = "F", defaultValue = "0", description = "L2 weight decay λ (decoupled for adamw). Default: ${DEFAULT-VALUE}.")
-    float weightDecay;
-
-    @Option(names = "--schedule", paramLabel = "S", defaultValue = "constant", completionCandidates = Options.Schedules.class,
-            description = "Learning-rate schedule: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    String schedule;
+    @ArgGroup(exclusive = false, validate = false)
+    OptimizerOptions optimization = new OptimizerOptions();
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Mini-batch size. Default: ${DEFAULT-VALUE}.")
     int batch;
@@ -146,39 +127,89 @@ final class TrainCommand extends Common implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the initial weights, shuffling and the validation split. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--out", paramLabel = "MODEL", description = "Save the trained model here (written atomically).")
-    Path out;
-
-    @Option(names = "--plot", paramLabel = "PNG", description = "Write a PNG chart of training and validation loss per epoch.")
-    Path plot;
-
-    @Option(names = "--metrics-json", paramLabel = "FILE", description = "Write epochs, test metrics and throughput as JSON.")
-    Path metricsJson;
+    @ArgGroup(exclusive = false, validate = false)
+    OutputOptions outputs = new OutputOptions();
 
     @Option(names = "--quiet", description = "Print only the final summary.")
     boolean quiet;
 
-    @Option(names = "--clip-norm", paramLabel = "F", defaultValue = "0",
+    @Option(names = "--clip-norm", paramLabel = "F", converter = Options.ClipNorm.class,
             description = "Gradient-norm clipping: scale each batch's gradient (all layers together) down to norm F > 0 when it is larger. Default: off.")
-    float clipNorm;
+    Float clipNorm;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "0",
-            description = "Write a checkpoint every N epochs and at the end (atomically), to resume from with --resume. Default: off.")
-    int checkpointEvery;
-
-    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Where --checkpoint-every writes. Default: MODEL.ckpt beside --out MODEL.")
-    Path checkpoint;
-
-    @Option(names = "--resume", paramLabel = "FILE",
-            description = "Continue from a checkpoint, with the options and data it was written with (only --epochs may grow).")
-    Path resume;
+    @ArgGroup(exclusive = false, validate = false)
+    CheckpointOptions checkpoints = new CheckpointOptions();
 
     @Override
     public Integer call() throws Exception {
         // Everything that can be checked without reading data is checked first: a typo must not cost a training run.
-        CsvReader.Task t = task == null ? (DataSources.isIdx(data) ? CsvReader.Task.CLASSIFICATION
-                : DataSources.isDataFile(data) ? DataSources.dataFileTask(data) : CsvReader.Task.REGRESSION) : parseTask(task);
-        boolean classification = t == CsvReader.Task.CLASSIFICATION, multiLabel = t == CsvReader.Task.MULTILABEL;
+        CsvReader.Task t = task();
+        LossSpec lossSpec = loss(t);
+        hidden.check(layers);
+        Optimizer opt = optimization.optimizer();
+        checkLoop();
+        Path checkpointFile = checkFiles();
+        engineOptions.config();
+        CheckpointFile.Checkpoint resumed = checkpoints.load(epochs);
+
+        var out = out();
+        // The engine and its device before the data: an unavailable device must not cost reading a large data set.
+        try (Engine engine = engineOptions.create(); Opened opened = new Opened()) {
+            LoadedData train = loadTraining(t, opened);
+            LoadedData testData = loadTest(t, train, opened);
+            Mlp mlp = model(lossSpec, t, train);
+            Samples all = train.samples();
+            Map<String, String> settings = settings(t, lossSpec, opt, train.standardize(), all);
+            TrainingState state = null;
+            if (resumed != null) {
+                checkSameSettings(resumed.settings(), settings);
+                state = resumed.state();
+            }
+            // The files' sizes are known now: a full disk is found before the training it would waste.
+            SpaceCheck.check(spaceNeeds(mlp, opt, train, checkpointFile), SpaceCheck.FILE_SYSTEMS);
+            long held = validation > 0 ? Math.max(1, Math.min(all.size() - 1, Math.round(all.size() * validation))) : 0;
+            long trainSamples = all.size() - held;
+            checkBatchNormalisation(trainSamples);
+            if (!quiet) {
+                printPlan(out, train, testData, held, mlp, opt, lossSpec, state, engine);
+            }
+            Outputs written = Outputs.standard();
+            try (InterruptNotice notice = new InterruptNotice(err(), spec.commandLine().getParseResult().originalArgs(),
+                    checkpoints.enabled() ? checkpointFile : null, checkpoints.resume, state == null ? 0 : state.epochsDone(), epochs).install()) {
+                TrainingProgress progress = new TrainingProgress(TrainingProgress.detect(quiet), out, System.out, epochs, trainSamples);
+                CheckpointWriter checkpointWriter = new CheckpointWriter(checkpointFile, settings, notice);
+                TrainingConfig cfg = config(opt, train.standardize(), progress, notice, checkpointWriter);
+                TrainingResult r;
+                try {
+                    r = new Trainer(engine, cfg).resume(mlp, all, state);
+                } catch (TrainingDivergedException e) {
+                    throw blameTargets(e);
+                } finally {
+                    progress.close();
+                }
+                notice.trainingDone();
+                TestMetrics tm = testData == null ? null : TestMetrics.score(mlp.loss(), mlp.lossParameter(), testData.predict(mlp, engine),
+                        testData.targetMatrix(), mlp.outputs(), t == CsvReader.Task.CLASSIFICATION, mlp.targetStandardizer());
+                EpochReport kept = report(out, r, tm, mlp, engine);
+                String chance = ChanceLevel.warning(kept.trainLoss(), lossSpec.loss(), mlp.lossParameter(), all, t, mlp.targetStandardizer() != null, opt);
+                if (chance != null) {
+                    warn(chance);
+                }
+                writeOutputs(written, mlp, checkpointWriter, r, tm, engine);
+                written.printSummary(out);
+                if (outputs.model == null && !quiet) {
+                    out.println("(not saved: add --out MODEL to keep it)");
+                }
+            }
+            return written.finish(err());
+        }
+    }
+
+    /** The task: --task, or what the data says (IDX: classes; a data file: its own task; CSV: regression); checks --targets. */
+    private CsvReader.Task task() throws IOException {
+        CsvReader.Task t = task != null ? task : DataSources.isIdx(data) ? CsvReader.Task.CLASSIFICATION
+                : DataSources.isDataFile(data) ? DataSources.dataFileTask(data) : CsvReader.Task.REGRESSION;
+        boolean classification = t == CsvReader.Task.CLASSIFICATION;
         if (targets < 1) {
             throw new UsageException("--targets " + targets + ": at least 1 target column is needed");
         }
@@ -190,44 +221,43 @@ final class TrainCommand extends Common implements Callable<Integer> {
             throw new UsageException("--standardize-targets applies to regression only (" + (classification ? "classification targets are classes"
                     : "multi-label targets are 0/1 labels") + "): drop it or use --task regression");
         }
-        int[] widths = Options.layers(layers);
-        Loss lossFn = loss == null ? (classification ? Loss.SOFTMAX_CROSS_ENTROPY : multiLabel ? Loss.BINARY_CROSS_ENTROPY : Loss.MSE)
-                : Options.loss(loss);
-        float lossParameter = loss == null ? lossFn.parameter() : Options.lossParameter(loss);
-        if (lossFn == Loss.SOFTMAX_CROSS_ENTROPY && !classification) {
+        return t;
+    }
+
+    /** The loss: --loss, or the task's (ce, bce, mse); refuses one the task cannot train, and settles target standardisation. */
+    private LossSpec loss(CsvReader.Task t) {
+        boolean classification = t == CsvReader.Task.CLASSIFICATION, multiLabel = t == CsvReader.Task.MULTILABEL;
+        LossSpec l = loss != null ? loss : LossSpec.of(switch (t) {
+            case CLASSIFICATION -> Loss.SOFTMAX_CROSS_ENTROPY;
+            case MULTILABEL -> Loss.BINARY_CROSS_ENTROPY;
+            case REGRESSION -> Loss.MSE;
+        });
+        if (l.loss() == Loss.SOFTMAX_CROSS_ENTROPY && !classification) {
             throw new UsageException("--loss ce needs class targets: use --task classification, or " + (multiLabel ? "--loss bce for multilabel"
                     : "--loss mse for regression"));
         }
-        if (lossFn == Loss.BINARY_CROSS_ENTROPY && !multiLabel) {
+        if (l.loss() == Loss.BINARY_CROSS_ENTROPY && !multiLabel) {
             throw new UsageException("--loss bce is for multi-label targets (K columns of 0 or 1): add --task multilabel --targets K"
                     + (classification ? ", or use --loss ce for one class per sample" : ", or use mse, l1 or huber for regression"));
         }
-        if (multiLabel && lossFn != Loss.BINARY_CROSS_ENTROPY) {
-            throw new UsageException("--loss " + loss + " with --task multilabel: multi-label models train sigmoid outputs with --loss bce"
+        if (multiLabel && l.loss() != Loss.BINARY_CROSS_ENTROPY) {
+            throw new UsageException("--loss " + l.spec() + " with --task multilabel: multi-label models train sigmoid outputs with --loss bce"
                     + " (the default): drop --loss");
         }
-        if (t == CsvReader.Task.REGRESSION && lossFn != Loss.MSE && Boolean.TRUE.equals(standardizeTargets)) {
-            throw new UsageException("--standardize-targets true applies to --loss mse: " + lossFn.id() + " trains on the targets' own units"
+        if (t == CsvReader.Task.REGRESSION && l.loss() != Loss.MSE && Boolean.TRUE.equals(standardizeTargets)) {
+            throw new UsageException("--standardize-targets true applies to --loss mse: " + l.loss().id() + " trains on the targets' own units"
                     + " (scale huber's δ to them); drop it");
         }
-        targetsStandardised = t == CsvReader.Task.REGRESSION && lossFn == Loss.MSE && (standardizeTargets == null || standardizeTargets);
-        Normalization normFn = Options.normalization(norm);
-        float dropP = Options.dropout(dropout);
-        if (widths.length < 3 && normFn != Normalization.NONE) {
-            throw new UsageException("--norm " + normFn.id() + ": --layers " + layers + " has no hidden layer to normalise (the output layer is"
-                    + " never normalised); add one, e.g. --layers " + widths[0] + ",64," + widths[widths.length - 1]);
-        }
-        if (widths.length < 3 && dropP > 0) {
-            throw new UsageException("--dropout " + Words.decimal(dropP) + ": --layers " + layers + " has no hidden layer to drop units of;"
-                    + " add one, e.g. --layers " + widths[0] + ",64," + widths[widths.length - 1]);
-        }
-        Activation hidden = Options.hiddenActivation(activation);
-        Optimizer opt = Options.optimizer(optimizer, lr);
-        LearningRateSchedule sched = Options.schedule(schedule);
+        targetsStandardised = t == CsvReader.Task.REGRESSION && l.loss() == Loss.MSE && (standardizeTargets == null || standardizeTargets);
+        return l;
+    }
+
+    /** Checks the training loop's options: batch size, epochs, validation split and patience. */
+    private void checkLoop() {
         if (batch < 1) {
             throw new UsageException("--batch " + batch + ": the mini-batch needs at least 1 sample");
         }
-        if (normFn == Normalization.BATCH && batch < 2) {
+        if (hidden.norm == Normalization.BATCH && batch < 2) {
             throw new UsageException("--norm batch with --batch " + batch + ": batch normalisation normalises each unit over the mini-batch,"
                     + " which needs at least 2 samples; raise --batch (e.g. 32) or use --norm layer");
         }
@@ -243,217 +273,197 @@ final class TrainCommand extends Common implements Callable<Integer> {
         if (patience > 0 && validation == 0) {
             throw new UsageException("--patience needs a validation set: add --validation F, e.g. --validation 0.1");
         }
-        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
-            throw new UsageException("--weight-decay " + weightDecay + ": give a finite value ≥ 0");
-        }
+    }
+
+    /**
+     * Checks every file the run reads or writes before any of them is touched: sources exist, outputs can be written
+     * and none collides with another; returns where checkpoints go ({@link CheckpointOptions#target}).
+     */
+    private Path checkFiles() {
         Options.checkSource(data, "--data");
         if (test != null) {
             Options.checkSource(test, "--test");
         }
-        Options.checkOutput(out, "--out");
-        Options.checkOutput(plot, "--plot");
-        Options.checkOutput(metricsJson, "--metrics-json");
-        if (!(clipNorm >= 0) || !Float.isFinite(clipNorm)) {
-            throw new UsageException("--clip-norm " + clipNorm + ": give a positive gradient norm, e.g. 1 (leave the option out for no clipping)");
-        }
-        if (clipNorm == 0 && spec.commandLine().getParseResult().hasMatchedOption("--clip-norm")) {
-            // Clipping to norm 0 would zero every step; 0 only stands for "off" as the default.
-            throw new UsageException("--clip-norm 0 would clip every gradient to nothing: give a positive norm, e.g. 1, or leave the option out for no clipping");
-        }
-        if (checkpointEvery < 0) {
-            throw new UsageException("--checkpoint-every " + checkpointEvery + ": give a positive number of epochs");
-        }
-        if (checkpoint != null && checkpointEvery == 0) {
-            throw new UsageException("--checkpoint " + checkpoint + " needs --checkpoint-every N to say how often to write it");
-        }
-        Path checkpointFile = checkpoint != null ? checkpoint : out != null ? out.resolveSibling(out.getFileName() + ".ckpt") : resume;
-        if (checkpointEvery > 0 && checkpointFile == null) {
-            throw new UsageException("--checkpoint-every needs a place for the checkpoints: add --checkpoint FILE (or --out MODEL, for MODEL.ckpt)");
-        }
-        if (checkpointEvery > 0) {
-            Options.checkOutput(checkpointFile, "--checkpoint");
-        }
+        outputs.check();
+        Path checkpointFile = checkpoints.target(outputs.model);
         // Every output against every input and every other output: a typo must not destroy a file.
         new PathCollisions().inputs("--data", DataSources.files(data)).inputs("--test", test == null ? List.of() : DataSources.files(test))
-                .input("--resume", resume).output("--out", out).output("--plot", plot).output("--metrics-json", metricsJson)
-                .output("--checkpoint", checkpointEvery > 0 ? checkpointFile : null)
+                .input("--resume", checkpoints.resume).output("--out", outputs.model).output("--plot", outputs.plot)
+                .output("--metrics-json", outputs.metricsJson).output("--checkpoint", checkpoints.enabled() ? checkpointFile : null)
                 .allow("--resume", "--checkpoint") // read whole before training, then written again as training goes on
                 .check();
-        engineOptions.config();
-        // A bad checkpoint is found before the data is read.
-        CheckpointFile.Checkpoint resumed = resume == null ? null : CheckpointFile.load(resume);
-        if (resumed != null && epochs < resumed.state().epochsDone()) {
-            int done = resumed.state().epochsDone();
-            throw new UsageException("--epochs " + epochs + " with --resume " + resume + ": the checkpoint already holds " + Words.count(done, "epoch")
-                    + "; give --epochs " + done + " or more (" + done + " saves its model as it is)");
+        return checkpointFile;
+    }
+
+    /** --clip-norm, or 0 (off) when it is not given. */
+    private float clipNorm() {
+        return clipNorm == null ? 0 : clipNorm;
+    }
+
+    /** Reads --data (kept open in {@code opened}) and checks it against --layers and --validation. */
+    private LoadedData loadTraining(CsvReader.Task t, Opened opened) throws IOException {
+        DataSources.Request req = new DataSources.Request(t, targets, null, 0, CsvReader.Targets.REQUIRED, task != null);
+        LoadedData train = opened.keep(DataSources.load(data, DataSources.Part.TRAIN, req));
+        train.notes().forEach(this::warn);
+        if (layers.inputs() != train.features()) {
+            throw new UsageException("--layers " + layers + " starts with " + layers.inputs() + " inputs, but " + train.source() + " has "
+                    + Words.count(train.features(), "feature") + ": start it with " + train.features());
         }
-
-        var out = out();
-        // The engine and its device before the data: an unavailable device must not cost reading a large data set.
-        try (Engine engine = engineOptions.create(); Opened opened = new Opened()) {
-            DataSources.Request req = new DataSources.Request(t, targets, null, 0, CsvReader.Targets.REQUIRED, task != null);
-            LoadedData train = opened.keep(DataSources.load(data, DataSources.Part.TRAIN, req));
-            train.notes().forEach(this::warn);
-            if (widths[0] != train.features()) {
-                throw new UsageException("--layers " + layers + " starts with " + widths[0] + " inputs, but " + train.source() + " has "
-                        + Words.count(train.features(), "feature") + ": start it with " + train.features());
-            }
-            if (widths[widths.length - 1] != train.targets()) {
-                throw new UsageException("--layers " + layers + " ends with " + Words.count(widths[widths.length - 1], "output") + ", but " + train.source()
-                        + " has " + (classification ? Words.count(train.targets(), "class", "classes")
-                        : multiLabel ? Words.count(train.targets(), "label") : Words.count(train.targets(), "target column"))
-                        + ": end it with " + train.targets());
-            }
-            if (classification && train.targets() == 1) {
-                warn(train.source() + " holds a single class ('" + train.labels().name(0) + "'): the model can only ever predict it,"
-                        + " and its loss is 0 from the start; check the label column");
-            }
-            if (validation > 0 && train.rows() < 2) {
-                throw new UsageException("--validation " + validation + ": " + train.source() + " has " + Words.count(train.rows(), "sample")
-                        + "; holding some out for validation needs at least 2");
-            }
-            DataSources.Request testReq = new DataSources.Request(t, multiLabel ? train.targets() : targets, train.labels(), train.features(),
-                    CsvReader.Targets.REQUIRED, task != null);
-            LoadedData testData = opened.keep(test != null ? DataSources.load(test, DataSources.Part.TEST, testReq)
-                    : DataSources.isIdx(data) && DataSources.hasPart(data, DataSources.Part.TEST) ? DataSources.load(data, DataSources.Part.TEST, testReq)
-                    : null);
-            if (testData != null) {
-                testData.notes().forEach(this::warn);
-            }
-
-            Mlp.Builder b = Mlp.builder(widths[0]).loss(lossFn, lossParameter).seed(seed);
-            for (int l = 1; l < widths.length - 1; l++) {
-                b.dense(widths[l], hidden).normalization(normFn);
-                if (dropP > 0) {
-                    b.dropout(dropP);
-                }
-            }
-            b.dense(widths[widths.length - 1], switch (lossFn) {
-                case SOFTMAX_CROSS_ENTROPY -> Activation.SOFTMAX;
-                case BINARY_CROSS_ENTROPY -> Activation.SIGMOID;
-                case MSE, L1, HUBER -> Activation.IDENTITY;
-            });
-            Mlp mlp = b.build();
-            if (classification || multiLabel) {
-                // A multi-label model's labels name its outputs (the CSV header's target columns): predict prints them.
-                mlp.setLabels(train.labels());
-            }
-
-            Samples all = train.samples();
-            Map<String, String> settings = settings(widths, t, hidden, normFn, dropP, lossFn, lossParameter, opt, train.standardize(), all);
-            TrainingState state = null;
-            if (resumed != null) {
-                checkSameSettings(resumed.settings(), settings);
-                state = resumed.state();
-            }
-            // The files' sizes are known now: a full disk is found before the training it would waste.
-            SpaceCheck.check(spaceNeeds(mlp, opt, train, checkpointFile), SpaceCheck.FILE_SYSTEMS);
-
-            long held = validation > 0 ? Math.max(1, Math.min(all.size() - 1, Math.round(all.size() * validation))) : 0;
-            long trainSamples = all.size() - held;
-            if (normFn == Normalization.BATCH && trainSamples < 2) {
-                throw new UsageException("--norm batch: " + Words.count(trainSamples, "training sample") + " cannot be normalised over a"
-                        + " mini-batch, which needs at least 2; use --norm layer or more data");
-            }
-            if (normFn == Normalization.BATCH && lastBatchOfOne(trainSamples, batch)) {
-                long other = batch + 1;
-                while (lastBatchOfOne(trainSamples, other)) {
-                    other++;
-                }
-                throw new UsageException("--norm batch with --batch " + batch + ": the " + Words.count(trainSamples, "training sample")
-                        + " leave a last mini-batch of 1 sample, which batch normalisation cannot normalise; choose another batch size,"
-                        + " e.g. --batch " + other);
-            }
-            if (!quiet) {
-                out.println("data:      " + train.describe() + (held > 0 ? " (" + held + " of " + all.size() + " held out for validation, "
-                        + trainSamples + " for training)" : ""));
-                if (testData != null) {
-                    out.println("test:      " + testData.describe());
-                }
-                out.println("model:     " + mlp);
-                out.println("training:  " + describe(opt, schedule, lossFn, mlp.lossParameter()) + ", batch " + batch + ", up to " + Words.count(epochs, "epoch")
-                        + (patience > 0 ? ", patience " + patience : "") + (train.standardize() ? ", inputs standardised" : "")
-                        + (targetsStandardised ? ", targets standardised" : "")
-                        + (clipNorm > 0 ? ", gradients clipped at norm " + Words.decimal(clipNorm) : ""));
-                if (state != null) {
-                    out.println("resumed:   " + resume + " after epoch " + state.epochsDone());
-                }
-                out.println("engine:    " + EngineOptions.describe(engine));
-                out.flush();
-            }
-            Outputs outputs = Outputs.standard();
-            try (InterruptNotice notice = new InterruptNotice(err(), spec.commandLine().getParseResult().originalArgs(),
-                    checkpointEvery > 0 ? checkpointFile : null, resume, state == null ? 0 : state.epochsDone(), epochs).install()) {
-                TrainingProgress progress = new TrainingProgress(TrainingProgress.detect(quiet), out, System.out, epochs, trainSamples);
-                CheckpointWriter checkpoints = new CheckpointWriter(checkpointFile, settings, notice);
-                TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(opt).weightDecay(weightDecay).schedule(sched).batchSize(batch)
-                        .maxEpochs(epochs).validationFraction(validation).patience(patience).seed(seed).standardize(train.standardize())
-                        .listener(progress).listener(new TrainingListener() {
-                            @Override
-                            public void onEpoch(EpochReport r) {
-                                notice.epochDone(r.epoch());
-                            }
-                        }).clipGradientNorm(clipNorm).standardizeTargets(targetsStandardised);
-                if (checkpointEvery > 0) {
-                    cfg.checkpointEvery(checkpointEvery, checkpoints);
-                }
-                TrainingResult r;
-                try {
-                    r = new Trainer(engine, cfg.build()).resume(mlp, all, state);
-                } catch (TrainingDivergedException e) {
-                    if (Double.isNaN(e.targetScale())) {
-                        throw e;
-                    }
-                    throw new TrainingDivergedException(e.epoch(), String.format(Locale.ROOT, "training diverged in epoch %d: the loss was"
-                            + " already %.3g before any update, so the learning rate is not the cause: targets reach %.3g; %s", e.epoch(),
-                            e.lossBeforeUpdates(), e.targetScale(), targetsStandardised ? "look for outliers among them"
-                                    : "standardise them (--standardize-targets true) or scale them"), e.lossBeforeUpdates(), e.targetScale());
-                } finally {
-                    progress.close();
-                }
-                notice.trainingDone();
-                TestMetrics tm = testData == null ? null : TestMetrics.score(mlp.loss(), mlp.lossParameter(), testData.predict(mlp, engine),
-                        testData.targetMatrix(), mlp.outputs(), classification, mlp.targetStandardizer());
-
-                EpochReport kept = r.history().get(r.bestEpoch() - 1);
-                out.printf(Locale.ROOT, "done:      %s (%s) in %.1f s, %.0f samples/s on %s%n", Words.count(r.epochs(), "epoch"),
-                        r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '), r.seconds(), r.samplesPerSecond(), EngineOptions.describe(engine));
-                out.printf(Locale.ROOT, "loss:      train %.6g%s%s%s%n", kept.trainLoss(),
-                        kept.hasValidation() ? String.format(Locale.ROOT, ", validation %.6g", kept.validationLoss()) : "",
-                        mlp.targetStandardizer() != null ? " on standardised targets" : "",
-                        r.bestEpoch() != r.epochs() ? " (best epoch " + r.bestEpoch() + ", weights restored)" : "");
-                if (tm != null) {
-                    out.println("test:      " + tm.summary() + " on " + Words.count(tm.samples(), "sample"));
-                    if (tm.isMultiLabel() && mlp.outputs() <= MAX_LABEL_LINES) {
-                        tm.labelLines(mlp.labels().names()).forEach(out::println);
-                    }
-                }
-                String chance = ChanceLevel.warning(kept.trainLoss(), lossFn, mlp.lossParameter(), all, t, mlp.targetStandardizer() != null, opt);
-                if (chance != null) {
-                    warn(chance);
-                }
-
-                // Each output on its own: one that fails does not stop the others, and a trained model is never lost.
-                if (this.out != null) {
-                    outputs.writeModel(this.out, ModelFile.toBytes(mlp));
-                }
-                if (checkpointEvery > 0) {
-                    outputs.add(checkpoints.result());
-                }
-                if (plot != null) {
-                    outputs.write("plot:", "--plot", plot, LossPlot.png(r.history(), "delta4j: " + mlp));
-                }
-                if (metricsJson != null) {
-                    outputs.write("metrics:", "--metrics-json", metricsJson,
-                            utf8(() -> MetricsJson.training(engine.name(), engine.device(), r.history(), tm, r.samplesPerSecond())));
-                }
-                outputs.printSummary(out);
-                if (this.out == null && !quiet) {
-                    out.println("(not saved: add --out MODEL to keep it)");
-                }
-            }
-            return outputs.finish(err());
+        if (layers.outputs() != train.targets()) {
+            throw new UsageException("--layers " + layers + " ends with " + Words.count(layers.outputs(), "output") + ", but " + train.source()
+                    + " has " + switch (t) {
+                        case CLASSIFICATION -> Words.count(train.targets(), "class", "classes");
+                        case MULTILABEL -> Words.count(train.targets(), "label");
+                        case REGRESSION -> Words.count(train.targets(), "target column");
+                    } + ": end it with " + train.targets());
         }
+        if (t == CsvReader.Task.CLASSIFICATION && train.targets() == 1) {
+            warn(train.source() + " holds a single class ('" + train.labels().name(0) + "'): the model can only ever predict it,"
+                    + " and its loss is 0 from the start; check the label column");
+        }
+        if (validation > 0 && train.rows() < 2) {
+            throw new UsageException("--validation " + validation + ": " + train.source() + " has " + Words.count(train.rows(), "sample")
+                    + "; holding some out for validation needs at least 2");
+        }
+        return train;
+    }
+
+    /** The test set: --test, or an IDX folder's t10k files; null when there is none. */
+    private LoadedData loadTest(CsvReader.Task t, LoadedData train, Opened opened) throws IOException {
+        DataSources.Request testReq = new DataSources.Request(t, t == CsvReader.Task.MULTILABEL ? train.targets() : targets, train.labels(),
+                train.features(), CsvReader.Targets.REQUIRED, task != null);
+        LoadedData testData = opened.keep(test != null ? DataSources.load(test, DataSources.Part.TEST, testReq)
+                : DataSources.isIdx(data) && DataSources.hasPart(data, DataSources.Part.TEST) ? DataSources.load(data, DataSources.Part.TEST, testReq)
+                : null);
+        if (testData != null) {
+            testData.notes().forEach(this::warn);
+        }
+        return testData;
+    }
+
+    /** The network the options describe: hidden layers as --activation, --norm and --dropout say, the output the loss's. */
+    private Mlp model(LossSpec l, CsvReader.Task t, LoadedData train) {
+        int[] widths = layers.widths();
+        Mlp.Builder b = Mlp.builder(widths[0]).loss(l.loss(), l.parameter()).seed(seed);
+        for (int i = 1; i < widths.length - 1; i++) {
+            b.dense(widths[i], hidden.activation).normalization(hidden.norm);
+            if (hidden.dropout > 0) {
+                b.dropout(hidden.dropout);
+            }
+        }
+        b.dense(widths[widths.length - 1], switch (l.loss()) {
+            case SOFTMAX_CROSS_ENTROPY -> Activation.SOFTMAX;
+            case BINARY_CROSS_ENTROPY -> Activation.SIGMOID;
+            case MSE, L1, HUBER -> Activation.IDENTITY;
+        });
+        Mlp mlp = b.build();
+        if (t != CsvReader.Task.REGRESSION) {
+            // A multi-label model's labels name its outputs (the CSV header's target columns): predict prints them.
+            mlp.setLabels(train.labels());
+        }
+        return mlp;
+    }
+
+    /** Batch normalisation needs every mini-batch of the training part, the last one included, to hold 2 samples or more. */
+    private void checkBatchNormalisation(long trainSamples) {
+        if (hidden.norm == Normalization.BATCH && trainSamples < 2) {
+            throw new UsageException("--norm batch: " + Words.count(trainSamples, "training sample") + " cannot be normalised over a"
+                    + " mini-batch, which needs at least 2; use --norm layer or more data");
+        }
+        if (hidden.norm == Normalization.BATCH && lastBatchOfOne(trainSamples, batch)) {
+            long other = batch + 1;
+            while (lastBatchOfOne(trainSamples, other)) {
+                other++;
+            }
+            throw new UsageException("--norm batch with --batch " + batch + ": the " + Words.count(trainSamples, "training sample")
+                    + " leave a last mini-batch of 1 sample, which batch normalisation cannot normalise; choose another batch size,"
+                    + " e.g. --batch " + other);
+        }
+    }
+
+    /** The lines before training: data, test set, model, training settings, resumption and engine. */
+    private void printPlan(PrintWriter out, LoadedData train, LoadedData testData, long held, Mlp mlp, Optimizer opt, LossSpec l,
+                           TrainingState state, Engine engine) {
+        long all = train.samples().size();
+        out.println("data:      " + train.describe() + (held > 0 ? " (" + held + " of " + all + " held out for validation, "
+                + (all - held) + " for training)" : ""));
+        if (testData != null) {
+            out.println("test:      " + testData.describe());
+        }
+        out.println("model:     " + mlp);
+        out.println("training:  " + describe(opt, optimization.schedule.spec(), l.loss(), mlp.lossParameter()) + ", batch " + batch + ", up to "
+                + Words.count(epochs, "epoch") + (patience > 0 ? ", patience " + patience : "") + (train.standardize() ? ", inputs standardised" : "")
+                + (targetsStandardised ? ", targets standardised" : "")
+                + (clipNorm() > 0 ? ", gradients clipped at norm " + Words.decimal(clipNorm()) : ""));
+        if (state != null) {
+            out.println("resumed:   " + checkpoints.resume + " after epoch " + state.epochsDone());
+        }
+        out.println("engine:    " + EngineOptions.describe(engine));
+        out.flush();
+    }
+
+    /** A divergence before any update blames the targets' scale, not the learning rate, and says what to do about it. */
+    private TrainingDivergedException blameTargets(TrainingDivergedException e) {
+        if (Double.isNaN(e.targetScale())) {
+            return e;
+        }
+        return new TrainingDivergedException(e.epoch(), String.format(Locale.ROOT, "training diverged in epoch %d: the loss was"
+                + " already %.3g before any update, so the learning rate is not the cause: targets reach %.3g; %s", e.epoch(),
+                e.lossBeforeUpdates(), e.targetScale(), targetsStandardised ? "look for outliers among them"
+                        : "standardise them (--standardize-targets true) or scale them"), e.lossBeforeUpdates(), e.targetScale());
+    }
+
+    /** The trainer's configuration: the options, the progress display, the interrupt notice and the checkpoints. */
+    private TrainingConfig config(Optimizer opt, boolean standardizeInputs, TrainingProgress progress, InterruptNotice notice,
+                                  CheckpointWriter checkpointWriter) {
+        TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(opt).weightDecay(optimization.weightDecay)
+                .schedule(optimization.schedule.schedule()).batchSize(batch).maxEpochs(epochs).validationFraction(validation)
+                .patience(patience).seed(seed).standardize(standardizeInputs)
+                .listener(progress).listener(new TrainingListener() {
+                    @Override
+                    public void onEpoch(EpochReport r) {
+                        notice.epochDone(r.epoch());
+                    }
+                }).clipGradientNorm(clipNorm()).standardizeTargets(targetsStandardised);
+        if (checkpoints.enabled()) {
+            cfg.checkpointEvery(checkpoints.every, checkpointWriter);
+        }
+        return cfg.build();
+    }
+
+    /** Writes the outputs asked for, each on its own: one that fails does not stop the others, and a trained model is never lost. */
+    private void writeOutputs(Outputs written, Mlp mlp, CheckpointWriter checkpointWriter, TrainingResult r, TestMetrics tm, Engine engine) {
+        if (outputs.model != null) {
+            written.writeModel(outputs.model, ModelFile.toBytes(mlp));
+        }
+        if (checkpoints.enabled()) {
+            written.add(checkpointWriter.result());
+        }
+        if (outputs.plot != null) {
+            written.write("plot:", "--plot", outputs.plot, LossPlot.png(r.history(), "delta4j: " + mlp));
+        }
+        if (outputs.metricsJson != null) {
+            written.write("metrics:", "--metrics-json", outputs.metricsJson,
+                    utf8(() -> MetricsJson.training(engine.name(), engine.device(), r.history(), tm, r.samplesPerSecond())));
+        }
+    }
+
+    /** The lines after training: epochs, speed, the kept epoch's losses, the test metrics; returns the kept epoch's report. */
+    private EpochReport report(PrintWriter out, TrainingResult r, TestMetrics tm, Mlp mlp, Engine engine) {
+        EpochReport kept = r.history().get(r.bestEpoch() - 1);
+        out.printf(Locale.ROOT, "done:      %s (%s) in %.1f s, %.0f samples/s on %s%n", Words.count(r.epochs(), "epoch"),
+                r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '), r.seconds(), r.samplesPerSecond(), EngineOptions.describe(engine));
+        out.printf(Locale.ROOT, "loss:      train %.6g%s%s%s%n", kept.trainLoss(),
+                kept.hasValidation() ? String.format(Locale.ROOT, ", validation %.6g", kept.validationLoss()) : "",
+                mlp.targetStandardizer() != null ? " on standardised targets" : "",
+                r.bestEpoch() != r.epochs() ? " (best epoch " + r.bestEpoch() + ", weights restored)" : "");
+        if (tm != null) {
+            out.println("test:      " + tm.summary() + " on " + Words.count(tm.samples(), "sample"));
+            if (tm.isMultiLabel() && mlp.outputs() <= MAX_LABEL_LINES) {
+                tm.labelLines(mlp.labels().names()).forEach(out::println);
+            }
+        }
+        return kept;
     }
 
     /** Whether an epoch of n samples in mini-batches of b ends with a batch of a single sample. */
@@ -490,10 +500,10 @@ final class TrainCommand extends Common implements Callable<Integer> {
         long checkpointBytes = model + 4 * params * (opt.stateTensors() + (patience > 0 ? 1 : 0)) + 8L * 4 * mlp.depth()
                 + 48L * epochs + 4096;
         List<SpaceCheck.Need> needs = new ArrayList<>();
-        needs.add(new SpaceCheck.Need("--out", out, model));
-        needs.add(new SpaceCheck.Need("--checkpoint", checkpointEvery > 0 ? checkpointFile : null, checkpointBytes));
-        needs.add(new SpaceCheck.Need("--plot", plot, LossPlot.MAX_BYTES));
-        needs.add(new SpaceCheck.Need("--metrics-json", metricsJson, 1024 + 160L * epochs));
+        needs.add(new SpaceCheck.Need("--out", outputs.model, model));
+        needs.add(new SpaceCheck.Need("--checkpoint", checkpoints.enabled() ? checkpointFile : null, checkpointBytes));
+        needs.add(new SpaceCheck.Need("--plot", outputs.plot, LossPlot.MAX_BYTES));
+        needs.add(new SpaceCheck.Need("--metrics-json", outputs.metricsJson, 1024 + 160L * epochs));
         return needs;
     }
 
@@ -570,29 +580,24 @@ final class TrainCommand extends Common implements Callable<Integer> {
      * What a checkpoint records of this run: every option that changes the weights, and a fingerprint of
      * the data. A resumed run must match all of them but {@code epochs} to end where an uninterrupted run would.
      */
-    private Map<String, String> settings(int[] widths, CsvReader.Task t, Activation hidden, Normalization normFn, float dropP, Loss lossFn,
-                                         float lossParameter, Optimizer opt, boolean standardize, Samples d) {
+    private Map<String, String> settings(CsvReader.Task t, LossSpec l, Optimizer opt, boolean standardize, Samples d) {
         Map<String, String> m = new LinkedHashMap<>();
-        StringBuilder w = new StringBuilder();
-        for (int n : widths) {
-            w.append(w.isEmpty() ? "" : ",").append(n);
-        }
-        m.put("layers", w.toString());
+        m.put("layers", layers.joined());
         m.put("task", t.name().toLowerCase(Locale.ROOT));
         m.put("targets", String.valueOf(d instanceof MappedDataset ? d.targets() : targets)); // a data file says, --targets does not
-        m.put("activation", hidden.id());
-        m.put("norm", normFn.id());
-        m.put("dropout", String.valueOf(dropP));
-        m.put("loss", lossFn.id() + (lossFn.hasParameter() ? ":" + lossParameter : ""));
+        m.put("activation", hidden.activation.id());
+        m.put("norm", hidden.norm.id());
+        m.put("dropout", String.valueOf(hidden.dropout));
+        m.put("loss", l.recorded());
         m.put("optimizer", opt.kind().id());
         m.put("lr", String.valueOf(opt.learningRate()));
-        m.put("weight-decay", String.valueOf(weightDecay));
-        m.put("schedule", schedule.trim().toLowerCase(Locale.ROOT));
+        m.put("weight-decay", String.valueOf(optimization.weightDecay));
+        m.put("schedule", optimization.schedule.spec());
         m.put("batch", String.valueOf(batch));
         m.put("validation", String.valueOf(validation));
         m.put("patience", String.valueOf(patience));
         m.put("seed", String.valueOf(seed));
-        m.put("clip-norm", String.valueOf(clipNorm));
+        m.put("clip-norm", String.valueOf(clipNorm()));
         m.put("standardize", String.valueOf(standardize));
         m.put("standardize-targets", String.valueOf(targetsStandardised));
         m.put("epochs", String.valueOf(epochs));
@@ -640,22 +645,13 @@ final class TrainCommand extends Common implements Callable<Integer> {
             }
         }
         if (!diffs.isEmpty()) {
-            throw new UsageException("--resume " + resume + ": the checkpoint was written with other settings or data: "
+            throw new UsageException("--resume " + checkpoints.resume + ": the checkpoint was written with other settings or data: "
                     + String.join("; ", diffs) + ". Resume with the options and data it was made with (only --epochs may differ)");
         }
     }
 
-    static CsvReader.Task parseTask(String s) {
-        return switch (s.trim().toLowerCase(Locale.ROOT)) {
-            case "regression" -> CsvReader.Task.REGRESSION;
-            case "classification" -> CsvReader.Task.CLASSIFICATION;
-            case "multilabel", "multi-label", "multi_label" -> CsvReader.Task.MULTILABEL;
-            default -> throw new UsageException("--task " + s + ": use regression, classification or multilabel");
-        };
-    }
-
     static String describe(Optimizer o, String schedule, Loss loss, float lossParameter) {
-        return o.kind().id() + " (lr " + Words.decimal(o.learningRate()) + ", " + schedule.trim().toLowerCase(Locale.ROOT) + " schedule), " + switch (loss) {
+        return o.kind().id() + " (lr " + Words.decimal(o.learningRate()) + ", " + schedule + " schedule), " + switch (loss) {
             case MSE -> "mse";
             case SOFTMAX_CROSS_ENTROPY -> "cross-entropy";
             case L1 -> "l1";

@@ -5,7 +5,6 @@ import delta4j.engine.reference.ReferenceEngine;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -29,6 +28,20 @@ public abstract class EngineBase implements Engine {
     private boolean closed;
     /** The defaults' host engine, created on the first default kernel call. */
     private ReferenceEngine host;
+    /** The defaults' way to this engine's memory: its own {@link #read} and {@link #write}, arguments already checked. */
+    private final HostKernels.Memory memory = new HostKernels.Memory() {
+        @Override
+        public float[] read(Tensor t) {
+            float[] values = new float[Math.toIntExact(t.size())];
+            EngineBase.this.read(t, values, 0);
+            return values;
+        }
+
+        @Override
+        public void write(float[] values, Tensor t) {
+            EngineBase.this.write(values, 0, t);
+        }
+    };
 
     /** For subclasses: an engine starts open, with no live tensors. */
     protected EngineBase() {
@@ -331,10 +344,7 @@ public abstract class EngineBase implements Engine {
      * @param c the result, distinct from A and B
      */
     protected void gemmKernel(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        try (OnHost h = new OnHost()) {
-            host().gemm(transA, transB, alpha, h.in(a), h.in(b), beta, h.in(c));
-            h.out(c);
-        }
+        onHost((ref, h) -> ref.gemm(transA, transB, alpha, h.in(a), h.in(b), beta, h.in(c)), c);
     }
 
     /**
@@ -347,11 +357,7 @@ public abstract class EngineBase implements Engine {
      * @param a the output, possibly the same tensor as {@code zin}
      */
     protected void biasActivationKernel(Tensor zin, Tensor bias, Activation activation, Tensor a) {
-        try (OnHost h = new OnHost()) {
-            host().biasActivation(h.in(zin), h.in(bias), activation, h.in(a));
-            h.out(zin);
-            h.out(a);
-        }
+        onHost((ref, h) -> ref.biasActivation(h.in(zin), h.in(bias), activation, h.in(a)), zin, a);
     }
 
     /**
@@ -366,10 +372,7 @@ public abstract class EngineBase implements Engine {
      * @param delta the result, possibly the same tensor as {@code g}
      */
     protected void activationBackwardKernel(Tensor g, Tensor zin, Tensor a, Activation activation, Tensor delta) {
-        try (OnHost h = new OnHost()) {
-            host().activationBackward(h.in(g), h.in(zin), h.in(a), activation, h.in(delta));
-            h.out(delta);
-        }
+        onHost((ref, h) -> ref.activationBackward(h.in(g), h.in(zin), h.in(a), activation, h.in(delta)), delta);
     }
 
     /**
@@ -387,11 +390,8 @@ public abstract class EngineBase implements Engine {
      */
     protected void outputDeltaKernel(Loss loss, float parameter, Activation activation, Tensor zin, Tensor a, Tensor target,
                                      Tensor delta, Tensor lossOut, int lossIndex) {
-        try (OnHost h = new OnHost()) {
-            host().outputDelta(loss, parameter, activation, h.in(zin), h.in(a), h.in(target), h.in(delta), h.in(lossOut), lossIndex);
-            h.out(delta);
-            h.out(lossOut);
-        }
+        onHost((ref, h) -> ref.outputDelta(loss, parameter, activation, h.in(zin), h.in(a), h.in(target), h.in(delta), h.in(lossOut), lossIndex),
+                delta, lossOut);
     }
 
     /**
@@ -403,10 +403,7 @@ public abstract class EngineBase implements Engine {
      * @param y the N × n result, possibly {@code x}
      */
     protected void dropoutKernel(Tensor x, float p, long key, Tensor y) {
-        try (OnHost h = new OnHost()) {
-            host().dropout(h.in(x), p, key, h.in(y));
-            h.out(y);
-        }
+        onHost((ref, h) -> ref.dropout(h.in(x), p, key, h.in(y)), y);
     }
 
     /**
@@ -420,12 +417,7 @@ public abstract class EngineBase implements Engine {
      * @param y the N × n result, possibly {@code x}
      */
     protected void layerNormKernel(Tensor x, Tensor gamma, float epsilon, Tensor xhat, Tensor rstd, Tensor y) {
-        try (OnHost h = new OnHost()) {
-            host().layerNorm(h.in(x), h.in(gamma), epsilon, h.in(xhat), h.in(rstd), h.in(y));
-            h.out(xhat);
-            h.out(rstd);
-            h.out(y);
-        }
+        onHost((ref, h) -> ref.layerNorm(h.in(x), h.in(gamma), epsilon, h.in(xhat), h.in(rstd), h.in(y)), xhat, rstd, y);
     }
 
     /**
@@ -440,11 +432,7 @@ public abstract class EngineBase implements Engine {
      * @param dgamma the 1 × n gain gradient (written)
      */
     protected void layerNormBackwardKernel(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma) {
-        try (OnHost h = new OnHost()) {
-            host().layerNormBackward(h.in(dy), h.in(xhat), h.in(rstd), h.in(gamma), alpha, h.in(dx), h.in(dgamma));
-            h.out(dx);
-            h.out(dgamma);
-        }
+        onHost((ref, h) -> ref.layerNormBackward(h.in(dy), h.in(xhat), h.in(rstd), h.in(gamma), alpha, h.in(dx), h.in(dgamma)), dx, dgamma);
     }
 
     /**
@@ -462,14 +450,8 @@ public abstract class EngineBase implements Engine {
      */
     protected void batchNormKernel(Tensor x, Tensor gamma, float epsilon, float momentum, Tensor runningMean, Tensor runningVar,
                                    Tensor xhat, Tensor rstd, Tensor y) {
-        try (OnHost h = new OnHost()) {
-            host().batchNorm(h.in(x), h.in(gamma), epsilon, momentum, h.in(runningMean), h.in(runningVar), h.in(xhat), h.in(rstd), h.in(y));
-            h.out(runningMean);
-            h.out(runningVar);
-            h.out(xhat);
-            h.out(rstd);
-            h.out(y);
-        }
+        onHost((ref, h) -> ref.batchNorm(h.in(x), h.in(gamma), epsilon, momentum, h.in(runningMean), h.in(runningVar), h.in(xhat), h.in(rstd), h.in(y)),
+                runningMean, runningVar, xhat, rstd, y);
     }
 
     /**
@@ -484,11 +466,7 @@ public abstract class EngineBase implements Engine {
      * @param dgamma the 1 × n gain gradient (written)
      */
     protected void batchNormBackwardKernel(Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma) {
-        try (OnHost h = new OnHost()) {
-            host().batchNormBackward(h.in(dy), h.in(xhat), h.in(rstd), h.in(gamma), alpha, h.in(dx), h.in(dgamma));
-            h.out(dx);
-            h.out(dgamma);
-        }
+        onHost((ref, h) -> ref.batchNormBackward(h.in(dy), h.in(xhat), h.in(rstd), h.in(gamma), alpha, h.in(dx), h.in(dgamma)), dx, dgamma);
     }
 
     /**
@@ -502,10 +480,7 @@ public abstract class EngineBase implements Engine {
      * @param y the N × n result, possibly {@code x}
      */
     protected void batchNormInferenceKernel(Tensor x, Tensor gamma, float epsilon, Tensor runningMean, Tensor runningVar, Tensor y) {
-        try (OnHost h = new OnHost()) {
-            host().batchNormInference(h.in(x), h.in(gamma), epsilon, h.in(runningMean), h.in(runningVar), h.in(y));
-            h.out(y);
-        }
+        onHost((ref, h) -> ref.batchNormInference(h.in(x), h.in(gamma), epsilon, h.in(runningMean), h.in(runningVar), h.in(y)), y);
     }
 
     /**
@@ -517,10 +492,7 @@ public abstract class EngineBase implements Engine {
      * @param out the result row
      */
     protected void columnSumKernel(float alpha, Tensor x, Tensor out) {
-        try (OnHost h = new OnHost()) {
-            host().columnSum(alpha, h.in(x), h.in(out));
-            h.out(out);
-        }
+        onHost((ref, h) -> ref.columnSum(alpha, h.in(x), h.in(out)), out);
     }
 
     /**
@@ -532,10 +504,7 @@ public abstract class EngineBase implements Engine {
      * @param index the flat element of {@code out} to write, in range
      */
     protected void sumOfSquaresKernel(Tensor x, Tensor out, int index) {
-        try (OnHost h = new OnHost()) {
-            host().sumOfSquares(h.in(x), h.in(out), index);
-            h.out(out);
-        }
+        onHost((ref, h) -> ref.sumOfSquares(h.in(x), h.in(out), index), out);
     }
 
     /**
@@ -545,10 +514,7 @@ public abstract class EngineBase implements Engine {
      * @param alpha the factor
      */
     protected void scaleKernel(Tensor x, float alpha) {
-        try (OnHost h = new OnHost()) {
-            host().scale(h.in(x), alpha);
-            h.out(x);
-        }
+        onHost((ref, h) -> ref.scale(h.in(x), alpha), x);
     }
 
     /**
@@ -561,10 +527,7 @@ public abstract class EngineBase implements Engine {
      * @param weightDecay the L2 coefficient λ
      */
     protected void sgdStepKernel(Tensor param, Tensor grad, float learningRate, float weightDecay) {
-        try (OnHost h = new OnHost()) {
-            host().sgdStep(h.in(param), h.in(grad), learningRate, weightDecay);
-            h.out(param);
-        }
+        onHost((ref, h) -> ref.sgdStep(h.in(param), h.in(grad), learningRate, weightDecay), param);
     }
 
     /**
@@ -581,11 +544,8 @@ public abstract class EngineBase implements Engine {
      */
     protected void momentumStepKernel(Tensor param, Tensor grad, Tensor velocity, float learningRate, float momentum,
                                       float weightDecay, boolean nesterov) {
-        try (OnHost h = new OnHost()) {
-            host().momentumStep(h.in(param), h.in(grad), h.in(velocity), learningRate, momentum, weightDecay, nesterov);
-            h.out(param);
-            h.out(velocity);
-        }
+        onHost((ref, h) -> ref.momentumStep(h.in(param), h.in(grad), h.in(velocity), learningRate, momentum, weightDecay, nesterov),
+                param, velocity);
     }
 
     /**
@@ -606,50 +566,19 @@ public abstract class EngineBase implements Engine {
      */
     protected void adamStepKernel(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
                                   float epsilon, float weightDecay, boolean decoupled, int step) {
-        try (OnHost h = new OnHost()) {
-            host().adamStep(h.in(param), h.in(grad), h.in(m), h.in(v), learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step);
-            h.out(param);
-            h.out(m);
-            h.out(v);
-        }
-    }
-
-    private ReferenceEngine host() {
-        if (host == null) {
-            host = new ReferenceEngine();
-        }
-        return host;
+        onHost((ref, h) -> ref.adamStep(h.in(param), h.in(grad), h.in(m), h.in(v), learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step),
+                param, m, v);
     }
 
     /**
-     * Host copies of this engine's tensors for one default kernel call: one copy per distinct tensor, so a
-     * kernel called in place (A = Zin, Δ = G) runs in place on the host too.
+     * Runs a default kernel through the host ({@link HostKernels}): host copies read with {@link #read}, the kernel on
+     * this engine's reference engine (created on the first default call, closed with the engine), {@code outputs}
+     * written back with {@link #write}.
      */
-    private final class OnHost implements AutoCloseable {
-        private final Map<Tensor, Tensor> copies = new IdentityHashMap<>();
-
-        /** The host copy of t, read on first use. */
-        Tensor in(Tensor t) {
-            Tensor copy = copies.get(t);
-            if (copy == null) {
-                float[] values = new float[Math.toIntExact(t.size())];
-                read(t, values, 0);
-                copy = host().tensor(t.rows(), t.cols(), values);
-                copies.put(t, copy);
-            }
-            return copy;
+    private void onHost(HostKernels.Body body, Tensor... outputs) {
+        if (host == null) {
+            host = new ReferenceEngine();
         }
-
-        /** Writes the host copy of t back to t. */
-        void out(Tensor t) {
-            write(host().download(copies.get(t)), 0, t);
-        }
-
-        @Override
-        public void close() {
-            for (Tensor copy : copies.values()) {
-                copy.close();
-            }
-        }
+        HostKernels.run(memory, host, body, outputs);
     }
 }

@@ -1,5 +1,11 @@
 package delta4j.opencl;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import delta4j.engine.Activation;
 import delta4j.io.AtomicFiles;
 import delta4j.engine.EngineConfig;
@@ -36,9 +42,15 @@ import java.util.SplittableRandom;
  *      [--activation relu] [--json out.json] [--candidates 128x128x16/16x16,...] [--mma-candidates 128x128x16/2x4/s2,...]
  *      [--seconds 0.5]
  * </pre>
- * {@code --tune-size 0} skips tuning; {@code --variants-size 0} skips the NT/TN/TT timings.
+ * {@code --tune-size 0} skips tuning; {@code --variants-size 0} skips the NT/TN/TT timings. It needs jackson-databind on
+ * the class path (an optional dependency of this module, which the engine itself never uses; gpu/prepare.sh carries it).
  */
 public final class GpuCheck {
+
+    /** The results file's writer: Jackson (an optional dependency of this module, needed only here), indented. */
+    private static final ObjectWriter JSON = new ObjectMapper().registerModule(new SimpleModule()
+            .addSerializer(Double.class, new FiniteOrNull())
+            .addSerializer(Float.class, new FiniteOrNull())).writerWithDefaultPrettyPrinter();
 
     private final double seconds;
     private final Path jsonOut;
@@ -154,7 +166,7 @@ public final class GpuCheck {
             return;
         }
         try {
-            AtomicFiles.writeString(jsonOut, toJson(json, 0) + "\n");
+            AtomicFiles.writeString(jsonOut, JSON.writeValueAsString(json) + "\n");
         } catch (IOException e) {
             System.out.println("could not write " + jsonOut + ": " + e);
         }
@@ -446,52 +458,19 @@ public final class GpuCheck {
         return m;
     }
 
-    static String toJson(Object o, int indent) {
-        String pad = "  ".repeat(indent + 1), end = "  ".repeat(indent);
-        if (o instanceof Map<?, ?> map) {
-            StringBuilder sb = new StringBuilder("{\n");
-            int i = 0;
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                sb.append(pad).append(quote(e.getKey().toString())).append(": ").append(toJson(e.getValue(), indent + 1));
-                sb.append(++i < map.size() ? ",\n" : "\n");
-            }
-            return sb.append(end).append('}').toString();
+    /** A double or float as a JSON number, or null when it is NaN or infinite (JSON has none; report.py reads null). */
+    private static final class FiniteOrNull extends StdSerializer<Number> {
+        FiniteOrNull() {
+            super(Number.class);
         }
-        if (o instanceof List<?> list) {
-            StringBuilder sb = new StringBuilder("[\n");
-            for (int i = 0; i < list.size(); i++) {
-                sb.append(pad).append(toJson(list.get(i), indent + 1)).append(i + 1 < list.size() ? ",\n" : "\n");
-            }
-            return sb.append(end).append(']').toString();
-        }
-        if (o instanceof Double v) {
-            return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null";
-        }
-        if (o instanceof Float v) {
-            return Float.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null";
-        }
-        if (o instanceof Number || o instanceof Boolean) {
-            return o.toString();
-        }
-        return o == null ? "null" : quote(o.toString());
-    }
 
-    private static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
+        @Override
+        public void serialize(Number value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            if (Double.isFinite(value.doubleValue())) {
+                gen.writeNumber(value.toString());
+            } else {
+                gen.writeNull();
             }
         }
-        return sb.append('"').toString();
     }
 }

@@ -1,11 +1,15 @@
 package delta4j.opencl;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The GPU check's Java part, at toy sizes and two precisions: it tunes, times, spot-checks and writes its JSON. */
 class GpuCheckTest {
+
+    private static List<JsonNode> list(JsonNode array) {
+        assertTrue(array != null && array.isArray(), "an array: " + array);
+        List<JsonNode> l = new ArrayList<>();
+        array.forEach(l::add);
+        return l;
+    }
 
     @Test
     void quickRunWritesResults(@TempDir Path dir) throws Exception {
@@ -34,15 +45,17 @@ class GpuCheckTest {
             }
         }
         String out = Files.readString(json);
-        assertTrue(out.contains("\"samples_per_s\""), out);
-        assertTrue(out.contains("\"tuned\""), out);
-        assertTrue(out.contains("\"variant\": \"tt\""), out);
-        assertFalse(out.contains("\"correct\": false"), out);
-        assertFalse(out.contains("_error"), out);
-        assertTrue(out.contains("\"precision\": \"bf16\""), out);
-        assertTrue(out.contains("\"optimizer\": \"adam\""), out);
-        assertTrue(out.contains("\"losses\""), out);
-        assertTrue(out.contains("\"bf16\": \"bf16 "), "the product path of each precision: " + out);
+        JsonNode root = new ObjectMapper().readTree(out);
+        List<JsonNode> gemms = list(root.get("sgemm")), mlps = list(root.get("mlp")), tuning = list(root.get("tuning"));
+        assertFalse(mlps.isEmpty(), out);
+        assertTrue(mlps.stream().allMatch(m -> m.get("samples_per_s").asDouble() > 0 && m.get("losses").size() == 3 + 2), out);
+        assertTrue(root.has("tuned"), out);
+        assertTrue(gemms.stream().anyMatch(g -> g.get("variant").asText().equals("tt")), out);
+        assertTrue(Stream.concat(gemms.stream(), tuning.stream()).allMatch(g -> g.get("correct").asBoolean()), out);
+        assertTrue(root.properties().stream().noneMatch(e -> e.getKey().contains("_error")), out);
+        assertTrue(gemms.stream().anyMatch(g -> g.get("precision").asText().equals("bf16")), out);
+        assertTrue(mlps.stream().anyMatch(m -> m.get("optimizer").asText().equals("adam")), out);
+        assertTrue(root.get("product_paths").get("bf16").asText().startsWith("bf16 "), "the product path of each precision: " + out);
         List<Path> cached;
         try (var s = Files.list(dir.resolve("tuning"))) {
             cached = s.toList();

@@ -1,34 +1,68 @@
 package delta4j.benchmarks.report;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A small JSON reader and writer for the suite's own files (JMH results, peer results, suite metadata), so
- * the report needs no JSON library. Objects become {@code Map<String, Object>} (insertion-ordered), arrays
- * {@code List<Object>}, numbers {@code Double}, and true/false/null themselves. JMH writes "NaN" as a string
- * for missing numbers; {@link #number} reads that back as NaN.
+ * The suite's JSON files (JMH results, peer results, suite metadata), read and written with Jackson, and typed access
+ * to what was read. Objects become {@code Map<String, Object>} (insertion-ordered), arrays {@code List<Object>},
+ * numbers {@code Integer}, {@code Long} or {@code Double}, and true/false/null themselves. JMH writes "NaN" as a
+ * string for missing numbers; {@link #number} reads that back as NaN.
  */
 public final class Json {
 
-    private final String text;
-    private int pos;
+    /**
+     * Trailing text after the value is an error; non-finite numbers are written as null (JSON has no NaN, and
+     * Python's reader must take every file).
+     */
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).registerModule(new SimpleModule()
+            .addSerializer(Double.class, new FiniteOrNull())
+            .addSerializer(Float.class, new FiniteOrNull()));
 
-    private Json(String text) {
-        this.text = text;
+    /** Two spaces per level, one element per line, {@code "key": value}. */
+    private static final ObjectWriter WRITER = MAPPER.writer(new DefaultPrettyPrinter()
+            .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+            .withArrayIndenter(new DefaultIndenter("  ", "\n")).withObjectIndenter(new DefaultIndenter("  ", "\n")));
+
+    private Json() {
     }
 
-    /** Parses one JSON value; trailing non-blank text is an error. */
+    /**
+     * Parses one JSON value; trailing non-blank text is an error.
+     *
+     * @throws IllegalArgumentException naming the line and column where the text stops being JSON
+     */
     public static Object parse(String text) {
-        Json p = new Json(text);
-        Object v = p.value();
-        p.blank();
-        if (p.pos != text.length()) {
-            throw p.error("unexpected text after the JSON value");
+        try {
+            return MAPPER.readValue(text, Object.class);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new IllegalArgumentException("malformed JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+                    + ": " + e.getOriginalMessage(), e);
         }
-        return v;
+    }
+
+    /** Writes maps, lists, strings, numbers, booleans and null, indented, ending in a newline (NaN and infinities as null). */
+    public static String write(Object value) {
+        try {
+            return WRITER.writeValueAsString(value) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     // ---------------------------------------------------------------- typed access
@@ -81,230 +115,22 @@ public final class Json {
         return value == null ? "null" : value instanceof String ? "a string" : value.getClass().getSimpleName();
     }
 
-    // ---------------------------------------------------------------- writing
+    /** A float or double as a JSON number, or null when it is NaN or infinite. */
+    private static final class FiniteOrNull extends StdSerializer<Number> {
+        FiniteOrNull() {
+            super(Number.class);
+        }
 
-    /** Writes maps, lists, strings, numbers, booleans and null as compact JSON (NaN and infinities as null). */
-    public static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(value, sb, "");
-        return sb.append('\n').toString();
-    }
-
-    private static void write(Object v, StringBuilder sb, String indent) {
-        String inner = indent + "  ";
-        if (v == null) {
-            sb.append("null");
-        } else if (v instanceof String s) {
-            quote(s, sb);
-        } else if (v instanceof Boolean) {
-            sb.append(v);
-        } else if (v instanceof Number n) {
-            double d = n.doubleValue();
-            if (Double.isNaN(d) || Double.isInfinite(d)) {
-                sb.append("null");
-            } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-                sb.append((long) d);
+        @Override
+        public void serialize(Number value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            double d = value.doubleValue();
+            if (!Double.isFinite(d)) {
+                gen.writeNull();
+            } else if (value instanceof Float f) {
+                gen.writeNumber(f);
             } else {
-                sb.append(d);
-            }
-        } else if (v instanceof Map<?, ?> m) {
-            sb.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                sb.append(first ? "\n" : ",\n").append(inner);
-                quote(String.valueOf(e.getKey()), sb);
-                sb.append(": ");
-                write(e.getValue(), sb, inner);
-                first = false;
-            }
-            sb.append(first ? "}" : "\n" + indent + "}");
-        } else if (v instanceof Iterable<?> it) {
-            sb.append('[');
-            boolean first = true;
-            for (Object o : it) {
-                sb.append(first ? "\n" : ",\n").append(inner);
-                write(o, sb, inner);
-                first = false;
-            }
-            sb.append(first ? "]" : "\n" + indent + "]");
-        } else {
-            quote(v.toString(), sb);
-        }
-    }
-
-    private static void quote(String s, StringBuilder sb) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
+                gen.writeNumber(d);
             }
         }
-        sb.append('"');
-    }
-
-    // ---------------------------------------------------------------- parsing
-
-    private Object value() {
-        blank();
-        if (pos >= text.length()) {
-            throw error("unexpected end of input");
-        }
-        char c = text.charAt(pos);
-        return switch (c) {
-            case '{' -> object();
-            case '[' -> array();
-            case '"' -> string();
-            case 't' -> literal("true", Boolean.TRUE);
-            case 'f' -> literal("false", Boolean.FALSE);
-            case 'n' -> literal("null", null);
-            default -> {
-                if (c == '-' || (c >= '0' && c <= '9')) {
-                    yield number();
-                }
-                throw error("unexpected character '" + c + "'");
-            }
-        };
-    }
-
-    private Map<String, Object> object() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        pos++; // {
-        blank();
-        if (peek('}')) {
-            pos++;
-            return m;
-        }
-        while (true) {
-            blank();
-            if (!peek('"')) {
-                throw error("expected a quoted key");
-            }
-            String key = string();
-            blank();
-            expect(':');
-            m.put(key, value());
-            blank();
-            if (peek(',')) {
-                pos++;
-            } else {
-                expect('}');
-                return m;
-            }
-        }
-    }
-
-    private List<Object> array() {
-        List<Object> l = new ArrayList<>();
-        pos++; // [
-        blank();
-        if (peek(']')) {
-            pos++;
-            return l;
-        }
-        while (true) {
-            l.add(value());
-            blank();
-            if (peek(',')) {
-                pos++;
-            } else {
-                expect(']');
-                return l;
-            }
-        }
-    }
-
-    private String string() {
-        pos++; // opening quote
-        StringBuilder sb = new StringBuilder();
-        while (pos < text.length()) {
-            char c = text.charAt(pos++);
-            if (c == '"') {
-                return sb.toString();
-            }
-            if (c != '\\') {
-                sb.append(c);
-                continue;
-            }
-            if (pos >= text.length()) {
-                break;
-            }
-            char e = text.charAt(pos++);
-            switch (e) {
-                case '"', '\\', '/' -> sb.append(e);
-                case 'b' -> sb.append('\b');
-                case 'f' -> sb.append('\f');
-                case 'n' -> sb.append('\n');
-                case 'r' -> sb.append('\r');
-                case 't' -> sb.append('\t');
-                case 'u' -> {
-                    if (pos + 4 > text.length()) {
-                        throw error("truncated \\u escape");
-                    }
-                    sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                    pos += 4;
-                }
-                default -> throw error("bad escape \\" + e);
-            }
-        }
-        throw error("unterminated string");
-    }
-
-    private Double number() {
-        int start = pos;
-        while (pos < text.length() && "+-0123456789.eE".indexOf(text.charAt(pos)) >= 0) {
-            pos++;
-        }
-        try {
-            return Double.valueOf(text.substring(start, pos));
-        } catch (NumberFormatException e) {
-            throw error("bad number '" + text.substring(start, pos) + "'");
-        }
-    }
-
-    private Object literal(String word, Object value) {
-        if (!text.startsWith(word, pos)) {
-            throw error("expected " + word);
-        }
-        pos += word.length();
-        return value;
-    }
-
-    private void blank() {
-        while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
-            pos++;
-        }
-    }
-
-    private boolean peek(char c) {
-        return pos < text.length() && text.charAt(pos) == c;
-    }
-
-    private void expect(char c) {
-        if (!peek(c)) {
-            throw error("expected '" + c + "'");
-        }
-        pos++;
-    }
-
-    private IllegalArgumentException error(String what) {
-        int line = 1;
-        for (int i = 0; i < Math.min(pos, text.length()); i++) {
-            if (text.charAt(i) == '\n') {
-                line++;
-            }
-        }
-        return new IllegalArgumentException("bad JSON at line " + line + " (offset " + pos + "): " + what);
     }
 }
