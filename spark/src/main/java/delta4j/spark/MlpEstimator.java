@@ -5,6 +5,7 @@ import delta4j.engine.Activation;
 import delta4j.engine.Loss;
 import delta4j.model.LearningRateSchedule;
 import delta4j.model.Mlp;
+import delta4j.model.Normalization;
 import delta4j.model.Optimizer;
 import delta4j.model.TrainingDivergedException;
 import org.apache.spark.api.java.JavaRDD;
@@ -46,6 +47,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     private final StringArrayParam activations;
     private final Param<String> outputActivation;
     private final Param<String> loss;
+    private final Param<String> normalization;
+    private final DoubleParam dropout;
     private final Param<String> optimizer;
     private final DoubleParam learningRate;
     private final DoubleParam weightDecay;
@@ -74,7 +77,11 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         activations = new StringArrayParam(this, "activations",
                 "hidden-layer activations (identity, sigmoid, tanh, relu, leaky_relu): one for all hidden layers or one per hidden layer");
         outputActivation = new Param<>(this, "outputActivation", "output-layer activation");
-        loss = new Param<>(this, "loss", "loss: mse, or ce (softmax cross-entropy, with a softmax output)");
+        loss = new Param<>(this, "loss", "loss: mse, l1, huber or huber:DELTA (Huber's threshold, 1 by default), ce (softmax"
+                + " cross-entropy, softmax output) or bce (binary cross-entropy on sigmoid outputs: multi-label, MlpClassifier)");
+        normalization = new Param<>(this, "normalization", "normalisation of every hidden layer: none, layer (per sample) or batch"
+                + " (per unit over the global batch, with running statistics for prediction)");
+        dropout = new DoubleParam(this, "dropout", "dropout probability of every hidden layer's activations in training, in [0, 1)");
         optimizer = new Param<>(this, "optimizer", "optimizer: sgd, momentum, nesterov, adam, adamw");
         learningRate = new DoubleParam(this, "learningRate", "base learning rate");
         weightDecay = new DoubleParam(this, "weightDecay", "L2 weight decay on the weights (decoupled for adamw)");
@@ -99,6 +106,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         setDefault(activations, new String[]{"relu"});
         setDefault(outputActivation, outputActivationDefault);
         setDefault(loss, lossDefault);
+        setDefault(normalization, "none");
+        setDefault(dropout, 0.0);
         setDefault(optimizer, "adam");
         setDefault(learningRate, 1e-3);
         setDefault(weightDecay, 0.0);
@@ -136,6 +145,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public StringArrayParam activations() { return activations; }
     public Param<String> outputActivation() { return outputActivation; }
     public Param<String> loss() { return loss; }
+    public Param<String> normalization() { return normalization; }
+    public DoubleParam dropout() { return dropout; }
     public Param<String> optimizer() { return optimizer; }
     public DoubleParam learningRate() { return learningRate; }
     public DoubleParam weightDecay() { return weightDecay; }
@@ -160,6 +171,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public E setActivations(String... v) { set(activations, v); return self(); }
     public E setOutputActivation(String v) { set(outputActivation, v); return self(); }
     public E setLoss(String v) { set(loss, v); return self(); }
+    public E setNormalization(String v) { set(normalization, v); return self(); }
+    public E setDropout(double v) { set(dropout, v); return self(); }
     public E setOptimizer(String v) { set(optimizer, v); return self(); }
     public E setLearningRate(double v) { set(learningRate, v); return self(); }
     public E setWeightDecay(double v) { set(weightDecay, v); return self(); }
@@ -205,12 +218,47 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
             throw new IllegalArgumentException("activations has " + hidden.length + " entries: give one for all hidden layers or one per hidden layer ("
                     + (depth - 1) + ")");
         }
-        Mlp.Builder b = Mlp.builder(widths[0]).seed((Long) getOrDefault(seed)).loss(Loss.parse(getOrDefault(loss)));
-        for (int l = 0; l < depth - 1; l++) {
-            b.dense(widths[l + 1], Activation.parse(hidden.length == 1 ? hidden[0] : hidden[l]));
+        Loss lossFn = lossFunction();
+        float lossParameter = param("loss", () -> Loss.parseParameter(getOrDefault(loss)));
+        Normalization norm = normalisation();
+        double p = (Double) getOrDefault(dropout);
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("param dropout is " + p + ": it must lie in [0, 1) (0: no dropout)");
         }
-        b.dense(widths[depth], Activation.parse(getOrDefault(outputActivation)));
-        return b.build();
+        if (depth < 2 && (norm != Normalization.NONE || p > 0)) {
+            throw new IllegalArgumentException("param " + (p > 0 ? "dropout" : "normalization") + ": layers " + java.util.Arrays.toString(widths)
+                    + " has no hidden layer (the output layer is never normalised or dropped out); add one, e.g. setLayers(" + widths[0] + ", 64, "
+                    + widths[depth] + ")");
+        }
+        Mlp.Builder b = Mlp.builder(widths[0]).seed((Long) getOrDefault(seed)).loss(lossFn, lossParameter);
+        for (int l = 0; l < depth - 1; l++) {
+            String a = hidden.length == 1 ? hidden[0] : hidden[l];
+            b.dense(widths[l + 1], param("activations", () -> Activation.parse(a))).normalization(norm);
+            if (p > 0) {
+                b.dropout(p);
+            }
+        }
+        b.dense(widths[depth], param("outputActivation", () -> Activation.parse(getOrDefault(outputActivation))));
+        return param("loss", b::build);
+    }
+
+    /** The loss the {@code loss} param names (without its parameter). */
+    Loss lossFunction() {
+        return param("loss", () -> Loss.parseSpec(getOrDefault(loss)));
+    }
+
+    /** The normalisation the {@code normalization} param names. */
+    Normalization normalisation() {
+        return param("normalization", () -> Normalization.parse(getOrDefault(normalization)));
+    }
+
+    /** Runs a parse or check and names the param in its one-line message. */
+    static <T> T param(String name, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IllegalArgumentException("param " + name + ": " + e.getMessage(), e);
+        }
     }
 
     Settings settings() {
@@ -230,6 +278,15 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         s.config(); // every other bad value fails here with TrainingConfig's message
         if (s.averageEvery() <= 0) {
             throw new IllegalArgumentException("averageEvery must be positive, got " + s.averageEvery());
+        }
+        if (normalisation() == Normalization.BATCH) {
+            if (m == TrainingMode.AGGREGATE) {
+                throw new IllegalArgumentException("param normalization: batch normalisation trains in mode sync (global batch statistics) or"
+                        + " average (per-partition statistics), not aggregate: set mode sync, or normalization layer");
+            }
+            if (s.batchSize() < 2) {
+                throw new IllegalArgumentException("param batchSize is " + s.batchSize() + ": batch normalisation needs batches of at least 2 samples");
+            }
         }
         return s;
     }
@@ -263,6 +320,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
                 throw new TrainingDivergedException(o.epochs.size() + 1, o.error);
             }
             Flat.into(mlp, o.parameters);
+            Flat.statisticsInto(mlp, o.statistics);
             M fitted = copyValues(newModel(uid, mlp), extractParamMap());
             fitted.setParent(this);
             fitted.summary = new FitSummary(o.history(), o.stopReason, s.mode(), layout.partitions(), o.steps, o.seconds,
