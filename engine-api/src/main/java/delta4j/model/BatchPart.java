@@ -40,6 +40,8 @@ public record BatchPart(int globalRows, int[] positions, Sum sum) {
     }
 
     /**
+     * Checks the positions and keeps a copy of them.
+     *
      * @throws IllegalArgumentException if a position lies outside the global batch
      */
     public BatchPart {
@@ -52,6 +54,7 @@ public record BatchPart(int globalRows, int[] positions, Sum sum) {
         positions = positions.clone();
     }
 
+    /** {@return a copy of the global batch row of each local row} */
     @Override
     public int[] positions() {
         return positions.clone();
