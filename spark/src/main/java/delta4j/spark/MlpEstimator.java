@@ -1,5 +1,6 @@
 package delta4j.spark;
 
+import delta4j.data.Standardizer;
 import delta4j.io.ModelFile;
 import delta4j.engine.Activation;
 import delta4j.engine.Loss;
@@ -65,6 +66,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     private final IntParam numPartitions;
     private final DoubleParam validationFraction;
     private final IntParam patience;
+    private final BooleanParam standardizeTargets;
 
     // Spark ML params are made with their owner (new Param<>(this, ...)), which only reads uid, set first.
     @SuppressWarnings("this-escape")
@@ -99,6 +101,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         numPartitions = new IntParam(this, "numPartitions", "replicas (partitions) to train with (0: the DataFrame's partitions)");
         validationFraction = new DoubleParam(this, "validationFraction", "fraction of the rows held out for validation (0: none)");
         patience = new IntParam(this, "patience", "early stopping: epochs without a better validation loss (0: off)");
+        standardizeTargets = new BooleanParam(this, "standardizeTargets", "regression with loss mse and an identity output: train on"
+                + " targets scaled to zero mean and unit variance over the training rows, predict in the targets' units");
 
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
@@ -124,6 +128,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         setDefault(numPartitions, 0);
         setDefault(validationFraction, 0.0);
         setDefault(patience, 0);
+        setDefault(standardizeTargets, true);
     }
 
     @Override
@@ -163,6 +168,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public IntParam numPartitions() { return numPartitions; }
     public DoubleParam validationFraction() { return validationFraction; }
     public IntParam patience() { return patience; }
+    public BooleanParam standardizeTargets() { return standardizeTargets; }
 
     public E setFeaturesCol(String v) { set(featuresCol, v); return self(); }
     public E setLabelCol(String v) { set(labelCol, v); return self(); }
@@ -189,6 +195,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public E setNumPartitions(int v) { set(numPartitions, v); return self(); }
     public E setValidationFraction(double v) { set(validationFraction, v); return self(); }
     public E setPatience(int v) { set(patience, v); return self(); }
+    public E setStandardizeTargets(boolean v) { set(standardizeTargets, v); return self(); }
 
     String featuresColName() { return getOrDefault(featuresCol); }
     String labelColName() { return getOrDefault(labelCol); }
@@ -274,7 +281,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         Settings s = new Settings(opt, (float) (double) (Double) getOrDefault(learningRate), (float) (double) (Double) getOrDefault(weightDecay), sched,
                 (float) (double) (Double) getOrDefault(clipNorm), (Integer) getOrDefault(batchSize), (Integer) getOrDefault(epochs), (Long) getOrDefault(seed),
                 (Boolean) getOrDefault(shuffle), fraction, patienceEpochs, getOrDefault(engine), (Integer) getOrDefault(engineThreads), m,
-                (Integer) getOrDefault(averageEvery));
+                (Integer) getOrDefault(averageEvery), (Boolean) getOrDefault(standardizeTargets));
         s.config(); // every other bad value fails here with TrainingConfig's message
         if (s.averageEvery() <= 0) {
             throw new IllegalArgumentException("averageEvery must be positive, got " + s.averageEvery());
@@ -306,11 +313,19 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         if (wanted > 0 && df.rdd().getNumPartitions() != wanted) {
             df = df.repartition(wanted);
         }
-        JavaRDD<Shard> shards = Shard.of(df, featuresColName(), labelColName(), mlp.inputs(), targets(mlp.outputs()))
+        boolean standardize = targetStandardisation(mlp);
+        JavaRDD<Shard> labelled = Shard.of(df, featuresColName(), labelColName(), mlp.inputs(), targets(mlp.outputs()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Shard> shards = labelled;
         try {
-            List<Integer> counts = shards.map(sh -> sh.rows).collect();
+            List<Integer> counts = labelled.map(sh -> sh.rows).collect();
             Layout layout = new Layout(counts.stream().mapToInt(Integer::intValue).toArray(), s.validationFraction(), s.seed());
+            if (standardize) {
+                Standardizer ts = Standardizer.fitTargets(trainingTargets(labelled, layout, mlp.outputs()));
+                mlp.setTargetStandardizer(ts);
+                float[] mean = ts.mean(), scale = ts.scale();
+                shards = labelled.map(sh -> sh.withStandardisedTargets(new Standardizer(mean, scale))).persist(StorageLevel.MEMORY_AND_DISK());
+            }
             byte[] model = ModelFile.toBytes(mlp);
             Outcome o = switch (s.mode()) {
                 case SYNC, AVERAGE -> BarrierTraining.fit(shards, layout, s, model);
@@ -327,8 +342,45 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
                     o.commSeconds, o.bytesSent);
             return fitted;
         } finally {
-            shards.unpersist(false);
+            if (shards != labelled) {
+                shards.unpersist(false);
+            }
+            labelled.unpersist(false);
         }
+    }
+
+    /**
+     * Whether the fit standardises its targets: by default where {@link Mlp#canStandardizeTargets()} (a regression
+     * with loss mse and an identity output), as the cli does; asked for elsewhere, an error.
+     */
+    private boolean targetStandardisation(Mlp mlp) {
+        boolean wanted = (Boolean) getOrDefault(standardizeTargets);
+        if (wanted && isSet(standardizeTargets) && !mlp.canStandardizeTargets()) {
+            throw new IllegalArgumentException("param standardizeTargets applies to a regression with loss mse and an identity output layer ("
+                    + mlp.loss().id() + " with a " + mlp.activation(mlp.depth() - 1).id() + " output trains on the labels' own units): drop it");
+        }
+        return wanted && mlp.canStandardizeTargets();
+    }
+
+    /**
+     * The training rows' targets in training-position order, the rows and the order in which {@link delta4j.model.Trainer}
+     * fits its target standardiser, so that {@link Standardizer#fitTargets} computes the same μ and σ (the features,
+     * which it does not read, are a zero column).
+     */
+    private static delta4j.data.Dataset trainingTargets(JavaRDD<Shard> shards, Layout layout, int k) {
+        List<float[]> parts = shards.map(sh -> sh.y).collect(); // partition order: global sample order
+        float[] all = new float[Math.multiplyExact(layout.total(), k)];
+        int at = 0;
+        for (float[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        int[] train = layout.trainIndex();
+        float[] y = new float[Math.multiplyExact(train.length, k)];
+        for (int i = 0; i < train.length; i++) {
+            System.arraycopy(all, train[i] * k, y, i * k, k);
+        }
+        return new delta4j.data.Dataset(train.length, 1, k, new float[train.length], y);
     }
 
     @Override

@@ -137,6 +137,13 @@ final class Shard implements Serializable {
         }, true);
     }
 
+    /** This shard with its targets standardised by {@code ts}, t' = (t − μ)/σ (the features shared, the targets copied). */
+    Shard withStandardisedTargets(delta4j.data.Standardizer ts) {
+        float[] t = y.clone();
+        ts.applyToTargetsInPlace(t, t.length);
+        return new Shard(partition, rows, features, targets, x, t);
+    }
+
     /** The one shard of a partition's iterator. */
     static Shard single(Iterator<Shard> it) {
         if (!it.hasNext()) {
