@@ -13,6 +13,8 @@ import org.apache.spark.sql.types.StructType;
  * Classification with a delta4j MLP on Spark: the label column holds class indices 0..K−1 (as Spark's
  * StringIndexer makes them), the last layer has K outputs, softmax with cross-entropy by default (or
  * {@code setLoss("mse")} with a sigmoid output). The model adds the predicted class index and the class
+ * probabilities. With {@code setLoss("bce")} it is a multi-label classifier: the label column holds vectors of K
+ * labels of 0 or 1, the outputs are sigmoids, and the model adds a vector of K predicted labels and their K
  * probabilities.
  *
  * <pre>{@code
