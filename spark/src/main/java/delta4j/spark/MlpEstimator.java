@@ -320,6 +320,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         try {
             List<Integer> counts = labelled.map(sh -> sh.rows).collect();
             Layout layout = new Layout(counts.stream().mapToInt(Integer::intValue).toArray(), s.validationFraction(), s.seed());
+            checkBatchStatistics(mlp, s, layout);
             if (standardize) {
                 Standardizer ts = Standardizer.fitTargets(trainingTargets(labelled, layout, mlp.outputs()));
                 mlp.setTargetStandardizer(ts);
@@ -346,6 +347,31 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
                 shards.unpersist(false);
             }
             labelled.unpersist(false);
+        }
+    }
+
+    /**
+     * Batch normalisation needs at least 2 rows in every batch it normalises: the global batches in sync mode (the
+     * last one holds the remainder), each partition's batches in average mode. Checked on the driver, before the
+     * barrier stage, whose failures Spark would retry.
+     */
+    private static void checkBatchStatistics(Mlp mlp, Settings s, Layout layout) {
+        boolean batchNorm = false;
+        for (int l = 0; l < mlp.depth(); l++) {
+            batchNorm |= mlp.normalization(l) == Normalization.BATCH;
+        }
+        if (!batchNorm) {
+            return;
+        }
+        int n = layout.trainSize(), batch = Math.min(s.batchSize(), n);
+        if (s.mode() == TrainingMode.AVERAGE && batch / layout.partitions() < 2) {
+            throw new IllegalArgumentException("param batchSize is " + s.batchSize() + ": mode average steps each of the " + layout.partitions()
+                    + " partitions on batchSize / partitions = " + batch / layout.partitions() + " rows, and batch normalisation needs at least 2;"
+                    + " use a batchSize of at least " + 2 * layout.partitions());
+        }
+        if (s.mode() != TrainingMode.AVERAGE && n % batch == 1) {
+            throw new IllegalArgumentException("param batchSize is " + s.batchSize() + ": the " + n + " training rows leave a last batch of 1 row,"
+                    + " which batch normalisation cannot normalise; change batchSize (e.g. " + (batch + 1) + ")");
         }
     }
 

@@ -206,6 +206,13 @@ class LayersTest {
         String batch = assertThrows(IllegalArgumentException.class,
                 () -> regressor().setNormalization("batch").setBatchSize(1).fit(frame)).getMessage();
         assertTrue(batch.startsWith("param batchSize is 1"), batch);
+        String lastBatch = assertThrows(IllegalArgumentException.class, // 32 training rows (40 less 8 held out)
+                () -> regressor().setNormalization("batch").setBatchSize(31).fit(frame)).getMessage();
+        assertTrue(lastBatch.startsWith("param batchSize is 31: the 32 training rows leave a last batch of 1 row"), lastBatch);
+        String average = assertThrows(IllegalArgumentException.class,
+                () -> regressor().setNormalization("batch").setBatchSize(3).setMode("average").fit(frame)).getMessage();
+        assertTrue(average.startsWith("param batchSize is 3: mode average steps each of the 2 partitions on batchSize / partitions = 1 rows"),
+                average);
         var classFrame = TestData.frame(TestData.classes(40, 1), 2, true);
         Exception bce = assertThrows(Exception.class, () -> new MlpClassifier().setLayers(4, 8, 3).setLoss("bce").setEpochs(1).fit(classFrame));
         assertTrue(ClassifierPipelineTest.rootMessage(bce).contains("loss bce (multi-label) needs a vector of 3 labels"),
