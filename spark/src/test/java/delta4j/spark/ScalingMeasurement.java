@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
  * <pre>mvn -B -pl engine-api,spark verify -Dtest=ScalingMeasurement -Ddelta4j.spark.measure=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
  *
  * With {@code -Ddelta4j.spark.measure.layers=true} it answers what batch normalisation and dropout 0.2 on both hidden
- * layers cost instead: sync on 1 and 2 partitions, each without and with them.
+ * layers cost instead: sync on 1 and 2 partitions, each without and with them, and single-process
+ * {@link delta4j.model.Trainer} on the same cpu engine for comparison.
  */
 @EnabledIfSystemProperty(named = "delta4j.spark.measure", matches = "true")
 class ScalingMeasurement {
@@ -38,6 +39,19 @@ class ScalingMeasurement {
         String[][] runs = layers ? new String[][]{{"sync", "1", "none"}, {"sync", "1", "batch"}, {"sync", "2", "none"}, {"sync", "2", "batch"}}
                 : new String[][]{{"sync", "1", "none"}, {"sync", "2", "none"}, {"aggregate", "2", "none"}, {"average", "2", "none"}};
         for (int round = 0; round < 2; round++) { // the first round warms up the JIT
+            for (String norm : layers ? new String[]{"none", "batch"} : new String[0]) {
+                MlpClassifier est = new MlpClassifier().setLayers(784, 1024, 1024, 10).setBatchSize(512).setEpochs(epochs).setSeed(1)
+                        .setNormalization(norm).setDropout(norm.equals("none") ? 0 : 0.2);
+                try (delta4j.engine.Engine e = delta4j.engine.Engines.create("cpu", new delta4j.engine.EngineConfig(1, null))) {
+                    List<EpochReport> h = new delta4j.model.Trainer(e, est.settings().config()).fit(est.initialModel(), data).history();
+                    double seconds = 0;
+                    for (EpochReport r : h.subList(1, h.size())) {
+                        seconds += r.seconds();
+                    }
+                    System.out.printf("MEASURE round %d Trainer norm %s: %.0f samples/s (epochs 2..%d)%n", round, norm,
+                            (double) (h.size() - 1) * n / seconds, epochs);
+                }
+            }
             for (String[] run : runs) {
                 var frame = TestData.frame(data, Integer.parseInt(run[1]), true);
                 MlpClassifier est = new MlpClassifier().setLayers(784, 1024, 1024, 10).setBatchSize(512).setEpochs(epochs)
