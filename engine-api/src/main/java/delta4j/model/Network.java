@@ -112,6 +112,9 @@ public final class Network implements AutoCloseable {
         boolean training;
         /** The replica's part of a global batch in the last training pass, or null for a batch of its own. */
         BatchPart part;
+        /** x̂ and rstd of a batch-normalised layer in a pass over a part, kept on the host for its backward pass. */
+        final float[][] partXhat;
+        final float[][] partRstd;
         final float[] hostInput;
         final float[] hostTarget;
 
@@ -128,6 +131,8 @@ public final class Network implements AutoCloseable {
             rstd = new Tensor[depth];
             dropped = new Tensor[depth];
             keys = new long[depth];
+            partXhat = new float[depth][];
+            partRstd = new float[depth][];
             for (int l = 0; l < depth; l++) {
                 zin[l] = e.allocate(rows, n[l + 1]);
                 a[l] = e.allocate(rows, n[l + 1]);
@@ -334,8 +339,12 @@ public final class Network implements AutoCloseable {
                 case BATCH -> {
                     if (part != null) {
                         checkPart(l, part);
-                        PartLayers.batchNorm(engine, ws.zin[l], g[l], Normalization.EPSILON, momentum, runMean[l], runVar[l], ws.xhat[l],
-                                ws.rstd[l], ws.zin[l], part);
+                        if (ws.partXhat[l] == null) {
+                            ws.partXhat[l] = new float[ws.rows * mlp.sizes()[l + 1]];
+                            ws.partRstd[l] = new float[mlp.sizes()[l + 1]];
+                        }
+                        PartLayers.batchNorm(engine, ws.zin[l], g[l], Normalization.EPSILON, momentum, runMean[l], runVar[l], ws.partXhat[l],
+                                ws.partRstd[l], ws.zin[l], part);
                     } else if (ws.rows < 2) {
                         throw new IllegalArgumentException("layer " + l + " is batch-normalised, and a training batch of 1 sample has no"
                                 + " batch statistics: use batches of at least 2 samples");
@@ -409,7 +418,7 @@ public final class Network implements AutoCloseable {
                 case LAYER -> engine.layerNormBackward(ws.delta[l], ws.xhat[l], ws.rstd[l], g[l], s, ws.delta[l], dg[l]);
                 case BATCH -> {
                     if (ws.part != null) {
-                        PartLayers.batchNormBackward(engine, ws.delta[l], ws.xhat[l], ws.rstd[l], g[l], s, ws.delta[l], dg[l], ws.part);
+                        PartLayers.batchNormBackward(engine, ws.delta[l], ws.partXhat[l], ws.partRstd[l], g[l], s, ws.delta[l], dg[l], ws.part);
                     } else {
                         engine.batchNormBackward(ws.delta[l], ws.xhat[l], ws.rstd[l], g[l], s, ws.delta[l], dg[l]);
                     }

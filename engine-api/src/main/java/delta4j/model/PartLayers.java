@@ -9,7 +9,8 @@ import delta4j.engine.Tensor;
  * host from the engine's tensors: the same formulas as {@link Engine#dropout}, {@link Engine#batchNorm} and
  * {@link Engine#batchNormBackward} (and the reference engine's double accumulation), with the mask element and the
  * batch statistics of the global batch. Each batch-normalised layer costs the replicas two sums of n values
- * forwards (Σx, then Σ(x − μ)², the two-pass variance) and one of 2n backwards (Σ g, Σ g ⊙ x̂).
+ * forwards (Σx, then Σ(x − μ)², the two-pass variance) and one of 2n backwards (Σ g, Σ g ⊙ x̂). x̂ and rstd stay on the
+ * host between the two passes (the workspace keeps them), so a layer moves its input and output once each way.
  */
 final class PartLayers {
 
@@ -30,9 +31,12 @@ final class PartLayers {
         e.upload(v, y);
     }
 
-    /** Batch normalisation with the global batch's statistics; moves the running ones as {@link Engine#batchNorm} does. */
+    /**
+     * Batch normalisation with the global batch's statistics; moves the running ones as {@link Engine#batchNorm} does.
+     * Writes x̂ (rows × n) and rstd (n) to the host arrays {@code H} and {@code R} for {@link #batchNormBackward}.
+     */
     static void batchNorm(Engine e, Tensor x, Tensor gamma, float epsilon, float momentum, Tensor runningMean, Tensor runningVar,
-                          Tensor xhat, Tensor rstd, Tensor y, BatchPart part) {
+                          float[] H, float[] R, Tensor y, BatchPart part) {
         float[] X = e.download(x), G = e.download(gamma);
         int rows = x.rows(), n = x.cols(), total = part.globalRows();
         double[] sum = new double[n];
@@ -53,7 +57,7 @@ final class PartLayers {
             }
         }
         ss = part.sum().sum(ss);
-        float[] H = new float[rows * n], R = new float[n], Y = new float[rows * n];
+        float[] Y = new float[rows * n];
         for (int j = 0; j < n; j++) {
             double r = 1 / Math.sqrt(ss[j] / total + epsilon);
             R[j] = (float) r;
@@ -63,8 +67,6 @@ final class PartLayers {
                 Y[i * n + j] = (float) (G[j] * h);
             }
         }
-        e.upload(H, xhat);
-        e.upload(R, rstd);
         e.upload(Y, y);
         moveRunningStatistics(e, momentum, runningMean, runningVar, mean, ss, total);
     }
@@ -94,9 +96,9 @@ final class PartLayers {
      * Backward twin: {@code dx = γ·rstd·(δ − mean(δ) − x̂·mean(δ ⊙ x̂))} with the means over the global batch, and this
      * part's share {@code dγ = α Σ_{local i} δ ⊙ x̂} (the replicas' gradient sum completes it).
      */
-    static void batchNormBackward(Engine e, Tensor dy, Tensor xhat, Tensor rstd, Tensor gamma, float alpha, Tensor dx, Tensor dgamma,
+    static void batchNormBackward(Engine e, Tensor dy, float[] H, float[] R, Tensor gamma, float alpha, Tensor dx, Tensor dgamma,
                                   BatchPart part) {
-        float[] DY = e.download(dy), H = e.download(xhat), R = e.download(rstd), G = e.download(gamma);
+        float[] DY = e.download(dy), G = e.download(gamma);
         int rows = dy.rows(), n = dy.cols(), total = part.globalRows();
         double[] sums = new double[2 * n]; // Σ δ, then Σ δ ⊙ x̂
         for (int i = 0; i < rows; i++) {
