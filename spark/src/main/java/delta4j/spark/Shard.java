@@ -55,6 +55,12 @@ final class Shard implements Serializable {
                             + " outputs needs class indices 0.." + (count - 1) + " (index string labels with StringIndexer first)");
                 }
                 dst[at + k] = 1f;
+            } else if (multiLabel && count == 1 && label instanceof Number) {
+                double t = ((Number) label).doubleValue();
+                if (t != 0 && t != 1) {
+                    throw new IllegalArgumentException("label column '" + column + "' holds " + t + ": loss bce with one output needs labels of 0 or 1");
+                }
+                dst[at] = (float) t;
             } else if (multiLabel) {
                 if (!(label instanceof Vector v) || v.size() != count) {
                     throw new IllegalArgumentException("label column '" + column + "' holds " + (label instanceof Vector v ? "a vector of " + v.size()

@@ -133,6 +133,42 @@ class LayersTest {
     }
 
     @Test
+    void oneSigmoidOutputWithBceTakesANumericLabelOf0Or1() {
+        Dataset data = multiLabel(80, 3);
+        float[] labels = column(data.targetMatrix(), 3, 0);
+        MlpClassificationModel m = new MlpClassifier().setLayers(4, 8, 1).setLoss("bce").setEpochs(2).setBatchSize(16).setEngine("cpu")
+                .fit(numericLabelFrame(data.featureMatrix(), labels));
+        assertEquals(1, m.network().outputs());
+        labels[5] = 2;
+        Exception e = assertThrows(Exception.class, () -> new MlpClassifier().setLayers(4, 8, 1).setLoss("bce").setEpochs(1)
+                .fit(numericLabelFrame(data.featureMatrix(), labels)));
+        assertTrue(ClassifierPipelineTest.rootMessage(e).contains("holds 2.0: loss bce with one output needs labels of 0 or 1"),
+                ClassifierPipelineTest.rootMessage(e));
+    }
+
+    static org.apache.spark.sql.Dataset<Row> numericLabelFrame(float[] x, float[] labels) {
+        List<Row> rows = new ArrayList<>();
+        int f = x.length / labels.length;
+        for (int i = 0; i < labels.length; i++) {
+            double[] v = new double[f];
+            for (int j = 0; j < f; j++) {
+                v[j] = x[i * f + j];
+            }
+            rows.add(RowFactory.create(Vectors.dense(v), (double) labels[i]));
+        }
+        var spark = LocalSpark.get();
+        return spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 2), TestData.CLASS_LABEL);
+    }
+
+    static float[] column(float[] m, int cols, int j) {
+        float[] c = new float[m.length / cols];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = m[i * cols + j];
+        }
+        return c;
+    }
+
+    @Test
     void theTreeAggregateBaselineDrawsTheTrainersDropoutMasks() {
         Dataset data = TestData.regression(120, 2);
         MlpRegressor est = regressor().setNormalization("layer").setDropout(0.3).setLoss("l1").setEpochs(2).setMode("aggregate");
