@@ -237,15 +237,26 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
                     + " has no hidden layer (the output layer is never normalised or dropped out); add one, e.g. setLayers(" + widths[0] + ", 64, "
                     + widths[depth] + ")");
         }
+        for (int w : widths) {
+            if (w <= 0) {
+                throw new IllegalArgumentException("param layers " + java.util.Arrays.toString(widths) + ": every width must be at least 1");
+            }
+        }
         Mlp.Builder b = Mlp.builder(widths[0]).seed((Long) getOrDefault(seed)).loss(lossFn, lossParameter);
         for (int l = 0; l < depth - 1; l++) {
             String a = hidden.length == 1 ? hidden[0] : hidden[l];
-            b.dense(widths[l + 1], param("activations", () -> Activation.parse(a))).normalization(norm);
+            Activation phi = param("activations", () -> Activation.parse(a));
+            if (!phi.isElementwise()) {
+                throw new IllegalArgumentException("param activations: " + phi.id() + " is only allowed on the output layer (outputActivation)");
+            }
+            b.dense(widths[l + 1], phi).normalization(norm);
             if (p > 0) {
                 b.dropout(p);
             }
         }
-        b.dense(widths[depth], param("outputActivation", () -> Activation.parse(getOrDefault(outputActivation))));
+        Activation out = param("outputActivation", () -> Activation.parse(getOrDefault(outputActivation)));
+        b.dense(widths[depth], out);
+        // What is left to fail is the loss against the output activation (sizes and hidden layers are checked above).
         return param("loss", b::build);
     }
 

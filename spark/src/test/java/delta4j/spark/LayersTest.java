@@ -234,6 +234,10 @@ class LayersTest {
         assertTrue(huber.startsWith("param loss: ") && huber.contains("above 0"), huber);
         String unknown = assertThrows(IllegalArgumentException.class, () -> regressor().setLoss("hinge").fit(frame)).getMessage();
         assertTrue(unknown.startsWith("param loss: ") && unknown.contains("huber"), unknown);
+        String output = assertThrows(IllegalArgumentException.class, () -> regressor().setLoss("bce").fit(frame)).getMessage();
+        assertTrue(output.startsWith("param loss: ") && !output.contains("\n"), output);
+        String hidden = assertThrows(IllegalArgumentException.class, () -> regressor().setActivations("softmax").fit(frame)).getMessage();
+        assertTrue(hidden.startsWith("param activations: softmax is only allowed on the output layer"), hidden);
         String aggregate = assertThrows(IllegalArgumentException.class,
                 () -> regressor().setNormalization("batch").setMode("aggregate").fit(frame)).getMessage();
         assertTrue(aggregate.startsWith("param normalization: ") && aggregate.contains("set mode sync"), aggregate);
