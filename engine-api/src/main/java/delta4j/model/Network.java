@@ -110,6 +110,11 @@ public final class Network implements AutoCloseable {
         final long[] keys;
         /** Whether the last pass was {@link Network#trainingForward} (dropout applied, batch statistics in x̂). */
         boolean training;
+        /** The replica's part of a global batch in the last training pass, or null for a batch of its own. */
+        BatchPart part;
+        /** x̂ and rstd of a batch-normalised layer in a pass over a part, kept on the host for its backward pass. */
+        final float[][] partXhat;
+        final float[][] partRstd;
         final float[] hostInput;
         final float[] hostTarget;
 
@@ -126,6 +131,8 @@ public final class Network implements AutoCloseable {
             rstd = new Tensor[depth];
             dropped = new Tensor[depth];
             keys = new long[depth];
+            partXhat = new float[depth][];
+            partRstd = new float[depth][];
             for (int l = 0; l < depth; l++) {
                 zin[l] = e.allocate(rows, n[l + 1]);
                 a[l] = e.allocate(rows, n[l + 1]);
@@ -228,6 +235,7 @@ public final class Network implements AutoCloseable {
      */
     public void forward(Workspace ws) {
         ws.training = false;
+        ws.part = null;
         Tensor in = ws.x;
         for (int l = 0; l < depth; l++) {
             engine.gemm(false, false, 1f, in, w[l], 0f, ws.zin[l]);
@@ -263,7 +271,65 @@ public final class Network implements AutoCloseable {
      * (the trainer's full-gradient norm, which must not move them).
      */
     void trainingForward(Workspace ws, long seed, int epoch, int step, float momentum) {
+        trainingForward(ws, seed, epoch, step, momentum, null);
+    }
+
+    /**
+     * The training pass over one replica's part of a global batch: as {@link #trainingForward(Workspace, long, int, int)},
+     * with the dropout mask bits of each row's global batch position and batch normalisation over the global batch
+     * (its statistics summed between the replicas by {@link BatchPart#sum}), so that the replicas' passes together
+     * are single-process training's pass over the global batch. {@link #backward} then uses the same part.
+     *
+     * @param ws a workspace of this network of {@code part}'s local rows, whose input was uploaded
+     * @param seed the training run's seed
+     * @param epoch the epoch (as the trainer counts it)
+     * @param step the step within the epoch, 0-based
+     * @param part the rows' positions in the global batch and the replicas' sum
+     * @throws IllegalArgumentException if the part's rows differ from the workspace's, or a layer is batch-normalised
+     *         and the global batch has a single row or the part no sum
+     */
+    public void trainingForward(Workspace ws, long seed, int epoch, int step, BatchPart part) {
+        if (part.localRows() != ws.rows) {
+            throw new IllegalArgumentException("a batch part of " + part.localRows() + " rows for a workspace of " + ws.rows);
+        }
+        trainingForward(ws, seed, epoch, step, Normalization.MOMENTUM, part);
+    }
+
+    /**
+     * A replica that holds no row of this step's global batch: takes part in the batch-normalised layers' sums
+     * (forwards, then backwards) with zeros and moves the running statistics as the replicas with rows do.
+     *
+     * @param part the step's part with no positions and the replicas' sum
+     */
+    public void trainingPassWithoutRows(BatchPart part) {
+        checkOpen();
+        int[] n = mlp.sizes();
+        for (int l = 0; l < depth; l++) {
+            if (mlp.normalization(l) == Normalization.BATCH) {
+                checkPart(l, part);
+                PartLayers.batchNormWithoutRows(engine, n[l + 1], Normalization.MOMENTUM, runMean[l], runVar[l], part);
+            }
+        }
+        for (int l = depth - 1; l >= 0; l--) {
+            if (mlp.normalization(l) == Normalization.BATCH) {
+                PartLayers.batchNormBackwardWithoutRows(n[l + 1], part);
+            }
+        }
+    }
+
+    private static void checkPart(int l, BatchPart part) {
+        if (part.sum() == null) {
+            throw new IllegalArgumentException("layer " + l + " is batch-normalised: a part of a global batch needs the replicas' sum");
+        }
+        if (part.globalRows() < 2) {
+            throw new IllegalArgumentException("layer " + l + " is batch-normalised, and a training batch of 1 sample has no"
+                    + " batch statistics: use batches of at least 2 samples");
+        }
+    }
+
+    private void trainingForward(Workspace ws, long seed, int epoch, int step, float momentum, BatchPart part) {
         ws.training = true;
+        ws.part = part;
         Tensor in = ws.x;
         for (int l = 0; l < depth; l++) {
             engine.gemm(false, false, 1f, in, w[l], 0f, ws.zin[l]);
@@ -271,12 +337,21 @@ public final class Network implements AutoCloseable {
                 case NONE -> { }
                 case LAYER -> engine.layerNorm(ws.zin[l], g[l], Normalization.EPSILON, ws.xhat[l], ws.rstd[l], ws.zin[l]);
                 case BATCH -> {
-                    if (ws.rows < 2) {
+                    if (part != null) {
+                        checkPart(l, part);
+                        if (ws.partXhat[l] == null) {
+                            ws.partXhat[l] = new float[ws.rows * mlp.sizes()[l + 1]];
+                            ws.partRstd[l] = new float[mlp.sizes()[l + 1]];
+                        }
+                        PartLayers.batchNorm(engine, ws.zin[l], g[l], Normalization.EPSILON, momentum, runMean[l], runVar[l], ws.partXhat[l],
+                                ws.partRstd[l], ws.zin[l], part);
+                    } else if (ws.rows < 2) {
                         throw new IllegalArgumentException("layer " + l + " is batch-normalised, and a training batch of 1 sample has no"
                                 + " batch statistics: use batches of at least 2 samples");
+                    } else {
+                        engine.batchNorm(ws.zin[l], g[l], Normalization.EPSILON, momentum, runMean[l], runVar[l], ws.xhat[l], ws.rstd[l],
+                                ws.zin[l]);
                     }
-                    engine.batchNorm(ws.zin[l], g[l], Normalization.EPSILON, momentum, runMean[l], runVar[l], ws.xhat[l], ws.rstd[l],
-                            ws.zin[l]);
                 }
             }
             engine.biasActivation(ws.zin[l], b[l], mlp.activation(l), ws.a[l]);
@@ -284,7 +359,11 @@ public final class Network implements AutoCloseable {
             float p = mlp.dropout(l);
             if (p > 0f) {
                 ws.keys[l] = DropoutMask.key(seed, epoch, step, l);
-                engine.dropout(ws.a[l], p, ws.keys[l], ws.dropped[l]);
+                if (part != null) {
+                    PartLayers.dropout(engine, ws.a[l], p, ws.keys[l], part, ws.dropped[l]);
+                } else {
+                    engine.dropout(ws.a[l], p, ws.keys[l], ws.dropped[l]);
+                }
                 in = ws.dropped[l];
             }
         }
@@ -337,14 +416,24 @@ public final class Network implements AutoCloseable {
             switch (mlp.normalization(l)) {
                 case NONE -> { }
                 case LAYER -> engine.layerNormBackward(ws.delta[l], ws.xhat[l], ws.rstd[l], g[l], s, ws.delta[l], dg[l]);
-                case BATCH -> engine.batchNormBackward(ws.delta[l], ws.xhat[l], ws.rstd[l], g[l], s, ws.delta[l], dg[l]);
+                case BATCH -> {
+                    if (ws.part != null) {
+                        PartLayers.batchNormBackward(engine, ws.delta[l], ws.partXhat[l], ws.partRstd[l], g[l], s, ws.delta[l], dg[l], ws.part);
+                    } else {
+                        engine.batchNormBackward(ws.delta[l], ws.xhat[l], ws.rstd[l], g[l], s, ws.delta[l], dg[l]);
+                    }
+                }
             }
             engine.gemm(true, false, s, input, ws.delta[l], 0f, dw[l]);
             if (l > 0) {
                 // G = Δ[l]·W[l]ᵀ lands in Δ[l-1], which dropout's mask and activationBackward then turn into Δ[l-1] in place.
                 engine.gemm(false, true, 1f, ws.delta[l], w[l], 0f, ws.delta[l - 1]);
                 if (ws.training && ws.dropped[l - 1] != null) {
-                    engine.dropout(ws.delta[l - 1], mlp.dropout(l - 1), ws.keys[l - 1], ws.delta[l - 1]);
+                    if (ws.part != null) {
+                        PartLayers.dropout(engine, ws.delta[l - 1], mlp.dropout(l - 1), ws.keys[l - 1], ws.part, ws.delta[l - 1]);
+                    } else {
+                        engine.dropout(ws.delta[l - 1], mlp.dropout(l - 1), ws.keys[l - 1], ws.delta[l - 1]);
+                    }
                 }
                 engine.activationBackward(ws.delta[l - 1], ws.zin[l - 1], ws.a[l - 1], mlp.activation(l - 1), ws.delta[l - 1]);
             }

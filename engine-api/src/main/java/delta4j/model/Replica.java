@@ -24,10 +24,15 @@ import java.util.SplittableRandom;
  * {@link Network#parameters()}; a normalised layer's gains γ are parameters like the others), and for the state,
  * per parameter, its states s = 0..k−1, the order of {@link TrainingState#optimizerState()}.
  *
- * <p>{@link #gradient} runs the training pass: dropout masks keyed by (config seed, epoch 0, step {@link #step()}),
- * so every replica of one step draws the same masks for its own rows, and batch normalisation over the replica's
- * own rows (at least 2), whose running statistics each replica keeps for itself: they are not in the flat vector,
- * so averaging parameters leaves them per replica, and {@link #model()} carries this replica's.
+ * <p>{@link #gradient(float[], float[], int, float, float[])} runs the training pass over the replica's rows as a
+ * batch of their own: dropout masks keyed by (config seed, epoch 0, step {@link #step()}), so every replica of one step
+ * draws the same masks for its own rows, and batch normalisation over the replica's own rows (at least 2).
+ * {@link #gradient(float[], float[], int, float, float[], int, int, BatchPart)} runs it over the replica's part of a
+ * global batch: masks keyed by the trainer's (seed, epoch, step) and drawn for the rows' global positions, batch
+ * statistics of the global batch; together the replicas compute {@link Trainer}'s step on the global batch, batch
+ * normalisation and dropout included. Batch normalisation's running statistics are not parameters: each replica
+ * keeps its own ({@link #runningStatistics()}, flat, for averaging or collecting them), and {@link #model()} carries
+ * this replica's.
  * {@link #lossSum} runs the prediction pass.
  *
  * <p>Data given here is used as it is: a model's {@link Mlp#standardizer()} is the caller's to apply.
@@ -109,6 +114,89 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
+     * Forward and backward over this replica's part of a global batch, as {@link #gradient(float[], float[], int, float, float[])}
+     * but with the training pass of {@link Network#trainingForward(Network.Workspace, long, int, int, BatchPart)}: dropout
+     * masks keyed by (config seed, {@code epoch}, {@code step}) at the rows' global positions, batch normalisation over
+     * the global batch. With the trainer's epoch and step, the sum over the replicas of {@code out} is the gradient
+     * {@link Trainer} computes on the global batch.
+     *
+     * @param x the features of the part's rows, rows × inputs, row-major
+     * @param y the targets, rows × outputs, row-major
+     * @param rows the number of local rows, at least 1, {@code part}'s positions
+     * @param scale the factor s of the summed gradients, 1/N of the global batch
+     * @param out receives the flat gradient, {@link #parameterCount()} values
+     * @param epoch the epoch as the trainer counts it (1-based)
+     * @param step the step within the epoch, 0-based
+     * @param part the rows' global positions and the replicas' sum; null trains the rows as a batch of their own
+     *        (masks keyed by epoch and step, statistics over these rows)
+     * @return the loss sum over the rows (not scaled)
+     * @throws IllegalArgumentException if an array's length does not fit or the part's rows differ from {@code rows}
+     */
+    public double gradient(float[] x, float[] y, int rows, float scale, float[] out, int epoch, int step, BatchPart part) {
+        checkLength("gradient", out, parameterCount());
+        Network.Workspace ws = stage(x, y, rows);
+        if (part == null) {
+            net.trainingForward(ws, config.seed, epoch, step);
+        } else {
+            net.trainingForward(ws, config.seed, epoch, step, part);
+        }
+        net.backward(ws, lossOut, 0, scale);
+        for (int i = 0; i < parameters.size(); i++) {
+            engine.download(parameters.get(i).gradient(), out, offsets[i]);
+        }
+        return engine.download(lossOut)[0];
+    }
+
+    /**
+     * The step of a replica that holds no row of the global batch: {@code out} becomes zero, and the replica takes part
+     * in the batch statistics' sums of the replicas with rows ({@link Network#trainingPassWithoutRows}).
+     *
+     * @param part the step's part (no positions) with the replicas' sum
+     * @param out receives zeros, {@link #parameterCount()} values
+     */
+    public void gradientWithoutRows(BatchPart part, float[] out) {
+        checkLength("gradient", out, parameterCount());
+        java.util.Arrays.fill(out, 0f);
+        net.trainingPassWithoutRows(part);
+    }
+
+    /** {@return batch normalisation's running statistics, flat: per batch-normalised layer its mean, then its variance (empty without)} */
+    public float[] runningStatistics() {
+        List<Tensor> st = net.runningStatistics();
+        int n = 0;
+        for (Tensor t : st) {
+            n += (int) t.size();
+        }
+        float[] v = new float[n];
+        int at = 0;
+        for (Tensor t : st) {
+            engine.download(t, v, at);
+            at += (int) t.size();
+        }
+        return v;
+    }
+
+    /**
+     * Replaces batch normalisation's running statistics (e.g. the replicas' average).
+     *
+     * @param v the statistics in {@link #runningStatistics()}'s order and length
+     * @throws IllegalArgumentException if the length does not fit
+     */
+    public void setRunningStatistics(float[] v) {
+        List<Tensor> st = net.runningStatistics();
+        int n = 0;
+        for (Tensor t : st) {
+            n += (int) t.size();
+        }
+        checkLength("running statistics", v, n);
+        int at = 0;
+        for (Tensor t : st) {
+            engine.upload(v, at, t);
+            at += (int) t.size();
+        }
+    }
+
+    /**
      * {@return the loss sum over {@code rows} samples with the current parameters (forward and loss only)}
      *
      * @param x the features, rows × inputs, row-major
@@ -124,6 +212,17 @@ public final class Replica implements AutoCloseable {
 
     /** Uploads a batch and runs the training pass (masks keyed by seed, epoch 0, step t) or the prediction pass. */
     private Network.Workspace load(float[] x, float[] y, int rows, boolean training) {
+        Network.Workspace ws = stage(x, y, rows);
+        if (training) {
+            net.trainingForward(ws, config.seed, 0, t);
+        } else {
+            net.forward(ws);
+        }
+        return ws;
+    }
+
+    /** Uploads a batch's features and targets. */
+    private Network.Workspace stage(float[] x, float[] y, int rows) {
         int in = net.model().inputs(), outs = net.model().outputs();
         if (rows <= 0 || x.length < rows * in || y.length < rows * outs) {
             throw new IllegalArgumentException("a batch of " + rows + " rows needs " + rows * in + " feature and " + rows * outs
@@ -133,11 +232,6 @@ public final class Replica implements AutoCloseable {
         System.arraycopy(x, 0, ws.hostInput(), 0, rows * in);
         System.arraycopy(y, 0, ws.hostTarget(), 0, rows * outs);
         net.upload(ws, true);
-        if (training) {
-            net.trainingForward(ws, config.seed, 0, t);
-        } else {
-            net.forward(ws);
-        }
         return ws;
     }
 

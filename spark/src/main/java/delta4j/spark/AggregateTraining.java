@@ -1,6 +1,7 @@
 package delta4j.spark;
 
 import delta4j.engine.Engine;
+import delta4j.model.BatchPart;
 import delta4j.model.Mlp;
 import delta4j.model.Replica;
 import delta4j.model.TrainingConfig;
@@ -50,15 +51,17 @@ final class AggregateTraining {
                 double lossSum = 0;
                 for (int step = 0; step < steps; step++) {
                     int from = step * batch, rows = Math.min(batch, n - from);
-                    int[][] members = new int[parts][];
+                    int[][] members = new int[parts][], positions = new int[parts][];
                     int[] m = new int[parts];
                     for (int p = 0; p < parts; p++) {
                         members[p] = new int[rows];
+                        positions[p] = new int[rows];
                     }
                     for (int i = 0; i < rows; i++) {
                         int global = trainIndex[order[from + i]];
                         for (int p = 0; p < parts; p++) {
                             if (layout.owns(p, global)) {
+                                positions[p][m[p]] = i;
                                 members[p][m[p]++] = global - layout.start(p);
                                 break;
                             }
@@ -66,13 +69,16 @@ final class AggregateTraining {
                     }
                     for (int p = 0; p < parts; p++) {
                         members[p] = java.util.Arrays.copyOf(members[p], m[p]);
+                        positions[p] = java.util.Arrays.copyOf(positions[p], m[p]);
                     }
+                    int e = epoch, st = step;
                     long c0 = System.nanoTime();
                     Broadcast<float[]> params = jsc.broadcast(r.parameters());
                     float scale = 1f / rows;
                     // Element `count` carries the loss sum.
                     float[] sum = shards.treeAggregate(new float[count + 1],
-                            (acc, shard) -> partial(acc, shard, members[shard.partition], scale, params.value(), plan, s, initial.value()),
+                            (acc, shard) -> partial(acc, shard, members[shard.partition],
+                                    new BatchPart(rows, positions[shard.partition], null), e, st, scale, params.value(), plan, s, initial.value()),
                             AggregateTraining::add, 2);
                     params.destroy();
                     o.commSeconds += (System.nanoTime() - c0) / 1e9;
@@ -119,7 +125,13 @@ final class AggregateTraining {
         return o;
     }
 
-    private static float[] partial(float[] acc, Shard shard, int[] members, float scale, float[] params, String plan, Settings s, byte[] model) {
+    /**
+     * One partition's part of a step's gradient. Its rows carry their global batch positions, so dropout draws the
+     * trainer's masks; batch normalisation, whose statistics would need the other partitions within the step, is
+     * refused in this mode ({@link MlpEstimator#settings()}).
+     */
+    private static float[] partial(float[] acc, Shard shard, int[] members, BatchPart part, int epoch, int step, float scale, float[] params,
+                                   String plan, Settings s, byte[] model) {
         if (members.length == 0) {
             return acc;
         }
@@ -133,7 +145,7 @@ final class AggregateTraining {
                 System.arraycopy(shard.y, members[i] * shard.targets, y, i * shard.targets, shard.targets);
             }
             float[] g = new float[acc.length - 1];
-            double loss = r.gradient(x, y, members.length, scale, g);
+            double loss = r.gradient(x, y, members.length, scale, g, epoch, step, part);
             for (int j = 0; j < g.length; j++) {
                 acc[j] += g[j];
             }

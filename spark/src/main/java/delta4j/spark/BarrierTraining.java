@@ -2,6 +2,7 @@ package delta4j.spark;
 
 import delta4j.data.Dataset;
 import delta4j.engine.Engine;
+import delta4j.model.BatchPart;
 import delta4j.model.Mlp;
 import delta4j.model.Replica;
 import delta4j.model.TrainingConfig;
@@ -70,6 +71,7 @@ final class BarrierTraining {
             o.bytesSent = comm.bytesSent();
             if (shard.partition == 0 && o.error == null) {
                 o.parameters = r.parameters();
+                o.statistics = run.bestStatistics != null ? run.bestStatistics : r.runningStatistics();
             }
             return o;
         }
@@ -94,6 +96,7 @@ final class BarrierTraining {
         int sinceBest;
         int bestEpoch;
         float[] bestParameters;
+        float[] bestStatistics;
 
         final int attempt;
 
@@ -129,12 +132,16 @@ final class BarrierTraining {
         /**
          * Global batch s is the trainer's: positions order[s·B ..) of the epoch's order. Each task gathers the
          * members it holds, computes their gradient scaled by 1/(global batch rows), and the sum over the
-         * tasks is the trainer's batch gradient.
+         * tasks is the trainer's batch gradient. The members' positions in the global batch go with them
+         * ({@link BatchPart}): dropout draws each row's mask at its global position with the trainer's
+         * (seed, epoch, step) key, and batch normalisation sums its statistics over the tasks, so the masks,
+         * the batch statistics and the running statistics are the trainer's too (a task without members in a
+         * step takes part in those sums with zeros).
          */
         void sync() {
             int n = layout.trainSize(), steps = (n + batch - 1) / batch, start = layout.start(p);
             int[] trainIndex = layout.trainIndex();
-            float[] zero = new float[g.length];
+            int[] positions = new int[batch];
             for (int epoch = 1; epoch <= s.epochs(); epoch++) {
                 beforeEpoch(epoch);
                 long t0 = System.nanoTime();
@@ -146,15 +153,17 @@ final class BarrierTraining {
                     for (int i = 0; i < rows; i++) {
                         int global = trainIndex[order[from + i]];
                         if (layout.owns(p, global)) {
+                            positions[m] = i;
                             copyRow(global - start, m++);
                         }
                     }
-                    float[] part = zero;
+                    BatchPart part = new BatchPart(rows, java.util.Arrays.copyOf(positions, m), comm::sum);
                     if (m > 0) {
-                        lossSum += r.gradient(x, y, m, 1f / rows, g);
-                        part = g;
+                        lossSum += r.gradient(x, y, m, 1f / rows, g, epoch, step, part);
+                    } else {
+                        r.gradientWithoutRows(part, g);
                     }
-                    r.apply(comm.sum(part), lr);
+                    r.apply(comm.sum(g), lr);
                     o.steps++;
                 }
                 if (endOfEpoch(epoch, lr, lossSum, n, t0)) {
@@ -168,7 +177,10 @@ final class BarrierTraining {
          * Local SGD: each task walks its own shard in mini-batches of B/N (so that one step of all tasks sees
          * about a global batch), every task the same number of steps per epoch (the largest shard's; smaller
          * shards wrap around), and every {@code averageEvery} steps and at the end of each epoch the
-         * parameters and the optimizer state become their mean over the tasks.
+         * parameters and the optimizer state become their mean over the tasks. Each task's batch is a batch of its
+         * own: dropout masks keyed by (seed, epoch, step·N + partition), so the tasks draw different masks, and batch
+         * normalisation over the task's rows, its running statistics averaged with the parameters (the mean of the
+         * tasks' running variances, which leaves out the spread of the tasks' means).
          */
         void average() {
             int[] mine = layout.localTrainRows(p);
@@ -194,7 +206,7 @@ final class BarrierTraining {
                     for (int i = 0; i < local; i++) {
                         copyRow(order[(step * local + i) % order.length], i);
                     }
-                    lossSum += r.gradient(x, y, local, 1f / local, g);
+                    lossSum += r.gradient(x, y, local, 1f / local, g, epoch, step * layout.partitions() + p, null);
                     r.apply(g, lr);
                     o.steps++;
                     if ((step + 1) % every == 0 || step == steps - 1) {
@@ -210,15 +222,18 @@ final class BarrierTraining {
         }
 
         private void averageParameters() {
-            float[] params = r.parameters(), state = r.optimizerState();
-            float[] both = new float[params.length + state.length];
-            System.arraycopy(params, 0, both, 0, params.length);
-            System.arraycopy(state, 0, both, params.length, state.length);
-            float[] mean = comm.mean(both);
+            float[] params = r.parameters(), state = r.optimizerState(), stats = r.runningStatistics();
+            float[] all = new float[params.length + state.length + stats.length];
+            System.arraycopy(params, 0, all, 0, params.length);
+            System.arraycopy(state, 0, all, params.length, state.length);
+            System.arraycopy(stats, 0, all, params.length + state.length, stats.length);
+            float[] mean = comm.mean(all);
             System.arraycopy(mean, 0, params, 0, params.length);
             System.arraycopy(mean, params.length, state, 0, state.length);
+            System.arraycopy(mean, params.length + state.length, stats, 0, stats.length);
             r.setParameters(params);
             r.setOptimizerState(state, r.step());
+            r.setRunningStatistics(stats);
         }
 
         /** Losses over all tasks, the epoch's report and the stopping rules; true to stop. */
@@ -238,6 +253,7 @@ final class BarrierTraining {
                     sinceBest = 0;
                     bestEpoch = epoch;
                     bestParameters = r.parameters();
+                    bestStatistics = r.runningStatistics();
                 } else if (++sinceBest >= s.patience()) {
                     o.stopReason = "EARLY_STOPPING";
                     return true;

@@ -16,7 +16,8 @@ import java.nio.file.Path;
 /**
  * A fitted {@link MlpClassifier}: appends {@code predictionCol} (the most probable class index, a double as
  * Spark's evaluators expect) and {@code probabilityCol} (a vector of K class probabilities: the softmax
- * outputs, or sigmoid outputs scaled to sum to 1).
+ * outputs, or sigmoid outputs scaled to sum to 1). A multi-label classifier (loss bce) appends instead a vector of
+ * K labels of 0 or 1 (each output at least 0.5) and the K sigmoid outputs, each label's own probability.
  */
 public final class MlpClassificationModel extends MlpModel<MlpClassificationModel> {
 
@@ -54,19 +55,34 @@ public final class MlpClassificationModel extends MlpModel<MlpClassificationMode
         return mlp.outputs();
     }
 
-    static StructType addOutputs(StructType schema, String prediction, String probability) {
-        return schema.add(DataTypes.createStructField(prediction, DataTypes.DoubleType, false))
+    /** Whether the network is a multi-label classifier (sigmoid outputs trained with binary cross-entropy). */
+    public boolean isMultiLabel() {
+        return mlp.loss() == delta4j.engine.Loss.BINARY_CROSS_ENTROPY;
+    }
+
+    static StructType addOutputs(StructType schema, String prediction, String probability, boolean multiLabel) {
+        return schema.add(DataTypes.createStructField(prediction, multiLabel ? SQLDataTypes.VectorType() : DataTypes.DoubleType, false))
                 .add(DataTypes.createStructField(probability, SQLDataTypes.VectorType(), false));
     }
 
     @Override
     StructField[] outputFields() {
-        StructType t = addOutputs(new StructType(), prediction(), getOrDefault(probabilityCol));
+        StructType t = addOutputs(new StructType(), prediction(), getOrDefault(probabilityCol), isMultiLabel());
         return t.fields();
     }
 
     @Override
     RowOutputs rowOutputs() {
+        if (isMultiLabel()) {
+            return (y, at, k) -> {
+                double[] labels = new double[k], p = new double[k];
+                for (int j = 0; j < k; j++) {
+                    p[j] = y[at + j];
+                    labels[j] = y[at + j] >= 0.5f ? 1 : 0;
+                }
+                return new Object[]{Vectors.dense(labels), Vectors.dense(p)};
+            };
+        }
         return (y, at, k) -> {
             int best = 0;
             double sum = 0;

@@ -1,10 +1,12 @@
 package delta4j.spark;
 
+import delta4j.data.Standardizer;
 import delta4j.io.ModelFile;
 import delta4j.engine.Activation;
 import delta4j.engine.Loss;
 import delta4j.model.LearningRateSchedule;
 import delta4j.model.Mlp;
+import delta4j.model.Normalization;
 import delta4j.model.Optimizer;
 import delta4j.model.TrainingDivergedException;
 import org.apache.spark.api.java.JavaRDD;
@@ -46,6 +48,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     private final StringArrayParam activations;
     private final Param<String> outputActivation;
     private final Param<String> loss;
+    private final Param<String> normalization;
+    private final DoubleParam dropout;
     private final Param<String> optimizer;
     private final DoubleParam learningRate;
     private final DoubleParam weightDecay;
@@ -62,6 +66,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     private final IntParam numPartitions;
     private final DoubleParam validationFraction;
     private final IntParam patience;
+    private final BooleanParam standardizeTargets;
 
     // Spark ML params are made with their owner (new Param<>(this, ...)), which only reads uid, set first.
     @SuppressWarnings("this-escape")
@@ -74,7 +79,11 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         activations = new StringArrayParam(this, "activations",
                 "hidden-layer activations (identity, sigmoid, tanh, relu, leaky_relu): one for all hidden layers or one per hidden layer");
         outputActivation = new Param<>(this, "outputActivation", "output-layer activation");
-        loss = new Param<>(this, "loss", "loss: mse, or ce (softmax cross-entropy, with a softmax output)");
+        loss = new Param<>(this, "loss", "loss: mse, l1, huber or huber:DELTA (Huber's threshold, 1 by default), ce (softmax"
+                + " cross-entropy, softmax output) or bce (binary cross-entropy on sigmoid outputs: multi-label, MlpClassifier)");
+        normalization = new Param<>(this, "normalization", "normalisation of every hidden layer: none, layer (per sample) or batch"
+                + " (per unit over the global batch, with running statistics for prediction)");
+        dropout = new DoubleParam(this, "dropout", "dropout probability of every hidden layer's activations in training, in [0, 1)");
         optimizer = new Param<>(this, "optimizer", "optimizer: sgd, momentum, nesterov, adam, adamw");
         learningRate = new DoubleParam(this, "learningRate", "base learning rate");
         weightDecay = new DoubleParam(this, "weightDecay", "L2 weight decay on the weights (decoupled for adamw)");
@@ -92,6 +101,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         numPartitions = new IntParam(this, "numPartitions", "replicas (partitions) to train with (0: the DataFrame's partitions)");
         validationFraction = new DoubleParam(this, "validationFraction", "fraction of the rows held out for validation (0: none)");
         patience = new IntParam(this, "patience", "early stopping: epochs without a better validation loss (0: off)");
+        standardizeTargets = new BooleanParam(this, "standardizeTargets", "regression with loss mse and an identity output: train on"
+                + " targets scaled to zero mean and unit variance over the training rows, predict in the targets' units");
 
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
@@ -99,6 +110,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         setDefault(activations, new String[]{"relu"});
         setDefault(outputActivation, outputActivationDefault);
         setDefault(loss, lossDefault);
+        setDefault(normalization, "none");
+        setDefault(dropout, 0.0);
         setDefault(optimizer, "adam");
         setDefault(learningRate, 1e-3);
         setDefault(weightDecay, 0.0);
@@ -115,6 +128,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         setDefault(numPartitions, 0);
         setDefault(validationFraction, 0.0);
         setDefault(patience, 0);
+        setDefault(standardizeTargets, true);
     }
 
     @Override
@@ -136,6 +150,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public StringArrayParam activations() { return activations; }
     public Param<String> outputActivation() { return outputActivation; }
     public Param<String> loss() { return loss; }
+    public Param<String> normalization() { return normalization; }
+    public DoubleParam dropout() { return dropout; }
     public Param<String> optimizer() { return optimizer; }
     public DoubleParam learningRate() { return learningRate; }
     public DoubleParam weightDecay() { return weightDecay; }
@@ -152,6 +168,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public IntParam numPartitions() { return numPartitions; }
     public DoubleParam validationFraction() { return validationFraction; }
     public IntParam patience() { return patience; }
+    public BooleanParam standardizeTargets() { return standardizeTargets; }
 
     public E setFeaturesCol(String v) { set(featuresCol, v); return self(); }
     public E setLabelCol(String v) { set(labelCol, v); return self(); }
@@ -160,6 +177,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public E setActivations(String... v) { set(activations, v); return self(); }
     public E setOutputActivation(String v) { set(outputActivation, v); return self(); }
     public E setLoss(String v) { set(loss, v); return self(); }
+    public E setNormalization(String v) { set(normalization, v); return self(); }
+    public E setDropout(double v) { set(dropout, v); return self(); }
     public E setOptimizer(String v) { set(optimizer, v); return self(); }
     public E setLearningRate(double v) { set(learningRate, v); return self(); }
     public E setWeightDecay(double v) { set(weightDecay, v); return self(); }
@@ -176,6 +195,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public E setNumPartitions(int v) { set(numPartitions, v); return self(); }
     public E setValidationFraction(double v) { set(validationFraction, v); return self(); }
     public E setPatience(int v) { set(patience, v); return self(); }
+    public E setStandardizeTargets(boolean v) { set(standardizeTargets, v); return self(); }
 
     String featuresColName() { return getOrDefault(featuresCol); }
     String labelColName() { return getOrDefault(labelCol); }
@@ -205,12 +225,58 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
             throw new IllegalArgumentException("activations has " + hidden.length + " entries: give one for all hidden layers or one per hidden layer ("
                     + (depth - 1) + ")");
         }
-        Mlp.Builder b = Mlp.builder(widths[0]).seed((Long) getOrDefault(seed)).loss(Loss.parse(getOrDefault(loss)));
-        for (int l = 0; l < depth - 1; l++) {
-            b.dense(widths[l + 1], Activation.parse(hidden.length == 1 ? hidden[0] : hidden[l]));
+        Loss lossFn = lossFunction();
+        float lossParameter = param("loss", () -> Loss.parseParameter(getOrDefault(loss)));
+        Normalization norm = normalisation();
+        double p = (Double) getOrDefault(dropout);
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("param dropout is " + p + ": it must lie in [0, 1) (0: no dropout)");
         }
-        b.dense(widths[depth], Activation.parse(getOrDefault(outputActivation)));
-        return b.build();
+        if (depth < 2 && (norm != Normalization.NONE || p > 0)) {
+            throw new IllegalArgumentException("param " + (p > 0 ? "dropout" : "normalization") + ": layers " + java.util.Arrays.toString(widths)
+                    + " has no hidden layer (the output layer is never normalised or dropped out); add one, e.g. setLayers(" + widths[0] + ", 64, "
+                    + widths[depth] + ")");
+        }
+        for (int w : widths) {
+            if (w <= 0) {
+                throw new IllegalArgumentException("param layers " + java.util.Arrays.toString(widths) + ": every width must be at least 1");
+            }
+        }
+        Mlp.Builder b = Mlp.builder(widths[0]).seed((Long) getOrDefault(seed)).loss(lossFn, lossParameter);
+        for (int l = 0; l < depth - 1; l++) {
+            String a = hidden.length == 1 ? hidden[0] : hidden[l];
+            Activation phi = param("activations", () -> Activation.parse(a));
+            if (!phi.isElementwise()) {
+                throw new IllegalArgumentException("param activations: " + phi.id() + " is only allowed on the output layer (outputActivation)");
+            }
+            b.dense(widths[l + 1], phi).normalization(norm);
+            if (p > 0) {
+                b.dropout(p);
+            }
+        }
+        Activation out = param("outputActivation", () -> Activation.parse(getOrDefault(outputActivation)));
+        b.dense(widths[depth], out);
+        // What is left to fail is the loss against the output activation (sizes and hidden layers are checked above).
+        return param("loss", b::build);
+    }
+
+    /** The loss the {@code loss} param names (without its parameter). */
+    Loss lossFunction() {
+        return param("loss", () -> Loss.parseSpec(getOrDefault(loss)));
+    }
+
+    /** The normalisation the {@code normalization} param names. */
+    Normalization normalisation() {
+        return param("normalization", () -> Normalization.parse(getOrDefault(normalization)));
+    }
+
+    /** Runs a parse or check and names the param in its one-line message. */
+    static <T> T param(String name, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IllegalArgumentException("param " + name + ": " + e.getMessage(), e);
+        }
     }
 
     Settings settings() {
@@ -226,10 +292,19 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         Settings s = new Settings(opt, (float) (double) (Double) getOrDefault(learningRate), (float) (double) (Double) getOrDefault(weightDecay), sched,
                 (float) (double) (Double) getOrDefault(clipNorm), (Integer) getOrDefault(batchSize), (Integer) getOrDefault(epochs), (Long) getOrDefault(seed),
                 (Boolean) getOrDefault(shuffle), fraction, patienceEpochs, getOrDefault(engine), (Integer) getOrDefault(engineThreads), m,
-                (Integer) getOrDefault(averageEvery));
+                (Integer) getOrDefault(averageEvery), (Boolean) getOrDefault(standardizeTargets));
         s.config(); // every other bad value fails here with TrainingConfig's message
         if (s.averageEvery() <= 0) {
             throw new IllegalArgumentException("averageEvery must be positive, got " + s.averageEvery());
+        }
+        if (normalisation() == Normalization.BATCH) {
+            if (m == TrainingMode.AGGREGATE) {
+                throw new IllegalArgumentException("param normalization: batch normalisation trains in mode sync (global batch statistics) or"
+                        + " average (per-partition statistics), not aggregate: set mode sync, or normalization layer");
+            }
+            if (s.batchSize() < 2) {
+                throw new IllegalArgumentException("param batchSize is " + s.batchSize() + ": batch normalisation needs batches of at least 2 samples");
+            }
         }
         return s;
     }
@@ -249,11 +324,20 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         if (wanted > 0 && df.rdd().getNumPartitions() != wanted) {
             df = df.repartition(wanted);
         }
-        JavaRDD<Shard> shards = Shard.of(df, featuresColName(), labelColName(), mlp.inputs(), targets(mlp.outputs()))
+        boolean standardize = targetStandardisation(mlp);
+        JavaRDD<Shard> labelled = Shard.of(df, featuresColName(), labelColName(), mlp.inputs(), targets(mlp.outputs()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Shard> shards = labelled;
         try {
-            List<Integer> counts = shards.map(sh -> sh.rows).collect();
+            List<Integer> counts = labelled.map(sh -> sh.rows).collect();
             Layout layout = new Layout(counts.stream().mapToInt(Integer::intValue).toArray(), s.validationFraction(), s.seed());
+            checkBatchStatistics(mlp, s, layout);
+            if (standardize) {
+                Standardizer ts = Standardizer.fitTargets(trainingTargets(labelled, layout, mlp.outputs()));
+                mlp.setTargetStandardizer(ts);
+                float[] mean = ts.mean(), scale = ts.scale();
+                shards = labelled.map(sh -> sh.withStandardisedTargets(new Standardizer(mean, scale))).persist(StorageLevel.MEMORY_AND_DISK());
+            }
             byte[] model = ModelFile.toBytes(mlp);
             Outcome o = switch (s.mode()) {
                 case SYNC, AVERAGE -> BarrierTraining.fit(shards, layout, s, model);
@@ -263,14 +347,77 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
                 throw new TrainingDivergedException(o.epochs.size() + 1, o.error);
             }
             Flat.into(mlp, o.parameters);
+            Flat.statisticsInto(mlp, o.statistics);
             M fitted = copyValues(newModel(uid, mlp), extractParamMap());
             fitted.setParent(this);
             fitted.summary = new FitSummary(o.history(), o.stopReason, s.mode(), layout.partitions(), o.steps, o.seconds,
                     o.commSeconds, o.bytesSent);
             return fitted;
         } finally {
-            shards.unpersist(false);
+            if (shards != labelled) {
+                shards.unpersist(false);
+            }
+            labelled.unpersist(false);
         }
+    }
+
+    /**
+     * Batch normalisation needs at least 2 rows in every batch it normalises: the global batches in sync mode (the
+     * last one holds the remainder), each partition's batches in average mode. Checked on the driver, before the
+     * barrier stage, whose failures Spark would retry.
+     */
+    private static void checkBatchStatistics(Mlp mlp, Settings s, Layout layout) {
+        boolean batchNorm = false;
+        for (int l = 0; l < mlp.depth(); l++) {
+            batchNorm |= mlp.normalization(l) == Normalization.BATCH;
+        }
+        if (!batchNorm) {
+            return;
+        }
+        int n = layout.trainSize(), batch = Math.min(s.batchSize(), n);
+        if (s.mode() == TrainingMode.AVERAGE && batch / layout.partitions() < 2) {
+            throw new IllegalArgumentException("param batchSize is " + s.batchSize() + ": mode average steps each of the " + layout.partitions()
+                    + " partitions on batchSize / partitions = " + batch / layout.partitions() + " rows, and batch normalisation needs at least 2;"
+                    + " use a batchSize of at least " + 2 * layout.partitions());
+        }
+        if (s.mode() != TrainingMode.AVERAGE && n % batch == 1) {
+            throw new IllegalArgumentException("param batchSize is " + s.batchSize() + ": the " + n + " training rows leave a last batch of 1 row,"
+                    + " which batch normalisation cannot normalise; change batchSize (e.g. " + (batch + 1) + ")");
+        }
+    }
+
+    /**
+     * Whether the fit standardises its targets: by default where {@link Mlp#canStandardizeTargets()} (a regression
+     * with loss mse and an identity output), as the cli does; asked for elsewhere, an error.
+     */
+    private boolean targetStandardisation(Mlp mlp) {
+        boolean wanted = (Boolean) getOrDefault(standardizeTargets);
+        if (wanted && isSet(standardizeTargets) && !mlp.canStandardizeTargets()) {
+            throw new IllegalArgumentException("param standardizeTargets applies to a regression with loss mse and an identity output layer ("
+                    + mlp.loss().id() + " with a " + mlp.activation(mlp.depth() - 1).id() + " output trains on the labels' own units): drop it");
+        }
+        return wanted && mlp.canStandardizeTargets();
+    }
+
+    /**
+     * The training rows' targets in training-position order, the rows and the order in which {@link delta4j.model.Trainer}
+     * fits its target standardiser, so that {@link Standardizer#fitTargets} computes the same μ and σ (the features,
+     * which it does not read, are a zero column).
+     */
+    private static delta4j.data.Dataset trainingTargets(JavaRDD<Shard> shards, Layout layout, int k) {
+        List<float[]> parts = shards.map(sh -> sh.y).collect(); // partition order: global sample order
+        float[] all = new float[Math.multiplyExact(layout.total(), k)];
+        int at = 0;
+        for (float[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        int[] train = layout.trainIndex();
+        float[] y = new float[Math.multiplyExact(train.length, k)];
+        for (int i = 0; i < train.length; i++) {
+            System.arraycopy(all, train[i] * k, y, i * k, k);
+        }
+        return new delta4j.data.Dataset(train.length, 1, k, new float[train.length], y);
     }
 
     @Override

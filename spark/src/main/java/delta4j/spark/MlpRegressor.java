@@ -9,7 +9,10 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Regression with a delta4j MLP on Spark: a numeric label column (one output) or a vector label column
- * (several outputs), MSE loss, identity output by default. {@code setLayers(in, ..., out)} is required.
+ * (several outputs), MSE loss, identity output by default (or {@code setLoss("l1")}, {@code "huber:δ"}). With MSE and
+ * an identity output the targets are standardised over the training rows for training and the predictions come back
+ * in their units ({@code standardizeTargets}, as {@link delta4j.model.Trainer} does). {@code setLayers(in, ..., out)}
+ * is required.
  *
  * <pre>{@code
  * MlpRegressionModel m = new MlpRegressor().setLayers(8, 64, 64, 1).setEpochs(20).setMode("sync").fit(train);

@@ -17,6 +17,8 @@ final class Outcome implements Serializable {
 
     int partition;
     float[] parameters;
+    /** Batch normalisation's running statistics ({@link delta4j.model.Replica#runningStatistics()}; empty without). */
+    float[] statistics;
     final List<double[]> epochs = new ArrayList<>(); // epoch, train loss, validation loss, learning rate, seconds, samples
     String stopReason = "MAX_EPOCHS";
     String error;

@@ -15,7 +15,7 @@ import java.io.Serializable;
  */
 record Settings(String optimizer, float learningRate, float weightDecay, String schedule, float clipNorm, int batchSize,
                 int epochs, long seed, boolean shuffle, double validationFraction, int patience, String engine,
-                int engineThreads, TrainingMode mode, int averageEvery) implements Serializable {
+                int engineThreads, TrainingMode mode, int averageEvery, boolean standardizeTargets) implements Serializable {
 
     TrainingConfig config() {
         TrainingConfig.Builder b = TrainingConfig.builder()
@@ -28,9 +28,9 @@ record Settings(String optimizer, float learningRate, float weightDecay, String 
                 .shuffle(shuffle)
                 .validationFraction(validationFraction)
                 .patience(patience)
-                // The label column is trained on as given, as Replica takes its data: the estimators fit no target
-                // standardiser (scale large regression labels in the Pipeline; docs/DISTRIBUTED.md).
-                .standardizeTargets(false);
+                // What the Trainer would do (for comparison with it). The replicas never standardise: the estimator
+                // fits the target standardiser on the driver and hands them standardised shards (MlpEstimator.fit).
+                .standardizeTargets(standardizeTargets);
         if (clipNorm > 0) {
             b.clipGradientNorm(clipNorm);
         }

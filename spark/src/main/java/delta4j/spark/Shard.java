@@ -35,8 +35,15 @@ final class Shard implements Serializable {
         this.y = y;
     }
 
-    /** What the label column holds and how it becomes targets. */
-    record Targets(boolean classes, int count) implements Serializable {
+    /**
+     * What the label column holds and how it becomes targets: class indices (one-hot targets), 0/1 vectors of
+     * {@code count} labels (multi-label), or numbers (one per row, or a vector).
+     */
+    record Targets(boolean classes, int count, boolean multiLabel) implements Serializable {
+
+        Targets(boolean classes, int count) {
+            this(classes, count, false);
+        }
 
         /** Writes the targets of one label value at {@code dst[at..at+count)}. */
         void encode(Object label, float[] dst, int at, String column) {
@@ -48,6 +55,26 @@ final class Shard implements Serializable {
                             + " outputs needs class indices 0.." + (count - 1) + " (index string labels with StringIndexer first)");
                 }
                 dst[at + k] = 1f;
+            } else if (multiLabel && count == 1 && label instanceof Number) {
+                double t = ((Number) label).doubleValue();
+                if (t != 0 && t != 1) {
+                    throw new IllegalArgumentException("label column '" + column + "' holds " + t + ": loss bce with one output needs labels of 0 or 1");
+                }
+                dst[at] = (float) t;
+            } else if (multiLabel) {
+                if (!(label instanceof Vector v) || v.size() != count) {
+                    throw new IllegalArgumentException("label column '" + column + "' holds " + (label instanceof Vector v ? "a vector of " + v.size()
+                            + " values" : label == null ? "null" : label.getClass().getSimpleName() + " values") + ": loss bce (multi-label) needs a"
+                            + " vector of " + count + " labels of 0 or 1 per row, one per output");
+                }
+                for (int j = 0; j < count; j++) {
+                    double t = v.apply(j);
+                    if (t != 0 && t != 1) {
+                        throw new IllegalArgumentException("label column '" + column + "' holds " + t + " in a label vector: loss bce (multi-label)"
+                                + " needs labels of 0 or 1");
+                    }
+                    dst[at + j] = (float) t;
+                }
             } else if (label instanceof Vector v) {
                 if (v.size() != count) {
                     throw new IllegalArgumentException("label column '" + column + "' holds a vector of " + v.size()
@@ -114,6 +141,13 @@ final class Shard implements Serializable {
             }
             return List.of(new Shard(p, n, features, targets.count(), x, y)).iterator();
         }, true);
+    }
+
+    /** This shard with its targets standardised by {@code ts}, t' = (t − μ)/σ (the features shared, the targets copied). */
+    Shard withStandardisedTargets(delta4j.data.Standardizer ts) {
+        float[] t = y.clone();
+        ts.applyToTargetsInPlace(t, t.length);
+        return new Shard(partition, rows, features, targets, x, t);
     }
 
     /** The one shard of a partition's iterator. */

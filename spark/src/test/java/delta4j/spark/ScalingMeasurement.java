@@ -15,6 +15,10 @@ import java.util.SplittableRandom;
  * when asked and asserts nothing.
  *
  * <pre>mvn -B -pl engine-api,spark verify -Dtest=ScalingMeasurement -Ddelta4j.spark.measure=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
+ *
+ * With {@code -Ddelta4j.spark.measure.layers=true} it answers what batch normalisation and dropout 0.2 on both hidden
+ * layers cost instead: sync on 1 and 2 partitions, each without and with them, and single-process
+ * {@link delta4j.model.Trainer} on the same cpu engine for comparison.
  */
 @EnabledIfSystemProperty(named = "delta4j.spark.measure", matches = "true")
 class ScalingMeasurement {
@@ -31,12 +35,28 @@ class ScalingMeasurement {
             y[i * 10 + rnd.nextInt(10)] = 1;
         }
         Dataset data = new Dataset(n, 784, 10, x, y);
-        String[][] runs = {{"sync", "1"}, {"sync", "2"}, {"aggregate", "2"}, {"average", "2"}};
+        boolean layers = Boolean.getBoolean("delta4j.spark.measure.layers");
+        String[][] runs = layers ? new String[][]{{"sync", "1", "none"}, {"sync", "1", "batch"}, {"sync", "2", "none"}, {"sync", "2", "batch"}}
+                : new String[][]{{"sync", "1", "none"}, {"sync", "2", "none"}, {"aggregate", "2", "none"}, {"average", "2", "none"}};
         for (int round = 0; round < 2; round++) { // the first round warms up the JIT
+            for (String norm : layers ? new String[]{"none", "batch"} : new String[0]) {
+                MlpClassifier est = new MlpClassifier().setLayers(784, 1024, 1024, 10).setBatchSize(512).setEpochs(epochs).setSeed(1)
+                        .setNormalization(norm).setDropout(norm.equals("none") ? 0 : 0.2);
+                try (delta4j.engine.Engine e = delta4j.engine.Engines.create("cpu", new delta4j.engine.EngineConfig(1, null))) {
+                    List<EpochReport> h = new delta4j.model.Trainer(e, est.settings().config()).fit(est.initialModel(), data).history();
+                    double seconds = 0;
+                    for (EpochReport r : h.subList(1, h.size())) {
+                        seconds += r.seconds();
+                    }
+                    System.out.printf("MEASURE round %d Trainer norm %s: %.0f samples/s (epochs 2..%d)%n", round, norm,
+                            (double) (h.size() - 1) * n / seconds, epochs);
+                }
+            }
             for (String[] run : runs) {
                 var frame = TestData.frame(data, Integer.parseInt(run[1]), true);
                 MlpClassifier est = new MlpClassifier().setLayers(784, 1024, 1024, 10).setBatchSize(512).setEpochs(epochs)
-                        .setEngine("cpu").setEngineThreads(1).setMode(run[0]).setAverageEvery(4).setSeed(1);
+                        .setEngine("cpu").setEngineThreads(1).setMode(run[0]).setAverageEvery(4).setSeed(1).setNormalization(run[2])
+                        .setDropout(run[2].equals("none") ? 0 : 0.2);
                 FitSummary s = est.fit(frame).summary();
                 List<EpochReport> h = s.history();
                 double seconds = 0;
@@ -45,9 +65,9 @@ class ScalingMeasurement {
                     seconds += e.seconds();
                     samples += e.samples();
                 }
-                System.out.printf("MEASURE round %d mode %-9s partitions %s: %.0f samples/s (epochs 2..%d), fit %.2f s, communication %.2f s"
+                System.out.printf("MEASURE round %d mode %-9s partitions %s norm %s: %.0f samples/s (epochs 2..%d), fit %.2f s, communication %.2f s"
                                 + " (%.1f %% of the fit), %d steps, %.1f MB sent by partition 0%n",
-                        round, run[0], run[1], samples / seconds, epochs, s.seconds(), s.communicationSeconds(),
+                        round, run[0], run[1], run[2], samples / seconds, epochs, s.seconds(), s.communicationSeconds(),
                         100 * s.communicationFraction(), s.steps(), s.bytesSent() / 1e6);
             }
         }
