@@ -108,19 +108,8 @@ class SteadyStateAllocationTest {
                         bytes[k] += mark[k + 1] - mark[k];
                     }
                 }
-                long total = java.util.Arrays.stream(bytes).sum();
-                double perCall = (double) total / (STEPS_PER_ROUND * KERNELS.length);
-                if (perCall < MAX_BYTES_PER_CALL) {
+                if (settled("a training step still allocates", KERNELS, bytes, step, start)) {
                     return;
-                }
-                if (System.nanoTime() - start > GIVE_UP_NANOS) {
-                    StringBuilder why = new StringBuilder(String.format(Locale.ROOT,
-                            "after %d steps a training step still allocates %.0f bytes per kernel call:", step, perCall));
-                    for (int k = 0; k < KERNELS.length; k++) {
-                        why.append(String.format(Locale.ROOT, "%n  %-24s %8.0f bytes/call", KERNELS[k],
-                                (double) bytes[k] / STEPS_PER_ROUND));
-                    }
-                    fail(why.toString());
                 }
             }
         }
@@ -187,19 +176,8 @@ class SteadyStateAllocationTest {
                         bytes[k] += mark[k + 1] - mark[k];
                     }
                 }
-                long total = java.util.Arrays.stream(bytes).sum();
-                double perCall = (double) total / (STEPS_PER_ROUND * LAYER_KERNELS.length);
-                if (perCall < MAX_BYTES_PER_CALL) {
+                if (settled("the layer kernels still allocate", LAYER_KERNELS, bytes, step, start)) {
                     return;
-                }
-                if (System.nanoTime() - start > GIVE_UP_NANOS) {
-                    StringBuilder why = new StringBuilder(String.format(Locale.ROOT,
-                            "after %d steps the layer kernels still allocate %.0f bytes per call:", step, perCall));
-                    for (int k = 0; k < LAYER_KERNELS.length; k++) {
-                        why.append(String.format(Locale.ROOT, "%n  %-24s %8.0f bytes/call", LAYER_KERNELS[k],
-                                (double) bytes[k] / STEPS_PER_ROUND));
-                    }
-                    fail(why.toString());
                 }
             }
         }
@@ -282,6 +260,27 @@ class SteadyStateAllocationTest {
                 }
             }
         }
+    }
+
+    /**
+     * Whether the round's kernel calls ({@code bytes[k]} over {@link #STEPS_PER_ROUND} calls of {@code kernels[k]})
+     * allocated under {@link #MAX_BYTES_PER_CALL} each on average; fails, naming every kernel's bytes per call, once
+     * the rounds have run past {@link #GIVE_UP_NANOS}.
+     */
+    private static boolean settled(String what, String[] kernels, long[] bytes, int step, long start) {
+        double perCall = (double) java.util.Arrays.stream(bytes).sum() / (STEPS_PER_ROUND * kernels.length);
+        if (perCall < MAX_BYTES_PER_CALL) {
+            return true;
+        }
+        if (System.nanoTime() - start > GIVE_UP_NANOS) {
+            StringBuilder why = new StringBuilder(String.format(Locale.ROOT,
+                    "after %d steps %s %.0f bytes per kernel call:", step, what, perCall));
+            for (int k = 0; k < kernels.length; k++) {
+                why.append(String.format(Locale.ROOT, "%n  %-24s %8.0f bytes/call", kernels[k], (double) bytes[k] / STEPS_PER_ROUND));
+            }
+            fail(why.toString());
+        }
+        return false;
     }
 
     private static float[] random(SplittableRandom rnd, int size) {
