@@ -22,6 +22,7 @@ import delta4j.model.LearningRateSchedule;
 import delta4j.model.Mlp;
 import delta4j.model.Normalization;
 import delta4j.model.Optimizer;
+import delta4j.model.Prewarm;
 import delta4j.model.Trainer;
 import delta4j.model.TrainingConfig;
 import delta4j.model.TrainingDivergedException;
@@ -290,7 +291,11 @@ final class TrainCommand extends Common implements Callable<Integer> {
 
         var out = out();
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.
-        try (Engine engine = engineOptions.create(); Opened opened = new Opened()) {
+        try (Engine engine = engineOptions.create(); Opened opened = new Opened();
+             // The JIT compiles the kernels on made-up data while the data loads (docs/BENCHMARKS.md, "Cold start").
+             Prewarm prewarm = !engine.name().equals("cpu") || Boolean.getBoolean("delta4j.noPrewarm") ? Prewarm.none()
+                     : Prewarm.start(engine, model(widths, hidden, normFn, dropP, lossFn, lossParameter), TrainingConfig.builder()
+                             .optimizer(opt).weightDecay(weightDecay).clipGradientNorm(clipNorm).batchSize(batch).build())) {
             DataSources.Request req = new DataSources.Request(t, targets, null, 0, CsvReader.Targets.REQUIRED, task != null);
             LoadedData train = opened.keep(DataSources.load(data, DataSources.Part.TRAIN, req));
             train.notes().forEach(this::warn);
@@ -321,19 +326,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 testData.notes().forEach(this::warn);
             }
 
-            Mlp.Builder b = Mlp.builder(widths[0]).loss(lossFn, lossParameter).seed(seed);
-            for (int l = 1; l < widths.length - 1; l++) {
-                b.dense(widths[l], hidden).normalization(normFn);
-                if (dropP > 0) {
-                    b.dropout(dropP);
-                }
-            }
-            b.dense(widths[widths.length - 1], switch (lossFn) {
-                case SOFTMAX_CROSS_ENTROPY -> Activation.SOFTMAX;
-                case BINARY_CROSS_ENTROPY -> Activation.SIGMOID;
-                case MSE, L1, HUBER -> Activation.IDENTITY;
-            });
-            Mlp mlp = b.build();
+            Mlp mlp = model(widths, hidden, normFn, dropP, lossFn, lossParameter);
             if (classification || multiLabel) {
                 // A multi-label model's labels name its outputs (the CSV header's target columns): predict prints them.
                 mlp.setLabels(train.labels());
@@ -399,6 +392,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 }
                 TrainingResult r;
                 try {
+                    prewarm.await();
                     r = new Trainer(engine, cfg.build()).resume(mlp, all, state);
                 } catch (TrainingDivergedException e) {
                     if (Double.isNaN(e.targetScale())) {
@@ -454,6 +448,22 @@ final class TrainCommand extends Common implements Callable<Integer> {
             }
             return outputs.finish(err());
         }
+    }
+
+    private Mlp model(int[] widths, Activation hidden, Normalization normFn, float dropP, Loss lossFn, float lossParameter) {
+        Mlp.Builder b = Mlp.builder(widths[0]).loss(lossFn, lossParameter).seed(seed);
+        for (int l = 1; l < widths.length - 1; l++) {
+            b.dense(widths[l], hidden).normalization(normFn);
+            if (dropP > 0) {
+                b.dropout(dropP);
+            }
+        }
+        b.dense(widths[widths.length - 1], switch (lossFn) {
+            case SOFTMAX_CROSS_ENTROPY -> Activation.SOFTMAX;
+            case BINARY_CROSS_ENTROPY -> Activation.SIGMOID;
+            case MSE, L1, HUBER -> Activation.IDENTITY;
+        });
+        return b.build();
     }
 
     /** Whether an epoch of n samples in mini-batches of b ends with a batch of a single sample. */
