@@ -130,6 +130,17 @@ $nice "${java_cmd[@]}" delta4j.benchmarks.Suite run "$profile" "$results" 2>&1 |
 check_ok=1
 "${java_cmd[@]}" delta4j.benchmarks.Suite check "$results" 2>/dev/null || check_ok=0
 
+# ---- cold start: the whole `./delta4j train` command against PyTorch's whole script (benchmarks/cold/cold_start.py),
+# about 2 minutes on 2 cores; in the quick and full profiles, or wherever DELTA4J_COLD=1 (DELTA4J_COLD=0 leaves it out).
+case "$profile/${DELTA4J_COLD:-}" in
+  */0|smoke/) ;;
+  *)
+    if [ -x /usr/bin/python3 ]; then
+      $nice /usr/bin/python3 benchmarks/cold/cold_start.py --out "$results/cold.json" --rounds "$([ "$profile" = full ] && echo 3 || echo 2)" \
+        || echo "benchmarks: the cold-start script failed; the report leaves its rows out" >&2
+    fi ;;
+esac
+
 # ---- report (the smoke run's stays with its results); the data behind docs/BENCHMARKS.md is kept in
 # benchmarks/reported/ so that `run.sh report` can redraw it, e.g. after a GPU run.
 if [ "$profile" = smoke ]; then
@@ -140,7 +151,7 @@ else
   rm -rf benchmarks/reported
   mkdir -p benchmarks/reported
   cp "$results"/jmh-*.json "$results"/suite.json benchmarks/reported/
-  for f in peers.json plan.json dl4j.txt; do
+  for f in peers.json plan.json dl4j.txt cold.json; do
     if [ -f "$results/$f" ]; then cp "$results/$f" benchmarks/reported/; fi
   done
   if [ -d "$results/rounds" ]; then cp -r "$results/rounds" benchmarks/reported/; fi

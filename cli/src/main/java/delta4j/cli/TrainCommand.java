@@ -21,6 +21,7 @@ import delta4j.model.EpochReport;
 import delta4j.model.Mlp;
 import delta4j.model.Normalization;
 import delta4j.model.Optimizer;
+import delta4j.model.Prewarm;
 import delta4j.model.Trainer;
 import delta4j.model.TrainingConfig;
 import delta4j.model.TrainingDivergedException;
@@ -154,7 +155,11 @@ final class TrainCommand extends Common implements Callable<Integer> {
 
         var out = out();
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.
-        try (Engine engine = engineOptions.create(); Opened opened = new Opened()) {
+        try (Engine engine = engineOptions.create(); Opened opened = new Opened();
+             // The JIT compiles the kernels on made-up data while the data loads (docs/BENCHMARKS.md, "Cold start").
+             Prewarm prewarm = !engine.name().equals("cpu") || Boolean.getBoolean("delta4j.noPrewarm") ? Prewarm.none()
+                     : Prewarm.start(engine, network(lossSpec), TrainingConfig.builder().optimizer(opt)
+                             .weightDecay(optimization.weightDecay).clipGradientNorm(clipNorm()).batchSize(batch).build())) {
             LoadedData train = loadTraining(t, opened);
             LoadedData testData = loadTest(t, train, opened);
             Mlp mlp = model(lossSpec, t, train);
@@ -181,6 +186,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
                 TrainingConfig cfg = config(opt, train.standardize(), progress, notice, checkpointWriter);
                 TrainingResult r;
                 try {
+                    prewarm.await();
                     r = new Trainer(engine, cfg).resume(mlp, all, state);
                 } catch (TrainingDivergedException e) {
                     throw blameTargets(e);
@@ -341,8 +347,18 @@ final class TrainCommand extends Common implements Callable<Integer> {
         return testData;
     }
 
-    /** The network the options describe: hidden layers as --activation, --norm and --dropout say, the output the loss's. */
+    /** The network the options describe, named by the training data's labels when it classifies. */
     private Mlp model(LossSpec l, CsvReader.Task t, LoadedData train) {
+        Mlp mlp = network(l);
+        if (t != CsvReader.Task.REGRESSION) {
+            // A multi-label model's labels name its outputs (the CSV header's target columns): predict prints them.
+            mlp.setLabels(train.labels());
+        }
+        return mlp;
+    }
+
+    /** The network the options describe: hidden layers as --activation, --norm and --dropout say, the output the loss's. */
+    private Mlp network(LossSpec l) {
         int[] widths = layers.widths();
         Mlp.Builder b = Mlp.builder(widths[0]).loss(l.loss(), l.parameter()).seed(seed);
         for (int i = 1; i < widths.length - 1; i++) {
@@ -356,12 +372,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
             case BINARY_CROSS_ENTROPY -> Activation.SIGMOID;
             case MSE, L1, HUBER -> Activation.IDENTITY;
         });
-        Mlp mlp = b.build();
-        if (t != CsvReader.Task.REGRESSION) {
-            // A multi-label model's labels name its outputs (the CSV header's target columns): predict prints them.
-            mlp.setLabels(train.labels());
-        }
-        return mlp;
+        return b.build();
     }
 
     /** Batch normalisation needs every mini-batch of the training part, the last one included, to hold 2 samples or more. */

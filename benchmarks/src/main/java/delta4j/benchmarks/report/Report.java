@@ -380,6 +380,15 @@ public final class Report {
         return this;
     }
 
+    /** The cold-start rows (the whole command against PyTorch's whole script), or null when not measured. */
+    private ColdStart coldStart;
+
+    /** Sets the cold-start rows, printed after the epoch; null for none. */
+    public Report withColdStart(ColdStart c) {
+        this.coldStart = c;
+        return this;
+    }
+
     /** The whole Markdown report; charts are linked under {@code chartDir} (relative to the report). */
     public String markdown(String chartDir, List<String> charts, String dl4jStatus) {
         return markdown(chartDir, charts, dl4jStatus, null);
@@ -440,6 +449,9 @@ public final class Report {
             network(md, b[0], b[1]);
         }
         epoch(md, chartDir, charts);
+        if (coldStart != null) {
+            md.append(coldStart.markdown());
+        }
         if (gpu != null) {
             gpu.gpuSection(md);
         }
@@ -651,6 +663,7 @@ public final class Report {
         if (opt.containsKey("--prediction") && Files.isRegularFile(Path.of(opt.get("--prediction")))) {
             report.withPrediction(Files.readString(Path.of(opt.get("--prediction"))));
         }
+        report.withColdStart(ColdStart.read(resultsDir));
         List<String> names = report.drawCharts(charts);
         Path dl4j = resultsDir.resolve("dl4j.txt");
         String dl4jStatus = Files.isRegularFile(dl4j) ? Files.readString(dl4j) : null;

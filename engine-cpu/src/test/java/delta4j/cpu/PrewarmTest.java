@@ -1,0 +1,92 @@
+package delta4j.cpu;
+
+import delta4j.data.Dataset;
+import delta4j.engine.Activation;
+import delta4j.engine.EngineConfig;
+import delta4j.engine.Loss;
+import delta4j.model.EpochReport;
+import delta4j.model.Mlp;
+import delta4j.model.Optimizer;
+import delta4j.model.Prewarm;
+import delta4j.model.Trainer;
+import delta4j.model.TrainingConfig;
+import delta4j.model.TrainingResult;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * A warm-up on the engine changes nothing the training computes: the same losses and weights, bit for bit, as on a
+ * fresh engine without it, and the model it warms up for is left as it was.
+ */
+class PrewarmTest {
+
+    /** 300 inputs: more than one block of k in the first layer's products, as the stand-in also has. */
+    static final int[] SIZES = {300, 40, 20, 10};
+
+    static Mlp model() {
+        return Mlp.builder(SIZES[0]).dense(SIZES[1], Activation.RELU).dense(SIZES[2], Activation.RELU)
+                .dense(SIZES[3], Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build();
+    }
+
+    static TrainingConfig config() {
+        return TrainingConfig.builder().optimizer(Optimizer.adam(1e-3f)).batchSize(28).maxEpochs(2).seed(9).build();
+    }
+
+    static Dataset data() {
+        int rows = 200;
+        SplittableRandom r = new SplittableRandom(3);
+        float[] x = new float[rows * SIZES[0]];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextDouble();
+        }
+        float[] y = new float[rows * SIZES[3]];
+        for (int i = 0; i < rows; i++) {
+            y[i * SIZES[3] + r.nextInt(SIZES[3])] = 1f;
+        }
+        return new Dataset(rows, SIZES[0], SIZES[3], x, y);
+    }
+
+    static long[] lossBits(TrainingResult r) {
+        return r.history().stream().mapToDouble(EpochReport::trainLoss).mapToLong(Double::doubleToRawLongBits).toArray();
+    }
+
+    @Test
+    void trainingAfterAWarmUpGivesTheSameBits() {
+        Mlp plain = model();
+        TrainingResult without;
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(2))) {
+            without = new Trainer(e, config()).fit(plain, data());
+        }
+        Mlp warmed = model();
+        Mlp untouched = model();
+        TrainingResult with;
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(2))) {
+            assertNull(Prewarm.start(e, warmed, config()).await());
+            for (int l = 0; l < warmed.depth(); l++) {
+                assertArrayEquals(untouched.weights(l), warmed.weights(l), "the warm-up changed the model's weights, layer " + l);
+            }
+            with = new Trainer(e, config()).fit(warmed, data());
+        }
+        assertArrayEquals(lossBits(without), lossBits(with));
+        for (int l = 0; l < plain.depth(); l++) {
+            assertArrayEquals(plain.weights(l), warmed.weights(l), "layer " + l);
+            assertArrayEquals(plain.biases(l), warmed.biases(l), "layer " + l);
+        }
+    }
+
+    @Test
+    void closingStopsTheWarmUpAndLeavesTheEngineUsable() {
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(2))) {
+            Prewarm p = Prewarm.start(e, model(), config());
+            p.close();
+            assertNull(p.await());
+            TrainingResult r = new Trainer(e, config()).fit(model(), data());
+            assertEquals(2, r.history().size());
+        }
+    }
+}
