@@ -6,8 +6,6 @@ module delta4j.opencl {
     requires transitive delta4j.api;
     // JOCL 2.0.5 has no Automatic-Module-Name: its module name comes from the jar's file name.
     requires jocl;
-    // GpuCheck alone writes JSON, when it is run (the jar is an optional dependency; gpu/prepare.sh carries it).
-    requires static com.fasterxml.jackson.databind;
 
     exports delta4j.opencl;
 

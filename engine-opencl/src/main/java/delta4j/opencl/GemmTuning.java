@@ -144,7 +144,7 @@ public final class GemmTuning {
         p.setProperty("date", Instant.now().toString());
         AtomicFiles.write(f, out -> {
             Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-            p.store(w, "delta4j OpenCL gemm tile parameters (written by GpuCheck --tune)");
+            p.store(w, "delta4j OpenCL gemm tile parameters (measured by delta4j-gpu-check)");
             w.flush();
         });
         return f;

@@ -186,10 +186,15 @@ public final class OpenClEngine extends EngineBase {
     }
 
     /**
-     * The tiles a product with an m × n result runs with: the engine's configuration, unless that leaves
-     * compute units idle (fewer work-groups than compute units) and {@link GemmConfig#GPU_SMALL} makes more.
+     * {@return the fp32 tiles a product with an m × n result runs with: the engine's configuration, unless that
+     * leaves compute units idle (fewer work-groups than compute units) and {@link GemmConfig#GPU_SMALL} makes more}
+     * Products on tensor cores (tf32 and bf16, see {@link #productPath()}) run with {@link #mmaConfig()} instead.
+     * For tools that report what a product ran with (delta4j-gpu-check).
+     *
+     * @param m the result's rows
+     * @param n the result's columns
      */
-    GemmConfig tilesFor(int m, int n) {
+    public GemmConfig tilesFor(int m, int n) {
         GemmConfig big = gemmConfig;
         if (groups(big, m, n) < device.computeUnits() && device.isGpu() && GemmConfig.GPU_SMALL.fits(device)
                 && groups(GemmConfig.GPU_SMALL, m, n) > groups(big, m, n)) {
@@ -459,8 +464,25 @@ public final class OpenClEngine extends EngineBase {
         }
     }
 
-    /** gemm on tensor cores (gemm_mma.cl) with explicit tiles; tf32 or bf16 engines, rows of A and B 16-byte aligned. */
-    void gemmMma(MmaConfig cfg, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+    /**
+     * {@link #gemm} on tensor cores (gemm_mma.cl) with explicit tiles instead of {@link #mmaConfig()}, checked as
+     * {@code gemm} is; the entry point for timing candidate tiles (delta4j-gpu-check tunes with it, then caches the
+     * fastest correct ones with {@link GemmTuning#saveMma}). It runs the tiles as given, without the self-test that
+     * guards the engine's own choice, so a caller checks the result. Called on the engine's monitor, as every kernel is.
+     *
+     * @param cfg    the tensor-core tiles
+     * @param transA whether A is transposed
+     * @param transB whether B is transposed
+     * @param alpha  α
+     * @param a      A
+     * @param b      B
+     * @param beta   β; 0 never reads C
+     * @param c      C, overwritten
+     * @throws IllegalArgumentException if the shapes do not agree, or the engine is fp32, or a row of A or B is not
+     *                                  a multiple of 4 floats
+     * @throws OpenClException if gemm_mma.cl does not build or run with these tiles on this device
+     */
+    public synchronized void gemmMma(MmaConfig cfg, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         KernelChecks.owned(this, a, b, c);
         KernelChecks.gemm(transA, transB, a, b, c);
         if (precision == Precision.FP32 || a.cols() % 4 != 0 || b.cols() % 4 != 0) {
@@ -477,8 +499,24 @@ public final class OpenClEngine extends EngineBase {
         enqueue(kernel, name, new long[]{groupsN * cfg.workGroupSize(), groupsM}, new long[]{cfg.workGroupSize(), 1});
     }
 
-    /** gemm with an explicit tile configuration (for tuning and tests), checked as {@link #gemm} is. */
-    void gemm(GemmConfig cfg, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+    /**
+     * {@link #gemm} in fp32 kernels with explicit tiles instead of {@link #tilesFor}, checked as {@code gemm} is; the
+     * entry point for timing candidate tiles (delta4j-gpu-check tunes with it, then caches the fastest correct ones
+     * with {@link GemmTuning#save}). The operands are rounded to the engine's precision, as gemm.cl always does.
+     * Called on the engine's monitor, as every kernel is.
+     *
+     * @param cfg    the fp32 tiles
+     * @param transA whether A is transposed
+     * @param transB whether B is transposed
+     * @param alpha  α
+     * @param a      A
+     * @param b      B
+     * @param beta   β; 0 never reads C
+     * @param c      C, overwritten
+     * @throws IllegalArgumentException if the shapes do not agree
+     * @throws OpenClException if gemm.cl does not build or run with these tiles on this device
+     */
+    public synchronized void gemm(GemmConfig cfg, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         KernelChecks.owned(this, a, b, c);
         KernelChecks.gemm(transA, transB, a, b, c);
         enqueueGemm(cfg, transA, transB, alpha, a, b, beta, c);

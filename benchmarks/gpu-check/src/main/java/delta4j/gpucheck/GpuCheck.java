@@ -1,4 +1,4 @@
-package delta4j.opencl;
+package delta4j.gpucheck;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,15 +7,21 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import delta4j.engine.Activation;
-import delta4j.io.AtomicFiles;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Loss;
 import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
+import delta4j.io.AtomicFiles;
 import delta4j.model.Init;
 import delta4j.model.Mlp;
 import delta4j.model.Network;
 import delta4j.model.Parameter;
+import delta4j.opencl.GemmConfig;
+import delta4j.opencl.GemmTuning;
+import delta4j.opencl.MmaConfig;
+import delta4j.opencl.OpenClDevice;
+import delta4j.opencl.OpenClEngine;
+import delta4j.opencl.OpenClEngineProvider;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,18 +42,20 @@ import java.util.SplittableRandom;
  * double-precision dot product of the operands rounded to the precision, so a fast but wrong kernel shows.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... delta4j.opencl.GpuCheck \
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... delta4j.gpucheck.GpuCheck \
  *      [--device gpu] [--precisions fp32,tf32,bf16] [--sizes 1024,2048,4096,8192] [--variants-size 4096]
  *      [--tune-size 4096] [--mlp 4096,4096,4096,4096,1024] [--batch 2048] [--steps 20] [--optimizers sgd,adam]
  *      [--activation relu] [--json out.json] [--candidates 128x128x16/16x16,...] [--mma-candidates 128x128x16/2x4/s2,...]
  *      [--seconds 0.5]
  * </pre>
- * {@code --tune-size 0} skips tuning; {@code --variants-size 0} skips the NT/TN/TT timings. It needs jackson-databind on
- * the class path (an optional dependency of this module, which the engine itself never uses; gpu/prepare.sh carries it).
+ * {@code --tune-size 0} skips tuning; {@code --variants-size 0} skips the NT/TN/TT timings. It drives the engine through
+ * its public API: candidate tiles run through {@link OpenClEngine#gemm(GemmConfig, boolean, boolean, float, Tensor,
+ * Tensor, float, Tensor)} and {@link OpenClEngine#gemmMma}, and the winners go into the engine's tuning cache through
+ * {@link GemmTuning}, where every later engine on the device finds them. gpu/prepare.sh builds it for the GPU machine.
  */
 public final class GpuCheck {
 
-    /** The results file's writer: Jackson (an optional dependency of this module, needed only here), indented. */
+    /** The results file's writer: Jackson, indented. */
     private static final ObjectWriter JSON = new ObjectMapper().registerModule(new SimpleModule()
             .addSerializer(Double.class, new FiniteOrNull())
             .addSerializer(Float.class, new FiniteOrNull())).writerWithDefaultPrettyPrinter();

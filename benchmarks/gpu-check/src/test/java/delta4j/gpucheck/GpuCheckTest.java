@@ -1,7 +1,12 @@
-package delta4j.opencl;
+package delta4j.gpucheck;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import delta4j.engine.EngineProvider;
+import delta4j.opencl.GemmConfig;
+import delta4j.opencl.GemmTuning;
+import delta4j.opencl.OpenClEngineProvider;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +19,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** The GPU check's Java part, at toy sizes and two precisions: it tunes, times, spot-checks and writes its JSON. */
 class GpuCheckTest {
@@ -25,14 +31,31 @@ class GpuCheckTest {
         return l;
     }
 
+    /**
+     * Skips the test without OpenCL, or fails it when {@code DELTA4J_REQUIRE_OPENCL=true} (system property or
+     * environment variable, as CI sets it): engine-opencl's OpenClTestSupport rule, which its test classes keep to
+     * their package.
+     */
+    private static void requireOpenCl() {
+        EngineProvider.Availability a = new OpenClEngineProvider().probe();
+        if (!a.available()) {
+            String v = System.getProperty("DELTA4J_REQUIRE_OPENCL", System.getenv("DELTA4J_REQUIRE_OPENCL"));
+            if ("true".equalsIgnoreCase(v == null ? "" : v.trim())) {
+                fail("DELTA4J_REQUIRE_OPENCL=true but OpenCL is not available: " + a.reason());
+            }
+            System.out.println("OpenCL tests skipped: " + a.reason());
+            Assumptions.abort("OpenCL tests skipped: " + a.reason());
+        }
+    }
+
     @Test
     void quickRunWritesResults(@TempDir Path dir) throws Exception {
-        OpenClTestSupport.requireOpenCl();
+        requireOpenCl();
         Path json = dir.resolve("opencl.json");
         String old = System.getProperty(GemmTuning.DIR_PROPERTY);
         System.setProperty(GemmTuning.DIR_PROPERTY, dir.resolve("tuning").toString());
         try {
-            // Tiles that GemmTilesTest compiles too, so PoCL's kernel cache spares the builds.
+            // Tiles that engine-opencl's GemmTilesTest compiles too, so PoCL's kernel cache spares the builds.
             GpuCheck.main(new String[]{"--sizes", "32,64", "--variants-size", "40", "--tune-size", "64",
                     "--candidates", GemmConfig.CPU_DEFAULT + ",16x16x4/4x4/pad0",
                     "--mlp", "48,32,16", "--batch", "20", "--steps", "2", "--seconds", "0.01", "--precisions", "fp32,bf16",
