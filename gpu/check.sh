@@ -7,10 +7,10 @@
 # It needs no network, JDK or package manager: only bash, coreutils (timeout) and, for the PyTorch peer
 # and the report, python3. In order, each step under a timeout and all of them under TOTAL_S seconds:
 #   1. opencl-probe.sh: finds NVIDIA's OpenCL library, writes .gpu/ocl/env.sh, runs clinfo, prints a VERDICT
-#   2. delta4j.opencl.GpuCheck, at each of PRECISIONS (default fp32,tf32,bf16): gemm tile tuning (cached; at
-#      tf32 and bf16 the tensor-core tiles), SGEMM GFLOP/s at 1024^3..8192^3 and the NT/TN/TT variants at 4096^3,
-#      and the large MLP (4096-4096-4096-4096-1024, batch 2048, MSE) with SGD and with Adam: samples/s and the
-#      loss of each of its STEPS steps (default 200)
+#   2. delta4j.gpucheck.GpuCheck (benchmarks/gpu-check), at each of PRECISIONS (default fp32,tf32,bf16): gemm
+#      tile tuning (cached; at tf32 and bf16 the tensor-core tiles), SGEMM GFLOP/s at 1024^3..8192^3 and the
+#      NT/TN/TT variants at 4096^3, and the large MLP (4096-4096-4096-4096-1024, batch 2048, MSE) with SGD and
+#      with Adam: samples/s and the loss of each of its STEPS steps (default 200)
 #   3. gpu/torch_peer.py: the same figures from PyTorch at the same precisions (fp32 with TF32 off, TF32 matmul
 #      allowed, bf16 matmul and autocast(bfloat16) training), or "torch: not available"
 #   4. on the device, with JUnit's console: the conformance kit at every precision, the gemm tile tests, and the
@@ -100,7 +100,7 @@ main() {
     else
       args=(--sizes 1024,2048,4096,8192 --variants-size 4096 --tune-size 4096 --mlp 4096,4096,4096,4096,1024 --batch 2048 --steps "$STEPS")
     fi
-    step gpucheck 240 "${java[@]}" -cp "$cp" delta4j.opencl.GpuCheck "${args[@]}" --precisions "$PRECISIONS" \
+    step gpucheck 240 "${java[@]}" -cp "$cp" delta4j.gpucheck.GpuCheck "${args[@]}" --precisions "$PRECISIONS" \
         --optimizers sgd,adam --json "$out/opencl.json"
   else
     echo "OpenCL steps skipped: $verdict"

@@ -8,7 +8,8 @@
 #   jdk/       a jlink'd JDK 25 runtime (java.base, jdk.incubator.vector, java.management, jdk.unsupported,
 #              java.logging, java.sql for the JUnit console), debug info stripped
 #   lib/       delta4j-engine-api (+ its tests: the conformance kit), delta4j-engine-opencl (+ its tests), JOCL,
-#              Jackson (GpuCheck's JSON), junit-platform-console-standalone
+#              delta4j-gpu-check (GpuCheck, from benchmarks/gpu-check) and Jackson (its JSON),
+#              junit-platform-console-standalone
 #   ocl/       Debian's ocl-icd-libopencl1 and clinfo, unpacked (opencl-probe.sh prepare)
 #   opencl-probe.sh
 set -euo pipefail
@@ -25,7 +26,10 @@ command -v mvn >/dev/null || { echo "prepare.sh needs Maven (mvn)" >&2; exit 1; 
 [ -f "$probe" ] || { echo "prepare.sh needs opencl-probe.sh (set OPENCL_PROBE=/path/to/it); not found at $probe" >&2; exit 1; }
 
 echo "== building the jars (JDK at $JAVA_HOME)"
-mvn -B -q -ntp -pl engine-opencl -am package -DskipTests   # package, not install: ~/.m2 stays as it is
+# package, not install: ~/.m2 stays as it is. gpu-check's Jackson jars are copied in the same reactor build, so they
+# resolve against the modules just built, not against whatever ~/.m2 holds.
+mvn -B -q -ntp -pl benchmarks/gpu-check -am package dependency:copy-dependencies -DskipTests \
+    -DincludeGroupIds=com.fasterxml.jackson.core -DoutputDirectory=target/gpu-lib
 
 rm -rf "$out"
 mkdir -p "$out/lib"
@@ -34,9 +38,10 @@ cp engine-api/target/delta4j-engine-api-*-tests.jar "$out/lib/"
 cp engine-api/target/delta4j-engine-api-[0-9]*[0-9T].jar "$out/lib/" 2>/dev/null || cp $(ls engine-api/target/delta4j-engine-api-*.jar | grep -v -- -tests) "$out/lib/"
 cp $(ls engine-opencl/target/delta4j-engine-opencl-*.jar | grep -v -- -tests) "$out/lib/"
 "$JAVA_HOME/bin/jar" --create --file "$out/lib/delta4j-engine-opencl-tests.jar" -C engine-opencl/target/test-classes .
+cp benchmarks/gpu-check/target/delta4j-gpu-check-*.jar "$out/lib/"
+# GpuCheck writes its results with Jackson (a dependency of gpu-check, at the version the parent pom names).
+cp benchmarks/gpu-check/target/gpu-lib/*.jar "$out/lib/"
 mvn -B -q -ntp -pl engine-opencl dependency:copy -Dartifact=org.jocl:jocl:2.0.5 -DoutputDirectory="$out/lib"
-# GpuCheck writes its results with Jackson (an optional dependency of engine-opencl, at the version the pom names).
-mvn -B -q -ntp -pl engine-opencl dependency:copy-dependencies -DincludeGroupIds=com.fasterxml.jackson.core -DoutputDirectory="$out/lib"
 mvn -B -q -ntp -pl engine-opencl dependency:copy \
     -Dartifact=org.junit.platform:junit-platform-console-standalone:"$junit_console" -DoutputDirectory="$out/lib"
 
