@@ -4,7 +4,7 @@
 #
 #   bash gpu/prepare.sh
 #
-# .gpu/ then holds (about 45 MiB; carry it with the device tool's `carry: [".gpu"]`):
+# .gpu/ then holds (about 50 MiB; carry it with the device tool's `carry: [".gpu"]`):
 #   jdk/       a jlink'd JDK 25 runtime (java.base, jdk.incubator.vector, java.management, jdk.unsupported,
 #              java.logging, java.sql for the JUnit console), debug info stripped
 #   lib/       delta4j-engine-api (+ its tests: the conformance kit), delta4j-engine-opencl (+ its tests), JOCL,
@@ -36,7 +36,7 @@ mkdir -p "$out/lib"
 echo "== collecting jars"
 cp engine-api/target/delta4j-engine-api-*-tests.jar "$out/lib/"
 cp engine-api/target/delta4j-engine-api-[0-9]*[0-9T].jar "$out/lib/" 2>/dev/null || cp $(ls engine-api/target/delta4j-engine-api-*.jar | grep -v -- -tests) "$out/lib/"
-cp $(ls engine-opencl/target/delta4j-engine-opencl-*.jar | grep -v -- -tests) "$out/lib/"
+cp $(ls engine-opencl/target/delta4j-engine-opencl-*.jar | grep -Ev -- "-(tests|sources|javadoc)\.jar$") "$out/lib/"
 "$JAVA_HOME/bin/jar" --create --file "$out/lib/delta4j-engine-opencl-tests.jar" -C engine-opencl/target/test-classes .
 cp benchmarks/gpu-check/target/delta4j-gpu-check-*.jar "$out/lib/"
 # GpuCheck writes its results with Jackson (a dependency of gpu-check, at the version the parent pom names).
