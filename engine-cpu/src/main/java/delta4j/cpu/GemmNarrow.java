@@ -179,7 +179,7 @@ final class GemmNarrow implements WorkerPool.Job {
         java.util.Arrays.fill(bt, 0, rowsPadded * kp, 0f);
         if (transB) { // B is n × k: its rows are the columns of op(B)
             for (int j = 0; j < n; j++) {
-                Gemm.copy(b, j * k, bt, j * kp, k);
+                GemmPacking.copy(b, j * k, bt, j * kp, k);
             }
         } else {      // B is k × n
             for (int p = 0; p < k; p++) {
@@ -320,7 +320,7 @@ final class GemmNarrow implements WorkerPool.Job {
             }
         } else {      // B is k × n
             for (int p = 0; p < k; p++) {
-                Gemm.copy(b, p * n, dp, p * ds, n);
+                GemmPacking.copy(b, p * n, dp, p * ds, n);
             }
         }
     }
