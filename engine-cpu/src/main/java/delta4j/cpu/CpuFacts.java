@@ -19,11 +19,13 @@ import java.util.Locale;
  * @param l1d       level-1 data cache of one core in bytes, or 0 when unknown
  * @param l2        level-2 cache of one core in bytes, or 0
  * @param l3        level-3 cache in bytes, or 0 (reported, not used)
+ * @param avx512f   whether the CPU has AVX-512 (the {@code avx512f} flag): 32 vector registers to a JVM that uses
+ *                  EVEX encodings, whatever its vector width
  */
-record CpuFacts(String vendor, int family, int model, String modelName, long l1d, long l2, long l3) {
+record CpuFacts(String vendor, int family, int model, String modelName, long l1d, long l2, long l3, boolean avx512f) {
 
     /** Nothing known: every choice takes its fallback. */
-    static final CpuFacts UNKNOWN = new CpuFacts("", -1, -1, "", 0, 0, 0);
+    static final CpuFacts UNKNOWN = new CpuFacts("", -1, -1, "", 0, 0, 0, false);
 
     /** Reads this machine's facts; never throws (what cannot be read stays unknown). */
     static CpuFacts read() {
@@ -43,6 +45,7 @@ record CpuFacts(String vendor, int family, int model, String modelName, long l1d
     static CpuFacts parse(String cpuinfo, Path cacheDir) {
         String vendor = "", name = "";
         int family = -1, model = -1;
+        boolean avx512f = false;
         for (String line : cpuinfo.split("\n")) {
             int colon = line.indexOf(':');
             if (line.isBlank() && !vendor.isEmpty()) {
@@ -57,6 +60,7 @@ record CpuFacts(String vendor, int family, int model, String modelName, long l1d
                 case "cpu family" -> family = parseInt(value);
                 case "model" -> model = parseInt(value);
                 case "model name" -> name = value;
+                case "flags" -> avx512f = (" " + value + " ").contains(" avx512f ");
                 default -> { }
             }
         }
@@ -79,7 +83,7 @@ record CpuFacts(String vendor, int family, int model, String modelName, long l1d
                 default -> { }
             }
         }
-        return new CpuFacts(vendor, family, model, name, l1d, l2, l3);
+        return new CpuFacts(vendor, family, model, name, l1d, l2, l3, avx512f);
     }
 
     /** sysfs sizes: "48K", "2048K", "32M", or plain bytes; 0 when unreadable. */

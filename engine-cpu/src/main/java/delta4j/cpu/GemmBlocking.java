@@ -13,10 +13,13 @@ import java.util.function.UnaryOperator;
  * <p>The rules and the measurements behind them, one row per CPU, are in engine-cpu/README.md (GEMM, Per-CPU
  * choices):
  * <ul>
- * <li>vector width: the JVM's preferred width, except 256 bits on AMD family 25 (Zen 3 and Zen 4) where the JVM
- * prefers 512: Zen 4 executes a 512-bit operation as two halves on its 256-bit datapaths;</li>
- * <li>MR: 12 rows where the JVM uses 32 vector registers (it prefers 512 bits, so EVEX encodings are available, also
- * to a 256-bit kernel), 6 where it has 16; NR: two vectors;</li>
+ * <li>vector width: the JVM's preferred width, the one every other kernel of the engine runs. A narrower GEMM
+ * (the override) mixes two species in one JVM, and C2's type profiles of the Vector API's shared methods then see
+ * both: the narrow product's kernel, compiled against the other species' profile, allocated 7.2 KB per call. On a CPU
+ * whose 512-bit operations run as two 256-bit halves (AMD family 25, Zen 4) the JVM flag
+ * {@code -XX:MaxVectorSize=32} makes the whole engine 256-bit, and the GEMM then takes the 12-row tile below;</li>
+ * <li>MR: 12 rows where the JVM has 32 vector registers (x86 with AVX-512 and the JVM not held to AVX2 by
+ * {@code -XX:UseAVX}, also at 256 bits), 6 where it has 16; NR: two vectors;</li>
  * <li>KC: the B micro-panel (KC × NR floats) in two thirds of the L1 data cache, next to the streaming A
  * micro-panel, a multiple of 16 (the block transposes of the packs write whole 16-step blocks inside a packed row)
  * in [64, 256];</li>
@@ -27,7 +30,7 @@ import java.util.function.UnaryOperator;
  * </ul>
  * Unknown caches give the fallback KC = 256, NC = 1024, the constants measured on the CPUs of the tuning table.
  *
- * @param vectorBits the micro-kernel's vector width (256 or 512; the JVM's preferred width where it is narrower)
+ * @param vectorBits the micro-kernel's vector width (the JVM's preferred width unless overridden)
  * @param mr         register tile rows (6 or 12)
  * @param kc         k block: packed A row stride and B micro-panel depth
  * @param mc         m block, a multiple of mr
@@ -50,13 +53,15 @@ record GemmBlocking(int vectorBits, int mr, int kc, int mc, int nc, CpuFacts fac
     static {
         CpuFacts facts = CpuFacts.read();
         int bits = Simd.F.vectorBitSize();
+        boolean registers32 = registers32(facts, bits, System.getProperty("os.arch", ""),
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
         GemmBlocking chosen;
         String error = null;
         try {
-            chosen = choose(facts, bits, System::getProperty);
+            chosen = choose(facts, bits, registers32, System::getProperty);
         } catch (IllegalArgumentException e) {
             error = e.getMessage();
-            chosen = choose(facts, bits, name -> null);
+            chosen = choose(facts, bits, registers32, name -> null);
         }
         MACHINE = chosen;
         OVERRIDE_ERROR = error;
@@ -80,27 +85,38 @@ record GemmBlocking(int vectorBits, int mr, int kc, int mc, int nc, CpuFacts fac
     }
 
     /**
+     * Whether the JVM's vector code has 32 registers: 512-bit vectors (AVX-512, SVE), or an x86 CPU with AVX-512
+     * whose JVM is not held below it by {@code -XX:UseAVX=0..2} (with {@code -XX:MaxVectorSize=32} its 256-bit
+     * vectors still have the EVEX encodings and registers 16-31).
+     */
+    static boolean registers32(CpuFacts facts, int preferredBits, String osArch, java.util.List<String> jvmArguments) {
+        if (preferredBits >= 512) {
+            return true;
+        }
+        boolean x86 = osArch.contains("amd64") || osArch.contains("x86");
+        boolean heldBelowAvx512 = jvmArguments.stream().anyMatch(a -> a.matches("-XX:UseAVX=[0-2]"));
+        return x86 && facts.avx512f() && preferredBits >= 256 && !heldBelowAvx512;
+    }
+
+    /**
      * The choice for a machine.
      *
      * @param facts         the CPU and its caches
      * @param preferredBits the JVM's preferred vector width ({@code FloatVector.SPECIES_PREFERRED}): never exceeded,
      *                      since a species wider than the JVM compiles runs in Java, about 150× slower
+     * @param registers32   whether the JVM's vector code has 32 registers ({@link #registers32})
      * @param overrides     property name → value, or null where not set
      * @throws IllegalArgumentException if an override is not a number the kernels can run, naming the property
      */
-    static GemmBlocking choose(CpuFacts facts, int preferredBits, UnaryOperator<String> overrides) {
-        int bits = preferredBits;
-        if (preferredBits == 512 && facts.vendor().equals("AuthenticAMD") && facts.family() == 25) {
-            bits = 256;
-        }
-        bits = override(overrides, VECTOR_BITS, bits);
+    static GemmBlocking choose(CpuFacts facts, int preferredBits, boolean registers32, UnaryOperator<String> overrides) {
+        int bits = override(overrides, VECTOR_BITS, preferredBits);
         if (bits != 256 && bits != 512 && bits != preferredBits || bits > preferredBits) {
             throw new IllegalArgumentException("-D" + VECTOR_BITS + "=" + bits + " is not a width the GEMM can run"
                     + " here: use 256" + (preferredBits >= 512 ? " or 512" : "") + " (this JVM's vectors are "
                     + preferredBits + " bits)");
         }
         int nr = 2 * bits / 32;
-        int mr = override(overrides, MR, preferredBits >= 512 ? 12 : 6);
+        int mr = override(overrides, MR, registers32 ? 12 : 6);
         if (mr != 6 && mr != 12) {
             throw new IllegalArgumentException("-D" + MR + "=" + mr + " has no micro-kernel: use 6 or 12");
         }

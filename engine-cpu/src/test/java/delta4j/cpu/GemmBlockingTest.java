@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,7 +22,7 @@ class GemmBlockingTest {
             cpu family\t: 6
             model\t\t: 167
             model name\t: Intel(R) Xeon(R) Processor
-            flags\t\t: fpu avx2 avx512f
+            flags\t\t: fpu avx2 avx512f avx512vl
 
             processor\t: 1
             vendor_id\t: GenuineIntel
@@ -34,6 +35,7 @@ class GemmBlockingTest {
             cpu family\t: 25
             model\t\t: 17
             model name\t: AMD EPYC 9R14 96-Core Processor
+            flags\t\t: fpu avx2 avx512f
             """;
     private static final String ZEN5 = """
             vendor_id\t: AuthenticAMD
@@ -57,7 +59,7 @@ class GemmBlockingTest {
     }
 
     private static GemmBlocking choose(CpuFacts facts, int bits) {
-        return GemmBlocking.choose(facts, bits, name -> null);
+        return GemmBlocking.choose(facts, bits, GemmBlocking.registers32(facts, bits, "amd64", List.of()), name -> null);
     }
 
     @Test
@@ -70,6 +72,7 @@ class GemmBlockingTest {
         assertEquals(48 << 10, f.l1d()); // the instruction cache is skipped
         assertEquals(2 << 20, f.l2());
         assertEquals(516096L << 10, f.l3());
+        assertTrue(f.avx512f());
         assertEquals("Intel family 6 model 167, L1d 48 KiB, L2 2048 KiB", f.describe());
     }
 
@@ -90,24 +93,38 @@ class GemmBlockingTest {
         assertEquals(new GemmBlocking(512, 12, 256, 72, 1024, f), g);
         assertEquals(32, g.nr());
         assertTrue(g.describe().startsWith("gemm 512-bit 12×32 tile, KC 256, MC 72, NC 1024 (Intel family 6"), g.describe());
-        // The same CPU with the JVM on AVX2 (-XX:UseAVX=2): 16 registers, 8 lanes.
-        assertEquals(new GemmBlocking(256, 6, 256, 72, 1024, f), choose(f, 256));
+        // The same CPU with the JVM held to AVX2 (-XX:UseAVX=2): 16 registers, 8 lanes.
+        boolean avx2 = GemmBlocking.registers32(f, 256, "amd64", List.of("-Xss4m", "-XX:UseAVX=2"));
+        assertEquals(new GemmBlocking(256, 6, 256, 72, 1024, f), GemmBlocking.choose(f, 256, avx2, name -> null));
+        // With -XX:MaxVectorSize=32 instead: 8 lanes, but EVEX keeps 32 registers, so the 12-row tile.
+        assertEquals(new GemmBlocking(256, 12, 256, 72, 1024, f), choose(f, 256));
     }
 
     @Test
-    void zen4RunsA256BitKernelWith32Registers() throws IOException {
+    void registersFollowTheJvmNotOnlyTheCpu() {
+        CpuFacts avx512 = new CpuFacts("GenuineIntel", 6, 143, "", 0, 0, 0, true);
+        CpuFacts avx2 = new CpuFacts("GenuineIntel", 6, 94, "", 0, 0, 0, false);
+        assertTrue(GemmBlocking.registers32(avx512, 512, "amd64", List.of()));
+        assertTrue(GemmBlocking.registers32(avx512, 256, "amd64", List.of("-XX:MaxVectorSize=32")));
+        assertEquals(false, GemmBlocking.registers32(avx512, 256, "amd64", List.of("-XX:UseAVX=2")));
+        assertEquals(false, GemmBlocking.registers32(avx2, 256, "amd64", List.of()));
+        assertEquals(false, GemmBlocking.registers32(avx512, 128, "aarch64", List.of()));
+        assertTrue(GemmBlocking.registers32(avx512, 512, "aarch64", List.of())); // SVE-512
+    }
+
+    @Test
+    void zen4FitsTheBMicroPanelToItsSmallerL1() throws IOException {
         CpuFacts f = CpuFacts.parse(ZEN4, caches("1 Data 32K", "2 Unified 1024K"));
         GemmBlocking g = choose(f, 512);
-        assertEquals(256, g.vectorBits());
-        assertEquals(12, g.mr()); // EVEX: 32 registers for 256-bit vectors too
-        assertEquals(16, g.nr());
-        assertEquals(256, g.kc()); // 16 KiB B micro-panel in 2/3 of 32 KiB
-        assertEquals(1024, g.nc()); // 1 MiB B block in the 1 MiB L2
-        // Overridden back to 512 bits: the B micro-panel halves KC to fit the 32 KiB L1.
-        GemmBlocking wide = GemmBlocking.choose(f, 512, Map.of(GemmBlocking.VECTOR_BITS, "512")::get);
-        assertEquals(512, wide.vectorBits());
-        assertEquals(160, wide.kc());
-        assertEquals(1024, wide.nc()); // 160 × 1024 floats = 640 KiB
+        assertEquals(512, g.vectorBits()); // the JVM's width: one species for the whole engine
+        assertEquals(12, g.mr());
+        assertEquals(160, g.kc()); // a 20 KiB B micro-panel in 2/3 of 32 KiB
+        assertEquals(1024, g.nc()); // 160 × 1024 floats = 640 KiB in the 1 MiB L2
+        // With -XX:MaxVectorSize=32 (256-bit vectors, as its datapaths): 12 × 16 on EVEX's 32 registers, KC 256.
+        assertEquals(new GemmBlocking(256, 12, 256, 72, 1024, f), choose(f, 256));
+        // The width override narrows the GEMM alone.
+        GemmBlocking narrow = GemmBlocking.choose(f, 512, true, Map.of(GemmBlocking.VECTOR_BITS, "256")::get);
+        assertEquals(new GemmBlocking(256, 12, 256, 72, 1024, f), narrow);
     }
 
     @Test
@@ -132,19 +149,19 @@ class GemmBlockingTest {
 
     @Test
     void overridesWinAndAreChecked() {
-        GemmBlocking g = GemmBlocking.choose(CpuFacts.UNKNOWN, 512, Map.of(GemmBlocking.KC, "128",
+        GemmBlocking g = GemmBlocking.choose(CpuFacts.UNKNOWN, 512, true, Map.of(GemmBlocking.KC, "128",
                 GemmBlocking.MC, "48", GemmBlocking.NC, "512", GemmBlocking.MR, "6")::get);
         assertEquals(new GemmBlocking(512, 6, 128, 48, 512, CpuFacts.UNKNOWN), g);
-        var wider = assertThrows(IllegalArgumentException.class, () -> GemmBlocking.choose(CpuFacts.UNKNOWN, 256,
+        var wider = assertThrows(IllegalArgumentException.class, () -> GemmBlocking.choose(CpuFacts.UNKNOWN, 256, false,
                 Map.of(GemmBlocking.VECTOR_BITS, "512")::get));
         assertTrue(wider.getMessage().startsWith("-Ddelta4j.cpu.gemm.vectorBits=512 "), wider.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> GemmBlocking.choose(CpuFacts.UNKNOWN, 512,
+        assertThrows(IllegalArgumentException.class, () -> GemmBlocking.choose(CpuFacts.UNKNOWN, 512, true,
                 Map.of(GemmBlocking.KC, "100")::get));
-        assertThrows(IllegalArgumentException.class, () -> GemmBlocking.choose(CpuFacts.UNKNOWN, 512,
+        assertThrows(IllegalArgumentException.class, () -> GemmBlocking.choose(CpuFacts.UNKNOWN, 512, true,
                 Map.of(GemmBlocking.MC, "30")::get)); // not a multiple of 12
-        assertThrows(IllegalArgumentException.class, () -> GemmBlocking.choose(CpuFacts.UNKNOWN, 512,
+        assertThrows(IllegalArgumentException.class, () -> GemmBlocking.choose(CpuFacts.UNKNOWN, 512, true,
                 Map.of(GemmBlocking.MR, "8")::get));
-        var text = assertThrows(IllegalArgumentException.class, () -> GemmBlocking.choose(CpuFacts.UNKNOWN, 512,
+        var text = assertThrows(IllegalArgumentException.class, () -> GemmBlocking.choose(CpuFacts.UNKNOWN, 512, true,
                 Map.of(GemmBlocking.NC, "lots")::get));
         assertEquals("-Ddelta4j.cpu.gemm.nc=lots is not an integer: remove it or give a number", text.getMessage());
     }
