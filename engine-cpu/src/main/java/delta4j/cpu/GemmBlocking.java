@@ -14,10 +14,10 @@ import java.util.function.UnaryOperator;
  * choices):
  * <ul>
  * <li>vector width: the JVM's preferred width, the one every other kernel of the engine runs. A narrower GEMM
- * (the override) mixes two species in one JVM, and C2's type profiles of the Vector API's shared methods then see
- * both: the narrow product's kernel, compiled against the other species' profile, allocated 7.2 KB per call. On a CPU
- * whose 512-bit operations run as two 256-bit halves (AMD family 25, Zen 4) the JVM flag
- * {@code -XX:MaxVectorSize=32} makes the whole engine 256-bit, and the GEMM then takes the 12-row tile below;</li>
+ * (the override) mixes two species in one JVM: C2's type profiles of the Vector API's shared methods then see both,
+ * and code compiled against the other species' profile falls back to allocating Java. On a CPU whose 512-bit
+ * operations run as two 256-bit halves (AMD family 25, Zen 4) the JVM flag {@code -XX:MaxVectorSize=32} makes the
+ * whole engine 256-bit, and the GEMM then takes the 12-row tile below;</li>
  * <li>MR: 12 rows where the JVM has 32 vector registers (x86 with AVX-512 and the JVM not held to AVX2 by
  * {@code -XX:UseAVX}, also at 256 bits), 6 where it has 16; NR: two vectors;</li>
  * <li>KC: the B micro-panel (KC × NR floats) in two thirds of the L1 data cache, next to the streaming A
@@ -103,7 +103,7 @@ record GemmBlocking(int vectorBits, int mr, int kc, int mc, int nc, CpuFacts fac
      *
      * @param facts         the CPU and its caches
      * @param preferredBits the JVM's preferred vector width ({@code FloatVector.SPECIES_PREFERRED}): never exceeded,
-     *                      since a species wider than the JVM compiles runs in Java, about 150× slower
+     *                      since a species wider than the JVM compiles runs in Java, far slower
      * @param registers32   whether the JVM's vector code has 32 registers ({@link #registers32})
      * @param overrides     property name → value, or null where not set
      * @throws IllegalArgumentException if an override is not a number the kernels can run, naming the property
