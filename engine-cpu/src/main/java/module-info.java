@@ -5,6 +5,7 @@
 module delta4j.cpu {
     requires transitive delta4j.api;
     requires jdk.incubator.vector;
+    requires java.management; // the JVM's -XX:UseAVX, for the GEMM's register tile (GemmBlocking)
 
     provides delta4j.engine.EngineProvider with delta4j.cpu.CpuEngineProvider;
 }

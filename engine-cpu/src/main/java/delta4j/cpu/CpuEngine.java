@@ -42,12 +42,13 @@ public final class CpuEngine extends EngineBase {
      */
     public CpuEngine(EngineConfig config) {
         CpuEngineProvider.requireVectorModule();
+        GemmBlocking.requireValidOverrides();
         this.threads = config.resolvedThreads();
         this.pool = new WorkerPool(threads);
         this.precision = config.precision();
         this.gemm = new Gemm(pool, precision);
         this.jobs = new ElementwiseJobs(pool);
-        this.device = threads + (threads == 1 ? " thread, " : " threads, ") + Simd.describe();
+        this.device = threads + (threads == 1 ? " thread, " : " threads, ") + Simd.describe() + "; " + GemmBlocking.MACHINE.describe();
     }
 
     @Override

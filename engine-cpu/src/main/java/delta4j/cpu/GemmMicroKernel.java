@@ -2,6 +2,7 @@ package delta4j.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -10,11 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each step p broadcasts the MR elements {@code a[r][p]} of a packed A micro-panel (one load each: C2
  * folds the load into {@code vbroadcastss}), loads the two vectors {@code b[p][0..NR)} of a packed B
- * micro-panel, and does MR × 2 fused multiply-adds. The tile follows the lane count: NR is always two
- * vectors, and MR is 12 where a vector is 16 lanes (AVX-512 has 32 registers) and 6 otherwise (AVX2 has
- * 16), so every accumulator stays in a register.
+ * micro-panel, and does MR × 2 fused multiply-adds. The vector width and the tile are chosen for the machine
+ * ({@link GemmBlocking}): NR is always two vectors, and MR is 12 where the JVM has 32 vector registers (AVX-512)
+ * and 6 where it has 16 (AVX2), so every accumulator stays in a register.
  *
- * <p>Packed layouts (see {@link Gemm}): A micro-panel element (r, p) at {@code aOff + r·KC + p} (panel rows
+ * <p>Packed layouts (see {@link GemmPacking}): A micro-panel element (r, p) at {@code aOff + r·KC + p} (panel rows
  * KC apart, a compile-time stride, so each broadcast is one load with a constant displacement); B
  * micro-panel element (p, c) at {@code bOff + p·NR + c}.
  *
@@ -26,15 +27,20 @@ final class GemmMicroKernel {
     private GemmMicroKernel() {
     }
 
-    private static final VectorSpecies<Float> F = Simd.F;
-    private static final int L = Simd.L;
+    /**
+     * The GEMM's vectors: the JVM's preferred species or a narrower one ({@link GemmBlocking}); a static final, so
+     * C2 compiles every vector operation of the GEMM for it.
+     */
+    static final VectorSpecies<Float> F =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(GemmBlocking.MACHINE.vectorBits()));
+    static final int L = F.length();
 
-    /** Rows of the register tile: 12 with 32 vector registers (16-lane species), 6 with 16. */
-    static final int MR = L >= 16 ? 12 : 6;
+    /** Rows of the register tile: 12 with 32 vector registers, 6 with 16. */
+    static final int MR = GemmBlocking.MACHINE.mr();
     /** Columns of the register tile: two vectors. */
     static final int NR = 2 * L;
     /** Row stride of a packed A micro-panel (the k block size). */
-    static final int KC = Gemm.KC;
+    static final int KC = GemmBlocking.MACHINE.kc();
 
     /**
      * {@code C[0..MR)[0..NR) ← α·Σ_p a[·][p]·b[p][·] + β·C} on the tile at {@code c[cOff]} with row stride

@@ -180,7 +180,7 @@ final class GemmNarrow implements WorkerPool.Job {
         java.util.Arrays.fill(bt, 0, rowsPadded * kp, 0f);
         if (transB) { // B is n × k: its rows are the columns of op(B)
             for (int j = 0; j < n; j++) {
-                Gemm.copy(b, j * k, bt, j * kp, k);
+                copy(b, j * k, bt, j * kp, k);
             }
         } else {      // B is k × n
             for (int p = 0; p < k; p++) {
@@ -321,7 +321,7 @@ final class GemmNarrow implements WorkerPool.Job {
             }
         } else {      // B is k × n
             for (int p = 0; p < k; p++) {
-                Gemm.copy(b, p * n, dp, p * ds, n);
+                copy(b, p * n, dp, p * ds, n);
             }
         }
     }
@@ -386,5 +386,17 @@ final class GemmNarrow implements WorkerPool.Job {
     /** α·sum + β·C[o], not reading C when β = 0. */
     private static float merge(float sum, float alpha, float beta, float[] c, int o) {
         return beta == 0f ? alpha * sum : alpha * sum + beta * c[o];
+    }
+
+    /** Vector copy with a masked tail, on this class's species (the GEMM's may differ under an override). */
+    private static void copy(float[] src, int from, float[] dst, int to, int len) {
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += L) {
+            FloatVector.fromArray(F, src, from + i).intoArray(dst, to + i);
+        }
+        if (i < len) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector.fromArray(F, src, from + i, m).intoArray(dst, to + i, m);
+        }
     }
 }

@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * In-register transposes of one L × L block (L = the vector length), the inner step of the transposed packs of
- * {@link Gemm}: {@code Δ·Wᵀ} packs op(B) = Wᵀ, {@code Aᵀ·Δ} packs op(A) = Aᵀ. L whole-row loads, log₂ L rounds of
+ * {@link GemmPacking}: {@code Δ·Wᵀ} packs op(B) = Wᵀ, {@code Aᵀ·Δ} packs op(A) = Aᵀ. L whole-row loads, log₂ L rounds of
  * zipping row i with row i + L/2 (two-vector selects), up to L stores: each round rotates the (row, column) index
  * bits left by one, and log₂ L rounds swap the halves, which is the transpose. For L = 16 that is 64 permutes per
  * 256 elements instead of 256 scalar loads and 256 scalar stores.
@@ -20,8 +20,9 @@ final class Transpose {
     private Transpose() {
     }
 
-    private static final VectorSpecies<Float> F = Simd.F;
-    private static final int L = Simd.L;
+    // The GEMM's packs are its only users: the blocks are the GEMM's vectors.
+    private static final VectorSpecies<Float> F = GemmMicroKernel.F;
+    static final int L = GemmMicroKernel.L;
 
     /** Whether this vector length has a block transpose; other lengths pack in scalar code. */
     static final boolean SUPPORTED = L == 8 || L == 16;

@@ -91,8 +91,8 @@ class CpuGemmTest {
      */
     @Test
     void everyRowCountBelowTheBlockMatchesReference() {
-        int n = 2 * Gemm.NR + 5, k = Gemm.KC + 44;
-        for (int m = 1; m <= Gemm.MC + 2 * Gemm.MR + 1; m++) {
+        int n = 2 * GemmLoopNest.NR + 5, k = GemmLoopNest.KC + 44;
+        for (int m = 1; m <= GemmLoopNest.MC + 2 * GemmLoopNest.MR + 1; m++) {
             boolean ta = (m & 1) == 1;
             SplittableRandom rnd = new SplittableRandom(m);
             float[] a = EngineConformanceKit.random(rnd, m * k, 1f);
@@ -155,7 +155,7 @@ class CpuGemmTest {
     @Test
     void rowBlocksAreClaimedOnceEachFromAlternatingRanges() {
         int[] order = new int[29];
-        Gemm.orderRowBlocks(order, 29, 2);
+        GemmTasks.orderRowBlocks(order, 29, 2);
         assertEquals(0, order[0]);
         assertEquals(14, order[1]);
         assertEquals(28, order[28]);
@@ -166,7 +166,7 @@ class CpuGemmTest {
         for (int blocks = 1; blocks <= 40; blocks++) {
             for (int threads = 1; threads <= 5; threads++) {
                 int[] o = new int[blocks];
-                Gemm.orderRowBlocks(o, blocks, threads);
+                GemmTasks.orderRowBlocks(o, blocks, threads);
                 int[] sorted = o.clone();
                 Arrays.sort(sorted);
                 for (int b = 0; b < blocks; b++) {
@@ -182,6 +182,7 @@ class CpuGemmTest {
         assertEquals("cpu", two.name());
         assertTrue(two.device().startsWith("2 threads, "), two.device());
         assertTrue(two.device().contains(Simd.L + " float lanes"), two.device());
+        assertTrue(two.device().endsWith(GemmBlocking.MACHINE.describe()), two.device()); // the GEMM's per-CPU choice
         assertTrue(one.device().startsWith("1 thread, "), one.device());
     }
 

@@ -12,7 +12,7 @@ class TransposeTest {
 
     @Test
     void blockMatchesTheDefinitionAndStoresOnlyItsRows() {
-        int l = Simd.L;
+        int l = Transpose.L;
         if (!Transpose.SUPPORTED) {
             System.out.println("TransposeTest: no block transpose for " + l + " lanes; the packs copy in scalar code");
             return;

@@ -1,0 +1,102 @@
+package delta4j.cpu;
+
+import delta4j.engine.Precision;
+
+/**
+ * The GotoBLAS/BLIS loop nest around {@link GemmMicroKernel}, on one block of C and one thread:
+ * <pre>
+ * for jc in n step NC:                      B block KC × NC   → packed once, lives in L2
+ *   for pc in k step KC:
+ *     pack op(B)[pc.., jc..] into NR-wide micro-panels (p-major)
+ *     for ic in m step MC:                  A block MC × KC   → packed, lives in L2
+ *       pack op(A)[ic.., pc..] into MR-row micro-panels (row stride KC)
+ *       for jr in NC step NR:               B micro-panel KC × NR stays in L1 ...
+ *         for ir in MC step MR:             ... while the A micro-panels stream past it
+ *           micro-kernel: C[ic+ir.., jc+jr..] ← α·Ã·B̃ + β'·C   (β' = β on the first k block, then 1)
+ * </pre>
+ * The blocks are the machine's ({@link GemmBlocking}). {@link GemmTasks} runs the same macro-kernel on row blocks
+ * of a shared packed B block; both visit every tile of C with the same k blocks in the same order, so the sums, and
+ * the bits, do not depend on the thread count.
+ */
+final class GemmLoopNest {
+
+    private GemmLoopNest() {
+    }
+
+    static final int MR = GemmMicroKernel.MR;
+    static final int NR = GemmMicroKernel.NR;
+    static final int KC = GemmMicroKernel.KC;
+    /** m block, a multiple of MR: the packed A block (MC × KC) sits in L2 next to the B block. */
+    static final int MC = GemmBlocking.MACHINE.mc();
+    /** n block, a multiple of NR: the packed B block (KC × NC floats) fits L2. */
+    static final int NC = GemmBlocking.MACHINE.nc();
+
+    /** One thread's packing buffers, allocated on its first product and reused. */
+    static final class Workspace {
+        final float[] aPack = new float[MC * KC];
+        float[] bPack; // the static cuts only; the task schedule shares GemmTasks' blocks
+        final float[] tile = new float[MR * NR];
+    }
+
+    /** The loop nest on the block C[i0..i1)[j0..j1) of a call, packing both operands into w's buffers. */
+    static void blocked(GemmCall call, Precision precision, Workspace w, int i0, int i1, int j0, int j1) {
+        if (w.bPack == null) {
+            w.bPack = new float[KC * NC];
+        }
+        int k = call.k;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                GemmPacking.packB(call, precision, w.bPack, pc, kc, jc, nc, 0, nc);
+                float betaBlock = pc == 0 ? call.beta : 1f; // later k blocks accumulate onto the first
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    GemmPacking.packA(call, precision, w.aPack, ic, mc, pc, kc);
+                    macroKernel(call, w, w.bPack, ic, mc, jc, nc, kc, betaBlock);
+                }
+            }
+        }
+    }
+
+    /** Every tile of C[ic..ic+mc)[jc..jc+nc) from the packed A block in w and a packed B block. */
+    static void macroKernel(GemmCall call, Workspace w, float[] bPack, int ic, int mc, int jc, int nc, int kc,
+                            float betaBlock) {
+        float[] aPack = w.aPack, tile = w.tile, c = call.c;
+        int ldc = call.n;
+        float alpha = call.alpha;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            for (int ir = 0; ir < mc; ir += MR) {
+                int rows = Math.min(MR, mc - ir);
+                int cOff = (ic + ir) * ldc + jc + jr;
+                if (rows == MR && cols == NR) {
+                    GemmMicroKernel.kernel(aPack, ir * KC, bPack, jr * kc, kc, c, cOff, ldc, alpha, betaBlock);
+                } else if (cols == NR) {
+                    bottomRows(aPack, ir, bPack, jr * kc, kc, rows, tile, c, cOff, ldc, alpha, betaBlock);
+                } else {
+                    GemmMicroKernel.kernel(aPack, ir * KC, bPack, jr * kc, kc, tile, 0, NR, 1f, 0f);
+                    GemmMicroKernel.edge(tile, 0, rows, cols, c, cOff, ldc, alpha, betaBlock);
+                }
+            }
+        }
+    }
+
+    /**
+     * The last rows (fewer than MR) of a column panel: four at a time straight into C, the rest (1 to 3) through
+     * the scratch tile from a window of four rows that ends inside the MR-row panel (whose padding rows are
+     * zeros); with MR = 6 the window of a fifth row starts at row 2, and only its last rows are merged.
+     */
+    private static void bottomRows(float[] aPack, int ir, float[] bPack, int bOff, int kc, int rows, float[] tile,
+                                   float[] c, int cOff, int ldc, float alpha, float betaBlock) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            GemmMicroKernel.kernel4x2(aPack, (ir + r) * KC, bPack, bOff, kc, c, cOff + r * ldc, ldc, alpha, betaBlock);
+        }
+        if (r < rows) {
+            int s = Math.min(r, MR - 4); // the window's first row
+            GemmMicroKernel.kernel4x2(aPack, (ir + s) * KC, bPack, bOff, kc, tile, 0, NR, 1f, 0f);
+            GemmMicroKernel.edge(tile, (r - s) * NR, rows - r, NR, c, cOff + r * ldc, ldc, alpha, betaBlock);
+        }
+    }
+}
