@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  * name is never reused (each epoch its own file; the older ones are deleted after the rename), so a reader sees
  * either no file or a whole one on every file system whose rename is atomic (HDFS, local files). The fit's
  * own folder (a random ID per {@code fit} call) keeps a rerun from ever resuming another fit's state; the driver
- * deletes the folder when the fit succeeds.
+ * deletes the folder when the fit succeeds. With {@code keep} every checkpoint stays, the last epoch's included (to
+ * evaluate each epoch's model afterwards, or to continue with {@code delta4j train --resume}).
  *
  * <p>The state is {@link TrainingState} as {@code Trainer} writes it: the model (parameters, gains, running
  * statistics), the epochs done, the optimizer's step count and tensors (per parameter its k states), the history
@@ -51,6 +52,7 @@ final class Checkpoints implements Serializable {
     private final String folder;
     private final int every;
     private final String fitId;
+    private final boolean keep;
     private final SerializableConfiguration hadoop;
 
     /**
@@ -58,20 +60,32 @@ final class Checkpoints implements Serializable {
      * @param every  epochs between checkpoints, at least 1
      * @param fitId  this fit's ID, unique per {@code fit} call
      * @param hadoop the driver's Hadoop configuration (it reaches the executors with the tasks)
+     * @param keep   keep every checkpoint (the last epoch's too) and the folder after the fit
      */
-    Checkpoints(String dir, int every, String fitId, Configuration hadoop) {
+    Checkpoints(String dir, int every, String fitId, Configuration hadoop, boolean keep) {
         if (every < 1) {
             throw new IllegalArgumentException("param checkpointInterval must be at least 1 epoch, got " + every);
         }
         this.folder = new Path(dir, "fit-" + fitId).toString();
         this.every = every;
         this.fitId = fitId;
+        this.keep = keep;
         this.hadoop = new SerializableConfiguration(hadoop);
     }
 
-    /** {@return whether a checkpoint is due after {@code epoch}} (never after the last: the fit's result is the model) */
+    /** {@return whether a checkpoint is due after {@code epoch}} (after the last only when kept: the fit's result is the model) */
     boolean due(int epoch, int lastEpoch) {
-        return epoch % every == 0 && epoch < lastEpoch;
+        return epoch % every == 0 && (keep || epoch < lastEpoch);
+    }
+
+    /** {@return this fit's folder of checkpoints} */
+    String folder() {
+        return folder;
+    }
+
+    /** {@return whether the checkpoints stay after the fit} */
+    boolean kept() {
+        return keep;
     }
 
     private FileSystem fs() throws IOException {
@@ -108,7 +122,7 @@ final class Checkpoints implements Serializable {
             }
             for (FileStatus f : fs.listStatus(new Path(folder))) {
                 int e = epochOf(f.getPath().getName());
-                if (e >= 0 && e < state.epochsDone()) {
+                if (!keep && e >= 0 && e < state.epochsDone()) {
                     fs.delete(f.getPath(), false);
                 }
             }
@@ -154,8 +168,11 @@ final class Checkpoints implements Serializable {
         }
     }
 
-    /** Deletes this fit's checkpoints (after a successful fit). */
+    /** Deletes this fit's checkpoints (after a successful fit) unless they are kept. */
     void delete() {
+        if (keep) {
+            return;
+        }
         try {
             fs().delete(new Path(folder), true);
         } catch (IOException e) {

@@ -68,6 +68,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     private final IntParam patience;
     private final Param<String> checkpointDir;
     private final IntParam checkpointInterval;
+    private final BooleanParam keepCheckpoints;
     private final BooleanParam standardizeTargets;
 
     // Spark ML params are made with their owner (new Param<>(this, ...)), which only reads uid, set first.
@@ -106,6 +107,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         checkpointDir = new Param<>(this, "checkpointDir", "sync and average: a Hadoop-compatible directory where partition 0 writes"
                 + " a delta4j checkpoint every checkpointInterval epochs, from which a retried training stage resumes (empty: none)");
         checkpointInterval = new IntParam(this, "checkpointInterval", "epochs between checkpoints (with checkpointDir)");
+        keepCheckpoints = new BooleanParam(this, "keepCheckpoints", "keep every checkpoint, the last epoch's too, in the fit's folder"
+                + " under checkpointDir (FitSummary.checkpointFolder) instead of only the newest until the fit succeeds");
         standardizeTargets = new BooleanParam(this, "standardizeTargets", "regression with loss mse and an identity output: train on"
                 + " targets scaled to zero mean and unit variance over the training rows, predict in the targets' units");
 
@@ -135,6 +138,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         setDefault(patience, 0);
         setDefault(checkpointDir, "");
         setDefault(checkpointInterval, 1);
+        setDefault(keepCheckpoints, false);
         setDefault(standardizeTargets, true);
     }
 
@@ -177,6 +181,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public IntParam patience() { return patience; }
     public Param<String> checkpointDir() { return checkpointDir; }
     public IntParam checkpointInterval() { return checkpointInterval; }
+    public BooleanParam keepCheckpoints() { return keepCheckpoints; }
     public BooleanParam standardizeTargets() { return standardizeTargets; }
 
     public E setFeaturesCol(String v) { set(featuresCol, v); return self(); }
@@ -206,6 +211,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public E setPatience(int v) { set(patience, v); return self(); }
     public E setCheckpointDir(String v) { set(checkpointDir, v); return self(); }
     public E setCheckpointInterval(int v) { set(checkpointInterval, v); return self(); }
+    public E setKeepCheckpoints(boolean v) { set(keepCheckpoints, v); return self(); }
     public E setStandardizeTargets(boolean v) { set(standardizeTargets, v); return self(); }
 
     String featuresColName() { return getOrDefault(featuresCol); }
@@ -327,7 +333,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
             return null;
         }
         return switch (m) {
-            case SYNC, AVERAGE -> new Checkpoints(dir, (Integer) getOrDefault(checkpointInterval), java.util.UUID.randomUUID().toString(), hadoop);
+            case SYNC, AVERAGE -> new Checkpoints(dir, (Integer) getOrDefault(checkpointInterval), java.util.UUID.randomUUID().toString(), hadoop,
+                    (Boolean) getOrDefault(keepCheckpoints));
             case AGGREGATE -> throw new IllegalArgumentException("param checkpointDir: mode aggregate keeps the model on the driver, where"
                     + " Spark retries each step's tasks alone; checkpoints are for modes sync and average (unset checkpointDir)");
         };
@@ -376,7 +383,8 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
             M fitted = copyValues(newModel(uid, mlp), extractParamMap());
             fitted.setParent(this);
             fitted.summary = new FitSummary(o.history(), o.stopReason, s.mode(), layout.partitions(), o.steps, o.seconds,
-                    o.commSeconds, o.bytesSent, o.stageAttempt, o.resumedFromEpoch, o.checkpoints);
+                    o.commSeconds, o.bytesSent, o.stageAttempt, o.resumedFromEpoch, o.checkpoints,
+                    checkpoints != null && checkpoints.kept() ? checkpoints.folder() : null);
             if (checkpoints != null) {
                 checkpoints.delete();
             }
