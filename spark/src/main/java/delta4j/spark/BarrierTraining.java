@@ -69,6 +69,9 @@ final class BarrierTraining {
             o.partition = shard.partition;
             Run run = new Run(shard, layout, s, cfg, r, comm, o, ctx.stageAttemptNumber(), checkpoints);
             o.stageAttempt = ctx.stageAttemptNumber();
+            if (checkpoints != null) {
+                agreeOnCheckpoint(comm, resume == null ? 0 : resume.epochsDone());
+            }
             if (resume != null) {
                 run.resume(resume);
             }
@@ -86,6 +89,19 @@ final class BarrierTraining {
                 o.statistics = run.bestStatistics != null ? run.bestStatistics : r.runningStatistics();
             }
             return o;
+        }
+    }
+
+    /**
+     * All tasks must continue from the same epoch. They can differ only when a task of the failed attempt still
+     * wrote a newer checkpoint while this attempt's tasks started (on a cluster with free slots Spark may start them
+     * before the old ones have died): then every task fails alike and Spark reruns the stage once more.
+     */
+    private static void agreeOnCheckpoint(AllReduce comm, int epoch) {
+        double[] sums = comm.sum(new double[]{epoch, (double) epoch * epoch});
+        if (comm.tasks() * sums[1] != sums[0] * sums[0]) { // Σe² · N = (Σe)² only when every e is the same
+            throw new IllegalStateException("the tasks found checkpoints of different epochs (a task of the failed attempt was still"
+                    + " writing one); the stage is retried from the newest");
         }
     }
 

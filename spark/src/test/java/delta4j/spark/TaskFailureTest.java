@@ -66,6 +66,21 @@ class TaskFailureTest {
         resumesAtTheSameWeights(est, frame, dir);
     }
 
+    @Test
+    void keptCheckpointsHoldEveryEpochAndTheLastOneIsTheModel(@TempDir Path dir) throws IOException {
+        Dataset data = TestData.regression(160, 4);
+        MlpRegressor est = SyncEquivalenceTest.regressor("sync").setEpochs(3).setPatience(0).setValidationFraction(0)
+                .setCheckpointDir(dir.toString()).setKeepCheckpoints(true);
+        MlpRegressionModel m = est.fit(TestData.frame(data, 2, false));
+        assertEquals(3, m.summary().checkpoints());
+        assertEquals(3, checkpointFiles(dir), "one per epoch, the last one's too, kept after the fit");
+        Path last = Path.of(java.net.URI.create(m.summary().checkpointFolder() + "/epoch-000003.d4c").getPath());
+        delta4j.model.TrainingState state = delta4j.model.TrainingState.load(last);
+        assertEquals(3, state.epochsDone());
+        assertEquals(m.summary().steps(), state.step());
+        assertArrayEquals(TestData.flat(m.network()), TestData.flat(state.model()), "the last checkpoint holds the fitted weights");
+    }
+
     /**
      * Kills partition 1's task at the start of epoch 4 of the first attempt, once partition 0 has written the checkpoint
      * after epoch 2 (interval 2) or 3 (interval 1), and checks that the rerun resumed from it and ends bit for bit where
