@@ -52,6 +52,16 @@ public final class FashionMnist {
     }
 
     public static void main(String[] args) throws Exception {
+        try {
+            start(args);
+        } catch (IllegalArgumentException | java.nio.file.NoSuchFileException e) {
+            System.err.println("spark/example.sh: " + (e instanceof java.nio.file.NoSuchFileException
+                    ? "no Fashion-MNIST file " + e.getMessage() + " (--data DIR: the folder of the four IDX .gz files)" : e.getMessage()));
+            System.exit(2);
+        }
+    }
+
+    private static void start(String[] args) throws Exception {
         String master = "local[2]", mode = "sync", out = null, data = "/usr/share/datasets/fashion-mnist";
         int epochs = 10, batch = 128, peerMaxIter = -1, trainRows = 0;
         for (int i = 0; i < args.length; i++) {
@@ -60,6 +70,15 @@ public final class FashionMnist {
                 throw usage("option " + a + " needs a value");
             }
             String v = args[++i];
+            switch (a) {
+                case "--epochs", "--batch-size", "--peer-max-iter", "--train-rows" -> {
+                    if (!v.matches("\\d+")) {
+                        throw usage(a + " takes a whole number, got '" + v + "'");
+                    }
+                }
+                default -> {
+                }
+            }
             switch (a) {
                 case "--master" -> master = v;
                 case "--mode" -> mode = v;
