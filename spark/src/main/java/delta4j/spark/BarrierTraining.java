@@ -6,6 +6,7 @@ import delta4j.model.BatchPart;
 import delta4j.model.Mlp;
 import delta4j.model.Replica;
 import delta4j.model.TrainingConfig;
+import delta4j.model.TrainingState;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaRDD;
 
@@ -32,9 +33,13 @@ final class BarrierTraining {
 
     static volatile FaultHook fault;
 
-    static Outcome fit(JavaRDD<Shard> shards, Layout layout, Settings s, byte[] model) {
-        JavaRDD<Outcome> trained = Barrier.mapPartitions(shards, it -> List.of(task(Shard.single(it), layout, s, model)).iterator(),
-                Outcome.class);
+    /**
+     * @param checkpoints where partition 0 writes a checkpoint every few epochs and where a rerun of the stage
+     *                    resumes from, or null for none (a rerun then starts from the first epoch)
+     */
+    static Outcome fit(JavaRDD<Shard> shards, Layout layout, Settings s, byte[] model, Checkpoints checkpoints) {
+        JavaRDD<Outcome> trained = Barrier.mapPartitions(shards,
+                it -> List.of(task(Shard.single(it), layout, s, model, checkpoints)).iterator(), Outcome.class);
         // The shuffle makes the barrier stage a shuffle-map stage: when a task is lost Spark reruns all of its
         // tasks (up to spark.stage.maxConsecutiveAttempts), whereas a failed barrier result stage is not retried.
         List<Outcome> all = trained.repartition(1).collect();
@@ -46,10 +51,13 @@ final class BarrierTraining {
         throw new IllegalStateException("no outcome from partition 0 among " + all.size());
     }
 
-    static Outcome task(Shard shard, Layout layout, Settings s, byte[] model) throws Exception {
+    static Outcome task(Shard shard, Layout layout, Settings s, byte[] model, Checkpoints checkpoints) throws Exception {
         BarrierTaskContext ctx = BarrierTaskContext.get();
         TrainingConfig cfg = s.config();
-        Mlp mlp = ModelIo.read(model, "the initial model");
+        // Every task of every attempt reads the same newest checkpoint (partition 0 writes it only after the epoch's
+        // last all-reduce, which every task has passed), so all replicas continue from the same state.
+        TrainingState resume = checkpoints == null ? null : checkpoints.latest(s.mode(), layout.partitions());
+        Mlp mlp = resume != null ? resume.model() : ModelIo.read(model, "the initial model");
         long t0 = System.nanoTime();
         try (AllReduce comm = new AllReduce(ctx);
              Engine engine = s.openEngine(ctx.cpus(), Devices.forTask(s.engine(), ctx));
@@ -59,7 +67,14 @@ final class BarrierTraining {
             }
             Outcome o = new Outcome();
             o.partition = shard.partition;
-            Run run = new Run(shard, layout, s, cfg, r, comm, o, ctx.stageAttemptNumber());
+            Run run = new Run(shard, layout, s, cfg, r, comm, o, ctx.stageAttemptNumber(), checkpoints);
+            o.stageAttempt = ctx.stageAttemptNumber();
+            if (checkpoints != null) {
+                agreeOnCheckpoint(comm, resume == null ? 0 : resume.epochsDone());
+            }
+            if (resume != null) {
+                run.resume(resume);
+            }
             if (s.mode() == TrainingMode.SYNC) {
                 run.sync();
             } else {
@@ -74,6 +89,19 @@ final class BarrierTraining {
                 o.statistics = run.bestStatistics != null ? run.bestStatistics : r.runningStatistics();
             }
             return o;
+        }
+    }
+
+    /**
+     * All tasks must continue from the same epoch. They can differ only when a task of the failed attempt still
+     * wrote a newer checkpoint while this attempt's tasks started (on a cluster with free slots Spark may start them
+     * before the old ones have died): then every task fails alike and Spark reruns the stage once more.
+     */
+    private static void agreeOnCheckpoint(AllReduce comm, int epoch) {
+        double[] sums = comm.sum(new double[]{epoch, (double) epoch * epoch});
+        if (comm.tasks() * sums[1] != sums[0] * sums[0]) { // Σe² · N = (Σe)² only when every e is the same
+            throw new IllegalStateException("the tasks found checkpoints of different epochs (a task of the failed attempt was still"
+                    + " writing one); the stage is retried from the newest");
         }
     }
 
@@ -99,9 +127,14 @@ final class BarrierTraining {
         float[] bestStatistics;
 
         final int attempt;
+        final Checkpoints checkpoints;
+        /** The first epoch this task trains: 1, or the one after a checkpoint's. */
+        int firstEpoch = 1;
 
-        Run(Shard shard, Layout layout, Settings s, TrainingConfig cfg, Replica r, AllReduce comm, Outcome o, int attempt) {
+        Run(Shard shard, Layout layout, Settings s, TrainingConfig cfg, Replica r, AllReduce comm, Outcome o, int attempt,
+            Checkpoints checkpoints) {
             this.attempt = attempt;
+            this.checkpoints = checkpoints;
             this.shard = shard;
             this.layout = layout;
             this.s = s;
@@ -115,6 +148,45 @@ final class BarrierTraining {
             this.x = new float[batch * shard.features];
             this.y = new float[batch * shard.targets];
             this.g = new float[r.parameterCount()];
+        }
+
+        /**
+         * Continues from a checkpoint: the replica was bound to its model (parameters, gains, running statistics);
+         * here come the optimizer's tensors and step count, the history and the early-stopping state. The data
+         * order, the dropout keys and the learning rate are functions of (seed, epoch, step), so nothing else is kept.
+         */
+        void resume(TrainingState state) {
+            Mlp m = state.model();
+            r.setOptimizerState(Checkpoints.concat(state.optimizerState(), 0, state.optimizerState().size()), state.step());
+            Checkpoints.historyInto(state.history(), o);
+            o.steps = state.step();
+            o.resumedFromEpoch = state.epochsDone();
+            firstEpoch = state.epochsDone() + 1;
+            best = state.bestValidationLoss();
+            sinceBest = state.sinceBest();
+            bestEpoch = state.bestEpoch();
+            if (state.bestParameters() != null) {
+                int np = Checkpoints.parameterSizes(m).length;
+                bestParameters = Checkpoints.concat(state.bestParameters(), 0, np);
+                bestStatistics = Checkpoints.concat(state.bestParameters(), np, state.bestParameters().size() - np);
+            }
+        }
+
+        /** After an epoch that did not stop the fit: partition 0 writes the checkpoint when one is due. */
+        private void checkpoint(int epoch, double trainLoss) {
+            if (checkpoints == null || p != 0 || !checkpoints.due(epoch, s.epochs())) {
+                return;
+            }
+            Mlp m = r.model();
+            List<float[]> bestList = null;
+            if (bestParameters != null) {
+                bestList = Checkpoints.split(bestParameters, Checkpoints.parameterSizes(m), new java.util.ArrayList<>());
+                Checkpoints.split(bestStatistics, Checkpoints.statisticSizes(m), bestList);
+            }
+            List<float[]> opt = Checkpoints.optimizerTensors(r.optimizerState(), Checkpoints.parameterSizes(m), r.stateLength() / r.parameterCount());
+            checkpoints.save(new TrainingState(m, epoch, r.step(), opt, o.history(), trainLoss, best, sinceBest, bestEpoch, bestList),
+                    s.mode(), layout.partitions());
+            o.checkpoints++;
         }
 
         private void beforeEpoch(int epoch) {
@@ -142,7 +214,7 @@ final class BarrierTraining {
             int n = layout.trainSize(), steps = (n + batch - 1) / batch, start = layout.start(p);
             int[] trainIndex = layout.trainIndex();
             int[] positions = new int[batch];
-            for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+            for (int epoch = firstEpoch; epoch <= s.epochs(); epoch++) {
                 beforeEpoch(epoch);
                 long t0 = System.nanoTime();
                 int[] order = Replica.epochOrder(n, cfg, epoch);
@@ -193,7 +265,7 @@ final class BarrierTraining {
             }
             int local = Math.max(1, batch / layout.partitions());
             int steps = (largest + local - 1) / local, every = Math.max(1, s.averageEvery());
-            for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+            for (int epoch = firstEpoch; epoch <= s.epochs(); epoch++) {
                 beforeEpoch(epoch);
                 long t0 = System.nanoTime();
                 int[] order = mine.clone();
@@ -259,6 +331,7 @@ final class BarrierTraining {
                     return true;
                 }
             }
+            checkpoint(epoch, trainLoss);
             return false;
         }
 

@@ -66,6 +66,9 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     private final IntParam numPartitions;
     private final DoubleParam validationFraction;
     private final IntParam patience;
+    private final Param<String> checkpointDir;
+    private final IntParam checkpointInterval;
+    private final BooleanParam keepCheckpoints;
     private final BooleanParam standardizeTargets;
 
     // Spark ML params are made with their owner (new Param<>(this, ...)), which only reads uid, set first.
@@ -101,6 +104,11 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         numPartitions = new IntParam(this, "numPartitions", "replicas (partitions) to train with (0: the DataFrame's partitions)");
         validationFraction = new DoubleParam(this, "validationFraction", "fraction of the rows held out for validation (0: none)");
         patience = new IntParam(this, "patience", "early stopping: epochs without a better validation loss (0: off)");
+        checkpointDir = new Param<>(this, "checkpointDir", "sync and average: a Hadoop-compatible directory where partition 0 writes"
+                + " a delta4j checkpoint every checkpointInterval epochs, from which a retried training stage resumes (empty: none)");
+        checkpointInterval = new IntParam(this, "checkpointInterval", "epochs between checkpoints (with checkpointDir)");
+        keepCheckpoints = new BooleanParam(this, "keepCheckpoints", "keep every checkpoint, the last epoch's too, in the fit's folder"
+                + " under checkpointDir (FitSummary.checkpointFolder) instead of only the newest until the fit succeeds");
         standardizeTargets = new BooleanParam(this, "standardizeTargets", "regression with loss mse and an identity output: train on"
                 + " targets scaled to zero mean and unit variance over the training rows, predict in the targets' units");
 
@@ -128,6 +136,9 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         setDefault(numPartitions, 0);
         setDefault(validationFraction, 0.0);
         setDefault(patience, 0);
+        setDefault(checkpointDir, "");
+        setDefault(checkpointInterval, 1);
+        setDefault(keepCheckpoints, false);
         setDefault(standardizeTargets, true);
     }
 
@@ -168,6 +179,9 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public IntParam numPartitions() { return numPartitions; }
     public DoubleParam validationFraction() { return validationFraction; }
     public IntParam patience() { return patience; }
+    public Param<String> checkpointDir() { return checkpointDir; }
+    public IntParam checkpointInterval() { return checkpointInterval; }
+    public BooleanParam keepCheckpoints() { return keepCheckpoints; }
     public BooleanParam standardizeTargets() { return standardizeTargets; }
 
     public E setFeaturesCol(String v) { set(featuresCol, v); return self(); }
@@ -195,6 +209,9 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public E setNumPartitions(int v) { set(numPartitions, v); return self(); }
     public E setValidationFraction(double v) { set(validationFraction, v); return self(); }
     public E setPatience(int v) { set(patience, v); return self(); }
+    public E setCheckpointDir(String v) { set(checkpointDir, v); return self(); }
+    public E setCheckpointInterval(int v) { set(checkpointInterval, v); return self(); }
+    public E setKeepCheckpoints(boolean v) { set(keepCheckpoints, v); return self(); }
     public E setStandardizeTargets(boolean v) { set(standardizeTargets, v); return self(); }
 
     String featuresColName() { return getOrDefault(featuresCol); }
@@ -309,6 +326,20 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         return s;
     }
 
+    /** The fit's checkpoints when {@code checkpointDir} is set (a new folder under it per fit), else null. */
+    private Checkpoints checkpoints(TrainingMode m, org.apache.hadoop.conf.Configuration hadoop) {
+        String dir = getOrDefault(checkpointDir);
+        if (dir == null || dir.isEmpty()) {
+            return null;
+        }
+        return switch (m) {
+            case SYNC, AVERAGE -> new Checkpoints(dir, (Integer) getOrDefault(checkpointInterval), java.util.UUID.randomUUID().toString(), hadoop,
+                    (Boolean) getOrDefault(keepCheckpoints));
+            case AGGREGATE -> throw new IllegalArgumentException("param checkpointDir: mode aggregate keeps the model on the driver, where"
+                    + " Spark retries each step's tasks alone; checkpoints are for modes sync and average (unset checkpointDir)");
+        };
+    }
+
     /**
      * Trains on {@code dataset}: a vector features column and a label column. Each partition becomes one
      * replica (set {@code numPartitions} to repartition), training runs as {@code mode} says, and the model
@@ -339,8 +370,9 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
                 shards = labelled.map(sh -> sh.withStandardisedTargets(new Standardizer(mean, scale))).persist(StorageLevel.MEMORY_AND_DISK());
             }
             byte[] model = ModelFile.toBytes(mlp);
+            Checkpoints checkpoints = checkpoints(s.mode(), df.sparkSession().sparkContext().hadoopConfiguration());
             Outcome o = switch (s.mode()) {
-                case SYNC, AVERAGE -> BarrierTraining.fit(shards, layout, s, model);
+                case SYNC, AVERAGE -> BarrierTraining.fit(shards, layout, s, model, checkpoints);
                 case AGGREGATE -> AggregateTraining.fit(JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext()), shards, layout, s, model);
             };
             if (o.error != null) {
@@ -351,7 +383,11 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
             M fitted = copyValues(newModel(uid, mlp), extractParamMap());
             fitted.setParent(this);
             fitted.summary = new FitSummary(o.history(), o.stopReason, s.mode(), layout.partitions(), o.steps, o.seconds,
-                    o.commSeconds, o.bytesSent);
+                    o.commSeconds, o.bytesSent, o.stageAttempt, o.resumedFromEpoch, o.checkpoints,
+                    checkpoints != null && checkpoints.kept() ? checkpoints.folder() : null);
+            if (checkpoints != null) {
+                checkpoints.delete();
+            }
             return fitted;
         } finally {
             if (shards != labelled) {

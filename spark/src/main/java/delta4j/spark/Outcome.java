@@ -23,6 +23,12 @@ final class Outcome implements Serializable {
     String stopReason = "MAX_EPOCHS";
     String error;
     int steps;
+    /** The stage attempt that produced this outcome (0: the first). */
+    int stageAttempt;
+    /** The epoch of the checkpoint this attempt resumed from (0: it trained from the first epoch). */
+    int resumedFromEpoch;
+    /** Checkpoints written by this task (partition 0's only). */
+    int checkpoints;
     double seconds;
     double commSeconds;
     long bytesSent;
