@@ -185,40 +185,21 @@ public final class GpuCheck {
     /** Times each candidate (null: {@link GemmConfig#candidates}) at n³ and keeps and caches the fastest correct one. */
     private void tune(OpenClEngine engine, int n, List<GemmConfig> candidates) {
         OpenClDevice d = engine.openClDevice();
-        List<Map<String, Object>> rows = new ArrayList<>();
-        GemmConfig best = null;
-        double bestRate = 0;
         System.out.println("tuning gemm tiles at " + n + "³:");
-        for (GemmConfig c : candidates != null ? candidates : GemmConfig.candidates(d)) {
-            Map<String, Object> r;
-            try {
-                r = timeGemm(engine, c, false, false, n, n, n);
-            } catch (RuntimeException e) {
-                System.out.println("  " + c + ": failed: " + e.getMessage());
-                rows.add(Map.of("config", c.toString(), "error", String.valueOf(e.getMessage())));
-                continue;
-            }
-            r.put("config", c.toString());
-            rows.add(r);
-            double rate = (Double) r.get("gflops");
-            boolean correct = (Boolean) r.get("correct");
-            if (correct && rate > bestRate) {
-                bestRate = rate;
-                best = c;
-            }
-        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        Fastest<GemmConfig> best = fastest(engine, n, candidates != null ? candidates : GemmConfig.candidates(d), rows);
         json.put("tuning", rows);
         if (best != null) {
-            engine.gemmConfig(best);
-            String note = String.format(Locale.ROOT, "%.0f GFLOP/s at %d^3 (NN)", bestRate, n);
+            engine.gemmConfig(best.tiles());
+            String note = String.format(Locale.ROOT, "%.0f GFLOP/s at %d^3 (NN)", best.gflops(), n);
             try {
-                Path f = GemmTuning.save(d, best, note);
-                System.out.println("fastest: " + best + " (" + note + "), cached in " + f);
+                Path f = GemmTuning.save(d, best.tiles(), note);
+                System.out.println("fastest: " + best.tiles() + " (" + note + "), cached in " + f);
                 json.put("tuning_cache", f.toString());
             } catch (IOException e) {
-                System.out.println("fastest: " + best + " (" + note + "); could not cache it: " + e);
+                System.out.println("fastest: " + best.tiles() + " (" + note + "); could not cache it: " + e);
             }
-            json.put("tuned", best.toString());
+            json.put("tuned", best.tiles().toString());
         }
     }
 
@@ -229,11 +210,34 @@ public final class GpuCheck {
     private void tuneMma(OpenClEngine engine, int n, List<MmaConfig> candidates) {
         OpenClDevice d = engine.openClDevice();
         Precision p = engine.precision();
-        List<Map<String, Object>> rows = new ArrayList<>();
-        MmaConfig best = null;
-        double bestRate = 0;
         System.out.println("tuning " + p.cliName() + " tensor-core tiles at " + n + "³:");
-        for (MmaConfig c : candidates != null ? candidates : MmaConfig.candidates(d)) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        Fastest<MmaConfig> best = fastest(engine, n, candidates != null ? candidates : MmaConfig.candidates(d), rows);
+        json.put("tuning_" + p.cliName(), rows);
+        if (best != null) {
+            engine.mmaConfig(best.tiles());
+            String note = String.format(Locale.ROOT, "%.0f GFLOP/s at %d^3 (NN, %s)", best.gflops(), n, p.cliName());
+            try {
+                Path f = GemmTuning.saveMma(d, p, best.tiles(), note);
+                System.out.println("fastest: " + best.tiles() + " (" + note + "), cached in " + f);
+            } catch (IOException e) {
+                System.out.println("fastest: " + best.tiles() + " (" + note + "); could not cache it: " + e);
+            }
+            json.put("tuned_" + p.cliName(), best.tiles().toString());
+        }
+    }
+
+    /** A tuning candidate and its rate. */
+    private record Fastest<C>(C tiles, double gflops) {
+    }
+
+    /**
+     * Times each candidate's NN product at n³ ({@link #timeGemm}) and adds its row, or its error, to {@code rows};
+     * returns the fastest candidate whose product was correct, or null.
+     */
+    private <C> Fastest<C> fastest(OpenClEngine engine, int n, List<C> candidates, List<Map<String, Object>> rows) {
+        Fastest<C> best = null;
+        for (C c : candidates) {
             Map<String, Object> r;
             try {
                 r = timeGemm(engine, c, false, false, n, n, n);
@@ -245,23 +249,11 @@ public final class GpuCheck {
             r.put("config", c.toString());
             rows.add(r);
             double rate = (Double) r.get("gflops");
-            if ((Boolean) r.get("correct") && rate > bestRate) {
-                bestRate = rate;
-                best = c;
+            if ((Boolean) r.get("correct") && (best == null ? rate > 0 : rate > best.gflops())) {
+                best = new Fastest<>(c, rate);
             }
         }
-        json.put("tuning_" + p.cliName(), rows);
-        if (best != null) {
-            engine.mmaConfig(best);
-            String note = String.format(Locale.ROOT, "%.0f GFLOP/s at %d^3 (NN, %s)", bestRate, n, p.cliName());
-            try {
-                Path f = GemmTuning.saveMma(d, p, best, note);
-                System.out.println("fastest: " + best + " (" + note + "), cached in " + f);
-            } catch (IOException e) {
-                System.out.println("fastest: " + best + " (" + note + "); could not cache it: " + e);
-            }
-            json.put("tuned_" + p.cliName(), best.toString());
-        }
+        return best;
     }
 
     // ---------------------------------------------------------------- sgemm
