@@ -101,18 +101,19 @@ command_line="benchmarks/run.sh $profile"
 java_cmd=(java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true
           -Ddelta4j.command="$command_line" -cp "$jar")
 
-# On a machine shared with other work, DELTA4J_BENCH_NICE (e.g. -10, as root) raises the priority of the peers and
-# the JMH forks so that the others' load skews the timings less; the report records the setting.
-nice=
+# On a machine shared with other work, DELTA4J_BENCH_NICE (e.g. -10, as root) raises the priority of everything this
+# script starts from here on (the peers, the JMH forks, the cold-start commands) above the other sessions' work, so
+# that their load skews the timings less (scripts/priority.sh says how); the report records the setting.
 if [ -n "${DELTA4J_BENCH_NICE:-}" ]; then
-  nice="nice -n $DELTA4J_BENCH_NICE"
+  . scripts/priority.sh
+  delta4j_bench_priority "$DELTA4J_BENCH_NICE"
   java_cmd+=(-Ddelta4j.nice="$DELTA4J_BENCH_NICE")
 fi
 
 # ---- plan, then the peers (same shapes and thread counts)
 "${java_cmd[@]}" delta4j.benchmarks.Suite plan "$profile" "$results/plan.json" 2>/dev/null
 if [ -x /usr/bin/python3 ]; then
-  $nice /usr/bin/python3 benchmarks/peers/peers.py --plan "$results/plan.json" --out "$results/peers.json" \
+  /usr/bin/python3 benchmarks/peers/peers.py --plan "$results/plan.json" --out "$results/peers.json" \
     || echo "benchmarks: the peer script failed; the report lists what is missing" >&2
 else
   cat >"$results/peers.json" <<JSON
@@ -126,7 +127,7 @@ fi
 # ND4J (the Deeplearning4j peer) uses OpenMP: idle workers must sleep, not spin against the other threads.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 run_ok=1
-$nice "${java_cmd[@]}" delta4j.benchmarks.Suite run "$profile" "$results" 2>&1 | tee "$results/jmh.log" || run_ok=0
+"${java_cmd[@]}" delta4j.benchmarks.Suite run "$profile" "$results" 2>&1 | tee "$results/jmh.log" || run_ok=0
 check_ok=1
 "${java_cmd[@]}" delta4j.benchmarks.Suite check "$results" 2>/dev/null || check_ok=0
 
@@ -136,7 +137,7 @@ case "$profile/${DELTA4J_COLD:-}" in
   */0|smoke/) ;;
   *)
     if [ -x /usr/bin/python3 ]; then
-      $nice /usr/bin/python3 benchmarks/cold/cold_start.py --out "$results/cold.json" --rounds "$([ "$profile" = full ] && echo 3 || echo 2)" \
+      /usr/bin/python3 benchmarks/cold/cold_start.py --out "$results/cold.json" --rounds "$([ "$profile" = full ] && echo 3 || echo 2)" \
         || echo "benchmarks: the cold-start script failed; the report leaves its rows out" >&2
     fi ;;
 esac

@@ -12,9 +12,11 @@
 # (a jar after @ gets JVM options, space-separated: the engine's GEMM overrides or -XX:MaxVectorSize=32,
 # engine-cpu/README.md, Per-CPU choices).
 # Default: 3 rounds of benchmarks/target/benchmarks.jar (build it with mvn -o -q package -pl benchmarks -am -DskipTests).
+# On a machine shared with other work, DELTA4J_BENCH_NICE=-10 (as root) runs both sides ahead of it (scripts/priority.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/jdk.sh && delta4j_select_jdk
+. scripts/priority.sh && delta4j_bench_priority "${DELTA4J_BENCH_NICE:-}"
 rounds=${1:-3}; shift || true
 [ $# -gt 0 ] || set -- cpu=benchmarks/target/benchmarks.jar
 coretype=$(grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || echo Haswell)
