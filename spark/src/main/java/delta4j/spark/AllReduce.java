@@ -49,6 +49,9 @@ final class AllReduce implements AutoCloseable {
     private long sequence;
     private long nanos;
     private long bytes;
+    /** Per-phase nanoseconds of the float exchanges (rendezvous, encode, send, wait, decode and sum) and their count. */
+    final long[] phases = new long[5];
+    int floatExchanges;
 
     AllReduce(BarrierTaskContext ctx) throws IOException, InterruptedException {
         this.ctx = ctx;
@@ -76,6 +79,7 @@ final class AllReduce implements AutoCloseable {
             }
         }
         nanos += System.nanoTime() - t0;
+        phases[0] = nanos;
     }
 
     int tasks() {
@@ -87,7 +91,10 @@ final class AllReduce implements AutoCloseable {
         long t0 = System.nanoTime();
         ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(v);
-        byte[][] parts = exchange(b.array());
+        floatExchanges++;
+        phases[1] += System.nanoTime() - t0;
+        byte[][] parts = exchange(b.array(), true);
+        long t3 = System.nanoTime();
         float[] sum = new float[v.length];
         float[] part = new float[v.length];
         for (int q = 0; q < tasks; q++) {
@@ -104,7 +111,9 @@ final class AllReduce implements AutoCloseable {
                 sum[j] += x[j];
             }
         }
-        nanos += System.nanoTime() - t0;
+        long t4 = System.nanoTime();
+        phases[4] += t4 - t3;
+        nanos += t4 - t0;
         return sum;
     }
 
@@ -125,7 +134,7 @@ final class AllReduce implements AutoCloseable {
         for (double d : v) {
             b.putDouble(d);
         }
-        byte[][] parts = exchange(b.array());
+        byte[][] parts = exchange(b.array(), false);
         double[] sum = new double[v.length];
         for (int q = 0; q < tasks; q++) {
             ByteBuffer in = q == partition ? null : ByteBuffer.wrap(parts[q]).order(ByteOrder.LITTLE_ENDIAN);
@@ -138,24 +147,41 @@ final class AllReduce implements AutoCloseable {
     }
 
     /** Sends {@code payload} to every other task and returns what each sent in the same exchange (by partition). */
-    private byte[][] exchange(byte[] payload) {
+    private byte[][] exchange(byte[] payload, boolean floats) {
+        long t1 = System.nanoTime();
         long seq = ++sequence;
         ByteBuffer header = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(partition).putLong(seq);
         byte[] message = new byte[12 + payload.length];
         System.arraycopy(header.array(), 0, message, 0, 12);
         System.arraycopy(payload, 0, message, 12, payload.length);
+        long tm = System.nanoTime();
         for (int q = 0; q < tasks; q++) {
             if (q != partition) {
                 peers[q].send(ByteBuffer.wrap(message));
                 bytes += message.length;
             }
         }
-        return mailbox.take(seq, ctx);
+        long t2 = System.nanoTime();
+        byte[][] parts = mailbox.take(seq, ctx);
+        if (floats) {
+            phases[1] += tm - t1;
+            phases[2] += t2 - tm;
+            phases[3] += System.nanoTime() - t2;
+        }
+        return parts;
     }
 
     /** Seconds this task spent in exchanges (the rendezvous, encoding, sending, waiting, decoding, summing). */
     double seconds() {
         return nanos / 1e9;
+    }
+
+    /** One line of the exchange's phases, for {@code -Ddelta4j.spark.measure=true}. */
+    String phaseReport() {
+        int n = Math.max(1, floatExchanges);
+        return String.format("rendezvous %.1f ms; per float exchange (%d): encode %.2f ms, send %.2f ms, wait %.2f ms, decode+sum %.2f ms;"
+                        + " receive on the I/O thread %.2f ms", phases[0] / 1e6, floatExchanges, phases[1] / 1e6 / n, phases[2] / 1e6 / n,
+                phases[3] / 1e6 / n, phases[4] / 1e6 / n, mailbox.receiveNanos / 1e6 / n);
     }
 
     /** Bytes this task sent. */
@@ -193,6 +219,8 @@ final class AllReduce implements AutoCloseable {
         private final Map<Long, byte[][]> parts = new HashMap<>();
         private final Map<Long, Integer> counts = new HashMap<>();
         private final StreamManager streams = new OneForOneStreamManager();
+        /** Time the transport's thread spent taking parts in (measurement only). */
+        volatile long receiveNanos;
 
         Mailbox(int tasks) {
             this.tasks = tasks;
@@ -200,6 +228,7 @@ final class AllReduce implements AutoCloseable {
 
         @Override
         public void receive(TransportClient client, ByteBuffer message, RpcResponseCallback callback) {
+            long t0 = System.nanoTime();
             ByteBuffer m = message.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             int from = m.getInt();
             long seq = m.getLong();
@@ -213,6 +242,7 @@ final class AllReduce implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            receiveNanos += System.nanoTime() - t0;
         }
 
         byte[][] take(long seq, BarrierTaskContext ctx) {
