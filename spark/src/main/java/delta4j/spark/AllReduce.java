@@ -69,6 +69,8 @@ final class AllReduce implements AutoCloseable {
     /** Measurement: nanoseconds of the rendezvous and, over the float exchanges, of encode, send, wait, decode and sum. */
     private final long[] phases = new long[5];
     private int floatExchanges;
+    /** Measurement: the first float exchange's wait, which holds the rendezvous's skew between the tasks. */
+    private long firstWait;
 
     AllReduce(BarrierTaskContext ctx) throws IOException, InterruptedException {
         this.ctx = ctx;
@@ -159,6 +161,9 @@ final class AllReduce implements AutoCloseable {
         phases[2] += t2 - t1;
         phases[3] += t3 - t2;
         phases[4] += t4 - t3;
+        if (floatExchanges == 1) {
+            firstWait = t3 - t2;
+        }
         nanos += t4 - t0;
         return v;
     }
@@ -238,9 +243,10 @@ final class AllReduce implements AutoCloseable {
     /** One line of the exchange's phases, for {@code -Ddelta4j.spark.measure=true}. */
     String phaseReport() {
         int n = Math.max(1, floatExchanges);
-        return String.format("rendezvous %.1f ms; per float exchange (%d): encode %.2f ms, send %.2f ms, wait %.2f ms, decode+sum %.2f ms;"
-                        + " receive on the I/O thread %.2f ms", phases[0] / 1e6, floatExchanges, phases[1] / 1e6 / n, phases[2] / 1e6 / n,
-                phases[3] / 1e6 / n, phases[4] / 1e6 / n, mailbox.receiveNanos / 1e6 / n);
+        return String.format("rendezvous %.1f ms; per float exchange (%d): encode %.2f ms, send %.2f ms, wait %.2f ms (%.2f ms after the first,"
+                        + " which waited %.1f ms), decode+sum %.2f ms; receive on the I/O thread %.2f ms", phases[0] / 1e6, floatExchanges,
+                phases[1] / 1e6 / n, phases[2] / 1e6 / n, phases[3] / 1e6 / n, (phases[3] - firstWait) / 1e6 / Math.max(1, n - 1),
+                firstWait / 1e6, phases[4] / 1e6 / n, mailbox.receiveNanos / 1e6 / n);
     }
 
     /** Bytes this task sent. */
