@@ -87,7 +87,7 @@ final class BarrierTraining {
             comm.finish();
             if (PHASES) {
                 int n = Math.max(1, o.steps);
-                System.out.printf("PHASES partition %d: %d steps; per step: gradient %.2f ms, all-reduce %.2f ms, apply %.2f ms; final barrier %.1f ms; %s%n",
+                System.out.printf("PHASES partition %d: %d steps; per step: gradient %.2f ms, all-reduce %.2f ms, apply %.2f ms; end (the last acknowledgements) %.1f ms; %s%n",
                         shard.partition, o.steps, run.gradientNanos / 1e6 / n, run.sumNanos / 1e6 / n, run.applyNanos / 1e6 / n,
                         (System.nanoTime() - f0) / 1e6, comm.phaseReport());
             }
