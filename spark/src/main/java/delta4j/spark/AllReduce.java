@@ -15,6 +15,7 @@ import org.apache.spark.network.util.TransportConf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +33,24 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A task sends (N−1)·P bytes per exchange (all-to-all; for N = 2 that equals a ring all-reduce's
  * 2(N−1)/N·P). It counts its time inside exchanges and the bytes it sent, for the communication share.
+ *
+ * <p>The gradient travels with as few passes over it as the transport allows: the task writes its floats once into a
+ * direct little-endian buffer that it keeps for the whole fit (the socket writes from it without a copy), the
+ * receiving transport thread reads a peer's floats straight into a float array that is reused, and the sum is added
+ * into the caller's vector. Each message is an RPC that the receiver acknowledges once it has taken the part in: the
+ * send buffer is refilled only after every peer acknowledged its last use, and a task closes its transport only after
+ * every peer acknowledged everything it sent, with no Spark barrier (which polls once a second) at the end. A stage of
+ * one task has no peers and no transport: its sums are the vector itself.
  */
 final class AllReduce implements AutoCloseable {
 
     /** How long a task waits for its peers' part of one exchange before it gives up on them. */
     static final long PEER_TIMEOUT_SECONDS = 600;
+
+    /** A message: the sender's partition, the exchange's sequence number, the kind of payload ({@link #FLOATS}, {@link #DOUBLES}). */
+    private static final int HEADER = 16;
+    private static final int FLOATS = 1;
+    private static final int DOUBLES = 2;
 
     private final BarrierTaskContext ctx;
     private final int partition;
@@ -46,15 +60,30 @@ final class AllReduce implements AutoCloseable {
     private final TransportServer server;
     private final TransportClientFactory factory;
     private final TransportClient[] peers;
+    /** Acknowledgements of sent messages not yet received, and the first failure to deliver one. */
+    private final Acks acks = new Acks();
+    private ByteBuffer out;
     private long sequence;
     private long nanos;
     private long bytes;
+    /** Measurement: nanoseconds of the rendezvous and, over the float exchanges, of encode, send, wait, decode and sum. */
+    private final long[] phases = new long[5];
+    private int floatExchanges;
+    /** Measurement: the first float exchange's wait, which holds the rendezvous's skew between the tasks. */
+    private long firstWait;
 
     AllReduce(BarrierTaskContext ctx) throws IOException, InterruptedException {
         this.ctx = ctx;
         this.partition = ctx.partitionId();
         this.tasks = ctx.getTaskInfos().length;
         this.mailbox = new Mailbox(tasks);
+        this.peers = new TransportClient[tasks];
+        if (tasks == 1) {
+            transport = null;
+            server = null;
+            factory = null;
+            return;
+        }
         // One I/O thread each way: the engines own the cores; the transport only moves bytes.
         TransportConf conf = new TransportConf("delta4j", new MapConfigProvider(Map.of(
                 "spark.delta4j.io.serverThreads", "1",
@@ -65,7 +94,6 @@ final class AllReduce implements AutoCloseable {
         String host = org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
         this.server = transport.createServer(host, 0, List.of());
         this.factory = transport.createClientFactory();
-        this.peers = new TransportClient[tasks];
         long t0 = System.nanoTime();
         String[] where = ctx.allGather(partition + " " + host + " " + server.getPort());
         for (String w : where) {
@@ -76,39 +104,71 @@ final class AllReduce implements AutoCloseable {
             }
         }
         nanos += System.nanoTime() - t0;
+        phases[0] = nanos;
     }
 
     int tasks() {
         return tasks;
     }
 
-    /** Σ over the tasks of {@code v}, added in partition order (the same float sums on every task). */
+    /**
+     * Σ over the tasks of {@code v}, added in partition order (the same float sums on every task), into {@code v}
+     * itself, which it returns.
+     */
     float[] sum(float[] v) {
+        if (tasks == 1) {
+            return v;
+        }
         long t0 = System.nanoTime();
-        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = message(FLOATS, 4L * v.length);
         b.asFloatBuffer().put(v);
-        byte[][] parts = exchange(b.array());
-        float[] sum = new float[v.length];
-        float[] part = new float[v.length];
+        floatExchanges++;
+        long t1 = System.nanoTime();
+        send(b);
+        long t2 = System.nanoTime();
+        Object[] parts = mailbox.take(sequence, ctx);
+        long t3 = System.nanoTime();
+        float[][] x = new float[tasks][];
         for (int q = 0; q < tasks; q++) {
-            float[] x = v;
             if (q != partition) {
-                ByteBuffer in = ByteBuffer.wrap(parts[q]).order(ByteOrder.LITTLE_ENDIAN);
-                if (parts[q].length != 4 * v.length) {
-                    throw new IllegalStateException("all-reduce: task " + q + " sent " + parts[q].length / 4 + " values, this task " + v.length);
+                if (!(parts[q] instanceof float[] f) || f.length != v.length) {
+                    throw new IllegalStateException("all-reduce: task " + q + " sent another vector than this task's " + v.length + " floats");
                 }
-                in.asFloatBuffer().get(part);
-                x = part;
-            }
-            for (int j = 0; j < sum.length; j++) {
-                sum[j] += x[j];
+                x[q] = f;
+            } else {
+                x[q] = v;
             }
         }
-        nanos += System.nanoTime() - t0;
-        return sum;
+        // ((x0 + x1) + x2) + ...: the same order on every task. Partition 0 adds into v directly; the others add
+        // into partition 0's array (taken, so theirs to write) and copy the sum into v.
+        float[] acc = x[0];
+        for (int q = 1; q < tasks; q++) {
+            float[] a = x[q];
+            for (int j = 0; j < acc.length; j++) {
+                acc[j] += a[j];
+            }
+        }
+        if (acc != v) {
+            System.arraycopy(acc, 0, v, 0, v.length);
+        }
+        for (int q = 0; q < tasks; q++) {
+            if (q != partition) {
+                mailbox.recycle(x[q]);
+            }
+        }
+        long t4 = System.nanoTime();
+        phases[1] += t1 - t0;
+        phases[2] += t2 - t1;
+        phases[3] += t3 - t2;
+        phases[4] += t4 - t3;
+        if (floatExchanges == 1) {
+            firstWait = t3 - t2;
+        }
+        nanos += t4 - t0;
+        return v;
     }
 
-    /** The mean over the tasks of {@code v}. */
+    /** The mean over the tasks of {@code v}, into {@code v} itself, which it returns. */
     float[] mean(float[] v) {
         float[] s = sum(v);
         float inv = 1f / tasks;
@@ -118,44 +178,75 @@ final class AllReduce implements AutoCloseable {
         return s;
     }
 
-    /** Σ over the tasks of a few doubles (loss sums), in partition order. */
+    /** Σ over the tasks of a few doubles (loss sums), in partition order, as a new array. */
     double[] sum(double[] v) {
-        long t0 = System.nanoTime();
-        ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (double d : v) {
-            b.putDouble(d);
+        if (tasks == 1) {
+            return v.clone();
         }
-        byte[][] parts = exchange(b.array());
+        long t0 = System.nanoTime();
+        ByteBuffer b = message(DOUBLES, 8L * v.length);
+        b.asDoubleBuffer().put(v);
+        send(b);
+        Object[] parts = mailbox.take(sequence, ctx);
         double[] sum = new double[v.length];
         for (int q = 0; q < tasks; q++) {
-            ByteBuffer in = q == partition ? null : ByteBuffer.wrap(parts[q]).order(ByteOrder.LITTLE_ENDIAN);
+            double[] x = v;
+            if (q != partition) {
+                if (!(parts[q] instanceof double[] d) || d.length != v.length) {
+                    throw new IllegalStateException("all-reduce: task " + q + " sent another vector than this task's " + v.length + " doubles");
+                }
+                x = d;
+            }
             for (int j = 0; j < sum.length; j++) {
-                sum[j] += in == null ? v[j] : in.getDouble();
+                sum[j] += x[j];
             }
         }
         nanos += System.nanoTime() - t0;
         return sum;
     }
 
-    /** Sends {@code payload} to every other task and returns what each sent in the same exchange (by partition). */
-    private byte[][] exchange(byte[] payload) {
-        long seq = ++sequence;
-        ByteBuffer header = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(partition).putLong(seq);
-        byte[] message = new byte[12 + payload.length];
-        System.arraycopy(header.array(), 0, message, 0, 12);
-        System.arraycopy(payload, 0, message, 12, payload.length);
+    /**
+     * The next exchange's message buffer, positioned at its payload of {@code payloadBytes}: the task's one direct
+     * buffer (grown when needed), once every peer has acknowledged its previous contents.
+     */
+    private ByteBuffer message(int kind, long payloadBytes) {
+        if (payloadBytes > Integer.MAX_VALUE - HEADER) {
+            throw new IllegalArgumentException("all-reduce: " + payloadBytes + " bytes do not fit one message");
+        }
+        acks.awaitNone(ctx);
+        int size = HEADER + (int) payloadBytes;
+        if (out == null || out.capacity() < size) {
+            out = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        ByteBuffer b = out.clear().limit(size);
+        b.putInt(partition).putLong(++sequence).putInt(kind);
+        return b.slice().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Sends the message in {@link #out} (header and payload) to every other task. */
+    private void send(ByteBuffer payload) {
+        int size = HEADER + payload.capacity();
         for (int q = 0; q < tasks; q++) {
             if (q != partition) {
-                peers[q].send(ByteBuffer.wrap(message));
-                bytes += message.length;
+                acks.expect();
+                peers[q].sendRpc(out.duplicate().clear().limit(size), acks);
+                bytes += size;
             }
         }
-        return mailbox.take(seq, ctx);
     }
 
     /** Seconds this task spent in exchanges (the rendezvous, encoding, sending, waiting, decoding, summing). */
     double seconds() {
         return nanos / 1e9;
+    }
+
+    /** One line of the exchange's phases, for {@code -Ddelta4j.spark.measure=true}. */
+    String phaseReport() {
+        int n = Math.max(1, floatExchanges);
+        return String.format("rendezvous %.1f ms; per float exchange (%d): encode %.2f ms, send %.2f ms, wait %.2f ms (%.2f ms after the first,"
+                        + " which waited %.1f ms), decode+sum %.2f ms; receive on the I/O thread %.2f ms", phases[0] / 1e6, floatExchanges,
+                phases[1] / 1e6 / n, phases[2] / 1e6 / n, phases[3] / 1e6 / n, (phases[3] - firstWait) / 1e6 / Math.max(1, n - 1),
+                firstWait / 1e6, phases[4] / 1e6 / n, mailbox.receiveNanos / 1e6 / n);
     }
 
     /** Bytes this task sent. */
@@ -164,12 +255,13 @@ final class AllReduce implements AutoCloseable {
     }
 
     /**
-     * After the last exchange: waits for every task to have received everything (a Spark barrier), so that
-     * no task shuts its transport down while a peer still reads from it. Only on success: a failing task
-     * must not wait for peers that wait for it; it fails, and Spark kills the others.
+     * After the last exchange: waits until every peer has acknowledged everything this task sent, so that no task
+     * shuts its transport down while a peer still reads from it (every peer's messages to this task were taken in by
+     * the last exchange, and their acknowledgements written before). Only on success: a failing task must not wait
+     * for peers that wait for it; it fails, and Spark kills the others.
      */
     void finish() {
-        ctx.barrier();
+        acks.awaitNone(ctx);
     }
 
     /** Shuts the transport down. */
@@ -180,19 +272,92 @@ final class AllReduce implements AutoCloseable {
                 c.close();
             }
         }
-        factory.close();
-        server.close();
-        transport.close();
+        if (factory != null) {
+            factory.close();
+            server.close();
+            transport.close();
+        }
     }
 
-    /** The server side: parts of exchanges, kept by sequence number until the task takes them. */
+    /** The sender's side: how many messages await the peer's acknowledgement, and the first that failed. */
+    private static final class Acks implements RpcResponseCallback {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private int pending;
+        private Throwable failure;
+
+        void expect() {
+            lock.lock();
+            try {
+                pending++;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void onSuccess(ByteBuffer response) {
+            done(null);
+        }
+
+        @Override
+        public void onFailure(Throwable e) {
+            done(e);
+        }
+
+        private void done(Throwable e) {
+            lock.lock();
+            try {
+                pending--;
+                if (failure == null && e != null) {
+                    failure = e;
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void awaitNone(BarrierTaskContext ctx) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PEER_TIMEOUT_SECONDS);
+            lock.lock();
+            try {
+                while (pending > 0 && failure == null) {
+                    if (ctx.isInterrupted()) {
+                        throw new IllegalStateException("the task was killed while it waited for its peers");
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("no acknowledgement from the other tasks for " + PEER_TIMEOUT_SECONDS + " s");
+                    }
+                    changed.await(1, TimeUnit.SECONDS);
+                }
+                if (failure != null) {
+                    throw new IllegalStateException("all-reduce: a part did not reach its peer: " + failure.getMessage(), failure);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the other tasks", e);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * The server side: parts of exchanges, kept by sequence number until the task takes them. The transport's thread
+     * reads a part's floats straight into an array (one the task has finished with, when there is one of its size).
+     */
     private static final class Mailbox extends RpcHandler {
+        private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
         private final int tasks;
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition arrived = lock.newCondition();
-        private final Map<Long, byte[][]> parts = new HashMap<>();
+        private final Map<Long, Object[]> parts = new HashMap<>();
         private final Map<Long, Integer> counts = new HashMap<>();
+        private final ArrayDeque<float[]> free = new ArrayDeque<>();
         private final StreamManager streams = new OneForOneStreamManager();
+        /** Time the transport's thread spent taking parts in (measurement only). */
+        volatile long receiveNanos;
 
         Mailbox(int tasks) {
             this.tasks = tasks;
@@ -200,22 +365,66 @@ final class AllReduce implements AutoCloseable {
 
         @Override
         public void receive(TransportClient client, ByteBuffer message, RpcResponseCallback callback) {
+            long t0 = System.nanoTime();
             ByteBuffer m = message.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             int from = m.getInt();
             long seq = m.getLong();
-            byte[] payload = new byte[m.remaining()];
-            m.get(payload);
+            int kind = m.getInt();
+            ByteBuffer payload = m.slice().order(ByteOrder.LITTLE_ENDIAN);
+            Object part = switch (kind) {
+                case FLOATS -> {
+                    float[] f = reuse(payload.remaining() / 4);
+                    payload.asFloatBuffer().get(f);
+                    yield f;
+                }
+                case DOUBLES -> {
+                    double[] d = new double[payload.remaining() / 8];
+                    payload.asDoubleBuffer().get(d);
+                    yield d;
+                }
+                default -> throw new IllegalStateException("all-reduce: a message of unknown kind " + kind + " from task " + from);
+            };
             lock.lock();
             try {
-                parts.computeIfAbsent(seq, k -> new byte[tasks][])[from] = payload;
+                parts.computeIfAbsent(seq, k -> new Object[tasks])[from] = part;
                 counts.merge(seq, 1, Integer::sum);
                 arrived.signalAll();
             } finally {
                 lock.unlock();
             }
+            callback.onSuccess(EMPTY);
+            receiveNanos += System.nanoTime() - t0;
         }
 
-        byte[][] take(long seq, BarrierTaskContext ctx) {
+        private float[] reuse(int length) {
+            lock.lock();
+            try {
+                for (var it = free.iterator(); it.hasNext(); ) {
+                    float[] f = it.next();
+                    if (f.length == length) {
+                        it.remove();
+                        return f;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            return new float[length];
+        }
+
+        /** The task is done with a part's array: the next part of its size goes into it. */
+        void recycle(float[] f) {
+            lock.lock();
+            try {
+                if (free.size() < 2 * tasks) {
+                    free.add(f);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        Object[] take(long seq, BarrierTaskContext ctx) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PEER_TIMEOUT_SECONDS);
             lock.lock();
             try {

@@ -33,6 +33,9 @@ final class BarrierTraining {
 
     static volatile FaultHook fault;
 
+    /** Measurement only: each task prints its step's and its exchange's phases when it ends ({@code -Ddelta4j.spark.measure=true}). */
+    static final boolean PHASES = Boolean.getBoolean("delta4j.spark.measure");
+
     /**
      * @param checkpoints where partition 0 writes a checkpoint every few epochs and where a rerun of the stage
      *                    resumes from, or null for none (a rerun then starts from the first epoch)
@@ -80,7 +83,14 @@ final class BarrierTraining {
             } else {
                 run.average();
             }
+            long f0 = System.nanoTime();
             comm.finish();
+            if (PHASES) {
+                int n = Math.max(1, o.steps);
+                System.out.printf("PHASES partition %d: %d steps; per step: gradient %.2f ms, all-reduce %.2f ms, apply %.2f ms; end (the last acknowledgements) %.1f ms; %s%n",
+                        shard.partition, o.steps, run.gradientNanos / 1e6 / n, run.sumNanos / 1e6 / n, run.applyNanos / 1e6 / n,
+                        (System.nanoTime() - f0) / 1e6, comm.phaseReport());
+            }
             o.seconds = (System.nanoTime() - t0) / 1e9;
             o.commSeconds = comm.seconds();
             o.bytesSent = comm.bytesSent();
@@ -130,6 +140,8 @@ final class BarrierTraining {
         final Checkpoints checkpoints;
         /** The first epoch this task trains: 1, or the one after a checkpoint's. */
         int firstEpoch = 1;
+        /** Measurement only: time in the gradient (compute and download), the all-reduce and the step (upload and optimizer). */
+        long gradientNanos, sumNanos, applyNanos;
 
         Run(Shard shard, Layout layout, Settings s, TrainingConfig cfg, Replica r, AllReduce comm, Outcome o, int attempt,
             Checkpoints checkpoints) {
@@ -229,13 +241,21 @@ final class BarrierTraining {
                             copyRow(global - start, m++);
                         }
                     }
+                    long c0 = System.nanoTime();
                     BatchPart part = new BatchPart(rows, java.util.Arrays.copyOf(positions, m), comm::sum);
                     if (m > 0) {
                         lossSum += r.gradient(x, y, m, 1f / rows, g, epoch, step, part);
                     } else {
                         r.gradientWithoutRows(part, g);
                     }
-                    r.apply(comm.sum(g), lr);
+                    long c1 = System.nanoTime();
+                    float[] sum = comm.sum(g);
+                    long c2 = System.nanoTime();
+                    r.apply(sum, lr);
+                    long c3 = System.nanoTime();
+                    gradientNanos += c1 - c0;
+                    sumNanos += c2 - c1;
+                    applyNanos += c3 - c2;
                     o.steps++;
                 }
                 if (endOfEpoch(epoch, lr, lossSum, n, t0)) {

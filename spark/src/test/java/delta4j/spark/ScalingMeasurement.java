@@ -18,7 +18,10 @@ import java.util.SplittableRandom;
  *
  * With {@code -Ddelta4j.spark.measure.layers=true} it answers what batch normalisation and dropout 0.2 on both hidden
  * layers cost instead: sync on 1 and 2 partitions, each without and with them, and single-process
- * {@link delta4j.model.Trainer} on the same cpu engine for comparison.
+ * {@link delta4j.model.Trainer} on the same cpu engine for comparison. {@code -Ddelta4j.spark.measure.modes=sync} (a comma
+ * list) keeps only those modes' runs, {@code -Ddelta4j.spark.measure.rows} and {@code .epochs} set the data and the passes. Each
+ * task of {@code sync} and {@code average} prints its step's phases ({@code PHASES}: gradient, all-reduce and optimizer step per
+ * step; the exchange's rendezvous, encode, send, wait, decode and sum, and the transport thread's receive).
  */
 @EnabledIfSystemProperty(named = "delta4j.spark.measure", matches = "true")
 class ScalingMeasurement {
@@ -38,6 +41,7 @@ class ScalingMeasurement {
         boolean layers = Boolean.getBoolean("delta4j.spark.measure.layers");
         String[][] runs = layers ? new String[][]{{"sync", "1", "none"}, {"sync", "1", "batch"}, {"sync", "2", "none"}, {"sync", "2", "batch"}}
                 : new String[][]{{"sync", "1", "none"}, {"sync", "2", "none"}, {"aggregate", "2", "none"}, {"average", "2", "none"}};
+        List<String> modes = List.of(System.getProperty("delta4j.spark.measure.modes", "sync,aggregate,average").split(","));
         for (int round = 0; round < 2; round++) { // the first round warms up the JIT
             for (String norm : layers ? new String[]{"none", "batch"} : new String[0]) {
                 MlpClassifier est = new MlpClassifier().setLayers(784, 1024, 1024, 10).setBatchSize(512).setEpochs(epochs).setSeed(1)
@@ -53,6 +57,9 @@ class ScalingMeasurement {
                 }
             }
             for (String[] run : runs) {
+                if (!modes.contains(run[0])) {
+                    continue;
+                }
                 var frame = TestData.frame(data, Integer.parseInt(run[1]), true);
                 MlpClassifier est = new MlpClassifier().setLayers(784, 1024, 1024, 10).setBatchSize(512).setEpochs(epochs)
                         .setEngine("cpu").setEngineThreads(1).setMode(run[0]).setAverageEvery(4).setSeed(1).setNormalization(run[2])
