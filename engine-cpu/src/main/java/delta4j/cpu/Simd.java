@@ -165,15 +165,22 @@ final class Simd {
 
     /** "AVX-512 (16 float lanes)" and the like, for {@link CpuEngine#device()}. */
     static String describe() {
-        String arch = System.getProperty("os.arch", "").toLowerCase(java.util.Locale.ROOT);
+        return describe(System.getProperty("os.arch", ""), F.vectorBitSize(), GemmBlocking.MACHINE.facts().avx512f());
+    }
+
+    /**
+     * The instruction set the JVM's vectors map to: by the vector width, which on x86 names the ISA, except on an AVX-512
+     * CPU whose JVM was held to 256 or 128 bits ({@code -XX:MaxVectorSize}), where the width alone would name AVX2.
+     */
+    static String describe(String osArch, int bits, boolean avx512f) {
+        String arch = osArch.toLowerCase(java.util.Locale.ROOT);
         boolean x86 = arch.contains("amd64") || arch.contains("x86");
-        int bits = F.vectorBitSize();
         String isa;
         if (x86) {
             isa = switch (bits) {
                 case 512 -> "AVX-512";
-                case 256 -> "AVX2";
-                case 128 -> "SSE";
+                case 256 -> avx512f ? "AVX-512 CPU at 256 bits" : "AVX2";
+                case 128 -> avx512f ? "AVX-512 CPU at 128 bits" : "SSE";
                 default -> bits + "-bit SIMD";
             };
         } else if (arch.contains("aarch64") || arch.contains("arm")) {
@@ -181,6 +188,6 @@ final class Simd {
         } else {
             isa = bits + "-bit SIMD";
         }
-        return isa + " (" + L + " float lanes)";
+        return isa + " (" + bits / Float.SIZE + " float lanes)";
     }
 }
