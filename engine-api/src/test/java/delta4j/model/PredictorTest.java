@@ -75,7 +75,7 @@ class PredictorTest {
     void givesTheOneShotPredictionsOfATrainedRegressionModel() {
         // Whatever training stores in the model for prediction (a standardizer, any transform of the outputs), the
         // predictor must apply it exactly as the one-shot predict does.
-        Dataset data = LearningTest.smoothRegression(200, 8);
+        Dataset data = TrainingFixtures.smoothRegression(200, 8);
         Mlp mlp = LearningTest.regressionNet(8);
         try (Engine e = new ReferenceEngine()) {
             new Trainer(e, TrainingConfig.builder().standardize(true).maxEpochs(3).build()).fit(mlp, data);
@@ -183,7 +183,7 @@ class PredictorTest {
 
     @Test
     void onAnEngineOfItsOwnPredictionsFlowWhileAnotherEngineTrains() throws Exception {
-        Dataset data = LearningTest.smoothRegression(400, 3);
+        Dataset data = TrainingFixtures.smoothRegression(400, 3);
         Mlp training = Mlp.builder(3).dense(32, Activation.TANH).dense(2, Activation.IDENTITY).seed(4).build();
         Mlp serving = training.copy();
         float[] row = {0.1f, -0.2f, 0.3f};
