@@ -66,7 +66,11 @@ public final class TrainingFixtures {
         return new Dataset(n, 4, 3, x, y);
     }
 
-    /** {@return a network's weights and biases, layer by layer, in one array} @param m the network */
+    /**
+     * {@return a network's weights and biases, layer by layer, in one array}
+     *
+     * @param m the network
+     */
     public static float[] flatParameters(Mlp m) {
         float[] p = new float[(int) m.parameterCount()];
         int at = 0;
