@@ -8,9 +8,6 @@ import delta4j.engine.Loss;
 import delta4j.engine.reference.ReferenceEngine;
 import org.junit.jupiter.api.Test;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static delta4j.conformance.AllocatedBytes.allocatedBytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -248,31 +246,5 @@ class PredictorTest {
             assertTrue(sameEngineDone.get());
         }
         assertFalse(java.util.Arrays.equals(serving.weights(0), training.weights(0)), "training did change the trained copy");
-    }
-
-    // ---------------------------------------------------------------- allocated bytes of the calling thread
-
-    /**
-     * com.sun.management.ThreadMXBean's counter, looked up reflectively (the test sources compile inside the
-     * delta4j.api module, which does not read jdk.management) into a method handle that allocates nothing once compiled.
-     */
-    private static final MethodHandle ALLOCATED_BYTES = allocatedBytesHandle();
-
-    private static MethodHandle allocatedBytesHandle() {
-        try {
-            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            Method m = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
-            return MethodHandles.publicLookup().unreflect(m).bindTo(bean);
-        } catch (ReflectiveOperationException ex) {
-            throw new IllegalStateException("this JVM does not report allocated bytes per thread", ex);
-        }
-    }
-
-    private static long allocatedBytes() {
-        try {
-            return (long) ALLOCATED_BYTES.invokeExact();
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
     }
 }

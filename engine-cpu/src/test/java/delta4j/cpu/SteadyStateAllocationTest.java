@@ -12,14 +12,12 @@ import delta4j.model.Predictor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
+import static delta4j.conformance.AllocatedBytes.allocatedBytes;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -289,30 +287,5 @@ class SteadyStateAllocationTest {
             x[i] = (float) (rnd.nextDouble() - 0.5);
         }
         return x;
-    }
-
-    /**
-     * The calling thread's allocated bytes (com.sun.management.ThreadMXBean). Looked up reflectively (the
-     * test sources compile inside the delta4j.cpu module, which does not read jdk.management) into an exact
-     * method handle, whose calls allocate nothing once compiled.
-     */
-    private static final MethodHandle ALLOCATED_BYTES = allocatedBytesHandle();
-
-    private static MethodHandle allocatedBytesHandle() {
-        try {
-            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            Method m = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
-            return MethodHandles.publicLookup().unreflect(m).bindTo(bean);
-        } catch (ReflectiveOperationException ex) {
-            throw new IllegalStateException("this JVM does not report allocated bytes per thread", ex);
-        }
-    }
-
-    static long allocatedBytes() {
-        try {
-            return (long) ALLOCATED_BYTES.invokeExact();
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
     }
 }
