@@ -26,19 +26,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BatchSourceTrainingTest {
 
+    /** A source of this test's shape: 3 features and 2 targets a sample. */
+    abstract static class ThreeToTwo implements BatchSource {
+        @Override
+        public int features() {
+            return 3;
+        }
+
+        @Override
+        public int targets() {
+            return 2;
+        }
+    }
+
     /** {@return a source of 3 features and 2 targets whose pass of an epoch is {@code batches}' for that epoch} */
     static BatchSource threeToTwo(IntFunction<Iterator<Batch>> batches) {
-        return new BatchSource() {
-            @Override
-            public int features() {
-                return 3;
-            }
-
-            @Override
-            public int targets() {
-                return 2;
-            }
-
+        return new ThreeToTwo() {
             @Override
             public Iterator<Batch> batches(int epoch) {
                 return batches.apply(epoch);
@@ -51,7 +54,7 @@ class BatchSourceTrainingTest {
      * batches for the same epoch (seeded by it), so a resumed run sees what an uninterrupted one saw. Counts the
      * passes it gives and closes.
      */
-    static final class Generator implements BatchSource {
+    static final class Generator extends ThreeToTwo {
         final long seed;
         final int batches;
         final List<Integer> passes = new ArrayList<>();
@@ -60,16 +63,6 @@ class BatchSourceTrainingTest {
         Generator(long seed, int batches) {
             this.seed = seed;
             this.batches = batches;
-        }
-
-        @Override
-        public int features() {
-            return 3;
-        }
-
-        @Override
-        public int targets() {
-            return 2;
         }
 
         @Override
