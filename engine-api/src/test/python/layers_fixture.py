@@ -17,9 +17,10 @@ Line format: "f name rows cols v..." (a row-major matrix), "k seed epoch step la
 import math
 import os
 import random
-import struct
 
 import torch
+
+from float32 import f32, text
 
 torch.set_default_dtype(torch.float64)
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -66,21 +67,6 @@ def signed(v):
 
 # ---------------------------------------------------------------- output
 
-def f32(v):
-    return struct.unpack("<f", struct.pack("<f", v))[0]
-
-
-def text32(v):
-    """The shortest decimal that reads back as the same float32."""
-    if v == 0:
-        return "-0.0" if math.copysign(1, v) < 0 else "0.0"
-    for digits in range(1, 10):
-        s = f"{v:.{digits}g}"
-        if f32(float(s)) == v:
-            return s
-    return repr(v)
-
-
 class Out:
     def __init__(self):
         self.lines = []
@@ -89,7 +75,7 @@ class Out:
         """An input: float32 values, returned as a float64 tensor of exactly those values."""
         vals = [f32(float(v)) for v in values]
         assert len(vals) == rows * cols, name
-        self.lines.append(f"f {name} {rows} {cols} " + " ".join(text32(v) for v in vals))
+        self.lines.append(f"f {name} {rows} {cols} " + " ".join(text(v) for v in vals))
         return torch.tensor(vals).reshape(rows, cols)
 
     def exp(self, name, t):

@@ -1,7 +1,6 @@
 package delta4j.cli;
 
 import delta4j.cli.io.CsvReader;
-import delta4j.cli.io.DataSources;
 import delta4j.cli.io.LoadedData;
 import delta4j.cli.report.MetricsJson;
 import delta4j.cli.report.TestMetrics;
@@ -39,11 +38,7 @@ final class EvalCommand extends Common implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Options.checkOutput(metricsJson, "--metrics-json");
-        Options.checkSource(data, "--data");
-        new PathCollisions().input("--model", model).inputs("--data", DataSources.files(data)).output("--metrics-json", metricsJson).check();
-        engineOptions.config();
-        Mlp m = ModelOptions.load(model);
+        Mlp m = ModelOptions.checkAndLoad(model, data, metricsJson, "--metrics-json", engineOptions);
         var out = out();
         Outputs outputs = Outputs.standard();
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.

@@ -21,6 +21,25 @@ final class ModelOptions {
     }
 
     /**
+     * What eval and predict do before they read data: check the output file and the data source, refuse a path
+     * used twice, read the engine options, and load the model; each check names its option.
+     *
+     * @param model the --model file
+     * @param data the --data source
+     * @param output the command's output file, or null for none
+     * @param outputOption the option that names it
+     * @param engine the command's engine options
+     * @return the loaded model
+     */
+    static Mlp checkAndLoad(Path model, String data, Path output, String outputOption, EngineOptions engine) throws IOException {
+        Options.checkOutput(output, outputOption);
+        Options.checkSource(data, "--data");
+        new PathCollisions().input("--model", model).inputs("--data", DataSources.files(data)).output(outputOption, output).check();
+        engine.config();
+        return load(model);
+    }
+
+    /**
      * Whether a model is multi-label: trained with binary cross-entropy, the one loss for independent 0/1 labels (its
      * output layer is sigmoid, one probability per label). Its labels, when it has them, name the target columns.
      */

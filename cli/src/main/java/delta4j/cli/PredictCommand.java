@@ -2,7 +2,6 @@ package delta4j.cli;
 
 import delta4j.io.AtomicFiles;
 import delta4j.cli.io.CsvReader;
-import delta4j.cli.io.DataSources;
 import delta4j.cli.io.LoadedData;
 import delta4j.data.Labels;
 import delta4j.data.Metrics;
@@ -47,11 +46,7 @@ final class PredictCommand extends Common implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Options.checkOutput(outFile, "--out");
-        Options.checkSource(data, "--data");
-        new PathCollisions().input("--model", model).inputs("--data", DataSources.files(data)).output("--out", outFile).check();
-        engineOptions.config();
-        Mlp m = ModelOptions.load(model);
+        Mlp m = ModelOptions.checkAndLoad(model, data, outFile, "--out", engineOptions);
         float[] y;
         LoadedData d;
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.

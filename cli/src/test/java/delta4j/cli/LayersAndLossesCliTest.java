@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,24 +31,18 @@ class LayersAndLossesCliTest {
 
     /** y = x1 + 2·x2 − x3 with a header. */
     Path regression(String name, int rows, long seed) throws IOException {
-        StringBuilder sb = new StringBuilder("x1,x2,x3,y\n");
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < rows; i++) {
+        return SyntheticCsv.write(dir.resolve(name), "x1,x2,x3,y\n", rows, seed, rnd -> {
             double a = rnd.nextDouble(-1, 1), b = rnd.nextDouble(-1, 1), c = rnd.nextDouble(-1, 1);
-            sb.append(String.format(Locale.ROOT, "%.5f,%.5f,%.5f,%.5f%n", a, b, c, a + 2 * b - c));
-        }
-        return write(name, sb);
+            return String.format(Locale.ROOT, "%.5f,%.5f,%.5f,%.5f%n", a, b, c, a + 2 * b - c);
+        });
     }
 
     /** Three labels of three features: "right" x1 > 0, "up" x2 > 0, "far" x1 + x2 > 0.5; any number may be present. */
     Path multiLabel(String name, int rows, long seed, boolean header) throws IOException {
-        StringBuilder sb = new StringBuilder(header ? "x1,x2,x3,right,up,far\n" : "");
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < rows; i++) {
+        return SyntheticCsv.write(dir.resolve(name), header ? "x1,x2,x3,right,up,far\n" : "", rows, seed, rnd -> {
             double a = rnd.nextDouble(-1, 1), b = rnd.nextDouble(-1, 1), c = rnd.nextDouble(-1, 1);
-            sb.append(String.format(Locale.ROOT, "%.5f,%.5f,%.5f,%d,%d,%d%n", a, b, c, a > 0 ? 1 : 0, b > 0 ? 1 : 0, a + b > 0.5 ? 1 : 0));
-        }
-        return write(name, sb);
+            return String.format(Locale.ROOT, "%.5f,%.5f,%.5f,%d,%d,%d%n", a, b, c, a > 0 ? 1 : 0, b > 0 ? 1 : 0, a + b > 0.5 ? 1 : 0);
+        });
     }
 
     Path write(String name, CharSequence text) throws IOException {

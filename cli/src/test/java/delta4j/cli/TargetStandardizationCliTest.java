@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,16 +32,11 @@ class TargetStandardizationCliTest {
 
     /** price = 3e5·x1 + 2e3·area + 2e6 + noise (σ ≈ 1e4): targets from 2e6 to 2.8e6 dollars. */
     Path prices(String name, int rows, long seed) throws IOException {
-        StringBuilder sb = new StringBuilder("quality,area,price\n");
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < rows; i++) {
+        return SyntheticCsv.write(dir.resolve(name), "quality,area,price\n", rows, seed, rnd -> {
             double q = rnd.nextDouble(-1, 1), area = rnd.nextDouble(50, 250);
             double noise = 2e4 * (rnd.nextDouble() + rnd.nextDouble() + rnd.nextDouble() - 1.5);
-            sb.append(String.format(Locale.ROOT, "%.4f,%.1f,%.0f%n", q, area, 3e5 * q + 2e3 * area + 2e6 + noise));
-        }
-        Path p = dir.resolve(name);
-        Files.writeString(p, sb);
-        return p;
+            return String.format(Locale.ROOT, "%.4f,%.1f,%.0f%n", q, area, 3e5 * q + 2e3 * area + 2e6 + noise);
+        });
     }
 
     /** y = 2·x1 − x2 + 0.5 on a 10 × 6 grid: 60 rows of small targets. */

@@ -6,11 +6,8 @@ import java.util.function.Consumer;
  * A tensor held in a Java {@code float[]} on the heap, row-major: the storage of engines that compute on
  * the CPU (the reference and cpu engines). Only the owning engine's kernels should touch {@link #data()}.
  */
-public final class ArrayTensor implements Tensor {
+public final class ArrayTensor extends TensorBase {
 
-    private final Engine engine;
-    private final int rows;
-    private final int cols;
     private final Consumer<ArrayTensor> onClose;
     private float[] data;
 
@@ -26,10 +23,8 @@ public final class ArrayTensor implements Tensor {
      * @throws ArithmeticException if rows × cols does not fit in an int
      */
     public ArrayTensor(Engine engine, int rows, int cols, Consumer<ArrayTensor> onClose) {
+        super(engine, rows, cols);
         KernelChecks.allocation(rows, cols);
-        this.engine = engine;
-        this.rows = rows;
-        this.cols = cols;
         this.onClose = onClose;
         this.data = new float[Math.multiplyExact(rows, cols)];
     }
@@ -40,35 +35,8 @@ public final class ArrayTensor implements Tensor {
     }
 
     @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
-    @Override
-    public Engine engine() {
-        return engine;
-    }
-
-    @Override
-    public boolean isClosed() {
-        return data == null;
-    }
-
-    @Override
-    public void close() {
-        if (data != null) {
-            data = null;
-            onClose.accept(this);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return engine.name() + " tensor [" + shape() + (data == null ? ", closed" : "") + "]";
+    protected void release() {
+        data = null;
+        onClose.accept(this);
     }
 }

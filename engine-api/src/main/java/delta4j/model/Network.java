@@ -32,7 +32,7 @@ import java.util.Map;
  * Δ[l] ← normBackward(Δ[l], x̂, rstd, γ) (dγ[l] = s·Σ Δ ⊙ x̂);  dW[l] = s·A[l-1]ᵀ·Δ[l]
  * </pre>
  *
- * {@link #forward} is the prediction pass (no dropout; batch normalisation with the running statistics);
+ * {@link #forward(Workspace)} is the prediction pass (no dropout; batch normalisation with the running statistics);
  * {@link #trainingForward} is the training pass (dropout masks keyed by seed, epoch, step and layer; batch
  * normalisation with the batch's statistics, updating the running ones), which {@link #backward} follows.
  *
@@ -234,23 +234,11 @@ public final class Network implements AutoCloseable {
      * @param ws a workspace of this network whose input was uploaded
      */
     public void forward(Workspace ws) {
-        ws.training = false;
-        ws.part = null;
-        Tensor in = ws.x;
-        for (int l = 0; l < depth; l++) {
-            engine.gemm(false, false, 1f, in, w[l], 0f, ws.zin[l]);
-            switch (mlp.normalization(l)) {
-                case NONE -> { }
-                case LAYER -> engine.layerNorm(ws.zin[l], g[l], Normalization.EPSILON, ws.xhat[l], ws.rstd[l], ws.zin[l]);
-                case BATCH -> engine.batchNormInference(ws.zin[l], g[l], Normalization.EPSILON, runMean[l], runVar[l], ws.zin[l]);
-            }
-            engine.biasActivation(ws.zin[l], b[l], mlp.activation(l), ws.a[l]);
-            in = ws.a[l];
-        }
+        forward(ws, false, 0L, 0, 0, 0f, null);
     }
 
     /**
-     * The training pass over the uploaded input: as {@link #forward}, but a dropout layer's activations are dropped
+     * The training pass over the uploaded input: as {@link #forward(Workspace)}, but a dropout layer's activations are dropped
      * with the mask of {@link DropoutMask#key DropoutMask.key(seed, epoch, step, layer)} into a tensor the next layer
      * reads, and batch normalisation uses the batch's statistics and updates the running ones (momentum
      * {@link Normalization#MOMENTUM}). {@link #backward} then uses the same masks and statistics.
@@ -271,7 +259,7 @@ public final class Network implements AutoCloseable {
      * (the trainer's full-gradient norm, which must not move them).
      */
     void trainingForward(Workspace ws, long seed, int epoch, int step, float momentum) {
-        trainingForward(ws, seed, epoch, step, momentum, null);
+        forward(ws, true, seed, epoch, step, momentum, null);
     }
 
     /**
@@ -292,7 +280,7 @@ public final class Network implements AutoCloseable {
         if (part.localRows() != ws.rows) {
             throw new IllegalArgumentException("a batch part of " + part.localRows() + " rows for a workspace of " + ws.rows);
         }
-        trainingForward(ws, seed, epoch, step, Normalization.MOMENTUM, part);
+        forward(ws, true, seed, epoch, step, Normalization.MOMENTUM, part);
     }
 
     /**
@@ -327,8 +315,13 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    private void trainingForward(Workspace ws, long seed, int epoch, int step, float momentum, BatchPart part) {
-        ws.training = true;
+    /**
+     * The forward pass, for prediction or for training: the two differ only where a layer batch-normalises (running
+     * statistics, or the batch's) and where it drops out (not at all, or with the step's masks). The seed, epoch, step,
+     * momentum and part are the training pass's; the prediction pass ignores them.
+     */
+    private void forward(Workspace ws, boolean training, long seed, int epoch, int step, float momentum, BatchPart part) {
+        ws.training = training;
         ws.part = part;
         Tensor in = ws.x;
         for (int l = 0; l < depth; l++) {
@@ -337,7 +330,9 @@ public final class Network implements AutoCloseable {
                 case NONE -> { }
                 case LAYER -> engine.layerNorm(ws.zin[l], g[l], Normalization.EPSILON, ws.xhat[l], ws.rstd[l], ws.zin[l]);
                 case BATCH -> {
-                    if (part != null) {
+                    if (!training) {
+                        engine.batchNormInference(ws.zin[l], g[l], Normalization.EPSILON, runMean[l], runVar[l], ws.zin[l]);
+                    } else if (part != null) {
                         checkPart(l, part);
                         if (ws.partXhat[l] == null) {
                             ws.partXhat[l] = new float[ws.rows * mlp.sizes()[l + 1]];
@@ -356,7 +351,7 @@ public final class Network implements AutoCloseable {
             }
             engine.biasActivation(ws.zin[l], b[l], mlp.activation(l), ws.a[l]);
             in = ws.a[l];
-            float p = mlp.dropout(l);
+            float p = training ? mlp.dropout(l) : 0f;
             if (p > 0f) {
                 ws.keys[l] = DropoutMask.key(seed, epoch, step, l);
                 if (part != null) {
@@ -378,7 +373,7 @@ public final class Network implements AutoCloseable {
      * Output δ and the batch's loss sum (written to {@code lossOut[lossIndex]}), without gradients:
      * what validation needs.
      *
-     * @param ws a workspace of this network after {@link #forward} or {@link #trainingForward}, with its targets uploaded
+     * @param ws a workspace of this network after {@link #forward(Workspace)} or {@link #trainingForward}, with its targets uploaded
      * @param lossOut a tensor of this network's engine that receives the loss sum
      * @param lossIndex the flat element of {@code lossOut} to write
      */
@@ -396,13 +391,13 @@ public final class Network implements AutoCloseable {
      * A model with dropout or batch normalisation needs {@link #trainingForward} before it: the prediction pass
      * has no masks and normalises with fixed statistics, of which these are not the gradients.
      *
-     * @param ws a workspace of this network after {@link #trainingForward} (or {@link #forward} for a model without
+     * @param ws a workspace of this network after {@link #trainingForward} (or {@link #forward(Workspace)} for a model without
      *        dropout and batch normalisation), with its targets uploaded
      * @param lossOut a tensor of this network's engine that receives the batch's loss sum
      * @param lossIndex the flat element of {@code lossOut} to write
      * @param s the scale s of the gradients, usually 1/N
      * @throws IllegalStateException if the model has dropout or batch normalisation and the last pass was
-     *         {@link #forward}
+     *         {@link #forward(Workspace)}
      */
     public void backward(Workspace ws, Tensor lossOut, int lossIndex, float s) {
         if (!ws.training && needsTrainingPass()) {
@@ -478,7 +473,7 @@ public final class Network implements AutoCloseable {
     /**
      * Predicts N × inputs raw features (standardised here when the model has a standardizer), in chunks;
      * returns N × outputs, brought back to the targets' units when the model has a target standardizer
-     * (the raw {@link Workspace#output()} of {@link #forward} stays in standardised units).
+     * (the raw {@link Workspace#output()} of {@link #forward(Workspace)} stays in standardised units).
      *
      * @param features N × inputs raw features, row-major, N ≥ 1, all finite
      * @return N × outputs predictions, row-major

@@ -1645,7 +1645,12 @@ public abstract class EngineConformanceKit {
         }
     }
 
-    static float[][] outputDeltaOn(Engine e, int rows, int cols, Loss loss, float parameter, Activation act, float[] z, float[] a, float[] t) {
+    /**
+     * {@return Δ and a 1 × 4 lossOut, filled with −7 before, of {@code outputDelta} on an engine with lossIndex 2}: what an
+     * engine's own kernel tests compare with the reference engine's.
+     */
+    public static float[][] outputDeltaOn(Engine e, int rows, int cols, Loss loss, float parameter, Activation act, float[] z, float[] a,
+                                          float[] t) {
         try (Tensor Z = e.tensor(rows, cols, z); Tensor A = e.tensor(rows, cols, a); Tensor T = e.tensor(rows, cols, t);
              Tensor D = e.allocate(rows, cols); Tensor L = e.allocate(1, 4)) {
             e.fill(L, -7f);

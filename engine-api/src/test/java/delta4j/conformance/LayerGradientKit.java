@@ -152,9 +152,17 @@ public abstract class LayerGradientKit {
         return Stream.of(Normalization.LAYER, Normalization.BATCH);
     }
 
-    /** One net: random biases and gains, the engine's gradients of the training pass, every one against its central difference. */
-    void check(int depth, Activation hidden, Normalization norm, float dropout, Loss loss, float parameter, Activation output, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
+    /**
+     * {@return a network for a finite-difference check: 4 inputs, hidden layers of 5 + l units (each with {@code norm}
+     * and {@code dropout}), 3 outputs; biases drawn from {@code rnd} in [−0.2, 0.2) and, on a normalised layer, gains in
+     * [0.5, 1.5), so relu kinks are not hit at exactly 0 and dγ is not trivially dβ-like}
+     *
+     * @param parameter the loss parameter, NaN for the loss's default
+     * @param seed the seed of the initial weights
+     * @param rnd where the biases and gains come from
+     */
+    public static Mlp randomNet(int depth, Activation hidden, Normalization norm, float dropout, Loss loss, float parameter,
+                                Activation output, long seed, SplittableRandom rnd) {
         int[] sizes = new int[depth + 1];
         sizes[0] = 4;
         for (int l = 1; l <= depth; l++) {
@@ -186,6 +194,32 @@ public abstract class LayerGradientKit {
                 mlp.setGains(l, g);
             }
         }
+        return mlp;
+    }
+
+    /**
+     * {@return a workspace of {@code n} rows of {@code net} holding x and t (rounded to float), uploaded}
+     *
+     * @param x n × inputs features
+     * @param t n × outputs targets
+     */
+    public static Network.Workspace upload(Network net, int n, double[] x, double[] t) {
+        Network.Workspace ws = net.workspace(n);
+        for (int i = 0; i < x.length; i++) {
+            ws.hostInput()[i] = (float) x[i];
+        }
+        for (int i = 0; i < t.length; i++) {
+            ws.hostTarget()[i] = (float) t[i];
+        }
+        net.upload(ws, true);
+        return ws;
+    }
+
+    /** One net: random biases and gains, the engine's gradients of the training pass, every one against its central difference. */
+    void check(int depth, Activation hidden, Normalization norm, float dropout, Loss loss, float parameter, Activation output, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Mlp mlp = randomNet(depth, hidden, norm, dropout, loss, parameter, output, seed, rnd);
+        int[] sizes = mlp.sizes();
         int n = N, outs = sizes[depth];
         double[] x = new double[n * sizes[0]], t = new double[n * outs];
         for (int i = 0; i < x.length; i++) {
@@ -209,14 +243,7 @@ public abstract class LayerGradientKit {
 
         float[][] gw = new float[depth][], gb = new float[depth][], gg = new float[depth][];
         try (Network net = mlp.bind(engine); Tensor lossOut = engine.allocate(1, 1)) {
-            Network.Workspace ws = net.workspace(n);
-            for (int i = 0; i < x.length; i++) {
-                ws.hostInput()[i] = (float) x[i];
-            }
-            for (int i = 0; i < t.length; i++) {
-                ws.hostTarget()[i] = (float) t[i];
-            }
-            net.upload(ws, true);
+            Network.Workspace ws = upload(net, n, x, t);
             net.trainingForward(ws, SEED, EPOCH, STEP);
             net.backward(ws, lossOut, 0, 1f / n);
             for (int l = 0; l < depth; l++) {

@@ -3,6 +3,7 @@ package delta4j.conformance;
 import delta4j.engine.Engine;
 import delta4j.engine.EngineBase;
 import delta4j.engine.Tensor;
+import delta4j.engine.TensorBase;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -76,43 +77,19 @@ class MinimalEngineConformanceTest extends EngineConformanceKit {
             }
         }
 
-        final class BufferTensor implements Tensor {
-            private final int rows, cols;
+        final class BufferTensor extends TensorBase {
             FloatBuffer data;
 
             BufferTensor(int rows, int cols) {
-                this.rows = rows;
-                this.cols = cols;
+                super(MinimalEngine.this, rows, cols);
                 this.data = ByteBuffer.allocateDirect(Math.multiplyExact(Math.multiplyExact(rows, cols), Float.BYTES))
                         .order(ByteOrder.nativeOrder()).asFloatBuffer();
             }
 
             @Override
-            public int rows() {
-                return rows;
-            }
-
-            @Override
-            public int cols() {
-                return cols;
-            }
-
-            @Override
-            public Engine engine() {
-                return MinimalEngine.this;
-            }
-
-            @Override
-            public boolean isClosed() {
-                return data == null;
-            }
-
-            @Override
-            public void close() {
-                if (data != null) {
-                    data = null;
-                    forget(this);
-                }
+            protected void release() {
+                data = null;
+                forget(this);
             }
         }
     }

@@ -24,26 +24,36 @@ class AtomicFilesTest {
         }
     }
 
+    /** {@return a file of the folder that holds "old"} */
+    private Path old(String name) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, "old");
+        return p;
+    }
+
+    /** The file holds {@code text} and is alone in the folder: no temporary or scratch file is left behind. */
+    private void assertOnly(Path p, String text) throws IOException {
+        assertEquals(text, Files.readString(p));
+        assertEquals(List.of(p), files());
+    }
+
     @Test
     void writesAndReplaces() throws IOException {
         Path p = dir.resolve("out.txt");
         AtomicFiles.writeString(p, "one");
         AtomicFiles.writeString(p, "two");
-        assertEquals("two", Files.readString(p));
-        assertEquals(List.of(p), files());
+        assertOnly(p, "two");
     }
 
     @Test
     void aFailedWriteKeepsTheOldFileAndLeavesNoDebris() throws IOException {
-        Path p = dir.resolve("model.d4j");
-        Files.writeString(p, "old");
+        Path p = old("model.d4j");
         IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(p, out -> {
             out.write(new byte[100_000]);
             throw new IOException("disk full");
         }));
         assertEquals("disk full", e.getMessage());
-        assertEquals("old", Files.readString(p));
-        assertEquals(List.of(p), files());
+        assertOnly(p, "old");
     }
 
     @Test
@@ -61,8 +71,7 @@ class AtomicFilesTest {
 
     @Test
     void overwritingKeepsThePermissions() throws IOException {
-        Path p = dir.resolve("secret.d4j");
-        Files.writeString(p, "old");
+        Path p = old("secret.d4j");
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
         AtomicFiles.writeString(p, "new");
         assertEquals("new", Files.readString(p));
@@ -93,8 +102,7 @@ class AtomicFilesTest {
 
     @Test
     void aStagedFileAppearsOnlyOnCommitAndItsScratchFilesGo() throws IOException {
-        Path p = dir.resolve("data.bin");
-        Files.writeString(p, "old");
+        Path p = old("data.bin");
         try (AtomicFiles.Staged staged = AtomicFiles.stage(p)) {
             Path side = staged.scratch("side");
             Files.writeString(staged.file(), "new");
@@ -104,20 +112,17 @@ class AtomicFilesTest {
             staged.commit();
             assertThrows(IllegalStateException.class, staged::commit);
         }
-        assertEquals("new", Files.readString(p));
-        assertEquals(List.of(p), files());
+        assertOnly(p, "new");
     }
 
     @Test
     void aStageClosedWithoutCommitLeavesTheTargetAndNoDebris() throws IOException {
-        Path p = dir.resolve("data.bin");
-        Files.writeString(p, "old");
+        Path p = old("data.bin");
         try (AtomicFiles.Staged staged = AtomicFiles.stage(p)) {
             staged.scratch("side");
             Files.writeString(staged.file(), "half");
         }
-        assertEquals("old", Files.readString(p));
-        assertEquals(List.of(p), files());
+        assertOnly(p, "old");
     }
 
     @Test

@@ -101,7 +101,7 @@ class BadInputTest {
 
     @Test
     void aLossThatBecomesNanStopsTrainingNamingTheEpochAndSuggestingASmallerRate() {
-        Dataset data = LearningTest.smoothRegression(200, 3);
+        Dataset data = TrainingFixtures.smoothRegression(200, 3);
         Mlp mlp = Mlp.builder(3).dense(16, Activation.RELU).dense(2, Activation.IDENTITY).seed(2).build();
         float[] before = mlp.weights(0);
         try (Engine e = new ReferenceEngine()) {
@@ -122,7 +122,7 @@ class BadInputTest {
         rejects(() -> TrainingConfig.builder().weightDecay(Float.NaN), "NaN");
         rejects(() -> Optimizer.parse("rmsprop", 0.1f), "rmsprop");
         rejects(() -> LearningRateSchedule.parse("linear"), "linear");
-        Dataset data = LearningTest.smoothRegression(20, 1);
+        Dataset data = TrainingFixtures.smoothRegression(20, 1);
         try (Engine e = new ReferenceEngine()) {
             rejects(() -> new Trainer(e, TrainingConfig.builder().patience(3).build()).fit(LearningTest.regressionNet(1), data),
                     "patience 3", "validation");

@@ -154,7 +154,7 @@ class BatchPartTest {
 
     @Test
     void replicasWithTheirPartsTrainAsTheTrainerWithBatchNormAndDropout() throws Exception {
-        Dataset data = LearningTest.smoothRegression(102, 5);
+        Dataset data = TrainingFixtures.smoothRegression(102, 5);
         for (int[] c : new int[][]{{2, 16}, {3, 4}}) { // 3 replicas, batches of 4: steps where a replica holds no row
             TrainingConfig cfg = config(c[1]);
             float[] expected = trainer(network(), data, cfg);
@@ -169,7 +169,7 @@ class BatchPartTest {
 
     @Test
     void theRowsGlobalPositionsAreWhatMakesTheMasksTheTrainers() throws Exception {
-        Dataset data = LearningTest.smoothRegression(102, 5);
+        Dataset data = TrainingFixtures.smoothRegression(102, 5);
         TrainingConfig cfg = config(16);
         double diff = relativeDifference(trainer(network(), data, cfg), dataParallel(network(), data, cfg, 2, false)[0]);
         assertTrue(diff > 1e-2, "local row indices draw other masks: largest relative difference only " + diff);

@@ -1,6 +1,7 @@
 package delta4j.model;
 
 import delta4j.data.BatchSource;
+import delta4j.data.BatchSource.Batch;
 import delta4j.data.Dataset;
 import delta4j.engine.Activation;
 import delta4j.engine.Engine;
@@ -12,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,22 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BatchSourceTrainingTest {
 
-    /**
-     * y = sin(2a) + bc, cos(a + b) − c²/2 of random points, {@code batches} batches of varying size per epoch; the same
-     * batches for the same epoch (seeded by it), so a resumed run sees what an uninterrupted one saw. Counts the
-     * passes it gives and closes.
-     */
-    static final class Generator implements BatchSource {
-        final long seed;
-        final int batches;
-        final List<Integer> passes = new ArrayList<>();
-        int closed;
-
-        Generator(long seed, int batches) {
-            this.seed = seed;
-            this.batches = batches;
-        }
-
+    /** A source of this test's shape: 3 features and 2 targets a sample. */
+    abstract static class ThreeToTwo implements BatchSource {
         @Override
         public int features() {
             return 3;
@@ -48,6 +36,33 @@ class BatchSourceTrainingTest {
         @Override
         public int targets() {
             return 2;
+        }
+    }
+
+    /** {@return a source of 3 features and 2 targets whose pass of an epoch is {@code batches}' for that epoch} */
+    static BatchSource threeToTwo(IntFunction<Iterator<Batch>> batches) {
+        return new ThreeToTwo() {
+            @Override
+            public Iterator<Batch> batches(int epoch) {
+                return batches.apply(epoch);
+            }
+        };
+    }
+
+    /**
+     * y = sin(2a) + bc, cos(a + b) − c²/2 of random points, {@code batches} batches of varying size per epoch; the same
+     * batches for the same epoch (seeded by it), so a resumed run sees what an uninterrupted one saw. Counts the
+     * passes it gives and closes.
+     */
+    static final class Generator extends ThreeToTwo {
+        final long seed;
+        final int batches;
+        final List<Integer> passes = new ArrayList<>();
+        int closed;
+
+        Generator(long seed, int batches) {
+            this.seed = seed;
+            this.batches = batches;
         }
 
         @Override
@@ -70,14 +85,7 @@ class BatchSourceTrainingTest {
                     given++;
                     int rows = 8 + rnd.nextInt(9);
                     float[] x = new float[rows * 3], y = new float[rows * 2];
-                    for (int i = 0; i < rows; i++) {
-                        double a = rnd.nextDouble() * 2 - 1, b = rnd.nextDouble() * 2 - 1, c = rnd.nextDouble() * 2 - 1;
-                        x[i * 3] = (float) a;
-                        x[i * 3 + 1] = (float) b;
-                        x[i * 3 + 2] = (float) c;
-                        y[i * 2] = (float) (Math.sin(2 * a) + b * c);
-                        y[i * 2 + 1] = (float) (Math.cos(a + b) - c * c / 2);
-                    }
+                    TrainingFixtures.smoothRegression(rnd, rows, x, y);
                     return new Batch(rows, x, y);
                 }
 
@@ -143,22 +151,7 @@ class BatchSourceTrainingTest {
         TrainingResult r;
         try (Engine e = new ReferenceEngine()) {
             // Two fixed batches a pass would be hard to over-fit; a fresh pass every epoch is new data. Over-fit one pass:
-            BatchSource sameEveryEpoch = new BatchSource() {
-                @Override
-                public int features() {
-                    return 3;
-                }
-
-                @Override
-                public int targets() {
-                    return 2;
-                }
-
-                @Override
-                public Iterator<Batch> batches(int epoch) {
-                    return train.batches(1);
-                }
-            };
+            BatchSource sameEveryEpoch = threeToTwo(epoch -> train.batches(1));
             r = new Trainer(e, TrainingConfig.builder().optimizer(Optimizer.adam(0.03f)).maxEpochs(500).patience(5).build())
                     .fit(mlp, sameEveryEpoch, val);
         }
@@ -188,23 +181,8 @@ class BatchSourceTrainingTest {
 
     @Test
     void badBatchesAndSettingsAreNamed() {
-        BatchSource nan = new BatchSource() {
-            @Override
-            public int features() {
-                return 3;
-            }
-
-            @Override
-            public int targets() {
-                return 2;
-            }
-
-            @Override
-            public Iterator<Batch> batches(int epoch) {
-                return List.of(new Batch(1, new float[] {1, 2, 3}, new float[] {0, 1}),
-                        new Batch(2, new float[] {1, 2, 3, 4, Float.NaN, 6}, new float[] {0, 1, 2, 3})).iterator();
-            }
-        };
+        BatchSource nan = threeToTwo(epoch -> List.of(new Batch(1, new float[] {1, 2, 3}, new float[] {0, 1}),
+                new Batch(2, new float[] {1, 2, 3, 4, Float.NaN, 6}, new float[] {0, 1, 2, 3})).iterator());
         try (Engine e = new ReferenceEngine()) {
             IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
                     () -> new Trainer(e, TrainingConfig.builder().maxEpochs(1).build()).fit(net(), nan, null));

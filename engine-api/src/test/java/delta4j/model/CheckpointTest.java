@@ -19,7 +19,7 @@ class CheckpointTest {
 
     @Test
     void resumingFromACheckpointGivesTheSameWeightsAsAnUninterruptedRun() {
-        Dataset data = LearningTest.smoothRegression(300, 8);
+        Dataset data = TrainingFixtures.smoothRegression(300, 8);
         for (Optimizer opt : new Optimizer[]{Optimizer.adam(0.01f), Optimizer.nesterov(0.05f, 0.9f), Optimizer.sgd(0.1f)}) {
             List<TrainingState> saved = new ArrayList<>();
             TrainingConfig cfg = TrainingConfig.builder().optimizer(opt).batchSize(32).maxEpochs(6)
@@ -47,7 +47,7 @@ class CheckpointTest {
 
     @Test
     void aCheckpointOfAnotherArchitectureIsRejected() {
-        Dataset data = LearningTest.smoothRegression(50, 8);
+        Dataset data = TrainingFixtures.smoothRegression(50, 8);
         List<TrainingState> saved = new ArrayList<>();
         TrainingConfig cfg = TrainingConfig.builder().maxEpochs(1).checkpointEvery(1, saved::add).build();
         try (Engine e = new ReferenceEngine()) {
@@ -61,7 +61,7 @@ class CheckpointTest {
 
     @Test
     void gradientClippingKeepsAnOtherwiseDivergingRunFinite() {
-        Dataset data = LearningTest.smoothRegression(200, 3);
+        Dataset data = TrainingFixtures.smoothRegression(200, 3);
         TrainingConfig.Builder base = TrainingConfig.builder().optimizer(Optimizer.sgd(3f)).batchSize(8).maxEpochs(5);
         try (Engine e = new ReferenceEngine()) {
             Mlp wild = Mlp.builder(3).dense(16, Activation.RELU).dense(2, Activation.IDENTITY).seed(2).build();

@@ -49,24 +49,8 @@ class FiniteDifferenceTest {
     @MethodSource("nets")
     void gradientsMatchCentralDifferences(int depth, Activation hidden, Activation output, Loss loss) {
         SplittableRandom rnd = new SplittableRandom(depth * 31L + hidden.ordinal() * 7L + output.ordinal());
-        int[] sizes = new int[depth + 1];
-        sizes[0] = 4;
-        for (int l = 1; l <= depth; l++) {
-            sizes[l] = l == depth ? 3 : 5 + l;
-        }
-        Mlp.Builder b = Mlp.builder(sizes[0]).loss(loss).seed(depth);
-        for (int l = 1; l <= depth; l++) {
-            b.dense(sizes[l], l == depth ? output : hidden);
-        }
-        Mlp mlp = b.build();
-        // Non-zero biases so relu kinks are not hit at exactly 0.
-        for (int l = 0; l < depth; l++) {
-            float[] bias = new float[sizes[l + 1]];
-            for (int k = 0; k < bias.length; k++) {
-                bias[k] = (float) (rnd.nextDouble() * 0.4 - 0.2);
-            }
-            mlp.setParameters(l, mlp.weights(l), bias);
-        }
+        Mlp mlp = LayerGradientKit.randomNet(depth, hidden, Normalization.NONE, 0f, loss, Float.NaN, output, depth, rnd);
+        int[] sizes = mlp.sizes();
         int n = 6;
         double[] x = new double[n * sizes[0]], t = new double[n * sizes[depth]];
         for (int i = 0; i < x.length; i++) {
@@ -84,14 +68,7 @@ class FiniteDifferenceTest {
 
         float[][] gw = new float[depth][], gb = new float[depth][];
         try (Engine e = new ReferenceEngine(); Network net = mlp.bind(e); Tensor lossOut = e.allocate(1, 1)) {
-            Network.Workspace ws = net.workspace(n);
-            for (int i = 0; i < x.length; i++) {
-                ws.hostInput()[i] = (float) x[i];
-            }
-            for (int i = 0; i < t.length; i++) {
-                ws.hostTarget()[i] = (float) t[i];
-            }
-            net.upload(ws, true);
+            Network.Workspace ws = LayerGradientKit.upload(net, n, x, t);
             net.forward(ws);
             net.backward(ws, lossOut, 0, 1f / n);
             for (int l = 0; l < depth; l++) {

@@ -44,7 +44,7 @@ class LayersTrainingTest {
 
     @Test
     void resumingWithDropoutAndBatchNormGivesTheSameWeightsAndStatisticsAsAnUninterruptedRun() throws Exception {
-        Dataset data = LearningTest.smoothRegression(300, 8);
+        Dataset data = TrainingFixtures.smoothRegression(300, 8);
         for (Optimizer opt : new Optimizer[] {Optimizer.adam(0.01f), Optimizer.sgd(0.05f)}) {
             List<TrainingState> saved = new ArrayList<>();
             TrainingConfig cfg = TrainingConfig.builder().optimizer(opt).batchSize(32).maxEpochs(5).validationFraction(0.2).patience(10)
@@ -66,7 +66,7 @@ class LayersTrainingTest {
 
     @Test
     void measuringTheFullGradientNormLeavesTheRunningStatisticsAndMasksAlone() {
-        Dataset data = LearningTest.smoothRegression(120, 6);
+        Dataset data = TrainingFixtures.smoothRegression(120, 6);
         TrainingConfig.Builder cfg = TrainingConfig.builder().optimizer(Optimizer.adam(0.01f)).batchSize(20).maxEpochs(3);
         Mlp plain = layeredRegression(8), measured = layeredRegression(8);
         try (Engine e = new ReferenceEngine()) {
@@ -79,7 +79,7 @@ class LayersTrainingTest {
 
     @Test
     void trainingMovesTheRunningStatisticsAndGainsAndTheModelFileKeepsThem() throws Exception {
-        Dataset data = LearningTest.smoothRegression(200, 4);
+        Dataset data = TrainingFixtures.smoothRegression(200, 4);
         Mlp m = layeredRegression(5);
         try (Engine e = new ReferenceEngine()) {
             new Trainer(e, TrainingConfig.builder().optimizer(Optimizer.adam(0.01f)).batchSize(25).maxEpochs(3).build()).fit(m, data);
@@ -101,7 +101,7 @@ class LayersTrainingTest {
 
     @Test
     void batchNormRefusesTrainingBatchesOfOneUpFront() {
-        Dataset nine = LearningTest.smoothRegression(9, 1);
+        Dataset nine = TrainingFixtures.smoothRegression(9, 1);
         Mlp m = Mlp.builder(3).dense(4, Activation.TANH).batchNorm().dense(2, Activation.IDENTITY).build();
         try (Engine e = new ReferenceEngine()) {
             for (int batch : new int[] {1, 4, 8}) { // 9 = 2·4 + 1 and 9 = 8 + 1 leave a last batch of one sample
@@ -204,7 +204,7 @@ class LayersTrainingTest {
     void replicaTrainsGainsAsParametersAndKeepsItsRunningStatistics() {
         Mlp m = Mlp.builder(3).dense(6, Activation.TANH).batchNorm().dropout(0.2).dense(2, Activation.IDENTITY).seed(2).build();
         TrainingConfig cfg = TrainingConfig.builder().optimizer(Optimizer.sgd(0.1f)).build();
-        Dataset d = LearningTest.smoothRegression(8, 3);
+        Dataset d = TrainingFixtures.smoothRegression(8, 3);
         float[] x = new float[8 * 3], y = new float[8 * 2];
         d.gatherFeatures(null, 0, 8, x);
         d.gatherTargets(null, 0, 8, y);

@@ -116,21 +116,6 @@ class LearningTest {
         }
     }
 
-    /** y1 = sin(2x1) + x2·x3, y2 = cos(x1 + x2) − x3²/2 on [−1, 1]³. */
-    static Dataset smoothRegression(int n, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        float[] x = new float[n * 3], y = new float[n * 2];
-        for (int i = 0; i < n; i++) {
-            double a = rnd.nextDouble() * 2 - 1, b = rnd.nextDouble() * 2 - 1, c = rnd.nextDouble() * 2 - 1;
-            x[i * 3] = (float) a;
-            x[i * 3 + 1] = (float) b;
-            x[i * 3 + 2] = (float) c;
-            y[i * 2] = (float) (Math.sin(2 * a) + b * c);
-            y[i * 2 + 1] = (float) (Math.cos(a + b) - c * c / 2);
-        }
-        return new Dataset(n, 3, 2, x, y);
-    }
-
     static Mlp regressionNet(long seed) {
         return Mlp.builder(3).dense(32, Activation.TANH).dense(32, Activation.TANH).dense(2, Activation.IDENTITY).seed(seed).build();
     }
@@ -142,7 +127,7 @@ class LearningTest {
 
     @Test
     void smoothNonlinearRegressionReachesRSquared099OnHeldOutPoints() {
-        Dataset train = smoothRegression(2000, 11), test = smoothRegression(500, 12);
+        Dataset train = TrainingFixtures.smoothRegression(2000, 11), test = TrainingFixtures.smoothRegression(500, 12);
         Mlp mlp = regressionNet(1);
         try (Engine e = new ReferenceEngine()) {
             new Trainer(e, regressionConfig(1)).fit(mlp, train);
@@ -154,7 +139,7 @@ class LearningTest {
 
     @Test
     void twoRunsWithTheSameSeedGiveBitIdenticalWeights() {
-        Dataset train = smoothRegression(300, 21);
+        Dataset train = TrainingFixtures.smoothRegression(300, 21);
         Mlp a = regressionNet(9), b = regressionNet(9);
         TrainingConfig cfg = TrainingConfig.builder().optimizer(Optimizer.adam(0.01f)).batchSize(16).maxEpochs(5)
                 .validationFraction(0.2).seed(4).build();

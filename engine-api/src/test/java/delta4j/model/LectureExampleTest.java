@@ -35,20 +35,12 @@ class LectureExampleTest {
     @Test
     void gradientsMatchTheLecturesFormulas() {
         // Forward, element by element: z_in_k = b_k + Σ_j x_j W_jk, z_k = φ1(z_in_k); y likewise.
-        double[] zIn = new double[3], z = new double[3];
+        double[] zIn = preActivation(X, W1, B1), z = new double[3];
         for (int k = 0; k < 3; k++) {
-            zIn[k] = B1[k];
-            for (int j = 0; j < 3; j++) {
-                zIn[k] += X[j] * W1[j][k];
-            }
             z[k] = sigmoid(zIn[k]);
         }
-        double[] yIn = new double[2], y = new double[2];
+        double[] yIn = preActivation(z, W2, B2), y = new double[2];
         for (int k = 0; k < 2; k++) {
-            yIn[k] = B2[k];
-            for (int j = 0; j < 3; j++) {
-                yIn[k] += z[j] * W2[j][k];
-            }
             y[k] = sigmoid(yIn[k]);
         }
         // δ_k^(2) = (y_k − t_k) φ2'(y_in_k)
@@ -57,12 +49,7 @@ class LectureExampleTest {
             delta2[k] = (y[k] - T[k]) * sigmoidPrime(yIn[k]);
         }
         // ∂E/∂W_jk^(2) = δ_k^(2) z_j
-        double[][] dW2 = new double[3][2];
-        for (int j = 0; j < 3; j++) {
-            for (int k = 0; k < 2; k++) {
-                dW2[j][k] = delta2[k] * z[j];
-            }
-        }
+        double[][] dW2 = weightGradient(delta2, z);
         // δ_k^(1) = (Σ_m δ_m^(2) W_km^(2)) φ1'(z_in_k)
         double[] delta1 = new double[3];
         for (int k = 0; k < 3; k++) {
@@ -73,21 +60,11 @@ class LectureExampleTest {
             delta1[k] = back * sigmoidPrime(zIn[k]);
         }
         // ∂E/∂W_jk^(1) = δ_k^(1) x_j ;  ∂E/∂b = δ
-        double[][] dW1 = new double[3][3];
-        for (int j = 0; j < 3; j++) {
-            for (int k = 0; k < 3; k++) {
-                dW1[j][k] = delta1[k] * X[j];
-            }
-        }
+        double[][] dW1 = weightGradient(delta1, X);
         double loss = 0.5 * ((y[0] - T[0]) * (y[0] - T[0]) + (y[1] - T[1]) * (y[1] - T[1]));
 
         try (Engine e = new ReferenceEngine(); Network net = lectureNet().bind(e); Tensor lossOut = e.allocate(1, 1)) {
-            Network.Workspace ws = net.workspace(1);
-            System.arraycopy(f(X), 0, ws.hostInput(), 0, 3);
-            System.arraycopy(f(T), 0, ws.hostTarget(), 0, 2);
-            net.upload(ws, true);
-            net.forward(ws);
-            net.backward(ws, lossOut, 0, 1f);
+            Network.Workspace ws = forwardAndBackward(net, lossOut);
             assertEquals(loss, e.download(lossOut)[0], 1e-6, "E = ½‖t − y‖²");
             float[] y32 = e.download(ws.output());
             assertEquals(y[0], y32[0], 1e-6);
@@ -107,12 +84,7 @@ class LectureExampleTest {
         try (Engine e = new ReferenceEngine()) {
             float[] grad;
             try (Network net = mlp.copy().bind(e); Tensor lossOut = e.allocate(1, 1)) {
-                Network.Workspace ws = net.workspace(1);
-                System.arraycopy(f(X), 0, ws.hostInput(), 0, 3);
-                System.arraycopy(f(T), 0, ws.hostTarget(), 0, 2);
-                net.upload(ws, true);
-                net.forward(ws);
-                net.backward(ws, lossOut, 0, 1f);
+                forwardAndBackward(net, lossOut);
                 grad = e.download(net.weightGradient(1));
             }
             var data = new delta4j.data.Dataset(1, 3, 2, f(X), f(T));
@@ -123,6 +95,40 @@ class LectureExampleTest {
                 assertEquals(w2Before[i] - eta * grad[i], w2After[i], 1e-6, "θ ← θ − η∇E at W(2) element " + i);
             }
         }
+    }
+
+    /** z_in_k = b_k + Σ_j in_j W_jk, element by element. */
+    static double[] preActivation(double[] in, double[][] w, double[] b) {
+        double[] zIn = new double[b.length];
+        for (int k = 0; k < b.length; k++) {
+            zIn[k] = b[k];
+            for (int j = 0; j < in.length; j++) {
+                zIn[k] += in[j] * w[j][k];
+            }
+        }
+        return zIn;
+    }
+
+    /** ∂E/∂W_jk = δ_k in_j, element by element. */
+    static double[][] weightGradient(double[] delta, double[] in) {
+        double[][] dW = new double[in.length][delta.length];
+        for (int j = 0; j < in.length; j++) {
+            for (int k = 0; k < delta.length; k++) {
+                dW[j][k] = delta[k] * in[j];
+            }
+        }
+        return dW;
+    }
+
+    /** {@return the workspace of the network's forward and backward pass on x and t, the loss summed into {@code lossOut}} */
+    static Network.Workspace forwardAndBackward(Network net, Tensor lossOut) {
+        Network.Workspace ws = net.workspace(1);
+        System.arraycopy(f(X), 0, ws.hostInput(), 0, 3);
+        System.arraycopy(f(T), 0, ws.hostTarget(), 0, 2);
+        net.upload(ws, true);
+        net.forward(ws);
+        net.backward(ws, lossOut, 0, 1f);
+        return ws;
     }
 
     static Mlp lectureNet() {

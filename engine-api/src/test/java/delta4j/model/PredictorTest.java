@@ -8,9 +8,6 @@ import delta4j.engine.Loss;
 import delta4j.engine.reference.ReferenceEngine;
 import org.junit.jupiter.api.Test;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static delta4j.conformance.AllocatedBytes.allocatedBytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -75,7 +73,7 @@ class PredictorTest {
     void givesTheOneShotPredictionsOfATrainedRegressionModel() {
         // Whatever training stores in the model for prediction (a standardizer, any transform of the outputs), the
         // predictor must apply it exactly as the one-shot predict does.
-        Dataset data = LearningTest.smoothRegression(200, 8);
+        Dataset data = TrainingFixtures.smoothRegression(200, 8);
         Mlp mlp = LearningTest.regressionNet(8);
         try (Engine e = new ReferenceEngine()) {
             new Trainer(e, TrainingConfig.builder().standardize(true).maxEpochs(3).build()).fit(mlp, data);
@@ -183,7 +181,7 @@ class PredictorTest {
 
     @Test
     void onAnEngineOfItsOwnPredictionsFlowWhileAnotherEngineTrains() throws Exception {
-        Dataset data = LearningTest.smoothRegression(400, 3);
+        Dataset data = TrainingFixtures.smoothRegression(400, 3);
         Mlp training = Mlp.builder(3).dense(32, Activation.TANH).dense(2, Activation.IDENTITY).seed(4).build();
         Mlp serving = training.copy();
         float[] row = {0.1f, -0.2f, 0.3f};
@@ -248,31 +246,5 @@ class PredictorTest {
             assertTrue(sameEngineDone.get());
         }
         assertFalse(java.util.Arrays.equals(serving.weights(0), training.weights(0)), "training did change the trained copy");
-    }
-
-    // ---------------------------------------------------------------- allocated bytes of the calling thread
-
-    /**
-     * com.sun.management.ThreadMXBean's counter, looked up reflectively (the test sources compile inside the
-     * delta4j.api module, which does not read jdk.management) into a method handle that allocates nothing once compiled.
-     */
-    private static final MethodHandle ALLOCATED_BYTES = allocatedBytesHandle();
-
-    private static MethodHandle allocatedBytesHandle() {
-        try {
-            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            Method m = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
-            return MethodHandles.publicLookup().unreflect(m).bindTo(bean);
-        } catch (ReflectiveOperationException ex) {
-            throw new IllegalStateException("this JVM does not report allocated bytes per thread", ex);
-        }
-    }
-
-    private static long allocatedBytes() {
-        try {
-            return (long) ALLOCATED_BYTES.invokeExact();
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
     }
 }

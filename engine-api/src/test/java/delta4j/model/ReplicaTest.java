@@ -7,7 +7,6 @@ import delta4j.engine.Loss;
 import delta4j.engine.reference.ReferenceEngine;
 import org.junit.jupiter.api.Test;
 
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,36 +85,9 @@ class ReplicaTest {
         }
     }
 
-    static float[] flat(Mlp m) {
-        float[] p = new float[(int) m.parameterCount()];
-        int at = 0;
-        for (int l = 0; l < m.depth(); l++) {
-            float[] w = m.weights(l), b = m.biases(l);
-            System.arraycopy(w, 0, p, at, w.length);
-            at += w.length;
-            System.arraycopy(b, 0, p, at, b.length);
-            at += b.length;
-        }
-        return p;
-    }
-
-    static Dataset classes(int n, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        float[] x = new float[n * 4], y = new float[n * 3];
-        for (int i = 0; i < n; i++) {
-            double sum = 0;
-            for (int j = 0; j < 4; j++) {
-                x[i * 4 + j] = (float) (rnd.nextDouble() * 2 - 1);
-                sum += x[i * 4 + j] * (j + 1);
-            }
-            y[i * 3 + (sum < -0.5 ? 0 : sum < 0.5 ? 1 : 2)] = 1;
-        }
-        return new Dataset(n, 4, 3, x, y);
-    }
-
     @Test
     void replicasSummingTheirPartsTrainAsTheTrainerDoesOnTheWholeBatch() {
-        Dataset data = LearningTest.smoothRegression(203, 5); // 203: the last batch of each epoch is partial
+        Dataset data = TrainingFixtures.smoothRegression(203, 5); // 203: the last batch of each epoch is partial
         // Replica trains on the data as given (its Javadoc), so the trainer here fits no target standardiser.
         TrainingConfig[] configs = {
                 TrainingConfig.builder().optimizer(Optimizer.adam(0.01f)).batchSize(32).maxEpochs(4)
@@ -131,7 +103,7 @@ class ReplicaTest {
             try (Engine e = new ReferenceEngine()) {
                 new Trainer(e, cfg).fit(single, data);
             }
-            float[] expected = flat(single);
+            float[] expected = TrainingFixtures.flatParameters(single);
             // One replica gathers every batch in the trainer's own order: the very same float operations.
             assertArrayEquals(expected, dataParallel(init, data, cfg, 1)[0], cfg.optimizer + ", 1 replica");
             for (int n : new int[]{2, 3}) {
@@ -146,14 +118,14 @@ class ReplicaTest {
 
     @Test
     void softmaxClassifierReplicasMatchTheTrainerToo() {
-        Dataset data = classes(150, 9);
+        Dataset data = TrainingFixtures.threeClasses(150, 9, 0.5);
         TrainingConfig cfg = TrainingConfig.builder().optimizer(Optimizer.adam(0.02f)).batchSize(32).maxEpochs(3).seed(8).build();
         Mlp single = Mlp.builder(4).dense(16, Activation.RELU).dense(3, Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(2).build();
         Mlp init = single.copy();
         try (Engine e = new ReferenceEngine()) {
             new Trainer(e, cfg).fit(single, data);
         }
-        assertClose(flat(single), dataParallel(init, data, cfg, 2)[0], "softmax + cross-entropy, 2 replicas");
+        assertClose(TrainingFixtures.flatParameters(single), dataParallel(init, data, cfg, 2)[0], "softmax + cross-entropy, 2 replicas");
     }
 
     /** Float sums in another order: a few ulps per step, grown a little by training. */
@@ -168,7 +140,7 @@ class ReplicaTest {
 
     @Test
     void parametersAndOptimizerStateMoveBetweenReplicas() {
-        Dataset data = LearningTest.smoothRegression(64, 2);
+        Dataset data = TrainingFixtures.smoothRegression(64, 2);
         TrainingConfig cfg = TrainingConfig.builder().optimizer(Optimizer.adam(0.01f)).batchSize(64).build();
         try (Engine e = new ReferenceEngine();
              Replica a = new Replica(e, LearningTest.regressionNet(1), cfg);
@@ -188,7 +160,7 @@ class ReplicaTest {
             }
             assertArrayEquals(a.parameters(), b.parameters(), "a replica given another's parameters and state continues as it would");
             assertArrayEquals(a.optimizerState(), b.optimizerState());
-            assertArrayEquals(a.parameters(), flat(a.model()), "model() pulls the parameters into the Mlp");
+            assertArrayEquals(a.parameters(), TrainingFixtures.flatParameters(a.model()), "model() pulls the parameters into the Mlp");
 
             assertThrows(IllegalArgumentException.class, () -> a.setParameters(new float[3]));
             assertThrows(IllegalArgumentException.class, () -> a.apply(new float[3], 0.1f));
@@ -200,7 +172,7 @@ class ReplicaTest {
 
     @Test
     void theLossSumIsTheForwardPassAlone() {
-        Dataset data = LearningTest.smoothRegression(10, 2);
+        Dataset data = TrainingFixtures.smoothRegression(10, 2);
         TrainingConfig cfg = TrainingConfig.builder().build();
         try (Engine e = new ReferenceEngine(); Replica r = new Replica(e, LearningTest.regressionNet(1), cfg)) {
             float[] before = r.parameters();

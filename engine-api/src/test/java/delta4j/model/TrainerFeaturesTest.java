@@ -20,7 +20,7 @@ class TrainerFeaturesTest {
     @Test
     void earlyStoppingStopsAfterPatienceAndRestoresTheBestWeights() {
         // A wide net on few noisy points over-fits: validation loss turns up and training must stop.
-        Dataset train = LearningTest.smoothRegression(40, 1), val = LearningTest.smoothRegression(200, 2);
+        Dataset train = TrainingFixtures.smoothRegression(40, 1), val = TrainingFixtures.smoothRegression(200, 2);
         Mlp mlp = Mlp.builder(3).dense(128, Activation.TANH).dense(2, Activation.IDENTITY).seed(1).build();
         try (Engine e = new ReferenceEngine()) {
             TrainingResult r = new Trainer(e, TrainingConfig.builder().optimizer(Optimizer.adam(0.02f)).batchSize(8)
@@ -47,7 +47,7 @@ class TrainerFeaturesTest {
         assertEquals(Optimizer.sgd(0.05f), TrainingConfig.builder().learningRate(0.05f).build().optimizer());
         assertEquals(Optimizer.sgd(0.05f), TrainingConfig.builder().optimizer(Optimizer.adam(0.5f)).learningRate(0.05f).build().optimizer());
         // and it trains as θ ← θ − η∇E does: to the weights of optimizer(sgd(η)), bit for bit
-        Dataset train = LearningTest.smoothRegression(64, 5);
+        Dataset train = TrainingFixtures.smoothRegression(64, 5);
         Mlp shorthand = LearningTest.regressionNet(4), sgd = LearningTest.regressionNet(4);
         try (Engine e = new ReferenceEngine()) {
             new Trainer(e, TrainingConfig.builder().learningRate(0.05f).batchSize(16).maxEpochs(3).build()).fit(shorthand, train);
@@ -61,7 +61,7 @@ class TrainerFeaturesTest {
 
     @Test
     void lossToleranceStopsWhenTheLossStopsMoving() {
-        Dataset train = LearningTest.smoothRegression(100, 3);
+        Dataset train = TrainingFixtures.smoothRegression(100, 3);
         Mlp mlp = LearningTest.regressionNet(2);
         try (Engine e = new ReferenceEngine()) {
             TrainingResult r = new Trainer(e, TrainingConfig.builder().optimizer(Optimizer.sgd(0.05f)).batchSize(100)
@@ -75,7 +75,7 @@ class TrainerFeaturesTest {
 
     @Test
     void gradientToleranceStopsWhenTheFullGradientIsSmall() {
-        Dataset train = LearningTest.smoothRegression(64, 4);
+        Dataset train = TrainingFixtures.smoothRegression(64, 4);
         Mlp mlp = Mlp.builder(3).dense(2, Activation.IDENTITY).seed(3).build();
         try (Engine e = new ReferenceEngine()) {
             TrainingResult r = new Trainer(e, TrainingConfig.builder().optimizer(Optimizer.sgd(0.3f)).batchSize(16)
@@ -102,7 +102,7 @@ class TrainerFeaturesTest {
 
     @Test
     void listenersSeeEveryBatchAndEpoch() {
-        Dataset train = LearningTest.smoothRegression(50, 5);
+        Dataset train = TrainingFixtures.smoothRegression(50, 5);
         List<EpochReport> epochs = new ArrayList<>();
         int[] batches = {0};
         try (Engine e = new ReferenceEngine()) {
@@ -145,7 +145,7 @@ class TrainerFeaturesTest {
 
     @Test
     void aTrainedModelMovesToAnotherEngine() {
-        Dataset train = LearningTest.smoothRegression(100, 6);
+        Dataset train = TrainingFixtures.smoothRegression(100, 6);
         Mlp mlp = Mlp.builder(3).dense(10, Activation.RELU).dense(4, Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).build();
         float[] onFirst;
         float[][] t = new float[100][];

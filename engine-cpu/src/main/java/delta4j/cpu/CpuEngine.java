@@ -1,15 +1,13 @@
 package delta4j.cpu;
 
 import delta4j.engine.Activation;
-import delta4j.engine.ArrayTensor;
+import delta4j.engine.ArrayEngine;
 import delta4j.engine.DropoutMask;
 import delta4j.engine.EngineBase;
 import delta4j.engine.EngineConfig;
 import delta4j.engine.Loss;
 import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
-
-import java.util.Arrays;
 
 /**
  * The cpu engine: the kernel set in the Java Vector API on the machine's preferred vector species,
@@ -23,9 +21,9 @@ import java.util.Arrays;
  *
  * <p>Create it with {@code Engines.create("cpu")} or {@code Engines.create("cpu", config)}; the JVM needs
  * {@code --add-modules jdk.incubator.vector} when delta4j is on the class path. Argument checks, ownership,
- * locking and the closed state are {@link EngineBase}'s.
+ * locking and the closed state are {@link EngineBase}'s; its heap tensors, {@link ArrayEngine}'s.
  */
-public final class CpuEngine extends EngineBase {
+public final class CpuEngine extends ArrayEngine {
 
     private final int threads;
     private final WorkerPool pool;
@@ -69,33 +67,6 @@ public final class CpuEngine extends EngineBase {
     /** {@return threads that run kernels, the caller's included} */
     public int threads() {
         return threads;
-    }
-
-    // ---------------------------------------------------------------- memory
-
-    @Override
-    protected Tensor newTensor(int rows, int cols) {
-        return new ArrayTensor(this, rows, cols, this::forget);
-    }
-
-    @Override
-    protected void write(float[] src, int offset, Tensor dst) {
-        System.arraycopy(src, offset, data(dst), 0, (int) dst.size());
-    }
-
-    @Override
-    protected void read(Tensor src, float[] dst, int offset) {
-        System.arraycopy(data(src), 0, dst, offset, (int) src.size());
-    }
-
-    @Override
-    protected void copyKernel(Tensor src, Tensor dst) {
-        System.arraycopy(data(src), 0, data(dst), 0, (int) src.size());
-    }
-
-    @Override
-    protected void fillKernel(Tensor dst, float value) {
-        Arrays.fill(data(dst), value);
     }
 
     // Kernels are synchronous: finish() has nothing to wait for.
@@ -225,10 +196,6 @@ public final class CpuEngine extends EngineBase {
         float bc2 = (float) (1 - Math.pow(beta2, step));
         jobs.adam.step(data(param), data(grad), data(m), data(v), learningRate, beta1, beta2, epsilon, weightDecay,
                 decoupled, bc1, bc2, (int) param.size());
-    }
-
-    private static float[] data(Tensor t) {
-        return ((ArrayTensor) t).data();
     }
 
     @Override

@@ -13,29 +13,36 @@ import org.junit.jupiter.api.Nested;
  */
 class CpuEngineConformanceTest {
 
-    @Nested
-    class OneThread extends EngineConformanceKit {
+    /** The kit on the cpu engine with a given number of threads. */
+    abstract static class OnThreads extends EngineConformanceKit {
+        private final int threads;
+
+        OnThreads(int threads) {
+            this.threads = threads;
+        }
+
         @Override
         protected Engine createEngine() {
-            return Engines.create("cpu", EngineConfig.defaults().withThreads(1));
+            return Engines.create("cpu", EngineConfig.defaults().withThreads(threads));
         }
 
         @Override
         protected Engine createEngine(Precision precision) {
-            return Engines.create("cpu", EngineConfig.defaults().withThreads(1).withPrecision(precision));
+            return Engines.create("cpu", EngineConfig.defaults().withThreads(threads).withPrecision(precision));
         }
     }
 
     @Nested
-    class TwoThreads extends EngineConformanceKit {
-        @Override
-        protected Engine createEngine() {
-            return Engines.create("cpu", EngineConfig.defaults().withThreads(2));
+    class OneThread extends OnThreads {
+        OneThread() {
+            super(1);
         }
+    }
 
-        @Override
-        protected Engine createEngine(Precision precision) {
-            return Engines.create("cpu", EngineConfig.defaults().withThreads(2).withPrecision(precision));
+    @Nested
+    class TwoThreads extends OnThreads {
+        TwoThreads() {
+            super(2);
         }
     }
 }

@@ -12,14 +12,12 @@ import delta4j.model.Predictor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
+import static delta4j.conformance.AllocatedBytes.allocatedBytes;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -56,62 +54,51 @@ class SteadyStateAllocationTest {
              Tensor dw = e.allocate(512, 512); Tensor dw3 = e.allocate(512, 10); Tensor db = e.allocate(1, 512);
              Tensor m = e.allocate(512, 512); Tensor v = e.allocate(512, 512); Tensor dm = e.allocate(256, 512)) {
             e.fill(t, 0.1f);
-            long[] bytes = new long[KERNELS.length];
-            long[] mark = new long[KERNELS.length + 1];
-            long start = System.nanoTime();
-            int step = 0;
-            while (true) {
-                java.util.Arrays.fill(bytes, 0);
+            KernelMeter meter = new KernelMeter(KERNELS);
+            do {
                 for (int s = 0; s < STEPS_PER_ROUND; s++) {
-                    step++;
-                    int q = 0;
-                    mark[q++] = allocatedBytes();
+                    int step = meter.beginStep();
+                    meter.mark();
                     e.gemm(false, false, 1f, x, w, 0f, z);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.biasActivation(z, b, Activation.RELU, h);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.gemm(false, false, 1f, h, w3, 0f, z3);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.biasActivation(z3, b3, Activation.SOFTMAX, y);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.outputDelta(Loss.SOFTMAX_CROSS_ENTROPY, Activation.SOFTMAX, z3, y, t, d3, loss, 0);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.gemm(true, false, 1f / 256, h, d3, 0f, dw3);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.gemm(false, true, 1f, d3, w3, 0f, g);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.activationBackward(g, z, h, Activation.RELU, g);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.gemm(true, false, 1f / 256, x, g, 0f, dw);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.columnSum(1f / 256, g, db);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.adamStep(w, dw, m, v, 1e-6f, 0.9f, 0.999f, 1e-8f, 0f, false, step);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.biasActivation(z, b, Activation.SIGMOID, g);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.biasActivation(z, b, Activation.TANH, g);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.outputDelta(Loss.MSE, Activation.SIGMOID, z, g, h, dm, loss, 1);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.biasActivation(z, b, Activation.GELU, g);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.activationBackward(dm, z, g, Activation.GELU, dm);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.biasActivation(z, b, Activation.SILU, g);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.activationBackward(dm, z, g, Activation.SILU, dm);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     e.outputDelta(Loss.MSE, Activation.GELU, z, g, h, dm, loss, 1);
-                    mark[q] = allocatedBytes();
-                    for (int k = 0; k < KERNELS.length; k++) {
-                        bytes[k] += mark[k + 1] - mark[k];
-                    }
+                    meter.endStep();
                 }
-                if (settled("a training step still allocates", KERNELS, bytes, step, start)) {
-                    return;
-                }
-            }
+            } while (!meter.settled("a training step still allocates"));
         }
     }
 
@@ -138,48 +125,36 @@ class SteadyStateAllocationTest {
         float scale = delta4j.engine.DropoutMask.scale(0.2f);
         try (WorkerPool pool = new WorkerPool(threads)) {
             ElementwiseJobs jobs = new ElementwiseJobs(pool);
-            long[] bytes = new long[LAYER_KERNELS.length];
-            long[] mark = new long[LAYER_KERNELS.length + 1];
-            long start = System.nanoTime();
-            int step = 0;
-            while (true) {
-                java.util.Arrays.fill(bytes, 0);
+            KernelMeter meter = new KernelMeter(LAYER_KERNELS);
+            do {
                 for (int s = 0; s < STEPS_PER_ROUND; s++) {
-                    step++;
-                    long key = delta4j.engine.DropoutMask.key(1, 0, step, 0);
-                    int q = 0;
+                    long key = delta4j.engine.DropoutMask.key(1, 0, meter.beginStep(), 0);
                     System.arraycopy(x, 0, z, 0, size);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.batchNorm.apply(z, gamma, 1e-5f, 0.1f, mean, var, xhat, rstd, z, rows, n);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.biasActivation.apply(z, b, Activation.RELU, h, rows, n);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.dropout.apply(h, key, threshold, scale, h, size);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.dropout.apply(g, key, threshold, scale, z, size);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.batchNormBackward.apply(z, xhat, rstd, gamma, 1f / rows, z, dgamma, rows, n);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.layerNorm.apply(x, gamma, 1e-5f, xhat, rstdRows, z, rows, n);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.layerNormBackward.apply(g, xhat, rstdRows, gamma, 1f / rows, z, dgamma, rows, n);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.batchNormInference.apply(x, gamma, 1e-5f, mean, var, z, rows, n);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.outputL1.apply(y, t, d3, rows * 10);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.outputHuber.apply(0.5f, y, t, d3, rows * 10);
-                    mark[q++] = allocatedBytes();
+                    meter.mark();
                     jobs.outputBinaryCrossEntropy.apply(z3, y, t, d3, rows * 10);
-                    mark[q] = allocatedBytes();
-                    for (int k = 0; k < LAYER_KERNELS.length; k++) {
-                        bytes[k] += mark[k + 1] - mark[k];
-                    }
+                    meter.endStep();
                 }
-                if (settled("the layer kernels still allocate", LAYER_KERNELS, bytes, step, start)) {
-                    return;
-                }
-            }
+            } while (!meter.settled("the layer kernels still allocate"));
         }
     }
 
@@ -263,6 +238,52 @@ class SteadyStateAllocationTest {
     }
 
     /**
+     * The bytes each kernel call of a step allocates, summed over a round of {@link #STEPS_PER_ROUND} steps: a step reads
+     * the counter before its first call and after each ({@link #mark}, {@link #endStep}), so a call's bytes are its own
+     * and not those of the set-up between the calls.
+     */
+    private static final class KernelMeter {
+        private final String[] kernels;
+        private final long[] bytes;
+        private final long[] marks;
+        private final long start = System.nanoTime();
+        private int steps;
+        private int q;
+
+        KernelMeter(String[] kernels) {
+            this.kernels = kernels;
+            this.bytes = new long[kernels.length];
+            this.marks = new long[kernels.length + 1];
+        }
+
+        /** {@return the number of the step that begins, from 1} */
+        int beginStep() {
+            q = 0;
+            return ++steps;
+        }
+
+        /** Reads the counter before the step's first kernel call and after each call but the last. */
+        void mark() {
+            marks[q++] = allocatedBytes();
+        }
+
+        /** Reads the counter after the step's last call and adds the step's calls to the round. */
+        void endStep() {
+            marks[q] = allocatedBytes();
+            for (int k = 0; k < kernels.length; k++) {
+                bytes[k] += marks[k + 1] - marks[k];
+            }
+        }
+
+        /** Ends a round: whether it {@link SteadyStateAllocationTest#settled settled}; the next round counts from zero. */
+        boolean settled(String what) {
+            boolean settled = SteadyStateAllocationTest.settled(what, kernels, bytes, steps, start);
+            java.util.Arrays.fill(bytes, 0);
+            return settled;
+        }
+    }
+
+    /**
      * Whether the round's kernel calls ({@code bytes[k]} over {@link #STEPS_PER_ROUND} calls of {@code kernels[k]})
      * allocated under {@link #MAX_BYTES_PER_CALL} each on average; fails, naming every kernel's bytes per call, once
      * the rounds have run past {@link #GIVE_UP_NANOS}.
@@ -289,30 +310,5 @@ class SteadyStateAllocationTest {
             x[i] = (float) (rnd.nextDouble() - 0.5);
         }
         return x;
-    }
-
-    /**
-     * The calling thread's allocated bytes (com.sun.management.ThreadMXBean). Looked up reflectively (the
-     * test sources compile inside the delta4j.cpu module, which does not read jdk.management) into an exact
-     * method handle, whose calls allocate nothing once compiled.
-     */
-    private static final MethodHandle ALLOCATED_BYTES = allocatedBytesHandle();
-
-    private static MethodHandle allocatedBytesHandle() {
-        try {
-            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            Method m = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
-            return MethodHandles.publicLookup().unreflect(m).bindTo(bean);
-        } catch (ReflectiveOperationException ex) {
-            throw new IllegalStateException("this JVM does not report allocated bytes per thread", ex);
-        }
-    }
-
-    static long allocatedBytes() {
-        try {
-            return (long) ALLOCATED_BYTES.invokeExact();
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
     }
 }

@@ -1,13 +1,10 @@
 package delta4j.cpu;
 
+import delta4j.conformance.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,12 +18,9 @@ class VectorModuleMissingTest {
 
     @Test
     void selectingTheCpuEngineNamesTheMissingFlag() throws IOException, InterruptedException {
-        ProcessBuilder pb = childWithoutTheFlag();
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish: " + out);
-        assertEquals(0, p.exitValue(), out);
+        ChildJvm.Result child = ChildJvm.run(childWithoutTheFlag().redirectErrorStream(true), 60);
+        String out = child.out();
+        assertEquals(0, child.exit(), out);
         assertTrue(out.contains("module present: false"), out);
         assertTrue(out.contains("unavailable: the cpu engine is not available: "), out);
         assertTrue(out.contains("--add-modules jdk.incubator.vector"), out);
@@ -37,30 +31,19 @@ class VectorModuleMissingTest {
 
     @Test
     void autoSaysOnceThatItFellBackAndWhichFlagToAdd() throws IOException, InterruptedException {
-        ProcessBuilder pb = childWithoutTheFlag();
-        Path stderr = Files.createTempFile("delta4j-auto-", ".err");
-        try {
-            pb.redirectError(stderr.toFile());
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish: " + out);
-            String err = Files.readString(stderr);
-            assertEquals(0, p.exitValue(), out + err);
-            assertEquals(2, count(out, "auto: reference"), "auto still works, on the reference engine: " + out);
-            assertEquals(1, count(err, "engine \"auto\" chose the reference engine"), "said once, on standard error: " + err);
-            assertTrue(err.contains("WARNING"), err);
-            assertTrue(err.contains("the cpu engine cannot be used: "), err);
-            assertTrue(err.contains("--add-modules jdk.incubator.vector"), "names the exact flag: " + err);
-            assertTrue(!out.contains("chose"), "nothing of it on standard output: " + out);
-        } finally {
-            Files.deleteIfExists(stderr);
-        }
+        ChildJvm.Result child = ChildJvm.run(childWithoutTheFlag(), 60);
+        String out = child.out(), err = child.err();
+        assertEquals(0, child.exit(), child.both());
+        assertEquals(2, count(out, "auto: reference"), "auto still works, on the reference engine: " + out);
+        assertEquals(1, count(err, "engine \"auto\" chose the reference engine"), "said once, on standard error: " + err);
+        assertTrue(err.contains("WARNING"), err);
+        assertTrue(err.contains("the cpu engine cannot be used: "), err);
+        assertTrue(err.contains("--add-modules jdk.incubator.vector"), "names the exact flag: " + err);
+        assertTrue(!out.contains("chose"), "nothing of it on standard output: " + out);
     }
 
     private static ProcessBuilder childWithoutTheFlag() {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                NoVectorModuleMain.class.getName()));
+        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(NoVectorModuleMain.class, List.of()));
         pb.environment().remove("JDK_JAVA_OPTIONS");   // these could smuggle the flag back in
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         return pb;

@@ -1,33 +1,19 @@
 package delta4j.opencl;
 
-import delta4j.engine.Engine;
-import delta4j.engine.Tensor;
+import delta4j.engine.TensorBase;
 import org.jocl.cl_mem;
 
 /** An OpenCL tensor: one device buffer of rows·cols floats, row-major, owned by one {@link OpenClEngine}. */
-final class OpenClTensor implements Tensor {
+final class OpenClTensor extends TensorBase {
 
     private final OpenClEngine engine;
-    private final int rows;
-    private final int cols;
     /** The device buffer; null once closed. */
     cl_mem mem;
 
     OpenClTensor(OpenClEngine engine, int rows, int cols, cl_mem mem) {
+        super(engine, rows, cols);
         this.engine = engine;
-        this.rows = rows;
-        this.cols = cols;
         this.mem = mem;
-    }
-
-    @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
     }
 
     long bytes() {
@@ -35,24 +21,7 @@ final class OpenClTensor implements Tensor {
     }
 
     @Override
-    public Engine engine() {
-        return engine;
-    }
-
-    @Override
-    public boolean isClosed() {
-        return mem == null;
-    }
-
-    @Override
-    public void close() {
-        if (mem != null) {
-            engine.release(this);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "OpenClTensor[" + shape() + (mem == null ? ", closed" : "") + "]";
+    protected void release() {
+        engine.release(this);
     }
 }

@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 
 import static delta4j.conformance.EngineConformanceKit.ELEMENT_TOL;
 import static delta4j.conformance.EngineConformanceKit.assertClose;
+import static delta4j.conformance.EngineConformanceKit.outputDeltaOn;
 import static delta4j.conformance.EngineConformanceKit.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -94,8 +95,8 @@ class LayerKernelsTest {
             t[1] = z[1]; // A − T = 0 somewhere for identity: sign(0) = 0
         }
         float[] a = activate(ref, rows, cols, z, act);
-        float[][] want = outputDelta(ref, rows, cols, loss, parameter, act, z, a, t);
-        float[][] got = outputDelta(engine, rows, cols, loss, parameter, act, z, a, t);
+        float[][] want = outputDeltaOn(ref, rows, cols, loss, parameter, act, z, a, t);
+        float[][] got = outputDeltaOn(engine, rows, cols, loss, parameter, act, z, a, t);
         assertClose(want[0], got[0], ELEMENT_TOL, "output Δ");
         assertTrue(Float.isFinite(got[1][2]), "loss sum must be finite, got " + got[1][2]);
         assertEquals(want[1][2], got[1][2], 1e-5 * Math.abs(want[1][2]) + 1e-6, "loss sum");
@@ -114,16 +115,6 @@ class LayerKernelsTest {
         try (Tensor Z = e.tensor(rows, cols, z); Tensor b = e.allocate(1, cols); Tensor A = e.allocate(rows, cols)) {
             e.biasActivation(Z, b, act, A);
             return e.download(A);
-        }
-    }
-
-    private static float[][] outputDelta(Engine e, int rows, int cols, Loss loss, float parameter, Activation act, float[] z,
-                                         float[] a, float[] t) {
-        try (Tensor Z = e.tensor(rows, cols, z); Tensor A = e.tensor(rows, cols, a); Tensor T = e.tensor(rows, cols, t);
-             Tensor D = e.allocate(rows, cols); Tensor L = e.allocate(1, 4)) {
-            e.fill(L, -7f);
-            e.outputDelta(loss, parameter, act, Z, A, T, D, L, 2);
-            return new float[][]{e.download(D), e.download(L)};
         }
     }
 

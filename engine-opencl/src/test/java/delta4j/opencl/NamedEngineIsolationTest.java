@@ -1,12 +1,10 @@
 package delta4j.opencl;
 
+import delta4j.conformance.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,14 +19,10 @@ class NamedEngineIsolationTest {
     @Test
     void creatingANamedEngineLoadsNoOtherEnginesNativeCode() throws IOException, InterruptedException {
         OpenClTestSupport.requireOpenCl();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), NamedEngineMain.class.getName()));
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish: " + out);
-        assertEquals(0, p.exitValue(), out);
+        ChildJvm.Result child = ChildJvm.run(new ProcessBuilder(ChildJvm.command(NamedEngineMain.class,
+                List.of("--enable-native-access=ALL-UNNAMED"))).redirectErrorStream(true), 120);
+        String out = child.out();
+        assertEquals(0, child.exit(), out);
         assertTrue(out.contains("after create(reference): libOpenCL mapped: false"), out);
         assertTrue(out.contains("after list(): libOpenCL mapped: true"), "listing probes OpenCL, so the check above can fail: " + out);
     }

@@ -1,16 +1,15 @@
 package delta4j.opencl;
 
+import delta4j.conformance.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,12 +32,12 @@ class StandardOutputTest {
         try {
             Files.writeString(dir.resolve("libOpenCL.so"), "not a library\n");
             String old = System.getenv("LD_LIBRARY_PATH");
-            Child child = run(dir + (old == null || old.isEmpty() ? "" : ":" + old));
-            assertEquals("", child.out, "standard output must stay empty; standard error was: " + child.err);
-            assertTrue(child.err.contains("opencl unavailable: the opencl engine is not available: OpenCL cannot be loaded ("
-                    + dir.resolve("libOpenCL.so")), "the linker's reason, naming the file: " + child.err);
-            assertTrue(child.err.contains("install an OpenCL driver"), child.err);
-            assertTrue(child.err.contains("auto: "), "auto still finds an engine: " + child.err);
+            ChildJvm.Result child = run(dir + (old == null || old.isEmpty() ? "" : ":" + old));
+            assertEquals("", child.out(), "standard output must stay empty; standard error was: " + child.err());
+            assertTrue(child.err().contains("opencl unavailable: the opencl engine is not available: OpenCL cannot be loaded ("
+                    + dir.resolve("libOpenCL.so")), "the linker's reason, naming the file: " + child.err());
+            assertTrue(child.err().contains("install an OpenCL driver"), child.err());
+            assertTrue(child.err().contains("auto: "), "auto still finds an engine: " + child.err());
         } finally {
             Files.deleteIfExists(dir.resolve("libOpenCL.so"));
             Files.deleteIfExists(dir);
@@ -47,9 +46,9 @@ class StandardOutputTest {
 
     @Test
     void probingAndUsingOpenClWritesNothingToStandardOutput() throws IOException, InterruptedException {
-        Child child = run(System.getenv("LD_LIBRARY_PATH"));
-        assertEquals("", child.out, "standard output must stay empty; standard error was: " + child.err);
-        assertTrue(child.err.contains("opencl product: [7.0, 10.0, 15.0, 22.0]") || child.err.contains("opencl unavailable: "), child.err);
+        ChildJvm.Result child = run(System.getenv("LD_LIBRARY_PATH"));
+        assertEquals("", child.out(), "standard output must stay empty; standard error was: " + child.err());
+        assertTrue(child.err().contains("opencl product: [7.0, 10.0, 15.0, 22.0]") || child.err().contains("opencl unavailable: "), child.err());
     }
 
     @Test
@@ -59,36 +58,22 @@ class StandardOutputTest {
         assertTrue(why.get().contains("/nonexistent-delta4j/libOpenCL.so"), why.get());
     }
 
-    private record Child(String out, String err) {
-    }
-
-    private static Child run(String libraryPath) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+    private static ChildJvm.Result run(String libraryPath) throws IOException, InterruptedException {
+        List<String> options = new ArrayList<>(List.of("--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-DuniqueLibraryNames=true"));
         for (String p : new String[]{"delta4j.opencl.tuningDir", "delta4j.opencl.device"}) {
             if (System.getProperty(p) != null) {
-                cmd.add("-D" + p + "=" + System.getProperty(p));
+                options.add("-D" + p + "=" + System.getProperty(p));
             }
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), QuietProbeMain.class.getName()));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(QuietProbeMain.class, options));
         if (libraryPath == null) {
             pb.environment().remove("LD_LIBRARY_PATH");
         } else {
             pb.environment().put("LD_LIBRARY_PATH", libraryPath);
         }
-        Path err = Files.createTempFile("delta4j-child-", ".err");
-        try {
-            pb.redirectError(err.toFile());
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "child JVM did not finish: " + out);
-            String errText = Files.readString(err);
-            assertEquals(0, p.exitValue(), out + errText);
-            return new Child(out, errText);
-        } finally {
-            Files.deleteIfExists(err);
-        }
+        ChildJvm.Result child = ChildJvm.run(pb, 300);
+        assertEquals(0, child.exit(), child.both());
+        return child;
     }
 }

@@ -1,10 +1,11 @@
 package delta4j.spark;
 
-import delta4j.io.ModelFile;
 import delta4j.data.Dataset;
 import delta4j.engine.Engine;
 import delta4j.engine.reference.ReferenceEngine;
+import delta4j.io.ModelFile;
 import delta4j.model.Mlp;
+import delta4j.model.TrainingFixtures;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -34,8 +35,8 @@ class ClassifierPipelineTest {
 
     @BeforeAll
     static void data() {
-        train = TestData.classes(600, 1);
-        test = TestData.classes(200, 2);
+        train = TrainingFixtures.threeClasses(600, 1, 1);
+        test = TrainingFixtures.threeClasses(200, 2, 1);
         trainFrame = TestData.frame(train, 2, true);
         testFrame = TestData.frame(test, 2, true);
     }
@@ -134,7 +135,7 @@ class ClassifierPipelineTest {
         assertEquals(delta4j.model.StopReason.EARLY_STOPPING, r.stopReason(), "the case this test is about");
         assertEquals(r.stopReason().name(), s.stopReason());
         assertEquals(r.epochs(), s.history().size());
-        double diff = TestData.relativeDifference(TestData.flat(single), TestData.flat(m.network()));
+        double diff = TestData.relativeDifference(TrainingFixtures.flatParameters(single), TrainingFixtures.flatParameters(m.network()));
         assertTrue(diff < 1e-4, "the best epoch's weights: largest relative difference " + diff);
     }
 

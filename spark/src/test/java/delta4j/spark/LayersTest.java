@@ -8,6 +8,7 @@ import delta4j.engine.reference.ReferenceEngine;
 import delta4j.model.Mlp;
 import delta4j.model.Normalization;
 import delta4j.model.Trainer;
+import delta4j.model.TrainingFixtures;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
@@ -82,7 +83,7 @@ class LayersTest {
 
     @Test
     void syncWithBatchNormAndDropoutIsTheTrainersTraining() {
-        Dataset data = TestData.regression(203, 1); // uneven partitions and a partial last batch
+        Dataset data = TrainingFixtures.smoothRegression(203, 1); // uneven partitions and a partial last batch
         MlpRegressor est = regressor().setNormalization("batch").setDropout(0.25).setMode("sync");
         MlpRegressionModel m = est.fit(TestData.frame(data, 2, false));
         Mlp single = trainer(est, data);
@@ -95,7 +96,7 @@ class LayersTest {
     void syncWithBatchNormIsTheTrainersTrainingWhenAPartitionHasNoRowOfAStep() {
         // Batches of 3 over 2 partitions: some steps leave a partition without rows, which must still take part in
         // the batch statistics' sums and move its running statistics.
-        Dataset data = TestData.regression(90, 4);
+        Dataset data = TrainingFixtures.smoothRegression(90, 4);
         MlpRegressor est = regressor().setNormalization("batch").setDropout(0.1).setBatchSize(3).setEpochs(1).setValidationFraction(0)
                 .setLoss("huber:0.5").setMode("sync");
         Layout layout = new Layout(new int[]{45, 45}, 0, 5);
@@ -170,7 +171,7 @@ class LayersTest {
 
     @Test
     void theTreeAggregateBaselineDrawsTheTrainersDropoutMasks() {
-        Dataset data = TestData.regression(120, 2);
+        Dataset data = TrainingFixtures.smoothRegression(120, 2);
         MlpRegressor est = regressor().setNormalization("layer").setDropout(0.3).setLoss("l1").setEpochs(2).setMode("aggregate");
         MlpRegressionModel m = est.fit(TestData.frame(data, 2, false));
         assertSameTraining(trainer(est, data), m.network(), "aggregate with dropout vs Trainer");
@@ -178,7 +179,7 @@ class LayersTest {
 
     @Test
     void averageModeTrainsWithBatchNormAndDropout() {
-        Dataset train = TestData.classes(600, 1), test = TestData.classes(200, 2);
+        Dataset train = TrainingFixtures.threeClasses(600, 1, 1), test = TrainingFixtures.threeClasses(200, 2, 1);
         MlpClassificationModel m = new MlpClassifier().setLayers(4, 32, 3).setNormalization("batch").setDropout(0.1).setLearningRate(0.01)
                 .setBatchSize(32).setEpochs(15).setSeed(3).setMode("average").setAverageEvery(4).setEngine("cpu")
                 .fit(TestData.frame(train, 2, true));
@@ -191,7 +192,7 @@ class LayersTest {
 
     @Test
     void aModelWithNormalisedLayersSavesLoadsAndPredictsAsPlainDelta4j(@TempDir Path dir) throws Exception {
-        Dataset train = TestData.classes(300, 1), test = TestData.classes(100, 2);
+        Dataset train = TrainingFixtures.threeClasses(300, 1, 1), test = TrainingFixtures.threeClasses(100, 2, 1);
         var testFrame = TestData.frame(test, 2, true);
         MlpClassificationModel m = new MlpClassifier().setLayers(4, 16, 16, 3).setActivations("relu", "gelu").setNormalization("batch")
                 .setDropout(0.2).setLearningRate(0.01).setBatchSize(32).setEpochs(3).setSeed(3).setMode("sync").setEngine("reference")
@@ -225,7 +226,7 @@ class LayersTest {
 
     @Test
     void badLayerParamsAreNamed() {
-        var frame = TestData.frame(TestData.regression(40, 1), 2, false);
+        var frame = TestData.frame(TrainingFixtures.smoothRegression(40, 1), 2, false);
         String norm = assertThrows(IllegalArgumentException.class, () -> regressor().setNormalization("group").fit(frame)).getMessage();
         assertTrue(norm.startsWith("param normalization: ") && norm.contains("none, layer, batch") && !norm.contains("\n"), norm);
         String drop = assertThrows(IllegalArgumentException.class, () -> regressor().setDropout(1).fit(frame)).getMessage();
@@ -253,7 +254,7 @@ class LayersTest {
                 () -> regressor().setNormalization("batch").setBatchSize(3).setMode("average").fit(frame)).getMessage();
         assertTrue(average.startsWith("param batchSize is 3: mode average steps each of the 2 partitions on batchSize / partitions = 1 rows"),
                 average);
-        var classFrame = TestData.frame(TestData.classes(40, 1), 2, true);
+        var classFrame = TestData.frame(TrainingFixtures.threeClasses(40, 1, 1), 2, true);
         Exception bce = assertThrows(Exception.class, () -> new MlpClassifier().setLayers(4, 8, 3).setLoss("bce").setEpochs(1).fit(classFrame));
         assertTrue(ClassifierPipelineTest.rootMessage(bce).contains("loss bce (multi-label) needs a vector of 3 labels"),
                 ClassifierPipelineTest.rootMessage(bce));

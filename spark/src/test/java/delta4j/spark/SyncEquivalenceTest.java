@@ -5,6 +5,7 @@ import delta4j.engine.Engine;
 import delta4j.engine.Engines;
 import delta4j.model.Mlp;
 import delta4j.model.Trainer;
+import delta4j.model.TrainingFixtures;
 import delta4j.model.TrainingResult;
 import org.junit.jupiter.api.Test;
 
@@ -30,15 +31,15 @@ class SyncEquivalenceTest {
             TrainingResult r = new Trainer(e, est.settings().config()).fit(single, data);
             assertEquals(4, r.epochs());
         }
-        return TestData.flat(single);
+        return TrainingFixtures.flatParameters(single);
     }
 
     @Test
     void syncOnTwoPartitionsReachesTheTrainersWeights() {
-        Dataset data = TestData.regression(203, 1); // 203: uneven partitions and a partial last batch
+        Dataset data = TrainingFixtures.smoothRegression(203, 1); // 203: uneven partitions and a partial last batch
         MlpRegressor est = regressor("sync");
         MlpRegressionModel m = est.fit(TestData.frame(data, 2, false));
-        double diff = TestData.relativeDifference(trainerWeights(est, data), TestData.flat(m.network()));
+        double diff = TestData.relativeDifference(trainerWeights(est, data), TrainingFixtures.flatParameters(m.network()));
         assertTrue(diff < 1e-4, "sync vs Trainer: largest relative difference " + diff);
 
         FitSummary s = m.summary();
@@ -52,14 +53,14 @@ class SyncEquivalenceTest {
 
     @Test
     void theTreeAggregateBaselineIsTheSameComputation() {
-        Dataset data = TestData.regression(120, 2);
+        Dataset data = TrainingFixtures.smoothRegression(120, 2);
         MlpRegressor est = regressor("aggregate").setEpochs(2).setPatience(0);
         MlpRegressionModel m = est.fit(TestData.frame(data, 2, false));
         Mlp single = est.initialModel();
         try (Engine e = Engines.create("cpu", new delta4j.engine.EngineConfig(1, null))) {
             new Trainer(e, est.settings().config()).fit(single, data);
         }
-        double diff = TestData.relativeDifference(TestData.flat(single), TestData.flat(m.network()));
+        double diff = TestData.relativeDifference(TrainingFixtures.flatParameters(single), TrainingFixtures.flatParameters(m.network()));
         assertTrue(diff < 1e-4, "aggregate vs Trainer: largest relative difference " + diff);
         assertEquals(TrainingMode.AGGREGATE, m.summary().mode());
     }

@@ -4,6 +4,7 @@ import delta4j.data.Dataset;
 import delta4j.engine.Engine;
 import delta4j.engine.reference.ReferenceEngine;
 import delta4j.model.Mlp;
+import delta4j.model.TrainingFixtures;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -22,9 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TargetStandardisationTest {
 
-    /** TestData.regression's targets moved far from zero and stretched: t·1000 + 50000. */
+    /** TrainingFixtures.smoothRegression's targets moved far from zero and stretched: t·1000 + 50000. */
     static Dataset prices(int n, long seed) {
-        Dataset d = TestData.regression(n, seed);
+        Dataset d = TrainingFixtures.smoothRegression(n, seed);
         float[] y = d.targetMatrix().clone();
         for (int i = 0; i < y.length; i++) {
             y[i] = y[i] * 1000 + 50000;
@@ -42,7 +43,7 @@ class TargetStandardisationTest {
         assertArrayEquals(single.targetStandardizer().mean(), spark.targetStandardizer().mean(), "μ of the same training rows, bit for bit");
         assertArrayEquals(single.targetStandardizer().scale(), spark.targetStandardizer().scale(), "σ likewise");
         assertTrue(spark.targetStandardizer().mean()[0] > 40000, "μ in the targets' units: " + spark.targetStandardizer().mean()[0]);
-        double diff = TestData.relativeDifference(TestData.flat(single), TestData.flat(spark));
+        double diff = TestData.relativeDifference(TrainingFixtures.flatParameters(single), TrainingFixtures.flatParameters(spark));
         assertTrue(diff < 1e-4, "sync vs Trainer with standardised targets: largest relative difference " + diff);
         assertTrue(m.summary().history().get(3).trainLoss() < 1, "the loss is the standardised targets' (as the Trainer's)");
 
@@ -76,7 +77,7 @@ class TargetStandardisationTest {
         assertNull(off.network().targetStandardizer());
         MlpRegressionModel l1 = SyncEquivalenceTest.regressor("sync").setLoss("l1").setEpochs(1).setPatience(0).fit(TestData.frame(data, 2, false));
         assertNull(l1.network().targetStandardizer(), "l1 trains on the targets' own units, as in the cli");
-        var classes = TestData.frame(TestData.classes(40, 1), 2, true);
+        var classes = TestData.frame(TrainingFixtures.threeClasses(40, 1, 1), 2, true);
         String m = assertThrows(IllegalArgumentException.class,
                 () -> new MlpClassifier().setLayers(4, 8, 3).setStandardizeTargets(true).fit(classes)).getMessage();
         assertTrue(m.startsWith("param standardizeTargets applies to a regression with loss mse"), m);

@@ -1,6 +1,7 @@
 package delta4j.spark;
 
 import delta4j.data.Dataset;
+import delta4j.model.TrainingFixtures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,10 +32,10 @@ class TaskFailureTest {
 
     @Test
     void aTaskLostInEpochTwoIsRetriedWithTheStageAndEndsAtTheSameWeights() {
-        Dataset data = TestData.regression(160, 4);
+        Dataset data = TrainingFixtures.smoothRegression(160, 4);
         var frame = TestData.frame(data, 2, false);
         MlpRegressor est = SyncEquivalenceTest.regressor("sync").setEpochs(3).setPatience(0).setValidationFraction(0);
-        float[] uninterrupted = TestData.flat(est.fit(frame).network());
+        float[] uninterrupted = TrainingFixtures.flatParameters(est.fit(frame).network());
 
         AtomicInteger failures = new AtomicInteger();
         BarrierTraining.fault = (attempt, partition, epoch) -> {
@@ -43,14 +44,14 @@ class TaskFailureTest {
                 throw new IllegalStateException("task killed by the test in epoch 2");
             }
         };
-        float[] retried = TestData.flat(est.fit(frame).network());
+        float[] retried = TrainingFixtures.flatParameters(est.fit(frame).network());
         assertEquals(1, failures.get(), "the first attempt lost partition 1's task");
         assertArrayEquals(uninterrupted, retried, "the rerun stage trains to the same weights");
     }
 
     @Test
     void aSyncFitWithBatchNormAndDropoutResumesFromTheLastCheckpointAndEndsAtTheSameWeights(@TempDir Path dir) {
-        Dataset data = TestData.regression(203, 4);
+        Dataset data = TrainingFixtures.smoothRegression(203, 4);
         var frame = TestData.frame(data, 2, false);
         MlpRegressor est = SyncEquivalenceTest.regressor("sync").setNormalization("batch").setDropout(0.2).setEpochs(5)
                 .setValidationFraction(0.2).setPatience(10).setCheckpointDir(dir.toUri().toString()).setCheckpointInterval(1);
@@ -59,7 +60,7 @@ class TaskFailureTest {
 
     @Test
     void anAverageFitResumesFromTheLastCheckpointAndEndsAtTheSameWeights(@TempDir Path dir) {
-        Dataset data = TestData.regression(203, 4);
+        Dataset data = TrainingFixtures.smoothRegression(203, 4);
         var frame = TestData.frame(data, 2, false);
         MlpRegressor est = SyncEquivalenceTest.regressor("average").setAverageEvery(3).setDropout(0.1).setEpochs(5)
                 .setValidationFraction(0).setPatience(0).setCheckpointDir(dir.toString()).setCheckpointInterval(2);
@@ -68,7 +69,7 @@ class TaskFailureTest {
 
     @Test
     void keptCheckpointsHoldEveryEpochAndTheLastOneIsTheModel(@TempDir Path dir) throws IOException {
-        Dataset data = TestData.regression(160, 4);
+        Dataset data = TrainingFixtures.smoothRegression(160, 4);
         MlpRegressor est = SyncEquivalenceTest.regressor("sync").setEpochs(3).setPatience(0).setValidationFraction(0)
                 .setCheckpointDir(dir.toString()).setKeepCheckpoints(true);
         MlpRegressionModel m = est.fit(TestData.frame(data, 2, false));
@@ -78,7 +79,7 @@ class TaskFailureTest {
         delta4j.model.TrainingState state = delta4j.model.TrainingState.load(last);
         assertEquals(3, state.epochsDone());
         assertEquals(m.summary().steps(), state.step());
-        assertArrayEquals(TestData.flat(m.network()), TestData.flat(state.model()), "the last checkpoint holds the fitted weights");
+        assertArrayEquals(TrainingFixtures.flatParameters(m.network()), TrainingFixtures.flatParameters(state.model()), "the last checkpoint holds the fitted weights");
     }
 
     /**
@@ -113,7 +114,7 @@ class TaskFailureTest {
         assertEquals(expected, s.resumedFromEpoch(), "the rerun resumed from the checkpoint after epoch " + expected + ", not from scratch");
         assertEquals(5, s.history().size(), "the checkpoint's epochs and the rerun's");
         assertEquals(plain.summary().steps(), s.steps());
-        assertArrayEquals(TestData.flat(plain.network()), TestData.flat(retried.network()), "the resumed fit's weights are the uninterrupted fit's");
+        assertArrayEquals(TrainingFixtures.flatParameters(plain.network()), TrainingFixtures.flatParameters(retried.network()), "the resumed fit's weights are the uninterrupted fit's");
         for (int l = 0; l < plain.network().depth(); l++) {
             if (plain.network().normalization(l).hasRunningStatistics()) {
                 assertArrayEquals(plain.network().runningMean(l), retried.network().runningMean(l));

@@ -11,42 +11,11 @@ import org.apache.spark.sql.types.StructType;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
-/** Small data sets, as DataFrames (contiguous slices per partition) and as the same delta4j Dataset. */
+/** delta4j Datasets (TrainingFixtures' small data sets) as DataFrames in contiguous slices per partition, and comparisons of weights. */
 final class TestData {
 
     private TestData() {
-    }
-
-    /** y = (sin(2a) + b·c, cos(a + b) − c²/2) on [−1, 1]³. */
-    static Dataset regression(int n, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        float[] x = new float[n * 3], y = new float[n * 2];
-        for (int i = 0; i < n; i++) {
-            double a = rnd.nextDouble() * 2 - 1, b = rnd.nextDouble() * 2 - 1, c = rnd.nextDouble() * 2 - 1;
-            x[i * 3] = (float) a;
-            x[i * 3 + 1] = (float) b;
-            x[i * 3 + 2] = (float) c;
-            y[i * 2] = (float) (Math.sin(2 * a) + b * c);
-            y[i * 2 + 1] = (float) (Math.cos(a + b) - c * c / 2);
-        }
-        return new Dataset(n, 3, 2, x, y);
-    }
-
-    /** Three classes cut by a weighted sum of four features; targets one-hot. */
-    static Dataset classes(int n, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        float[] x = new float[n * 4], y = new float[n * 3];
-        for (int i = 0; i < n; i++) {
-            double sum = 0;
-            for (int j = 0; j < 4; j++) {
-                x[i * 4 + j] = (float) (rnd.nextDouble() * 2 - 1);
-                sum += x[i * 4 + j] * (j + 1);
-            }
-            y[i * 3 + (sum < -1 ? 0 : sum < 1 ? 1 : 2)] = 1;
-        }
-        return new Dataset(n, 4, 3, x, y);
     }
 
     static final StructType VECTOR_LABEL = new StructType()
@@ -87,19 +56,6 @@ final class TestData {
             d[i] = v[i];
         }
         return d;
-    }
-
-    static float[] flat(delta4j.model.Mlp m) {
-        float[] p = new float[(int) m.parameterCount()];
-        int at = 0;
-        for (int l = 0; l < m.depth(); l++) {
-            float[] w = m.weights(l), b = m.biases(l);
-            System.arraycopy(w, 0, p, at, w.length);
-            at += w.length;
-            System.arraycopy(b, 0, p, at, b.length);
-            at += b.length;
-        }
-        return p;
     }
 
     /** Largest |a − b| / (1e-3 + |a|). */

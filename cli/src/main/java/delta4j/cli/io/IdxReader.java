@@ -35,13 +35,7 @@ public final class IdxReader {
 
     /** Reads an image file ({@code [n, rows, cols]} unsigned bytes). */
     public static Images readImages(Path file) throws IOException {
-        try (InputStream in = open(file)) {
-            return readImages(file, in);
-        } catch (DataFileException e) {
-            throw e;
-        } catch (IOException e) {
-            throw DataFileException.unreadable(file.toString(), e);
-        }
+        return opened(file, IdxReader::readImages, false);
     }
 
     private static Images readImages(Path file, InputStream in) throws IOException {
@@ -59,13 +53,7 @@ public final class IdxReader {
 
     /** Reads a label file ({@code [n]} unsigned bytes). */
     public static byte[] readLabels(Path file) throws IOException {
-        try (InputStream in = open(file)) {
-            return readLabels(file, in);
-        } catch (DataFileException e) {
-            throw e;
-        } catch (IOException e) {
-            throw DataFileException.unreadable(file.toString(), e);
-        }
+        return opened(file, IdxReader::readLabels, false);
     }
 
     private static byte[] readLabels(Path file, InputStream in) throws IOException {
@@ -137,32 +125,40 @@ public final class IdxReader {
 
     /** Opens an image file ({@code [n, rows, cols]} unsigned bytes) to read image by image. */
     public static ItemStream streamImages(Path file) throws IOException {
-        InputStream in = null;
-        try {
-            in = open(file);
-            long[] dims = header(file, in, 3, "an images file ([count, rows, cols])");
+        return opened(file, (f, in) -> {
+            long[] dims = header(f, in, 3, "an images file ([count, rows, cols])");
             long rows = dims[1], cols = dims[2];
             if (rows == 0 || cols == 0 || rows * cols > MAX_BYTES) {
-                throw new DataFileException(file.toString(), "the header's sizes " + dims[0] + " × " + dims[1] + " × " + dims[2]
+                throw new DataFileException(f.toString(), "the header's sizes " + dims[0] + " × " + dims[1] + " × " + dims[2]
                         + " are not plausible for an images file (corrupt or not IDX?)");
             }
-            return new ItemStream(file, in, dims[0], (int) (rows * cols), "image");
-        } catch (DataFileException e) {
-            close(in);
-            throw e;
-        } catch (IOException e) {
-            close(in);
-            throw DataFileException.unreadable(file.toString(), e);
-        }
+            return new ItemStream(f, in, dims[0], (int) (rows * cols), "image");
+        }, true);
     }
 
     /** Opens a label file ({@code [n]} unsigned bytes) to read label by label. */
     public static ItemStream streamLabels(Path file) throws IOException {
+        return opened(file, (f, in) -> new ItemStream(f, in, header(f, in, 1, "a labels file ([count])")[0], 1, "label"), true);
+    }
+
+    /** What is read from an opened IDX file. */
+    private interface Reading<T> {
+        T from(Path file, InputStream in) throws IOException;
+    }
+
+    /**
+     * Opens a file, reads it and, unless {@code keepOpen} (a stream that reads on), closes it. On a failure the
+     * file is closed and the error names it: a {@link DataFileException} as it is, any other I/O error as unreadable.
+     */
+    private static <T> T opened(Path file, Reading<T> reading, boolean keepOpen) throws IOException {
         InputStream in = null;
         try {
             in = open(file);
-            long[] dims = header(file, in, 1, "a labels file ([count])");
-            return new ItemStream(file, in, dims[0], 1, "label");
+            T read = reading.from(file, in);
+            if (!keepOpen) {
+                in.close();
+            }
+            return read;
         } catch (DataFileException e) {
             close(in);
             throw e;

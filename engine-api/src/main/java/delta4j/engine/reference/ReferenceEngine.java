@@ -1,7 +1,7 @@
 package delta4j.engine.reference;
 
 import delta4j.engine.Activation;
-import delta4j.engine.ArrayTensor;
+import delta4j.engine.ArrayEngine;
 import delta4j.engine.DropoutMask;
 import delta4j.engine.Engine;
 import delta4j.engine.EngineBase;
@@ -12,13 +12,14 @@ import delta4j.engine.Tensor;
 /**
  * The reference engine: the kernel set in plain, single-threaded Java loops that read like the math.
  * It is every other engine's oracle, so it stays obvious rather than fast. Sums that report a loss
- * are accumulated in double. Argument checks, ownership, locking and the closed state are {@link EngineBase}'s.
+ * are accumulated in double. Argument checks, ownership, locking and the closed state are {@link EngineBase}'s; its heap tensors,
+ * {@link ArrayEngine}'s.
  *
  * <p>Its products emulate the {@link Precision} it was created with exactly: each operand element is
  * rounded with {@link Precision#round(float)}, and the products of the rounded operands (exact in double)
  * are summed in double.
  */
-public final class ReferenceEngine extends EngineBase {
+public final class ReferenceEngine extends ArrayEngine {
 
     private final Precision precision;
 
@@ -53,33 +54,6 @@ public final class ReferenceEngine extends EngineBase {
     @Override
     public Precision precision() {
         return precision;
-    }
-
-    // ---------------------------------------------------------------- memory
-
-    @Override
-    protected Tensor newTensor(int rows, int cols) {
-        return new ArrayTensor(this, rows, cols, this::forget);
-    }
-
-    @Override
-    protected void write(float[] src, int offset, Tensor dst) {
-        System.arraycopy(src, offset, data(dst), 0, (int) dst.size());
-    }
-
-    @Override
-    protected void read(Tensor src, float[] dst, int offset) {
-        System.arraycopy(data(src), 0, dst, offset, (int) src.size());
-    }
-
-    @Override
-    protected void copyKernel(Tensor src, Tensor dst) {
-        System.arraycopy(data(src), 0, data(dst), 0, (int) src.size());
-    }
-
-    @Override
-    protected void fillKernel(Tensor dst, float value) {
-        java.util.Arrays.fill(data(dst), value);
     }
 
     // ---------------------------------------------------------------- gemm: C = α op(A) op(B) + β C
@@ -481,10 +455,6 @@ public final class ReferenceEngine extends EngineBase {
             float decay = decoupled ? weightDecay * P[e] : 0f;
             P[e] -= lr * (mHat / ((float) Math.sqrt(vHat) + epsilon) + decay);
         }
-    }
-
-    private static float[] data(Tensor t) {
-        return ((ArrayTensor) t).data();
     }
 
     /** Provider: always available, never preferred by "auto" over a real engine. */
