@@ -201,7 +201,7 @@ public final class IdxReader {
     }
 
     private static long[] header(Path file, InputStream in, int expectedDims, String what) throws IOException {
-        byte[] magic = readFully(file, in, 4, "header");
+        byte[] magic = readFully(file, in, 4, 4, "header");
         int type = magic[2] & 0xff, dims = magic[3] & 0xff;
         if (magic[0] != 0 || magic[1] != 0) {
             throw new DataFileException(file.toString(), String.format("wrong magic number 0x%02X%02X%02X%02X: not an IDX file",
@@ -213,7 +213,7 @@ public final class IdxReader {
         if (dims != expectedDims) {
             throw new DataFileException(file.toString(), "has " + dims + " dimensions, but " + what + " has " + expectedDims);
         }
-        byte[] d = readFully(file, in, 4 * dims, "header");
+        byte[] d = readFully(file, in, 4 * dims, 4 * dims, "header");
         long[] out = new long[dims];
         for (int i = 0; i < dims; i++) {
             out[i] = ((d[4 * i] & 0xffL) << 24) | ((d[4 * i + 1] & 0xffL) << 16) | ((d[4 * i + 2] & 0xffL) << 8) | (d[4 * i + 3] & 0xffL);
@@ -225,36 +225,18 @@ public final class IdxReader {
     }
 
     private static byte[] body(Path file, InputStream in, long count, String what) throws IOException {
-        byte[] data = count <= mostBytesIn(file) ? readInto(file, in, (int) count, what + " data") : readFully(file, in, (int) count, what + " data");
+        byte[] data = readFully(file, in, (int) count, mostBytesIn(file), what + " data");
         end(file, in, count, what);
         return data;
     }
 
     /**
-     * The most data bytes the file can hold: its size, or 1032 times it for a gzip file (deflate's largest ratio). A
-     * body announced within this is read into one array of its size; a larger claim, which only a corrupt or hostile
-     * header makes, is read as it arrives, so the header alone cannot make the reader allocate more than the file holds.
+     * The most data bytes the file can hold: its size, or 1032 times it for a gzip file (deflate's largest ratio), so
+     * that a header alone cannot make the reader allocate more than the file holds.
      */
     private static long mostBytesIn(Path file) throws IOException {
         long size = Files.size(file);
         return size > MAX_BYTES / 1032 ? MAX_BYTES : size * 1032;
-    }
-
-    /** Reads exactly n bytes into an array of n: no growing buffers and copies, which cost a tenth of a second on 47 MB. */
-    private static byte[] readInto(Path file, InputStream in, int n, String part) throws IOException {
-        byte[] b = new byte[n];
-        int read;
-        try {
-            read = in.readNBytes(b, 0, n);
-        } catch (ZipException | EOFException e) {
-            throw new DataFileException(file.toString(), "is truncated or corrupt in its " + part + " (" + gzipProblem(e)
-                    + "): download it again", e);
-        }
-        if (read < n) {
-            throw new DataFileException(file.toString(), "is truncated: its " + part + " needs " + n + " bytes, only " + read
-                    + " are there; download it again");
-        }
-        return b;
     }
 
     /** After the last item: nothing may follow, and a gzip stream's trailer must check out. */
@@ -273,17 +255,28 @@ public final class IdxReader {
         }
     }
 
-    /** Reads exactly n bytes; {@code readNBytes} grows its buffer as data arrives instead of trusting n. */
-    private static byte[] readFully(Path file, InputStream in, int n, String part) throws IOException {
+    /**
+     * Reads exactly n bytes. Within {@code mostBytes}, what the file can hold, into one array of n (no growing buffers
+     * and copies, which cost a tenth of a second on 47 MB); beyond it, which only a corrupt or hostile header claims,
+     * {@code readNBytes} grows its buffer as data arrives instead of trusting n.
+     */
+    private static byte[] readFully(Path file, InputStream in, int n, long mostBytes, String part) throws IOException {
         byte[] b;
+        int read;
         try {
-            b = in.readNBytes(n);
+            if (n <= mostBytes) {
+                b = new byte[n];
+                read = in.readNBytes(b, 0, n);
+            } else {
+                b = in.readNBytes(n);
+                read = b.length;
+            }
         } catch (ZipException | EOFException e) {
             throw new DataFileException(file.toString(), "is truncated or corrupt in its " + part + " (" + gzipProblem(e)
                     + "): download it again", e);
         }
-        if (b.length < n) {
-            throw new DataFileException(file.toString(), "is truncated: its " + part + " needs " + n + " bytes, only " + b.length
+        if (read < n) {
+            throw new DataFileException(file.toString(), "is truncated: its " + part + " needs " + n + " bytes, only " + read
                     + " are there; download it again");
         }
         return b;
