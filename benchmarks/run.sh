@@ -55,7 +55,7 @@ command -v mvn >/dev/null || { echo "Maven (mvn) is needed to build the benchmar
 echo "benchmarks: $profile profile, JDK at $JAVA_HOME"
 
 report_cmd=(delta4j.benchmarks.report.Report --out docs/BENCHMARKS.md --charts docs/charts --gpu-results benchmarks/gpu-results
-            --analysis benchmarks/ANALYSIS.md --prediction benchmarks/PREDICTION.md)
+            --analysis benchmarks/ANALYSIS.md --prediction benchmarks/PREDICTION.md --notes benchmarks/NOTES.md)
 if [ "$profile" = report ]; then
   [ -f benchmarks/reported/suite.json ] || { echo "no benchmarks/reported/: run benchmarks/run.sh quick (or full) first" >&2; exit 1; }
   [ -f "$jar" ] || mvn -B -q -ntp -pl benchmarks -am package -DskipTests

@@ -380,6 +380,18 @@ public final class Report {
         return this;
     }
 
+    /**
+     * Sections measured by hand outside the suite's runs (benchmarks/NOTES.md: before-and-after comparisons, analyses
+     * with their own machine and command), printed after the generated sections so a new run keeps them.
+     */
+    private String notes;
+
+    /** Sets the hand-measured sections ({@code ## } headed markdown); null for none. */
+    public Report withNotes(String markdown) {
+        this.notes = markdown;
+        return this;
+    }
+
     /** The cold-start rows (the whole command against PyTorch's whole script), or null when not measured. */
     private ColdStart coldStart;
 
@@ -457,6 +469,9 @@ public final class Report {
         }
         if (prediction != null && !prediction.isBlank()) {
             md.append("## Predictions: one-shot, bound network, predictor\n\n").append(prediction.strip()).append("\n\n");
+        }
+        if (notes != null && !notes.isBlank()) {
+            md.append(notes.strip()).append("\n\n");
         }
         notRun(md, dl4jStatus);
         md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # about 15 minutes on an idle 2-core machine; or: full, smoke, report\n```\n\n")
@@ -649,7 +664,7 @@ public final class Report {
             opt.put(args[i], args[i + 1]);
         }
         if (!opt.containsKey("--results") || !opt.containsKey("--out") || !opt.containsKey("--charts")) {
-            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR [--gpu-results DIR] [--analysis NOTES.md] [--prediction PREDICTION.md]");
+            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR [--gpu-results DIR] [--analysis ANALYSIS.md] [--prediction PREDICTION.md] [--notes NOTES.md]");
             System.exit(2);
         }
         System.setProperty("java.awt.headless", "true");
@@ -662,6 +677,9 @@ public final class Report {
         }
         if (opt.containsKey("--prediction") && Files.isRegularFile(Path.of(opt.get("--prediction")))) {
             report.withPrediction(Files.readString(Path.of(opt.get("--prediction"))));
+        }
+        if (opt.containsKey("--notes") && Files.isRegularFile(Path.of(opt.get("--notes")))) {
+            report.withNotes(Files.readString(Path.of(opt.get("--notes"))));
         }
         report.withColdStart(ColdStart.read(resultsDir));
         List<String> names = report.drawCharts(charts);

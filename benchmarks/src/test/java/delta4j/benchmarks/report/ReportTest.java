@@ -89,6 +89,16 @@ class ReportTest {
         assertTrue(section > md.indexOf("## Fashion-MNIST epoch") && section < md.indexOf("## Not run, and why"), md);
     }
 
+    @Test
+    void handMeasuredNotesAreKeptAfterTheGeneratedSectionsAndBeforeWhatWasNotRun() throws IOException {
+        Results results = fixture();
+        String notes = "## Before and after a change\n\nMeasured by hand on a named machine.\n";
+        String md = new Report(results).withPrediction("| path | 1 row |\n|---|---|\n").withNotes(notes).markdown("charts", List.of(), null);
+        int section = md.indexOf(notes.strip());
+        assertTrue(section > md.indexOf("## Predictions") && section < md.indexOf("## Not run, and why"), md);
+        assertTrue(!new Report(results).markdown("charts", List.of(), null).contains("## Before and after a change"), "no file, no section");
+    }
+
     /** One JMH result of the cpu engine's 1024² product at one thread: iterations of {@code ms} and 3·ms per product. */
     private static String cpuSgemm(double ms) {
         return """
