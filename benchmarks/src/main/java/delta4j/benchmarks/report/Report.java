@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -362,33 +363,12 @@ public final class Report {
         return String.join("; ", labels);
     }
 
-    /** Engineers' notes on the targets (benchmarks/ANALYSIS.md), printed after the principal result. */
-    private String analysis;
+    /** The engineers' texts printed as they are ({@link Prose}); absent for none. */
+    private final Map<Prose, String> prose = new EnumMap<>(Prose.class);
 
-    /** Sets the notes printed after the principal result; null for none. */
-    public Report withAnalysis(String markdown) {
-        this.analysis = markdown;
-        return this;
-    }
-
-    /** The prediction paths' measurement (benchmarks/PREDICTION.md: PredictBenchmark's table and its command), or null. */
-    private String prediction;
-
-    /** Sets the section on the prediction paths, printed after the epoch; null for none. */
-    public Report withPrediction(String markdown) {
-        this.prediction = markdown;
-        return this;
-    }
-
-    /**
-     * Sections measured by hand outside the suite's runs (benchmarks/NOTES.md: before-and-after comparisons, analyses
-     * with their own machine and command), printed after the generated sections so a new run keeps them.
-     */
-    private String notes;
-
-    /** Sets the hand-measured sections ({@code ## } headed markdown); null for none. */
-    public Report withNotes(String markdown) {
-        this.notes = markdown;
+    /** Sets one of the engineers' texts; null for none. */
+    public Report with(Prose which, String markdown) {
+        prose.put(which, markdown);
         return this;
     }
 
@@ -421,9 +401,7 @@ public final class Report {
                     .append(" paired rounds (each round's ratio in brackets), comparing each side's fastest iteration in a round; see *How this was run*.\n");
         }
         md.append('\n');
-        if (analysis != null && !analysis.isBlank()) {
-            md.append("## Where a target is missed, and what the profile shows\n\n").append(analysis.strip()).append("\n\n");
-        }
+        md.append(Prose.ANALYSIS.section(prose.get(Prose.ANALYSIS)));
 
         md.append("## How this was run\n\n| | |\n|---|---|\n");
         md.append("| command | `").append(env("command")).append("` |\n");
@@ -467,12 +445,8 @@ public final class Report {
         if (gpu != null) {
             gpu.gpuSection(md);
         }
-        if (prediction != null && !prediction.isBlank()) {
-            md.append("## Predictions: one-shot, bound network, predictor\n\n").append(prediction.strip()).append("\n\n");
-        }
-        if (notes != null && !notes.isBlank()) {
-            md.append(notes.strip()).append("\n\n");
-        }
+        md.append(Prose.PREDICTION.section(prose.get(Prose.PREDICTION)));
+        md.append(Prose.NOTES.section(prose.get(Prose.NOTES)));
         notRun(md, dl4jStatus);
         md.append("\n## Reproduce\n\n```\nbenchmarks/run.sh quick   # about 15 minutes on an idle 2-core machine; or: full, smoke, report\n```\n\n")
                 .append("JMH's raw JSON and the peers' JSON land in `benchmarks/results/<profile>/` (not committed); ")
@@ -664,7 +638,7 @@ public final class Report {
             opt.put(args[i], args[i + 1]);
         }
         if (!opt.containsKey("--results") || !opt.containsKey("--out") || !opt.containsKey("--charts")) {
-            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR [--gpu-results DIR] [--analysis ANALYSIS.md] [--prediction PREDICTION.md] [--notes NOTES.md]");
+            System.err.println("usage: Report --results DIR --out BENCHMARKS.md --charts DIR [--gpu-results DIR] [--analysis ANALYSIS.md] [--prediction PREDICTION.md] [--notes NOTES.md] (Prose)");
             System.exit(2);
         }
         System.setProperty("java.awt.headless", "true");
@@ -672,14 +646,11 @@ public final class Report {
         Path out = Path.of(opt.get("--out")).toAbsolutePath();
         Path charts = Path.of(opt.get("--charts")).toAbsolutePath();
         Report report = new Report(Results.read(resultsDir));
-        if (opt.containsKey("--analysis") && Files.isRegularFile(Path.of(opt.get("--analysis")))) {
-            report.withAnalysis(Files.readString(Path.of(opt.get("--analysis"))));
-        }
-        if (opt.containsKey("--prediction") && Files.isRegularFile(Path.of(opt.get("--prediction")))) {
-            report.withPrediction(Files.readString(Path.of(opt.get("--prediction"))));
-        }
-        if (opt.containsKey("--notes") && Files.isRegularFile(Path.of(opt.get("--notes")))) {
-            report.withNotes(Files.readString(Path.of(opt.get("--notes"))));
+        for (Prose p : Prose.values()) {
+            String file = opt.get(p.option());
+            if (file != null && Files.isRegularFile(Path.of(file))) {
+                report.with(p, Files.readString(Path.of(file)));
+            }
         }
         report.withColdStart(ColdStart.read(resultsDir));
         List<String> names = report.drawCharts(charts);

@@ -83,7 +83,7 @@ class ReportTest {
     void thePredictionSectionComesAfterTheEpochAndBeforeWhatWasNotRun() throws IOException {
         Results results = fixture();
         assertTrue(!new Report(results).markdown("charts", List.of(), null).contains("## Predictions"), "no file, no section");
-        String md = new Report(results).withPrediction("| path | 1 row |\n|---|---|\n| predictor | 1 µs |\n")
+        String md = new Report(results).with(Prose.PREDICTION, "| path | 1 row |\n|---|---|\n| predictor | 1 µs |\n")
                 .markdown("charts", List.of(), null);
         int section = md.indexOf("## Predictions: one-shot, bound network, predictor\n\n| path | 1 row |");
         assertTrue(section > md.indexOf("## Fashion-MNIST epoch") && section < md.indexOf("## Not run, and why"), md);
@@ -93,7 +93,7 @@ class ReportTest {
     void handMeasuredNotesAreKeptAfterTheGeneratedSectionsAndBeforeWhatWasNotRun() throws IOException {
         Results results = fixture();
         String notes = "## Before and after a change\n\nMeasured by hand on a named machine.\n";
-        String md = new Report(results).withPrediction("| path | 1 row |\n|---|---|\n").withNotes(notes).markdown("charts", List.of(), null);
+        String md = new Report(results).with(Prose.PREDICTION, "| path | 1 row |\n|---|---|\n").with(Prose.NOTES, notes).markdown("charts", List.of(), null);
         int section = md.indexOf(notes.strip());
         assertTrue(section > md.indexOf("## Predictions") && section < md.indexOf("## Not run, and why"), md);
         assertTrue(!new Report(results).markdown("charts", List.of(), null).contains("## Before and after a change"), "no file, no section");
