@@ -1,31 +1,26 @@
 package delta4j.benchmarks.report;
 
+import java.util.Locale;
+
 /**
- * The markdown the engineers write that the report prints as it is, each from a file named by a command-line option
- * of {@link Report#main}: where it goes, and the heading it gets (or none, where the file brings its own).
+ * The markdown the engineers write that the report prints as it is, each from the file that the option
+ * {@code --<name>} of {@link Report#main} names: where it goes, and the heading it gets (or none, where the file brings
+ * its own).
  */
 public enum Prose {
     /** benchmarks/ANALYSIS.md: the notes on the targets, after the principal result. */
-    ANALYSIS("--analysis", "Where a target is missed, and what the profile shows"),
+    ANALYSIS,
     /** benchmarks/PREDICTION.md: PredictBenchmark's table and its command, after the epoch and the GPU run. */
-    PREDICTION("--prediction", "Predictions: one-shot, bound network, predictor"),
+    PREDICTION,
     /**
      * benchmarks/NOTES.md: sections measured by hand outside the suite's runs (before-and-after comparisons, analyses
      * with their own machine and command), after the generated sections, so that a new run keeps them.
      */
-    NOTES("--notes", null);
+    NOTES;
 
-    private final String option;
-    private final String heading;
-
-    Prose(String option, String heading) {
-        this.option = option;
-        this.heading = heading;
-    }
-
-    /** {@return the command-line option that names this text's file} */
+    /** {@return the command-line option that names this text's file: --analysis, --prediction, --notes} */
     public String option() {
-        return option;
+        return "--" + name().toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -37,6 +32,11 @@ public enum Prose {
         if (text == null || text.isBlank()) {
             return "";
         }
-        return (heading == null ? "" : "## " + heading + "\n\n") + text.strip() + "\n\n";
+        String heading = switch (this) {
+            case ANALYSIS -> "## Where a target is missed, and what the profile shows\n\n";
+            case PREDICTION -> "## Predictions: one-shot, bound network, predictor\n\n";
+            case NOTES -> "";
+        };
+        return heading + text.strip() + "\n\n";
     }
 }
