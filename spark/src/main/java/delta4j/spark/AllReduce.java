@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * Sums (or averages) vectors over the tasks of a barrier stage. The rendezvous is Spark's: each task
@@ -279,6 +280,28 @@ final class AllReduce implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits, holding {@code condition}'s lock, until {@code done} holds: checking every second whether Spark killed the
+     * task, and giving up on the peers after {@link #PEER_TIMEOUT_SECONDS} ({@code silence} says what did not come).
+     */
+    private static void awaitPeers(Condition condition, BooleanSupplier done, BarrierTaskContext ctx, String silence) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PEER_TIMEOUT_SECONDS);
+        try {
+            while (!done.getAsBoolean()) {
+                if (ctx.isInterrupted()) {
+                    throw new IllegalStateException("the task was killed while it waited for its peers");
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(silence + " for " + PEER_TIMEOUT_SECONDS + " s");
+                }
+                condition.await(1, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the other tasks", e);
+        }
+    }
+
     /** The sender's side: how many messages await the peer's acknowledgement, and the first that failed. */
     private static final class Acks implements RpcResponseCallback {
         private final ReentrantLock lock = new ReentrantLock();
@@ -319,24 +342,12 @@ final class AllReduce implements AutoCloseable {
         }
 
         void awaitNone(BarrierTaskContext ctx) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PEER_TIMEOUT_SECONDS);
             lock.lock();
             try {
-                while (pending > 0 && failure == null) {
-                    if (ctx.isInterrupted()) {
-                        throw new IllegalStateException("the task was killed while it waited for its peers");
-                    }
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("no acknowledgement from the other tasks for " + PEER_TIMEOUT_SECONDS + " s");
-                    }
-                    changed.await(1, TimeUnit.SECONDS);
-                }
+                awaitPeers(changed, () -> pending == 0 || failure != null, ctx, "no acknowledgement from the other tasks");
                 if (failure != null) {
                     throw new IllegalStateException("all-reduce: a part did not reach its peer: " + failure.getMessage(), failure);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the other tasks", e);
             } finally {
                 lock.unlock();
             }
@@ -425,23 +436,11 @@ final class AllReduce implements AutoCloseable {
         }
 
         Object[] take(long seq, BarrierTaskContext ctx) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PEER_TIMEOUT_SECONDS);
             lock.lock();
             try {
-                while (counts.getOrDefault(seq, 0) < tasks - 1) {
-                    if (ctx.isInterrupted()) {
-                        throw new IllegalStateException("the task was killed while it waited for its peers");
-                    }
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("no word from the other tasks for " + PEER_TIMEOUT_SECONDS + " s in exchange " + seq);
-                    }
-                    arrived.await(1, TimeUnit.SECONDS);
-                }
+                awaitPeers(arrived, () -> counts.getOrDefault(seq, 0) == tasks - 1, ctx, "no word from the other tasks in exchange " + seq);
                 counts.remove(seq);
                 return parts.remove(seq);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the other tasks", e);
             } finally {
                 lock.unlock();
             }
