@@ -42,6 +42,10 @@ import java.util.function.BooleanSupplier;
  * send buffer is refilled only after every peer acknowledged its last use, and a task closes its transport only after
  * every peer acknowledged everything it sent, with no Spark barrier (which polls once a second) at the end. A stage of
  * one task has no peers and no transport: its sums are the vector itself.
+ *
+ * <p>Tasks that all run in one JVM (the rendezvous says so: each names its JVM) need no transport either: they add
+ * their vectors in memory ({@link InProcessExchange}), in the same partition order, so the sums are the same floats
+ * as over the transport. {@link #EXCHANGE_PROPERTY} makes them use the transport anyway.
  */
 final class AllReduce implements AutoCloseable {
 
@@ -53,13 +57,25 @@ final class AllReduce implements AutoCloseable {
     private static final int FLOATS = 1;
     private static final int DOUBLES = 2;
 
+    /**
+     * A local property of the Spark job ({@code SparkContext.setLocalProperty}): {@code transport} makes tasks that share
+     * a JVM exchange over the transport anyway (tests of the transport in local mode, measurements); unset, they
+     * exchange in memory ({@link InProcessExchange}).
+     */
+    static final String EXCHANGE_PROPERTY = "delta4j.spark.exchange";
+
+    /** This JVM, as the rendezvous tells the tasks apart: tasks that name the same one can exchange in memory. */
+    private static final String JVM = java.util.UUID.randomUUID().toString();
+
     private final BarrierTaskContext ctx;
     private final int partition;
     private final int tasks;
     private final Mailbox mailbox;
-    private final TransportContext transport;
-    private final TransportServer server;
-    private final TransportClientFactory factory;
+    /** The in-memory exchange when every task of the stage runs in this JVM; then there is no transport. */
+    private final InProcessExchange local;
+    private TransportContext transport;
+    private TransportServer server;
+    private TransportClientFactory factory;
     private final TransportClient[] peers;
     /** Acknowledgements of sent messages not yet received, and the first failure to deliver one. */
     private final Acks acks = new Acks();
@@ -80,9 +96,7 @@ final class AllReduce implements AutoCloseable {
         this.mailbox = new Mailbox(tasks);
         this.peers = new TransportClient[tasks];
         if (tasks == 1) {
-            transport = null;
-            server = null;
-            factory = null;
+            local = null;
             return;
         }
         // One I/O thread each way: the engines own the cores; the transport only moves bytes.
@@ -96,12 +110,22 @@ final class AllReduce implements AutoCloseable {
         this.server = transport.createServer(host, 0, List.of());
         this.factory = transport.createClientFactory();
         long t0 = System.nanoTime();
-        String[] where = ctx.allGather(partition + " " + host + " " + server.getPort());
+        String[] where = ctx.allGather(partition + " " + host + " " + server.getPort() + " " + JVM);
+        boolean oneJvm = !"transport".equals(ctx.getLocalProperty(EXCHANGE_PROPERTY));
         for (String w : where) {
-            String[] f = w.split(" ");
-            int q = Integer.parseInt(f[0]);
-            if (q != partition) {
-                peers[q] = factory.createClient(f[1], Integer.parseInt(f[2]));
+            oneJvm &= w.split(" ")[3].equals(JVM);
+        }
+        if (oneJvm) {
+            closeTransport();
+            local = InProcessExchange.join(ctx, tasks);
+        } else {
+            local = null;
+            for (String w : where) {
+                String[] f = w.split(" ");
+                int q = Integer.parseInt(f[0]);
+                if (q != partition) {
+                    peers[q] = factory.createClient(f[1], Integer.parseInt(f[2]));
+                }
             }
         }
         nanos += System.nanoTime() - t0;
@@ -118,6 +142,13 @@ final class AllReduce implements AutoCloseable {
      */
     float[] sum(float[] v) {
         if (tasks == 1) {
+            return v;
+        }
+        if (local != null) {
+            long t0 = System.nanoTime();
+            local.sum(v);
+            floatExchanges++;
+            nanos += System.nanoTime() - t0;
             return v;
         }
         long t0 = System.nanoTime();
@@ -185,6 +216,11 @@ final class AllReduce implements AutoCloseable {
             return v.clone();
         }
         long t0 = System.nanoTime();
+        if (local != null) {
+            double[] sum = local.sum(v);
+            nanos += System.nanoTime() - t0;
+            return sum;
+        }
         ByteBuffer b = message(DOUBLES, 8L * v.length);
         b.asDoubleBuffer().put(v);
         send(b);
@@ -244,6 +280,11 @@ final class AllReduce implements AutoCloseable {
     /** One line of the exchange's phases, for {@code -Ddelta4j.spark.measure=true}. */
     String phaseReport() {
         int n = Math.max(1, floatExchanges);
+        if (local != null) {
+            return String.format("rendezvous %.1f ms; per float exchange (%d, in memory): wait %.2f ms (%.2f ms after the first, which waited"
+                            + " %.1f ms), reduce %.2f ms", phases[0] / 1e6, floatExchanges, local.waitNanos / 1e6 / n,
+                    (local.waitNanos - local.firstWaitNanos) / 1e6 / Math.max(1, n - 1), local.firstWaitNanos / 1e6, local.reduceNanos / 1e6 / n);
+        }
         return String.format("rendezvous %.1f ms; per float exchange (%d): encode %.2f ms, send %.2f ms, wait %.2f ms (%.2f ms after the first,"
                         + " which waited %.1f ms), decode+sum %.2f ms; receive on the I/O thread %.2f ms", phases[0] / 1e6, floatExchanges,
                 phases[1] / 1e6 / n, phases[2] / 1e6 / n, phases[3] / 1e6 / n, (phases[3] - firstWait) / 1e6 / Math.max(1, n - 1),
@@ -265,9 +306,16 @@ final class AllReduce implements AutoCloseable {
         acks.awaitNone(ctx);
     }
 
-    /** Shuts the transport down. */
+    /** Shuts the transport down, or leaves the in-memory exchange. */
     @Override
     public void close() {
+        if (local != null) {
+            local.close();
+        }
+        closeTransport();
+    }
+
+    private void closeTransport() {
         for (TransportClient c : peers) {
             if (c != null) {
                 c.close();
@@ -277,6 +325,7 @@ final class AllReduce implements AutoCloseable {
             factory.close();
             server.close();
             transport.close();
+            factory = null;
         }
     }
 
@@ -284,7 +333,7 @@ final class AllReduce implements AutoCloseable {
      * Waits, holding {@code condition}'s lock, until {@code done} holds: checking every second whether Spark killed the
      * task, and giving up on the peers after {@link #PEER_TIMEOUT_SECONDS} ({@code silence} says what did not come).
      */
-    private static void awaitPeers(Condition condition, BooleanSupplier done, BarrierTaskContext ctx, String silence) {
+    static void awaitPeers(Condition condition, BooleanSupplier done, BarrierTaskContext ctx, String silence) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PEER_TIMEOUT_SECONDS);
         try {
             while (!done.getAsBoolean()) {

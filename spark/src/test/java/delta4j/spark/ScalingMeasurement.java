@@ -40,7 +40,8 @@ class ScalingMeasurement {
         Dataset data = new Dataset(n, 784, 10, x, y);
         boolean layers = Boolean.getBoolean("delta4j.spark.measure.layers");
         String[][] runs = layers ? new String[][]{{"sync", "1", "none"}, {"sync", "1", "batch"}, {"sync", "2", "none"}, {"sync", "2", "batch"}}
-                : new String[][]{{"sync", "1", "none"}, {"sync", "2", "none"}, {"aggregate", "2", "none"}, {"average", "2", "none"}};
+                : new String[][]{{"sync", "1", "none"}, {"sync", "2", "none"}, {"sync", "2", "none", "transport"}, {"aggregate", "2", "none"},
+                {"average", "2", "none"}};
         List<String> modes = List.of(System.getProperty("delta4j.spark.measure.modes", "sync,aggregate,average").split(","));
         for (int round = 0; round < 2; round++) { // the first round warms up the JIT
             for (String norm : layers ? new String[]{"none", "batch"} : new String[0]) {
@@ -64,7 +65,16 @@ class ScalingMeasurement {
                 MlpClassifier est = new MlpClassifier().setLayers(784, 1024, 1024, 10).setBatchSize(512).setEpochs(epochs)
                         .setEngine("cpu").setEngineThreads(1).setMode(run[0]).setAverageEvery(4).setSeed(1).setNormalization(run[2])
                         .setDropout(run[2].equals("none") ? 0 : 0.2);
-                FitSummary s = est.fit(frame).summary();
+                // A fourth field names the exchange: "transport" makes tasks that share this JVM exchange over it anyway.
+                String exchange = run.length > 3 ? run[3] : "in memory where the tasks share a JVM";
+                var sc = LocalSpark.get().sparkContext();
+                sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, run.length > 3 ? run[3] : null);
+                FitSummary s;
+                try {
+                    s = est.fit(frame).summary();
+                } finally {
+                    sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, null);
+                }
                 List<EpochReport> h = s.history();
                 double seconds = 0;
                 long samples = 0;
@@ -72,9 +82,9 @@ class ScalingMeasurement {
                     seconds += e.seconds();
                     samples += e.samples();
                 }
-                System.out.printf("MEASURE round %d mode %-9s partitions %s norm %s: %.0f samples/s (epochs 2..%d), fit %.2f s, communication %.2f s"
-                                + " (%.1f %% of the fit), %d steps, %.1f MB sent by partition 0%n",
-                        round, run[0], run[1], run[2], samples / seconds, epochs, s.seconds(), s.communicationSeconds(),
+                System.out.printf("MEASURE round %d mode %-9s partitions %s norm %s exchange %s: %.0f samples/s (epochs 2..%d), fit %.2f s,"
+                                + " communication %.2f s (%.1f %% of the fit), %d steps, %.1f MB sent by partition 0%n",
+                        round, run[0], run[1], run[2], exchange, samples / seconds, epochs, s.seconds(), s.communicationSeconds(),
                         100 * s.communicationFraction(), s.steps(), s.bytesSent() / 1e6);
             }
         }

@@ -9,6 +9,7 @@ import delta4j.model.TrainingFixtures;
 import delta4j.model.TrainingResult;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,7 +49,35 @@ class SyncEquivalenceTest {
         assertEquals(4 * 6, s.steps(), "162 training rows in batches of 32: 6 steps per epoch");
         assertEquals(4, s.history().size());
         assertTrue(s.history().get(3).hasValidation());
-        assertTrue(s.bytesSent() > 0 && s.communicationSeconds() > 0);
+        assertTrue(s.communicationSeconds() > 0);
+        if (LocalSpark.multiJvm()) {
+            assertTrue(s.bytesSent() > 0, "tasks in two JVMs exchange over the transport");
+        } else {
+            assertEquals(0, s.bytesSent(), "tasks in one JVM exchange in memory");
+        }
+    }
+
+    /**
+     * The in-memory exchange of tasks in one JVM and the transport add the parts in the same order: the same fit over
+     * either ends at the same bits (with batch normalisation, whose statistics are all-reduced too).
+     */
+    @Test
+    void theInMemoryExchangeAndTheTransportGiveTheSameBits() {
+        Dataset data = TrainingFixtures.smoothRegression(203, 1);
+        MlpRegressor est = regressor("sync").setEpochs(2).setNormalization("batch");
+        var frame = TestData.frame(data, 2, false);
+        MlpRegressionModel inMemory = est.fit(frame);
+        var sc = LocalSpark.get().sparkContext();
+        sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, "transport");
+        MlpRegressionModel overTransport;
+        try {
+            overTransport = est.fit(frame);
+        } finally {
+            sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, null);
+        }
+        assertTrue(overTransport.summary().bytesSent() > 0, "the property made the tasks use the transport");
+        assertArrayEquals(TrainingFixtures.flatParameters(inMemory.network()), TrainingFixtures.flatParameters(overTransport.network()));
+        assertArrayEquals(inMemory.network().runningMean(0), overTransport.network().runningMean(0));
     }
 
     @Test
