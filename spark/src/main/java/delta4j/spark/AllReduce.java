@@ -25,27 +25,29 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
- * Sums (or averages) vectors over the tasks of a barrier stage. The rendezvous is Spark's: each task
- * starts a server of Spark's own transport layer (spark-network-common, the Netty transport under Spark's
- * RPC and block transfers) and {@link BarrierTaskContext#allGather} tells every task where the others
- * listen. After that each exchange is direct: every task sends its vector to every other task and adds up
- * all of them in partition order, so every replica computes the bit-identical sum. (allGather itself is
- * no transport for gradients: a Spark barrier call polls its reply once a second.)
+ * Sums (or averages) vectors over the tasks of a barrier stage. The rendezvous is Spark's: each task starts a server of
+ * Spark's own transport layer (spark-network-common, the Netty transport under Spark's RPC and block transfers) and
+ * {@link BarrierTaskContext#allGather} tells every task where the others listen and which JVM they run in. (allGather
+ * itself is no transport for gradients: a Spark barrier call polls its reply once a second.)
  *
- * <p>A task sends (N−1)·P bytes per exchange (all-to-all; for N = 2 that equals a ring all-reduce's
- * 2(N−1)/N·P). It counts its time inside exchanges and the bytes it sent, for the communication share.
+ * <p>The tasks of one JVM (an executor with several task slots, or Spark local mode) form a group that exchanges in
+ * memory ({@link InProcessExchange}); the lowest partition of a group is its leader. Each task sends its vector over
+ * the transport once to the leader of every other group, never to the tasks of its own JVM and never twice into one
+ * JVM; a leader puts the parts it receives beside its group's own vectors, and the group then adds all N vectors, every
+ * element in partition order ((x₀ + x₁) + x₂) + …, into each member's vector. So every replica holds the same floats
+ * whatever the tasks' placement (one JVM, one task per JVM, or a mix), and the same as single-process training adds up.
+ * A task sends (J−1)·P bytes per exchange for P parameter bytes and J JVMs (all-to-all between the JVMs: for two JVMs
+ * that equals a ring all-reduce's 2(J−1)/J·P). It counts its time inside exchanges and the bytes it sent, for the
+ * communication share. {@link #EXCHANGE_PROPERTY} makes every task a group of its own (the transport between all).
  *
  * <p>The gradient travels with as few passes over it as the transport allows: the task writes its floats once into a
  * direct little-endian buffer that it keeps for the whole fit (the socket writes from it without a copy), the
  * receiving transport thread reads a peer's floats straight into a float array that is reused, and the sum is added
- * into the caller's vector. Each message is an RPC that the receiver acknowledges once it has taken the part in: the
+ * into the members' vectors. Each message is an RPC that the receiver acknowledges once it has taken the part in: the
  * send buffer is refilled only after every peer acknowledged its last use, and a task closes its transport only after
  * every peer acknowledged everything it sent, with no Spark barrier (which polls once a second) at the end. A stage of
- * one task has no peers and no transport: its sums are the vector itself.
- *
- * <p>Tasks that all run in one JVM (the rendezvous says so: each names its JVM) need no transport either: they add
- * their vectors in memory ({@link InProcessExchange}), in the same partition order, so the sums are the same floats
- * as over the transport. {@link #EXCHANGE_PROPERTY} makes them use the transport anyway.
+ * one task has no peers and no transport: its sums are the vector itself; a stage whose tasks share one JVM closes its
+ * transport after the rendezvous.
  */
 final class AllReduce implements AutoCloseable {
 
@@ -71,11 +73,14 @@ final class AllReduce implements AutoCloseable {
     private final int partition;
     private final int tasks;
     private final Mailbox mailbox;
-    /** The in-memory exchange when every task of the stage runs in this JVM; then there is no transport. */
-    private final InProcessExchange local;
+    /** The tasks of this JVM (this task alone with {@link #EXCHANGE_PROPERTY} {@code transport}); null for one task. */
+    private final InProcessExchange group;
+    /** Parts a leader receives per exchange (the tasks of the other groups); 0 for the others. */
+    private int remoteParts;
     private TransportContext transport;
     private TransportServer server;
     private TransportClientFactory factory;
+    /** A client to the leader of every other group, by the leader's partition; null elsewhere. */
     private final TransportClient[] peers;
     /** Acknowledgements of sent messages not yet received, and the first failure to deliver one. */
     private final Acks acks = new Acks();
@@ -96,7 +101,7 @@ final class AllReduce implements AutoCloseable {
         this.mailbox = new Mailbox(tasks);
         this.peers = new TransportClient[tasks];
         if (tasks == 1) {
-            local = null;
+            group = null;
             return;
         }
         // One I/O thread each way: the engines own the cores; the transport only moves bytes.
@@ -111,23 +116,44 @@ final class AllReduce implements AutoCloseable {
         this.factory = transport.createClientFactory();
         long t0 = System.nanoTime();
         String[] where = ctx.allGather(partition + " " + host + " " + server.getPort() + " " + JVM);
-        boolean oneJvm = !"transport".equals(ctx.getLocalProperty(EXCHANGE_PROPERTY));
+        boolean apart = "transport".equals(ctx.getLocalProperty(EXCHANGE_PROPERTY));
+        String[] hosts = new String[tasks], groups = new String[tasks];
+        int[] ports = new int[tasks];
         for (String w : where) {
-            oneJvm &= w.split(" ")[3].equals(JVM);
+            String[] f = w.split(" ");
+            int q = Integer.parseInt(f[0]);
+            hosts[q] = f[1];
+            ports[q] = Integer.parseInt(f[2]);
+            groups[q] = apart ? f[3] + "/" + q : f[3];
         }
-        if (oneJvm) {
-            closeTransport();
-            local = InProcessExchange.join(ctx, tasks);
-        } else {
-            local = null;
-            for (String w : where) {
-                String[] f = w.split(" ");
-                int q = Integer.parseInt(f[0]);
-                if (q != partition) {
-                    peers[q] = factory.createClient(f[1], Integer.parseInt(f[2]));
-                }
+        // Groups by JVM; a group's leader is its lowest partition.
+        Map<String, Integer> leaders = new HashMap<>();
+        for (int q = tasks - 1; q >= 0; q--) {
+            leaders.put(groups[q], q);
+        }
+        int members = 0;
+        for (int q = 0; q < tasks; q++) {
+            if (groups[q].equals(groups[partition])) {
+                members++;
             }
         }
+        int[] mine = new int[members];
+        for (int q = 0, m = 0; q < tasks; q++) {
+            if (groups[q].equals(groups[partition])) {
+                mine[m++] = q;
+            }
+        }
+        for (Map.Entry<String, Integer> e : leaders.entrySet()) {
+            int q = e.getValue();
+            if (!e.getKey().equals(groups[partition])) {
+                peers[q] = factory.createClient(hosts[q], ports[q]);
+            }
+        }
+        if (leaders.size() == 1) {
+            closeTransport(); // one JVM: nothing crosses the transport
+        }
+        remoteParts = mine[0] == partition ? tasks - members : 0;
+        group = InProcessExchange.join(ctx, groups[partition], mine);
         nanos += System.nanoTime() - t0;
         phases[0] = nanos;
     }
@@ -144,48 +170,37 @@ final class AllReduce implements AutoCloseable {
         if (tasks == 1) {
             return v;
         }
-        if (local != null) {
-            long t0 = System.nanoTime();
-            local.sum(v);
-            floatExchanges++;
-            nanos += System.nanoTime() - t0;
-            return v;
-        }
         long t0 = System.nanoTime();
-        ByteBuffer b = message(FLOATS, 4L * v.length);
-        b.asFloatBuffer().put(v);
         floatExchanges++;
+        ByteBuffer b = transport == null ? null : message(FLOATS, 4L * v.length);
+        if (b != null) {
+            b.asFloatBuffer().put(v);
+        }
         long t1 = System.nanoTime();
-        send(b);
+        if (b != null) {
+            send(b);
+        }
         long t2 = System.nanoTime();
-        Object[] parts = mailbox.take(sequence, ctx);
-        long t3 = System.nanoTime();
-        float[][] x = new float[tasks][];
-        for (int q = 0; q < tasks; q++) {
-            if (q != partition) {
-                if (!(parts[q] instanceof float[] f) || f.length != v.length) {
-                    throw new IllegalStateException("all-reduce: task " + q + " sent another vector than this task's " + v.length + " floats");
+        float[][] remote = null;
+        if (remoteParts > 0) {
+            Object[] parts = mailbox.take(sequence, remoteParts, ctx);
+            remote = new float[tasks][];
+            for (int q = 0; q < tasks; q++) {
+                if (parts[q] != null) {
+                    if (!(parts[q] instanceof float[] f) || f.length != v.length) {
+                        throw new IllegalStateException("all-reduce: task " + q + " sent another vector than this task's " + v.length + " floats");
+                    }
+                    remote[q] = f;
                 }
-                x[q] = f;
-            } else {
-                x[q] = v;
             }
         }
-        // ((x0 + x1) + x2) + ...: the same order on every task. Partition 0 adds into v directly; the others add
-        // into partition 0's array (taken, so theirs to write) and copy the sum into v.
-        float[] acc = x[0];
-        for (int q = 1; q < tasks; q++) {
-            float[] a = x[q];
-            for (int j = 0; j < acc.length; j++) {
-                acc[j] += a[j];
-            }
-        }
-        if (acc != v) {
-            System.arraycopy(acc, 0, v, 0, v.length);
-        }
-        for (int q = 0; q < tasks; q++) {
-            if (q != partition) {
-                mailbox.recycle(x[q]);
+        long t3 = System.nanoTime();
+        group.sum(v, remote);
+        if (remote != null) {
+            for (float[] f : remote) {
+                if (f != null) {
+                    mailbox.recycle(f);
+                }
             }
         }
         long t4 = System.nanoTime();
@@ -216,28 +231,25 @@ final class AllReduce implements AutoCloseable {
             return v.clone();
         }
         long t0 = System.nanoTime();
-        if (local != null) {
-            double[] sum = local.sum(v);
-            nanos += System.nanoTime() - t0;
-            return sum;
+        if (transport != null) {
+            ByteBuffer b = message(DOUBLES, 8L * v.length);
+            b.asDoubleBuffer().put(v);
+            send(b);
         }
-        ByteBuffer b = message(DOUBLES, 8L * v.length);
-        b.asDoubleBuffer().put(v);
-        send(b);
-        Object[] parts = mailbox.take(sequence, ctx);
-        double[] sum = new double[v.length];
-        for (int q = 0; q < tasks; q++) {
-            double[] x = v;
-            if (q != partition) {
-                if (!(parts[q] instanceof double[] d) || d.length != v.length) {
-                    throw new IllegalStateException("all-reduce: task " + q + " sent another vector than this task's " + v.length + " doubles");
+        double[][] remote = null;
+        if (remoteParts > 0) {
+            Object[] parts = mailbox.take(sequence, remoteParts, ctx);
+            remote = new double[tasks][];
+            for (int q = 0; q < tasks; q++) {
+                if (parts[q] != null) {
+                    if (!(parts[q] instanceof double[] d) || d.length != v.length) {
+                        throw new IllegalStateException("all-reduce: task " + q + " sent another vector than this task's " + v.length + " doubles");
+                    }
+                    remote[q] = d;
                 }
-                x = d;
-            }
-            for (int j = 0; j < sum.length; j++) {
-                sum[j] += x[j];
             }
         }
+        double[] sum = group.sum(v, remote);
         nanos += System.nanoTime() - t0;
         return sum;
     }
@@ -260,11 +272,11 @@ final class AllReduce implements AutoCloseable {
         return b.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Sends the message in {@link #out} (header and payload) to every other task. */
+    /** Sends the message in {@link #out} (header and payload) to the leader of every other group. */
     private void send(ByteBuffer payload) {
         int size = HEADER + payload.capacity();
         for (int q = 0; q < tasks; q++) {
-            if (q != partition) {
+            if (peers[q] != null) {
                 acks.expect();
                 peers[q].sendRpc(out.duplicate().clear().limit(size), acks);
                 bytes += size;
@@ -280,15 +292,12 @@ final class AllReduce implements AutoCloseable {
     /** One line of the exchange's phases, for {@code -Ddelta4j.spark.measure=true}. */
     String phaseReport() {
         int n = Math.max(1, floatExchanges);
-        if (local != null) {
-            return String.format("rendezvous %.1f ms; per float exchange (%d, in memory): wait %.2f ms (%.2f ms after the first, which waited"
-                            + " %.1f ms), reduce %.2f ms", phases[0] / 1e6, floatExchanges, local.waitNanos / 1e6 / n,
-                    (local.waitNanos - local.firstWaitNanos) / 1e6 / Math.max(1, n - 1), local.firstWaitNanos / 1e6, local.reduceNanos / 1e6 / n);
-        }
-        return String.format("rendezvous %.1f ms; per float exchange (%d): encode %.2f ms, send %.2f ms, wait %.2f ms (%.2f ms after the first,"
-                        + " which waited %.1f ms), decode+sum %.2f ms; receive on the I/O thread %.2f ms", phases[0] / 1e6, floatExchanges,
-                phases[1] / 1e6 / n, phases[2] / 1e6 / n, phases[3] / 1e6 / n, (phases[3] - firstWait) / 1e6 / Math.max(1, n - 1),
-                firstWait / 1e6, phases[4] / 1e6 / n, mailbox.receiveNanos / 1e6 / n);
+        return String.format("rendezvous %.1f ms; per float exchange (%d; %d tasks in this JVM, %d parts from other JVMs): encode %.2f ms,"
+                        + " send %.2f ms, wait for the other JVMs' parts %.2f ms (%.2f ms after the first, which waited %.1f ms), reduce %.2f ms"
+                        + " (of which waiting for this JVM's tasks %.2f ms); receive on the I/O thread %.2f ms", phases[0] / 1e6, floatExchanges,
+                group.members(), remoteParts, phases[1] / 1e6 / n, phases[2] / 1e6 / n, phases[3] / 1e6 / n,
+                (phases[3] - firstWait) / 1e6 / Math.max(1, n - 1), firstWait / 1e6, phases[4] / 1e6 / n, group.waitNanos / 1e6 / n,
+                mailbox.receiveNanos / 1e6 / n);
     }
 
     /** Bytes this task sent. */
@@ -306,19 +315,20 @@ final class AllReduce implements AutoCloseable {
         acks.awaitNone(ctx);
     }
 
-    /** Shuts the transport down, or leaves the in-memory exchange. */
+    /** Shuts the transport down and leaves this JVM's group. */
     @Override
     public void close() {
-        if (local != null) {
-            local.close();
+        if (group != null) {
+            group.close();
         }
         closeTransport();
     }
 
     private void closeTransport() {
-        for (TransportClient c : peers) {
-            if (c != null) {
-                c.close();
+        for (int q = 0; q < peers.length; q++) {
+            if (peers[q] != null) {
+                peers[q].close();
+                peers[q] = null;
             }
         }
         if (factory != null) {
@@ -326,6 +336,7 @@ final class AllReduce implements AutoCloseable {
             server.close();
             transport.close();
             factory = null;
+            transport = null;
         }
     }
 
@@ -484,10 +495,11 @@ final class AllReduce implements AutoCloseable {
             }
         }
 
-        Object[] take(long seq, BarrierTaskContext ctx) {
+        /** The {@code expected} parts of exchange {@code seq}, by the sender's partition, once all have come. */
+        Object[] take(long seq, int expected, BarrierTaskContext ctx) {
             lock.lock();
             try {
-                awaitPeers(arrived, () -> counts.getOrDefault(seq, 0) == tasks - 1, ctx, "no word from the other tasks in exchange " + seq);
+                awaitPeers(arrived, () -> counts.getOrDefault(seq, 0) == expected, ctx, "no word from the other tasks in exchange " + seq);
                 counts.remove(seq);
                 return parts.remove(seq);
             } finally {

@@ -35,7 +35,9 @@ class ExecutorLossTest {
     @Test
     void anExecutorJvmKilledMidFitIsReplacedAndTheFitResumesToTheSameWeights(@TempDir Path dir) throws Exception {
         Dataset data = TrainingFixtures.smoothRegression(4000, 6);
-        var frame = TestData.frame(data, 2, false);
+        // Four partitions fill the cluster's four task slots, two in each executor JVM: whichever JVM is killed, it
+        // held two of the fit's tasks.
+        var frame = TestData.frame(data, 4, false);
         MlpRegressor est = new MlpRegressor().setLayers(3, 64, 64, 2).setActivations("tanh").setOptimizer("adam")
                 .setLearningRate(0.003).setBatchSize(32).setEpochs(EPOCHS).setSeed(9).setValidationFraction(0).setPatience(0)
                 .setMode("sync").setEngine("cpu").setEngineThreads(1)

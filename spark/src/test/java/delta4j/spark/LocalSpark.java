@@ -7,9 +7,10 @@ import org.apache.spark.sql.SparkSession;
  * and stops it at exit.
  *
  * <p>The normal test run uses {@code local[2]}: driver and both tasks in the test JVM. The {@code spark-cluster} profile
- * sets {@value #MASTER} to {@code local-cluster[2,1,1024]}: a Spark standalone master and two workers in the test JVM,
- * each worker launching its executor as a JVM of its own (1 core, so a barrier stage of 2 tasks spans both JVMs and every
- * all-reduce crosses a process boundary). A worker builds the executor's command from a Spark home: the test JVM's class
+ * sets {@value #MASTER} to {@code local-cluster[2,2,1024]}: a Spark standalone master and two workers in the test JVM,
+ * each worker launching its executor as a JVM of its own with two task slots (Spark spreads a barrier stage of two tasks
+ * over both executors, and one of four puts two in each: tasks in one JVM exchange in memory, across JVMs over the
+ * transport). A worker builds the executor's command from a Spark home: the test JVM's class
  * path stands in for a Spark distribution's {@code jars/} (spark.executor.extraClassPath), and the profile points
  * {@code SPARK_HOME} at a home whose {@code jars/} is empty (src/test/resources/spark-home, copied into target/) and
  * sets {@code SPARK_SCALA_VERSION}, which the launcher needs when the home is not a Spark build.
