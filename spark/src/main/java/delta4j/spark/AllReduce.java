@@ -291,6 +291,9 @@ final class AllReduce implements AutoCloseable {
 
     /** One line of the exchange's phases, for {@code -Ddelta4j.spark.measure=true}. */
     String phaseReport() {
+        if (group == null) {
+            return "one task: no exchange";
+        }
         int n = Math.max(1, floatExchanges);
         return String.format("rendezvous %.1f ms; per float exchange (%d; %d tasks in this JVM, %d parts from other JVMs): encode %.2f ms,"
                         + " send %.2f ms, wait for the other JVMs' parts %.2f ms (%.2f ms after the first, which waited %.1f ms), reduce %.2f ms"
