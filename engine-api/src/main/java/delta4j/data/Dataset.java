@@ -255,6 +255,32 @@ public final class Dataset implements Samples {
         gather(y, targets, order, from, count, dst);
     }
 
+    /**
+     * Uploads the features of samples {@code order[from..from+dst.rows())} (samples {@code from..} when {@code order} is
+     * null) into {@code dst}, row after row: the mini-batch gather straight into an engine's memory
+     * ({@link delta4j.engine.Engine#uploadRows}), with no host copy in between.
+     *
+     * @param engine the engine that owns {@code dst}
+     * @param order the sample indices, or null for the samples in order
+     * @param from the first index of {@code order} (or the first sample)
+     * @param dst a tensor of {@code engine} with {@link #features()} columns, one row per sample
+     */
+    public void uploadFeatures(delta4j.engine.Engine engine, int[] order, int from, delta4j.engine.Tensor dst) {
+        engine.uploadRows(x, order, from, dst);
+    }
+
+    /**
+     * Like {@link #uploadFeatures} for targets ({@link #targets()} columns).
+     *
+     * @param engine the engine that owns {@code dst}
+     * @param order the sample indices, or null for the samples in order
+     * @param from the first index of {@code order} (or the first sample)
+     * @param dst a tensor of {@code engine} with {@link #targets()} columns, one row per sample
+     */
+    public void uploadTargets(delta4j.engine.Engine engine, int[] order, int from, delta4j.engine.Tensor dst) {
+        engine.uploadRows(y, order, from, dst);
+    }
+
     private static void gather(float[] src, int cols, int[] order, int from, int count, float[] dst) {
         for (int r = 0; r < count; r++) {
             int i = order == null ? from + r : order[from + r];

@@ -23,6 +23,12 @@ public abstract class ArrayEngine extends EngineBase {
         System.arraycopy(src, offset, data(dst), 0, (int) dst.size());
     }
 
+    /** The rows straight into the tensor's array: one copy, no staging. */
+    @Override
+    protected void writeRows(float[] src, int[] rows, int from, Tensor dst) {
+        KernelChecks.gatherRows(src, rows, from, dst.rows(), dst.cols(), data(dst));
+    }
+
     @Override
     protected void read(Tensor src, float[] dst, int offset) {
         System.arraycopy(data(src), 0, dst, offset, (int) src.size());

@@ -71,6 +71,25 @@ public interface Engine extends AutoCloseable {
     void upload(float[] src, int offset, Tensor dst);
 
     /**
+     * Copies chosen rows of a host matrix into {@code dst}: dst's row r ← src's row {@code rows[from + r]} (row
+     * {@code from + r} when {@code rows} is null), for r &lt; {@code dst.rows()}, where src is row-major with
+     * {@code dst.cols()} columns. The mini-batch gather of training, straight into the engine's memory: one pass over the
+     * batch instead of a gather on the host and an {@link #upload}. The default gathers on the host and uploads.
+     *
+     * @param src the host matrix, row-major, {@code dst.cols()} floats per row; it may be reused as soon as the call returns
+     * @param rows the indices of src's rows to copy, read from {@code rows[from]}; null for src's rows from {@code from}
+     * @param from the first index of {@code rows} to read (or src's first row when {@code rows} is null)
+     * @param dst a tensor of this engine, overwritten entirely
+     * @throws IllegalArgumentException if a row index is outside src, {@code rows} holds fewer than
+     *         {@code from + dst.rows()} indices, or {@code dst} belongs to another engine
+     * @throws IllegalStateException if {@code dst} or the engine is closed
+     */
+    default void uploadRows(float[] src, int[] rows, int from, Tensor dst) {
+        KernelChecks.uploadRows(src, rows, from, dst);
+        upload(KernelChecks.gatherRows(src, rows, from, dst.rows(), dst.cols(), null), 0, dst);
+    }
+
+    /**
      * Copies {@code src.size()} floats from {@code src} into {@code dst[offset...]}, row-major. Blocks until
      * every earlier kernel that writes {@code src} has finished and the floats are in {@code dst}.
      *

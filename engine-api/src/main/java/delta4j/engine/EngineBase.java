@@ -26,6 +26,8 @@ public abstract class EngineBase implements Engine {
 
     private final Set<Tensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
+    /** The host array that {@link #writeRows} gathers into by default, kept for the next batch. */
+    private float[] staging;
     /** The defaults' host engine, created on the first default kernel call. */
     private ReferenceEngine host;
     /** The defaults' way to this engine's memory: its own {@link #read} and {@link #write}, arguments already checked. */
@@ -67,6 +69,24 @@ public abstract class EngineBase implements Engine {
      * @param dst an open tensor of this engine
      */
     protected abstract void write(float[] src, int offset, Tensor dst);
+
+    /**
+     * Implements {@link #uploadRows}: dst's row r ← src's row {@code rows[from + r]} (or {@code from + r}). By default the
+     * rows are gathered into a host array kept between calls and written with {@link #write}; engines whose memory the
+     * host reaches override it with one pass.
+     *
+     * @param src the host matrix, already checked to hold every row named
+     * @param rows the row indices, or null for consecutive rows
+     * @param from the first index of {@code rows} (or src's first row)
+     * @param dst an open tensor of this engine
+     */
+    protected void writeRows(float[] src, int[] rows, int from, Tensor dst) {
+        int n = Math.toIntExact(dst.size());
+        if (staging == null || staging.length < n) {
+            staging = new float[n];
+        }
+        write(KernelChecks.gatherRows(src, rows, from, dst.rows(), dst.cols(), staging), 0, dst);
+    }
 
     /**
      * Implements {@link #download(Tensor, float[], int)}: copies src into {@code dst[offset...]}, after all
@@ -120,6 +140,13 @@ public abstract class EngineBase implements Engine {
         KernelChecks.owned(this, dst);
         KernelChecks.upload(src, offset, dst);
         write(src, offset, dst);
+    }
+
+    @Override
+    public final synchronized void uploadRows(float[] src, int[] rows, int from, Tensor dst) {
+        KernelChecks.owned(this, dst);
+        KernelChecks.uploadRows(src, rows, from, dst);
+        writeRows(src, rows, from, dst);
     }
 
     @Override

@@ -140,6 +140,66 @@ public final class KernelChecks {
     }
 
     /**
+     * Checks the arguments of {@link Engine#uploadRows(float[], int[], int, Tensor)}.
+     *
+     * @param src the host matrix, {@code dst.cols()} floats per row
+     * @param rows the row indices to read from {@code from}, or null for src's rows from {@code from}
+     * @param from the first index of {@code rows} (or src's first row)
+     * @param dst the tensor to fill, one src row per row
+     * @throws IllegalArgumentException if {@code src} is null or not whole rows, {@code from} is negative, {@code rows}
+     *         holds fewer than {@code from + dst.rows()} indices, or a row lies outside src
+     */
+    public static void uploadRows(float[] src, int[] rows, int from, Tensor dst) {
+        if (src == null) {
+            throw new IllegalArgumentException("upload source array is null");
+        }
+        int cols = dst.cols(), n = dst.rows();
+        long srcRows = src.length / cols;
+        if (from < 0) {
+            throw new IllegalArgumentException("row upload: the first index " + from + " is negative");
+        }
+        if (rows == null) {
+            if (from + (long) n > srcRows) {
+                throw new IllegalArgumentException("row upload: source rows " + from + ".." + (from + n - 1) + " for a " + dst.shape()
+                        + " tensor, but the source holds " + srcRows + " rows of " + cols);
+            }
+            return;
+        }
+        if (from + (long) n > rows.length) {
+            throw new IllegalArgumentException("row upload: a " + dst.shape() + " tensor needs indices " + from + ".." + (from + n - 1)
+                    + ", but the index array holds " + rows.length);
+        }
+        for (int r = 0; r < n; r++) {
+            int i = rows[from + r];
+            if (i < 0 || i >= srcRows) {
+                throw new IllegalArgumentException("row upload: row index " + i + " (at " + (from + r) + ") is outside the source's "
+                        + srcRows + " rows of " + cols);
+            }
+        }
+    }
+
+    /**
+     * The rows that {@link Engine#uploadRows} copies, gathered on the host: {@code count} rows of {@code cols} floats.
+     * For engines that stage a row upload through host memory; the arguments are checked already.
+     *
+     * @param src the host matrix, {@code cols} floats per row
+     * @param rows the row indices to read from {@code from}, or null for src's rows from {@code from}
+     * @param from the first index of {@code rows} (or src's first row)
+     * @param count the number of rows to gather
+     * @param cols the floats per row
+     * @param into an array of at least count × cols floats to gather into, or null for a new one
+     * @return the array gathered into
+     */
+    public static float[] gatherRows(float[] src, int[] rows, int from, int count, int cols, float[] into) {
+        float[] out = into != null ? into : new float[Math.multiplyExact(count, cols)];
+        for (int r = 0; r < count; r++) {
+            int i = rows == null ? from + r : rows[from + r];
+            System.arraycopy(src, i * cols, out, r * cols, cols);
+        }
+        return out;
+    }
+
+    /**
      * Checks the arguments of {@link Engine#download(Tensor, float[], int)}.
      *
      * @param src the tensor to read

@@ -631,9 +631,8 @@ public final class Trainer {
             losses.reset();
             try (Feed.Pass pass = train.pass(epoch, true)) {
                 int s = 0;
-                for (Network.Workspace ws; (ws = pass.next(net)) != null; s++) {
+                for (Network.Workspace ws; (ws = pass.nextUploaded(net)) != null; s++) {
                     int rows = ws.rows();
-                    net.upload(ws, true);
                     net.trainingForward(ws, config.seed, epoch, s);
                     net.backward(ws, losses.slots, losses.next(), 1f / rows);
                     if (config.clipNorm > 0) {
@@ -697,8 +696,7 @@ public final class Trainer {
             losses.reset();
             long n = 0;
             try (Feed.Pass pass = data.pass(epoch, false)) {
-                for (Network.Workspace ws; (ws = pass.next(net)) != null; ) {
-                    net.upload(ws, true);
+                for (Network.Workspace ws; (ws = pass.nextUploaded(net)) != null; ) {
                     net.forward(ws);
                     net.loss(ws, losses.slots, losses.next());
                     n += ws.rows();
@@ -725,8 +723,7 @@ public final class Trainer {
                 losses.reset();
                 try (Feed.Pass pass = train.pass(epoch, false)) {
                     int s = 0;
-                    for (Network.Workspace ws; (ws = pass.next(net)) != null; s++) {
-                        net.upload(ws, true);
+                    for (Network.Workspace ws; (ws = pass.nextUploaded(net)) != null; s++) {
                         // The training pass's gradient (dropout masks of this epoch's steps, batch statistics), with
                         // momentum 0 so that measuring it leaves the running statistics as they are.
                         net.trainingForward(ws, config.seed, epoch, s, 0f);

@@ -719,6 +719,33 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    /** The mini-batch gather: named rows (repeated, out of order), consecutive rows, and what it refuses. */
+    @Test
+    void uploadRowsCopiesTheNamedRowsOfTheSource() {
+        int cols = 19, srcRows = 40;
+        float[] src = random(new SplittableRandom(5), srcRows * cols, 3f);
+        int[] order = {7, 39, 0, 7, 12, 3, 25, 1, 38, 2, 11};
+        try (Tensor A = engine.allocate(6, cols); Tensor B = engine.allocate(4, cols)) {
+            engine.fill(A, Float.NaN);
+            engine.uploadRows(src, order, 3, A);
+            float[] got = engine.download(A);
+            for (int r = 0; r < 6; r++) {
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(src[order[3 + r] * cols + j], got[r * cols + j], "row " + r + " (source row " + order[3 + r] + ")");
+                }
+            }
+            engine.uploadRows(src, null, 36, B);
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(src, 36 * cols, 40 * cols)),
+                    java.util.Arrays.toString(engine.download(B)), "consecutive rows from 36");
+            assertThrows(IllegalArgumentException.class, () -> engine.uploadRows(src, null, 37, B), "rows past the source");
+            assertThrows(IllegalArgumentException.class, () -> engine.uploadRows(src, order, 8, B), "indices past the array");
+            assertThrows(IllegalArgumentException.class, () -> engine.uploadRows(src, new int[] {0, 1, 40, 2}, 0, B), "a row outside");
+            assertThrows(IllegalArgumentException.class, () -> engine.uploadRows(src, new int[] {0, -1, 2, 3}, 0, B), "a negative row");
+            assertThrows(IllegalArgumentException.class, () -> engine.uploadRows(src, order, -1, B));
+            assertThrows(IllegalArgumentException.class, () -> engine.uploadRows(null, order, 0, B));
+        }
+    }
+
     @Test
     void shapeMistakesAreIllegalArguments() {
         try (Tensor a = engine.allocate(3, 4); Tensor b = engine.allocate(5, 6); Tensor c = engine.allocate(3, 6)) {

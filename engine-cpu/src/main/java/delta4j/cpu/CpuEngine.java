@@ -76,6 +76,12 @@ public final class CpuEngine extends ArrayEngine {
         pool.close();
     }
 
+    /** The mini-batch gather on the pool's threads (a batch of rows from all over the data set). */
+    @Override
+    protected void writeRows(float[] src, int[] rows, int from, Tensor dst) {
+        jobs.uploadRows.apply(src, rows, from, data(dst), dst.rows(), dst.cols());
+    }
+
     // ---------------------------------------------------------------- the kernel set
 
     @Override

@@ -44,6 +44,7 @@ final class ElementwiseJobs {
     final BatchNorm batchNorm;
     final BatchNormBackward batchNormBackward;
     final BatchNormInference batchNormInference;
+    final UploadRows uploadRows;
 
     ElementwiseJobs(WorkerPool pool) {
         this.pool = pool; // before the jobs: each sizes its scratch by the pool
@@ -66,6 +67,7 @@ final class ElementwiseJobs {
         batchNorm = new BatchNorm();
         batchNormBackward = new BatchNormBackward();
         batchNormInference = new BatchNormInference();
+        uploadRows = new UploadRows();
     }
 
     /**
@@ -139,6 +141,37 @@ final class ElementwiseJobs {
         }
         long units = (total + (long) grain - 1) / grain;
         return (int) Math.min(total, units * part / parts * grain);
+    }
+
+    // upload:  X[r] = src[order[from + r]] (or src[from + r]), X rows × n, by rows
+    // The mini-batch gather: rows scattered over the data set, so the copy waits on memory and two threads copy faster
+    // than one, while the pool's worker would otherwise wait for the step's first product.
+    final class UploadRows extends Job {
+        private float[] src, dst;
+        private int[] order;
+        private int from;
+
+        void apply(float[] src, int[] order, int from, float[] dst, int rows, int n) {
+            this.src = src;
+            this.order = order;
+            this.from = from;
+            this.dst = dst;
+            byRows(rows, n);
+        }
+
+        @Override
+        void release() {
+            src = dst = null;
+            order = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            for (int r = row(part, parts), end = row(part + 1, parts); r < end; r++) {
+                int i = order == null ? from + r : order[from + r];
+                System.arraycopy(src, i * n, dst, r * n, n);
+            }
+        }
     }
 
     // forward:  Zin += b, A = φ(Zin), by rows

@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Once C2 has compiled the kernels, a training step allocates nothing on the calling thread. Vector API
  * code allocates only where C2 failed to turn a vector operation into instructions (a method it did not
  * inline, a compile past its node budget): every such operation then boxes its vectors, so this test is
- * also the guard that each kernel is really compiled to vector code. It trains a 512-512-10 layer pair
+ * also the guard that each kernel is really compiled to vector code. It gathers a batch from a data set
+ * ({@code uploadRows}) and trains a 512-512-10 layer pair
  * (ReLU, softmax cross-entropy, sigmoid, tanh, GELU and SiLU passes, MSE output, Adam) in rounds, and passes as soon as
  * one round allocates less than {@link #MAX_BYTES_PER_CALL} per kernel call; compilation can take a while
  * on a loaded machine, hence rounds rather than a fixed warm-up.
@@ -36,7 +37,7 @@ class SteadyStateAllocationTest {
     private static final int STEPS_PER_ROUND = 200;
     private static final long GIVE_UP_NANOS = 120_000_000_000L;
 
-    private static final String[] KERNELS = {"gemm A·W", "biasActivation relu", "gemm A·W narrow",
+    private static final String[] KERNELS = {"uploadRows", "gemm A·W", "biasActivation relu", "gemm A·W narrow",
             "biasActivation softmax", "outputDelta softmax-CE", "gemm Aᵀ·Δ narrow", "gemm Δ·Wᵀ", "activationBackward relu",
             "gemm Aᵀ·Δ", "columnSum", "adamStep", "biasActivation sigmoid", "biasActivation tanh", "outputDelta MSE",
             "biasActivation gelu", "activationBackward gelu", "biasActivation silu", "activationBackward silu", "outputDelta MSE gelu"};
@@ -54,10 +55,14 @@ class SteadyStateAllocationTest {
              Tensor dw = e.allocate(512, 512); Tensor dw3 = e.allocate(512, 10); Tensor db = e.allocate(1, 512);
              Tensor m = e.allocate(512, 512); Tensor v = e.allocate(512, 512); Tensor dm = e.allocate(256, 512)) {
             e.fill(t, 0.1f);
+            float[] samples = random(rnd, 1024 * 512);
+            int[] order = delta4j.data.Dataset.permutation(1024, rnd);
             KernelMeter meter = new KernelMeter(KERNELS);
             do {
                 for (int s = 0; s < STEPS_PER_ROUND; s++) {
                     int step = meter.beginStep();
+                    meter.mark();
+                    e.uploadRows(samples, order, (s % 4) * 256, x);
                     meter.mark();
                     e.gemm(false, false, 1f, x, w, 0f, z);
                     meter.mark();
