@@ -225,6 +225,12 @@ public final class Network implements AutoCloseable {
         data.uploadTargets(engine, order, from, ws.t);
     }
 
+    /** Uploads a batch's features and targets (each at least the workspace's rows, row-major) into its tensors. */
+    void upload(float[] features, float[] targets, Workspace ws) {
+        engine.upload(features, 0, ws.x);
+        engine.upload(targets, 0, ws.t);
+    }
+
     /**
      * Uploads the workspace's host input (and target, if {@code withTargets}) to the engine.
      *

@@ -229,9 +229,7 @@ public final class Replica implements AutoCloseable {
                     + " target values, got " + x.length + " and " + y.length);
         }
         Network.Workspace ws = net.workspace(rows);
-        System.arraycopy(x, 0, ws.hostInput(), 0, rows * in);
-        System.arraycopy(y, 0, ws.hostTarget(), 0, rows * outs);
-        net.upload(ws, true);
+        net.upload(x, y, ws); // the caller's rows straight to the engine, no copy into the workspace's host arrays
         return ws;
     }
 
