@@ -181,19 +181,7 @@ final class AllReduce implements AutoCloseable {
             send(b);
         }
         long t2 = System.nanoTime();
-        float[][] remote = null;
-        if (remoteParts > 0) {
-            Object[] parts = mailbox.take(sequence, remoteParts, ctx);
-            remote = new float[tasks][];
-            for (int q = 0; q < tasks; q++) {
-                if (parts[q] != null) {
-                    if (!(parts[q] instanceof float[] f) || f.length != v.length) {
-                        throw new IllegalStateException("all-reduce: task " + q + " sent another vector than this task's " + v.length + " floats");
-                    }
-                    remote[q] = f;
-                }
-            }
-        }
+        float[][] remote = receiveParts(new float[tasks][], float[].class, v.length, "floats");
         long t3 = System.nanoTime();
         group.sum(v, remote);
         if (remote != null) {
@@ -236,22 +224,30 @@ final class AllReduce implements AutoCloseable {
             b.asDoubleBuffer().put(v);
             send(b);
         }
-        double[][] remote = null;
-        if (remoteParts > 0) {
-            Object[] parts = mailbox.take(sequence, remoteParts, ctx);
-            remote = new double[tasks][];
-            for (int q = 0; q < tasks; q++) {
-                if (parts[q] != null) {
-                    if (!(parts[q] instanceof double[] d) || d.length != v.length) {
-                        throw new IllegalStateException("all-reduce: task " + q + " sent another vector than this task's " + v.length + " doubles");
-                    }
-                    remote[q] = d;
-                }
-            }
-        }
+        double[][] remote = receiveParts(new double[tasks][], double[].class, v.length, "doubles");
         double[] sum = group.sum(v, remote);
         nanos += System.nanoTime() - t0;
         return sum;
+    }
+
+    /**
+     * A leader's parts of this exchange from the other groups' tasks, by partition, each checked to be an array of
+     * {@code type} and {@code length} ({@code kind} names its elements in the message); null for a task that receives none.
+     */
+    private <T> T[] receiveParts(T[] slots, Class<T> type, int length, String kind) {
+        if (remoteParts == 0) {
+            return null;
+        }
+        Object[] parts = mailbox.take(sequence, remoteParts, ctx);
+        for (int q = 0; q < tasks; q++) {
+            if (parts[q] != null) {
+                if (!type.isInstance(parts[q]) || java.lang.reflect.Array.getLength(parts[q]) != length) {
+                    throw new IllegalStateException("all-reduce: task " + q + " sent another vector than this task's " + length + " " + kind);
+                }
+                slots[q] = type.cast(parts[q]);
+            }
+        }
+        return slots;
     }
 
     /**

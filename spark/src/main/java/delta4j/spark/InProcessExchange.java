@@ -75,15 +75,7 @@ final class InProcessExchange implements AutoCloseable {
      */
     float[] sum(float[] v, float[][] remote) {
         long t0 = System.nanoTime();
-        float[][] x = board.floats;
-        x[partition] = v;
-        if (remote != null) {
-            for (int q = 0; q < remote.length; q++) {
-                if (remote[q] != null) {
-                    x[q] = remote[q];
-                }
-            }
-        }
+        float[][] x = publish(board.floats, v, remote);
         board.await(ctx);
         long t1 = System.nanoTime();
         for (int q = 0; q < x.length; q++) {
@@ -121,15 +113,7 @@ final class InProcessExchange implements AutoCloseable {
      * @param remote the other JVMs' doubles by partition (the leader passes them; null for the other members)
      */
     double[] sum(double[] v, double[][] remote) {
-        double[][] x = board.doubles;
-        x[partition] = v;
-        if (remote != null) {
-            for (int q = 0; q < remote.length; q++) {
-                if (remote[q] != null) {
-                    x[q] = remote[q];
-                }
-            }
-        }
+        double[][] x = publish(board.doubles, v, remote);
         board.await(ctx);
         double[] sum = new double[v.length];
         for (int q = 0; q < x.length; q++) {
@@ -143,6 +127,19 @@ final class InProcessExchange implements AutoCloseable {
         }
         board.await(ctx); // every member has read the doubles before any publishes its next ones
         return sum;
+    }
+
+    /** Puts this task's vector and the received ones (null entries: not received here) into the board's slots. */
+    private <T> T[] publish(T[] slots, T mine, T[] remote) {
+        slots[partition] = mine;
+        if (remote != null) {
+            for (int q = 0; q < remote.length; q++) {
+                if (remote[q] != null) {
+                    slots[q] = remote[q];
+                }
+            }
+        }
+        return slots;
     }
 
     /** Leaves the board: the last member removes it; one that leaves before the others' last exchange breaks it. */

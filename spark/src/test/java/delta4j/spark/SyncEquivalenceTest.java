@@ -27,6 +27,17 @@ class SyncEquivalenceTest {
                 .setMode(mode).setEngine("cpu");
     }
 
+    /** The fit with every task exchanging over the transport, even with tasks of its own JVM. */
+    static MlpRegressionModel fitOverTheTransport(MlpRegressor est, org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> frame) {
+        var sc = LocalSpark.get().sparkContext();
+        sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, "transport");
+        try {
+            return est.fit(frame);
+        } finally {
+            sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, null);
+        }
+    }
+
     static float[] trainerWeights(MlpRegressor est, Dataset data) {
         Mlp single = est.initialModel();
         try (Engine e = Engines.create("cpu", new delta4j.engine.EngineConfig(1, null))) {
@@ -62,18 +73,10 @@ class SyncEquivalenceTest {
      */
     @Test
     void theInMemoryExchangeAndTheTransportGiveTheSameBits() {
-        Dataset data = TrainingFixtures.smoothRegression(203, 1);
         MlpRegressor est = regressor("sync").setEpochs(2).setNormalization("batch");
-        var frame = TestData.frame(data, 2, false);
+        var frame = TestData.frame(TrainingFixtures.smoothRegression(203, 1), 2, false);
         MlpRegressionModel inMemory = est.fit(frame);
-        var sc = LocalSpark.get().sparkContext();
-        sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, "transport");
-        MlpRegressionModel overTransport;
-        try {
-            overTransport = est.fit(frame);
-        } finally {
-            sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, null);
-        }
+        MlpRegressionModel overTransport = fitOverTheTransport(est, frame);
         assertTrue(overTransport.summary().bytesSent() > 0, "the property made the tasks use the transport");
         assertArrayEquals(TrainingFixtures.flatParameters(inMemory.network()), TrainingFixtures.flatParameters(overTransport.network()));
         assertArrayEquals(inMemory.network().runningMean(0), overTransport.network().runningMean(0));
@@ -87,18 +90,10 @@ class SyncEquivalenceTest {
     @Test
     @EnabledIf("delta4j.spark.LocalSpark#multiJvm")
     void fourTasksInTwoJvmsGiveTheTransportsBitsWithAThirdOfTheBytes() {
-        Dataset data = TrainingFixtures.smoothRegression(203, 1);
         MlpRegressor est = regressor("sync").setEpochs(2).setNormalization("batch");
-        var frame = TestData.frame(data, 4, false);
+        var frame = TestData.frame(TrainingFixtures.smoothRegression(203, 1), 4, false);
         MlpRegressionModel grouped = est.fit(frame);
-        var sc = LocalSpark.get().sparkContext();
-        sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, "transport");
-        MlpRegressionModel apart;
-        try {
-            apart = est.fit(frame);
-        } finally {
-            sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, null);
-        }
+        MlpRegressionModel apart = fitOverTheTransport(est, frame);
         assertEquals(4, grouped.summary().partitions());
         assertEquals(3 * grouped.summary().bytesSent(), apart.summary().bytesSent(),
                 "partition 0 sends each vector to the other JVM's leader only, not to its 3 peers");
