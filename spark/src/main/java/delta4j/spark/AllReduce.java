@@ -76,7 +76,7 @@ final class AllReduce implements AutoCloseable {
     /** The tasks of this JVM (this task alone with {@link #EXCHANGE_PROPERTY} {@code transport}); null for one task. */
     private final InProcessExchange group;
     /** Parts a leader receives per exchange (the tasks of the other groups); 0 for the others. */
-    private int remoteParts;
+    private final int remoteParts;
     private TransportContext transport;
     private TransportServer server;
     private TransportClientFactory factory;
@@ -102,6 +102,7 @@ final class AllReduce implements AutoCloseable {
         this.peers = new TransportClient[tasks];
         if (tasks == 1) {
             group = null;
+            remoteParts = 0;
             return;
         }
         // One I/O thread each way: the engines own the cores; the transport only moves bytes.
@@ -131,18 +132,7 @@ final class AllReduce implements AutoCloseable {
         for (int q = tasks - 1; q >= 0; q--) {
             leaders.put(groups[q], q);
         }
-        int members = 0;
-        for (int q = 0; q < tasks; q++) {
-            if (groups[q].equals(groups[partition])) {
-                members++;
-            }
-        }
-        int[] mine = new int[members];
-        for (int q = 0, m = 0; q < tasks; q++) {
-            if (groups[q].equals(groups[partition])) {
-                mine[m++] = q;
-            }
-        }
+        int[] mine = java.util.stream.IntStream.range(0, tasks).filter(q -> groups[q].equals(groups[partition])).toArray();
         for (Map.Entry<String, Integer> e : leaders.entrySet()) {
             int q = e.getValue();
             if (!e.getKey().equals(groups[partition])) {
@@ -152,7 +142,7 @@ final class AllReduce implements AutoCloseable {
         if (leaders.size() == 1) {
             closeTransport(); // one JVM: nothing crosses the transport
         }
-        remoteParts = mine[0] == partition ? tasks - members : 0;
+        remoteParts = mine[0] == partition ? tasks - mine.length : 0;
         group = InProcessExchange.join(ctx, groups[partition], mine);
         nanos += System.nanoTime() - t0;
         phases[0] = nanos;
