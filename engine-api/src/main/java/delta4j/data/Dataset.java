@@ -246,13 +246,13 @@ public final class Dataset implements Samples {
      */
     @Override
     public void gatherFeatures(int[] order, int from, int count, float[] dst) {
-        gather(x, features, order, from, count, dst);
+        delta4j.engine.KernelChecks.gatherRows(x, order, from, count, features, dst);
     }
 
     /** Like {@link #gatherFeatures} for targets. */
     @Override
     public void gatherTargets(int[] order, int from, int count, float[] dst) {
-        gather(y, targets, order, from, count, dst);
+        delta4j.engine.KernelChecks.gatherRows(y, order, from, count, targets, dst);
     }
 
     /**
@@ -281,12 +281,6 @@ public final class Dataset implements Samples {
         engine.uploadRows(y, order, from, dst);
     }
 
-    private static void gather(float[] src, int cols, int[] order, int from, int count, float[] dst) {
-        for (int r = 0; r < count; r++) {
-            int i = order == null ? from + r : order[from + r];
-            System.arraycopy(src, i * cols, dst, r * cols, cols);
-        }
-    }
 
     /** The samples at the given indices, in that order (copied). */
     @Override

@@ -114,13 +114,18 @@ abstract sealed class Feed {
             return new Pass() {
                 int from;
 
+                /** The work tensors for the batch that starts at {@code from}, or null when the pass is over. */
+                private Network.Workspace batchAt(Network net) {
+                    return from >= data.size() ? null : net.workspace(Math.min(batch, data.size() - from));
+                }
+
                 @Override
                 Network.Workspace next(Network net) {
-                    if (from >= data.size()) {
+                    Network.Workspace ws = batchAt(net);
+                    if (ws == null) {
                         return null;
                     }
-                    int rows = Math.min(batch, data.size() - from);
-                    Network.Workspace ws = net.workspace(rows);
+                    int rows = ws.rows();
                     data.gatherFeatures(at, from, rows, ws.hostInput());
                     data.gatherTargets(at, from, rows, ws.hostTarget());
                     if (features != null) {
@@ -135,16 +140,14 @@ abstract sealed class Feed {
 
                 @Override
                 Network.Workspace nextUploaded(Network net) {
-                    if (!(data instanceof Dataset d) || features != null || targets != null) {
+                    if (!(data instanceof Dataset d)) { // an in-memory data set was standardised by the constructor
                         return super.nextUploaded(net);
                     }
-                    if (from >= d.size()) {
-                        return null;
+                    Network.Workspace ws = batchAt(net);
+                    if (ws != null) {
+                        net.uploadRows(d, at, from, ws);
+                        from += ws.rows();
                     }
-                    int rows = Math.min(batch, d.size() - from);
-                    Network.Workspace ws = net.workspace(rows);
-                    net.uploadRows(d, at, from, ws);
-                    from += rows;
                     return ws;
                 }
             };

@@ -171,7 +171,7 @@ final class AllReduce implements AutoCloseable {
             send(b);
         }
         long t2 = System.nanoTime();
-        float[][] remote = receiveParts(new float[tasks][], float[].class, v.length, "floats");
+        float[][] remote = receiveParts(float[][]::new, float[].class, "floats");
         long t3 = System.nanoTime();
         group.sum(v, remote);
         if (remote != null) {
@@ -214,7 +214,7 @@ final class AllReduce implements AutoCloseable {
             b.asDoubleBuffer().put(v);
             send(b);
         }
-        double[][] remote = receiveParts(new double[tasks][], double[].class, v.length, "doubles");
+        double[][] remote = receiveParts(double[][]::new, double[].class, "doubles");
         double[] sum = group.sum(v, remote);
         nanos += System.nanoTime() - t0;
         return sum;
@@ -222,22 +222,24 @@ final class AllReduce implements AutoCloseable {
 
     /**
      * A leader's parts of this exchange from the other groups' tasks, by partition, each checked to be an array of
-     * {@code type} and {@code length} ({@code kind} names its elements in the message); null for a task that receives none.
+     * {@code type} ({@code kind} names its elements; the group checks the lengths with its own vectors'); null for a
+     * task that receives none.
      */
-    private <T> T[] receiveParts(T[] slots, Class<T> type, int length, String kind) {
+    private <T> T[] receiveParts(java.util.function.IntFunction<T[]> slots, Class<T> type, String kind) {
         if (remoteParts == 0) {
             return null;
         }
         Object[] parts = mailbox.take(sequence, remoteParts, ctx);
+        T[] received = slots.apply(tasks);
         for (int q = 0; q < tasks; q++) {
             if (parts[q] != null) {
-                if (!type.isInstance(parts[q]) || java.lang.reflect.Array.getLength(parts[q]) != length) {
-                    throw new IllegalStateException("all-reduce: task " + q + " sent another vector than this task's " + length + " " + kind);
+                if (!type.isInstance(parts[q])) {
+                    throw new IllegalStateException("all-reduce: task " + q + " sent another kind of vector than this task's " + kind);
                 }
-                slots[q] = type.cast(parts[q]);
+                received[q] = type.cast(parts[q]);
             }
         }
-        return slots;
+        return received;
     }
 
     /**
