@@ -46,7 +46,7 @@ final class AggregateTraining {
             float[] bestParameters = null;
             for (int epoch = 1; epoch <= s.epochs(); epoch++) {
                 long t0 = System.nanoTime();
-                int[] order = Replica.epochOrder(n, cfg, epoch);
+                int[] order = s.epochOrder(layout, cfg, epoch);
                 float lr = r.learningRate(epoch);
                 double lossSum = 0;
                 for (int step = 0; step < steps; step++) {

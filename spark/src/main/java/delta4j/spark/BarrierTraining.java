@@ -214,7 +214,8 @@ final class BarrierTraining {
         }
 
         /**
-         * Global batch s is the trainer's: positions order[s·B ..) of the epoch's order. Each task gathers the
+         * Global batch s is positions order[s·B ..) of the epoch's order ({@link Settings#epochOrder}: balanced over the
+         * partitions, or the trainer's). Each task gathers the
          * members it holds, computes their gradient scaled by 1/(global batch rows), and the sum over the
          * tasks is the trainer's batch gradient. The members' positions in the global batch go with them
          * ({@link BatchPart}): dropout draws each row's mask at its global position with the trainer's
@@ -229,7 +230,7 @@ final class BarrierTraining {
             for (int epoch = firstEpoch; epoch <= s.epochs(); epoch++) {
                 beforeEpoch(epoch);
                 long t0 = System.nanoTime();
-                int[] order = Replica.epochOrder(n, cfg, epoch);
+                int[] order = s.epochOrder(layout, cfg, epoch);
                 float lr = r.learningRate(epoch);
                 double lossSum = 0;
                 for (int step = 0; step < steps; step++) {

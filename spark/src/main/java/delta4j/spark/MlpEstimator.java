@@ -70,6 +70,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     private final IntParam checkpointInterval;
     private final BooleanParam keepCheckpoints;
     private final BooleanParam standardizeTargets;
+    private final BooleanParam balancedBatches;
 
     // Spark ML params are made with their owner (new Param<>(this, ...)), which only reads uid, set first.
     @SuppressWarnings("this-escape")
@@ -112,6 +113,10 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         standardizeTargets = new BooleanParam(this, "standardizeTargets", "regression with loss mse and an identity output: train on"
                 + " targets scaled to zero mean and unit variance over the training rows, predict in the targets' units");
 
+        balancedBatches = new BooleanParam(this, "balancedBatches", "sync and aggregate: every global batch takes from each partition"
+                + " its share of the rows (less than 2 off), so no task waits for one that drew more; false: the single-process"
+                + " trainer's batches with this seed, each partition holding however many of a batch's rows it drew");
+
         setDefault(featuresCol, "features");
         setDefault(labelCol, "label");
         setDefault(predictionCol, "prediction");
@@ -133,6 +138,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         setDefault(engineThreads, 0);
         setDefault(mode, TrainingMode.SYNC.id());
         setDefault(averageEvery, 8);
+        setDefault(balancedBatches, true);
         setDefault(numPartitions, 0);
         setDefault(validationFraction, 0.0);
         setDefault(patience, 0);
@@ -176,6 +182,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public IntParam engineThreads() { return engineThreads; }
     public Param<String> mode() { return mode; }
     public IntParam averageEvery() { return averageEvery; }
+    public BooleanParam balancedBatches() { return balancedBatches; }
     public IntParam numPartitions() { return numPartitions; }
     public DoubleParam validationFraction() { return validationFraction; }
     public IntParam patience() { return patience; }
@@ -206,6 +213,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
     public E setEngineThreads(int v) { set(engineThreads, v); return self(); }
     public E setMode(String v) { set(mode, v); return self(); }
     public E setAverageEvery(int v) { set(averageEvery, v); return self(); }
+    public E setBalancedBatches(boolean v) { set(balancedBatches, v); return self(); }
     public E setNumPartitions(int v) { set(numPartitions, v); return self(); }
     public E setValidationFraction(double v) { set(validationFraction, v); return self(); }
     public E setPatience(int v) { set(patience, v); return self(); }
@@ -309,7 +317,7 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         Settings s = new Settings(opt, (float) (double) (Double) getOrDefault(learningRate), (float) (double) (Double) getOrDefault(weightDecay), sched,
                 (float) (double) (Double) getOrDefault(clipNorm), (Integer) getOrDefault(batchSize), (Integer) getOrDefault(epochs), (Long) getOrDefault(seed),
                 (Boolean) getOrDefault(shuffle), fraction, patienceEpochs, getOrDefault(engine), (Integer) getOrDefault(engineThreads), m,
-                (Integer) getOrDefault(averageEvery), (Boolean) getOrDefault(standardizeTargets));
+                (Integer) getOrDefault(averageEvery), (Boolean) getOrDefault(standardizeTargets), (Boolean) getOrDefault(balancedBatches));
         s.config(); // every other bad value fails here with TrainingConfig's message
         if (s.averageEvery() <= 0) {
             throw new IllegalArgumentException("averageEvery must be positive, got " + s.averageEvery());

@@ -5,6 +5,7 @@ import delta4j.engine.EngineConfig;
 import delta4j.engine.Engines;
 import delta4j.model.LearningRateSchedule;
 import delta4j.model.Optimizer;
+import delta4j.model.Replica;
 import delta4j.model.TrainingConfig;
 
 import java.io.Serializable;
@@ -15,7 +16,8 @@ import java.io.Serializable;
  */
 record Settings(String optimizer, float learningRate, float weightDecay, String schedule, float clipNorm, int batchSize,
                 int epochs, long seed, boolean shuffle, double validationFraction, int patience, String engine,
-                int engineThreads, TrainingMode mode, int averageEvery, boolean standardizeTargets) implements Serializable {
+                int engineThreads, TrainingMode mode, int averageEvery, boolean standardizeTargets,
+                boolean balancedBatches) implements Serializable {
 
     TrainingConfig config() {
         TrainingConfig.Builder b = TrainingConfig.builder()
@@ -35,6 +37,16 @@ record Settings(String optimizer, float learningRate, float weightDecay, String 
             b.clipGradientNorm(clipNorm);
         }
         return b.build();
+    }
+
+    /**
+     * The global batches of an epoch, as training positions: the trainer's order ({@link Replica#epochOrder}), or
+     * with {@code balancedBatches} that order rearranged so that each partition gives every batch its share of the rows
+     * ({@link Layout#balanced}).
+     */
+    int[] epochOrder(Layout layout, TrainingConfig cfg, int epoch) {
+        int[] order = Replica.epochOrder(layout.trainSize(), cfg, epoch);
+        return balancedBatches ? layout.balanced(order) : order;
     }
 
     /** Opens the engine a task computes with, on the device {@code device} (null: the engine's default). */

@@ -124,7 +124,8 @@ class ClassifierPipelineTest {
 
     @Test
     void earlyStoppingStopsAndKeepsTheBestEpochAsTheTrainerDoes() {
-        MlpClassifier est = classifier("sync").setEpochs(30).setLearningRate(0.05).setValidationFraction(0.3).setPatience(2);
+        MlpClassifier est = classifier("sync").setEpochs(30).setLearningRate(0.05).setValidationFraction(0.3).setPatience(2)
+                .setBalancedBatches(false); // the trainer's batches, to compare with Trainer.fit
         MlpClassificationModel m = est.fit(trainFrame);
         Mlp single = est.initialModel();
         delta4j.model.TrainingResult r;

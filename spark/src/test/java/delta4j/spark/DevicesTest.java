@@ -59,7 +59,7 @@ class DevicesTest {
         try (Engine ref = new ReferenceEngine()) {
             expected = mlp.predict(ref, x);
         }
-        try (Engine e = new Settings("adam", 0.001f, 0, "constant", 0, 32, 1, 1, true, 0, 0, "opencl", 1, TrainingMode.SYNC, 1, false)
+        try (Engine e = new Settings("adam", 0.001f, 0, "constant", 0, 32, 1, 1, true, 0, 0, "opencl", 1, TrainingMode.SYNC, 1, false, false)
                 .openEngine(1, device)) {
             assertEquals("opencl", e.name());
             float[] y = mlp.predict(e, x);

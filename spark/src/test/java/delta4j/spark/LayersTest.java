@@ -78,7 +78,8 @@ class LayersTest {
 
     static MlpRegressor regressor() {
         return new MlpRegressor().setLayers(3, 16, 16, 2).setActivations("tanh").setOptimizer("adam").setLearningRate(0.01)
-                .setBatchSize(32).setEpochs(4).setSeed(5).setValidationFraction(0.2).setEngine("cpu");
+                .setBatchSize(32).setEpochs(4).setSeed(5).setValidationFraction(0.2).setEngine("cpu")
+                .setBalancedBatches(false); // the trainer's batches: the tests compare with Trainer.fit
     }
 
     @Test
@@ -119,7 +120,7 @@ class LayersTest {
     void syncMultiLabelWithLayerNormAndDropoutIsTheTrainersTraining() {
         Dataset data = multiLabel(160, 7);
         MlpClassifier est = new MlpClassifier().setLayers(4, 12, 3).setLoss("bce").setNormalization("layer").setDropout(0.2)
-                .setLearningRate(0.02).setBatchSize(16).setEpochs(3).setSeed(9).setEngine("cpu").setMode("sync");
+                .setLearningRate(0.02).setBatchSize(16).setEpochs(3).setSeed(9).setEngine("cpu").setMode("sync").setBalancedBatches(false);
         MlpClassificationModel m = est.fit(multiLabelFrame(data, 2));
         assertEquals(Loss.BINARY_CROSS_ENTROPY, m.network().loss());
         assertSameTraining(trainer(est, data), m.network(), "sync multi-label vs Trainer");

@@ -40,8 +40,8 @@ class ScalingMeasurement {
         Dataset data = new Dataset(n, 784, 10, x, y);
         boolean layers = Boolean.getBoolean("delta4j.spark.measure.layers");
         String[][] runs = layers ? new String[][]{{"sync", "1", "none"}, {"sync", "1", "batch"}, {"sync", "2", "none"}, {"sync", "2", "batch"}}
-                : new String[][]{{"sync", "1", "none"}, {"sync", "2", "none"}, {"sync", "2", "none", "transport"}, {"aggregate", "2", "none"},
-                {"average", "2", "none"}};
+                : new String[][]{{"sync", "1", "none"}, {"sync", "2", "none"}, {"sync", "2", "none", "memory", "balanced"},
+                {"sync", "2", "none", "transport"}, {"aggregate", "2", "none"}, {"average", "2", "none"}};
         List<String> modes = List.of(System.getProperty("delta4j.spark.measure.modes", "sync,aggregate,average").split(","));
         for (int round = 0; round < 2; round++) { // the first round warms up the JIT
             for (String norm : layers ? new String[]{"none", "batch"} : new String[0]) {
@@ -65,10 +65,13 @@ class ScalingMeasurement {
                 MlpClassifier est = new MlpClassifier().setLayers(784, 1024, 1024, 10).setBatchSize(512).setEpochs(epochs)
                         .setEngine("cpu").setEngineThreads(1).setMode(run[0]).setAverageEvery(4).setSeed(1).setNormalization(run[2])
                         .setDropout(run[2].equals("none") ? 0 : 0.2);
-                // A fourth field names the exchange: "transport" makes tasks that share this JVM exchange over it anyway.
-                String exchange = run.length > 3 ? run[3] : "in memory where the tasks share a JVM";
+                // A fourth field names the exchange: "transport" makes tasks that share this JVM exchange over it anyway;
+                // a fifth, "balanced", gives each partition its share of every batch (balancedBatches).
+                boolean transport = run.length > 3 && run[3].equals("transport"), balanced = run.length > 4 && run[4].equals("balanced");
+                est.setBalancedBatches(balanced);
+                String exchange = (transport ? "transport" : "in memory where the tasks share a JVM") + (balanced ? ", balanced batches" : "");
                 var sc = LocalSpark.get().sparkContext();
-                sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, run.length > 3 ? run[3] : null);
+                sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, transport ? "transport" : null);
                 FitSummary s;
                 try {
                     s = est.fit(frame).summary();

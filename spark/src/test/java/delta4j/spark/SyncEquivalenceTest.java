@@ -24,7 +24,7 @@ class SyncEquivalenceTest {
     static MlpRegressor regressor(String mode) {
         return new MlpRegressor().setLayers(3, 16, 16, 2).setActivations("tanh").setOptimizer("adam").setLearningRate(0.01)
                 .setSchedule("cosine:0.1").setBatchSize(32).setEpochs(4).setSeed(5).setValidationFraction(0.2).setPatience(10)
-                .setMode(mode).setEngine("cpu");
+                .setMode(mode).setEngine("cpu").setBalancedBatches(false); // the trainer's batches, to compare with Trainer.fit
     }
 
     /** The fit with every task exchanging over the transport, even with tasks of its own JVM. */
@@ -68,12 +68,65 @@ class SyncEquivalenceTest {
     }
 
     /**
+     * With {@code balancedBatches} the fit is single-process training on the rearranged batches: one replica stepping
+     * through the same epochs' orders ({@link Settings#epochOrder}) on all rows reaches the weights that two partitions
+     * of 101 and 102 rows reach, and they are not the weights of the trainer's batches.
+     */
+    @Test
+    void balancedBatchesAreOneReplicaSteppingThroughThem() {
+        Dataset data = TrainingFixtures.smoothRegression(203, 1);
+        MlpRegressor est = regressor("sync").setValidationFraction(0).setPatience(0).setStandardizeTargets(false)
+                .setNormalization("batch").setDropout(0.1);
+        MlpRegressionModel balanced = est.setBalancedBatches(true).fit(TestData.frame(data, 2, false));
+        float[] fit = TrainingFixtures.flatParameters(balanced.network());
+        // Spark slices a parallelized list of n rows into P contiguous parts at ⌊i·n/P⌋.
+        float[] reference = oneReplicaThroughTheBatches(est, data, new int[]{101, 102});
+        double diff = TestData.relativeDifference(reference, fit);
+        assertTrue(diff < 1e-4, "balanced sync vs one replica on the same batches: largest relative difference " + diff);
+        assertEquals(4 * 7, balanced.summary().steps(), "203 rows in batches of 32: 7 steps per epoch");
+
+        MlpRegressionModel trainers = est.setBalancedBatches(false).fit(TestData.frame(data, 2, false));
+        assertTrue(TestData.relativeDifference(TrainingFixtures.flatParameters(trainers.network()), fit) > 1e-3,
+                "the balanced batches are other batches than the trainer's");
+    }
+
+    /** The single-process computation on the balanced batches: every row of a batch in one replica, in batch order. */
+    static float[] oneReplicaThroughTheBatches(MlpRegressor est, Dataset data, int[] counts) {
+        Settings s = est.settings();
+        delta4j.model.TrainingConfig cfg = s.config();
+        Layout layout = new Layout(counts, 0, s.seed());
+        Mlp mlp = est.initialModel();
+        try (Engine e = Engines.create("cpu", new delta4j.engine.EngineConfig(1, null));
+             delta4j.model.Replica r = new delta4j.model.Replica(e, mlp, cfg)) {
+            int n = layout.trainSize(), batch = Math.min(s.batchSize(), n);
+            float[] x = new float[batch * data.features()], y = new float[batch * data.targets()], g = new float[r.parameterCount()];
+            for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+                int[] order = s.epochOrder(layout, cfg, epoch);
+                float lr = r.learningRate(epoch);
+                for (int step = 0, from = 0; from < n; step++, from += batch) {
+                    int rows = Math.min(batch, n - from);
+                    int[] positions = new int[rows];
+                    for (int i = 0; i < rows; i++) {
+                        int row = layout.trainIndex()[order[from + i]];
+                        System.arraycopy(data.featureRow(row), 0, x, i * data.features(), data.features());
+                        System.arraycopy(data.targetRow(row), 0, y, i * data.targets(), data.targets());
+                        positions[i] = i;
+                    }
+                    r.gradient(x, y, rows, 1f / rows, g, epoch, step, new delta4j.model.BatchPart(rows, positions, v -> v));
+                    r.apply(g, lr);
+                }
+            }
+            return TrainingFixtures.flatParameters(r.model());
+        }
+    }
+
+    /**
      * The in-memory exchange of tasks in one JVM and the transport add the parts in the same order: the same fit over
      * either ends at the same bits (with batch normalisation, whose statistics are all-reduced too).
      */
     @Test
     void theInMemoryExchangeAndTheTransportGiveTheSameBits() {
-        MlpRegressor est = regressor("sync").setEpochs(2).setNormalization("batch");
+        MlpRegressor est = regressor("sync").setEpochs(2).setNormalization("batch").setBalancedBatches(true);
         var frame = TestData.frame(TrainingFixtures.smoothRegression(203, 1), 2, false);
         MlpRegressionModel inMemory = est.fit(frame);
         MlpRegressionModel overTransport = fitOverTheTransport(est, frame);
