@@ -69,7 +69,7 @@ class ScalingMeasurement {
                 // a fifth, "balanced", gives each partition its share of every batch (balancedBatches).
                 boolean transport = run.length > 3 && run[3].equals("transport"), balanced = run.length > 4 && run[4].equals("balanced");
                 est.setBalancedBatches(balanced);
-                String exchange = (transport ? "transport" : "in memory where the tasks share a JVM") + (balanced ? ", balanced batches" : "");
+                String exchange = (transport ? "transport" : "in memory where the tasks share a JVM") + (balanced ? ", balanced batches" : ", the trainer's batches");
                 var sc = LocalSpark.get().sparkContext();
                 sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, transport ? "transport" : null);
                 FitSummary s;
