@@ -121,15 +121,13 @@ final class Layout implements Serializable {
 
     /**
      * An epoch's order of training positions rearranged so that every stretch of it takes from each partition its share
-     * of the rows. Each partition's samples keep their order in {@code order}; which partition gives the next one
-     * follows Tijdeman's solution of the chairman assignment problem: with P partitions that hold training samples,
-     * c_p of the n in partition p, and σ = 1/(2P − 2), the next position goes to the partition with the earliest
-     * deadline (k_p + 1 − σ)·n/c_p among those whose lag t·c_p/n − k_p is at least σ (t positions placed, k_p of them
-     * from p). Every prefix then holds within 1 − σ of t·c_p/n samples of partition p, so a global batch of w rows holds
-     * less than 2 rows more or fewer than w·c_p/n of them (with 2 partitions exactly ⌊w·c_p/n⌋ or ⌈w·c_p/n⌉; equal
-     * partitions alternate), instead of a hypergeometric draw, and no task of a {@code sync} step waits for one that
-     * drew more rows. A function of the order and the partitions' counts alone, as every task computes it; with one
-     * partition it is {@code order}.
+     * of the rows. Each partition's samples keep their order in {@code order}; which partition gives the next position
+     * is Tijdeman's chairman assignment over the partitions that hold training samples ({@link ChairAssignment}): with
+     * P of them, c_p of the n samples in partition p, every prefix of t positions holds within 1 − 1/(2P − 2) of
+     * t·c_p/n samples of partition p, so a global batch of w rows holds less than 2 rows more or fewer than w·c_p/n of
+     * them (with 2 partitions exactly ⌊w·c_p/n⌋ or ⌈w·c_p/n⌉; equal partitions alternate), instead of a hypergeometric
+     * draw, and no task of a {@code sync} step waits for one that drew more rows. A function of the order and the
+     * partitions' counts alone, as every task computes it; with one partition it is {@code order}.
      *
      * @param order a permutation of the training positions 0 .. trainSize() − 1
      */
@@ -151,108 +149,13 @@ final class Layout implements Serializable {
         for (int j : order) {
             bySource[fill[owner(train[j])]++] = j;
         }
-        Chairs chairs = new Chairs(count, order.length, 2L * (sources - 1));
+        ChairAssignment chairs = new ChairAssignment(count, sources);
         int[] out = new int[order.length];
         for (int i = 0; i < out.length; i++) {
             int p = chairs.next(i + 1);
-            out[i] = bySource[first[p] + chairs.taken[p] - 1];
+            out[i] = bySource[first[p] + chairs.taken(p) - 1];
         }
         return out;
-    }
-
-    /**
-     * Tijdeman's chairman assignment over the partitions, in integers: with D = 1/σ = 2P − 2, partition p may take
-     * position t once D·t·c_p ≥ (D·k_p + 1)·n, and among those the smallest (D·(k_p + 1) − 1)/c_p goes first (ties to
-     * the lower partition). Two heaps: the partitions waiting for their lag, by the position from which they may
-     * take, and the ready ones, by deadline.
-     */
-    private static final class Chairs {
-        final int[] count;
-        final int[] taken;
-        final long n, d;
-        final int[] waiting, ready;
-        int waitingSize, readySize;
-
-        Chairs(int[] count, int n, long d) {
-            this.count = count;
-            this.taken = new int[count.length];
-            this.n = n;
-            this.d = d;
-            this.waiting = new int[count.length];
-            this.ready = new int[count.length];
-            for (int p = 0; p < count.length; p++) {
-                if (count[p] > 0) {
-                    waiting[waitingSize] = p;
-                    up(waiting, waitingSize++, false);
-                }
-            }
-        }
-
-        /** The partition that gives position t (1-based); counts it as taken. */
-        int next(long t) {
-            while (waitingSize > 0 && mayTake(waiting[0], t)) {
-                int p = pop(waiting, --waitingSize, false);
-                ready[readySize] = p;
-                up(ready, readySize++, true);
-            }
-            // Tijdeman's theorem keeps a partition ready at every position; the waiting heap is only a safeguard.
-            int p = readySize > 0 ? pop(ready, --readySize, true) : pop(waiting, --waitingSize, false);
-            if (++taken[p] < count[p]) {
-                waiting[waitingSize] = p;
-                up(waiting, waitingSize++, false);
-            }
-            return p;
-        }
-
-        private boolean mayTake(int p, long t) {
-            return compare(d * t, count[p], d * taken[p] + 1, n) >= 0;
-        }
-
-        /** p before q: by deadline (D·(k + 1) − 1)/c when {@code byDeadline}, else by the start (D·k + 1)/c; ties to the lower. */
-        private boolean before(int p, int q, boolean byDeadline) {
-            long a = byDeadline ? d * (taken[p] + 1L) - 1 : d * taken[p] + 1;
-            long b = byDeadline ? d * (taken[q] + 1L) - 1 : d * taken[q] + 1;
-            int c = compare(a, count[q], b, count[p]);
-            return c < 0 || c == 0 && p < q;
-        }
-
-        /** Sign of a·b − c·e for non-negative a, b, c, e, exact in 128 bits. */
-        private static int compare(long a, long b, long c, long e) {
-            int high = Long.compare(Math.multiplyHigh(a, b), Math.multiplyHigh(c, e));
-            return high != 0 ? high : Long.compareUnsigned(a * b, c * e);
-        }
-
-        private void up(int[] heap, int i, boolean byDeadline) {
-            while (i > 0 && before(heap[i], heap[(i - 1) / 2], byDeadline)) {
-                int parent = (i - 1) / 2, t = heap[i];
-                heap[i] = heap[parent];
-                heap[parent] = t;
-                i = parent;
-            }
-        }
-
-        /** Removes and returns the heap's first; {@code last} is the index of its last element, moved to the top. */
-        private int pop(int[] heap, int last, boolean byDeadline) {
-            int top = heap[0];
-            heap[0] = heap[last];
-            int i = 0;
-            while (true) {
-                int l = 2 * i + 1, r = l + 1, m = i;
-                if (l < last && before(heap[l], heap[m], byDeadline)) {
-                    m = l;
-                }
-                if (r < last && before(heap[r], heap[m], byDeadline)) {
-                    m = r;
-                }
-                if (m == i) {
-                    return top;
-                }
-                int t = heap[i];
-                heap[i] = heap[m];
-                heap[m] = t;
-                i = m;
-            }
-        }
     }
 
     private int[] local(int p, int[] global) {
