@@ -334,6 +334,38 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         return s;
     }
 
+    /**
+     * A barrier stage runs all of its tasks at once; with more partitions than task slots Spark retries its slot check
+     * for minutes (spark.scheduler.barrier.maxConcurrentTasksCheck.*) before it fails. On a local master the slots are
+     * known, so the fit fails at once, saying what to change; elsewhere executors may still be registering, and
+     * Spark's own check decides.
+     */
+    private static void checkBarrierSlots(int partitions, org.apache.spark.SparkContext sc) {
+        int slots = localTaskSlots(sc.master(), sc.getConf().getInt("spark.task.cpus", 1), Runtime.getRuntime().availableProcessors());
+        if (slots >= 0 && partitions > slots) {
+            throw new IllegalArgumentException("the fit needs a task slot per partition at once (sync and average run as one Spark"
+                    + " barrier stage), but the data has " + partitions + " partitions and Spark " + sc.master() + " has " + slots
+                    + " task slots: set numPartitions to at most " + slots + " or start Spark with more threads (local[" + partitions + "])");
+        }
+    }
+
+    /**
+     * {@return the task slots of a local master ({@code local}, {@code local[N]}, {@code local[*]}, with or without
+     * a failure count), or −1 for any other master, local-cluster included}
+     *
+     * @param master the master URL
+     * @param taskCpus spark.task.cpus
+     * @param processors the machine's processors, for {@code local[*]}
+     */
+    static int localTaskSlots(String master, int taskCpus, int processors) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\d+)?\\])?").matcher(master.trim());
+        if (!m.matches()) {
+            return -1;
+        }
+        int threads = m.group(1) == null ? 1 : m.group(1).equals("*") ? processors : Integer.parseInt(m.group(1));
+        return threads / Math.max(1, taskCpus);
+    }
+
     /** The fit's checkpoints when {@code checkpointDir} is set (a new folder under it per fit), else null. */
     private Checkpoints checkpoints(TrainingMode m, org.apache.hadoop.conf.Configuration hadoop) {
         String dir = getOrDefault(checkpointDir);
@@ -362,6 +394,9 @@ public abstract class MlpEstimator<E extends MlpEstimator<E, M>, M extends MlpMo
         int wanted = (Integer) getOrDefault(numPartitions);
         if (wanted > 0 && df.rdd().getNumPartitions() != wanted) {
             df = df.repartition(wanted);
+        }
+        if (s.mode() != TrainingMode.AGGREGATE) {
+            checkBarrierSlots(df.rdd().getNumPartitions(), df.sparkSession().sparkContext());
         }
         boolean standardize = targetStandardisation(mlp);
         JavaRDD<Shard> labelled = Shard.of(df, featuresColName(), labelColName(), mlp.inputs(), targets(mlp.outputs()))

@@ -156,6 +156,31 @@ class ClassifierPipelineTest {
         assertTrue(patience.getMessage().contains("validationFraction"), patience.getMessage());
     }
 
+    /** A barrier fit with more partitions than a local master's task slots fails at once instead of after Spark's slot checks. */
+    @Test
+    @org.junit.jupiter.api.condition.DisabledIf("delta4j.spark.LocalSpark#multiJvm")
+    void morePartitionsThanLocalSlotsFailAtOnce() {
+        long t0 = System.nanoTime();
+        var slots = assertThrows(IllegalArgumentException.class, () -> classifier("sync").setEpochs(1).setNumPartitions(3).fit(trainFrame));
+        assertTrue(slots.getMessage().contains("has 2 task slots: set numPartitions to at most 2"), slots.getMessage());
+        assertTrue(System.nanoTime() - t0 < 30e9, "without waiting for Spark's slot checks");
+        assertEquals(1, classifier("aggregate").setEpochs(1).setNumPartitions(3).fit(trainFrame).summary().history().size(),
+                "aggregate runs one job per step, not a barrier stage: 3 partitions train on 2 slots");
+    }
+
+    @Test
+    void localTaskSlotsFollowTheMaster() {
+        assertEquals(1, MlpEstimator.localTaskSlots("local", 1, 8));
+        assertEquals(4, MlpEstimator.localTaskSlots("local[4]", 1, 8));
+        assertEquals(2, MlpEstimator.localTaskSlots("local[4]", 2, 8));
+        assertEquals(8, MlpEstimator.localTaskSlots("local[*]", 1, 8));
+        assertEquals(3, MlpEstimator.localTaskSlots("local[3,2]", 1, 8));
+        assertEquals(8, MlpEstimator.localTaskSlots("local[*,4]", 1, 8));
+        assertEquals(-1, MlpEstimator.localTaskSlots("local-cluster[2,2,1024]", 1, 8));
+        assertEquals(-1, MlpEstimator.localTaskSlots("spark://host:7077", 1, 8));
+        assertEquals(-1, MlpEstimator.localTaskSlots("yarn", 1, 8));
+    }
+
     static String rootMessage(Throwable t) {
         StringBuilder all = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause()) {
