@@ -46,8 +46,10 @@ import java.util.function.BooleanSupplier;
  * into the members' vectors. Each message is an RPC that the receiver acknowledges once it has taken the part in: the
  * send buffer is refilled only after every peer acknowledged its last use, and a task closes its transport only after
  * every peer acknowledged everything it sent, with no Spark barrier (which polls once a second) at the end. A stage of
- * one task has no peers and no transport: its sums are the vector itself; a stage whose tasks share one JVM closes its
- * transport after the rendezvous.
+ * one task has no peers and no transport: its sums are the vector itself. A stage whose tasks Spark placed on one
+ * executor (every task's address in {@link BarrierTaskContext#getTaskInfos} the same: Spark local mode, or an executor
+ * with a slot for each) needs no rendezvous either: its tasks meet on their JVM's board, without a transport and
+ * without the second that allGather's polling costs the first task to arrive.
  */
 final class AllReduce implements AutoCloseable {
 
@@ -105,6 +107,15 @@ final class AllReduce implements AutoCloseable {
             remoteParts = 0;
             return;
         }
+        boolean apart = "transport".equals(ctx.getLocalProperty(EXCHANGE_PROPERTY));
+        if (!apart && oneExecutor(ctx.getTaskInfos())) {
+            long t0 = System.nanoTime();
+            group = InProcessExchange.join(ctx, JVM, java.util.stream.IntStream.range(0, tasks).toArray());
+            remoteParts = 0;
+            nanos += System.nanoTime() - t0;
+            phases[0] = nanos;
+            return;
+        }
         // One I/O thread each way: the engines own the cores; the transport only moves bytes.
         TransportConf conf = new TransportConf("delta4j", new MapConfigProvider(Map.of(
                 "spark.delta4j.io.serverThreads", "1",
@@ -117,7 +128,6 @@ final class AllReduce implements AutoCloseable {
         this.factory = transport.createClientFactory();
         long t0 = System.nanoTime();
         String[] where = ctx.allGather(partition + " " + host + " " + server.getPort() + " " + JVM);
-        boolean apart = "transport".equals(ctx.getLocalProperty(EXCHANGE_PROPERTY));
         String[] hosts = new String[tasks], groups = new String[tasks];
         int[] ports = new int[tasks];
         for (String w : where) {
@@ -150,6 +160,19 @@ final class AllReduce implements AutoCloseable {
 
     int tasks() {
         return tasks;
+    }
+
+    /**
+     * Whether Spark placed every task of the stage on one executor: each task's address is its executor's RPC address
+     * (host and port), which no two executor JVMs share.
+     */
+    static boolean oneExecutor(org.apache.spark.BarrierTaskInfo[] infos) {
+        for (org.apache.spark.BarrierTaskInfo i : infos) {
+            if (!i.address().equals(infos[0].address())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
