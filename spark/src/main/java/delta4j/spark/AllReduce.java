@@ -168,8 +168,8 @@ final class AllReduce implements AutoCloseable {
      */
     static boolean oneExecutor(org.apache.spark.BarrierTaskInfo[] infos) {
         for (org.apache.spark.BarrierTaskInfo i : infos) {
-            if (!i.address().equals(infos[0].address())) {
-                return false;
+            if (i.address() == null || !i.address().equals(infos[0].address())) {
+                return false; // an unknown address: Spark's rendezvous tells the JVMs apart
             }
         }
         return true;

@@ -23,5 +23,6 @@ class AllReduceTest {
         assertTrue(AllReduce.oneExecutor(at("10.0.0.5:41233", "10.0.0.5:41233", "10.0.0.5:41233")));
         assertFalse(AllReduce.oneExecutor(at("10.0.0.5:41233", "10.0.0.5:41234")), "two executor JVMs on one host");
         assertFalse(AllReduce.oneExecutor(at("10.0.0.5:41233", "10.0.0.5:41233", "10.0.0.6:41233")));
+        assertFalse(AllReduce.oneExecutor(at(null, null)), "addresses not known");
     }
 }
