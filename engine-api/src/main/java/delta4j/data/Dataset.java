@@ -281,7 +281,6 @@ public final class Dataset implements Samples {
         engine.uploadRows(y, order, from, dst);
     }
 
-
     /** The samples at the given indices, in that order (copied). */
     @Override
     public Dataset subset(int[] indices) {

@@ -150,7 +150,8 @@ final class AllReduce implements AutoCloseable {
             }
         }
         if (leaders.size() == 1) {
-            closeTransport(); // one JVM: nothing crosses the transport
+            // One JVM whose tasks' addresses Spark did not report alike (above): nothing crosses the transport.
+            closeTransport();
         }
         remoteParts = mine[0] == partition ? tasks - mine.length : 0;
         group = InProcessExchange.join(ctx, groups[partition], mine);

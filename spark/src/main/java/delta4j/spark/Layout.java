@@ -22,6 +22,7 @@ final class Layout implements Serializable {
     private final long seed;
     private transient int[] train;
     private transient int[] validation;
+    private transient int[] counts;
 
     Layout(int[] counts, double validationFraction, long seed) {
         this.start = new int[counts.length + 1];
@@ -99,13 +100,16 @@ final class Layout implements Serializable {
         return local(p, validation);
     }
 
-    /** Training samples per partition. */
+    /** Training samples per partition (counted once: {@link #balanced} asks every epoch). */
     int[] trainCounts() {
-        int[] c = new int[partitions()];
-        for (int g : trainIndex()) {
-            c[owner(g)]++;
+        if (counts == null) {
+            int[] c = new int[partitions()];
+            for (int g : trainIndex()) {
+                c[owner(g)]++;
+            }
+            counts = c;
         }
-        return c;
+        return counts.clone();
     }
 
     /** The partition that holds global sample {@code global}. */

@@ -36,6 +36,20 @@ final class LocalSpark {
         return System.getProperty(MASTER, "local[2]");
     }
 
+    /**
+     * Runs {@code fit} with the job's exchange set ({@link AllReduce#EXCHANGE_PROPERTY}: {@code transport} makes tasks that
+     * share a JVM exchange over the transport; null leaves the default), and unsets it afterwards.
+     */
+    static <T> T withExchange(String exchange, java.util.function.Supplier<T> fit) {
+        var sc = get().sparkContext();
+        sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, exchange);
+        try {
+            return fit.get();
+        } finally {
+            sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, null);
+        }
+    }
+
     static synchronized SparkSession get() {
         if (session == null) {
             SparkSession.Builder b = SparkSession.builder()

@@ -70,14 +70,7 @@ class ScalingMeasurement {
                 boolean transport = run.length > 3 && run[3].equals("transport"), balanced = run.length > 4 && run[4].equals("balanced");
                 est.setBalancedBatches(balanced);
                 String exchange = (transport ? "transport" : "in memory where the tasks share a JVM") + (balanced ? ", balanced batches" : ", the trainer's batches");
-                var sc = LocalSpark.get().sparkContext();
-                sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, transport ? "transport" : null);
-                FitSummary s;
-                try {
-                    s = est.fit(frame).summary();
-                } finally {
-                    sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, null);
-                }
+                FitSummary s = LocalSpark.withExchange(transport ? "transport" : null, () -> est.fit(frame)).summary();
                 List<EpochReport> h = s.history();
                 double seconds = 0;
                 long samples = 0;

@@ -29,13 +29,7 @@ class SyncEquivalenceTest {
 
     /** The fit with every task exchanging over the transport, even with tasks of its own JVM. */
     static MlpRegressionModel fitOverTheTransport(MlpRegressor est, org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> frame) {
-        var sc = LocalSpark.get().sparkContext();
-        sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, "transport");
-        try {
-            return est.fit(frame);
-        } finally {
-            sc.setLocalProperty(AllReduce.EXCHANGE_PROPERTY, null);
-        }
+        return LocalSpark.withExchange("transport", () -> est.fit(frame));
     }
 
     static float[] trainerWeights(MlpRegressor est, Dataset data) {
