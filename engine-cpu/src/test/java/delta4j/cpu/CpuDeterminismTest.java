@@ -60,6 +60,16 @@ class CpuDeterminismTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = Activation.class, names = {"RELU", "TANH", "SIGMOID"})
     void weightsDoNotDependOnTheThreadCount(Activation hidden) {
+        weightsDoNotDependOnTheThreadCount(hidden, Optimizer.adam(1e-3f));
+    }
+
+    /** The same with momentum in Nesterov's form, whose step keeps a velocity as Adam keeps its moments. */
+    @Test
+    void momentumWeightsDoNotDependOnTheThreadCount() {
+        weightsDoNotDependOnTheThreadCount(Activation.RELU, Optimizer.nesterov(0.01f, 0.9f));
+    }
+
+    private static void weightsDoNotDependOnTheThreadCount(Activation hidden, Optimizer optimizer) {
         SplittableRandom rnd = new SplittableRandom(4);
         int n = 600, f = 64, k = 10;
         float[] x = new float[n * f], t = new float[n * k];
@@ -70,7 +80,7 @@ class CpuDeterminismTest {
             t[i * k + rnd.nextInt(k)] = 1;
         }
         Dataset data = new Dataset(n, f, k, x, t);
-        TrainingConfig cfg = TrainingConfig.builder().optimizer(Optimizer.adam(1e-3f)).batchSize(256).maxEpochs(2).build();
+        TrainingConfig cfg = TrainingConfig.builder().optimizer(optimizer).batchSize(256).maxEpochs(2).build();
         Mlp one = null;
         for (int threads : new int[]{1, 2, 3}) {
             Mlp m = Mlp.builder(f).dense(256, hidden).dense(128, hidden).dense(k, Activation.SOFTMAX)
