@@ -18,22 +18,21 @@ final class ChairAssignment {
     private final int[] waiting, ready;
     private int waitingSize, readySize;
 
-    /**
-     * @param count the items of each source, none negative
-     * @param sources how many of them are not empty, at least 2
-     */
-    ChairAssignment(int[] count, int sources) {
-        if (sources < 2) {
-            throw new IllegalArgumentException("a chair assignment needs 2 sources or more, got " + sources);
-        }
+    /** @param count the items of each source, none negative; at least 2 sources not empty */
+    ChairAssignment(int[] count) {
         this.count = count;
         this.taken = new int[count.length];
         long total = 0;
+        int sources = 0;
         for (int c : count) {
             total += c;
+            sources += c > 0 ? 1 : 0;
+        }
+        if (sources < 2) {
+            throw new IllegalArgumentException("a chair assignment needs 2 sources or more, got " + sources);
         }
         this.n = total;
-        this.d = 2L * (sources - 1);
+        this.d = 2L * (sources - 1); // before the heap: its order compares through d
         this.waiting = new int[count.length];
         this.ready = new int[count.length];
         for (int p = 0; p < count.length; p++) {

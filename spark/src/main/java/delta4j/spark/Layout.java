@@ -153,7 +153,7 @@ final class Layout implements Serializable {
         for (int j : order) {
             bySource[fill[owner(train[j])]++] = j;
         }
-        ChairAssignment chairs = new ChairAssignment(count, sources);
+        ChairAssignment chairs = new ChairAssignment(count);
         int[] out = new int[order.length];
         for (int i = 0; i < out.length; i++) {
             int p = chairs.next(i + 1);
