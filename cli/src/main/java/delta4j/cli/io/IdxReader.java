@@ -6,12 +6,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
  * Reads IDX files, the format of MNIST and Fashion-MNIST, raw or gzip-compressed (detected from the
- * content, not the name). Only unsigned-byte data (type 0x08) is supported, which is what those data
+ * content, not the name; a gzip file read before comes from its decompressed copy, {@link GunzipCache}). Only unsigned-byte data (type 0x08) is supported, which is what those data
  * sets use: images are {@code [n, rows, cols]}, labels {@code [n]}.
  *
  * <p>Header: two zero bytes, the data type, the number of dimensions, then each dimension as a
@@ -185,7 +184,7 @@ public final class IdxReader {
         raw.reset();
         if (b0 == 0x1f && b1 == 0x8b) {
             try {
-                return new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16);
+                return new BufferedInputStream(GunzipCache.standard().open(file, raw), 1 << 16);
             } catch (ZipException | EOFException e) {
                 raw.close();
                 throw new DataFileException(file.toString(), "is not a valid gzip file (" + gzipProblem(e) + "): download it again", e);
