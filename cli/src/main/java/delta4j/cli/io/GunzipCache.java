@@ -78,8 +78,13 @@ final class GunzipCache {
         if (key != null) {
             Path copy = key.find(dir);
             if (copy != null) {
-                raw.close();
-                return new CheckedCopy(file, copy, key);
+                try {
+                    CheckedCopy checked = new CheckedCopy(file, copy, key);
+                    raw.close();
+                    return checked;
+                } catch (IOException e) {
+                    // gone since it was found (another command replaced it): inflate the source instead
+                }
             }
         }
         InputStream inflated = new GZIPInputStream(raw, 1 << 16);
