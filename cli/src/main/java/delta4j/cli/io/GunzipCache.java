@@ -166,50 +166,46 @@ final class GunzipCache {
         }
     }
 
-    /** A kept copy, read with its CRC-32 and length checked against its name when the read reaches its end. */
-    private static final class CheckedCopy extends FilterInputStream {
-        private final Path file, copy;
-        private final long expectedLength, expectedCrc;
-        private final CRC32 crc = new CRC32();
-        private long length;
-        private boolean checked;
+    /**
+     * A stream that keeps the length and CRC-32 of every byte that passes through it (skipped ones included, by
+     * reading them) and calls {@link #passed} for them and {@link #atEnd} when its source ends.
+     */
+    private abstract static class Watched extends FilterInputStream {
+        final CRC32 crc = new CRC32();
+        long length;
 
-        CheckedCopy(Path file, Path copy, Key key) throws IOException {
-            super(Files.newInputStream(copy));
-            this.file = file;
-            this.copy = copy;
-            long[] lengthCrc = key.lengthAndCrc(copy);
-            this.expectedLength = lengthCrc[0];
-            this.expectedCrc = lengthCrc[1];
+        Watched(InputStream in) {
+            super(in);
+        }
+
+        /** Bytes that went through. */
+        abstract void passed(byte[] b, int off, int n);
+
+        /** The source has ended; called at each read that finds the end. */
+        abstract void atEnd() throws IOException;
+
+        @Override
+        public final int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n <= 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b < 0) {
-                atEnd();
-            } else {
-                crc.update(b);
-                length++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
+        public final int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
             if (n < 0) {
                 atEnd();
-            } else {
+            } else if (n > 0) {
                 crc.update(b, off, n);
                 length += n;
+                passed(b, off, n);
             }
             return n;
         }
 
         @Override
-        public long skip(long n) throws IOException {
-            // Skipped bytes count in the check too.
+        public final long skip(long n) throws IOException {
             byte[] scratch = new byte[(int) Math.min(n, 1 << 16)];
             long skipped = 0;
             while (skipped < n) {
@@ -223,11 +219,32 @@ final class GunzipCache {
         }
 
         @Override
-        public boolean markSupported() {
+        public final boolean markSupported() {
             return false;
         }
+    }
 
-        private void atEnd() throws IOException {
+    /** A kept copy, read with its CRC-32 and length checked against its name when the read reaches its end. */
+    private static final class CheckedCopy extends Watched {
+        private final Path file, copy;
+        private final long expectedLength, expectedCrc;
+        private boolean checked;
+
+        CheckedCopy(Path file, Path copy, Key key) throws IOException {
+            super(Files.newInputStream(copy));
+            this.file = file;
+            this.copy = copy;
+            long[] lengthCrc = key.lengthAndCrc(copy);
+            this.expectedLength = lengthCrc[0];
+            this.expectedCrc = lengthCrc[1];
+        }
+
+        @Override
+        void passed(byte[] b, int off, int n) {
+        }
+
+        @Override
+        void atEnd() throws IOException {
             if (checked) {
                 return;
             }
@@ -245,13 +262,11 @@ final class GunzipCache {
      * The inflated stream, written to a temporary file in the cache as it is read; renamed into the copy's place when
      * the gzip stream ends (its trailer checked), deleted if the stream is closed before that.
      */
-    private static final class Copying extends FilterInputStream {
+    private static final class Copying extends Watched {
         private final Path dir;
         private final Key key;
-        private final CRC32 crc = new CRC32();
         private Path temp;
         private OutputStream out;
-        private long length;
 
         Copying(InputStream inflated, Path file, Path dir, Key key) {
             super(inflated);
@@ -269,61 +284,10 @@ final class GunzipCache {
         }
 
         @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b < 0) {
-                atEnd();
-            } else if (out != null) {
-                crc.update(b);
-                length++;
-                write(new byte[] {(byte) b}, 0, 1);
+        void passed(byte[] b, int off, int n) {
+            if (out == null) {
+                return;
             }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n < 0) {
-                atEnd();
-            } else if (out != null && n > 0) {
-                crc.update(b, off, n);
-                length += n;
-                write(b, off, n);
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            // Skipped bytes belong in the copy too.
-            byte[] scratch = new byte[(int) Math.min(n, 1 << 16)];
-            long skipped = 0;
-            while (skipped < n) {
-                int r = read(scratch, 0, (int) Math.min(scratch.length, n - skipped));
-                if (r < 0) {
-                    break;
-                }
-                skipped += r;
-            }
-            return skipped;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                super.close();
-            } finally {
-                abandon(); // nothing to do after a finished copy
-            }
-        }
-
-        private void write(byte[] b, int off, int n) {
             try {
                 out.write(b, off, n);
             } catch (IOException | RuntimeException e) {
@@ -332,7 +296,8 @@ final class GunzipCache {
         }
 
         /** The gzip stream has ended and checked its trailer: the copy is complete. */
-        private void atEnd() {
+        @Override
+        void atEnd() {
             if (out == null) {
                 return;
             }
@@ -349,6 +314,15 @@ final class GunzipCache {
                 key.deleteOthers(dir, copy);
             } catch (IOException | RuntimeException e) {
                 abandon();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                super.close();
+            } finally {
+                abandon(); // nothing to do after a finished copy
             }
         }
 
