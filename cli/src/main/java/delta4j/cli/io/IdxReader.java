@@ -10,8 +10,9 @@ import java.util.zip.ZipException;
 
 /**
  * Reads IDX files, the format of MNIST and Fashion-MNIST, raw or gzip-compressed (detected from the
- * content, not the name; a gzip file read before comes from its decompressed copy, {@link GunzipCache}). Only unsigned-byte data (type 0x08) is supported, which is what those data
- * sets use: images are {@code [n, rows, cols]}, labels {@code [n]}.
+ * content, not the name; a gzip file read before is read from its decompressed copy, {@link GunzipCache}). Only
+ * unsigned-byte data (type 0x08) is supported, which is what those data sets use: images are
+ * {@code [n, rows, cols]}, labels {@code [n]}.
  *
  * <p>Header: two zero bytes, the data type, the number of dimensions, then each dimension as a
  * big-endian unsigned 32-bit integer. Sizes are checked before anything large is allocated, and the
