@@ -16,9 +16,8 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Decompressed copies of gzip data files, kept in the user's cache directory so that a file read again is not inflated
- * again. zlib inflates at about 160 MB/s, so Fashion-MNIST's training images (26 MB gzipped, 47 MB raw) cost 0.3 s of
- * a core at every command, and a training command reads its data while the JIT and the warm-up need both cores
- * (docs/CLI.md, "The decompression cache").
+ * again: inflating is slow next to reading, and a training command reads its data while the JIT and the warm-up need
+ * every core (docs/CLI.md, "The decompression cache", has what it costs and saves).
  *
  * <p>A copy is named by its source's real path (hashed), size and modification time, and by its own length and
  * CRC-32, which every read of it checks at its end: a changed source misses, and a damaged copy is deleted and
@@ -76,10 +75,10 @@ final class GunzipCache {
     InputStream open(Path file, InputStream raw) throws IOException {
         Key key = dir == null ? null : Key.of(file);
         if (key != null) {
-            Path copy = key.find(dir);
+            Kept copy = key.find(dir);
             if (copy != null) {
                 try {
-                    CheckedCopy checked = new CheckedCopy(file, copy, key);
+                    CheckedCopy checked = new CheckedCopy(file, copy);
                     raw.close();
                     return checked;
                 } catch (IOException e) {
@@ -91,6 +90,10 @@ final class GunzipCache {
         return key == null ? inflated : new Copying(inflated, file, dir, key);
     }
 
+    /** A kept copy and the length and CRC-32 that its name records. */
+    private record Kept(Path path, long length, long crc) {
+    }
+
     /** What names a source's copy: its real path's hash, size and modification time; the copy adds its length and CRC. */
     private record Key(String source, String name) {
 
@@ -98,10 +101,11 @@ final class GunzipCache {
         static Key of(Path file) {
             try {
                 Path real = file.toRealPath();
+                String path = real.toString();
                 // 64 bits of the path: its CRC-32 and its string hash (no digest provider to load at start-up).
                 CRC32 pathCrc = new CRC32();
-                pathCrc.update(real.toString().getBytes(StandardCharsets.UTF_8));
-                String source = String.format("%08x%08x", pathCrc.getValue(), real.toString().hashCode()) + "-" + Files.size(real) + "-"
+                pathCrc.update(path.getBytes(StandardCharsets.UTF_8));
+                String source = String.format("%08x%08x", pathCrc.getValue(), path.hashCode()) + "-" + Files.size(real) + "-"
                         + Files.getLastModifiedTime(real).to(TimeUnit.NANOSECONDS) + "-";
                 String name = real.getFileName().toString();
                 if (name.endsWith(".gz")) {
@@ -120,15 +124,15 @@ final class GunzipCache {
         }
 
         /** The kept copy of this source whose size matches its name, or null. */
-        Path find(Path dir) {
+        Kept find(Path dir) {
             if (!Files.isDirectory(dir)) {
                 return null;
             }
             try (DirectoryStream<Path> copies = Files.newDirectoryStream(dir, source + "*")) {
                 for (Path copy : copies) {
-                    long[] lengthCrc = lengthAndCrc(copy);
-                    if (lengthCrc != null && Files.size(copy) == lengthCrc[0]) {
-                        return copy;
+                    Kept kept = parse(copy);
+                    if (kept != null && Files.size(copy) == kept.length()) {
+                        return kept;
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -137,15 +141,15 @@ final class GunzipCache {
             return null;
         }
 
-        /** The length and CRC-32 that a copy's name records, or null for a name that is not a copy's of this key. */
-        long[] lengthAndCrc(Path copy) {
+        /** The copy with the length and CRC-32 that its name records, or null for a name that is not a copy's of this key. */
+        private Kept parse(Path copy) {
             String rest = copy.getFileName().toString().substring(source.length());
             String[] parts = rest.split("-", 3);
             if (parts.length != 3 || !parts[2].equals(name)) {
                 return null;
             }
             try {
-                return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1], 16)};
+                return new Kept(copy, Long.parseLong(parts[0]), Long.parseLong(parts[1], 16));
             } catch (NumberFormatException e) {
                 return null;
             }
@@ -226,17 +230,14 @@ final class GunzipCache {
 
     /** A kept copy, read with its CRC-32 and length checked against its name when the read reaches its end. */
     private static final class CheckedCopy extends Watched {
-        private final Path file, copy;
-        private final long expectedLength, expectedCrc;
+        private final Path file;
+        private final Kept copy;
         private boolean checked;
 
-        CheckedCopy(Path file, Path copy, Key key) throws IOException {
-            super(Files.newInputStream(copy));
+        CheckedCopy(Path file, Kept copy) throws IOException {
+            super(Files.newInputStream(copy.path()));
             this.file = file;
             this.copy = copy;
-            long[] lengthCrc = key.lengthAndCrc(copy);
-            this.expectedLength = lengthCrc[0];
-            this.expectedCrc = lengthCrc[1];
         }
 
         @Override
@@ -249,10 +250,10 @@ final class GunzipCache {
                 return;
             }
             checked = true;
-            if (length != expectedLength || crc.getValue() != expectedCrc) {
+            if (length != copy.length() || crc.getValue() != copy.crc()) {
                 in.close();
-                Files.deleteIfExists(copy);
-                throw new DataFileException(file.toString(), "its decompressed copy in the cache (" + copy
+                Files.deleteIfExists(copy.path());
+                throw new DataFileException(file.toString(), "its decompressed copy in the cache (" + copy.path()
                         + ") is damaged and was deleted: run the command again");
             }
         }
