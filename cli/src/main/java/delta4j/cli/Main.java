@@ -13,6 +13,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,13 +26,18 @@ import java.util.regex.Pattern;
  */
 @Command(usageHelpAutoWidth = true, name = "delta4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Train multi-layer perceptrons by backpropagation on CPU SIMD or OpenCL engines.", ""},
-        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, ConvertCommand.class,
-                DevicesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Start with 'delta4j demo'. Each command has --help."})
 public final class Main implements Runnable {
 
     /** Exit codes (docs/CLI.md lists them). */
     public static final int OK = 0, RUNTIME_ERROR = 1, USAGE_ERROR = 2, NOT_WRITTEN = 3;
+
+    /**
+     * The commands under {@code delta4j}, in the order its usage lists them, each called by its own
+     * {@code @Command} name.
+     */
+    static final List<Class<?>> COMMANDS = List.of(DemoCommand.class, TrainCommand.class, EvalCommand.class,
+            PredictCommand.class, ConvertCommand.class, DevicesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class);
 
     /** A learning rate in the trainer's messages: after "learning rate " or "e.g. ". */
     private static final Pattern LEARNING_RATE = Pattern.compile("(learning rate |e\\.g\\. )([-+]?\\d+\\.\\d+(?:E-?\\d+)?)");
@@ -56,7 +62,7 @@ public final class Main implements Runnable {
     /** Runs a command line with the given streams and returns the exit code (for tests and embedding). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
-        CommandLine cl = commandLine(verbose);
+        CommandLine cl = commandLine(args, verbose);
         cl.setOut(out);
         cl.setErr(err);
         try {
@@ -76,11 +82,22 @@ public final class Main implements Runnable {
         }
     }
 
-    /** The configured picocli command line: case-insensitive enum values, one-line error handlers. */
-    static CommandLine commandLine(boolean verbose) {
+    /**
+     * The configured picocli command line for {@code args}: case-insensitive enum values, one-line error handlers.
+     * Picocli builds the model of every command it is given as the command line is made, by reflection over its
+     * options, in the interpreter at start-up and ahead of everything the command does; a command line that starts
+     * with a command's name gets that command alone, any other (none, the usage, {@code help}, a mistyped name that
+     * picocli suggests names for) gets them all. The settings below reach the commands added before them.
+     */
+    static CommandLine commandLine(String[] args, boolean verbose) {
         CommandLine cl = new CommandLine(new Main());
+        Class<?> named = args.length == 0 ? null : command(args[0]);
+        boolean alone = named != null && named != CommandLine.HelpCommand.class; // help shows the others
+        for (Class<?> c : alone ? List.<Class<?>>of(named) : COMMANDS) {
+            cl.addSubcommand(c);
+        }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setParameterExceptionHandler((ex, args) -> {
+        cl.setParameterExceptionHandler((ex, rest) -> {
             CommandLine c = ex.getCommandLine();
             String hint = "";
             if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
@@ -101,6 +118,16 @@ public final class Main implements Runnable {
             return usage ? USAGE_ERROR : RUNTIME_ERROR;
         });
         return cl;
+    }
+
+    /** {@return the command called {@code name}, or null} */
+    static Class<?> command(String name) {
+        for (Class<?> c : COMMANDS) {
+            if (c.getAnnotation(Command.class).name().equals(name)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /** A one-line message for an error, without the exception's class name where the message says it all. */

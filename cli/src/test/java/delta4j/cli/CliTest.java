@@ -2,11 +2,14 @@ package delta4j.cli;
 
 import delta4j.cli.io.IdxTestFiles;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -74,6 +77,32 @@ class CliTest {
         Cli.Result r = Cli.run(args);
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.out().contains("Usage: delta4j"), r::toString);
+    }
+
+    /** A command line that names its command builds that command alone (Main.commandLine): the same usage as among all. */
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "train", "eval", "predict", "convert", "devices", "bench", "bench gemm", "bench train"})
+    void aCommandBuiltAloneHasTheUsageItHasAmongAll(String command) {
+        String[] args = (command + " --help").split(" ");
+        StringWriter among = new StringWriter();
+        CommandLine all = Main.commandLine(new String[0], false);
+        all.setOut(new PrintWriter(among, true));
+        assertEquals(0, all.execute(args));
+        Cli.Result alone = Cli.run(args);
+        assertEquals(0, alone.exit(), alone::toString);
+        assertEquals(among.toString(), alone.out());
+        assertEquals(Main.COMMANDS.size(), all.getSubcommands().size());
+        assertEquals(1, Main.commandLine(args, false).getSubcommands().size());
+    }
+
+    @Test
+    void helpAndAMistypedCommandSeeEveryCommand() {
+        Cli.Result help = Cli.run("help", "predict");
+        assertEquals(0, help.exit(), help::toString);
+        assertTrue(help.out().contains("Usage: delta4j predict"), help::toString);
+        Cli.Result typo = Cli.run("trian", "--epochs", "3");
+        assertUsageError(typo);
+        assertTrue(typo.err().contains("did you mean train"), typo::toString);
     }
 
     @Test
