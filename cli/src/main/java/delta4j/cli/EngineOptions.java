@@ -73,6 +73,14 @@ public final class EngineOptions {
         return e.name() + " (" + e.device() + ")" + (e.precision() == Precision.FP32 ? "" : ", " + e.precision().cliName() + " products");
     }
 
+    /**
+     * Whether the JIT compiles {@code e}'s kernels, so that a warm-up on a stand-in ({@link delta4j.model.Prewarm})
+     * shortens the work that follows: the cpu engine's, unless {@code -Ddelta4j.noPrewarm=true}.
+     */
+    static boolean jitCompiled(Engine e) {
+        return e.name().equals("cpu") && !Boolean.getBoolean("delta4j.noPrewarm");
+    }
+
     private String name() {
         return engine == null ? "auto" : engine.trim().toLowerCase(Locale.ROOT);
     }

@@ -7,6 +7,7 @@ import delta4j.cli.report.TestMetrics;
 import delta4j.cli.report.Words;
 import delta4j.engine.Engine;
 import delta4j.model.Mlp;
+import delta4j.model.Prewarm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,10 +43,13 @@ final class EvalCommand extends Common implements Callable<Integer> {
         var out = out();
         Outputs outputs = Outputs.standard();
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.
-        try (Engine engine = engineOptions.create()) {
+        try (Engine engine = engineOptions.create();
+             // The JIT compiles the forward kernels on made-up rows while the data loads (docs/BENCHMARKS.md, "Cold start").
+             Prewarm prewarm = PredictCommand.warmUp(engine, m, data)) {
             LoadedData d = ModelOptions.data(m, data, CsvReader.Targets.REQUIRED);
             TestMetrics t;
             try (d) {
+                PredictCommand.warmOrStop(prewarm, m, d.rows());
                 t = TestMetrics.score(m.loss(), m.lossParameter(), d.predict(m, engine), d.targetMatrix(), m.outputs(), ModelOptions.isClassifier(m),
                         m.targetStandardizer());
             }

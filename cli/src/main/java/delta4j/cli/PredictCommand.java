@@ -2,6 +2,7 @@ package delta4j.cli;
 
 import delta4j.io.AtomicFiles;
 import delta4j.cli.io.CsvReader;
+import delta4j.cli.io.DataSources;
 import delta4j.cli.io.LoadedData;
 import delta4j.data.Labels;
 import delta4j.data.Metrics;
@@ -9,6 +10,7 @@ import delta4j.cli.report.Words;
 import delta4j.engine.Engine;
 import delta4j.engine.Loss;
 import delta4j.model.Mlp;
+import delta4j.model.Prewarm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -50,9 +52,12 @@ final class PredictCommand extends Common implements Callable<Integer> {
         float[] y;
         LoadedData d;
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.
-        try (Engine engine = engineOptions.create()) {
+        try (Engine engine = engineOptions.create();
+             // The JIT compiles the forward kernels on made-up rows while the data loads (docs/BENCHMARKS.md, "Cold start").
+             Prewarm prewarm = PredictCommand.warmUp(engine, m, data)) {
             d = ModelOptions.data(m, data, CsvReader.Targets.IGNORED);
             try (d) {
+                warmOrStop(prewarm, m, d.rows());
                 y = d.predict(m, engine);
             }
         }
@@ -74,6 +79,27 @@ final class PredictCommand extends Common implements Callable<Integer> {
             outputs.printSummary(err());
         }
         return outputs.finish(err());
+    }
+
+    /**
+     * The warm-up of a prediction with {@code m} on {@code data}: started where the engine's kernels are compiled by
+     * the JIT and the data may hold enough rows to pay for it ({@link Prewarm#worthWaiting}), else none.
+     */
+    static Prewarm warmUp(Engine engine, Mlp m, String data) {
+        return EngineOptions.jitCompiled(engine) && Prewarm.worthWaiting(m, DataSources.mostRows(data, m.inputs()))
+                ? Prewarm.startPredicting(engine, m) : Prewarm.none();
+    }
+
+    /**
+     * Waits for a prediction's warm-up where the prediction is large enough to pay for it, else stops it (a few
+     * rows run faster in the kernels' first, slow code than the warm-up takes).
+     */
+    static void warmOrStop(Prewarm prewarm, Mlp m, int rows) {
+        if (Prewarm.worthWaiting(m, rows)) {
+            prewarm.await();
+        } else {
+            prewarm.close();
+        }
     }
 
     /**

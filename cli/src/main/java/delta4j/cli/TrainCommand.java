@@ -158,7 +158,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.
         try (Engine engine = engineOptions.create(); Opened opened = new Opened();
              // The JIT compiles the kernels on made-up data while the data loads (docs/BENCHMARKS.md, "Cold start").
-             Prewarm prewarm = !engine.name().equals("cpu") || Boolean.getBoolean("delta4j.noPrewarm") ? Prewarm.none()
+             Prewarm prewarm = !EngineOptions.jitCompiled(engine) ? Prewarm.none()
                      : Prewarm.start(engine, network(lossSpec), TrainingConfig.builder().optimizer(opt)
                              .weightDecay(optimization.weightDecay).clipGradientNorm(clipNorm()).batchSize(batch).build())) {
             LoadedData train = loadTraining(t, opened);

@@ -9,10 +9,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Trains a throw-away stand-in of a model on made-up data, on the engine that will train the model, so that the JIT
- * has compiled the engine's kernels before the first real epoch. Started in the background while the data loads
- * ({@link #start}), it is waited for before the real training ({@link #await}); it touches neither the model nor the
- * data, and the engine's kernels give the same bits in every JIT tier, so the trained weights are the same with or
- * without it.
+ * has compiled the engine's kernels before the first real epoch ({@link #start}); or runs the stand-in's forward pass
+ * on made-up rows, for a model about to predict ({@link #startPredicting}). Started in the background while the data
+ * loads, it is waited for before the real work ({@link #await}), or stopped where the work is too small to pay for it
+ * ({@link #close}); it touches neither the model nor the data, and the engine's kernels give the same bits in every
+ * JIT tier, so the trained weights and the predictions are the same with or without it.
  *
  * <p>Why: a JVM runs the Vector API kernels of the cpu engine in the interpreter and in C1 code (which calls the Vector
  * API's Java fallbacks for every vector operation) until C2 has compiled them. On the real shapes a kernel's loop gets
@@ -31,24 +32,32 @@ public final class Prewarm implements AutoCloseable {
     static final int STEPS = 600;
     /** Steps per epoch of the stand-in; cancelling takes effect between its epochs. */
     private static final int STEPS_PER_EPOCH = 50;
+    /** Forward passes of the stand-in before a prediction: as many as the training warm-up's steps. */
+    static final int PASSES = 600;
 
     private final AtomicBoolean cancelled = new AtomicBoolean();
-    private final Thread thread;
+    private Thread thread;
     private volatile Throwable failure;
 
-    private Prewarm(Engine engine, Mlp model, TrainingConfig config) {
-        thread = engine == null ? null : Thread.ofPlatform().daemon().name("delta4j-prewarm").unstarted(() -> {
-            try {
-                run(engine, model, config);
-            } catch (Throwable t) {
-                failure = t;
-            }
-        });
+    private Prewarm() {
     }
 
     /** {@return a warm-up that does nothing, for engines whose kernels the JVM does not compile} */
     public static Prewarm none() {
-        return new Prewarm(null, null, null);
+        return new Prewarm();
+    }
+
+    /** Runs {@code body} in the background thread of a new warm-up. */
+    private static Prewarm begin(java.util.function.Consumer<Prewarm> body) {
+        Prewarm p = new Prewarm();
+        p.thread = Thread.ofPlatform().daemon().name("delta4j-prewarm").start(() -> {
+            try {
+                body.accept(p);
+            } catch (Throwable t) {
+                p.failure = t;
+            }
+        });
+        return p;
     }
 
     /**
@@ -60,10 +69,43 @@ public final class Prewarm implements AutoCloseable {
      * @return the running warm-up; {@link #await} it before training, or {@link #close} it to stop it early
      */
     public static Prewarm start(Engine engine, Mlp model, TrainingConfig config) {
-        Prewarm p = new Prewarm(engine, model, config);
-        p.thread.start();
-        return p;
+        return begin(p -> p.run(engine, model, config));
     }
+
+    /**
+     * Starts warming {@code engine} for predicting with {@code model}, in a background thread: the forward pass of a
+     * narrow stand-in (the training warm-up's) on a few made-up rows, {@link #PASSES} times.
+     *
+     * @param engine the engine that will predict
+     * @param model  the model (only its architecture is read)
+     * @return the running warm-up; {@link #await} it before predicting, or {@link #close} it to stop it early
+     */
+    public static Prewarm startPredicting(Engine engine, Mlp model) {
+        return begin(p -> p.predict(engine, model));
+    }
+
+    /**
+     * Whether warming up pays for a prediction of {@code rows} rows with {@code model}: its forward pass costs at
+     * least {@link #WORTH_FLOPS}. Below that the kernels' slow first runs cost less than waiting for the warm-up.
+     *
+     * @param model the model
+     * @param rows  the rows to predict
+     * @return true where the prediction should wait for the warm-up
+     */
+    public static boolean worthWaiting(Mlp model, long rows) {
+        int[] sizes = model.sizes();
+        double flops = 0;
+        for (int l = 0; l + 1 < sizes.length; l++) {
+            flops += 2.0 * sizes[l] * sizes[l + 1];
+        }
+        return flops * rows >= WORTH_FLOPS;
+    }
+
+    /**
+     * The forward work (floating-point operations) from which waiting for a prediction's warm-up pays: measured with
+     * the command line on 2 cores (engine-cpu/README.md, "The first epoch").
+     */
+    static final double WORTH_FLOPS = 1.5e8;
 
     /**
      * Waits until the warm-up has finished. A warm-up that failed is only a slower first epoch: its failure is
@@ -99,13 +141,23 @@ public final class Prewarm implements AutoCloseable {
     }
 
     private void run(Engine engine, Mlp model, TrainingConfig config) {
-        int batch = standInBatch(config.batchSize());
-        int[] sizes = model.sizes();
-        int[] narrow = new int[sizes.length];
-        for (int i = 0; i < sizes.length; i++) {
-            narrow[i] = narrowWidth(sizes[i]);
+        train(engine, standIn(model), config, standInBatch(config.batchSize()), STEPS_PER_EPOCH, STEPS / STEPS_PER_EPOCH);
+    }
+
+    /** The stand-in's forward pass on a chunk's stand-in rows, as {@link Network#predict} runs it. */
+    private void predict(Engine engine, Mlp model) {
+        Mlp standIn = standIn(model);
+        int rows = standInBatch(Network.PREDICT_CHUNK);
+        SplittableRandom random = new SplittableRandom(13);
+        float[] x = new float[rows * standIn.inputs()], y = new float[rows * standIn.outputs()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextDouble();
         }
-        train(engine, standIn(model, narrow), config, batch, STEPS_PER_EPOCH, STEPS / STEPS_PER_EPOCH);
+        try (Predictor p = standIn.predictor(engine)) {
+            for (int i = 0; i < PASSES && !cancelled.get(); i++) {
+                p.predict(x, y);
+            }
+        }
     }
 
     /**
@@ -133,7 +185,11 @@ public final class Prewarm implements AutoCloseable {
         return w;
     }
 
-    private static Mlp standIn(Mlp model, int[] sizes) {
+    private static Mlp standIn(Mlp model) {
+        int[] sizes = model.sizes();
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = narrowWidth(sizes[i]);
+        }
         Mlp.Builder b = Mlp.builder(sizes[0]).loss(model.loss(), model.lossParameter()).seed(7);
         for (int l = 0; l < model.depth(); l++) {
             b.dense(sizes[l + 1], model.activation(l)).normalization(model.normalization(l));

@@ -17,7 +17,9 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A warm-up on the engine changes nothing the training computes: the same losses and weights, bit for bit, as on a
@@ -80,6 +82,31 @@ class PrewarmTest {
     }
 
     @Test
+    void predictionsAfterAPredictionWarmUpAreTheSameBits() {
+        Mlp model = model();
+        float[] x = data().featureMatrix();
+        float[] without;
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(2))) {
+            without = model.predict(e, x);
+        }
+        Mlp untouched = model();
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(2))) {
+            assertNull(Prewarm.startPredicting(e, model).await());
+            for (int l = 0; l < model.depth(); l++) {
+                assertArrayEquals(untouched.weights(l), model.weights(l), "the warm-up changed the model's weights, layer " + l);
+            }
+            assertArrayEquals(without, model.predict(e, x));
+        }
+    }
+
+    @Test
+    void aPredictionWarmsUpWhereItsForwardPassIsLarge() {
+        Mlp m = model(); // 2 · (300·40 + 40·20 + 20·10) = 26 000 operations a row
+        assertFalse(Prewarm.worthWaiting(m, 20));
+        assertTrue(Prewarm.worthWaiting(m, 1_000_000));
+    }
+
+    @Test
     void closingStopsTheWarmUpAndLeavesTheEngineUsable() {
         try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(2))) {
             Prewarm p = Prewarm.start(e, model(), config());
@@ -87,6 +114,10 @@ class PrewarmTest {
             assertNull(p.await());
             TrainingResult r = new Trainer(e, config()).fit(model(), data());
             assertEquals(2, r.history().size());
+            Prewarm q = Prewarm.startPredicting(e, model());
+            q.close();
+            assertNull(q.await());
+            assertEquals(data().size() * SIZES[3], model().predict(e, data().featureMatrix()).length);
         }
     }
 }

@@ -114,6 +114,22 @@ public final class DataSources {
         return CsvReader.read(p, o);
     }
 
+    /**
+     * The most rows a SOURCE of {@code features} features can hold, where its size says so without reading it: a
+     * CSV file spends at least a character and a separator on every value. {@link Long#MAX_VALUE} for IDX data, a
+     * binary data file, or a file that cannot be looked at (reading it will say why).
+     */
+    public static long mostRows(String source, int features) {
+        if (isIdx(source) || isDataFile(source)) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Files.size(Path.of(source)) / (2L * Math.max(1, features));
+        } catch (IOException | RuntimeException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /** Whether an IDX SOURCE has the images of a part (e.g. the t10k test files); false for CSV. */
     public static boolean hasPart(String source, Part part) {
         if (isFashionMnist(source)) {
