@@ -12,6 +12,7 @@ module delta4j.cli {
     requires java.management;
     requires me.tongfei.progressbar;
     requires com.fasterxml.jackson.core;
+    requires ch.randelshofer.fastdoubleparser;
 
     exports delta4j.cli.io;
     exports delta4j.cli.report;

@@ -1,5 +1,6 @@
 package delta4j.cli.io;
 
+import ch.randelshofer.fastdoubleparser.JavaFloatParser;
 import delta4j.cli.report.Words;
 import delta4j.data.Labels;
 
@@ -78,6 +79,48 @@ public final class CsvReader {
     private static final Pattern NON_FINITE = Pattern.compile("[+-]?(nan|inf|infinity)", Pattern.CASE_INSENSITIVE);
 
     private CsvReader() {
+    }
+
+    /**
+     * Whether characters [a, b) of {@code t} are a number of {@link #NUMBER}'s form, {@code [+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?},
+     * scanned without a regular expression (the pattern's matcher, per cell, had been most of a large file's
+     * reading time).
+     */
+    static boolean plainNumber(CharSequence t, int a, int b) {
+        int i = a;
+        if (i < b && (t.charAt(i) == '+' || t.charAt(i) == '-')) {
+            i++;
+        }
+        int digits = 0;
+        for (; i < b && isDigit(t.charAt(i)); i++) {
+            digits++;
+        }
+        if (i < b && t.charAt(i) == '.') {
+            for (i++; i < b && isDigit(t.charAt(i)); i++) {
+                digits++;
+            }
+        }
+        if (digits == 0) {
+            return false;
+        }
+        if (i < b && (t.charAt(i) == 'e' || t.charAt(i) == 'E')) {
+            i++;
+            if (i < b && (t.charAt(i) == '+' || t.charAt(i) == '-')) {
+                i++;
+            }
+            int exponent = 0;
+            for (; i < b && isDigit(t.charAt(i)); i++) {
+                exponent++;
+            }
+            if (exponent == 0) {
+                return false;
+            }
+        }
+        return i == b;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     /** Reads a CSV file. */
@@ -266,6 +309,7 @@ public final class CsvReader {
         final List<String> notes = new ArrayList<>();
         float[] rowX;
         float[] rowY;
+        int[] cellEnds;     // where each cell of a row read in place ends
         long rows;
 
         Parse(String file, Options o, RowSink sink) {
@@ -315,6 +359,7 @@ public final class CsvReader {
             boolean header = isHeader(c1, c2);
             rowX = new float[featureCols];
             rowY = new float[targetCols];
+            cellEnds = new int[width];
             List<String> names = new ArrayList<>();
             if (header) {
                 for (int j = 0; j < c1.size() && (readTargets || j < featureCols); j++) {
@@ -337,7 +382,7 @@ public final class CsvReader {
             while ((line = in.readLine()) != null) {
                 lineNo++;
                 if (!line.isBlank()) {
-                    row(split(line, lineNo), lineNo);
+                    row(line, lineNo);
                 }
             }
             if (rows == 0) {
@@ -462,6 +507,81 @@ public final class CsvReader {
                 throw new SinkFailure(e);
             }
             rows++;
+        }
+
+        /**
+         * A row read in place, the way nearly every row is: its cells are ranges of the line, their numbers checked
+         * by {@link #plainNumber} and parsed from the range, and no string is made but a class label's. A line with
+         * a quote, a row of another width, an empty label and any cell that scan does not take (a decimal comma, a
+         * mistake) go the general way, {@link #row(List, long)} and {@link #number(String, long, int, boolean)},
+         * which read them alike or say what is wrong: the values and the messages are the general way's.
+         */
+        void row(String line, long lineNo) throws IOException {
+            if (line.indexOf('"') >= 0) {
+                row(split(line, lineNo), lineNo);
+                return;
+            }
+            // The cells' ends first, so that a ragged row is reported as one before any of its cells is read.
+            int[] ends = cellEnds;
+            for (int j = 0, from = 0; j <= width; j++) {
+                int end = line.indexOf(delimiter, from);
+                if (j == width - 1 ? end >= 0 : end < 0) {
+                    row(split(line, lineNo), lineNo); // ragged: the general way names the columns
+                    return;
+                }
+                if (j == width - 1) {
+                    ends[j] = line.length();
+                    break;
+                }
+                ends[j] = end;
+                from = end + 1;
+            }
+            String label = null;
+            float[] t = null;
+            for (int j = 0, start = 0; j < width; start = ends[j] + 1, j++) {
+                int end = ends[j];
+                if (j < featureCols) {
+                    rowX[j] = number(line, start, end, lineNo, j + 1, false);
+                } else if (readTargets && o.task() == Task.CLASSIFICATION) {
+                    label = line.substring(start, end).trim();
+                    if (label.isEmpty()) {
+                        row(split(line, lineNo), lineNo);
+                        return;
+                    }
+                } else if (readTargets) {
+                    float v = number(line, start, end, lineNo, j + 1, true);
+                    if (o.task() == Task.MULTILABEL && v != 0 && v != 1) {
+                        row(split(line, lineNo), lineNo);
+                        return;
+                    }
+                    rowY[j - featureCols] = v;
+                    t = rowY;
+                }
+            }
+            try {
+                sink.row(rowX, t, label, lineNo);
+            } catch (IOException e) {
+                throw new SinkFailure(e);
+            }
+            rows++;
+        }
+
+        /** A cell's number from its range [s, e) of the line: parsed in place where it is plain, else the general way. */
+        float number(String line, int s, int e, long lineNo, int col, boolean target) {
+            int a = s, b = e;
+            while (a < b && line.charAt(a) <= ' ') {
+                a++;
+            }
+            while (b > a && line.charAt(b - 1) <= ' ') {
+                b--;
+            }
+            if (plainNumber(line, a, b)) {
+                float v = JavaFloatParser.parseFloat(line, a, b - a);
+                if (!Float.isInfinite(v)) {
+                    return v;
+                }
+            }
+            return number(line.substring(s, e), lineNo, col, target);
         }
 
         float number(String cell, long lineNo, int col, boolean target) {
