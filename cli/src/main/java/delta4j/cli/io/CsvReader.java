@@ -501,12 +501,7 @@ public final class CsvReader {
                     t = rowY;
                 }
             }
-            try {
-                sink.row(rowX, t, label, lineNo);
-            } catch (IOException e) {
-                throw new SinkFailure(e);
-            }
-            rows++;
+            emit(t, label, lineNo);
         }
 
         /**
@@ -558,6 +553,11 @@ public final class CsvReader {
                     t = rowY;
                 }
             }
+            emit(t, label, lineNo);
+        }
+
+        /** Hands the row in {@code rowX} (with {@code t} or {@code label}) to the sink. */
+        private void emit(float[] t, String label, long lineNo) {
             try {
                 sink.row(rowX, t, label, lineNo);
             } catch (IOException e) {
