@@ -310,6 +310,7 @@ public final class CsvReader {
         float[] rowX;
         float[] rowY;
         int[] cellEnds;     // where each cell of a row read in place ends
+        final StringBuilder pointed = new StringBuilder(); // a decimal-comma cell with points for its commas
         long rows;
 
         Parse(String file, Options o, RowSink sink) {
@@ -579,6 +580,20 @@ public final class CsvReader {
                 float v = JavaFloatParser.parseFloat(line, a, b - a);
                 if (!Float.isInfinite(v)) {
                     return v;
+                }
+            } else if (decimalComma) {
+                // As the general way reads a decimal comma: every comma taken for a point.
+                StringBuilder t = pointed;
+                t.setLength(0);
+                for (int i = a; i < b; i++) {
+                    char c = line.charAt(i);
+                    t.append(c == ',' ? '.' : c);
+                }
+                if (plainNumber(t, 0, t.length())) {
+                    float v = JavaFloatParser.parseFloat(t, 0, t.length());
+                    if (!Float.isInfinite(v)) {
+                        return v;
+                    }
                 }
             }
             return number(line.substring(s, e), lineNo, col, target);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -64,6 +65,27 @@ class CsvNumbersTest {
             String t = cells[i * cols + cols - 1];
             assertEquals(Float.floatToRawIntBits(Float.parseFloat(t)), Float.floatToRawIntBits(d.y()[i]), () -> "'" + t + "'");
         }
+    }
+
+    @Test
+    void aDecimalCommaFileReadsAsItsPointedTwin() throws IOException {
+        SplittableRandom r = new SplittableRandom(13);
+        StringBuilder comma = new StringBuilder("a;b;c\n"), point = new StringBuilder("a,b,c\n");
+        for (int i = 0; i < 3000; i++) {
+            for (int j = 0; j < 3; j++) {
+                String c = cell(r);
+                comma.append(j == 0 ? "" : ";").append(c.replace('.', ','));
+                point.append(j == 0 ? "" : ",").append(c);
+            }
+            comma.append('\n');
+            point.append('\n');
+        }
+        Path pc = dir.resolve("comma.csv"), pp = dir.resolve("point.csv");
+        Files.writeString(pc, comma);
+        Files.writeString(pp, point);
+        LoadedData c = CsvReader.read(pc, CsvReader.Options.regression(1)), p = CsvReader.read(pp, CsvReader.Options.regression(1));
+        assertArrayEquals(p.x(), c.x());
+        assertArrayEquals(p.y(), c.y());
     }
 
     /** A number as CSV files hold them: integers, decimals of every length, exponents from subnormal to near overflow. */
