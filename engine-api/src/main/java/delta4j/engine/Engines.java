@@ -11,8 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Finds engines with {@link ServiceLoader} and creates them by name, or picks the best one ("auto"). */
 public final class Engines {
 
-    /** Where "auto" says that it fell back (java.lang.System.Logger, so an application can route it). */
-    private static final System.Logger LOG = System.getLogger(Engines.class.getName());
     /** The fallbacks already reported: each is said once per JVM, however often "auto" is asked. */
     private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
 
@@ -106,7 +104,9 @@ public final class Engines {
                     .orElseThrow(() -> new EngineUnavailableException("no engine is available: " + describe(found)));
             java.util.Optional<String> warning = fallbackWarning(best, found);
             if (warning.isPresent() && REPORTED.add(warning.get())) {
-                LOG.log(System.Logger.Level.WARNING, warning.get());
+                // Said through java.lang.System.Logger, so an application can route it; the logger is asked for here,
+                // not held, since starting the logging framework would cost every engine's creation milliseconds.
+                System.getLogger(Engines.class.getName()).log(System.Logger.Level.WARNING, warning.get());
             }
             return best.provider().create(config);
         }

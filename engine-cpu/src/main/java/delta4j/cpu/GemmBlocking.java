@@ -54,7 +54,7 @@ record GemmBlocking(int vectorBits, int mr, int kc, int mc, int nc, CpuFacts fac
         CpuFacts facts = CpuFacts.read();
         int bits = Simd.F.vectorBitSize();
         boolean registers32 = registers32(facts, bits, System.getProperty("os.arch", ""),
-                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+                () -> java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
         GemmBlocking chosen;
         String error = null;
         try {
@@ -87,15 +87,17 @@ record GemmBlocking(int vectorBits, int mr, int kc, int mc, int nc, CpuFacts fac
     /**
      * Whether the JVM's vector code has 32 registers: 512-bit vectors (AVX-512, SVE), or an x86 CPU with AVX-512
      * whose JVM is not held below it by {@code -XX:UseAVX=0..2} (with {@code -XX:MaxVectorSize=32} its 256-bit
-     * vectors still have the EVEX encodings and registers 16-31).
+     * vectors still have the EVEX encodings and registers 16-31). The JVM's arguments are asked for only in that
+     * last case: the management beans that give them take milliseconds to start, in front of the first kernel.
      */
-    static boolean registers32(CpuFacts facts, int preferredBits, String osArch, java.util.List<String> jvmArguments) {
+    static boolean registers32(CpuFacts facts, int preferredBits, String osArch,
+                               java.util.function.Supplier<java.util.List<String>> jvmArguments) {
         if (preferredBits >= 512) {
             return true;
         }
         boolean x86 = osArch.contains("amd64") || osArch.contains("x86");
-        boolean heldBelowAvx512 = jvmArguments.stream().anyMatch(a -> a.matches("-XX:UseAVX=[0-2]"));
-        return x86 && facts.avx512f() && preferredBits >= 256 && !heldBelowAvx512;
+        return x86 && facts.avx512f() && preferredBits >= 256
+                && jvmArguments.get().stream().noneMatch(a -> a.matches("-XX:UseAVX=[0-2]"));
     }
 
     /**

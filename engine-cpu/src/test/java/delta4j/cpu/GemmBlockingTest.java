@@ -59,7 +59,7 @@ class GemmBlockingTest {
     }
 
     private static GemmBlocking choose(CpuFacts facts, int bits) {
-        return GemmBlocking.choose(facts, bits, GemmBlocking.registers32(facts, bits, "amd64", List.of()), name -> null);
+        return GemmBlocking.choose(facts, bits, GemmBlocking.registers32(facts, bits, "amd64", () -> List.of()), name -> null);
     }
 
     @Test
@@ -94,7 +94,7 @@ class GemmBlockingTest {
         assertEquals(32, g.nr());
         assertTrue(g.describe().startsWith("gemm 512-bit 12×32 tile, KC 256, MC 72, NC 1024 (Intel family 6"), g.describe());
         // The same CPU with the JVM held to AVX2 (-XX:UseAVX=2): 16 registers, 8 lanes.
-        boolean avx2 = GemmBlocking.registers32(f, 256, "amd64", List.of("-Xss4m", "-XX:UseAVX=2"));
+        boolean avx2 = GemmBlocking.registers32(f, 256, "amd64", () -> List.of("-Xss4m", "-XX:UseAVX=2"));
         assertEquals(new GemmBlocking(256, 6, 256, 72, 1024, f), GemmBlocking.choose(f, 256, avx2, name -> null));
         // With -XX:MaxVectorSize=32 instead: 8 lanes, but EVEX keeps 32 registers, so the 12-row tile.
         assertEquals(new GemmBlocking(256, 12, 256, 72, 1024, f), choose(f, 256));
@@ -104,12 +104,12 @@ class GemmBlockingTest {
     void registersFollowTheJvmNotOnlyTheCpu() {
         CpuFacts avx512 = new CpuFacts("GenuineIntel", 6, 143, "", 0, 0, 0, true);
         CpuFacts avx2 = new CpuFacts("GenuineIntel", 6, 94, "", 0, 0, 0, false);
-        assertTrue(GemmBlocking.registers32(avx512, 512, "amd64", List.of()));
-        assertTrue(GemmBlocking.registers32(avx512, 256, "amd64", List.of("-XX:MaxVectorSize=32")));
-        assertEquals(false, GemmBlocking.registers32(avx512, 256, "amd64", List.of("-XX:UseAVX=2")));
-        assertEquals(false, GemmBlocking.registers32(avx2, 256, "amd64", List.of()));
-        assertEquals(false, GemmBlocking.registers32(avx512, 128, "aarch64", List.of()));
-        assertTrue(GemmBlocking.registers32(avx512, 512, "aarch64", List.of())); // SVE-512
+        assertTrue(GemmBlocking.registers32(avx512, 512, "amd64", () -> List.of()));
+        assertTrue(GemmBlocking.registers32(avx512, 256, "amd64", () -> List.of("-XX:MaxVectorSize=32")));
+        assertEquals(false, GemmBlocking.registers32(avx512, 256, "amd64", () -> List.of("-XX:UseAVX=2")));
+        assertEquals(false, GemmBlocking.registers32(avx2, 256, "amd64", () -> List.of()));
+        assertEquals(false, GemmBlocking.registers32(avx512, 128, "aarch64", () -> List.of()));
+        assertTrue(GemmBlocking.registers32(avx512, 512, "aarch64", () -> List.of())); // SVE-512
     }
 
     @Test
