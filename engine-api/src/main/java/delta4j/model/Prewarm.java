@@ -36,27 +36,29 @@ public final class Prewarm implements AutoCloseable {
     static final int PASSES = 600;
 
     private final AtomicBoolean cancelled = new AtomicBoolean();
-    private Thread thread;
+    private final Thread thread;
     private volatile Throwable failure;
 
-    private Prewarm() {
+    /** A warm-up that will run {@code body} in its background thread, or none where it is null. */
+    private Prewarm(java.util.function.Consumer<Prewarm> body) {
+        thread = body == null ? null : Thread.ofPlatform().daemon().name("delta4j-prewarm").unstarted(() -> {
+            try {
+                body.accept(this);
+            } catch (Throwable t) {
+                failure = t;
+            }
+        });
     }
 
     /** {@return a warm-up that does nothing, for engines whose kernels the JVM does not compile} */
     public static Prewarm none() {
-        return new Prewarm();
+        return new Prewarm(null);
     }
 
-    /** Runs {@code body} in the background thread of a new warm-up. */
+    /** Starts a warm-up that runs {@code body} in its background thread. */
     private static Prewarm begin(java.util.function.Consumer<Prewarm> body) {
-        Prewarm p = new Prewarm();
-        p.thread = Thread.ofPlatform().daemon().name("delta4j-prewarm").start(() -> {
-            try {
-                body.accept(p);
-            } catch (Throwable t) {
-                p.failure = t;
-            }
-        });
+        Prewarm p = new Prewarm(body);
+        p.thread.start();
         return p;
     }
 
