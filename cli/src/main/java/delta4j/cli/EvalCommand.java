@@ -44,7 +44,7 @@ final class EvalCommand extends Common implements Callable<Integer> {
         Outputs outputs = Outputs.standard();
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.
         try (Engine engine = engineOptions.create();
-             // The JIT compiles the forward kernels on made-up rows while the data loads (docs/BENCHMARKS.md, "Cold start").
+             // The JIT compiles the forward kernels on made-up rows while the data loads (engine-cpu/README.md, "The first epoch").
              Prewarm prewarm = PredictCommand.warmUp(engine, m, data)) {
             LoadedData d = ModelOptions.data(m, data, CsvReader.Targets.REQUIRED);
             TestMetrics t;

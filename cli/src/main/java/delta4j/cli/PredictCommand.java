@@ -53,8 +53,8 @@ final class PredictCommand extends Common implements Callable<Integer> {
         LoadedData d;
         // The engine and its device before the data: an unavailable device must not cost reading a large data set.
         try (Engine engine = engineOptions.create();
-             // The JIT compiles the forward kernels on made-up rows while the data loads (docs/BENCHMARKS.md, "Cold start").
-             Prewarm prewarm = PredictCommand.warmUp(engine, m, data)) {
+             // The JIT compiles the forward kernels on made-up rows while the data loads (engine-cpu/README.md, "The first epoch").
+             Prewarm prewarm = warmUp(engine, m, data)) {
             d = ModelOptions.data(m, data, CsvReader.Targets.IGNORED);
             try (d) {
                 warmOrStop(prewarm, m, d.rows());

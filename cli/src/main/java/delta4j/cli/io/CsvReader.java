@@ -519,7 +519,7 @@ public final class CsvReader {
             }
             // The cells' ends first, so that a ragged row is reported as one before any of its cells is read.
             int[] ends = cellEnds;
-            for (int j = 0, from = 0; j <= width; j++) {
+            for (int j = 0, from = 0; j < width; j++) {
                 int end = line.indexOf(delimiter, from);
                 if (j == width - 1 ? end >= 0 : end < 0) {
                     row(split(line, lineNo), lineNo); // ragged: the general way names the columns
