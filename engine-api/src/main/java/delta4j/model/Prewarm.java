@@ -28,11 +28,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Prewarm implements AutoCloseable {
 
-    /** Steps of the stand-in: enough calls of every kernel for C2's method (not loop) thresholds. */
-    static final int STEPS = 600;
+    /**
+     * Steps of the stand-in: enough calls of every kernel for C2's method (not loop) thresholds, those called once a
+     * step included, so that C2 compiles them in the warm-up rather than in the first epoch (engine-cpu/README.md, "The
+     * first epoch", has the rounds behind the number).
+     */
+    static final int STEPS = 1500;
     /** Steps per epoch of the stand-in; cancelling takes effect between its epochs. */
     private static final int STEPS_PER_EPOCH = 50;
-    /** Forward passes of the stand-in before a prediction: as many as the training warm-up's steps. */
+    /** Forward passes of the stand-in before a prediction (fewer or more made eval slower: engine-cpu/README.md). */
     static final int PASSES = 600;
 
     private final AtomicBoolean cancelled = new AtomicBoolean();
