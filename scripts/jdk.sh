@@ -5,7 +5,8 @@
 delta4j_java_feature() { # prints the feature release of the JDK in $1 (e.g. 25), or nothing
   [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 0
   # The image's `release` file says it (JAVA_VERSION="25.0.3", "1.8.0_402" before JDK 9), read in the shell itself:
-  # starting that JDK's java to ask costs 30-40 ms, at every ./delta4j command. Only a JDK without the file is started.
+  # starting that JDK's java to ask would cost a JVM start at every ./delta4j command. Only a JDK without the file is
+  # started.
   local line v
   if [ -r "$1/release" ]; then
     while IFS= read -r line || [ -n "$line" ]; do

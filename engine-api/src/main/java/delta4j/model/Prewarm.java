@@ -154,11 +154,7 @@ public final class Prewarm implements AutoCloseable {
     private void predict(Engine engine, Mlp model) {
         Mlp standIn = standIn(model);
         int rows = standInBatch(Network.PREDICT_CHUNK);
-        SplittableRandom random = new SplittableRandom(13);
-        float[] x = new float[rows * standIn.inputs()], y = new float[rows * standIn.outputs()];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextDouble();
-        }
+        float[] x = madeUpFeatures(new SplittableRandom(13), rows * standIn.inputs()), y = new float[rows * standIn.outputs()];
         try (Predictor p = standIn.predictor(engine)) {
             for (int i = 0; i < PASSES && !cancelled.get(); i++) {
                 p.predict(x, y);
@@ -191,6 +187,15 @@ public final class Prewarm implements AutoCloseable {
         return w;
     }
 
+    /** {@code n} made-up feature values, uniform in [0, 1), for the stand-in's rows. */
+    private static float[] madeUpFeatures(SplittableRandom random, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) random.nextDouble();
+        }
+        return x;
+    }
+
     private static Mlp standIn(Mlp model) {
         int[] sizes = model.sizes();
         for (int i = 0; i < sizes.length; i++) {
@@ -214,10 +219,7 @@ public final class Prewarm implements AutoCloseable {
         int in = mlp.inputs();
         int out = mlp.outputs();
         SplittableRandom random = new SplittableRandom(11);
-        float[] x = new float[rows * in];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextDouble();
-        }
+        float[] x = madeUpFeatures(random, rows * in);
         float[] y = new float[rows * out];
         for (int r = 0; r < rows; r++) {
             switch (mlp.loss()) {

@@ -576,24 +576,24 @@ public final class CsvReader {
             while (b > a && line.charAt(b - 1) <= ' ') {
                 b--;
             }
-            if (plainNumber(line, a, b)) {
-                float v = JavaFloatParser.parseFloat(line, a, b - a);
-                if (!Float.isInfinite(v)) {
-                    return v;
-                }
-            } else if (decimalComma) {
+            CharSequence t = line;
+            boolean plain = plainNumber(line, a, b);
+            if (!plain && decimalComma) {
                 // As the general way reads a decimal comma: every comma taken for a point.
-                StringBuilder t = pointed;
-                t.setLength(0);
+                pointed.setLength(0);
                 for (int i = a; i < b; i++) {
                     char c = line.charAt(i);
-                    t.append(c == ',' ? '.' : c);
+                    pointed.append(c == ',' ? '.' : c);
                 }
-                if (plainNumber(t, 0, t.length())) {
-                    float v = JavaFloatParser.parseFloat(t, 0, t.length());
-                    if (!Float.isInfinite(v)) {
-                        return v;
-                    }
+                t = pointed;
+                a = 0;
+                b = pointed.length();
+                plain = plainNumber(t, a, b);
+            }
+            if (plain) {
+                float v = JavaFloatParser.parseFloat(t, a, b - a);
+                if (!Float.isInfinite(v)) {
+                    return v;
                 }
             }
             return number(line.substring(s, e), lineNo, col, target);

@@ -87,15 +87,18 @@ final class GunzipCache {
             }
         }
         InputStream inflated = new GZIPInputStream(raw, 1 << 16);
-        return key == null ? inflated : new Copying(inflated, file, dir, key);
+        return key == null ? inflated : new Copying(inflated, dir, key);
     }
 
     /** A kept copy and the length and CRC-32 that its name records. */
     private record Kept(Path path, long length, long crc) {
     }
 
-    /** What names a source's copy: its real path's hash, size and modification time; the copy adds its length and CRC. */
-    private record Key(String source, String name) {
+    /**
+     * What names a source's copy: its real path's hash, size and modification time; the copy adds its length and CRC.
+     * {@code size} is the source's, which also sizes the room a copy needs.
+     */
+    private record Key(String source, String name, long size) {
 
         /** The key, or null where the file cannot be looked at (the read then goes on uncached). */
         static Key of(Path file) {
@@ -105,14 +108,15 @@ final class GunzipCache {
                 // 64 bits of the path: its CRC-32 and its string hash (no digest provider to load at start-up).
                 CRC32 pathCrc = new CRC32();
                 pathCrc.update(path.getBytes(StandardCharsets.UTF_8));
-                String source = String.format("%08x%08x", pathCrc.getValue(), path.hashCode()) + "-" + Files.size(real) + "-"
+                long size = Files.size(real);
+                String source = String.format("%08x%08x", pathCrc.getValue(), path.hashCode()) + "-" + size + "-"
                         + Files.getLastModifiedTime(real).to(TimeUnit.NANOSECONDS) + "-";
                 String name = real.getFileName().toString();
                 if (name.endsWith(".gz")) {
                     name = name.substring(0, name.length() - 3);
                 }
                 // The original name ends the copy's name, for a person looking at the folder; only safe characters.
-                return new Key(source, name.replaceAll("[^A-Za-z0-9._-]", "_"));
+                return new Key(source, name.replaceAll("[^A-Za-z0-9._-]", "_"), size);
             } catch (IOException | RuntimeException e) {
                 return null;
             }
@@ -269,13 +273,13 @@ final class GunzipCache {
         private Path temp;
         private OutputStream out;
 
-        Copying(InputStream inflated, Path file, Path dir, Key key) {
+        Copying(InputStream inflated, Path dir, Key key) {
             super(inflated);
             this.dir = dir;
             this.key = key;
             try {
                 Files.createDirectories(dir);
-                if (Files.getFileStore(dir).getUsableSpace() >= SPACE_MARGIN + SPACE_PER_SOURCE_BYTE * Files.size(file)) {
+                if (Files.getFileStore(dir).getUsableSpace() >= SPACE_MARGIN + SPACE_PER_SOURCE_BYTE * key.size()) {
                     temp = Files.createTempFile(dir, ".partial-", "");
                     out = Files.newOutputStream(temp);
                 }
