@@ -144,20 +144,10 @@ class GunzipCacheTest {
     }
 
     @Test
-    void thePropertyPlacesTheCacheOrTurnsItOff() {
-        String before = System.getProperty(GunzipCache.DIR_PROPERTY);
-        try {
-            System.setProperty(GunzipCache.DIR_PROPERTY, tmp.toString());
-            assertEquals(tmp.resolve("gunzipped"), GunzipCache.standard().dir());
-            System.setProperty(GunzipCache.DIR_PROPERTY, "OFF");
-            assertNull(GunzipCache.standard().dir());
-        } finally {
-            if (before == null) {
-                System.clearProperty(GunzipCache.DIR_PROPERTY);
-            } else {
-                System.setProperty(GunzipCache.DIR_PROPERTY, before);
-            }
-        }
+    void thePropertyPlacesTheCacheOrTurnsItOff() throws Throwable {
+        TestProperties.with(GunzipCache.DIR_PROPERTY, tmp.toString(),
+                () -> assertEquals(tmp.resolve("gunzipped"), GunzipCache.standard().dir()));
+        TestProperties.with(GunzipCache.DIR_PROPERTY, "OFF", () -> assertNull(GunzipCache.standard().dir()));
     }
 
     @Test

@@ -163,19 +163,11 @@ class IdxReaderTest {
     }
 
     @Test
-    void missingFashionMnistSaysHowToGetIt() {
-        String old = System.getProperty(DataSources.FASHION_MNIST_PROPERTY);
-        System.setProperty(DataSources.FASHION_MNIST_PROPERTY, dir.resolve("nowhere").toString());
-        try {
+    void missingFashionMnistSaysHowToGetIt() throws Throwable {
+        TestProperties.with(DataSources.FASHION_MNIST_PROPERTY, dir.resolve("nowhere").toString(), () -> {
             DataFileException e = assertThrows(DataFileException.class, () -> DataSources.load("fashion-mnist", DataSources.Part.TRAIN, TRAIN));
             assertTrue(e.getMessage().contains("apt-get install dataset-fashion-mnist"), e.getMessage());
-        } finally {
-            if (old == null) {
-                System.clearProperty(DataSources.FASHION_MNIST_PROPERTY);
-            } else {
-                System.setProperty(DataSources.FASHION_MNIST_PROPERTY, old);
-            }
-        }
+        });
     }
 
     @Test
