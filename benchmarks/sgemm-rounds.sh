@@ -13,6 +13,8 @@
 # engine-cpu/README.md, Per-CPU choices).
 # Default: 3 rounds of benchmarks/target/benchmarks.jar (build it with mvn -o -q package -pl benchmarks -am -DskipTests).
 # On a machine shared with other work, DELTA4J_BENCH_NICE=-10 (as root) runs both sides ahead of it (scripts/priority.sh).
+# DELTA4J_SGEMM_SIZES (default "1024 2048") and DELTA4J_SGEMM_THREADS (default "1 2") narrow the products, e.g. to
+# compare blockings on one thread alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/jdk.sh && delta4j_select_jdk
@@ -53,8 +55,8 @@ print(f"{2.0 * n**3 / raw[0] / 1e6:.1f} {2.0 * n**3 / raw[len(raw) // 2] / 1e6:.
 PY
 }
 for r in $(seq 1 "$rounds"); do
-  for n in 1024 2048; do
-    for t in 1 2; do
+  for n in ${DELTA4J_SGEMM_SIZES:-1024 2048}; do
+    for t in ${DELTA4J_SGEMM_THREADS:-1 2}; do
       line="round $r ${n}² ${t}t load $(cut -d' ' -f1-3 /proc/loadavg): openblas $(openblas $n $t)"
       for spec in "$@"; do line+="; ${spec%%=*} $(engine "${spec#*=}" $n $t "${spec%%=*}")"; done
       echo "$line" | tee -a "$out/lines"

@@ -20,9 +20,10 @@ import java.util.function.UnaryOperator;
  * whole engine 256-bit, and the GEMM then takes the 12-row tile below;</li>
  * <li>MR: 12 rows where the JVM has 32 vector registers (x86 with AVX-512 and the JVM not held to AVX2 by
  * {@code -XX:UseAVX}, also at 256 bits), 6 where it has 16; NR: two vectors;</li>
- * <li>KC: the B micro-panel (KC × NR floats) in two thirds of the L1 data cache, next to the streaming A
- * micro-panel, a multiple of 16 (the block transposes of the packs write whole 16-step blocks inside a packed row)
- * in [64, 256];</li>
+ * <li>KC: the B micro-panel (KC × NR floats) within the L1 data cache, a multiple of 16 (the block transposes of
+ * the packs write whole 16-step blocks inside a packed row) in [64, 256]: the largest k block the L1 holds means
+ * the fewest passes over C, and the A micro-panels' broadcasts stream from L2 beside it (a panel in two thirds of a
+ * 32 KiB L1, KC 160, ran slower than one filling it);</li>
  * <li>MC: 72, a multiple of 6 and 12 (the packed A block is far smaller than any L2; larger and smaller blocks
  * measured no faster), less where the L2 is smaller than four A blocks;</li>
  * <li>NC: the packed B block (KC × NC floats) within the L2, a power of two of at most 1024 columns (2048 measured
@@ -124,7 +125,7 @@ record GemmBlocking(int vectorBits, int mr, int kc, int mc, int nc, CpuFacts fac
         }
         int kc = FALLBACK_KC;
         if (facts.l1d() > 0) {
-            long fit = facts.l1d() * 2 / 3 / (4L * nr);
+            long fit = facts.l1d() / (4L * nr);
             kc = (int) Math.clamp(fit / 16 * 16, MIN_KC, MAX_KC);
         }
         kc = override(overrides, KC, kc);

@@ -113,13 +113,13 @@ class GemmBlockingTest {
     }
 
     @Test
-    void zen4FitsTheBMicroPanelToItsSmallerL1() throws IOException {
+    void zen4FillsItsSmallerL1WithTheBMicroPanel() throws IOException {
         CpuFacts f = CpuFacts.parse(ZEN4, caches("1 Data 32K", "2 Unified 1024K"));
         GemmBlocking g = choose(f, 512);
         assertEquals(512, g.vectorBits()); // the JVM's width: one species for the whole engine
         assertEquals(12, g.mr());
-        assertEquals(160, g.kc()); // a 20 KiB B micro-panel in 2/3 of 32 KiB
-        assertEquals(1024, g.nc()); // 160 × 1024 floats = 640 KiB in the 1 MiB L2
+        assertEquals(256, g.kc()); // a 32 KiB B micro-panel: the whole L1
+        assertEquals(1024, g.nc()); // 256 × 1024 floats = 1 MiB, the L2
         // With -XX:MaxVectorSize=32 (256-bit vectors, as its datapaths): 12 × 16 on EVEX's 32 registers, KC 256.
         assertEquals(new GemmBlocking(256, 12, 256, 72, 1024, f), choose(f, 256));
         // The width override narrows the GEMM alone.
@@ -135,10 +135,13 @@ class GemmBlockingTest {
 
     @Test
     void smallCachesShrinkTheBlocks() throws IOException {
-        CpuFacts f = CpuFacts.parse(XEON, caches("1 Data 32K", "2 Unified 256K"));
+        CpuFacts f = CpuFacts.parse(XEON, caches("1 Data 16K", "2 Unified 256K"));
         GemmBlocking g = choose(f, 512);
-        assertEquals(160, g.kc());
-        assertEquals(256, g.nc()); // 160 × 256 floats = 160 KiB; 512 columns would overflow the 256 KiB L2
+        assertEquals(128, g.kc()); // 128 × 32 floats = 16 KiB
+        assertEquals(512, g.nc()); // 128 × 512 floats = 256 KiB; 1024 columns would overflow the 256 KiB L2
+        GemmBlocking l2Small = choose(CpuFacts.parse(XEON, caches("1 Data 32K", "2 Unified 256K")), 512);
+        assertEquals(256, l2Small.kc());
+        assertEquals(256, l2Small.nc()); // 256 × 256 floats = 256 KiB
     }
 
     @Test
