@@ -45,6 +45,18 @@ public interface Engine extends AutoCloseable {
         return Precision.FP32;
     }
 
+    /**
+     * A hint for a warm-up that runs a small stand-in of a model so that the JIT compiles the engine's kernels before
+     * the real work ({@code delta4j.model.Prewarm}): the depth k of a product ({@link #gemm}) past which this engine
+     * takes another path through it (the cpu engine's k block: the blocks after the first accumulate into C), so that
+     * a stand-in layer is made deeper than this wherever the real layer is. It changes no result.
+     *
+     * @return the depth, or 0 (the default) where no depth decides the path
+     */
+    default int gemmDepthBlock() {
+        return 0;
+    }
+
     // ---------------------------------------------------------------- memory
 
     /**

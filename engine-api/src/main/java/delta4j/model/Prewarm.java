@@ -147,12 +147,12 @@ public final class Prewarm implements AutoCloseable {
     }
 
     private void run(Engine engine, Mlp model, TrainingConfig config) {
-        train(engine, standIn(model), config, standInBatch(config.batchSize()), STEPS_PER_EPOCH, STEPS / STEPS_PER_EPOCH);
+        train(engine, standIn(model, engine), config, standInBatch(config.batchSize()), STEPS_PER_EPOCH, STEPS / STEPS_PER_EPOCH);
     }
 
     /** The stand-in's forward pass on a chunk's stand-in rows, as {@link Network#predict} runs it. */
     private void predict(Engine engine, Mlp model) {
-        Mlp standIn = standIn(model);
+        Mlp standIn = standIn(model, engine);
         int rows = standInBatch(Network.PREDICT_CHUNK);
         float[] x = madeUpFeatures(new SplittableRandom(13), rows * standIn.inputs()), y = new float[rows * standIn.outputs()];
         try (Predictor p = standIn.predictor(engine)) {
@@ -172,16 +172,21 @@ public final class Prewarm implements AutoCloseable {
 
     /**
      * A stand-in layer width: the width itself up to 64; above, a small one with the same remainder modulo 96 (a
-     * multiple of the 12-row tiles and of the 2 × 16-lane column panels, so the products meet the same tiles and edges),
-     * above 16 (one vector wide only where the real width is), and above 256 where the real one is (the cpu engine's
-     * block of k: a later block accumulates into C through its own branch).
+     * multiple of the cpu engine's 12-row tiles and of its 2 × 16-lane column panels, so the products meet the same
+     * tiles and edges), above 16 (one vector wide only where the real width is), and above the engine's
+     * {@linkplain Engine#gemmDepthBlock() depth block} where the real one is (the cpu engine's block of k: a later
+     * block accumulates into C through its own branch, which code compiled without it would leave to a
+     * deoptimisation in the first epoch).
+     *
+     * @param width      the real layer's width
+     * @param depthBlock the engine's {@link Engine#gemmDepthBlock()}, or 0
      */
-    static int narrowWidth(int width) {
+    static int narrowWidth(int width, int depthBlock) {
         if (width <= 64) {
             return width;
         }
         int w = width % 96 > 16 ? width % 96 : width % 96 + 96;
-        while (width > 256 && w <= 256) {
+        while (width > depthBlock && w <= depthBlock) {
             w += 96;
         }
         return w;
@@ -196,10 +201,10 @@ public final class Prewarm implements AutoCloseable {
         return x;
     }
 
-    private static Mlp standIn(Mlp model) {
+    private static Mlp standIn(Mlp model, Engine engine) {
         int[] sizes = model.sizes();
         for (int i = 0; i < sizes.length; i++) {
-            sizes[i] = narrowWidth(sizes[i]);
+            sizes[i] = narrowWidth(sizes[i], engine.gemmDepthBlock());
         }
         Mlp.Builder b = Mlp.builder(sizes[0]).loss(model.loss(), model.lossParameter()).seed(7);
         for (int l = 0; l < model.depth(); l++) {

@@ -9,17 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PrewarmShapeTest {
 
     @Test
-    void narrowWidthsKeepTheRemainderModulo96AndTheSidesOf16And256() {
-        assertEquals(304, Prewarm.narrowWidth(784));
-        assertEquals(64, Prewarm.narrowWidth(256));
-        assertEquals(32, Prewarm.narrowWidth(128));
-        assertEquals(10, Prewarm.narrowWidth(10));
-        for (int w = 1; w <= 5000; w++) {
-            int n = Prewarm.narrowWidth(w);
-            assertEquals(w % 96, n % 96, "width " + w);
-            assertEquals(w <= 16, n <= 16, "width " + w);
-            assertEquals(w > 256, n > 256, "width " + w);
-            assertTrue(n <= Math.min(w, 352), "width " + w + " became " + n);
+    void narrowWidthsKeepTheRemainderModulo96AndTheSidesOf16AndTheDepthBlock() {
+        assertEquals(304, Prewarm.narrowWidth(784, 256));
+        assertEquals(592, Prewarm.narrowWidth(784, 512));
+        assertEquals(112, Prewarm.narrowWidth(784, 0));
+        assertEquals(64, Prewarm.narrowWidth(256, 256));
+        assertEquals(32, Prewarm.narrowWidth(128, 256));
+        assertEquals(10, Prewarm.narrowWidth(10, 256));
+        for (int depth : new int[] {0, 128, 256, 512}) {
+            for (int w = 1; w <= 5000; w++) {
+                int n = Prewarm.narrowWidth(w, depth);
+                assertEquals(w % 96, n % 96, "width " + w);
+                assertEquals(w <= 16, n <= 16, "width " + w);
+                assertEquals(w > depth, n > depth, "width " + w + ", depth block " + depth);
+                assertTrue(n <= Math.min(w, Math.max(depth, 16) + 96), "width " + w + " became " + n);
+            }
         }
     }
 

@@ -64,6 +64,12 @@ public final class CpuEngine extends ArrayEngine {
         return precision;
     }
 
+    /** {@return the GEMM's k block, KC (engine-cpu/README.md, Per-CPU choices)} */
+    @Override
+    public int gemmDepthBlock() {
+        return GemmLoopNest.KC;
+    }
+
     /** {@return threads that run kernels, the caller's included} */
     public int threads() {
         return threads;

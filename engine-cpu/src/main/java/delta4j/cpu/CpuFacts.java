@@ -122,6 +122,15 @@ record CpuFacts(String vendor, int family, int model, String modelName, long l1d
         }
     }
 
+    /**
+     * Whether the CPU runs each 512-bit vector operation as two 256-bit halves: AMD family 25 with AVX-512 (Zen 4),
+     * whose FMA units are 256 bits wide, so a 512-bit FMA issues at half the rate of a native one (Zen 5, family 26,
+     * and Intel's AVX-512 cores run them whole).
+     */
+    boolean splitsWideVectors() {
+        return vendor.equals("AuthenticAMD") && family == 25 && avx512f;
+    }
+
     /** "Intel family 6 model 167, L1d 48 KiB, L2 2048 KiB" and the like, for the engine's description. */
     String describe() {
         String cpu = vendor.isEmpty() ? "unknown CPU"

@@ -23,7 +23,10 @@ import java.util.function.UnaryOperator;
  * <li>KC: the B micro-panel (KC × NR floats) within the L1 data cache, a multiple of 16 (the block transposes of
  * the packs write whole 16-step blocks inside a packed row) in [64, 256]: the largest k block the L1 holds means
  * the fewest passes over C, and the A micro-panels' broadcasts stream from L2 beside it (a panel in two thirds of a
- * 32 KiB L1, KC 160, ran slower than one filling it);</li>
+ * 32 KiB L1, KC 160, ran slower than one filling it). Twice that (at most 512) for 512-bit vectors on a CPU that
+ * runs them as two 256-bit halves ({@link CpuFacts#splitsWideVectors}, Zen 4): a k step's FMAs take twice as many
+ * cycles there, so the B micro-panel streams from L2 as fast as the kernel reads it, and the deeper block halves
+ * the passes over C;</li>
  * <li>MC: 72, a multiple of 6 and 12 (the packed A block is far smaller than any L2; larger and smaller blocks
  * measured no faster), less where the L2 is smaller than four A blocks;</li>
  * <li>NC: the packed B block (KC × NC floats) within the L2, a power of two of at most 1024 columns (2048 measured
@@ -45,6 +48,8 @@ record GemmBlocking(int vectorBits, int mr, int kc, int mc, int nc, CpuFacts fac
             KC = "delta4j.cpu.gemm.kc", MC = "delta4j.cpu.gemm.mc", NC = "delta4j.cpu.gemm.nc";
 
     static final int FALLBACK_KC = 256, MAX_KC = 256, MIN_KC = 64, DEFAULT_MC = 72, FALLBACK_NC = 1024, MAX_NC = 1024;
+    /** How much deeper the k block is where the CPU splits the micro-kernel's 512-bit vectors in two. */
+    static final int SPLIT_VECTOR_DEPTH = 2;
 
     /** This machine's choice, with this JVM's overrides (without them where one is invalid: see {@link #OVERRIDE_ERROR}). */
     static final GemmBlocking MACHINE;
@@ -127,6 +132,9 @@ record GemmBlocking(int vectorBits, int mr, int kc, int mc, int nc, CpuFacts fac
         if (facts.l1d() > 0) {
             long fit = facts.l1d() / (4L * nr);
             kc = (int) Math.clamp(fit / 16 * 16, MIN_KC, MAX_KC);
+        }
+        if (bits == 512 && facts.splitsWideVectors()) {
+            kc *= SPLIT_VECTOR_DEPTH;
         }
         kc = override(overrides, KC, kc);
         if (kc < 16 || kc % 16 != 0) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,8 +119,10 @@ class GemmBlockingTest {
         GemmBlocking g = choose(f, 512);
         assertEquals(512, g.vectorBits()); // the JVM's width: one species for the whole engine
         assertEquals(12, g.mr());
-        assertEquals(256, g.kc()); // a 32 KiB B micro-panel: the whole L1
-        assertEquals(1024, g.nc()); // 256 × 1024 floats = 1 MiB, the L2
+        assertTrue(f.splitsWideVectors());
+        assertEquals(512, g.kc()); // 256 for a 32 KiB B micro-panel (the whole L1), doubled: 512-bit FMAs at half rate
+        assertEquals(512, g.nc()); // 512 × 512 floats = 1 MiB, the L2
+        assertEquals(72, g.mc());
         // With -XX:MaxVectorSize=32 (256-bit vectors, as its datapaths): 12 × 16 on EVEX's 32 registers, KC 256.
         assertEquals(new GemmBlocking(256, 12, 256, 72, 1024, f), choose(f, 256));
         // The width override narrows the GEMM alone.
@@ -130,6 +133,7 @@ class GemmBlockingTest {
     @Test
     void zen5KeepsItsNativeWidth() throws IOException {
         CpuFacts f = CpuFacts.parse(ZEN5, caches("1 Data 48K", "2 Unified 1024K"));
+        assertFalse(f.splitsWideVectors());
         assertEquals(new GemmBlocking(512, 12, 256, 72, 1024, f), choose(f, 512));
     }
 
