@@ -30,7 +30,9 @@ import java.util.function.UnaryOperator;
  * <li>MC: 72, a multiple of 6 and 12 (the packed A block is far smaller than any L2; larger and smaller blocks
  * measured no faster), less where the L2 is smaller than four A blocks;</li>
  * <li>NC: the packed B block (KC × NC floats) within the L2, a power of two of at most 1024 columns (2048 measured
- * slower on a 2 MiB L2, 512 slower on a 1 MiB L2).</li>
+ * slower on a 2 MiB L2, 512 slower on a 1 MiB L2); within twice the L2 where KC was doubled (its B micro-panels
+ * stream from L2 anyway, and the block streams from L3 beside them: on Zen 4 the 2 MiB block of NC 1024 ran faster
+ * than NC 512's, which packs op(A) twice as often).</li>
  * </ul>
  * Unknown caches give the fallback KC = 256, NC = 1024, the constants measured on the CPUs of the tuning table.
  *
@@ -133,10 +135,8 @@ record GemmBlocking(int vectorBits, int mr, int kc, int mc, int nc, CpuFacts fac
             long fit = facts.l1d() / (4L * nr);
             kc = (int) Math.clamp(fit / 16 * 16, MIN_KC, MAX_KC);
         }
-        if (bits == 512 && facts.splitsWideVectors()) {
-            kc *= SPLIT_VECTOR_DEPTH;
-        }
-        kc = override(overrides, KC, kc);
+        int depthFactor = bits == 512 && facts.splitsWideVectors() ? SPLIT_VECTOR_DEPTH : 1;
+        kc = override(overrides, KC, kc * depthFactor);
         if (kc < 16 || kc % 16 != 0) {
             throw new IllegalArgumentException("-D" + KC + "=" + kc + " must be a positive multiple of 16");
         }
@@ -152,7 +152,7 @@ record GemmBlocking(int vectorBits, int mr, int kc, int mc, int nc, CpuFacts fac
         int nc = FALLBACK_NC;
         if (facts.l2() > 0) {
             nc = MAX_NC;
-            while (nc > 2 * nr && 4L * kc * nc > facts.l2()) {
+            while (nc > 2 * nr && 4L * kc * nc > facts.l2() * depthFactor) {
                 nc /= 2;
             }
         }

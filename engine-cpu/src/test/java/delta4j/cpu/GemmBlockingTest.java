@@ -121,7 +121,7 @@ class GemmBlockingTest {
         assertEquals(12, g.mr());
         assertTrue(f.splitsWideVectors());
         assertEquals(512, g.kc()); // 256 for a 32 KiB B micro-panel (the whole L1), doubled: 512-bit FMAs at half rate
-        assertEquals(512, g.nc()); // 512 × 512 floats = 1 MiB, the L2
+        assertEquals(1024, g.nc()); // 512 × 1024 floats = 2 MiB, streamed from twice the L2
         assertEquals(72, g.mc());
         // With -XX:MaxVectorSize=32 (256-bit vectors, as its datapaths): 12 × 16 on EVEX's 32 registers, KC 256.
         assertEquals(new GemmBlocking(256, 12, 256, 72, 1024, f), choose(f, 256));
