@@ -149,8 +149,9 @@ if [ "$profile" = smoke ]; then
   "${java_cmd[@]}" delta4j.benchmarks.report.Report --results "$results" --out "$out" --charts "$results/charts" 2>/dev/null
 else
   out=docs/BENCHMARKS.md
-  rm -rf benchmarks/reported
+  # prediction/ holds benchmarks/PREDICTION.md's raw data, measured apart from this run: it stays.
   mkdir -p benchmarks/reported
+  find benchmarks/reported -mindepth 1 -maxdepth 1 ! -name prediction -exec rm -rf {} +
   cp "$results"/jmh-*.json "$results"/suite.json benchmarks/reported/
   for f in peers.json plan.json dl4j.txt cold.json; do
     if [ -f "$results/$f" ]; then cp "$results/$f" benchmarks/reported/; fi

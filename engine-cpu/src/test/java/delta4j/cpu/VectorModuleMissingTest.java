@@ -65,5 +65,7 @@ class VectorModuleMissingTest {
         assertTrue(availability.available(), availability.reason());
         assertEquals(100, provider.autoPriority(availability));
         assertTrue(availability.device().contains("float lanes"), availability.device());
+        // The same line as an engine's device(): `delta4j devices` and the benchmark report show the GEMM's choice.
+        assertTrue(availability.device().endsWith(GemmBlocking.MACHINE.describe()), availability.device());
     }
 }
