@@ -34,7 +34,8 @@ import java.util.function.UnaryOperator;
  * stream from L2 anyway, and the block streams from L3 beside them: on Zen 4 the 2 MiB block of NC 1024 ran faster
  * than NC 512's, which packs op(A) twice as often).</li>
  * </ul>
- * Unknown caches give the fallback KC = 256, NC = 1024, the constants measured on the CPUs of the tuning table.
+ * Unknown caches give the fallback KC = 256 (doubled where the vectors are split), NC = 1024, the constants measured on
+ * the CPUs of the tuning table.
  *
  * @param vectorBits the micro-kernel's vector width (the JVM's preferred width unless overridden)
  * @param mr         register tile rows (6 or 12)

@@ -152,6 +152,9 @@ class GemmBlockingTest {
     void unknownCachesFallBackToTheMeasuredConstants() {
         assertEquals(new GemmBlocking(512, 12, 256, 72, 1024, CpuFacts.UNKNOWN), choose(CpuFacts.UNKNOWN, 512));
         assertEquals(new GemmBlocking(256, 6, 256, 72, 1024, CpuFacts.UNKNOWN), choose(CpuFacts.UNKNOWN, 256));
+        // A Zen 4 whose sysfs is hidden: the fallback k block, doubled for its split vectors.
+        CpuFacts zen4 = CpuFacts.parse(ZEN4, dir.resolve("absent"));
+        assertEquals(new GemmBlocking(512, 12, 512, 72, 1024, zen4), choose(zen4, 512));
     }
 
     @Test
