@@ -46,7 +46,16 @@ public final class CpuEngine extends ArrayEngine {
         this.precision = config.precision();
         this.gemm = new Gemm(pool, precision);
         this.jobs = new ElementwiseJobs(pool);
-        this.device = threads + (threads == 1 ? " thread, " : " threads, ") + Simd.describe() + "; " + GemmBlocking.MACHINE.describe();
+        this.device = describe(threads);
+    }
+
+    /**
+     * The device line of an engine with {@code threads} threads, e.g. "2 threads, AVX-512 (16 float lanes); gemm
+     * 512-bit 12×32 tile, ...": the vector width and the GEMM's per-CPU choice. The provider's availability line is the
+     * same, so that {@code delta4j devices} and the benchmark report show what an engine will say.
+     */
+    static String describe(int threads) {
+        return threads + (threads == 1 ? " thread, " : " threads, ") + Simd.describe() + "; " + GemmBlocking.MACHINE.describe();
     }
 
     @Override

@@ -51,10 +51,7 @@ public final class CpuEngineProvider implements EngineProvider {
         }
         try {
             int threads = EngineConfig.defaults().resolvedThreads();
-            // The GEMM's per-CPU choice too, as the engine's device() gives it: `delta4j devices` and the benchmark
-            // report's environment table print this line.
-            return Availability.yes(threads + (threads == 1 ? " thread, " : " threads, ") + Simd.describe() + "; "
-                    + GemmBlocking.MACHINE.describe(), false);
+            return Availability.yes(CpuEngine.describe(threads), false);
         } catch (LinkageError e) {
             return Availability.no("the Java Vector API failed to load (" + e + "): use a JDK 25 or newer with "
                     + "--add-modules jdk.incubator.vector, or choose another engine");
