@@ -7,6 +7,10 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
 /**
  * The fused element-wise kernels of a layer, each one pass over its tensors, each forward kernel beside its
  * backward twin. All take a range (rows or flat elements) so that {@link CpuEngine} can split them over
@@ -29,24 +33,33 @@ final class Elementwise {
     // forward:  Zin (N×n) += b (1×n); A (N×n) = φ(Zin)
     /** Rows [r0, r1) of N × n: {@code Zin += b} then {@code A = φ(Zin)}; {@code a} may be {@code z}. */
     static void biasActivation(Activation act, float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
-        switch (act) { // exhaustive: with "case null" javac requires a case for every activation
-            case null -> throw new NullPointerException("activation");
-            case IDENTITY -> biasIdentity(z, b, a, n, r0, r1);
-            case RELU -> biasRectifier(z, b, a, n, r0, r1, 0f);
-            case LEAKY_RELU -> biasRectifier(z, b, a, n, r0, r1, Activation.LEAKY_SLOPE);
-            case SIGMOID -> biasSigmoid(z, b, a, n, r0, r1, lanes);
-            case TANH -> biasTanh(z, b, a, n, r0, r1, lanes);
-            case GELU -> biasGelu(z, b, a, n, r0, r1);
-            case SILU -> biasSilu(z, b, a, n, r0, r1, lanes);
-            case SOFTMAX -> {
-                for (int i = r0; i < r1; i++) {
-                    biasSoftmaxRow(z, b, a, i * n, n, lanes);
-                }
-            }
+        try {
+            FORWARD[act.ordinal()].invokeExact(z, b, a, n, r0, r1, lanes);
+        } catch (Throwable t) {
+            throw KernelHandles.unchecked(t);
         }
     }
 
-    private static void biasIdentity(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+    /**
+     * Each activation's forward kernel, called through a handle so that C2 compiles each one on its own: a switch
+     * calling them directly was compiled with every activation a JVM had used inlined into it ({@link KernelHandles}).
+     * All take (z, b, a, n, r0, r1, lanes).
+     */
+    private static final MethodHandle[] FORWARD = KernelHandles.table(MethodHandles.lookup(), Activation.class,
+            act -> switch (act) { // exhaustive: every activation names its kernel
+                case IDENTITY -> "biasIdentity";
+                case RELU -> "biasRelu";
+                case LEAKY_RELU -> "biasLeakyRelu";
+                case SIGMOID -> "biasSigmoid";
+                case TANH -> "biasTanh";
+                case GELU -> "biasGelu";
+                case SILU -> "biasSilu";
+                case SOFTMAX -> "biasSoftmax";
+            },
+            MethodType.methodType(void.class, float[].class, float[].class, float[].class, int.class, int.class, int.class,
+                    float[].class));
+
+    private static void biasIdentity(float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
         int bound = F.loopBound(n);
         for (int i = r0; i < r1; i++) {
             int off = i * n, j = 0;
@@ -62,6 +75,14 @@ final class Elementwise {
                 v.intoArray(a, off + j, m);
             }
         }
+    }
+
+    private static void biasRelu(float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
+        biasRectifier(z, b, a, n, r0, r1, 0f);
+    }
+
+    private static void biasLeakyRelu(float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
+        biasRectifier(z, b, a, n, r0, r1, Activation.LEAKY_SLOPE);
     }
 
     /** relu (slope 0) and leaky relu: φ(z) = z for z &gt; 0, else slope·z (relu: exactly 0). */
@@ -136,7 +157,7 @@ final class Elementwise {
     }
 
     /** GELU: φ(z) = z·Φ(z), one vector at a time by {@link #gelu}. */
-    private static void biasGelu(float[] z, float[] b, float[] a, int n, int r0, int r1) {
+    private static void biasGelu(float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
         int bound = F.loopBound(n);
         Tail t = TAIL.get();
         for (int i = r0; i < r1; i++) {
@@ -173,6 +194,13 @@ final class Elementwise {
                 Simd.exp(lanes, 0);
                 v.div(FloatVector.fromArray(F, lanes, 0).add(one)).intoArray(a, off + j, m);
             }
+        }
+    }
+
+    /** Softmax by rows: {@link #biasSoftmaxRow} on each. */
+    private static void biasSoftmax(float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
+        for (int i = r0; i < r1; i++) {
+            biasSoftmaxRow(z, b, a, i * n, n, lanes);
         }
     }
 
@@ -220,24 +248,46 @@ final class Elementwise {
      * for the rectifiers. {@code d} may be {@code g}. Shapes: all four N × n.
      */
     static void activationBackward(Activation act, float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
-        switch (act) { // exhaustive: with "case null" javac requires a case for every activation
-            case null -> throw new NullPointerException("activation");
-            case IDENTITY -> {
-                if (g != d) {
-                    System.arraycopy(g, e0, d, e0, e1 - e0);
-                }
-            }
-            case SIGMOID -> backwardSigmoid(g, a, d, e0, e1);
-            case TANH -> backwardTanh(g, a, d, e0, e1);
-            case RELU -> backwardRectifier(g, z, d, e0, e1, 0f);
-            case LEAKY_RELU -> backwardRectifier(g, z, d, e0, e1, Activation.LEAKY_SLOPE);
-            case SOFTMAX -> throw new IllegalArgumentException("softmax has no element-wise derivative");
-            case GELU -> backwardGelu(g, z, d, e0, e1);
-            case SILU -> backwardSilu(g, z, d, e0, e1);
+        try {
+            BACKWARD[act.ordinal()].invokeExact(g, z, a, d, e0, e1);
+        } catch (Throwable t) {
+            throw KernelHandles.unchecked(t);
         }
     }
 
-    private static void backwardSigmoid(float[] g, float[] a, float[] d, int e0, int e1) {
+    /** Each activation's backward kernel, called through a handle as {@link #FORWARD}; all take (g, z, a, d, e0, e1). */
+    private static final MethodHandle[] BACKWARD = KernelHandles.table(MethodHandles.lookup(), Activation.class,
+            act -> switch (act) { // exhaustive: every activation names its kernel
+                case IDENTITY -> "backwardIdentity";
+                case RELU -> "backwardRelu";
+                case LEAKY_RELU -> "backwardLeakyRelu";
+                case SIGMOID -> "backwardSigmoid";
+                case TANH -> "backwardTanh";
+                case GELU -> "backwardGelu";
+                case SILU -> "backwardSilu";
+                case SOFTMAX -> "backwardSoftmax";
+            },
+            MethodType.methodType(void.class, float[].class, float[].class, float[].class, float[].class, int.class, int.class));
+
+    private static void backwardIdentity(float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
+        if (g != d) {
+            System.arraycopy(g, e0, d, e0, e1 - e0);
+        }
+    }
+
+    private static void backwardSoftmax(float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
+        throw new IllegalArgumentException("softmax has no element-wise derivative");
+    }
+
+    private static void backwardRelu(float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
+        backwardRectifier(g, z, d, e0, e1, 0f);
+    }
+
+    private static void backwardLeakyRelu(float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
+        backwardRectifier(g, z, d, e0, e1, Activation.LEAKY_SLOPE);
+    }
+
+    private static void backwardSigmoid(float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
         FloatVector one = FloatVector.broadcast(F, 1f);
         int e = e0;
         for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
@@ -251,7 +301,7 @@ final class Elementwise {
         }
     }
 
-    private static void backwardTanh(float[] g, float[] a, float[] d, int e0, int e1) {
+    private static void backwardTanh(float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
         FloatVector one = FloatVector.broadcast(F, 1f);
         int e = e0;
         for (int bound = e0 + F.loopBound(e1 - e0); e < bound; e += L) {
@@ -283,7 +333,7 @@ final class Elementwise {
     }
 
     /** GELU: φ' = Φ(z) + z·e^{−z²/2}/√(2π), from Zin, one vector at a time by {@link #gelu}. */
-    private static void backwardGelu(float[] g, float[] z, float[] d, int e0, int e1) {
+    private static void backwardGelu(float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
         geluRange(z, g, d, e0, e1, TAIL.get());
     }
 
@@ -291,7 +341,7 @@ final class Elementwise {
      * SiLU: φ' = σ(z)(1 + z(1 − σ(z))), from Zin. e^−z goes through one vector of per-thread scratch, not through
      * D, which may be G.
      */
-    private static void backwardSilu(float[] g, float[] z, float[] d, int e0, int e1) {
+    private static void backwardSilu(float[] g, float[] z, float[] a, float[] d, int e0, int e1) {
         float[] s = TAIL.get().exp;
         FloatVector one = FloatVector.broadcast(F, 1f);
         int e = e0;

@@ -10,10 +10,10 @@ import java.util.Arrays;
  * kernel's arguments in named fields, set by one typed method per kernel, so a dispatch allocates nothing;
  * partial loss sums land in {@code partial[part]}.
  *
- * <p>One class per kernel, each with its own {@code run}: C2 compiles each kernel apart. A single job with a
- * switch over every kernel was compiled as one method with all kernels inlined into it; that ran past C2's
- * node budget, its vector operations were left as calls to the Java fallbacks, and the softmax kernels
- * allocated about 100 bytes per row.
+ * <p>One class per kernel, each with its own {@code run}, which the pool calls through a handle: C2 compiles each
+ * kernel apart ({@link KernelHandles}). A single job with a switch over every kernel was compiled as one method with
+ * all kernels inlined into it; that ran past C2's node budget, its vector operations were left as calls to the Java
+ * fallbacks, and the softmax kernels allocated about 100 bytes per row.
  */
 final class ElementwiseJobs {
 
@@ -75,7 +75,7 @@ final class ElementwiseJobs {
      * fields, then runs the job by {@link #byRows}, {@link #flat} or {@link #byColumns}; {@link #release} drops
      * the caller's arrays afterwards so a job does not keep them reachable.
      */
-    abstract class Job implements WorkerPool.Job {
+    abstract class Job extends WorkerPool.Job {
         final double[] partial = new double[pool.threads()];
         /**
          * Four vectors of scratch per part: lane sums and arguments of {@link Simd#sum} and {@link Simd#exp}, the

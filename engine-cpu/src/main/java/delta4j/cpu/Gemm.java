@@ -32,7 +32,7 @@ import delta4j.engine.Precision;
  * <p>An instance belongs to one engine; its buffers are allocated on first use and reused, so a steady-state
  * call allocates nothing.
  */
-final class Gemm implements WorkerPool.Job {
+final class Gemm extends WorkerPool.Job {
 
     private static final int MR = GemmLoopNest.MR, NR = GemmLoopNest.NR;
 

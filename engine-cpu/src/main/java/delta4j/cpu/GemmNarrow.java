@@ -28,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the kernels read in place, is copied and rounded first into a buffer of its own (m·k floats, grown on demand):
  * C is at most 16 columns wide, so the copy is a small part of the product's memory traffic.
  */
-final class GemmNarrow implements WorkerPool.Job {
+final class GemmNarrow extends WorkerPool.Job {
 
     private static final VectorSpecies<Float> F = Simd.F;
     private static final int L = Simd.L;

@@ -1,5 +1,6 @@
 package delta4j.cpu;
 
+import java.lang.invoke.MethodHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -14,9 +15,15 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class WorkerPool implements AutoCloseable {
 
-    /** One parallel kernel: {@code run(part, parts)} does part {@code part} of {@code parts}. */
-    interface Job {
-        void run(int part, int parts);
+    /**
+     * One parallel kernel: {@code run(part, parts)} does part {@code part} of {@code parts}. The pool calls
+     * {@code run} through a handle bound to the job ({@link KernelHandles}), never directly, so that C2 compiles each
+     * job's kernel on its own and no caller takes in the vector code of the jobs it dispatches.
+     */
+    abstract static class Job {
+        private final MethodHandle entry = KernelHandles.bind(this);
+
+        abstract void run(int part, int parts);
     }
 
     /**
@@ -71,7 +78,11 @@ final class WorkerPool implements AutoCloseable {
      */
     void run(Job job, int parts) {
         if (parts <= 1) {
-            job.run(0, 1);
+            try {
+                job.entry.invokeExact(0, 1);
+            } catch (Throwable t) {
+                throw KernelHandles.unchecked(t);
+            }
             return;
         }
         if (parts > threads) {
@@ -119,7 +130,7 @@ final class WorkerPool implements AutoCloseable {
             }
             if (claims.compareAndSet(s, s + 1)) {
                 try {
-                    job.run(p, parts);
+                    job.entry.invokeExact(p, parts);
                 } catch (Throwable t) {
                     failure = t;
                 }

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class WorkerPoolTest {
 
     /** Counts how often each part of each job ran. */
-    private static final class Counting implements WorkerPool.Job {
+    private static final class Counting extends WorkerPool.Job {
         final AtomicIntegerArray runs;
         final int parts;
         int jobIndex;
@@ -55,13 +55,24 @@ class WorkerPoolTest {
             IllegalStateException boom = new IllegalStateException("boom");
             for (int failing = 0; failing < 2; failing++) {
                 int f = failing;
-                IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> pool.run((part, parts) -> {
-                    if (part == f) {
-                        throw boom;
+                WorkerPool.Job failingJob = new WorkerPool.Job() {
+                    @Override
+                    void run(int part, int parts) {
+                        if (part == f) {
+                            throw boom;
+                        }
                     }
-                }, 2));
+                };
+                IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> pool.run(failingJob, 2));
                 assertSame(boom, thrown);
             }
+            WorkerPool.Job alone = new WorkerPool.Job() {
+                @Override
+                void run(int part, int parts) {
+                    throw boom;
+                }
+            };
+            assertSame(boom, assertThrows(IllegalStateException.class, () -> pool.run(alone, 1)), "a job in one part");
             Counting job = new Counting(1, 2);
             pool.run(job, 2);
             assertEquals(1, job.runs.get(0));
@@ -72,7 +83,7 @@ class WorkerPoolTest {
     @Test
     void morePartsThanThreadsIsRejected() {
         try (WorkerPool pool = new WorkerPool(2)) {
-            assertThrows(IllegalArgumentException.class, () -> pool.run((part, parts) -> { }, 3));
+            assertThrows(IllegalArgumentException.class, () -> pool.run(new Counting(1, 3), 3));
         }
     }
 }
