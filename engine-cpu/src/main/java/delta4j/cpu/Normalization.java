@@ -70,8 +70,8 @@ final class Normalization {
     // The per-row passes run whole vectors unmasked and the row's last partial vector (if any) masked, after the loop.
     // A masked load inside the loop was compiled, in some runs, with the Vector API's out-of-range path (taken by
     // other kernels' last rows, and the profile is shared): a call on that path boxed the loop's accumulator every
-    // iteration (layerNorm 0.4-1.6 MB per call, SteadyStateAllocationTest, with 8 lanes). The lanes and the order of
-    // the additions are the same, so are the bits.
+    // iteration (SteadyStateAllocationTest; engine-cpu/README.md, Threads). The lanes and the order of the additions are
+    // the same, so are the bits.
 
     /** Σ_j x[off + j] over j in [0, n): float lanes per chunk, chunks added in double. */
     private static double rowSum(float[] x, int off, int n, float[] lanes) {
