@@ -3,6 +3,7 @@ package delta4j.cpu;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.function.Function;
 
 /**
  * Calls that C2 compiles apart: a kernel reached through a method handle read from a field or an array element is
@@ -49,7 +50,7 @@ final class KernelHandles {
      * names, of type {@code type}; indexed by ordinal.
      */
     static <E extends Enum<E>> MethodHandle[] table(MethodHandles.Lookup lookup, Class<E> kinds,
-                                                    java.util.function.Function<E, String> name, MethodType type) {
+                                                    Function<E, String> name, MethodType type) {
         E[] constants = kinds.getEnumConstants();
         MethodHandle[] table = new MethodHandle[constants.length];
         for (E k : constants) {
@@ -63,8 +64,8 @@ final class KernelHandles {
     }
 
     /**
-     * What a kernel threw, to rethrow unchanged: kernels throw only unchecked exceptions, so anything else is a
-     * defect here.
+     * What a kernel threw (through a handle, or in a worker's part), to rethrow unchanged: kernels throw only
+     * unchecked exceptions, so anything else is a defect here, wrapped.
      */
     static RuntimeException unchecked(Throwable t) {
         if (t instanceof RuntimeException r) {
@@ -73,6 +74,6 @@ final class KernelHandles {
         if (t instanceof Error e) {
             throw e;
         }
-        return new IllegalStateException("a cpu engine kernel threw a checked exception", t);
+        return new IllegalStateException("a cpu engine kernel failed", t);
     }
 }

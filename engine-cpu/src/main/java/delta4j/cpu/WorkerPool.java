@@ -106,13 +106,7 @@ final class WorkerPool implements AutoCloseable {
         Throwable f = failure;
         if (f != null) {
             failure = null;
-            if (f instanceof RuntimeException re) {
-                throw re;
-            }
-            if (f instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException("a cpu engine worker failed", f);
+            throw KernelHandles.unchecked(f);
         }
     }
 
