@@ -8,6 +8,17 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Optimizer updates in place on flat ranges [e0, e1), one pass over θ, g and the state tensors. The
  * arithmetic follows the reference engine's order (multiply, then add) so results agree to rounding.
+ *
+ * <p>The state (Adam's m and v, the momentum velocity) is stored with its subnormal lanes (|x| &lt; 2^−126)
+ * set to zero. It decays geometrically where a gradient is exactly 0 (an input pixel that is black in every
+ * image): Adam's m reaches the subnormal range after about 700 steps, and from then on every multiply on it
+ * took a microcode assist. Java cannot set the CPU's flush-to-zero mode, so the kernels flush the state they
+ * store; a subnormal m or v changes θ by less than 1e-30·η, nothing the reference engine's results could show.
+ *
+ * <p>The constraint: each step computes a state vector, flushes it in registers, stores it once and goes on
+ * with the register. Stored, then reloaded to be flushed and reloaded again to be used, each state vector
+ * waited on store-to-load forwarding of a vector twice, which made Adam several times slower on CPUs that do
+ * not forward full-width vector stores quickly (engine-cpu/README.md, fused element-wise kernels).
  */
 final class Optimizers {
 
@@ -60,9 +71,9 @@ final class Optimizers {
                                      float decay, boolean nesterov) {
         FloatVector pv = FloatVector.fromArray(F, p, e);
         FloatVector gv = FloatVector.fromArray(F, g, ge).add(pv.mul(decay));
-        FloatVector.fromArray(F, v, ve).mul(mu).add(gv).intoArray(v, ve);
-        Simd.flushSubnormals(v, ve);
-        FloatVector vv = FloatVector.fromArray(F, v, ve);
+        FloatVector vv = FloatVector.fromArray(F, v, ve).mul(mu).add(gv);
+        vv = vv.blend(0f, vv.abs().compare(VectorOperators.LT, Float.MIN_NORMAL));
+        vv.intoArray(v, ve);
         FloatVector step = nesterov ? gv.add(vv.mul(mu)) : vv;
         pv.sub(step.mul(lr)).intoArray(p, e);
     }
@@ -106,12 +117,12 @@ final class Optimizers {
         if (!decoupled) {
             gv = gv.add(pv.mul(decay));
         }
-        // The moments are flushed where they are stored (Simd's helpers take arrays, never vectors).
-        FloatVector.fromArray(F, mArr, me).mul(beta1).add(gv.mul(1 - beta1)).intoArray(mArr, me);
-        FloatVector.fromArray(F, vArr, ve).mul(beta2).add(gv.mul(1 - beta2).mul(gv)).intoArray(vArr, ve);
-        Simd.flushSubnormals(mArr, me);
-        Simd.flushSubnormals(vArr, ve);
-        FloatVector mv = FloatVector.fromArray(F, mArr, me), vv = FloatVector.fromArray(F, vArr, ve);
+        FloatVector mv = FloatVector.fromArray(F, mArr, me).mul(beta1).add(gv.mul(1 - beta1));
+        FloatVector vv = FloatVector.fromArray(F, vArr, ve).mul(beta2).add(gv.mul(1 - beta2).mul(gv));
+        mv = mv.blend(0f, mv.abs().compare(VectorOperators.LT, Float.MIN_NORMAL));
+        vv = vv.blend(0f, vv.abs().compare(VectorOperators.LT, Float.MIN_NORMAL));
+        mv.intoArray(mArr, me);
+        vv.intoArray(vArr, ve);
         FloatVector mHat = mv.mul(rbc1), vHat = vv.mul(rbc2);
         FloatVector step = mHat.div(vHat.lanewise(VectorOperators.SQRT).add(eps));
         if (decoupled) {

@@ -62,19 +62,6 @@ final class Simd {
         return v.lane(0);
     }
 
-    /**
-     * a[at..at+L) with its subnormal lanes (|x| &lt; 2^−126) set to zero, in place. Optimizer state decays geometrically where a
-     * gradient is exactly 0 (an input pixel that is black in every image): Adam's m reaches the subnormal
-     * range after about 700 steps, and from then on every multiply on it took a microcode assist. Measured:
-     * Adam on a 256×128 layer at 447 µs per step against 19 µs with the state flushed. Java cannot set the
-     * CPU's flush-to-zero mode, so the kernels flush the state they store. A subnormal m or v changes θ by
-     * less than 1e-30·η: nothing the reference engine's results could show.
-     */
-    static void flushSubnormals(float[] a, int at) {
-        FloatVector x = FloatVector.fromArray(F, a, at);
-        x.blend(0f, x.abs().compare(VectorOperators.LT, Float.MIN_NORMAL)).intoArray(a, at);
-    }
-
     static final float LOG2E = 1.44269504f;
     static final float LN2_HI = 0.693145752f;      // ln 2 split so n·LN2_HI is exact for |n| ≤ 2^10
     static final float LN2_LO = 1.42860677e-6f;

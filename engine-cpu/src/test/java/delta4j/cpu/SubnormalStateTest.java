@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Optimizer state that decays under zero gradients is flushed to zero instead of entering the subnormal range,
- * where every multiply on it costs a microcode assist (see {@link Simd#flushSubnormals}). Sizes include a
+ * where every multiply on it costs a microcode assist (see {@link Optimizers}). Sizes include a
  * partial last vector, which takes Adam's padded path.
  */
 class SubnormalStateTest {
