@@ -177,6 +177,33 @@ class CpuGemmTest {
         }
     }
 
+    /**
+     * Row blocks: never taller than MC, and shorter only where that balances the threads: 784 rows on 2 threads
+     * (66 panels) in MC-tall blocks leave one thread 36 panels and the other 30, which shorter blocks even out;
+     * 2048 rows are balanced at MC already and keep it.
+     */
+    @Test
+    void rowBlocksAreShorterThanMcOnlyToBalanceTheThreads() {
+        int most = GemmLoopNest.MC / GemmLoopNest.MR;
+        for (int panels = 1; panels <= 200; panels++) {
+            for (int threads = 1; threads <= 4; threads++) {
+                int p = GemmTasks.rowBlockPanels(panels, threads);
+                assertTrue(p >= 1 && p <= most, panels + " panels on " + threads + " threads: " + p);
+                for (int q = 1; q <= most && q <= Math.max(1, panels / (4 * threads)); q++) {
+                    assertTrue(20L * GemmTasks.busiestThreadPanels(panels, p, threads)
+                                    <= 21L * GemmTasks.busiestThreadPanels(panels, q, threads),
+                            panels + " panels on " + threads + " threads: height " + p + " against " + q);
+                }
+            }
+        }
+        if (GemmLoopNest.MR == 12 && GemmLoopNest.MC == 72) {
+            assertEquals(4, GemmTasks.rowBlockPanels(66, 2), "784 rows on 2 threads");
+            assertEquals(36, GemmTasks.busiestThreadPanels(66, 6, 2));
+            assertEquals(34, GemmTasks.busiestThreadPanels(66, 4, 2));
+        }
+        assertEquals(most, GemmTasks.rowBlockPanels((2048 + GemmLoopNest.MR - 1) / GemmLoopNest.MR, 2));
+    }
+
     @Test
     void deviceNamesThreadsAndVectorShape() {
         assertEquals("cpu", two.name());
