@@ -101,15 +101,14 @@ final class GemmTasks {
      * the other 30. Rows stay whole MR panels, so the tiles of C are the same on any thread count.
      */
     static int rowBlockPanels(int panelsM, int threads) {
+        // Runs at every multi-threaded product: it allocates nothing (SteadyStateAllocationTest).
         int most = Math.min(MC / MR, Math.max(1, panelsM / (4 * threads)));
-        int[] load = new int[most + 1];
         int least = Integer.MAX_VALUE;
         for (int p = 1; p <= most; p++) {
-            load[p] = busiestThreadPanels(panelsM, p, threads);
-            least = Math.min(least, load[p]);
+            least = Math.min(least, busiestThreadPanels(panelsM, p, threads));
         }
         int p = most;
-        while (20L * load[p] > 21L * least) {
+        while (20L * busiestThreadPanels(panelsM, p, threads) > 21L * least) {
             p--;
         }
         return p;
