@@ -16,9 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * store; a subnormal m or v changes θ by less than 1e-30·η, nothing the reference engine's results could show.
  *
  * <p>The constraint: each step computes a state vector, flushes it in registers, stores it once and goes on
- * with the register. Stored, then reloaded to be flushed and reloaded again to be used, each state vector
- * waited on store-to-load forwarding of a vector twice, which made Adam several times slower on CPUs that do
- * not forward full-width vector stores quickly (engine-cpu/README.md, fused element-wise kernels).
+ * with the register. Stored, then reloaded to be flushed and reloaded again to be used, each state vector made
+ * two round trips through memory, and Adam ran several times slower for it on a Zen 4 (engine-cpu/README.md, fused
+ * element-wise kernels, has the figures).
  */
 final class Optimizers {
 
