@@ -129,6 +129,9 @@ final class Gemm extends WorkerPool.Job {
         int i1 = Math.min(m, (int) ((long) panelsM * (pm + 1) / gridM) * MR);
         int j0 = Math.min(n, (int) ((long) panelsN * pn / gridN) * NR);
         int j1 = Math.min(n, (int) ((long) panelsN * (pn + 1) / gridN) * NR);
+        if (w.bPack == null) {
+            w.bPack = new float[GemmLoopNest.KC * GemmLoopNest.NC]; // the static cuts' own B blocks
+        }
         if (i0 < i1 && j0 < j1) {
             GemmLoopNest.blocked(call, precision, w, i0, i1, j0, j1);
         }

@@ -38,11 +38,12 @@ final class GemmLoopNest {
         final float[] tile = new float[MR * NR];
     }
 
-    /** The loop nest on the block C[i0..i1)[j0..j1) of a call, packing both operands into w's buffers. */
+    /**
+     * The loop nest on the block C[i0..i1)[j0..j1) of a call, packing both operands into w's buffers ({@code w.bPack}
+     * allocated: the caller allocates it, in code that runs once a call, so this method's compiled code never meets
+     * a first use).
+     */
     static void blocked(GemmCall call, Precision precision, Workspace w, int i0, int i1, int j0, int j1) {
-        if (w.bPack == null) {
-            w.bPack = new float[KC * NC];
-        }
         int k = call.k;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
