@@ -2,27 +2,38 @@ package delta4j.cpu;
 
 import delta4j.engine.DropoutMask;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Inverted dropout with {@link DropoutMask}'s counter-based masks, bit for bit: the 64-bit mixing runs on the
- * preferred long species, and the floats it masks on the float species with as many lanes (half the preferred
- * float width), so a lane's keep bit and its element line up without a shuffle. Forward and backward are the same
- * kernel with the same key.
+ * Inverted dropout with {@link DropoutMask}'s counter-based masks, bit for bit: the 64-bit mixing runs on the long
+ * species of the engine's vector shape ({@link Simd#F}'s), whose lanes are half as many as the float species', so each
+ * float vector takes its keep bits from two long vectors, gathered through a bit mask ({@code toLong}) and spread back
+ * over the float lanes by an int compare. Forward and backward are the same kernel with the same key.
+ *
+ * <p>The constraint: the floats stay on {@link Simd#F}, never a narrower float species with one lane per long lane
+ * (as this kernel once did). The Vector API's shared methods then meet two float vector classes at the same bytecodes;
+ * C2's code speculates one and deoptimises on the other, and after a few such traps at a bytecode
+ * ({@code PerBytecodeTrapLimit}) C2 stops speculating there for the rest of the JVM's life. Every kernel compiled after
+ * that boxed its vectors (SteadyStateAllocationTest failed in some runs with GELU's kernels at one box per vector).
+ * {@code SpeciesTest} holds every species of the engine to one vector shape.
  */
 final class Dropout {
 
     private Dropout() {
     }
 
-    private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
-    /** Floats with one lane per long lane: half the long species' width. */
-    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, VectorShape.forBitSize(LS.vectorBitSize() / 2));
+    private static final VectorSpecies<Float> F = Simd.F;
+    private static final int L = Simd.L;
+    /** Longs of the same shape as the floats: half as many lanes. */
+    private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, F.vectorShape());
     private static final int LL = LS.length();
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, F.vectorShape());
+    /** Lane k holds 1 << k: a lane's bit in a float vector's keep bits. */
+    private static final IntVector LANE_BITS = IntVector.broadcast(IS, 1).lanewise(VectorOperators.LSHL, IntVector.zero(IS).addIndex(1));
 
     /** DropoutMask's per-element increment of the counter (the golden ratio in 64 bits). */
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
@@ -40,18 +51,26 @@ final class Dropout {
     static void dropout(float[] x, long key, int threshold, float scale, float[] y, int e0, int e1) {
         LongVector counter = LANE_STEPS.add(key + (e0 + 1L) * GOLDEN);
         long stride = LL * GOLDEN;
-        FloatVector zero = FloatVector.zero(FS);
+        FloatVector zero = FloatVector.zero(F);
         // One masked loop, the mixing written once: a vector passed to a helper C2 does not inline is boxed.
-        for (int e = e0; e < e1; e += LL) {
-            VectorMask<Float> m = FS.indexInRange(e, e1);
-            LongVector z = counter;
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(M1);
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(M2);
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
-            VectorMask<Float> keep = z.lanewise(VectorOperators.LSHR, 64 - DropoutMask.BITS)
-                    .compare(VectorOperators.GE, threshold).cast(FS);
-            zero.blend(FloatVector.fromArray(FS, x, e, m).mul(scale), keep).intoArray(y, e, m);
-            counter = counter.add(stride);
+        for (int e = e0; e < e1; e += L) {
+            long bits = 0;
+            for (int half = 0; half < L / LL; half++) {
+                LongVector z = counter;
+                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(M1);
+                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(M2);
+                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
+                bits |= z.lanewise(VectorOperators.LSHR, 64 - DropoutMask.BITS).compare(VectorOperators.GE, threshold)
+                        .toLong() << (half * LL);
+                counter = counter.add(stride);
+            }
+            // Up to 32 lanes (1024-bit vectors) the bits spread by an int compare, which every vector ISA has; wider
+            // shapes (no hardware has them yet) take fromLong, a constant branch that C2 folds away.
+            VectorMask<Float> keep = L <= 32
+                    ? IntVector.broadcast(IS, (int) bits).and(LANE_BITS).compare(VectorOperators.NE, 0).cast(F)
+                    : VectorMask.fromLong(F, bits);
+            VectorMask<Float> m = F.indexInRange(e, e1);
+            zero.blend(FloatVector.fromArray(F, x, e, m).mul(scale), keep).intoArray(y, e, m);
         }
     }
 

@@ -54,7 +54,7 @@ class VectorSignatureTest {
      * The main classes of package delta4j.cpu: the class files beside CpuEngine.class (the module's class folder or
      * jar; test classes are patched in from another folder and are not listed).
      */
-    private static List<String> engineClasses() throws IOException, URISyntaxException {
+    static List<String> engineClasses() throws IOException, URISyntaxException {
         URI self = CpuEngine.class.getResource("CpuEngine.class").toURI();
         List<String> classes = new ArrayList<>();
         if (self.getScheme().equals("jar")) {
