@@ -46,7 +46,7 @@ final class Dropout {
     /**
      * Flat elements [e0, e1): {@code y_e = keep(e) ? x_e·scale : 0} with keep(e) = bits(key, e) ≥ threshold as
      * {@link DropoutMask} defines them; {@code y} may be {@code x}. The counter of element e is
-     * key + (e + 1)·GOLDEN modulo 2⁶⁴, advanced by LL·GOLDEN per vector instead of multiplied out per element.
+     * key + (e + 1)·GOLDEN modulo 2⁶⁴, advanced by LL·GOLDEN per long vector instead of multiplied out per element.
      */
     static void dropout(float[] x, long key, int threshold, float scale, float[] y, int e0, int e1) {
         LongVector counter = LANE_STEPS.add(key + (e0 + 1L) * GOLDEN);

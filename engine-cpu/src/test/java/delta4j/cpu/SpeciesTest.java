@@ -38,10 +38,7 @@ class SpeciesTest {
                 if (!Modifier.isStatic(f.getModifiers())) {
                     continue;
                 }
-                Object s = shapeOf(f.getType(), () -> {
-                    f.setAccessible(true);
-                    return f.get(null);
-                });
+                Object s = shapeOf(f);
                 if (s != null) {
                     checked.add(c.getSimpleName() + "." + f.getName());
                     if (s != shape) {
@@ -54,22 +51,16 @@ class SpeciesTest {
         assertEquals(List.of(), offenders, "species or vectors of another shape than Simd.F's (" + shape + ")");
     }
 
-    private interface Value {
-        Object get() throws IllegalAccessException;
-    }
-
-    /** The value's vector shape, or null for a field of another type (no vector type in a test's signature: JUnit's
-     *  discovery reads them in a JVM without the incubator module). */
-    private static Object shapeOf(Class<?> type, Value value) throws IllegalAccessException {
-        if (VectorSpecies.class.isAssignableFrom(type)) {
-            return ((VectorSpecies<?>) value.get()).vectorShape();
-        } else if (Vector.class.isAssignableFrom(type)) {
-            return ((Vector<?>) value.get()).shape();
-        } else if (VectorMask.class.isAssignableFrom(type)) {
-            return ((VectorMask<?>) value.get()).vectorSpecies().vectorShape();
-        } else if (VectorShuffle.class.isAssignableFrom(type)) {
-            return ((VectorShuffle<?>) value.get()).vectorSpecies().vectorShape();
-        }
-        return null;
+    /** The static field's vector shape, or null for a field of another type (no vector type in a test's signature:
+     *  JUnit's discovery reads them in a JVM without the incubator module). */
+    private static Object shapeOf(Field f) throws IllegalAccessException {
+        f.setAccessible(true);
+        return switch (f.get(null)) {
+            case VectorSpecies<?> s -> s.vectorShape();
+            case Vector<?> v -> v.shape();
+            case VectorMask<?> m -> m.vectorSpecies().vectorShape();
+            case VectorShuffle<?> u -> u.vectorSpecies().vectorShape();
+            case null, default -> null;
+        };
     }
 }
