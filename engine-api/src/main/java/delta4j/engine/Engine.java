@@ -211,6 +211,29 @@ public interface Engine extends AutoCloseable {
      */
     void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
 
+    // backward: dW (in×out) = s·Xᵀ (in×N)·Δ (N×out), G (N×in) = Δ (N×out)·Wᵀ (out×in)
+    /**
+     * The two products of a dense layer's backward pass, which do not depend on each other: the weight gradient
+     * {@code dW ← s·Xᵀ·Δ} and the error passed back {@code G ← Δ·Wᵀ}. Bit for bit the same as
+     * {@code gemm(true, false, s, x, delta, 0, dw)} followed by {@code gemm(false, true, 1, delta, w, 0, g)}, which is
+     * the default; an engine may compute them at the same time (the cpu engine on two threads gives each product a
+     * thread of its own, instead of cutting each one in two).
+     *
+     * @param s the scale of the weight gradient (1/N for the mean loss)
+     * @param x the N × in input of the layer
+     * @param delta the N × out error Δ at the layer's output
+     * @param w the in × out weights
+     * @param dw the in × out weight gradient, overwritten
+     * @param g the N × in error for the layer below, overwritten
+     * @throws IllegalArgumentException if the shapes do not fit, or a result is the same tensor as an operand or as
+     *         the other result
+     */
+    default void backwardProducts(float s, Tensor x, Tensor delta, Tensor w, Tensor dw, Tensor g) {
+        KernelChecks.backwardProducts(x, delta, w, dw, g);
+        gemm(true, false, s, x, delta, 0f, dw);
+        gemm(false, true, 1f, delta, w, 0f, g);
+    }
+
     /**
      * Forward activation, fused with the bias: {@code Zin ← Zin + 1·bᵀ}, then {@code A ← φ(Zin)}.
      *

@@ -213,6 +213,13 @@ public abstract class EngineBase implements Engine {
     }
 
     @Override
+    public final synchronized void backwardProducts(float s, Tensor x, Tensor delta, Tensor w, Tensor dw, Tensor g) {
+        KernelChecks.owned(this, x, delta, w, dw, g);
+        KernelChecks.backwardProducts(x, delta, w, dw, g);
+        backwardProductsKernel(s, x, delta, w, dw, g);
+    }
+
+    @Override
     public final synchronized void biasActivation(Tensor zin, Tensor bias, Activation activation, Tensor a) {
         KernelChecks.owned(this, zin, bias, a);
         KernelChecks.biasActivation(zin, bias, activation, a);
@@ -372,6 +379,22 @@ public abstract class EngineBase implements Engine {
      */
     protected void gemmKernel(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         onHost((ref, h) -> ref.gemm(transA, transB, alpha, h.in(a), h.in(b), beta, h.in(c)), c);
+    }
+
+    /**
+     * Implements {@link #backwardProducts}: dW (in×out) ← s·Xᵀ·Δ, G (N×in) ← Δ·Wᵀ, the same bits as the two
+     * {@link #gemmKernel} calls, which is the default. Called with checked shapes on the engine's monitor.
+     *
+     * @param s the scale of the weight gradient
+     * @param x the N × in input
+     * @param delta the N × out error
+     * @param w the in × out weights
+     * @param dw the weight gradient, distinct from the other four
+     * @param g the error passed back, distinct from the other four
+     */
+    protected void backwardProductsKernel(float s, Tensor x, Tensor delta, Tensor w, Tensor dw, Tensor g) {
+        gemmKernel(true, false, s, x, delta, 0f, dw);
+        gemmKernel(false, true, 1f, delta, w, 0f, g);
     }
 
     /**

@@ -262,6 +262,26 @@ public final class KernelChecks {
     }
 
     /**
+     * Checks the arguments of {@link Engine#backwardProducts}: X N × in, Δ N × out, W and dW in × out, G N × in, and
+     * the two results distinct from each other and from the three operands (the products may run at the same time).
+     *
+     * @param x the layer's input
+     * @param delta the error at its output
+     * @param w the weights
+     * @param dw the weight gradient
+     * @param g the error passed back
+     * @throws IllegalArgumentException if a shape does not fit or a result aliases another tensor
+     */
+    public static void backwardProducts(Tensor x, Tensor delta, Tensor w, Tensor dw, Tensor g) {
+        gemm(true, false, x, delta, dw);
+        gemm(false, true, delta, w, g);
+        if (dw == g || dw == w || g == x) {
+            throw new IllegalArgumentException("backwardProducts: dW and G must be tensors of their own, distinct from each other"
+                    + " and from X, Δ and W");
+        }
+    }
+
+    /**
      * Checks the arguments of {@link Engine#biasActivation}: Zin and A N × n, bias 1 × n, an activation given.
      *
      * @param zin the pre-activations

@@ -436,10 +436,12 @@ public final class Network implements AutoCloseable {
                     }
                 }
             }
-            engine.gemm(true, false, s, input, ws.delta[l], 0f, dw[l]);
-            if (l > 0) {
-                // G = Δ[l]·W[l]ᵀ lands in Δ[l-1], which dropout's mask and activationBackward then turn into Δ[l-1] in place.
-                engine.gemm(false, true, 1f, ws.delta[l], w[l], 0f, ws.delta[l - 1]);
+            if (l == 0) {
+                engine.gemm(true, false, s, input, ws.delta[l], 0f, dw[l]);
+            } else {
+                // dW[l] = s·A[l-1]ᵀ·Δ[l], and G = Δ[l]·W[l]ᵀ lands in Δ[l-1], which dropout's mask and activationBackward
+                // then turn into Δ[l-1] in place.
+                engine.backwardProducts(s, input, ws.delta[l], w[l], dw[l], ws.delta[l - 1]);
                 if (ws.training && ws.dropped[l - 1] != null) {
                     if (ws.part != null) {
                         PartLayers.dropout(engine, ws.delta[l - 1], mlp.dropout(l - 1), ws.keys[l - 1], ws.part, ws.delta[l - 1]);

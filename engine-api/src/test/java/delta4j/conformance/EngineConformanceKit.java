@@ -297,6 +297,74 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    /** (rows, in, out) of a layer's backward products: tiny, ragged, an output layer, and a hidden layer. */
+    static List<int[]> backwardShapes() {
+        return List.of(new int[]{1, 1, 1}, new int[]{7, 3, 5}, new int[]{33, 17, 64}, new int[]{130, 97, 10},
+                new int[]{64, 255, 33}, new int[]{128, 256, 128});
+    }
+
+    Stream<Arguments> backwardCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (Precision p : Precision.values()) {
+            for (int[] s : backwardShapes()) {
+                out.add(Arguments.of(p, s[0], s[1], s[2]));
+            }
+        }
+        return out.stream();
+    }
+
+    /** backwardProducts is the two gemm calls of a layer's backward pass, bit for bit, on the engine itself. */
+    @ParameterizedTest(name = "backwardProducts {0} rows={1} in={2} out={3}")
+    @MethodSource("backwardCases")
+    void backwardProductsAreTheTwoGemms(Precision precision, int rows, int in, int out) {
+        Engine e = engineAt(precision);
+        SplittableRandom rnd = new SplittableRandom(97L * rows + 13L * in + out);
+        float s = 1f / rows;
+        float[] nanDw = new float[in * out], nanG = new float[rows * in];
+        java.util.Arrays.fill(nanDw, Float.NaN); // β = 0 in both: the results must not be read
+        java.util.Arrays.fill(nanG, Float.NaN);
+        try (Tensor x = e.tensor(rows, in, random(rnd, rows * in, 1f)); Tensor delta = e.tensor(rows, out, random(rnd, rows * out, 1f));
+             Tensor w = e.tensor(in, out, random(rnd, in * out, 1f)); Tensor dw = e.tensor(in, out, nanDw);
+             Tensor g = e.tensor(rows, in, nanG); Tensor dwWant = e.allocate(in, out); Tensor gWant = e.allocate(rows, in)) {
+            for (int round = 0; round < 2; round++) { // the second round reuses whatever the first allocated
+                e.backwardProducts(s, x, delta, w, dw, g);
+                e.gemm(true, false, s, x, delta, 0f, dwWant);
+                e.gemm(false, true, 1f, delta, w, 0f, gWant);
+                assertSameBits(e.download(dwWant), e.download(dw), precision + " dW, round " + round);
+                assertSameBits(e.download(gWant), e.download(g), precision + " G, round " + round);
+            }
+        }
+    }
+
+    private static void assertSameBits(float[] want, float[] got, String what) {
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
+                fail(what + ": element " + i + " = " + got[i] + ", the gemm call gave " + want[i]);
+            }
+        }
+    }
+
+    /** Square tensors, so that every shape fits and only the aliasing is wrong. */
+    @Test
+    void backwardProductsRefuseResultsThatAliasAnotherTensor() {
+        try (Tensor x = engine.allocate(4, 4); Tensor delta = engine.allocate(4, 4); Tensor w = engine.allocate(4, 4);
+             Tensor dw = engine.allocate(4, 4); Tensor g = engine.allocate(4, 4)) {
+            engine.backwardProducts(1f, x, delta, w, dw, g);
+            for (Tensor[] args : new Tensor[][]{{w, g}, {x, g}, {delta, g}, {dw, dw}, {dw, x}, {dw, delta}, {dw, w}}) {
+                assertThrows(IllegalArgumentException.class, () -> engine.backwardProducts(1f, x, delta, w, args[0], args[1]),
+                        () -> "dW and G given as " + names(args, x, delta, w, dw, g));
+            }
+        }
+    }
+
+    private static String names(Tensor[] args, Tensor x, Tensor delta, Tensor w, Tensor dw, Tensor g) {
+        StringBuilder sb = new StringBuilder();
+        for (Tensor t : args) {
+            sb.append(sb.isEmpty() ? "" : " and ").append(t == x ? "X" : t == delta ? "Δ" : t == w ? "W" : t == dw ? "dW" : "G");
+        }
+        return sb.toString();
+    }
+
     @ParameterizedTest(name = "gemm β=1 accumulation, {0}")
     @org.junit.jupiter.params.provider.EnumSource(Precision.class)
     void gemmAccumulatesWithBetaOne(Precision precision) {

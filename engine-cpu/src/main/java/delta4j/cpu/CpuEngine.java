@@ -106,6 +106,11 @@ public final class CpuEngine extends ArrayEngine {
     }
 
     @Override
+    protected void backwardProductsKernel(float s, Tensor x, Tensor delta, Tensor w, Tensor dw, Tensor g) {
+        gemm.backwardProducts(x.rows(), x.cols(), delta.cols(), s, data(x), data(delta), data(w), data(dw), data(g));
+    }
+
+    @Override
     protected void biasActivationKernel(Tensor zin, Tensor bias, Activation activation, Tensor a) {
         jobs.biasActivation.apply(data(zin), data(bias), activation, data(a), zin.rows(), zin.cols());
     }

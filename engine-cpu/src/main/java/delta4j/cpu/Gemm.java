@@ -41,6 +41,11 @@ final class Gemm extends WorkerPool.Job {
      * several microseconds, as much as a 2 MFLOP product takes on one core.
      */
     static final long PARALLEL_MIN_FLOPS = 2L << 20;
+    /**
+     * Below this many flops in each of a layer's two backward products they run one after the other on the caller:
+     * a product of a few microseconds on one core, about what handing one to the other thread costs.
+     */
+    static final long PAIR_MIN_FLOPS = 1L << 18;
 
     /**
      * Cost of packing one element of a transposed operand relative to a row copy: the in-register block
@@ -56,9 +61,11 @@ final class Gemm extends WorkerPool.Job {
     private final GemmCall call = new GemmCall();
     private final GemmTasks tasks = new GemmTasks();
 
-    // The schedule of the current call: the task schedule, or a static grid of gridM × gridN blocks of C.
-    private boolean shared;
+    // The schedule of the current call: the task schedule, or a static grid of gridM × gridN blocks of C, or two
+    // products at once (backwardProducts: part 0 computes second, G, and part 1 call, dW).
+    private boolean shared, paired;
     private int gridM, gridN;
+    private final GemmCall second = new GemmCall();
 
     Gemm(WorkerPool pool, Precision precision) {
         this.pool = pool;
@@ -111,6 +118,32 @@ final class Gemm extends WorkerPool.Job {
         }
     }
 
+    /**
+     * A dense layer's two backward products, {@code dW (in × out) ← s·Xᵀ·Δ} and {@code G (N × in) ← Δ·Wᵀ}, the same
+     * bits as the two {@link #gemm} calls. With exactly two threads and both products in the blocked kernel, each
+     * runs whole on a thread of its own: the two take the same flops, and neither then waits for the other's packing
+     * or splits its few row blocks (engine-cpu/README.md, Threads). Otherwise one after the other.
+     */
+    void backwardProducts(int rows, int in, int out, float s, float[] x, float[] delta, float[] w, float[] dw, float[] g) {
+        if (pool.threads() != 2 || GemmNarrow.takes(true, out) || GemmNarrow.takes(false, in)
+                || 2L * rows * in * out < PAIR_MIN_FLOPS) {
+            gemm(true, false, in, out, rows, s, x, delta, 0f, dw);
+            gemm(false, true, rows, in, out, 1f, delta, w, 0f, g);
+            return;
+        }
+        call.set(true, false, in, out, rows, s, x, delta, 0f, dw);
+        second.set(false, true, rows, in, out, 1f, delta, w, 0f, g);
+        shared = false;
+        paired = true;
+        try {
+            pool.run(this, 2);
+        } finally {
+            paired = false;
+            call.clear();
+            second.clear();
+        }
+    }
+
     @Override
     public void run(int part, int parts) {
         GemmLoopNest.Workspace w = workspaces[part];
@@ -121,6 +154,16 @@ final class Gemm extends WorkerPool.Job {
             tasks.run(call, precision, w);
             return;
         }
+        if (w.bPack == null) {
+            w.bPack = new float[GemmLoopNest.KC * GemmLoopNest.NC]; // the static cuts' own B blocks
+        }
+        if (paired) {
+            // The caller (which claims part 0 first) takes G: the layer's next kernels (dropout, activationBackward)
+            // read it on the caller at once, while dW waits in the other core's cache for the optimizer step.
+            GemmCall product = part == 0 ? second : call;
+            GemmLoopNest.blocked(product, precision, w, 0, product.m, 0, product.n);
+            return;
+        }
         // A static grid of gridM × gridN blocks of C, one per part, each packing its own operands.
         int m = call.m, n = call.n;
         int pm = part / gridN, pn = part % gridN;
@@ -129,9 +172,6 @@ final class Gemm extends WorkerPool.Job {
         int i1 = Math.min(m, (int) ((long) panelsM * (pm + 1) / gridM) * MR);
         int j0 = Math.min(n, (int) ((long) panelsN * pn / gridN) * NR);
         int j1 = Math.min(n, (int) ((long) panelsN * (pn + 1) / gridN) * NR);
-        if (w.bPack == null) {
-            w.bPack = new float[GemmLoopNest.KC * GemmLoopNest.NC]; // the static cuts' own B blocks
-        }
         if (i0 < i1 && j0 < j1) {
             GemmLoopNest.blocked(call, precision, w, i0, i1, j0, j1);
         }

@@ -3,6 +3,7 @@ package delta4j.cpu;
 import delta4j.conformance.EngineConformanceKit;
 import delta4j.engine.Engine;
 import delta4j.engine.EngineConfig;
+import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
 import delta4j.engine.reference.ReferenceEngine;
 import org.junit.jupiter.api.AfterAll;
@@ -147,6 +148,48 @@ class CpuGemmTest {
                                 + ", one thread gave " + want[i]);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * A layer's two backward products at once ({@link Gemm#backwardProducts}: on two threads, one product per thread)
+     * give the bits of the two products on one thread, also at the reduced precisions, on the shapes that pair and on
+     * those that do not (a narrow output layer, products below {@link Gemm#PAIR_MIN_FLOPS}).
+     */
+    @ParameterizedTest(name = "backward products rows={0} in={1} out={2}")
+    @CsvSource({
+            "128, 256, 128", "256, 784, 512", "37, 300, 70", "5, 700, 260",   // paired on two threads
+            "128, 128, 10", "20, 64, 32", "128, 10, 128"                       // narrow or small: one after the other
+    })
+    void backwardProductsAreTheOneThreadProducts(int rows, int in, int out) {
+        for (Precision p : Precision.values()) {
+            try (Engine single = new CpuEngine(EngineConfig.defaults().withThreads(1).withPrecision(p));
+                 Engine pair = new CpuEngine(EngineConfig.defaults().withThreads(2).withPrecision(p));
+                 Engine trio = new CpuEngine(EngineConfig.defaults().withThreads(3).withPrecision(p))) {
+                SplittableRandom rnd = new SplittableRandom(rows * 131L + in * 7L + out);
+                float[] x = EngineConformanceKit.random(rnd, rows * in, 1f), delta = EngineConformanceKit.random(rnd, rows * out, 1f);
+                float[] w = EngineConformanceKit.random(rnd, in * out, 1f);
+                float[] dwWant = product(single, in, out, rows, true, false, 1f / rows, x, delta, 0f, new float[in * out]);
+                float[] gWant = product(single, rows, in, out, false, true, 1f, delta, w, 0f, new float[rows * in]);
+                for (Engine e : new Engine[]{single, pair, trio}) {
+                    for (int round = 0; round < 3; round++) {
+                        try (Tensor X = e.tensor(rows, in, x); Tensor D = e.tensor(rows, out, delta); Tensor W = e.tensor(in, out, w);
+                             Tensor dW = e.allocate(in, out); Tensor G = e.allocate(rows, in)) {
+                            e.backwardProducts(1f / rows, X, D, W, dW, G);
+                            assertSameBits(dwWant, e.download(dW), p + ", " + e.device() + ", round " + round + ": dW");
+                            assertSameBits(gWant, e.download(G), p + ", " + e.device() + ", round " + round + ": G");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertSameBits(float[] want, float[] got, String what) {
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
+                fail(what + " element " + i + " = " + got[i] + ", one thread's product gave " + want[i]);
             }
         }
     }

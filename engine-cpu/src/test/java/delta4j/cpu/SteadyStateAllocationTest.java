@@ -39,7 +39,7 @@ class SteadyStateAllocationTest {
 
     private static final String[] KERNELS = {"uploadRows", "gemm A·W", "biasActivation relu", "gemm A·W narrow",
             "biasActivation softmax", "outputDelta softmax-CE", "gemm Aᵀ·Δ narrow", "gemm Δ·Wᵀ", "activationBackward relu",
-            "gemm Aᵀ·Δ", "columnSum", "adamStep", "biasActivation sigmoid", "biasActivation tanh", "outputDelta MSE",
+            "gemm Aᵀ·Δ", "columnSum", "backwardProducts", "adamStep", "biasActivation sigmoid", "biasActivation tanh", "outputDelta MSE",
             "biasActivation gelu", "activationBackward gelu", "biasActivation silu", "activationBackward silu", "outputDelta MSE gelu"};
 
     @ParameterizedTest(name = "{0} thread(s)")
@@ -83,6 +83,8 @@ class SteadyStateAllocationTest {
                     e.gemm(true, false, 1f / 256, x, g, 0f, dw);
                     meter.mark();
                     e.columnSum(1f / 256, g, db);
+                    meter.mark();
+                    e.backwardProducts(1f / 256, x, g, w, dw, dm); // dm is overwritten below
                     meter.mark();
                     e.adamStep(w, dw, m, v, 1e-6f, 0.9f, 0.999f, 1e-8f, 0f, false, step);
                     meter.mark();
