@@ -330,16 +330,24 @@ public abstract class EngineConformanceKit {
                 e.backwardProducts(s, x, delta, w, dw, g);
                 e.gemm(true, false, s, x, delta, 0f, dwWant);
                 e.gemm(false, true, 1f, delta, w, 0f, gWant);
-                assertSameBits(e.download(dwWant), e.download(dw), precision + " dW, round " + round);
-                assertSameBits(e.download(gWant), e.download(g), precision + " G, round " + round);
+                assertSameBits(e.download(dwWant), e.download(dw), precision + " dW against the gemm call, round " + round);
+                assertSameBits(e.download(gWant), e.download(g), precision + " G against the gemm call, round " + round);
             }
         }
     }
 
-    private static void assertSameBits(float[] want, float[] got, String what) {
+    /**
+     * Fails unless {@code got} holds the same bits as {@code want}, element by element.
+     *
+     * @param want the expected floats
+     * @param got the floats to check
+     * @param what what they are and where the expected ones came from, for the message
+     */
+    public static void assertSameBits(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what + ": length");
         for (int i = 0; i < want.length; i++) {
             if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
-                fail(what + ": element " + i + " = " + got[i] + ", the gemm call gave " + want[i]);
+                fail(what + ": element " + i + " = " + got[i] + ", expected " + want[i]);
             }
         }
     }

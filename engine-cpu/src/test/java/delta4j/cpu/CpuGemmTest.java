@@ -177,19 +177,13 @@ class CpuGemmTest {
                         try (Tensor X = e.tensor(rows, in, x); Tensor D = e.tensor(rows, out, delta); Tensor W = e.tensor(in, out, w);
                              Tensor dW = e.allocate(in, out); Tensor G = e.allocate(rows, in)) {
                             e.backwardProducts(1f / rows, X, D, W, dW, G);
-                            assertSameBits(dwWant, e.download(dW), p + ", " + e.device() + ", round " + round + ": dW");
-                            assertSameBits(gWant, e.download(G), p + ", " + e.device() + ", round " + round + ": G");
+                            EngineConformanceKit.assertSameBits(dwWant, e.download(dW), p + ", " + e.device() + ", round " + round
+                                    + ": dW against one thread's product");
+                            EngineConformanceKit.assertSameBits(gWant, e.download(G), p + ", " + e.device() + ", round " + round
+                                    + ": G against one thread's product");
                         }
                     }
                 }
-            }
-        }
-    }
-
-    private static void assertSameBits(float[] want, float[] got, String what) {
-        for (int i = 0; i < want.length; i++) {
-            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
-                fail(what + " element " + i + " = " + got[i] + ", one thread's product gave " + want[i]);
             }
         }
     }
