@@ -135,7 +135,11 @@ public final class StepProfile {
             System.err.println("usage: StepProfile ENGINE THREADS SHAPE STEPS [ROUNDS], e.g. cpu 2 784-256-128-10@128 3000");
             System.exit(2);
         }
-        run(args[0], Integer.parseInt(args[1]), NetShape.parse(args[2]), Integer.parseInt(args[3]),
-                args.length > 4 ? Integer.parseInt(args[4]) : 3, System.out);
+        int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+        if (rounds < 1) {
+            System.err.println("StepProfile: ROUNDS is " + rounds + ": give at least 1");
+            System.exit(2);
+        }
+        run(args[0], Integer.parseInt(args[1]), NetShape.parse(args[2]), Integer.parseInt(args[3]), rounds, System.out);
     }
 }

@@ -336,22 +336,6 @@ public abstract class EngineConformanceKit {
         }
     }
 
-    /**
-     * Fails unless {@code got} holds the same bits as {@code want}, element by element.
-     *
-     * @param want the expected floats
-     * @param got the floats to check
-     * @param what what they are and where the expected ones came from, for the message
-     */
-    public static void assertSameBits(float[] want, float[] got, String what) {
-        assertEquals(want.length, got.length, what + ": length");
-        for (int i = 0; i < want.length; i++) {
-            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
-                fail(what + ": element " + i + " = " + got[i] + ", expected " + want[i]);
-            }
-        }
-    }
-
     /** Square tensors, so that every shape fits and only the aliasing is wrong. */
     @Test
     void backwardProductsRefuseResultsThatAliasAnotherTensor() {
@@ -1305,6 +1289,23 @@ public abstract class EngineConformanceKit {
             double sd = Math.sqrt(a.length * p * (1 - p));
             assertEquals(a.length * p, dropped, 5 * sd, "dropped elements at p=" + p);
             assertEquals(a.length * 2 * p * (1 - p), differ, 5 * Math.sqrt(a.length * 2 * p * (1 - p)), "masks of two steps at p=" + p);
+        }
+    }
+
+    /**
+     * Fails unless {@code got} holds the same raw bits as {@code want}, element by element, NaN payloads included
+     * ({@link #assertBits} counts every NaN as one, for kernels whose NaNs may differ in payload).
+     *
+     * @param want the expected floats
+     * @param got the floats to check
+     * @param what what they are and where the expected ones came from, for the message
+     */
+    public static void assertSameBits(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
+                fail(what + ": element " + i + " = " + got[i] + ", expected " + want[i]);
+            }
         }
     }
 

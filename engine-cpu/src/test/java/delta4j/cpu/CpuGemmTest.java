@@ -141,13 +141,8 @@ class CpuGemmTest {
         float[] want = product(one, m, n, k, ta, tb, 0.5f, a, b, 2f, c);
         for (int round = 0; round < 5; round++) {
             for (Engine e : new Engine[]{two, three}) {
-                float[] got = product(e, m, n, k, ta, tb, 0.5f, a, b, 2f, c);
-                for (int i = 0; i < want.length; i++) {
-                    if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) {
-                        fail(e.device() + ", round " + round + ": C element " + i + " = " + got[i]
-                                + ", one thread gave " + want[i]);
-                    }
-                }
+                EngineConformanceKit.assertSameBits(want, product(e, m, n, k, ta, tb, 0.5f, a, b, 2f, c),
+                        e.device() + ", round " + round + ": C against one thread's product");
             }
         }
     }
