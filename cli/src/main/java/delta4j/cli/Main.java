@@ -1,6 +1,7 @@
 package delta4j.cli;
 
 import delta4j.cli.report.Words;
+import delta4j.engine.Engines;
 import delta4j.model.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,6 +40,10 @@ public final class Main implements Runnable {
     static final List<Class<?>> COMMANDS = List.of(DemoCommand.class, TrainCommand.class, EvalCommand.class,
             PredictCommand.class, ConvertCommand.class, DevicesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class);
 
+    /** The commands that create an engine (each has {@link EngineOptions}). */
+    static final List<Class<?>> COMPUTING = List.of(DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
+            BenchCommand.class);
+
     /** A learning rate in the trainer's messages: after "learning rate " or "e.g. ". */
     private static final Pattern LEARNING_RATE = Pattern.compile("(learning rate |e\\.g\\. )([-+]?\\d+\\.\\d+(?:E-?\\d+)?)");
 
@@ -56,7 +61,37 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Picocli builds the command line in the interpreter for a good part of a second's first tenth; on a second core
+        // the engine's classes initialise meanwhile (docs/BENCHMARKS.md, "Cold start").
+        String engine = engineToPrepare(args);
+        if (engine != null) {
+            Engines.prepareInBackground(engine);
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * The engine a command line will create, read from its words ahead of picocli: the value of {@code --engine}, else
+     * "auto" (its default), for a command that computes; null for one that does not, or that only asks for help. A hint
+     * only: a wrong guess costs a background thread's class loading, never a result.
+     */
+    static String engineToPrepare(String[] args) {
+        Class<?> c = args.length == 0 ? null : command(args[0]);
+        if (c == null || !COMPUTING.contains(c)) {
+            return null;
+        }
+        String engine = "auto";
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                return null;
+            } else if (a.equals("--engine") && i + 1 < args.length) {
+                engine = args[i + 1];
+            } else if (a.startsWith("--engine=")) {
+                engine = a.substring("--engine=".length());
+            }
+        }
+        return engine;
     }
 
     /** Runs a command line with the given streams and returns the exit code (for tests and embedding). */

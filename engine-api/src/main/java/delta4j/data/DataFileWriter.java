@@ -310,11 +310,10 @@ public final class DataFileWriter implements AutoCloseable {
     }
 
     private void checkFinite(String what, float[] v, int length, int cols) {
-        for (int i = 0; i < length; i++) {
-            if (!Float.isFinite(v[i])) {
-                throw new IllegalArgumentException(what + " value " + v[i] + " at sample " + (rows + i / cols) + ", column " + (i % cols)
-                        + " is not finite: remove or impute NaN and infinite values before writing " + name);
-            }
+        int i = FiniteValues.firstNonFinite(v, 0, length);
+        if (i >= 0) {
+            throw new IllegalArgumentException(what + " value " + v[i] + " at sample " + (rows + i / cols) + ", column " + (i % cols)
+                    + " is not finite: remove or impute NaN and infinite values before writing " + name);
         }
     }
 

@@ -153,11 +153,10 @@ public final class Dataset implements Samples {
     }
 
     private static void checkFinite(String what, float[] v, int cols) {
-        for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) {
-                throw new IllegalArgumentException(what + " value " + v[i] + " at sample " + (i / cols) + ", column " + (i % cols)
-                        + " is not finite: remove or impute NaN and infinite values before training");
-            }
+        int i = FiniteValues.firstNonFinite(v, 0, v.length);
+        if (i >= 0) {
+            throw new IllegalArgumentException(what + " value " + v[i] + " at sample " + (i / cols) + ", column " + (i % cols)
+                    + " is not finite: remove or impute NaN and infinite values before training");
         }
     }
 

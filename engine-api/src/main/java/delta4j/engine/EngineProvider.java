@@ -44,6 +44,16 @@ public interface EngineProvider {
     }
 
     /**
+     * Does ahead of time the part of the first {@link #probe()} and {@link #create} that no configuration changes
+     * (loading and initialising the engine's classes, detecting the machine), so that a program with other work to do
+     * first, such as a command line to parse, can have it done on another thread ({@link Engines#prepareInBackground}).
+     * It may run at the same time as {@link #probe()} and {@link #create} on other threads, must leave nothing that
+     * needs closing, and must not throw; an engine that cannot run here does nothing. The default does nothing.
+     */
+    default void prepare() {
+    }
+
+    /**
      * Creates an engine.
      *
      * @param config the thread count, device index and other settings

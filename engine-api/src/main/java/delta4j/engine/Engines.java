@@ -59,6 +59,33 @@ public final class Engines {
     }
 
     /**
+     * Starts the {@link EngineProvider#prepare preparation} of the engine a later {@link #create} will be asked for, on a
+     * daemon thread, and returns at once: the named provider's, or every provider's for "auto" (or null). The
+     * command line calls it before it parses its arguments, which on two cores leaves a core free for the engine's class
+     * initialisation (docs/BENCHMARKS.md, "Cold start"). A name no provider has starts nothing; {@link #create} will say
+     * so.
+     *
+     * @param name the engine's name, in any case, or "auto" (also when null)
+     */
+    public static void prepareInBackground(String name) {
+        String n = name == null ? "auto" : name.trim().toLowerCase(Locale.ROOT);
+        Thread t = new Thread(() -> {
+            for (EngineProvider p : providers()) {
+                if (n.equals("auto") || p.name().equals(n)) {
+                    try {
+                        p.prepare();
+                    } catch (RuntimeException | LinkageError e) {
+                        // The contract says prepare does not throw; a broken provider must not break the program either:
+                        // its probe and create report what is wrong.
+                    }
+                }
+            }
+        }, "delta4j-engine-prepare");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
      * Creates the named engine ("reference", "cpu", "opencl", ...) or the best available one for "auto", with
      * {@link EngineConfig#defaults()}.
      *

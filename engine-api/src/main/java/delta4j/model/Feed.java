@@ -2,6 +2,7 @@ package delta4j.model;
 
 import delta4j.data.BatchSource;
 import delta4j.data.Dataset;
+import delta4j.data.FiniteValues;
 import delta4j.data.Samples;
 import delta4j.data.Standardizer;
 
@@ -263,14 +264,12 @@ abstract sealed class Feed {
         }
 
         private void copyFinite(float[] src, float[] dst, int length, int cols, String kind, int batch, int epoch) {
-            for (int i = 0; i < length; i++) {
-                float v = src[i];
-                if (!Float.isFinite(v)) {
-                    throw new IllegalArgumentException(kind + " value " + v + " at row " + i / cols + ", column " + i % cols + " of batch " + batch
-                            + " of the " + what + " source in epoch " + epoch + " is not finite: remove or impute NaN and infinite values");
-                }
-                dst[i] = v;
+            int i = FiniteValues.firstNonFinite(src, 0, length);
+            if (i >= 0) {
+                throw new IllegalArgumentException(kind + " value " + src[i] + " at row " + i / cols + ", column " + i % cols + " of batch " + batch
+                        + " of the " + what + " source in epoch " + epoch + " is not finite: remove or impute NaN and infinite values");
             }
+            System.arraycopy(src, 0, dst, 0, length);
         }
     }
 }

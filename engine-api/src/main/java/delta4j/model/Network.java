@@ -1,6 +1,7 @@
 package delta4j.model;
 
 import delta4j.data.Dataset;
+import delta4j.data.FiniteValues;
 
 import delta4j.engine.Activation;
 import delta4j.engine.DropoutMask;
@@ -516,11 +517,10 @@ public final class Network implements AutoCloseable {
         if (features.length % in != 0 || features.length == 0) {
             throw new IllegalArgumentException(features.length + " feature values are not whole rows of the model's " + in + " inputs");
         }
-        for (int i = 0; i < features.length; i++) {
-            if (!Float.isFinite(features[i])) {
-                throw new IllegalArgumentException("feature value " + features[i] + " at row " + (i / in) + ", column " + (i % in)
-                        + " is not finite");
-            }
+        int i = FiniteValues.firstNonFinite(features, 0, features.length);
+        if (i >= 0) {
+            throw new IllegalArgumentException("feature value " + features[i] + " at row " + (i / in) + ", column " + (i % in)
+                    + " is not finite");
         }
         return features.length / in;
     }

@@ -58,6 +58,22 @@ public final class CpuEngineProvider implements EngineProvider {
         }
     }
 
+    /**
+     * Creates and closes an engine of one thread (no workers to start): its classes load and initialise, the vector
+     * species and the GEMM's per-CPU choices are settled, and the kernels' method handles are linked, which is most
+     * of what the first {@link #probe()} and {@link #create} of the command line's engine would otherwise do in turn.
+     */
+    @Override
+    public void prepare() {
+        if (vectorModulePresent()) {
+            try {
+                new CpuEngine(new EngineConfig(1, null)).close();
+            } catch (RuntimeException | LinkageError e) {
+                // The engine cannot run here: probe and create say why, in the words a user needs.
+            }
+        }
+    }
+
     @Override
     public int autoPriority(Availability availability) {
         return 100;

@@ -16,6 +16,8 @@ public final class NoVectorModuleMain {
 
     public static void main(String[] args) {
         System.out.println("module present: " + CpuEngineProvider.vectorModulePresent());
+        new CpuEngineProvider().prepare(); // does nothing here, and must not load a Vector API class either
+        System.out.println("prepared");
         System.out.println("probe: " + new CpuEngineProvider().probe());
         try (Engine e = Engines.create("cpu")) {
             System.out.println("created: " + e.device());
