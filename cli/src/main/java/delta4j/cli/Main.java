@@ -61,8 +61,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        // Picocli builds the command line in the interpreter for a good part of a second's first tenth; on a second core
-        // the engine's classes initialise meanwhile (docs/BENCHMARKS.md, "Cold start").
+        // Picocli builds the command line in the interpreter before any command runs; meanwhile the engine's classes
+        // initialise on another core (engine-cpu/README.md, "The first epoch").
         String engine = engineToPrepare(args);
         if (engine != null) {
             Engines.prepareInBackground(engine);
