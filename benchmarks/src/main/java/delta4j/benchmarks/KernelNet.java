@@ -7,7 +7,6 @@ import delta4j.engine.Tensor;
 import delta4j.model.Init;
 import delta4j.model.Mlp;
 import delta4j.model.Network;
-import delta4j.model.Optimizer;
 import delta4j.model.Parameter;
 
 import java.util.List;
@@ -33,9 +32,10 @@ public final class KernelNet implements AutoCloseable {
     private final Network net;
     private final Network.Workspace ws;
     private final List<Parameter> parameters;
-    private final Tensor[][] adamState;
+    /** The optimizer step's group, as the trainer builds it once: values, gradients, m and v, weight decays (none). */
+    private final Tensor[] values, gradients, firstMoments, secondMoments;
+    private final float[] decays;
     private final Tensor lossOut;
-    private final Optimizer optimizer = new Optimizer.Adam(LEARNING_RATE, BETA1, BETA2, EPSILON, false);
     private final float[] outHost;
     private int adamStep;
 
@@ -55,12 +55,18 @@ public final class KernelNet implements AutoCloseable {
         net = mlp.bind(engine);
         ws = net.workspace(shape.batch());
         parameters = net.parameters();
-        adamState = new Tensor[parameters.size()][optimizer.stateTensors()];
-        for (int i = 0; i < adamState.length; i++) {
+        int n = parameters.size();
+        values = new Tensor[n];
+        gradients = new Tensor[n];
+        firstMoments = new Tensor[n];
+        secondMoments = new Tensor[n];
+        decays = new float[n];
+        for (int i = 0; i < n; i++) {
             Tensor value = parameters.get(i).value();
-            for (int k = 0; k < adamState[i].length; k++) {
-                adamState[i][k] = net.allocate(value.rows(), value.cols());
-            }
+            values[i] = value;
+            gradients[i] = parameters.get(i).gradient();
+            firstMoments[i] = net.allocate(value.rows(), value.cols());
+            secondMoments[i] = net.allocate(value.rows(), value.cols());
         }
         lossOut = net.allocate(1, Math.max(1, lossSlots));
         outHost = new float[shape.batch() * s[s.length - 1]];
@@ -88,13 +94,10 @@ public final class KernelNet implements AutoCloseable {
         net.backward(ws, lossOut, lossIndex, 1f / shape.batch());
     }
 
-    /** One Adam step on every parameter, from the gradients of the last {@link #backward}. */
+    /** One Adam step on every parameter, from the gradients of the last {@link #backward}: one engine call, as the trainer's. */
     public void adam() {
         adamStep++;
-        for (int i = 0; i < adamState.length; i++) {
-            Parameter p = parameters.get(i);
-            optimizer.step(engine, p.value(), p.gradient(), adamState[i], LEARNING_RATE, 0f, adamStep);
-        }
+        engine.adamSteps(values, gradients, firstMoments, secondMoments, LEARNING_RATE, BETA1, BETA2, EPSILON, decays, false, adamStep);
     }
 
     /** One training step on the loaded batch: forward, backward, Adam. */

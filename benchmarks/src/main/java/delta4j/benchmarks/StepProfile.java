@@ -63,13 +63,22 @@ public final class StepProfile {
         }
     }
 
-    /** "gemm T N 128x784 128x256 784x256": the kernel, its flags and activation, and each tensor's shape. */
+    /**
+     * "gemm T N 128x784 128x256 784x256": the kernel, its flags and activation, and each tensor's shape (a group of tensors
+     * as its count and elements, "6×235146").
+     */
     static String key(Method method, Object[] args) {
         StringBuilder k = new StringBuilder(method.getName());
         if (args != null) {
             for (Object a : args) {
                 if (a instanceof Tensor t) {
                     k.append(' ').append(t.rows()).append('x').append(t.cols());
+                } else if (a instanceof Tensor[] group) { // a group kernel's operands: how many, and their elements in all
+                    long elements = 0;
+                    for (Tensor t : group) {
+                        elements += t.size();
+                    }
+                    k.append(' ').append(group.length).append('×').append(elements);
                 } else if (a instanceof Boolean b) {
                     k.append(' ').append(b ? 'T' : 'N');
                 } else if (a instanceof Activation act) {

@@ -546,4 +546,33 @@ public interface Engine extends AutoCloseable {
      */
     void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
                   float epsilon, float weightDecay, boolean decoupled, int step);
+
+    /**
+     * {@link #adamStep} on a group of parameter tensors in one call, with the same bits as the calls one after another:
+     * for each i, {@code adamStep(params[i], grads[i], m[i], v[i], learningRate, beta1, beta2, epsilon, weightDecay[i],
+     * decoupled, step)}. A model's optimizer step is one such call, so an engine may take the group's elements as one
+     * range (the cpu engine splits it over its threads as one job, where a small tensor's step alone runs on one). The
+     * default is those calls. Shapes: params[i], grads[i], m[i], v[i] alike; the arrays of one length.
+     *
+     * @param params the parameter tensors θ_i, updated in place
+     * @param grads their gradients g_i
+     * @param m their first-moment estimates, updated in place
+     * @param v their second-moment estimates, updated in place
+     * @param learningRate the step size η
+     * @param beta1 the first moment's decay rate β1, in [0, 1)
+     * @param beta2 the second moment's decay rate β2, in [0, 1)
+     * @param epsilon the ε added to √v̂ in the denominator
+     * @param weightDecay the weight decay λ_i of each tensor; 0 for none
+     * @param decoupled whether the λ_i are decoupled weight decay (AdamW) rather than L2 added to the gradient
+     * @param step the 1-based step number t, for the bias corrections
+     * @throws IllegalArgumentException if the arrays' lengths differ or are 0, a tensor updated in place appears twice or
+     *         is also a gradient, or for any i as {@link #adamStep}
+     */
+    default void adamSteps(Tensor[] params, Tensor[] grads, Tensor[] m, Tensor[] v, float learningRate, float beta1, float beta2,
+                           float epsilon, float[] weightDecay, boolean decoupled, int step) {
+        KernelChecks.adamGroup(params, grads, m, v, weightDecay);
+        for (int i = 0; i < params.length; i++) {
+            adamStep(params[i], grads[i], m[i], v[i], learningRate, beta1, beta2, epsilon, weightDecay[i], decoupled, step);
+        }
+    }
 }

@@ -337,6 +337,20 @@ public abstract class EngineBase implements Engine {
         adamStepKernel(param, grad, m, v, learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step);
     }
 
+    @Override
+    public final synchronized void adamSteps(Tensor[] params, Tensor[] grads, Tensor[] m, Tensor[] v, float learningRate, float beta1,
+                                             float beta2, float epsilon, float[] weightDecay, boolean decoupled, int step) {
+        KernelChecks.adamGroup(params, grads, m, v, weightDecay);
+        for (int i = 0; i < params.length; i++) {
+            KernelChecks.owned(this, params[i], grads[i], m[i], v[i]);
+            KernelChecks.sameShape("adamSteps θ/g", params[i], grads[i]);
+            KernelChecks.sameShape("adamSteps θ/m", params[i], m[i]);
+            KernelChecks.sameShape("adamSteps θ/v", params[i], v[i]);
+        }
+        KernelChecks.adam(step, beta1, beta2);
+        adamStepsKernel(params, grads, m, v, learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step);
+    }
+
     // ---------------------------------------------------------------- implementations: defaults through the host
 
     /**
@@ -618,6 +632,29 @@ public abstract class EngineBase implements Engine {
                                   float epsilon, float weightDecay, boolean decoupled, int step) {
         onHost((ref, h) -> ref.adamStep(h.in(param), h.in(grad), h.in(m), h.in(v), learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step),
                 param, m, v);
+    }
+
+    /**
+     * Implements {@link #adamSteps}: called with the group checked, on the engine's monitor; the default is
+     * {@link #adamStepKernel} on each tensor in turn, which is the contract's bits.
+     *
+     * @param params the parameter tensors θ_i, updated in place
+     * @param grads their gradients
+     * @param m their first-moment estimates, updated in place
+     * @param v their second-moment estimates, updated in place
+     * @param learningRate the step size η
+     * @param beta1 the first moment's decay rate β1
+     * @param beta2 the second moment's decay rate β2
+     * @param epsilon the ε of the denominator
+     * @param weightDecay the weight decay λ_i of each tensor
+     * @param decoupled whether the λ_i are decoupled (AdamW)
+     * @param step the 1-based step number t
+     */
+    protected void adamStepsKernel(Tensor[] params, Tensor[] grads, Tensor[] m, Tensor[] v, float learningRate, float beta1, float beta2,
+                                   float epsilon, float[] weightDecay, boolean decoupled, int step) {
+        for (int i = 0; i < params.length; i++) {
+            adamStepKernel(params[i], grads[i], m[i], v[i], learningRate, beta1, beta2, epsilon, weightDecay[i], decoupled, step);
+        }
     }
 
     /**

@@ -564,6 +564,50 @@ public final class KernelChecks {
     }
 
     /**
+     * Checks the group of {@link Engine#adamSteps}: arrays of one length, at least 1, no null tensor, and no tensor
+     * updated in place (θ_i, m_i, v_i) that appears twice in the group or is also a gradient: the calls one after
+     * another would be well defined then, but not an engine that updates the group's tensors at the same time.
+     * Allocates nothing.
+     *
+     * @param params the parameter tensors
+     * @param grads their gradients
+     * @param m their first moments
+     * @param v their second moments
+     * @param weightDecay their weight decays
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static void adamGroup(Tensor[] params, Tensor[] grads, Tensor[] m, Tensor[] v, float[] weightDecay) {
+        int n = params.length;
+        if (n == 0 || grads.length != n || m.length != n || v.length != n || weightDecay.length != n) {
+            throw new IllegalArgumentException("adamSteps needs one gradient, first moment, second moment and weight decay per parameter"
+                    + " tensor, at least one, got " + n + " parameters, " + grads.length + " gradients, " + m.length + " first moments, "
+                    + v.length + " second moments and " + weightDecay.length + " weight decays");
+        }
+        for (int i = 0; i < n; i++) {
+            if (params[i] == null || grads[i] == null || m[i] == null || v[i] == null) {
+                throw new IllegalArgumentException("adamSteps: a tensor of parameter " + i + " is null");
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            writtenOnce(params[i], 0, i, params, grads, m, v);
+            writtenOnce(m[i], 1, i, params, grads, m, v);
+            writtenOnce(v[i], 2, i, params, grads, m, v);
+        }
+    }
+
+    /** Refuses {@code w}, tensor {@code kind} (0 θ, 1 m, 2 v) of parameter {@code i}, where it is any other tensor of the group. */
+    private static void writtenOnce(Tensor w, int kind, int i, Tensor[] params, Tensor[] grads, Tensor[] m, Tensor[] v) {
+        for (int j = 0; j < params.length; j++) {
+            boolean self = j == i;
+            if (grads[j] == w || (params[j] == w && !(self && kind == 0)) || (m[j] == w && !(self && kind == 1))
+                    || (v[j] == w && !(self && kind == 2))) {
+                throw new IllegalArgumentException("adamSteps: the " + (kind == 0 ? "parameter" : kind == 1 ? "first moment" : "second moment")
+                        + " of parameter " + i + " is also another tensor of the group; give each its own tensor");
+            }
+        }
+    }
+
+    /**
      * Checks the scalar arguments of {@link Engine#adamStep}.
      *
      * @param step the 1-based step number, at least 1

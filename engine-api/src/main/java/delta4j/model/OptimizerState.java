@@ -21,6 +21,16 @@ final class OptimizerState {
     private final List<Parameter> parameters;
     private final List<Tensor> gradients;
     private final Tensor[][] state;
+    /**
+     * The group of {@link Engine#adamSteps}, built once so that a step allocates nothing: the parameters' values and
+     * gradients, the state by its index s (byState[s][i] = state[i][s]), which parameters decay, and the weight decay of
+     * each, written at every step.
+     */
+    private final Tensor[] values;
+    private final Tensor[] gradientArray;
+    private final Tensor[][] byState;
+    private final boolean[] decays;
+    private final float[] decay;
     private final List<Tensor> tensors;
     /** One sum of squares per parameter. */
     private final Tensor norms;
@@ -42,6 +52,20 @@ final class OptimizerState {
         }
         this.tensors = List.copyOf(all);
         this.norms = net.allocate(1, parameters.size());
+        int n = parameters.size();
+        this.values = new Tensor[n];
+        this.gradientArray = new Tensor[n];
+        this.byState = new Tensor[k][n];
+        this.decays = new boolean[n];
+        this.decay = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = parameters.get(i).value();
+            gradientArray[i] = gradients.get(i);
+            decays[i] = parameters.get(i).decays();
+            for (int s = 0; s < k; s++) {
+                byState[s][i] = state[i][s];
+            }
+        }
     }
 
     /** A tensor of {@code like}'s shape, owned by {@code net}. */
@@ -65,11 +89,26 @@ final class OptimizerState {
         }
     }
 
-    /** One optimizer step on every parameter at step t ≥ 1, with weight decay λ where the parameter decays. */
+    /**
+     * One optimizer step on every parameter at step t ≥ 1, with weight decay λ where the parameter decays. Adam takes
+     * all of them in one engine call ({@link Engine#adamSteps}, the same bits as one call per parameter); the others
+     * one call per parameter.
+     */
     void step(float lr, float weightDecay, int t) {
-        for (int i = 0; i < parameters.size(); i++) {
-            Parameter p = parameters.get(i);
-            optimizer.step(engine, p.value(), p.gradient(), state[i], lr, p.decays() ? weightDecay : 0f, t);
+        for (int i = 0; i < decay.length; i++) {
+            decay[i] = decays[i] ? weightDecay : 0f;
+        }
+        switch (optimizer) { // exhaustive: a new optimizer says here whether it has a group kernel
+            case Optimizer.Adam a -> engine.adamSteps(values, gradientArray, byState[0], byState[1], lr, a.beta1(), a.beta2(), a.epsilon(),
+                    decay, a.decoupled(), t);
+            case Optimizer.Sgd s -> stepEach(lr, t);
+            case Optimizer.Momentum m -> stepEach(lr, t);
+        }
+    }
+
+    private void stepEach(float lr, int t) {
+        for (int i = 0; i < values.length; i++) {
+            optimizer.step(engine, values[i], gradientArray[i], state[i], lr, decay[i], t);
         }
     }
 

@@ -400,10 +400,9 @@ public final class Trainer {
         final List<Parameter> params;
         /** {@link Network#runningStatistics()}: state that the training pass moves but no optimizer steps. */
         final List<Tensor> statistics;
-        /** The optimizer's state tensors, per parameter. */
-        final Tensor[][] state;
+        /** The optimizer's state tensors, with the step and the gradient clipping over all parameters. */
+        final OptimizerState optimizer;
         final LossSums losses;
-        final Tensor norms;
         /** The best epoch's parameters then running statistics, when early stopping keeps the best. */
         final Tensor[] bestCopy;
         final List<EpochReport> history = new ArrayList<>();
@@ -431,16 +430,9 @@ public final class Trainer {
             this.rawValidation = rawValidation;
             this.depth = net.depth();
             this.best = config.goal == TrainingConfig.Goal.MAXIMIZE ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-            int k = config.optimizer.stateTensors();
             params = net.parameters();
             statistics = net.runningStatistics();
-            state = new Tensor[params.size()][k];
-            for (int i = 0; i < params.size(); i++) {
-                Tensor v = params.get(i).value();
-                for (int s = 0; s < k; s++) {
-                    state[i][s] = net.allocate(v.rows(), v.cols());
-                }
-            }
+            optimizer = new OptimizerState(net, config.optimizer);
             bestCopy = config.keepsBest() ? new Tensor[params.size() + statistics.size()] : null;
             if (bestCopy != null) {
                 for (int i = 0; i < bestCopy.length; i++) {
@@ -451,7 +443,6 @@ public final class Trainer {
             int slots = train.batches() == 0 || (validation != null && validation.batches() == 0) ? STREAMED_LOSS_SLOTS
                     : Math.max(train.batches(), Math.max(validation == null ? 0 : validation.batches(), 1));
             losses = new LossSums(net.allocate(1, slots));
-            norms = net.allocate(1, params.size());
             if (resumed != null) {
                 restoreState(resumed);
             }
@@ -636,13 +627,10 @@ public final class Trainer {
                     net.trainingForward(ws, config.seed, epoch, s);
                     net.backward(ws, losses.slots, losses.next(), 1f / rows);
                     if (config.clipNorm > 0) {
-                        clipGradients();
+                        optimizer.clipGradients(config.clipNorm);
                     }
                     t++;
-                    for (int i = 0; i < params.size(); i++) {
-                        Parameter p = params.get(i);
-                        config.optimizer.step(engine, p.value(), p.gradient(), state[i], lr, p.decays() ? config.weightDecay : 0f, t);
-                    }
+                    optimizer.step(lr, config.weightDecay, t);
                     seen += rows;
                     for (TrainingListener l : config.listeners) {
                         if (!failed.containsKey(l)) {
@@ -672,24 +660,6 @@ public final class Trainer {
 
         /** Rows of the epoch's first batch. */
         int firstRows;
-
-        /** Scales all gradients by maxNorm/‖g‖ when ‖g‖ > maxNorm (a NaN norm is left to divergence detection). */
-        void clipGradients() {
-            for (int i = 0; i < params.size(); i++) {
-                engine.sumOfSquares(params.get(i).gradient(), norms, i);
-            }
-            double sq = 0;
-            for (float v : engine.download(norms)) {
-                sq += v;
-            }
-            double norm = Math.sqrt(sq);
-            if (norm > config.clipNorm) {
-                float factor = (float) (config.clipNorm / norm);
-                for (Parameter p : params) {
-                    engine.scale(p.gradient(), factor);
-                }
-            }
-        }
 
         /** Mean loss over a data set with the current weights (forward and loss only). */
         double meanLoss(Feed data, int epoch) {
@@ -734,14 +704,7 @@ public final class Trainer {
                     }
                 }
                 losses.reset();
-                for (int i = 0; i < acc.length; i++) {
-                    engine.sumOfSquares(acc[i], norms, i);
-                }
-                double sum = 0;
-                for (float v : engine.download(norms)) {
-                    sum += v;
-                }
-                return Math.sqrt(sum);
+                return optimizer.norm(java.util.Arrays.asList(acc));
             } finally {
                 for (Tensor a : acc) {
                     if (a != null) {
@@ -766,10 +729,8 @@ public final class Trainer {
         void checkpoint(int epoch) {
             Mlp copy = modelNow();
             List<float[]> opt = new ArrayList<>();
-            for (Tensor[] perParameter : state) {
-                for (Tensor st : perParameter) {
-                    opt.add(engine.download(st));
-                }
+            for (Tensor st : optimizer.tensors()) {
+                opt.add(engine.download(st));
             }
             List<float[]> bestParams = null;
             if (config.keepsBest() && bestEpoch > 0) {
@@ -793,10 +754,8 @@ public final class Trainer {
                         + " optimizer tensors; this optimizer (" + config.optimizer + ") needs " + k * params.size());
             }
             int i = 0;
-            for (Tensor[] perParameter : state) {
-                for (Tensor st : perParameter) {
-                    engine.upload(s.optimizerState().get(i++), 0, st);
-                }
+            for (Tensor st : optimizer.tensors()) {
+                engine.upload(s.optimizerState().get(i++), 0, st);
             }
             if (s.bestParameters() != null && config.keepsBest()) {
                 if (s.bestParameters().size() != bestCopy.length) {

@@ -752,6 +752,111 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    /**
+     * Groups of parameter shapes for {@link Engine#adamSteps}: one tensor, a layer's weights and bias, ragged ones, and
+     * the README's Fashion-MNIST network (784-256-128-10, 235 146 parameters: large enough for an engine to split it).
+     */
+    static List<int[][]> adamGroups() {
+        return List.of(new int[][]{{1, 1}}, new int[][]{{3, 5}, {1, 5}}, new int[][]{{17, 33}, {1, 33}, {33, 7}, {1, 7}, {1, 1}},
+                new int[][]{{784, 256}, {1, 256}, {256, 128}, {1, 128}, {128, 10}, {1, 10}});
+    }
+
+    Stream<Arguments> adamGroupCases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int[][] g : adamGroups()) {
+            int elements = 0;
+            for (int[] shape : g) {
+                elements += shape[0] * shape[1];
+            }
+            String label = g.length + " tensor" + (g.length == 1 ? "" : "s") + " of " + elements + " elements";
+            out.add(Arguments.of(label, g, false));
+            out.add(Arguments.of(label, g, true));
+        }
+        return out.stream();
+    }
+
+    /**
+     * adamSteps is adamStep on each tensor of the group, bit for bit, on the engine itself: three steps, weight decay on
+     * every other tensor, L2 or decoupled, moments from earlier steps.
+     */
+    @ParameterizedTest(name = "adamSteps on {0}, decoupled {2}")
+    @MethodSource("adamGroupCases")
+    void adamStepsAreTheAdamSteps(String label, int[][] shapes, boolean decoupled) {
+        int n = shapes.length;
+        SplittableRandom rnd = new SplittableRandom(31L * n + (decoupled ? 1 : 0));
+        Tensor[] p = new Tensor[n], g = new Tensor[n], m = new Tensor[n], v = new Tensor[n];
+        Tensor[] pWant = new Tensor[n], mWant = new Tensor[n], vWant = new Tensor[n];
+        float[] decay = new float[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                int r = shapes[i][0], c = shapes[i][1];
+                float[] p0 = random(rnd, r * c, 1f), m0 = random(rnd, r * c, 0.1f), v0 = random(rnd, r * c, 0.01f);
+                for (int j = 0; j < v0.length; j++) {
+                    v0[j] = Math.abs(v0[j]);
+                }
+                p[i] = engine.tensor(r, c, p0);
+                pWant[i] = engine.tensor(r, c, p0);
+                m[i] = engine.tensor(r, c, m0);
+                mWant[i] = engine.tensor(r, c, m0);
+                v[i] = engine.tensor(r, c, v0);
+                vWant[i] = engine.tensor(r, c, v0);
+                g[i] = engine.allocate(r, c);
+                decay[i] = i % 2 == 0 ? 0.01f : 0f;
+            }
+            for (int t = 1; t <= 3; t++) {
+                for (int i = 0; i < n; i++) {
+                    engine.upload(random(rnd, shapes[i][0] * shapes[i][1], 1f), g[i]);
+                }
+                engine.adamSteps(p, g, m, v, 0.01f, 0.9f, 0.999f, 1e-8f, decay, decoupled, t);
+                for (int i = 0; i < n; i++) {
+                    engine.adamStep(pWant[i], g[i], mWant[i], vWant[i], 0.01f, 0.9f, 0.999f, 1e-8f, decay[i], decoupled, t);
+                }
+                for (int i = 0; i < n; i++) {
+                    String what = " of tensor " + i + " (" + shapes[i][0] + "×" + shapes[i][1] + ") after step " + t;
+                    assertSameBits(engine.download(pWant[i]), engine.download(p[i]), "θ" + what);
+                    assertSameBits(engine.download(mWant[i]), engine.download(m[i]), "m" + what);
+                    assertSameBits(engine.download(vWant[i]), engine.download(v[i]), "v" + what);
+                }
+            }
+        } finally {
+            for (Tensor[] ts : new Tensor[][]{p, g, m, v, pWant, mWant, vWant}) {
+                for (Tensor x : ts) {
+                    if (x != null) {
+                        x.close();
+                    }
+                }
+            }
+        }
+    }
+
+    /** A group that shares a tensor it updates, or whose arrays do not match, is refused before anything moves. */
+    @Test
+    void adamStepsRefuseAGroupThatSharesATensorOrDoesNotMatch() {
+        try (Tensor p0 = engine.allocate(2, 3); Tensor p1 = engine.allocate(2, 3); Tensor g0 = engine.allocate(2, 3);
+             Tensor g1 = engine.allocate(2, 3); Tensor m0 = engine.allocate(2, 3); Tensor m1 = engine.allocate(2, 3);
+             Tensor v0 = engine.allocate(2, 3); Tensor v1 = engine.allocate(2, 3)) {
+            float[] decay = {0f, 0f};
+            engine.adamSteps(new Tensor[]{p0, p1}, new Tensor[]{g0, g1}, new Tensor[]{m0, m1}, new Tensor[]{v0, v1}, 0.01f, 0.9f, 0.999f,
+                    1e-8f, decay, false, 1);
+            Tensor[][][] bad = {
+                    {{p0, p0}, {g0, g1}, {m0, m1}, {v0, v1}},   // a parameter twice
+                    {{p0, p1}, {g0, p0}, {m0, m1}, {v0, v1}},   // a parameter as another's gradient
+                    {{p0, p1}, {g0, g1}, {m0, m0}, {v0, v1}},   // a first moment twice
+                    {{p0, p1}, {g0, g1}, {m0, m1}, {v0, m1}},   // a second moment that is a first moment
+                    {{p0, p1}, {g0, g1}, {m0, m1}, {p1, v1}},   // a second moment that is a parameter
+                    {{p0, p1}, {g0, g1}, {g1, m1}, {v0, v1}},   // a first moment that is a gradient
+                    {{p0, p1}, {g0}, {m0, m1}, {v0, v1}},       // one gradient short
+                    {{}, {}, {}, {}}};                          // no tensor
+            for (Tensor[][] a : bad) {
+                float[] d = new float[a[0].length];
+                assertThrows(IllegalArgumentException.class, () -> engine.adamSteps(a[0], a[1], a[2], a[3], 0.01f, 0.9f, 0.999f, 1e-8f, d,
+                        false, 1), () -> "group of " + a[0].length + " parameters, " + a[1].length + " gradients");
+            }
+            assertThrows(IllegalArgumentException.class, () -> engine.adamSteps(new Tensor[]{p0, p1}, new Tensor[]{g0, g1},
+                    new Tensor[]{m0, m1}, new Tensor[]{v0, v1}, 0.01f, 0.9f, 0.999f, 1e-8f, new float[1], false, 1), "one weight decay short");
+        }
+    }
+
     // ------------------------------------------------------------------ memory and lifecycle
 
     @ParameterizedTest(name = "upload, copy, fill, download {0}×{1}")

@@ -225,6 +225,27 @@ public final class CpuEngine extends ArrayEngine {
     }
 
     @Override
+    protected void adamStepsKernel(Tensor[] params, Tensor[] grads, Tensor[] m, Tensor[] v, float learningRate, float beta1, float beta2,
+                                   float epsilon, float[] weightDecay, boolean decoupled, int step) {
+        long total = 0;
+        for (Tensor p : params) {
+            total += p.size();
+        }
+        if (total > Integer.MAX_VALUE) { // one flat range of ints cannot index it: tensor by tensor, each split alone
+            super.adamStepsKernel(params, grads, m, v, learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step);
+            return;
+        }
+        // The bias corrections as adamStepKernel computes them, so that every tensor gets the bits of its own call.
+        float bc1 = (float) (1 - Math.pow(beta1, step));
+        float bc2 = (float) (1 - Math.pow(beta2, step));
+        ElementwiseJobs.AdamGroup group = jobs.adamGroup.size(params.length);
+        for (int i = 0; i < params.length; i++) {
+            group.add(data(params[i]), data(grads[i]), data(m[i]), data(v[i]), weightDecay[i], (int) params[i].size());
+        }
+        group.step(learningRate, beta1, beta2, epsilon, decoupled, bc1, bc2);
+    }
+
+    @Override
     public String toString() {
         return "CpuEngine[" + device + "]";
     }

@@ -34,6 +34,7 @@ final class ElementwiseJobs {
     final Sgd sgd;
     final Momentum momentum;
     final Adam adam;
+    final AdamGroup adamGroup;
     final ColumnSum columnSum;
     final OutputL1 outputL1;
     final OutputHuber outputHuber;
@@ -57,6 +58,7 @@ final class ElementwiseJobs {
         sgd = new Sgd();
         momentum = new Momentum();
         adam = new Adam();
+        adamGroup = new AdamGroup();
         columnSum = new ColumnSum();
         outputL1 = new OutputL1();
         outputHuber = new OutputHuber();
@@ -403,6 +405,78 @@ final class ElementwiseJobs {
         public void run(int part, int parts) {
             Optimizers.adam(param, grad, m, v, learningRate, beta1, beta2, epsilon, weightDecay, decoupled, bc1, bc2,
                     element(part, parts), element(part + 1, parts), lanes[part]);
+        }
+    }
+
+    // Adam on a group: θ_i, m_i, v_i ← Adam(θ_i, g_i, m_i, v_i, λ_i) for every tensor i, all shapes alike per i
+    // The group's elements are one flat range [0, Σ size_i) split over the pool: a part runs Optimizers.adam on the
+    // stretch of each tensor that falls in it. A small tensor's step alone stays below the split's threshold and runs on
+    // the caller while the worker idles; in the group it shares the split. Every element is computed as in Adam's own
+    // job (the kernel is element-wise, its padded last vector too), so the bits do not depend on where the parts fall.
+    final class AdamGroup extends Job {
+        // Grow-only: set per call, so that a step allocates nothing once the first has sized them.
+        private float[][] param = new float[0][], grad = new float[0][], m = new float[0][], v = new float[0][];
+        private float[] decay = new float[0];
+        /** start[i]: the first element of tensor i in the flat range; start[count]: its end. */
+        private int[] start = new int[1];
+        private int count;
+        private float learningRate, beta1, beta2, epsilon, bc1, bc2;
+        private boolean decoupled;
+
+        /** Makes room for {@code n} tensors; returns this job for its setters. */
+        AdamGroup size(int n) {
+            if (param.length < n) {
+                param = new float[n][];
+                grad = new float[n][];
+                m = new float[n][];
+                v = new float[n][];
+                decay = new float[n];
+                start = new int[n + 1];
+            }
+            count = 0;
+            return this;
+        }
+
+        /** Adds tensor {@code count} of the group, {@code size} elements. */
+        void add(float[] param, float[] grad, float[] m, float[] v, float decay, int size) {
+            int i = count++;
+            this.param[i] = param;
+            this.grad[i] = grad;
+            this.m[i] = m;
+            this.v[i] = v;
+            this.decay[i] = decay;
+            start[i + 1] = Math.addExact(start[i], size);
+        }
+
+        void step(float learningRate, float beta1, float beta2, float epsilon, boolean decoupled, float bc1, float bc2) {
+            this.learningRate = learningRate;
+            this.beta1 = beta1;
+            this.beta2 = beta2;
+            this.epsilon = epsilon;
+            this.decoupled = decoupled;
+            this.bc1 = bc1;
+            this.bc2 = bc2;
+            flat(start[count]);
+        }
+
+        @Override
+        void release() {
+            java.util.Arrays.fill(param, 0, count, null);
+            java.util.Arrays.fill(grad, 0, count, null);
+            java.util.Arrays.fill(m, 0, count, null);
+            java.util.Arrays.fill(v, 0, count, null);
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            int e0 = element(part, parts), e1 = element(part + 1, parts);
+            for (int i = 0; i < count; i++) {
+                int lo = Math.max(e0, start[i]), hi = Math.min(e1, start[i + 1]);
+                if (lo < hi) {
+                    Optimizers.adam(param[i], grad[i], m[i], v[i], learningRate, beta1, beta2, epsilon, decay[i], decoupled, bc1, bc2,
+                            lo - start[i], hi - start[i], lanes[part]);
+                }
+            }
         }
     }
 

@@ -12,7 +12,6 @@ import delta4j.model.Predictor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -39,7 +38,7 @@ class SteadyStateAllocationTest {
 
     private static final String[] KERNELS = {"uploadRows", "gemm A·W", "biasActivation relu", "gemm A·W narrow",
             "biasActivation softmax", "outputDelta softmax-CE", "gemm Aᵀ·Δ narrow", "gemm Δ·Wᵀ", "activationBackward relu",
-            "gemm Aᵀ·Δ", "columnSum", "backwardProducts", "adamStep", "biasActivation sigmoid", "biasActivation tanh", "outputDelta MSE",
+            "gemm Aᵀ·Δ", "columnSum", "backwardProducts", "adamStep", "adamSteps", "biasActivation sigmoid", "biasActivation tanh", "outputDelta MSE",
             "biasActivation gelu", "activationBackward gelu", "biasActivation silu", "activationBackward silu", "outputDelta MSE gelu"};
 
     @ParameterizedTest(name = "{0} thread(s)")
@@ -53,8 +52,13 @@ class SteadyStateAllocationTest {
              Tensor z3 = e.allocate(256, 10); Tensor y = e.allocate(256, 10); Tensor t = e.allocate(256, 10);
              Tensor d3 = e.allocate(256, 10); Tensor loss = e.allocate(1, 2); Tensor g = e.allocate(256, 512);
              Tensor dw = e.allocate(512, 512); Tensor dw3 = e.allocate(512, 10); Tensor db = e.allocate(1, 512);
-             Tensor m = e.allocate(512, 512); Tensor v = e.allocate(512, 512); Tensor dm = e.allocate(256, 512)) {
+             Tensor m = e.allocate(512, 512); Tensor v = e.allocate(512, 512); Tensor dm = e.allocate(256, 512);
+             Tensor m2 = e.allocate(512, 512); Tensor v2 = e.allocate(512, 512); Tensor m3 = e.allocate(512, 10); Tensor v3 = e.allocate(512, 10);
+             Tensor mb = e.allocate(1, 512); Tensor vb = e.allocate(1, 512)) {
             e.fill(t, 0.1f);
+            // A model's optimizer step: its parameters as one group, the arrays built once as OptimizerState builds them.
+            Tensor[] params = {w, b, w3}, grads = {dw, db, dw3}, firsts = {m2, mb, m3}, seconds = {v2, vb, v3};
+            float[] decays = {0.01f, 0f, 0.01f};
             float[] samples = random(rnd, 1024 * 512);
             int[] order = delta4j.data.Dataset.permutation(1024, rnd);
             KernelMeter meter = new KernelMeter(KERNELS);
@@ -87,6 +91,8 @@ class SteadyStateAllocationTest {
                     e.backwardProducts(1f / 256, x, g, w, dw, dm); // dm is overwritten below
                     meter.mark();
                     e.adamStep(w, dw, m, v, 1e-6f, 0.9f, 0.999f, 1e-8f, 0f, false, step);
+                    meter.mark();
+                    e.adamSteps(params, grads, firsts, seconds, 1e-6f, 0.9f, 0.999f, 1e-8f, decays, true, step);
                     meter.mark();
                     e.biasActivation(z, b, Activation.SIGMOID, g);
                     meter.mark();
@@ -214,10 +220,17 @@ class SteadyStateAllocationTest {
             }
             net.upload(ws, true);
             List<Parameter> params = net.parameters();
-            List<Tensor[]> moments = new ArrayList<>();
-            for (Parameter p : params) {
-                moments.add(new Tensor[] {net.allocate(p.value().rows(), p.value().cols()), net.allocate(p.value().rows(), p.value().cols())});
+            // The optimizer step as the trainer takes it: every parameter in one adamSteps call, the group built once.
+            int n = params.size();
+            Tensor[] values = new Tensor[n], grads = new Tensor[n], firsts = new Tensor[n], seconds = new Tensor[n];
+            for (int k = 0; k < n; k++) {
+                Parameter p = params.get(k);
+                values[k] = p.value();
+                grads[k] = p.gradient();
+                firsts[k] = net.allocate(p.value().rows(), p.value().cols());
+                seconds[k] = net.allocate(p.value().rows(), p.value().cols());
             }
+            float[] decays = new float[n];
             Tensor loss = net.allocate(1, 1);
             int step = 0;
             while (true) {
@@ -226,11 +239,7 @@ class SteadyStateAllocationTest {
                     step++;
                     net.trainingForward(ws, 7, 0, step);
                     net.backward(ws, loss, 0, 1f / 128);
-                    for (int k = 0; k < params.size(); k++) {
-                        Parameter p = params.get(k);
-                        e.adamStep(p.value(), p.gradient(), moments.get(k)[0], moments.get(k)[1], 1e-6f, 0.9f, 0.999f, 1e-8f, 0f,
-                                false, step);
-                    }
+                    e.adamSteps(values, grads, firsts, seconds, 1e-6f, 0.9f, 0.999f, 1e-8f, decays, false, step);
                 }
                 double perStep = (double) (allocatedBytes() - before) / STEPS_PER_ROUND;
                 if (perStep < MAX_BYTES_PER_CALL) {
