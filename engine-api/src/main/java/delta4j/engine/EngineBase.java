@@ -329,10 +329,7 @@ public abstract class EngineBase implements Engine {
     @Override
     public final synchronized void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
                                             float epsilon, float weightDecay, boolean decoupled, int step) {
-        KernelChecks.owned(this, param, grad, m, v);
-        KernelChecks.sameShape("adamStep θ/g", param, grad);
-        KernelChecks.sameShape("adamStep θ/m", param, m);
-        KernelChecks.sameShape("adamStep θ/v", param, v);
+        adamTensors(false, param, grad, m, v);
         KernelChecks.adam(step, beta1, beta2);
         adamStepKernel(param, grad, m, v, learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step);
     }
@@ -342,13 +339,18 @@ public abstract class EngineBase implements Engine {
                                              float beta2, float epsilon, float[] weightDecay, boolean decoupled, int step) {
         KernelChecks.adamGroup(params, grads, m, v, weightDecay);
         for (int i = 0; i < params.length; i++) {
-            KernelChecks.owned(this, params[i], grads[i], m[i], v[i]);
-            KernelChecks.sameShape("adamSteps θ/g", params[i], grads[i]);
-            KernelChecks.sameShape("adamSteps θ/m", params[i], m[i]);
-            KernelChecks.sameShape("adamSteps θ/v", params[i], v[i]);
+            adamTensors(true, params[i], grads[i], m[i], v[i]);
         }
         KernelChecks.adam(step, beta1, beta2);
         adamStepsKernel(params, grads, m, v, learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step);
+    }
+
+    /** The tensor checks of one parameter's Adam step, named for the kernel that was called (constant names: no allocation). */
+    private void adamTensors(boolean group, Tensor param, Tensor grad, Tensor m, Tensor v) {
+        KernelChecks.owned(this, param, grad, m, v);
+        KernelChecks.sameShape(group ? "adamSteps θ/g" : "adamStep θ/g", param, grad);
+        KernelChecks.sameShape(group ? "adamSteps θ/m" : "adamStep θ/m", param, m);
+        KernelChecks.sameShape(group ? "adamSteps θ/v" : "adamStep θ/v", param, v);
     }
 
     // ---------------------------------------------------------------- implementations: defaults through the host

@@ -4,6 +4,8 @@ import delta4j.engine.Engine;
 import delta4j.engine.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -23,13 +25,12 @@ final class OptimizerState {
     private final Tensor[][] state;
     /**
      * The group of {@link Engine#adamSteps}, built once so that a step allocates nothing: the parameters' values and
-     * gradients, the state by its index s (byState[s][i] = state[i][s]), which parameters decay, and the weight decay of
-     * each, written at every step.
+     * gradients ({@link #gradients} is a view of the latter), the state by its index s (byState[s][i] = state[i][s]),
+     * and the weight decay of each, written at every step.
      */
     private final Tensor[] values;
     private final Tensor[] gradientArray;
     private final Tensor[][] byState;
-    private final boolean[] decays;
     private final float[] decay;
     private final List<Tensor> tensors;
     /** One sum of squares per parameter. */
@@ -40,32 +41,25 @@ final class OptimizerState {
         this.engine = net.engine();
         this.optimizer = optimizer;
         this.parameters = net.parameters();
-        this.gradients = parameters.stream().map(Parameter::gradient).toList();
-        int k = optimizer.stateTensors();
-        this.state = new Tensor[parameters.size()][k];
-        List<Tensor> all = new ArrayList<>();
-        for (int i = 0; i < parameters.size(); i++) {
-            for (int s = 0; s < k; s++) {
-                state[i][s] = allocateLike(net, parameters.get(i).value());
-                all.add(state[i][s]);
-            }
-        }
-        this.tensors = List.copyOf(all);
-        this.norms = net.allocate(1, parameters.size());
-        int n = parameters.size();
+        int n = parameters.size(), k = optimizer.stateTensors();
+        this.state = new Tensor[n][k];
         this.values = new Tensor[n];
         this.gradientArray = new Tensor[n];
         this.byState = new Tensor[k][n];
-        this.decays = new boolean[n];
         this.decay = new float[n];
+        List<Tensor> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             values[i] = parameters.get(i).value();
-            gradientArray[i] = gradients.get(i);
-            decays[i] = parameters.get(i).decays();
+            gradientArray[i] = parameters.get(i).gradient();
             for (int s = 0; s < k; s++) {
+                state[i][s] = allocateLike(net, values[i]);
                 byState[s][i] = state[i][s];
+                all.add(state[i][s]);
             }
         }
+        this.gradients = Collections.unmodifiableList(Arrays.asList(gradientArray));
+        this.tensors = List.copyOf(all);
+        this.norms = net.allocate(1, n);
     }
 
     /** A tensor of {@code like}'s shape, owned by {@code net}. */
@@ -83,8 +77,8 @@ final class OptimizerState {
         double norm = norm(gradients);
         if (norm > maxNorm) {
             float factor = (float) (maxNorm / norm);
-            for (Parameter p : parameters) {
-                engine.scale(p.gradient(), factor);
+            for (Tensor g : gradientArray) {
+                engine.scale(g, factor);
             }
         }
     }
@@ -96,7 +90,7 @@ final class OptimizerState {
      */
     void step(float lr, float weightDecay, int t) {
         for (int i = 0; i < decay.length; i++) {
-            decay[i] = decays[i] ? weightDecay : 0f;
+            decay[i] = parameters.get(i).decays() ? weightDecay : 0f;
         }
         switch (optimizer) { // exhaustive: a new optimizer says here whether it has a group kernel
             case Optimizer.Adam a -> engine.adamSteps(values, gradientArray, byState[0], byState[1], lr, a.beta1(), a.beta2(), a.epsilon(),

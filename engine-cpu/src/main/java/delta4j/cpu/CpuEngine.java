@@ -218,10 +218,16 @@ public final class CpuEngine extends ArrayEngine {
     @Override
     protected void adamStepKernel(Tensor param, Tensor grad, Tensor m, Tensor v, float learningRate, float beta1, float beta2,
                                   float epsilon, float weightDecay, boolean decoupled, int step) {
-        float bc1 = (float) (1 - Math.pow(beta1, step));
-        float bc2 = (float) (1 - Math.pow(beta2, step));
         jobs.adam.step(data(param), data(grad), data(m), data(v), learningRate, beta1, beta2, epsilon, weightDecay,
-                decoupled, bc1, bc2, (int) param.size());
+                decoupled, biasCorrection(beta1, step), biasCorrection(beta2, step), (int) param.size());
+    }
+
+    /**
+     * Adam's bias correction 1 − βᵗ, rounded to float once: one computation for adamStep and adamSteps, so that a tensor
+     * gets the same bits in a group as in its own call.
+     */
+    private static float biasCorrection(float beta, int step) {
+        return (float) (1 - Math.pow(beta, step));
     }
 
     @Override
@@ -235,14 +241,11 @@ public final class CpuEngine extends ArrayEngine {
             super.adamStepsKernel(params, grads, m, v, learningRate, beta1, beta2, epsilon, weightDecay, decoupled, step);
             return;
         }
-        // The bias corrections as adamStepKernel computes them, so that every tensor gets the bits of its own call.
-        float bc1 = (float) (1 - Math.pow(beta1, step));
-        float bc2 = (float) (1 - Math.pow(beta2, step));
         ElementwiseJobs.AdamGroup group = jobs.adamGroup.size(params.length);
         for (int i = 0; i < params.length; i++) {
             group.add(data(params[i]), data(grads[i]), data(m[i]), data(v[i]), weightDecay[i], (int) params[i].size());
         }
-        group.step(learningRate, beta1, beta2, epsilon, decoupled, bc1, bc2);
+        group.step(learningRate, beta1, beta2, epsilon, decoupled, biasCorrection(beta1, step), biasCorrection(beta2, step));
     }
 
     @Override
