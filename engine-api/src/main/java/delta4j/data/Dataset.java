@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * row-major in two flat arrays. Every value is checked to be finite on construction, so a NaN never
  * reaches training. For data larger than the heap, see {@link MappedDataset}; both are {@link Samples}.
  */
-public final class Dataset implements Samples {
+public final class Dataset implements InMemorySamples {
 
     private final int size;
     private final int features;
@@ -264,6 +264,7 @@ public final class Dataset implements Samples {
      * @param from the first index of {@code order} (or the first sample)
      * @param dst a tensor of {@code engine} with {@link #features()} columns, one row per sample
      */
+    @Override
     public void uploadFeatures(delta4j.engine.Engine engine, int[] order, int from, delta4j.engine.Tensor dst) {
         engine.uploadRows(x, order, from, dst);
     }
@@ -276,6 +277,7 @@ public final class Dataset implements Samples {
      * @param from the first index of {@code order} (or the first sample)
      * @param dst a tensor of {@code engine} with {@link #targets()} columns, one row per sample
      */
+    @Override
     public void uploadTargets(delta4j.engine.Engine engine, int[] order, int from, delta4j.engine.Tensor dst) {
         engine.uploadRows(y, order, from, dst);
     }

@@ -102,6 +102,29 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
+     * Like {@link #uploadRows(float[], int[], int, Tensor)} for a host matrix of unsigned bytes (8-bit pixels, say):
+     * dst's row r ← src's row {@code rows[from + r]} (row {@code from + r} when {@code rows} is null), each byte b
+     * becoming the float {@code (b & 0xff) / divisor}, Java's float division (the quotient rounded to the nearest float),
+     * so that 255 gives the [0, 1] scaling of images bit for bit as the floats {@code (b & 0xff) / 255f} would. A
+     * quarter of the floats' memory on the host, and the conversion happens in the gather's one pass. The default
+     * converts and gathers on the host and uploads.
+     *
+     * @param src the host matrix, row-major, {@code dst.cols()} bytes per row, each read as unsigned; it may be reused as
+     *            soon as the call returns
+     * @param divisor what each byte is divided by: finite, positive, and large enough that 255 / divisor is finite
+     * @param rows the indices of src's rows to copy, read from {@code rows[from]}; null for src's rows from {@code from}
+     * @param from the first index of {@code rows} to read (or src's first row when {@code rows} is null)
+     * @param dst a tensor of this engine, overwritten entirely
+     * @throws IllegalArgumentException if the divisor is not as above, a row index is outside src, {@code rows} holds
+     *         fewer than {@code from + dst.rows()} indices, or {@code dst} belongs to another engine
+     * @throws IllegalStateException if {@code dst} or the engine is closed
+     */
+    default void uploadRows(byte[] src, float divisor, int[] rows, int from, Tensor dst) {
+        KernelChecks.uploadRows(src, divisor, rows, from, dst);
+        upload(KernelChecks.gatherRows(src, divisor, rows, from, dst.rows(), dst.cols(), null), 0, dst);
+    }
+
+    /**
      * Copies {@code src.size()} floats from {@code src} into {@code dst[offset...]}, row-major. Blocks until
      * every earlier kernel that writes {@code src} has finished and the floats are in {@code dst}.
      *

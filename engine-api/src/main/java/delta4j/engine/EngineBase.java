@@ -81,11 +81,31 @@ public abstract class EngineBase implements Engine {
      * @param dst an open tensor of this engine
      */
     protected void writeRows(float[] src, int[] rows, int from, Tensor dst) {
+        write(KernelChecks.gatherRows(src, rows, from, dst.rows(), dst.cols(), staging(dst)), 0, dst);
+    }
+
+    /**
+     * Implements {@link #uploadRows(byte[], float, int[], int, Tensor)}: dst's row r ← src's row {@code rows[from + r]} (or
+     * {@code from + r}), each byte b as {@code (b & 0xff) / divisor}. By default converted and gathered into the host
+     * array that {@link #writeRows(float[], int[], int, Tensor)} keeps, and written with {@link #write}.
+     *
+     * @param src the host matrix of unsigned bytes, already checked to hold every row named
+     * @param divisor what each byte is divided by, already checked
+     * @param rows the row indices, or null for consecutive rows
+     * @param from the first index of {@code rows} (or src's first row)
+     * @param dst an open tensor of this engine
+     */
+    protected void writeRows(byte[] src, float divisor, int[] rows, int from, Tensor dst) {
+        write(KernelChecks.gatherRows(src, divisor, rows, from, dst.rows(), dst.cols(), staging(dst)), 0, dst);
+    }
+
+    /** The host array kept between staged row uploads, at least as large as {@code dst}. */
+    private float[] staging(Tensor dst) {
         int n = Math.toIntExact(dst.size());
         if (staging == null || staging.length < n) {
             staging = new float[n];
         }
-        write(KernelChecks.gatherRows(src, rows, from, dst.rows(), dst.cols(), staging), 0, dst);
+        return staging;
     }
 
     /**
@@ -147,6 +167,13 @@ public abstract class EngineBase implements Engine {
         KernelChecks.owned(this, dst);
         KernelChecks.uploadRows(src, rows, from, dst);
         writeRows(src, rows, from, dst);
+    }
+
+    @Override
+    public final synchronized void uploadRows(byte[] src, float divisor, int[] rows, int from, Tensor dst) {
+        KernelChecks.owned(this, dst);
+        KernelChecks.uploadRows(src, divisor, rows, from, dst);
+        writeRows(src, divisor, rows, from, dst);
     }
 
     @Override

@@ -153,8 +153,45 @@ public final class KernelChecks {
         if (src == null) {
             throw new IllegalArgumentException("upload source array is null");
         }
+        sourceRows(src.length / dst.cols(), rows, from, dst);
+    }
+
+    /**
+     * Checks the arguments of {@link Engine#uploadRows(byte[], float, int[], int, Tensor)}.
+     *
+     * @param src the host matrix, {@code dst.cols()} bytes per row
+     * @param divisor what each byte is divided by
+     * @param rows the row indices to read from {@code from}, or null for src's rows from {@code from}
+     * @param from the first index of {@code rows} (or src's first row)
+     * @param dst the tensor to fill, one src row per row
+     * @throws IllegalArgumentException if {@code src} is null, the divisor is not finite and positive or makes 255 /
+     *         divisor infinite, {@code from} is negative, {@code rows} holds fewer than {@code from + dst.rows()}
+     *         indices, or a row lies outside src
+     */
+    public static void uploadRows(byte[] src, float divisor, int[] rows, int from, Tensor dst) {
+        if (src == null) {
+            throw new IllegalArgumentException("upload source array is null");
+        }
+        byteDivisor(divisor);
+        sourceRows(src.length / dst.cols(), rows, from, dst);
+    }
+
+    /**
+     * Checks a divisor of unsigned bytes: finite, positive, and such that every quotient {@code (b & 0xff) / divisor} is finite.
+     *
+     * @param divisor what each byte is divided by
+     * @throws IllegalArgumentException otherwise, with the value
+     */
+    public static void byteDivisor(float divisor) {
+        if (!(divisor > 0 && Float.isFinite(255f / divisor) && Float.isFinite(divisor))) {
+            throw new IllegalArgumentException("the divisor of byte values must be finite and positive with 255 / divisor finite"
+                    + " (255 scales 8-bit pixels to [0, 1]), got " + divisor);
+        }
+    }
+
+    /** The row checks of both uploadRows kernels, for a source of {@code srcRows} whole rows. */
+    private static void sourceRows(long srcRows, int[] rows, int from, Tensor dst) {
         int cols = dst.cols(), n = dst.rows();
-        long srcRows = src.length / cols;
         if (from < 0) {
             throw new IllegalArgumentException("row upload: the first index " + from + " is negative");
         }
@@ -195,6 +232,30 @@ public final class KernelChecks {
         for (int r = 0; r < count; r++) {
             int i = rows == null ? from + r : rows[from + r];
             System.arraycopy(src, i * cols, out, r * cols, cols);
+        }
+        return out;
+    }
+
+    /**
+     * The rows that {@link Engine#uploadRows(byte[], float, int[], int, Tensor)} copies, converted and gathered on the host:
+     * {@code count} rows of {@code cols} floats, each {@code (b & 0xff) / divisor}. The arguments are checked already.
+     *
+     * @param src the host matrix, {@code cols} bytes per row, read as unsigned
+     * @param divisor what each byte is divided by
+     * @param rows the row indices to read from {@code from}, or null for src's rows from {@code from}
+     * @param from the first index of {@code rows} (or src's first row)
+     * @param count the number of rows to gather
+     * @param cols the bytes per row
+     * @param into an array of at least count × cols floats to gather into, or null for a new one
+     * @return the array gathered into
+     */
+    public static float[] gatherRows(byte[] src, float divisor, int[] rows, int from, int count, int cols, float[] into) {
+        float[] out = into != null ? into : new float[Math.multiplyExact(count, cols)];
+        for (int r = 0; r < count; r++) {
+            int at = (rows == null ? from + r : rows[from + r]) * cols, to = r * cols;
+            for (int j = 0; j < cols; j++) {
+                out[to + j] = (src[at + j] & 0xff) / divisor;
+            }
         }
         return out;
     }

@@ -3,6 +3,7 @@ package delta4j.model;
 import delta4j.data.BatchSource;
 import delta4j.data.Dataset;
 import delta4j.data.FiniteValues;
+import delta4j.data.InMemorySamples;
 import delta4j.data.Samples;
 import delta4j.data.Standardizer;
 
@@ -62,8 +63,9 @@ abstract sealed class Feed {
         private final int[] order;
 
         /**
-         * @param data     the samples; an in-memory {@link Dataset} is standardised once by copying (the fast path),
-         *                 any other set batch by batch as it is gathered, to the same bits
+         * @param data     the samples; an in-memory {@link Dataset} is standardised once by copying, any other set batch
+         *                 by batch as it is gathered, to the same bits; {@link InMemorySamples} left unstandardised
+         *                 are gathered straight into the engine's tensors (the fast path)
          * @param features the input standardiser, or null
          * @param targets  the target standardiser, or null
          */
@@ -141,7 +143,9 @@ abstract sealed class Feed {
 
                 @Override
                 Network.Workspace nextUploaded(Network net) {
-                    if (!(data instanceof Dataset d)) { // an in-memory data set was standardised by the constructor
+                    // A float data set was standardised by the constructor; one of bytes that needs standardising is not
+                    // gathered straight into the engine.
+                    if (!(data instanceof InMemorySamples d) || features != null || targets != null) {
                         return super.nextUploaded(net);
                     }
                     Network.Workspace ws = batchAt(net);

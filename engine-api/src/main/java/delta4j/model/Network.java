@@ -1,7 +1,7 @@
 package delta4j.model;
 
-import delta4j.data.Dataset;
 import delta4j.data.FiniteValues;
+import delta4j.data.InMemorySamples;
 
 import delta4j.engine.Activation;
 import delta4j.engine.DropoutMask;
@@ -221,7 +221,7 @@ public final class Network implements AutoCloseable {
      * Uploads samples {@code order[from..from+ws.rows())} of an in-memory data set, features and targets, straight into
      * the workspace's tensors ({@link Engine#uploadRows}); the workspace's host arrays are left as they were.
      */
-    void uploadRows(Dataset data, int[] order, int from, Workspace ws) {
+    void uploadRows(InMemorySamples data, int[] order, int from, Workspace ws) {
         data.uploadFeatures(engine, order, from, ws.x);
         data.uploadTargets(engine, order, from, ws.t);
     }

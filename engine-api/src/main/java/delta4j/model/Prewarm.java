@@ -1,5 +1,6 @@
 package delta4j.model;
 
+import delta4j.data.ByteDataset;
 import delta4j.data.Dataset;
 import delta4j.engine.Engine;
 import delta4j.engine.Loss;
@@ -75,7 +76,22 @@ public final class Prewarm implements AutoCloseable {
      * @return the running warm-up; {@link #await} it before training, or {@link #close} it to stop it early
      */
     public static Prewarm start(Engine engine, Mlp model, TrainingConfig config) {
-        return begin(p -> p.run(engine, model, config));
+        return start(engine, model, config, false);
+    }
+
+    /**
+     * Like {@link #start(Engine, Mlp, TrainingConfig)} for training data of the given kind: with {@code byteFeatures}
+     * the stand-in's made-up features are bytes ({@link ByteDataset}), so that its steps warm the engine's upload of
+     * bytes, which the real steps will run, rather than that of floats.
+     *
+     * @param engine       the engine the model will train on
+     * @param model        the model (only its architecture is read)
+     * @param config       the training's settings (optimizer, batch size, clipping)
+     * @param byteFeatures whether the training data will be a {@link ByteDataset}
+     * @return the running warm-up; {@link #await} it before training, or {@link #close} it to stop it early
+     */
+    public static Prewarm start(Engine engine, Mlp model, TrainingConfig config, boolean byteFeatures) {
+        return begin(p -> p.run(engine, model, config, byteFeatures));
     }
 
     /**
@@ -146,8 +162,9 @@ public final class Prewarm implements AutoCloseable {
         await();
     }
 
-    private void run(Engine engine, Mlp model, TrainingConfig config) {
-        train(engine, standIn(model, engine), config, standInBatch(config.batchSize()), STEPS_PER_EPOCH, STEPS / STEPS_PER_EPOCH);
+    private void run(Engine engine, Mlp model, TrainingConfig config, boolean byteFeatures) {
+        train(engine, standIn(model, engine), config, standInBatch(config.batchSize()), STEPS_PER_EPOCH, STEPS / STEPS_PER_EPOCH,
+                byteFeatures);
     }
 
     /** The stand-in's forward pass on a chunk's stand-in rows, as {@link Network#predict} runs it. */
@@ -216,7 +233,7 @@ public final class Prewarm implements AutoCloseable {
         return b.build();
     }
 
-    private void train(Engine engine, Mlp mlp, TrainingConfig config, int batch, int stepsPerEpoch, int epochs) {
+    private void train(Engine engine, Mlp mlp, TrainingConfig config, int batch, int stepsPerEpoch, int epochs, boolean byteFeatures) {
         if (cancelled.get()) {
             return;
         }
@@ -224,7 +241,9 @@ public final class Prewarm implements AutoCloseable {
         int in = mlp.inputs();
         int out = mlp.outputs();
         SplittableRandom random = new SplittableRandom(11);
-        float[] x = madeUpFeatures(random, rows * in);
+        byte[] bytes = new byte[byteFeatures ? rows * in : 0];
+        random.nextBytes(bytes);
+        float[] x = byteFeatures ? null : madeUpFeatures(random, rows * in);
         float[] y = new float[rows * out];
         for (int r = 0; r < rows; r++) {
             switch (mlp.loss()) {
@@ -253,7 +272,7 @@ public final class Prewarm implements AutoCloseable {
                     }
                 });
         try {
-            new Trainer(engine, cfg.build()).fit(mlp, new Dataset(rows, in, out, x, y));
+            new Trainer(engine, cfg.build()).fit(mlp, byteFeatures ? new ByteDataset(rows, in, out, bytes, 255f, y) : new Dataset(rows, in, out, x, y));
         } catch (TrainingDivergedException e) {
             // Made-up data may diverge; the kernels ran all the same.
         }

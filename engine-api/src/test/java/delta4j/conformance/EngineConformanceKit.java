@@ -911,6 +911,54 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    /**
+     * The byte gather: every byte value at several divisors and row widths (vector loops and their tails), each element
+     * the bits of Java's {@code (b & 0xff) / divisor}; named and consecutive rows; and what it refuses.
+     */
+    @Test
+    void uploadRowsOfBytesConvertsAsJavaDivides() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int cols : new int[] {1, 5, 16, 19, 37, 256, 784}) {
+            int srcRows = 40;
+            byte[] src = new byte[srcRows * cols];
+            rnd.nextBytes(src);
+            for (int i = 0; i < Math.min(256, src.length); i++) {
+                src[i] = (byte) i; // every value once, in the first rows
+            }
+            int[] order = {7, 39, 0, 7, 12, 3, 25, 1, 38, 2, 11, 0, 1, 2, 3, 4, 5, 6, 8, 9, 10};
+            for (float divisor : new float[] {255f, 1f, 3.7f, 1e-30f}) {
+                try (Tensor A = engine.allocate(order.length - 2, cols); Tensor B = engine.allocate(4, cols)) {
+                    engine.fill(A, Float.NaN);
+                    engine.uploadRows(src, divisor, order, 2, A);
+                    float[] got = engine.download(A);
+                    for (int r = 0; r < A.rows(); r++) {
+                        for (int j = 0; j < cols; j++) {
+                            int b = src[order[2 + r] * cols + j] & 0xff;
+                            assertEquals(Float.floatToRawIntBits(b / divisor), Float.floatToRawIntBits(got[r * cols + j]),
+                                    "byte " + b + " / " + divisor + " at row " + r + ", column " + j + " of " + cols);
+                        }
+                    }
+                    engine.uploadRows(src, divisor, null, 36, B);
+                    got = engine.download(B);
+                    for (int i = 0; i < got.length; i++) {
+                        assertEquals(Float.floatToRawIntBits((src[36 * cols + i] & 0xff) / divisor), Float.floatToRawIntBits(got[i]),
+                                "consecutive rows from 36, element " + i + " of " + cols + " columns");
+                    }
+                }
+            }
+        }
+        byte[] src = new byte[40 * 3];
+        try (Tensor B = engine.allocate(4, 3)) {
+            assertThrows(IllegalArgumentException.class, () -> engine.uploadRows(src, 255f, null, 37, B), "rows past the source");
+            assertThrows(IllegalArgumentException.class, () -> engine.uploadRows(src, 255f, new int[] {0, 1, 40, 2}, 0, B), "a row outside");
+            assertThrows(IllegalArgumentException.class, () -> engine.uploadRows(src, 255f, new int[] {0, 1, 2}, 0, B), "too few indices");
+            assertThrows(IllegalArgumentException.class, () -> engine.uploadRows((byte[]) null, 255f, null, 0, B));
+            for (float divisor : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY, 1e-40f}) {
+                assertThrows(IllegalArgumentException.class, () -> engine.uploadRows(src, divisor, null, 0, B), "divisor " + divisor);
+            }
+        }
+    }
+
     @Test
     void shapeMistakesAreIllegalArguments() {
         try (Tensor a = engine.allocate(3, 4); Tensor b = engine.allocate(5, 6); Tensor c = engine.allocate(3, 6)) {

@@ -97,6 +97,12 @@ public final class CpuEngine extends ArrayEngine {
         jobs.uploadRows.apply(src, rows, from, data(dst), dst.rows(), dst.cols());
     }
 
+    /** The byte gather, converting as it copies, on the pool's threads. */
+    @Override
+    protected void writeRows(byte[] src, float divisor, int[] rows, int from, Tensor dst) {
+        jobs.uploadByteRows.apply(src, divisor, rows, from, data(dst), dst.rows(), dst.cols());
+    }
+
     // ---------------------------------------------------------------- the kernel set
 
     @Override

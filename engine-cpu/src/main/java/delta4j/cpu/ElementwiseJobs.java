@@ -46,6 +46,7 @@ final class ElementwiseJobs {
     final BatchNormBackward batchNormBackward;
     final BatchNormInference batchNormInference;
     final UploadRows uploadRows;
+    final UploadByteRows uploadByteRows;
 
     ElementwiseJobs(WorkerPool pool) {
         this.pool = pool; // before the jobs: each sizes its scratch by the pool
@@ -70,6 +71,7 @@ final class ElementwiseJobs {
         batchNormBackward = new BatchNormBackward();
         batchNormInference = new BatchNormInference();
         uploadRows = new UploadRows();
+        uploadByteRows = new UploadByteRows();
     }
 
     /**
@@ -172,6 +174,40 @@ final class ElementwiseJobs {
             for (int r = row(part, parts), end = row(part + 1, parts); r < end; r++) {
                 int i = order == null ? from + r : order[from + r];
                 System.arraycopy(src, i * n, dst, r * n, n);
+            }
+        }
+    }
+
+    // upload of bytes:  X[r] = (src[order[from + r]] & 0xff) / divisor (or src[from + r]), X rows × n, by rows
+    // The same gather over a quarter of the memory, converting as it copies.
+    final class UploadByteRows extends Job {
+        private byte[] src;
+        private float[] dst;
+        private float divisor;
+        private int[] order;
+        private int from;
+
+        void apply(byte[] src, float divisor, int[] order, int from, float[] dst, int rows, int n) {
+            this.src = src;
+            this.divisor = divisor;
+            this.order = order;
+            this.from = from;
+            this.dst = dst;
+            byRows(rows, n);
+        }
+
+        @Override
+        void release() {
+            src = null;
+            dst = null;
+            order = null;
+        }
+
+        @Override
+        public void run(int part, int parts) {
+            for (int r = row(part, parts), end = row(part + 1, parts); r < end; r++) {
+                int i = order == null ? from + r : order[from + r];
+                UnsignedBytes.toFloats(src, i * n, divisor, dst, r * n, n);
             }
         }
     }

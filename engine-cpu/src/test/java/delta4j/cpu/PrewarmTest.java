@@ -1,5 +1,6 @@
 package delta4j.cpu;
 
+import delta4j.data.ByteDataset;
 import delta4j.data.Dataset;
 import delta4j.engine.Activation;
 import delta4j.engine.EngineConfig;
@@ -75,6 +76,37 @@ class PrewarmTest {
             with = new Trainer(e, config()).fit(warmed, data());
         }
         assertArrayEquals(lossBits(without), lossBits(with));
+        for (int l = 0; l < plain.depth(); l++) {
+            assertArrayEquals(plain.weights(l), warmed.weights(l), "layer " + l);
+            assertArrayEquals(plain.biases(l), warmed.biases(l), "layer " + l);
+        }
+    }
+
+    /** The data's features as bytes: each the byte nearest to 255 times it, so that the floats they stand for differ. */
+    static ByteDataset bytes() {
+        Dataset d = data();
+        float[] x = d.featureMatrix();
+        byte[] b = new byte[x.length];
+        for (int i = 0; i < x.length; i++) {
+            b[i] = (byte) Math.round(x[i] * 255);
+        }
+        return new ByteDataset(d.size(), d.features(), d.targets(), b, 255f, d.targetMatrix());
+    }
+
+    @Test
+    void bytesAfterAByteWarmUpTrainToTheBitsOfTheirFloats() {
+        Mlp plain = model();
+        TrainingResult floats;
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(2))) {
+            floats = new Trainer(e, config()).fit(plain, bytes().toFloats());
+        }
+        Mlp warmed = model();
+        TrainingResult fromBytes;
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(2))) {
+            assertNull(Prewarm.start(e, warmed, config(), true).await());
+            fromBytes = new Trainer(e, config()).fit(warmed, bytes());
+        }
+        assertArrayEquals(lossBits(floats), lossBits(fromBytes));
         for (int l = 0; l < plain.depth(); l++) {
             assertArrayEquals(plain.weights(l), warmed.weights(l), "layer " + l);
             assertArrayEquals(plain.biases(l), warmed.biases(l), "layer " + l);

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * code allocates only where C2 failed to turn a vector operation into instructions (a method it did not
  * inline, a compile past its node budget): every such operation then boxes its vectors, so this test is
  * also the guard that each kernel is really compiled to vector code. It gathers a batch from a data set
- * ({@code uploadRows}) and trains a 512-512-10 layer pair
+ * ({@code uploadRows}, of floats and of bytes) and trains a 512-512-10 layer pair
  * (ReLU, softmax cross-entropy, sigmoid, tanh, GELU and SiLU passes, MSE output, Adam) in rounds, and passes as soon as
  * one round allocates less than {@link #MAX_BYTES_PER_CALL} per kernel call; compilation can take a while
  * on a loaded machine, hence rounds rather than a fixed warm-up.
@@ -36,7 +36,7 @@ class SteadyStateAllocationTest {
     private static final int STEPS_PER_ROUND = 200;
     private static final long GIVE_UP_NANOS = 120_000_000_000L;
 
-    private static final String[] KERNELS = {"uploadRows", "gemm A·W", "biasActivation relu", "gemm A·W narrow",
+    private static final String[] KERNELS = {"uploadRows", "uploadRows bytes", "gemm A·W", "biasActivation relu", "gemm A·W narrow",
             "biasActivation softmax", "outputDelta softmax-CE", "gemm Aᵀ·Δ narrow", "gemm Δ·Wᵀ", "activationBackward relu",
             "gemm Aᵀ·Δ", "columnSum", "backwardProducts", "adamStep", "adamSteps", "biasActivation sigmoid", "biasActivation tanh", "outputDelta MSE",
             "biasActivation gelu", "activationBackward gelu", "biasActivation silu", "activationBackward silu", "outputDelta MSE gelu"};
@@ -60,6 +60,8 @@ class SteadyStateAllocationTest {
             Tensor[] params = {w, b, w3}, grads = {dw, db, dw3}, firsts = {m2, mb, m3}, seconds = {v2, vb, v3};
             float[] decays = {0.01f, 0f, 0.01f};
             float[] samples = random(rnd, 1024 * 512);
+            byte[] pixels = new byte[1024 * 512];
+            rnd.nextBytes(pixels);
             int[] order = delta4j.data.Dataset.permutation(1024, rnd);
             KernelMeter meter = new KernelMeter(KERNELS);
             do {
@@ -67,6 +69,8 @@ class SteadyStateAllocationTest {
                     int step = meter.beginStep();
                     meter.mark();
                     e.uploadRows(samples, order, (s % 4) * 256, x);
+                    meter.mark();
+                    e.uploadRows(pixels, 255f, order, (s % 4) * 256, x);
                     meter.mark();
                     e.gemm(false, false, 1f, x, w, 0f, z);
                     meter.mark();
