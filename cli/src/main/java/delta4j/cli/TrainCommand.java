@@ -11,7 +11,7 @@ import delta4j.cli.report.MetricsJson;
 import delta4j.cli.report.TestMetrics;
 import delta4j.cli.report.TrainingProgress;
 import delta4j.cli.report.Words;
-import delta4j.data.Dataset;
+import delta4j.data.InMemorySamples;
 import delta4j.data.MappedDataset;
 import delta4j.data.Samples;
 import delta4j.engine.Activation;
@@ -160,7 +160,8 @@ final class TrainCommand extends Common implements Callable<Integer> {
              // The JIT compiles the kernels on made-up data while the data loads (docs/BENCHMARKS.md, "Cold start").
              Prewarm prewarm = !EngineOptions.jitCompiled(engine) ? Prewarm.none()
                      : Prewarm.start(engine, network(lossSpec), TrainingConfig.builder().optimizer(opt)
-                             .weightDecay(optimization.weightDecay).clipGradientNorm(clipNorm()).batchSize(batch).build())) {
+                             .weightDecay(optimization.weightDecay).clipGradientNorm(clipNorm()).batchSize(batch).build(),
+                             DataSources.isIdx(data))) { // IDX images train as bytes (LoadedData.pixels): warm that upload
             LoadedData train = loadTraining(t, opened);
             LoadedData testData = loadTest(t, train, opened);
             Mlp mlp = model(lossSpec, t, train);
@@ -616,7 +617,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
         m.put("epochs", String.valueOf(epochs));
         // A data file's own checksums fingerprint it (reading it whole again would cost a pass over the file).
         m.put("data", d.size() + " samples, " + d.features() + " features, " + d.targets() + " targets, crc " + switch (d) {
-            case Dataset inMemory -> Long.toHexString(crc(inMemory.featureMatrix(), inMemory.targetMatrix()));
+            case InMemorySamples inMemory -> Long.toHexString(crc(inMemory));
             case MappedDataset file -> file.fingerprint();
             default -> throw new IllegalStateException("no fingerprint for " + d.getClass().getName());
         });
@@ -630,18 +631,49 @@ final class TrainCommand extends Common implements Callable<Integer> {
      */
     static long crc(float[]... arrays) {
         CRC32 crc = new CRC32();
-        int block = 1 << 14;
-        byte[] bytes = new byte[block * Float.BYTES];
-        MemorySegment dst = MemorySegment.ofArray(bytes);
+        byte[] bytes = new byte[CRC_BLOCK * Float.BYTES];
         for (float[] a : arrays) {
-            MemorySegment src = MemorySegment.ofArray(a);
-            for (int i = 0; i < a.length; i += block) {
-                int n = Math.min(block, a.length - i);
-                MemorySegment.copy(src, ValueLayout.JAVA_FLOAT, (long) i * Float.BYTES, dst, LITTLE_ENDIAN_FLOAT, 0, n);
-                crc.update(bytes, 0, n * Float.BYTES);
+            update(crc, bytes, a, a.length);
+        }
+        return crc.getValue();
+    }
+
+    /**
+     * The same CRC of a data set's features and then its targets as floats, {@link #crc(float[]...)} of
+     * {@code featureMatrix(), targetMatrix()}, gathered a block of rows at a time: for samples kept as bytes it is the
+     * CRC of the floats they are read as, so a checkpoint written when they were floats resumes.
+     */
+    static long crc(InMemorySamples d) {
+        CRC32 crc = new CRC32();
+        byte[] bytes = new byte[CRC_BLOCK * Float.BYTES];
+        for (boolean features : new boolean[] {true, false}) {
+            int cols = features ? d.features() : d.targets(), chunk = Math.max(1, CRC_BLOCK / cols);
+            float[] rows = new float[chunk * cols];
+            for (int from = 0; from < d.size(); from += chunk) {
+                int n = Math.min(chunk, d.size() - from);
+                if (features) {
+                    d.gatherFeatures(null, from, n, rows);
+                } else {
+                    d.gatherTargets(null, from, n, rows);
+                }
+                update(crc, bytes, rows, n * cols);
             }
         }
         return crc.getValue();
+    }
+
+    private static final int CRC_BLOCK = 1 << 14;
+
+    /** Adds {@code a[0..length)} to the CRC as little-endian bytes, a block at a time through {@code bytes}. */
+    private static void update(CRC32 crc, byte[] bytes, float[] a, int length) {
+        int block = bytes.length / Float.BYTES;
+        MemorySegment dst = MemorySegment.ofArray(bytes);
+        MemorySegment src = MemorySegment.ofArray(a);
+        for (int i = 0; i < length; i += block) {
+            int n = Math.min(block, length - i);
+            MemorySegment.copy(src, ValueLayout.JAVA_FLOAT, (long) i * Float.BYTES, dst, LITTLE_ENDIAN_FLOAT, 0, n);
+            crc.update(bytes, 0, n * Float.BYTES);
+        }
     }
 
     private static final ValueLayout.OfFloat LITTLE_ENDIAN_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

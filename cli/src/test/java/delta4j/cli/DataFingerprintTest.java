@@ -1,5 +1,7 @@
 package delta4j.cli;
 
+import delta4j.data.ByteDataset;
+import delta4j.data.Dataset;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -12,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * The data fingerprint a checkpoint records must keep its value across versions, or a checkpoint written before
  * could not be resumed: the bulk CRC equals the float-by-float definition (little-endian bytes of each float's raw
- * bits, one array after the other) at block edges, on NaN payloads and on empty arrays.
+ * bits, one array after the other) at block edges, on NaN payloads and on empty arrays, and a data set's is that of
+ * its features' and targets' floats however it keeps them.
  */
 class DataFingerprintTest {
 
@@ -44,5 +47,27 @@ class DataFingerprintTest {
             assertEquals(definition(x), TrainCommand.crc(x), "n = " + n);
         }
         assertEquals(definition(), TrainCommand.crc());
+    }
+
+    /**
+     * A data set's fingerprint is that of its floats, gathered in blocks of rows: the same for a {@link Dataset} and for
+     * the pixels kept as bytes that read as those floats, so a checkpoint written when IDX data was floats resumes.
+     */
+    @Test
+    void aDataSetOfBytesHasTheFingerprintOfItsFloats() {
+        Random r = new Random(8);
+        for (int n : new int[] {1, 20, 21, 700}) {
+            byte[] px = new byte[n * 784];
+            r.nextBytes(px);
+            float[] y = new float[n * 10];
+            for (int i = 0; i < n; i++) {
+                y[i * 10 + r.nextInt(10)] = 1f;
+            }
+            ByteDataset bytes = new ByteDataset(n, 784, 10, px, 255f, y);
+            Dataset floats = bytes.toFloats();
+            long expected = definition(floats.featureMatrix(), floats.targetMatrix());
+            assertEquals(expected, TrainCommand.crc(floats), "floats, n = " + n);
+            assertEquals(expected, TrainCommand.crc(bytes), "bytes, n = " + n);
+        }
     }
 }

@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
  * <li>a binary data file written by {@code delta4j convert} (docs/DATA_FORMAT.md, recognised by its content), which
  *     is mapped into memory rather than read: its samples stay in the file.</li>
  * </ul>
- * IDX pixels are scaled to [0, 1] and labels become one-hot rows of {@code max label + 1} classes
- * named "0", "1", ...
+ * IDX pixels are scaled to [0, 1] (a training part's kept as bytes and converted as the engine gathers a batch:
+ * {@link LoadedData#pixels}) and labels become one-hot rows of {@code max label + 1} classes named "0", "1", ...
  */
 public final class DataSources {
 
@@ -267,9 +267,13 @@ public final class DataSources {
             throw new DataFileException(imagesFile.toString(), "images have " + images.rows() + " × " + images.cols() + " = " + f
                     + " pixels, but the model expects " + Words.count(r.expectedFeatures(), "feature") + ": the feature count does not match the model");
         }
-        float[] x = scaledPixels(images.pixels());
+        // The training part stays bytes, which the engine converts as it gathers each batch; a test part (or data to
+        // predict) is predicted in float rows, converted here, where the command's main thread is free while the engine
+        // warms up, rather than chunk by chunk in the prediction after the training.
+        byte[] pixels = part == Part.TRAIN ? images.pixels() : null;
+        float[] x = pixels == null ? scaledPixels(images.pixels()) : null;
         if (labelsFile == null) {
-            return new LoadedData(source, n, f, x, 0, null, r.labels(), false);
+            return LoadedData.ofIdx(source, n, f, x, pixels, 0, null, r.labels());
         }
         byte[] raw = IdxReader.readLabels(labelsFile);
         if (raw.length != n) {
@@ -291,17 +295,18 @@ public final class DataSources {
             // A model's labels are the numbers 0..K-1 for IDX data; map through the names in case they are not.
             k[i] = r.labels() != null ? indexOfNumber(labels, k[i], labelsFile, i) : k[i];
         }
-        return new LoadedData(source, n, f, x, labels.size(), Labels.oneHot(k, labels.size()), labels, false);
+        return LoadedData.ofIdx(source, n, f, x, pixels, labels.size(), Labels.oneHot(k, labels.size()), labels);
     }
 
     /**
-     * Pixels scaled to [0, 1]. A method of its own so that the JIT compiles this loop on stack replacement alone, early
-     * and cheaply, instead of the whole loader around it.
+     * Pixels scaled to [0, 1] as floats, {@code (b & 0xff) / 255f}: the floats {@link LoadedData#pixels} are read as. A
+     * method of its own so that the JIT compiles this loop on stack replacement alone, early and cheaply, instead of the
+     * whole loader around it.
      */
     private static float[] scaledPixels(byte[] px) {
         float[] x = new float[px.length];
         for (int i = 0; i < x.length; i++) {
-            x[i] = (px[i] & 0xff) / 255f;
+            x[i] = (px[i] & 0xff) / LoadedData.PIXEL_DIVISOR;
         }
         return x;
     }

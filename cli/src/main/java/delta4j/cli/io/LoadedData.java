@@ -1,11 +1,13 @@
 package delta4j.cli.io;
 
+import delta4j.data.ByteDataset;
 import delta4j.data.Dataset;
 import delta4j.cli.report.Words;
 import delta4j.data.Labels;
 import delta4j.data.MappedDataset;
 import delta4j.data.Samples;
 import delta4j.engine.Engine;
+import delta4j.engine.KernelChecks;
 import delta4j.model.Mlp;
 import delta4j.model.Predictor;
 
@@ -31,18 +33,43 @@ import java.util.List;
  *                    null and the samples stay in the file ({@link #samples()}); else null
  * @param multiLabel  whether the targets are K 0/1 labels that may be present together (each row may hold any number
  *                    of ones), named by {@code labels}
+ * @param pixels      the features as unsigned bytes, each read as {@code (b & 0xff) / 255} (IDX images: a quarter of the
+ *                    floats' memory, converted as the engine gathers a batch, {@link ByteDataset}); then {@code x} is
+ *                    null; else null
  */
 public record LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels,
-                         boolean standardize, List<String> notes, MappedDataset mapped, boolean multiLabel) implements AutoCloseable {
+                         boolean standardize, List<String> notes, MappedDataset mapped, boolean multiLabel, byte[] pixels)
+        implements AutoCloseable {
+
+    /** What each byte of {@link #pixels} is divided by: 8-bit pixels scaled to [0, 1]. */
+    public static final float PIXEL_DIVISOR = 255f;
 
     public LoadedData {
         notes = List.copyOf(notes);
+    }
+
+    /** Samples of float features. */
+    public LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels, boolean standardize,
+                      List<String> notes, MappedDataset mapped, boolean multiLabel) {
+        this(source, rows, features, x, targets, y, labels, standardize, notes, mapped, multiLabel, null);
     }
 
     /** Samples that are not multi-label. */
     public LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels, boolean standardize,
                       List<String> notes, MappedDataset mapped) {
         this(source, rows, features, x, targets, y, labels, standardize, notes, mapped, false);
+    }
+
+    /**
+     * Images of 8-bit pixels scaled to [0, 1], never standardised: as floats, or kept as bytes read as
+     * {@code (b & 0xff) / 255}.
+     *
+     * @param x      the pixels as floats, or null where {@code pixels} holds them
+     * @param pixels the pixels as bytes, or null where {@code x} holds them
+     * @param y      the one-hot targets, or null where the source has none
+     */
+    public static LoadedData ofIdx(String source, int rows, int features, float[] x, byte[] pixels, int targets, float[] y, Labels labels) {
+        return new LoadedData(source, rows, features, x, targets, y, labels, false, List.of(), null, false, pixels);
     }
 
     /** Samples read into memory. */
@@ -70,7 +97,7 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
      * {@code names}.
      */
     public LoadedData asMultiLabel(Labels names) {
-        return new LoadedData(source, rows, features, x, targets, y, names, standardize, notes, mapped, true);
+        return new LoadedData(source, rows, features, x, targets, y, names, standardize, notes, mapped, true, pixels);
     }
 
     /** A mapped binary data file: its samples stay in the file; its features are standardised unless it says they are scaled. */
@@ -78,9 +105,12 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
         return new LoadedData(source, m.size(), m.features(), null, m.targets(), null, m.labels(), !m.featuresScaled(), List.of(), m);
     }
 
-    /** The samples with their targets: the mapped file, or the arrays as a {@link Dataset}. */
+    /** The samples with their targets: the mapped file, the pixels as a {@link ByteDataset}, or the arrays as a {@link Dataset}. */
     public Samples samples() {
-        return mapped != null ? mapped : dataset();
+        if (mapped != null) {
+            return mapped;
+        }
+        return pixels != null ? new ByteDataset(rows, features, targets, pixels, PIXEL_DIVISOR, targetMatrix()) : dataset();
     }
 
     /** The targets, N × targets row-major (read from the file when mapped). */
@@ -95,15 +125,16 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
     }
 
     /**
-     * A model's predictions for these samples (N × outputs, targets' units). From a mapped file the features are read
-     * in chunks of {@link Predictor#CHUNK_ROWS} rows through one predictor, so memory holds the predictions, not the
-     * features, and each chunk is the batch {@link Mlp#predict} would have run: the same numbers.
+     * A model's predictions for these samples (N × outputs, targets' units). From a mapped file or from pixels the
+     * features are read as floats in chunks of {@link Predictor#CHUNK_ROWS} rows through one predictor, so memory holds
+     * the predictions, not the features' floats, and each chunk is the batch {@link Mlp#predict} would have run: the
+     * same numbers.
      */
     public float[] predict(Mlp model, Engine engine) {
-        if (mapped == null) {
+        if (x != null) {
             return model.predict(engine, x);
         }
-        int in = mapped.features(), out = model.outputs(), n = mapped.size();
+        int in = features, out = model.outputs(), n = rows;
         float[] y = new float[Math.multiplyExact(n, out)];
         try (Predictor p = model.predictor(engine)) {
             int chunk = Predictor.CHUNK_ROWS;
@@ -112,7 +143,11 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
                 int rows = Math.min(chunk, n - from);
                 float[] bx = rows == chunk ? buf : new float[rows * in];
                 float[] by = rows == chunk ? part : new float[rows * out];
-                mapped.gatherFeatures(null, from, rows, bx);
+                if (mapped != null) {
+                    mapped.gatherFeatures(null, from, rows, bx);
+                } else {
+                    KernelChecks.gatherRows(pixels, PIXEL_DIVISOR, null, from, rows, in, bx);
+                }
                 p.predict(bx, by);
                 System.arraycopy(by, 0, y, from * out, rows * out);
             }
@@ -138,7 +173,7 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
         return labels != null && !multiLabel;
     }
 
-    /** The samples as a {@link Dataset} (needs targets; not for a mapped file: see {@link #samples()}). */
+    /** The samples as a {@link Dataset} of floats (needs targets; not for a mapped file: see {@link #samples()}). */
     public Dataset dataset() {
         if (mapped != null) {
             throw new IllegalStateException(source + " is a mapped data file: use samples()");
@@ -146,7 +181,8 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
         if (y == null) {
             throw new DataFileException(source, "has no target columns, which this command needs");
         }
-        return new Dataset(rows, features, targets, x, y);
+        return pixels != null ? new ByteDataset(rows, features, targets, pixels, PIXEL_DIVISOR, y).toFloats()
+                : new Dataset(rows, features, targets, x, y);
     }
 
     /** A one-line description, e.g. "data.csv: 1000 samples, 3 features, 2 targets". */

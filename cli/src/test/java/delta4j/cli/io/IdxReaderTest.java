@@ -131,9 +131,12 @@ class IdxReaderTest {
         assertEquals(6, train.features());
         assertEquals(3, train.targets());
         assertFalse(train.standardize());
-        for (float v : train.x()) {
+        float[] x = new float[20 * 6];
+        train.samples().gatherFeatures(null, 0, 20, x);
+        for (float v : x) {
             assertTrue(v >= 0 && v <= 1);
         }
+        assertEquals(20 * 6, train.pixels().length, "kept as bytes");
         LoadedData test = DataSources.load(dir.toString(), DataSources.Part.TEST, TRAIN);
         assertEquals(10, test.rows());
         assertTrue(DataSources.hasPart(dir.toString(), DataSources.Part.TEST));
