@@ -2,6 +2,7 @@ package delta4j.model;
 
 import delta4j.data.ByteDataset;
 import delta4j.data.Dataset;
+import delta4j.data.Samples;
 import delta4j.engine.Engine;
 import delta4j.engine.Loss;
 
@@ -241,9 +242,14 @@ public final class Prewarm implements AutoCloseable {
         int in = mlp.inputs();
         int out = mlp.outputs();
         SplittableRandom random = new SplittableRandom(11);
-        byte[] bytes = new byte[byteFeatures ? rows * in : 0];
-        random.nextBytes(bytes);
-        float[] x = byteFeatures ? null : madeUpFeatures(random, rows * in);
+        byte[] bytes = null;
+        float[] x = null;
+        if (byteFeatures) {
+            bytes = new byte[rows * in];
+            random.nextBytes(bytes);
+        } else {
+            x = madeUpFeatures(random, rows * in);
+        }
         float[] y = new float[rows * out];
         for (int r = 0; r < rows; r++) {
             switch (mlp.loss()) {
@@ -272,7 +278,8 @@ public final class Prewarm implements AutoCloseable {
                     }
                 });
         try {
-            new Trainer(engine, cfg.build()).fit(mlp, byteFeatures ? new ByteDataset(rows, in, out, bytes, 255f, y) : new Dataset(rows, in, out, x, y));
+            Samples data = byteFeatures ? new ByteDataset(rows, in, out, bytes, 255f, y) : new Dataset(rows, in, out, x, y);
+            new Trainer(engine, cfg.build()).fit(mlp, data);
         } catch (TrainingDivergedException e) {
             // Made-up data may diverge; the kernels ran all the same.
         }
