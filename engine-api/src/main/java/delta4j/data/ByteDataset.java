@@ -36,25 +36,9 @@ public final class ByteDataset implements InMemorySamples {
      * @throws IllegalArgumentException for an empty set, mismatched lengths, such a divisor or a non-finite target
      */
     public ByteDataset(int size, int features, int targets, byte[] x, float divisor, float[] y) {
-        if (size <= 0) {
-            throw new IllegalArgumentException("the dataset is empty (0 samples): give at least one sample");
-        }
-        if (features <= 0 || targets <= 0) {
-            throw new IllegalArgumentException("a dataset needs at least one feature and one target, got "
-                    + features + " features and " + targets + " targets");
-        }
-        if (x.length != (long) size * features) {
-            throw new IllegalArgumentException("features hold " + x.length + " bytes, expected " + size + " samples × " + features);
-        }
-        if (y.length != (long) size * targets) {
-            throw new IllegalArgumentException("targets hold " + y.length + " floats, expected " + size + " samples × " + targets);
-        }
+        Dataset.checkShape(size, features, targets, x.length, "bytes", y);
         KernelChecks.byteDivisor(divisor);
-        int i = FiniteValues.firstNonFinite(y, 0, y.length);
-        if (i >= 0) {
-            throw new IllegalArgumentException("target value " + y[i] + " at sample " + (i / targets) + ", column " + (i % targets)
-                    + " is not finite: remove or impute NaN and infinite values before training");
-        }
+        Dataset.checkFinite("target", y, targets);
         this.size = size;
         this.features = features;
         this.targets = targets;
@@ -107,11 +91,7 @@ public final class ByteDataset implements InMemorySamples {
 
     @Override
     public double targetRowSum(int i) {
-        double sum = 0;
-        for (int k = i * targets, end = k + targets; k < end; k++) {
-            sum += y[k];
-        }
-        return sum;
+        return Dataset.rowSum(y, i, targets);
     }
 
     @Override

@@ -27,19 +27,7 @@ public final class Dataset implements InMemorySamples {
      * @throws IllegalArgumentException for an empty set, mismatched lengths or a non-finite value
      */
     public Dataset(int size, int features, int targets, float[] x, float[] y) {
-        if (size <= 0) {
-            throw new IllegalArgumentException("the dataset is empty (0 samples): give at least one sample");
-        }
-        if (features <= 0 || targets <= 0) {
-            throw new IllegalArgumentException("a dataset needs at least one feature and one target, got "
-                    + features + " features and " + targets + " targets");
-        }
-        if (x.length != (long) size * features) {
-            throw new IllegalArgumentException("features hold " + x.length + " floats, expected " + size + " samples × " + features);
-        }
-        if (y.length != (long) size * targets) {
-            throw new IllegalArgumentException("targets hold " + y.length + " floats, expected " + size + " samples × " + targets);
-        }
+        checkShape(size, features, targets, x.length, "floats", y);
         checkFinite("feature", x, features);
         checkFinite("target", y, targets);
         this.size = size;
@@ -152,7 +140,36 @@ public final class Dataset implements InMemorySamples {
         }
     }
 
-    private static void checkFinite(String what, float[] v, int cols) {
+    /**
+     * The checks of an in-memory data set's shape: at least one sample, feature and target, {@code xLength} features
+     * (counted in {@code xUnit}) and as many float targets as the shape needs.
+     */
+    static void checkShape(int size, int features, int targets, long xLength, String xUnit, float[] y) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("the dataset is empty (0 samples): give at least one sample");
+        }
+        if (features <= 0 || targets <= 0) {
+            throw new IllegalArgumentException("a dataset needs at least one feature and one target, got "
+                    + features + " features and " + targets + " targets");
+        }
+        if (xLength != (long) size * features) {
+            throw new IllegalArgumentException("features hold " + xLength + " " + xUnit + ", expected " + size + " samples × " + features);
+        }
+        if (y.length != (long) size * targets) {
+            throw new IllegalArgumentException("targets hold " + y.length + " floats, expected " + size + " samples × " + targets);
+        }
+    }
+
+    /** Σ_k y_ik of row i of {@code y}, {@code cols} values a row, summed in double. */
+    static double rowSum(float[] y, int i, int cols) {
+        double sum = 0;
+        for (int k = i * cols, end = k + cols; k < end; k++) {
+            sum += y[k];
+        }
+        return sum;
+    }
+
+    static void checkFinite(String what, float[] v, int cols) {
         int i = FiniteValues.firstNonFinite(v, 0, v.length);
         if (i >= 0) {
             throw new IllegalArgumentException(what + " value " + v[i] + " at sample " + (i / cols) + ", column " + (i % cols)
@@ -199,11 +216,7 @@ public final class Dataset implements InMemorySamples {
     /** Σ_k t_ik of sample i's targets, summed in double. */
     @Override
     public double targetRowSum(int i) {
-        double sum = 0;
-        for (int k = i * targets, end = k + targets; k < end; k++) {
-            sum += y[k];
-        }
-        return sum;
+        return rowSum(y, i, targets);
     }
 
     /**
