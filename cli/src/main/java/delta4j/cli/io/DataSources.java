@@ -72,6 +72,16 @@ public final class DataSources {
         return isFashionMnist(source) || Files.isDirectory(Path.of(source));
     }
 
+    /**
+     * Whether a part of a SOURCE loads with its features kept as bytes ({@link LoadedData#pixels}): the training part of
+     * IDX data, which the engine converts as it gathers each batch. A test part, or data to predict, is predicted in float
+     * rows, so it is converted as it loads, where the command's main thread is free while the engine warms up, rather
+     * than chunk by chunk in the prediction after the training.
+     */
+    public static boolean keepsBytes(String source, Part part) {
+        return part == Part.TRAIN && isIdx(source);
+    }
+
     /** Whether a SOURCE is the fashion-mnist keyword. */
     public static boolean isFashionMnist(String source) {
         return source.trim().toLowerCase(Locale.ROOT).equals("fashion-mnist");
@@ -267,10 +277,7 @@ public final class DataSources {
             throw new DataFileException(imagesFile.toString(), "images have " + images.rows() + " × " + images.cols() + " = " + f
                     + " pixels, but the model expects " + Words.count(r.expectedFeatures(), "feature") + ": the feature count does not match the model");
         }
-        // The training part stays bytes, which the engine converts as it gathers each batch; a test part (or data to
-        // predict) is predicted in float rows, converted here, where the command's main thread is free while the engine
-        // warms up, rather than chunk by chunk in the prediction after the training.
-        byte[] pixels = part == Part.TRAIN ? images.pixels() : null;
+        byte[] pixels = keepsBytes(source, part) ? images.pixels() : null;
         float[] x = pixels == null ? scaledPixels(images.pixels()) : null;
         if (labelsFile == null) {
             return LoadedData.ofIdx(source, n, f, x, pixels, 0, null, r.labels());
