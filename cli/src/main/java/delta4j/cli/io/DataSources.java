@@ -36,6 +36,11 @@ public final class DataSources {
     public static final String FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
     /** System property that overrides {@link #FASHION_MNIST_DIR} (tests, unusual installs). */
     public static final String FASHION_MNIST_PROPERTY = "delta4j.fashionMnist.dir";
+    /**
+     * System property that names the folder of gzipped data files' decompressed copies, or {@code off} (else the
+     * {@code DELTA4J_CACHE_DIR} environment variable, else the user's cache directory; docs/CLI.md).
+     */
+    public static final String CACHE_DIR_PROPERTY = GunzipCache.DIR_PROPERTY;
 
     /** Which part of a two-part source (IDX folder) to read. */
     public enum Part {
