@@ -65,7 +65,8 @@ public final class OpenClEngine extends EngineBase {
     /** reduce.cl's CS_COLS and CS_ROWS: the work-group shape of the column kernels (column sums, batch normalisation). */
     private static final int COLUMN_GROUP_COLS = 32;
     private static final int COLUMN_GROUP_ROWS = 8;
-    static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl", "dropout.cl", "normalization.cl"};
+    static final String[] ELEMENTWISE_SOURCES = {"reduce.cl", "activation.cl", "loss.cl", "optimizer.cl", "dropout.cl", "normalization.cl",
+            "upload.cl"};
 
     private final OpenClDevice device;
     private final Precision precision;
@@ -90,6 +91,12 @@ public final class OpenClEngine extends EngineBase {
     /** Partial sums of reductions and per-row losses; grows to the largest batch, never per step. */
     private cl_mem scratch;
     private long scratchFloats;
+    /** The gathered rows of a byte upload on the device; grows to the largest batch, never per step. */
+    private cl_mem byteScratch;
+    private long byteScratchBytes;
+    /** The 256 quotients of a byte upload's divisor ({@link #quotientsDivisor}'s), written when the divisor changes. */
+    private cl_mem quotients;
+    private float quotientsDivisor = Float.NaN;
 
     /**
      * Opens an engine on a device (see {@link OpenClDevices#list()} and {@link OpenClDevices#select}).
@@ -369,6 +376,73 @@ public final class OpenClEngine extends EngineBase {
         }
     }
 
+    /**
+     * The byte gather on the device: the rows gathered as bytes into a staging buffer and uploaded, then turned into
+     * floats by {@code unsigned_bytes} from a table of the divisor's 256 quotients computed here with Java's division,
+     * so the floats are those of the default's host conversion, bit for bit. Moves a quarter of the bytes over the bus
+     * and takes the conversion off the host. A batch too large to stage takes the default.
+     */
+    @Override
+    protected void writeRows(byte[] src, float divisor, int[] rows, int from, Tensor dst) {
+        int count = Math.toIntExact(dst.size());
+        if (!staging.staged(count)) {
+            super.writeRows(src, divisor, rows, from, dst);
+            return;
+        }
+        try {
+            cl_mem bytes = byteScratch(count);
+            staging.upload(src, rows, from, dst.rows(), dst.cols(), bytes);
+            cl_kernel k = kernel(null, "unsigned_bytes");
+            args(k, count, bytes, quotients(divisor), dst);
+            enqueue1d(k, "unsigned_bytes", count);
+        } catch (CLException e) {
+            throw failure("upload of bytes into " + dst.shape(), e);
+        }
+    }
+
+    /** The byte scratch buffer, grown to at least n bytes. */
+    private cl_mem byteScratch(long n) {
+        if (byteScratchBytes < n) {
+            long want = Math.max(n, 2 * byteScratchBytes);
+            String what = "a buffer of " + want + " bytes for uploads of bytes";
+            checkFits(what, want);
+            cl_mem fresh = createBuffer(what, want);
+            releaseByteScratch();
+            byteScratch = fresh;
+            byteScratchBytes = want;
+            allocatedBytes += want;
+        }
+        return byteScratch;
+    }
+
+    private void releaseByteScratch() {
+        if (byteScratch != null) {
+            clReleaseMemObject(byteScratch);
+            track(-1);
+            allocatedBytes -= byteScratchBytes;
+            byteScratch = null;
+            byteScratchBytes = 0;
+        }
+    }
+
+    /** The table of {@code (b & 0xff) / divisor} for every byte b, on the device. */
+    private cl_mem quotients(float divisor) {
+        if (quotients == null) {
+            quotients = createBuffer("the byte upload's table", 256L * Float.BYTES);
+            allocatedBytes += 256L * Float.BYTES;
+        }
+        if (Float.floatToRawIntBits(divisor) != Float.floatToRawIntBits(quotientsDivisor)) {
+            float[] table = new float[256];
+            for (int b = 0; b < 256; b++) {
+                table[b] = b / divisor;
+            }
+            // Blocking: the array is the JVM's, and the divisor changes rarely (once per data set).
+            clEnqueueWriteBuffer(queue, quotients, CL_TRUE, 0, 256L * Float.BYTES, Pointer.to(table), 0, null, null);
+            quotientsDivisor = divisor;
+        }
+        return quotients;
+    }
+
     @Override
     protected void read(Tensor src, float[] dst, int offset) {
         OpenClTensor s = (OpenClTensor) src;
@@ -429,6 +503,13 @@ public final class OpenClEngine extends EngineBase {
             track(-1);
             allocatedBytes -= scratchFloats * Float.BYTES;
             scratch = null;
+        }
+        releaseByteScratch();
+        if (quotients != null) {
+            clReleaseMemObject(quotients);
+            track(-1);
+            allocatedBytes -= 256L * Float.BYTES;
+            quotients = null;
         }
         for (cl_kernel k : kernels.values()) {
             clReleaseKernel(k);

@@ -12,10 +12,10 @@ import java.nio.FloatBuffer;
 import static org.jocl.CL.*;
 
 /**
- * Two host staging buffers for uploads, used in turn. An upload copies the caller's float[] into one of
- * them and enqueues a non-blocking write with an event, so the caller may reuse its array at once and the
- * host runs ahead of the device (preparing the next batch while the current step computes). A staging
- * buffer is refilled only after its last write's event completed.
+ * Two host staging buffers for uploads, used in turn. An upload copies the caller's float[] (or gathers rows of its
+ * byte[]) into one of them and enqueues a non-blocking write with an event, so the caller may reuse its array at once
+ * and the host runs ahead of the device (preparing the next batch while the current step computes). A staging buffer
+ * is refilled only after its last write's event completed.
  *
  * <p>The buffers are pinned where the platform allows it: device buffers created with
  * CL_MEM_ALLOC_HOST_PTR and mapped once, which NVIDIA's driver backs with page-locked memory (DMA at full
@@ -61,6 +61,28 @@ final class Staging implements AutoCloseable {
         }
         s.floats.clear();
         s.floats.put(src, offset, count);
+        cl_event ev = new cl_event();
+        clEnqueueWriteBuffer(engine.queue, dst, CL_FALSE, 0, bytes, Pointer.to(s.host), 0, null, ev);
+        engine.track(+1);
+        s.pending = ev;
+    }
+
+    /**
+     * Gathers {@code count} rows of {@code cols} bytes, row r from {@code src}'s row {@code rows[from + r]} (or
+     * {@code from + r}), into a staging buffer and enqueues their write into dst.
+     */
+    void upload(byte[] src, int[] rows, int from, int count, int cols, cl_mem dst) {
+        Slot s = slots[next];
+        next ^= 1;
+        await(s);
+        long bytes = (long) count * cols;
+        if (s.capacity < bytes) {
+            grow(s, bytes);
+        }
+        s.host.clear();
+        for (int r = 0; r < count; r++) {
+            s.host.put(src, (rows == null ? from + r : rows[from + r]) * cols, cols);
+        }
         cl_event ev = new cl_event();
         clEnqueueWriteBuffer(engine.queue, dst, CL_FALSE, 0, bytes, Pointer.to(s.host), 0, null, ev);
         engine.track(+1);

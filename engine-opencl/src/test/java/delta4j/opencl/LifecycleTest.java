@@ -148,4 +148,46 @@ class LifecycleTest {
             assertEquals(0f, back[0]);
         }
     }
+
+    @Test
+    void byteUploadsArriveWholeStagedOrNotAndLeaveNothingBehind() {
+        OpenClEngine e = OpenClTestSupport.engine();
+        try (e) {
+            e.maxStagedBytes(1024);
+            SplittableRandom rnd = new SplittableRandom(5);
+            // 10 rows of 50 bytes are staged (500 bytes), 10 rows of 200 are not (2000): the device's table and the host's
+            // conversion must give the same floats, the source overwritten right after each upload, more uploads than
+            // staging buffers, and a product in between.
+            for (int cols : new int[] {50, 200}) {
+                byte[] src = new byte[30 * cols];
+                int[] rows = new int[10];
+                try (Tensor a = e.allocate(10, cols); Tensor b = e.allocate(10, cols); Tensor c = e.allocate(10, cols);
+                     Tensor sum = e.allocate(cols, cols)) {
+                    Tensor[] t = {a, b, c};
+                    float[][] expect = new float[3][];
+                    for (int round = 0; round < 7; round++) {
+                        rnd.nextBytes(src);
+                        for (int r = 0; r < rows.length; r++) {
+                            rows[r] = rnd.nextInt(30);
+                        }
+                        float divisor = round % 2 == 0 ? 255f : 7.3f;
+                        e.uploadRows(src, divisor, rows, 0, t[round % 3]);
+                        float[] want = new float[10 * cols];
+                        for (int r = 0; r < 10; r++) {
+                            for (int j = 0; j < cols; j++) {
+                                want[r * cols + j] = (src[rows[r] * cols + j] & 0xff) / divisor;
+                            }
+                        }
+                        expect[round % 3] = want;
+                        Arrays.fill(src, (byte) 0x55);
+                        e.gemm(true, false, 1f, t[round % 3], t[round % 3], 0f, sum);
+                    }
+                    for (int i = 0; i < 3; i++) {
+                        assertArrayEquals(expect[i], e.download(t[i]), cols + " columns, tensor " + i);
+                    }
+                }
+            }
+        }
+        assertEquals(0, e.liveHandles());
+    }
 }
