@@ -30,8 +30,8 @@ import java.util.zip.GZIPOutputStream;
  *
  * <p>The constraint: it runs the commands as a user does (their options, their data sources: a CSV file, gzipped IDX
  * files and their decompressed copies, a binary data file), writes nothing outside its scratch folder (the
- * decompression cache included), and deletes the folder at the end; a command that fails makes it exit with 1, and the
- * launcher then records no archive for this build.
+ * decompression cache included), and deletes the folder at the end; a command that fails ends it with that command's
+ * exit code, and the launcher then keeps no archive for this build.
  */
 public final class ClassArchiveRun {
 
@@ -103,6 +103,7 @@ public final class ClassArchiveRun {
         return Main.OK;
     }
 
+    /** A command line, word by word. */
     private static String[] words(String... words) {
         return words;
     }

@@ -52,19 +52,11 @@ final class Staging implements AutoCloseable {
 
     /** Copies count floats of src from offset into a staging buffer and enqueues their write into dst. */
     void upload(float[] src, int offset, int count, cl_mem dst) {
-        Slot s = slots[next];
-        next ^= 1;
-        await(s);
         long bytes = (long) count * Float.BYTES;
-        if (s.capacity < bytes) {
-            grow(s, bytes);
-        }
+        Slot s = take(bytes);
         s.floats.clear();
         s.floats.put(src, offset, count);
-        cl_event ev = new cl_event();
-        clEnqueueWriteBuffer(engine.queue, dst, CL_FALSE, 0, bytes, Pointer.to(s.host), 0, null, ev);
-        engine.track(+1);
-        s.pending = ev;
+        write(s, bytes, dst);
     }
 
     /**
@@ -72,17 +64,28 @@ final class Staging implements AutoCloseable {
      * {@code from + r}), into a staging buffer and enqueues their write into dst.
      */
     void upload(byte[] src, int[] rows, int from, int count, int cols, cl_mem dst) {
-        Slot s = slots[next];
-        next ^= 1;
-        await(s);
         long bytes = (long) count * cols;
-        if (s.capacity < bytes) {
-            grow(s, bytes);
-        }
+        Slot s = take(bytes);
         s.host.clear();
         for (int r = 0; r < count; r++) {
             s.host.put(src, (rows == null ? from + r : rows[from + r]) * cols, cols);
         }
+        write(s, bytes, dst);
+    }
+
+    /** The next staging buffer in turn, once its last write has completed, grown to hold {@code bytes}. */
+    private Slot take(long bytes) {
+        Slot s = slots[next];
+        next ^= 1;
+        await(s);
+        if (s.capacity < bytes) {
+            grow(s, bytes);
+        }
+        return s;
+    }
+
+    /** Enqueues the non-blocking write of the buffer's first {@code bytes} into dst, awaited at the buffer's next use. */
+    private void write(Slot s, long bytes, cl_mem dst) {
         cl_event ev = new cl_event();
         clEnqueueWriteBuffer(engine.queue, dst, CL_FALSE, 0, bytes, Pointer.to(s.host), 0, null, ev);
         engine.track(+1);
