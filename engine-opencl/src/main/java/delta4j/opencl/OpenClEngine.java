@@ -89,13 +89,11 @@ public final class OpenClEngine extends EngineBase {
     private long liveHandles;
     private long allocatedBytes;
     /** Partial sums of reductions and per-row losses; grows to the largest batch, never per step. */
-    private cl_mem scratch;
-    private long scratchFloats;
+    private final GrowingBuffer scratch = new GrowingBuffer("a scratch buffer");
     /** The gathered rows of a byte upload on the device; grows to the largest batch, never per step. */
-    private cl_mem byteScratch;
-    private long byteScratchBytes;
+    private final GrowingBuffer byteScratch = new GrowingBuffer("a buffer for uploads of bytes");
     /** The 256 quotients of a byte upload's divisor ({@link #quotientsDivisor}'s), written when the divisor changes. */
-    private cl_mem quotients;
+    private final GrowingBuffer quotients = new GrowingBuffer("the byte upload's table");
     private float quotientsDivisor = Float.NaN;
 
     /**
@@ -402,45 +400,70 @@ public final class OpenClEngine extends EngineBase {
 
     /** The byte scratch buffer, grown to at least n bytes. */
     private cl_mem byteScratch(long n) {
-        if (byteScratchBytes < n) {
-            long want = Math.max(n, 2 * byteScratchBytes);
-            String what = "a buffer of " + want + " bytes for uploads of bytes";
-            checkFits(what, want);
-            cl_mem fresh = createBuffer(what, want);
-            releaseByteScratch();
-            byteScratch = fresh;
-            byteScratchBytes = want;
-            allocatedBytes += want;
-        }
-        return byteScratch;
-    }
-
-    private void releaseByteScratch() {
-        if (byteScratch != null) {
-            clReleaseMemObject(byteScratch);
-            track(-1);
-            allocatedBytes -= byteScratchBytes;
-            byteScratch = null;
-            byteScratchBytes = 0;
-        }
+        return byteScratch.atLeast(n, Math.max(n, 2 * byteScratch.bytes()));
     }
 
     /** The table of {@code (b & 0xff) / divisor} for every byte b, on the device. */
     private cl_mem quotients(float divisor) {
-        if (quotients == null) {
-            quotients = createBuffer("the byte upload's table", 256L * Float.BYTES);
-            allocatedBytes += 256L * Float.BYTES;
-        }
+        cl_mem table = quotients.atLeast(256L * Float.BYTES, 256L * Float.BYTES);
         if (Float.floatToRawIntBits(divisor) != Float.floatToRawIntBits(quotientsDivisor)) {
-            float[] table = new float[256];
+            float[] values = new float[256];
             for (int b = 0; b < 256; b++) {
-                table[b] = b / divisor;
+                values[b] = b / divisor;
             }
             // Blocking: the array is the JVM's, and the divisor changes rarely (once per data set).
-            clEnqueueWriteBuffer(queue, quotients, CL_TRUE, 0, 256L * Float.BYTES, Pointer.to(table), 0, null, null);
+            clEnqueueWriteBuffer(queue, table, CL_TRUE, 0, 256L * Float.BYTES, Pointer.to(values), 0, null, null);
             quotientsDivisor = divisor;
         }
-        return quotients;
+        return table;
+    }
+
+    /**
+     * An engine-owned device buffer that grows to the largest size asked of it, never shrinks, and is freed with the
+     * engine; its bytes count in {@link #allocatedBytes()}. A buffer replaced by a larger one is released at once: the
+     * runtime frees it once the commands already enqueued on it are done.
+     */
+    private final class GrowingBuffer {
+        private final String what;
+        private cl_mem mem;
+        private long bytes;
+
+        GrowingBuffer(String what) {
+            this.what = what;
+        }
+
+        /** {@return the buffer of at least {@code need} bytes}; one that must grow becomes {@code grown} bytes (≥ need). */
+        cl_mem atLeast(long need, long grown) {
+            if (bytes < need) {
+                String described = what + " of " + grown + " bytes";
+                checkFits(described, grown);
+                cl_mem fresh = createBuffer(described, grown);
+                release();
+                mem = fresh;
+                bytes = grown;
+                allocatedBytes += grown;
+            }
+            return mem;
+        }
+
+        /** {@return the buffer as it is: null before the first {@link #atLeast}} */
+        cl_mem mem() {
+            return mem;
+        }
+
+        long bytes() {
+            return bytes;
+        }
+
+        void release() {
+            if (mem != null) {
+                clReleaseMemObject(mem);
+                track(-1);
+                allocatedBytes -= bytes;
+                mem = null;
+                bytes = 0;
+            }
+        }
     }
 
     @Override
@@ -498,19 +521,9 @@ public final class OpenClEngine extends EngineBase {
             // Release everything regardless: the device may have failed, the handles are still ours.
         }
         staging.close();
-        if (scratch != null) {
-            clReleaseMemObject(scratch);
-            track(-1);
-            allocatedBytes -= scratchFloats * Float.BYTES;
-            scratch = null;
-        }
-        releaseByteScratch();
-        if (quotients != null) {
-            clReleaseMemObject(quotients);
-            track(-1);
-            allocatedBytes -= 256L * Float.BYTES;
-            quotients = null;
-        }
+        scratch.release();
+        byteScratch.release();
+        quotients.release();
         for (cl_kernel k : kernels.values()) {
             clReleaseKernel(k);
             track(-1);
@@ -770,7 +783,7 @@ public final class OpenClEngine extends EngineBase {
 
     private void sumInto(int count, Tensor out, int index) {
         cl_kernel k = kernel(null, "sum_into");
-        args(k, count, scratch, out, index);
+        args(k, count, scratch.mem(), out, index);
         enqueue(k, "sum_into", new long[]{rwg}, new long[]{rwg});
     }
 
@@ -780,21 +793,8 @@ public final class OpenClEngine extends EngineBase {
 
     /** The scratch buffer, grown to at least n floats (only when a larger batch than before appears). */
     private cl_mem scratch(int n) {
-        if (scratchFloats < n) {
-            long want = Math.max(n, Math.max(reduceGroups, 2 * scratchFloats));
-            String what = "a scratch buffer of " + want + " floats";
-            checkFits(what, want * Float.BYTES);
-            cl_mem fresh = createBuffer(what, want * Float.BYTES);
-            if (scratch != null) {
-                clReleaseMemObject(scratch);
-                track(-1);
-                allocatedBytes -= scratchFloats * Float.BYTES;
-            }
-            scratch = fresh;
-            scratchFloats = want;
-            allocatedBytes += want * Float.BYTES;
-        }
-        return scratch;
+        long floats = scratch.bytes() / Float.BYTES;
+        return scratch.atLeast((long) n * Float.BYTES, Math.max(n, Math.max(reduceGroups, 2 * floats)) * Float.BYTES);
     }
 
     // ---------------------------------------------------------------- optimizers
