@@ -5,6 +5,7 @@ import delta4j.data.DataFile;
 import delta4j.data.DataFileFormatException;
 import delta4j.data.Labels;
 import delta4j.data.MappedDataset;
+import delta4j.engine.KernelChecks;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -283,7 +284,9 @@ public final class DataSources {
                     + " pixels, but the model expects " + Words.count(r.expectedFeatures(), "feature") + ": the feature count does not match the model");
         }
         byte[] pixels = keepsBytes(source, part) ? images.pixels() : null;
-        float[] x = pixels == null ? scaledPixels(images.pixels()) : null;
+        // Converted by the same loop as a batch of them (KernelChecks.gatherRows), a method the JIT compiles alone, early
+        // and cheaply, on stack replacement, rather than the whole loader around it.
+        float[] x = pixels == null ? KernelChecks.gatherRows(images.pixels(), LoadedData.PIXEL_DIVISOR, null, 0, n, f, null) : null;
         if (labelsFile == null) {
             return LoadedData.ofIdx(source, n, f, x, pixels, 0, null, r.labels());
         }
@@ -310,18 +313,6 @@ public final class DataSources {
         return LoadedData.ofIdx(source, n, f, x, pixels, labels.size(), Labels.oneHot(k, labels.size()), labels);
     }
 
-    /**
-     * Pixels scaled to [0, 1] as floats, {@code (b & 0xff) / 255f}: the floats {@link LoadedData#pixels} are read as. A
-     * method of its own so that the JIT compiles this loop on stack replacement alone, early and cheaply, instead of the
-     * whole loader around it.
-     */
-    private static float[] scaledPixels(byte[] px) {
-        float[] x = new float[px.length];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (px[i] & 0xff) / LoadedData.PIXEL_DIVISOR;
-        }
-        return x;
-    }
 
     private static int indexOfNumber(Labels labels, int value, Path file, int item) {
         try {
