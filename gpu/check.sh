@@ -10,7 +10,8 @@
 #   2. delta4j.gpucheck.GpuCheck (benchmarks/gpu-check), at each of PRECISIONS (default fp32,tf32,bf16): gemm
 #      tile tuning (cached; at tf32 and bf16 the tensor-core tiles), SGEMM GFLOP/s at 1024^3..8192^3 and the
 #      NT/TN/TT variants at 4096^3, and the large MLP (4096-4096-4096-4096-1024, batch 2048, MSE) with SGD and
-#      with Adam: samples/s and the loss of each of its STEPS steps (default 200)
+#      with Adam: samples/s and the loss of each of its STEPS steps (default 200); once, the mini-batch gather of
+#      shuffled rows from a Fashion-MNIST-sized set kept as floats and as bytes (128 and 2048 rows a batch)
 #   3. gpu/torch_peer.py: the same figures from PyTorch at the same precisions (fp32 with TF32 off, TF32 matmul
 #      allowed, bf16 matmul and autocast(bfloat16) training), or "torch: not available"
 #   4. on the device, with JUnit's console: the conformance kit at every precision, the gemm tile tests, and the
@@ -96,9 +97,9 @@ main() {
   # full conformance kit with whatever time is left (it then also covers the tiles GpuCheck tuned and cached).
   if [ "$run_opencl" = 1 ]; then
     if [ "$QUICK" = 1 ]; then
-      args=(--sizes 64,128,256 --variants-size 128 --tune-size 128 --mlp 256,256,256,256,64 --batch 128 --steps 4 --seconds 0.05)
+      args=(--sizes 64,128,256 --variants-size 128 --tune-size 128 --mlp 256,256,256,256,64 --batch 128 --steps 4 --seconds 0.05 --gather-rows 128)
     else
-      args=(--sizes 1024,2048,4096,8192 --variants-size 4096 --tune-size 4096 --mlp 4096,4096,4096,4096,1024 --batch 2048 --steps "$STEPS")
+      args=(--sizes 1024,2048,4096,8192 --variants-size 4096 --tune-size 4096 --mlp 4096,4096,4096,4096,1024 --batch 2048 --steps "$STEPS" --gather-rows 128,2048)
     fi
     step gpucheck 240 "${java[@]}" -cp "$cp" delta4j.gpucheck.GpuCheck "${args[@]}" --precisions "$PRECISIONS" \
         --optimizers sgd,adam --json "$out/opencl.json"

@@ -159,6 +159,19 @@ def main():
         for c in curves:
             md.append("| %s | %s | %d | %s | %s | %s |" % (c["precision"], c["optimizer"], c["steps"], pct(c["delta4j"]),
                                                           pct(c["torch"]), c["status"]))
+    gathers = (ocl or {}).get("gather") or []
+    if gathers:
+        md += ["", "Mini-batch gather (`Engine.uploadRows`) of shuffled rows from a %d-feature training set of 60000 rows, kept as"
+                   " floats or as bytes that the engine converts; each batch's arrival on the device (finish), the last one"
+                   " checked bit for bit against the host's conversion:" % gathers[0].get("features", 784), "",
+               "| rows | floats (µs a batch) | bytes (µs a batch) | bytes' speed-up | exact |", "|---:|---:|---:|---:|---|"]
+        by = {(g["rows"], g["storage"]): g for g in gathers}
+        for n in sorted({g["rows"] for g in gathers}):
+            f, b = by.get((n, "floats")), by.get((n, "bytes"))
+            speedup = f["us_per_batch"] / b["us_per_batch"] if f and b and b["us_per_batch"] else None
+            exact = all(g.get("exact") for g in (f, b) if g)
+            md.append("| %d | %s | %s | %s | %s |" % (n, fmt(f and f["us_per_batch"]), fmt(b and b["us_per_batch"]),
+                                                      "%.2f×" % speedup if speedup else "–", "yes" if exact else "NO: WRONG VALUES"))
     for key, title in (("tuning", "fp32 tile configurations tried"), ("tuning_tf32", "tf32 tensor-core tiles tried"),
                        ("tuning_bf16", "bf16 tensor-core tiles tried")):
         if ocl and ocl.get(key):

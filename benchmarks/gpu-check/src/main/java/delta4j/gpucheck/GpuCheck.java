@@ -39,16 +39,19 @@ import java.util.SplittableRandom;
  * engine uses tensor cores), times SGEMM (GFLOP/s, after warm-up, bracketed by {@code finish()}) and the training
  * throughput (samples/s) of an MLP step on a bound {@link Network}, with plain SGD and with Adam, recording the loss
  * of every step (the curves of the precisions can then be compared). Every timed product is spot-checked against a
- * double-precision dot product of the operands rounded to the precision, so a fast but wrong kernel shows.
+ * double-precision dot product of the operands rounded to the precision, so a fast but wrong kernel shows. Once, at
+ * the first precision, it also times the mini-batch gather ({@code Engine.uploadRows}) of shuffled rows from a
+ * Fashion-MNIST-sized training set kept as floats and kept as bytes, each batch checked bit for bit.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ... delta4j.gpucheck.GpuCheck \
  *      [--device gpu] [--precisions fp32,tf32,bf16] [--sizes 1024,2048,4096,8192] [--variants-size 4096]
  *      [--tune-size 4096] [--mlp 4096,4096,4096,4096,1024] [--batch 2048] [--steps 20] [--optimizers sgd,adam]
  *      [--activation relu] [--json out.json] [--candidates 128x128x16/16x16,...] [--mma-candidates 128x128x16/2x4/s2,...]
- *      [--seconds 0.5]
+ *      [--seconds 0.5] [--gather-rows 128,2048]
  * </pre>
- * {@code --tune-size 0} skips tuning; {@code --variants-size 0} skips the NT/TN/TT timings. It drives the engine through
+ * {@code --tune-size 0} skips tuning; {@code --variants-size 0} skips the NT/TN/TT timings; {@code --gather-rows 0}
+ * skips the gather. It drives the engine through
  * its public API: candidate tiles run through {@link OpenClEngine#gemm(GemmConfig, boolean, boolean, float, Tensor,
  * Tensor, float, Tensor)} and {@link OpenClEngine#gemmMma}, and the winners go into the engine's tuning cache through
  * {@link GemmTuning}, where every later engine on the device finds them. gpu/prepare.sh builds it for the GPU machine.
@@ -96,6 +99,7 @@ public final class GpuCheck {
         Activation act = Activation.parse(a.getOrDefault("activation", "relu"));
         double seconds = Double.parseDouble(a.getOrDefault("seconds", "0.5"));
         String jsonOut = a.get("json");
+        int[] gatherRows = Arrays.stream(ints(a.getOrDefault("gather-rows", "128,2048"))).filter(r -> r > 0).toArray();
         List<GemmConfig> candidates = a.containsKey("candidates")
                 ? Arrays.stream(a.get("candidates").split(",")).map(GemmConfig::parse).toList() : null;
         List<MmaConfig> mmaCandidates = a.containsKey("mma-candidates")
@@ -104,11 +108,13 @@ public final class GpuCheck {
         GpuCheck check = new GpuCheck(seconds, jsonOut == null ? null : Path.of(jsonOut));
         List<Map<String, Object>> gemms = new ArrayList<>();
         List<Map<String, Object>> mlps = new ArrayList<>();
+        List<Map<String, Object>> gathers = new ArrayList<>();
         Map<String, Object> paths = new LinkedHashMap<>();
         check.json.put("precisions", precisions.stream().map(Precision::cliName).toList());
         check.json.put("product_paths", paths);
         check.json.put("sgemm", gemms);
         check.json.put("mlp", mlps);
+        check.json.put("gather", gathers);
         try {
             for (Precision p : precisions) {
                 OpenClEngine engine = (OpenClEngine) new OpenClEngineProvider().create(new EngineConfig(0, device, p));
@@ -146,6 +152,13 @@ public final class GpuCheck {
                             gemms.add(check.timeGemm(engine, null, true, true, variantsSize, variantsSize, variantsSize));
                         }
                     });
+                    if (p == precisions.get(0) && gatherRows.length > 0) {
+                        check.section("gather_error", () -> {
+                            for (int rows : gatherRows) {
+                                gathers.addAll(check.timeGather(engine, rows));
+                            }
+                        });
+                    }
                     if (layers.length >= 2 && steps > 0) {
                         for (String o : optimizers) {
                             check.section("mlp_error_" + p.cliName() + "_" + o, () -> mlps.add(check.timeMlp(engine, layers, batch, steps, act, o)));
@@ -430,6 +443,87 @@ public final class GpuCheck {
         }
     }
 
+    // ---------------------------------------------------------------- mini-batch gather
+
+    /** The training set the gather draws from: Fashion-MNIST's size (60000 images of 28 × 28 pixels). */
+    static final int GATHER_SAMPLES = 60_000, GATHER_FEATURES = 784;
+
+    /**
+     * Times {@code Engine.uploadRows} of {@code rows} shuffled rows into an engine tensor, from the pixels kept as floats
+     * ({@code (b & 0xff) / 255f}) and kept as bytes (divisor 255, converted by the engine), as a trainer gathers each
+     * batch. Successive batches walk through one shuffled epoch; the time is bracketed by {@code finish()}, so it is
+     * the batch's arrival on the device, not its enqueueing. The last batch of each storage is downloaded and compared
+     * bit for bit with the host's conversion of the same rows.
+     */
+    private List<Map<String, Object>> timeGather(OpenClEngine engine, int rows) {
+        SplittableRandom rnd = new SplittableRandom(7);
+        byte[] bytes = new byte[GATHER_SAMPLES * GATHER_FEATURES];
+        rnd.nextBytes(bytes);
+        float[] floats = new float[bytes.length];
+        for (int i = 0; i < floats.length; i++) {
+            floats[i] = (bytes[i] & 0xff) / 255f;
+        }
+        int[] order = delta4j.data.Dataset.permutation(GATHER_SAMPLES, rnd);
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (Tensor batch = engine.allocate(rows, GATHER_FEATURES)) {
+            for (String storage : List.of("floats", "bytes")) {
+                int[] from = {0};
+                Runnable gather = () -> {
+                    if (from[0] + rows > GATHER_SAMPLES) {
+                        from[0] = 0;
+                    }
+                    if (storage.equals("floats")) {
+                        engine.uploadRows(floats, order, from[0], batch);
+                    } else {
+                        engine.uploadRows(bytes, 255f, order, from[0], batch);
+                    }
+                    from[0] += rows;
+                };
+                for (int i = 0; i < 20; i++) {
+                    gather.run();
+                }
+                engine.finish();
+                long t0 = System.nanoTime();
+                gather.run();
+                engine.finish();
+                double once = (System.nanoTime() - t0) / 1e9;
+                int reps = (int) Math.max(10, Math.min(20_000, seconds / Math.max(once, 1e-6)));
+                t0 = System.nanoTime();
+                for (int r = 0; r < reps; r++) {
+                    gather.run();
+                }
+                engine.finish();
+                double secs = (System.nanoTime() - t0) / 1e9;
+                int last = from[0] - rows;
+                float[] got = engine.download(batch);
+                boolean exact = true;
+                for (int i = 0; i < rows && exact; i++) {
+                    for (int j = 0; j < GATHER_FEATURES; j++) {
+                        if (Float.floatToRawIntBits(got[i * GATHER_FEATURES + j])
+                                != Float.floatToRawIntBits(floats[order[last + i] * GATHER_FEATURES + j])) {
+                            exact = false;
+                            break;
+                        }
+                    }
+                }
+                double us = secs * 1e6 / reps;
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("storage", storage);
+                r.put("rows", rows);
+                r.put("features", GATHER_FEATURES);
+                r.put("reps", reps);
+                r.put("us_per_batch", us);
+                r.put("gb_per_s", (double) rows * GATHER_FEATURES * Float.BYTES * reps / secs / 1e9);
+                r.put("exact", exact);
+                out.add(r);
+                System.out.printf(Locale.ROOT, "  gather %-6s %5d rows × %d: %9.1f µs a batch, %6.2f GB/s of floats delivered (%d reps)%s%n",
+                        storage, rows, GATHER_FEATURES, us, (double) rows * GATHER_FEATURES * Float.BYTES * reps / secs / 1e9, reps,
+                        exact ? "" : " WRONG");
+            }
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static float[] random(SplittableRandom rnd, int n, float scale) {
@@ -450,7 +544,7 @@ public final class GpuCheck {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: GpuCheck [--device SEL] [--precisions fp32,tf32,bf16] [--sizes 1024,2048] "
                         + "[--variants-size N] [--tune-size N] [--candidates T1,T2] [--mma-candidates T1,T2] [--mlp 4096,4096,1024] [--batch N] "
-                        + "[--steps N] [--optimizers sgd,adam] [--activation relu] [--seconds S] [--json FILE]; got '"
+                        + "[--steps N] [--optimizers sgd,adam] [--activation relu] [--seconds S] [--gather-rows 128,2048] [--json FILE]; got '"
                         + args[i] + "'");
             }
             m.put(args[i].substring(2), args[++i]);

@@ -59,7 +59,7 @@ class GpuCheckTest {
             GpuCheck.main(new String[]{"--sizes", "32,64", "--variants-size", "40", "--tune-size", "64",
                     "--candidates", GemmConfig.CPU_DEFAULT + ",16x16x4/4x4/pad0",
                     "--mlp", "48,32,16", "--batch", "20", "--steps", "2", "--seconds", "0.01", "--precisions", "fp32,bf16",
-                    "--optimizers", "sgd,adam", "--json", json.toString()});
+                    "--optimizers", "sgd,adam", "--gather-rows", "24", "--json", json.toString()});
         } finally {
             if (old == null) {
                 System.clearProperty(GemmTuning.DIR_PROPERTY);
@@ -70,6 +70,10 @@ class GpuCheckTest {
         String out = Files.readString(json);
         JsonNode root = new ObjectMapper().readTree(out);
         List<JsonNode> gemms = list(root.get("sgemm")), mlps = list(root.get("mlp")), tuning = list(root.get("tuning"));
+        List<JsonNode> gathers = list(root.get("gather"));
+        assertEquals(List.of("floats", "bytes"), gathers.stream().map(g -> g.get("storage").asText()).toList(), "gathered once: " + out);
+        assertTrue(gathers.stream().allMatch(g -> g.get("rows").asInt() == 24 && g.get("us_per_batch").asDouble() > 0
+                && g.get("exact").asBoolean()), out);
         assertFalse(mlps.isEmpty(), out);
         assertTrue(mlps.stream().allMatch(m -> m.get("samples_per_s").asDouble() > 0 && m.get("losses").size() == 3 + 2), out);
         assertTrue(root.has("tuned"), out);
