@@ -87,7 +87,7 @@ final class PredictCommand extends Common implements Callable<Integer> {
      */
     static Prewarm warmUp(Engine engine, Mlp m, String data) {
         return EngineOptions.jitCompiled(engine) && Prewarm.worthWaiting(m, DataSources.mostRows(data, m.inputs()))
-                ? Prewarm.startPredicting(engine, m) : Prewarm.none();
+                ? Prewarm.startPredicting(engine, m, DataSources.keepsBytes(data)) : Prewarm.none();
     }
 
     /**

@@ -161,7 +161,7 @@ final class TrainCommand extends Common implements Callable<Integer> {
              Prewarm prewarm = !EngineOptions.jitCompiled(engine) ? Prewarm.none()
                      : Prewarm.start(engine, network(lossSpec), TrainingConfig.builder().optimizer(opt)
                              .weightDecay(optimization.weightDecay).clipGradientNorm(clipNorm()).batchSize(batch).build(),
-                             DataSources.keepsBytes(data, DataSources.Part.TRAIN))) { // warm the upload the training runs
+                             DataSources.keepsBytes(data))) { // warm the upload the training runs
             LoadedData train = loadTraining(t, opened);
             LoadedData testData = loadTest(t, train, opened);
             Mlp mlp = model(lossSpec, t, train);

@@ -6,6 +6,7 @@ import delta4j.data.InMemorySamples;
 import delta4j.engine.Activation;
 import delta4j.engine.DropoutMask;
 import delta4j.engine.Engine;
+import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
 import delta4j.engine.Tensor;
 
@@ -540,12 +541,61 @@ public final class Network implements AutoCloseable {
                 mlp.standardizer().applyInPlace(ws.hostInput);
             }
             upload(ws, false);
-            forward(ws);
-            engine.download(ws.output(), out, from * outputs);
+            forwardInto(ws, out, from * outputs);
         }
+        toTargetUnits(out);
+    }
+
+    /** The forward pass over a chunk uploaded into {@code ws}, its outputs downloaded into {@code out} from {@code offset}. */
+    private void forwardInto(Workspace ws, float[] out, int offset) {
+        forward(ws);
+        engine.download(ws.output(), out, offset);
+    }
+
+    /** Predictions brought back to the targets' units, where the model standardised them. */
+    private void toTargetUnits(float[] out) {
         if (mlp.targetStandardizer() != null) {
             mlp.targetStandardizer().inverseInPlace(out);
         }
+    }
+
+    /**
+     * {@return the number of rows of unsigned-byte {@code features}}, checking that they are whole rows and that the
+     * divisor gives finite quotients (bytes themselves are always finite).
+     *
+     * @throws IllegalArgumentException if {@code features} is empty or not whole rows, or the divisor is not valid
+     */
+    int featureRows(byte[] features, float divisor) {
+        int in = mlp.inputs();
+        if (features.length % in != 0 || features.length == 0) {
+            throw new IllegalArgumentException(features.length + " feature bytes are not whole rows of the model's " + in + " inputs");
+        }
+        KernelChecks.byteDivisor(divisor);
+        return features.length / in;
+    }
+
+    /**
+     * {@link #predictInto(float[], float[], java.util.function.IntFunction)} for features kept as unsigned bytes, each
+     * the float {@code (b & 0xff) / divisor}: the same chunks and the same numbers as from those floats. Without a
+     * standardizer each chunk goes straight from the bytes into the workspace's input ({@link Engine#uploadRows(byte[],
+     * float, int[], int, Tensor)}: the engine converts as it copies, and no float copy of the features is made on the
+     * host); with one, the chunk is converted into the workspace's host input, standardised there and uploaded.
+     */
+    void predictInto(byte[] features, float divisor, float[] out, java.util.function.IntFunction<Workspace> workspaces) {
+        int in = mlp.inputs(), outputs = mlp.outputs(), rows = features.length / in;
+        for (int from = 0; from < rows; from += PREDICT_CHUNK) {
+            int count = Math.min(PREDICT_CHUNK, rows - from);
+            Workspace ws = workspaces.apply(count);
+            if (mlp.standardizer() != null) {
+                KernelChecks.gatherRows(features, divisor, null, from, count, in, ws.hostInput);
+                mlp.standardizer().applyInPlace(ws.hostInput);
+                upload(ws, false);
+            } else {
+                engine.uploadRows(features, divisor, null, from, ws.x);
+            }
+            forwardInto(ws, out, from * outputs);
+        }
+        toTargetUnits(out);
     }
 
     // ------------------------------------------------------------------ parameters

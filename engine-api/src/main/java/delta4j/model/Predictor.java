@@ -113,6 +113,33 @@ public final class Predictor implements AutoCloseable {
     }
 
     /**
+     * Predicts N rows of features kept as unsigned bytes (8-bit pixels, say), each the raw feature {@code (b & 0xff) /
+     * divisor} in Java's float division ({@link delta4j.data.ByteDataset}'s conversion), into {@code out}, N × outputs
+     * row-major: the numbers {@link #predict(float[], float[])} gives for those floats. Without a standardizer the engine
+     * converts the bytes as it copies them in ({@link Engine#uploadRows(byte[], float, int[], int, delta4j.engine.Tensor)}),
+     * so no float copy of the features is made; allocates nothing once N has been seen.
+     *
+     * @param features N × inputs unsigned bytes, row-major, N ≥ 1
+     * @param divisor what each byte is divided by: finite, positive, with 255 / divisor finite (255 for pixels in [0, 1])
+     * @param out receives N × outputs predictions, row-major, in the targets' units
+     * @throws IllegalArgumentException when the features are not whole rows, the divisor is not as above, or {@code out}
+     *                                  does not hold exactly N × outputs floats
+     */
+    public void predict(byte[] features, float divisor, float[] out) {
+        int rows = net.featureRows(features, divisor);
+        if (out.length != rows * outputs) {
+            throw new IllegalArgumentException("the output array holds " + out.length + " floats; " + rows + " rows of "
+                    + outputs + " outputs need " + rows * outputs);
+        }
+        synchronized (engine) { // one forward pass at a time on this engine: see the class comment
+            if (closed) {
+                throw new IllegalStateException("this predictor was closed: make a new one with Mlp.predictor(engine)");
+            }
+            net.predictInto(features, divisor, out, workspaces);
+        }
+    }
+
+    /**
      * Predicts rows of features.
      *
      * @param rows N ≥ 1 rows of the model's number of inputs

@@ -104,7 +104,21 @@ public final class Prewarm implements AutoCloseable {
      * @return the running warm-up; {@link #await} it before predicting, or {@link #close} it to stop it early
      */
     public static Prewarm startPredicting(Engine engine, Mlp model) {
-        return begin(p -> p.predict(engine, model));
+        return startPredicting(engine, model, false);
+    }
+
+    /**
+     * Like {@link #startPredicting(Engine, Mlp)} for features of the given kind: with {@code byteFeatures} the stand-in's
+     * made-up rows are bytes ({@link Predictor#predict(byte[], float, float[])}), so that its passes warm the engine's
+     * upload of bytes, which the real prediction will run, rather than that of floats.
+     *
+     * @param engine       the engine that will predict
+     * @param model        the model (only its architecture is read)
+     * @param byteFeatures whether the features to predict will be unsigned bytes
+     * @return the running warm-up; {@link #await} it before predicting, or {@link #close} it to stop it early
+     */
+    public static Prewarm startPredicting(Engine engine, Mlp model, boolean byteFeatures) {
+        return begin(p -> p.predict(engine, model, byteFeatures));
     }
 
     /**
@@ -169,13 +183,25 @@ public final class Prewarm implements AutoCloseable {
     }
 
     /** The stand-in's forward pass on a chunk's stand-in rows, as {@link Network#predict} runs it. */
-    private void predict(Engine engine, Mlp model) {
+    private void predict(Engine engine, Mlp model, boolean byteFeatures) {
         Mlp standIn = standIn(model, engine);
         int rows = standInBatch(Network.PREDICT_CHUNK);
-        float[] x = madeUpFeatures(new SplittableRandom(13), rows * standIn.inputs()), y = new float[rows * standIn.outputs()];
+        SplittableRandom random = new SplittableRandom(13);
+        float[] x = null, y = new float[rows * standIn.outputs()];
+        byte[] bytes = null;
+        if (byteFeatures) {
+            bytes = new byte[rows * standIn.inputs()];
+            random.nextBytes(bytes);
+        } else {
+            x = madeUpFeatures(random, rows * standIn.inputs());
+        }
         try (Predictor p = standIn.predictor(engine)) {
             for (int i = 0; i < PASSES && !cancelled.get(); i++) {
-                p.predict(x, y);
+                if (byteFeatures) {
+                    p.predict(bytes, 255f, y);
+                } else {
+                    p.predict(x, y);
+                }
             }
         }
     }

@@ -70,6 +70,30 @@ class PredictorTest {
     }
 
     @Test
+    void bytesGiveThePredictionsOfTheirFloatsBitForBit() {
+        Mlp plain = Mlp.builder(5).dense(9, Activation.TANH).dense(4, Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build();
+        // The classifier has a standardizer: its chunks are converted on the host, standardised and uploaded; the plain
+        // model's go straight from the bytes into the engine.
+        for (Mlp mlp : List.of(plain, classifier())) {
+            try (Engine e = new ReferenceEngine(); Predictor p = mlp.predictor(e)) {
+                for (int rows : new int[]{1, 17, 4097, 3}) {
+                    byte[] b = new byte[rows * 5];
+                    new SplittableRandom(rows).nextBytes(b);
+                    for (float divisor : new float[]{255f, 7.5f}) {
+                        float[] x = new float[b.length];
+                        for (int i = 0; i < b.length; i++) {
+                            x[i] = (b[i] & 0xff) / divisor;
+                        }
+                        float[] out = new float[rows * 4];
+                        p.predict(b, divisor, out);
+                        assertArrayEquals(p.predict(x), out, rows + " rows, divisor " + divisor);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void givesTheOneShotPredictionsOfATrainedRegressionModel() {
         // Whatever training stores in the model for prediction (a standardizer, any transform of the outputs), the
         // predictor must apply it exactly as the one-shot predict does.
@@ -110,9 +134,17 @@ class PredictorTest {
             nan[3] = Float.NaN;
             ex = assertThrows(IllegalArgumentException.class, () -> p.predict(nan));
             assertTrue(ex.getMessage().contains("NaN") && ex.getMessage().contains("column 3"), ex.getMessage());
+            ex = assertThrows(IllegalArgumentException.class, () -> p.predict(new byte[7], 255f, new float[4]));
+            assertTrue(ex.getMessage().contains("7 feature bytes") && ex.getMessage().contains("5 inputs"), ex.getMessage());
+            ex = assertThrows(IllegalArgumentException.class, () -> p.predict(new byte[10], 0f, new float[8]));
+            assertTrue(ex.getMessage().contains("divisor"), ex.getMessage());
+            ex = assertThrows(IllegalArgumentException.class, () -> p.predict(new byte[10], 255f, new float[7]));
+            assertTrue(ex.getMessage().contains("holds 7 floats") && ex.getMessage().contains("need 8"), ex.getMessage());
             p.close();
             p.close();
             IllegalStateException closed = assertThrows(IllegalStateException.class, () -> p.predict(new float[5]));
+            assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+            closed = assertThrows(IllegalStateException.class, () -> p.predict(new byte[5], 255f, new float[4]));
             assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
             assertEquals(0, ((ReferenceEngine) e).liveTensors(), "closing frees every tensor it made");
         }

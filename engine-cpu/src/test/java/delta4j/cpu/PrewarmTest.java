@@ -8,6 +8,7 @@ import delta4j.engine.Loss;
 import delta4j.model.EpochReport;
 import delta4j.model.Mlp;
 import delta4j.model.Optimizer;
+import delta4j.model.Predictor;
 import delta4j.model.Prewarm;
 import delta4j.model.Trainer;
 import delta4j.model.TrainingConfig;
@@ -128,6 +129,28 @@ class PrewarmTest {
                 assertArrayEquals(untouched.weights(l), model.weights(l), "the warm-up changed the model's weights, layer " + l);
             }
             assertArrayEquals(without, model.predict(e, x));
+        }
+    }
+
+    @Test
+    void bytePredictionsAfterAByteWarmUpAreTheBitsOfTheirFloats() {
+        Mlp model = model();
+        float[] x = data().featureMatrix();
+        byte[] b = new byte[x.length];
+        for (int i = 0; i < x.length; i++) {
+            b[i] = (byte) Math.round(x[i] * 255);
+        }
+        float[] floats;
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(2))) {
+            floats = model.predict(e, bytes().toFloats().featureMatrix());
+        }
+        try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(2))) {
+            assertNull(Prewarm.startPredicting(e, model, true).await());
+            float[] out = new float[floats.length];
+            try (Predictor p = model.predictor(e)) {
+                p.predict(b, 255f, out);
+            }
+            assertArrayEquals(floats, out);
         }
     }
 

@@ -175,7 +175,7 @@ class SteadyStateAllocationTest {
         }
     }
 
-    /** What a server calls: a predictor's allocation-free form, on one row and on a batch of 256. */
+    /** What a server calls: a predictor's allocation-free forms, on one row and on a batch of 256, of floats and of bytes. */
     @ParameterizedTest(name = "{0} thread(s)")
     @ValueSource(ints = {1, 2})
     void aPredictionAllocatesNothingOnceCompiled(int threads) {
@@ -184,6 +184,8 @@ class SteadyStateAllocationTest {
                 .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(3).build();
         float[] one = random(rnd, 784), batch = random(rnd, 256 * 784);
         float[] outOne = new float[10], outBatch = new float[256 * 10];
+        byte[] pixels = new byte[256 * 784];
+        rnd.nextBytes(pixels);
         long start = System.nanoTime();
         try (CpuEngine e = new CpuEngine(EngineConfig.defaults().withThreads(threads)); Predictor p = mlp.predictor(e)) {
             int calls = 0;
@@ -192,9 +194,10 @@ class SteadyStateAllocationTest {
                 for (int i = 0; i < 50; i++) {
                     p.predict(one, outOne);
                     p.predict(batch, outBatch);
+                    p.predict(pixels, 255f, outBatch);
                 }
-                calls += 100;
-                double perCall = (double) (allocatedBytes() - before) / 100;
+                calls += 150;
+                double perCall = (double) (allocatedBytes() - before) / 150;
                 if (perCall < MAX_BYTES_PER_CALL) {
                     return;
                 }

@@ -5,7 +5,6 @@ import delta4j.data.DataFile;
 import delta4j.data.DataFileFormatException;
 import delta4j.data.Labels;
 import delta4j.data.MappedDataset;
-import delta4j.engine.KernelChecks;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -28,8 +27,8 @@ import java.util.regex.Pattern;
  * <li>a binary data file written by {@code delta4j convert} (docs/DATA_FORMAT.md, recognised by its content), which
  *     is mapped into memory rather than read: its samples stay in the file.</li>
  * </ul>
- * IDX pixels are scaled to [0, 1] (a training part's kept as bytes and converted as the engine gathers a batch:
- * {@link LoadedData#pixels}) and labels become one-hot rows of {@code max label + 1} classes named "0", "1", ...
+ * IDX pixels are scaled to [0, 1] (kept as bytes and converted by the engine as it copies a batch or a prediction's
+ * chunk in: {@link LoadedData#pixels}) and labels become one-hot rows of {@code max label + 1} classes named "0", "1", ...
  */
 public final class DataSources {
 
@@ -79,13 +78,14 @@ public final class DataSources {
     }
 
     /**
-     * Whether a part of a SOURCE loads with its features kept as bytes ({@link LoadedData#pixels}): the training part of
-     * IDX data, which the engine converts as it gathers each batch. A test part, or data to predict, is predicted in float
-     * rows, so it is converted as it loads, where the command's main thread is free while the engine warms up, rather
-     * than chunk by chunk in the prediction after the training.
+     * Whether a SOURCE loads with its features kept as bytes ({@link LoadedData#pixels}): IDX data, every part of it. The
+     * engine converts them as it copies them in, a training batch ({@code Engine.uploadRows} of bytes) or a prediction's
+     * chunk ({@code Predictor.predict} of bytes) at a time, in its compiled gather; a test part converted to floats as it
+     * loaded took the loading thread's time while the JIT and the warm-up needed the cores, and the prediction then
+     * checked and copied every float.
      */
-    public static boolean keepsBytes(String source, Part part) {
-        return part == Part.TRAIN && isIdx(source);
+    public static boolean keepsBytes(String source) {
+        return isIdx(source);
     }
 
     /** Whether a SOURCE is the fashion-mnist keyword. */
@@ -283,12 +283,9 @@ public final class DataSources {
             throw new DataFileException(imagesFile.toString(), "images have " + images.rows() + " × " + images.cols() + " = " + f
                     + " pixels, but the model expects " + Words.count(r.expectedFeatures(), "feature") + ": the feature count does not match the model");
         }
-        byte[] pixels = keepsBytes(source, part) ? images.pixels() : null;
-        // Converted by the same loop as a batch of them (KernelChecks.gatherRows), a method the JIT compiles alone, early
-        // and cheaply, on stack replacement, rather than the whole loader around it.
-        float[] x = pixels == null ? KernelChecks.gatherRows(images.pixels(), LoadedData.PIXEL_DIVISOR, null, 0, n, f, null) : null;
+        byte[] pixels = images.pixels(); // kept as bytes (keepsBytes)
         if (labelsFile == null) {
-            return LoadedData.ofIdx(source, n, f, x, pixels, 0, null, r.labels());
+            return LoadedData.ofIdx(source, n, f, pixels, 0, null, r.labels());
         }
         byte[] raw = IdxReader.readLabels(labelsFile);
         if (raw.length != n) {
@@ -310,7 +307,7 @@ public final class DataSources {
             // A model's labels are the numbers 0..K-1 for IDX data; map through the names in case they are not.
             k[i] = r.labels() != null ? indexOfNumber(labels, k[i], labelsFile, i) : k[i];
         }
-        return LoadedData.ofIdx(source, n, f, x, pixels, labels.size(), Labels.oneHot(k, labels.size()), labels);
+        return LoadedData.ofIdx(source, n, f, pixels, labels.size(), Labels.oneHot(k, labels.size()), labels);
     }
 
 

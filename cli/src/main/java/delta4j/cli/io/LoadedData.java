@@ -7,7 +7,6 @@ import delta4j.data.Labels;
 import delta4j.data.MappedDataset;
 import delta4j.data.Samples;
 import delta4j.engine.Engine;
-import delta4j.engine.KernelChecks;
 import delta4j.model.Mlp;
 import delta4j.model.Predictor;
 
@@ -34,8 +33,8 @@ import java.util.List;
  * @param multiLabel  whether the targets are K 0/1 labels that may be present together (each row may hold any number
  *                    of ones), named by {@code labels}
  * @param pixels      the features as unsigned bytes, each read as {@code (b & 0xff) / 255} (IDX images: a quarter of the
- *                    floats' memory, converted as the engine gathers a batch, {@link ByteDataset}); then {@code x} is
- *                    null; else null
+ *                    floats' memory, converted as the engine copies a batch or a prediction's chunk in, {@link ByteDataset});
+ *                    then {@code x} is null; else null
  */
 public record LoadedData(String source, int rows, int features, float[] x, int targets, float[] y, Labels labels,
                          boolean standardize, List<String> notes, MappedDataset mapped, boolean multiLabel, byte[] pixels)
@@ -61,15 +60,13 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
     }
 
     /**
-     * Images of 8-bit pixels scaled to [0, 1], never standardised: as floats, or kept as bytes read as
-     * {@code (b & 0xff) / 255}.
+     * Images of 8-bit pixels kept as bytes, read as {@code (b & 0xff) / 255} (scaled to [0, 1]), never standardised.
      *
-     * @param x      the pixels as floats, or null where {@code pixels} holds them
-     * @param pixels the pixels as bytes, or null where {@code x} holds them
+     * @param pixels the pixels as bytes, N × features, row-major
      * @param y      the one-hot targets, or null where the source has none
      */
-    public static LoadedData ofIdx(String source, int rows, int features, float[] x, byte[] pixels, int targets, float[] y, Labels labels) {
-        return new LoadedData(source, rows, features, x, targets, y, labels, false, List.of(), null, false, pixels);
+    public static LoadedData ofIdx(String source, int rows, int features, byte[] pixels, int targets, float[] y, Labels labels) {
+        return new LoadedData(source, rows, features, null, targets, y, labels, false, List.of(), null, false, pixels);
     }
 
     /** Samples read into memory. */
@@ -125,10 +122,11 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
     }
 
     /**
-     * A model's predictions for these samples (N × outputs, targets' units). From a mapped file or from pixels the
-     * features are read as floats in chunks of {@link Predictor#CHUNK_ROWS} rows through one predictor, so memory holds
-     * the predictions, not the features' floats, and each chunk is the batch {@link Mlp#predict} would have run: the
-     * same numbers.
+     * A model's predictions for these samples (N × outputs, targets' units). Pixels go to the predictor as bytes
+     * ({@link Predictor#predict(byte[], float, float[])}: the engine converts them as it copies each chunk in); a mapped
+     * file's features are read as floats in chunks of {@link Predictor#CHUNK_ROWS} rows. Either way memory holds the
+     * predictions, not the features' floats, and each chunk is the batch {@link Mlp#predict} would have run: the same
+     * numbers.
      */
     public float[] predict(Mlp model, Engine engine) {
         if (x != null) {
@@ -137,17 +135,17 @@ public record LoadedData(String source, int rows, int features, float[] x, int t
         int in = features, out = model.outputs(), n = rows;
         float[] y = new float[Math.multiplyExact(n, out)];
         try (Predictor p = model.predictor(engine)) {
+            if (pixels != null) {
+                p.predict(pixels, PIXEL_DIVISOR, y);
+                return y;
+            }
             int chunk = Predictor.CHUNK_ROWS;
             float[] buf = new float[chunk * in], part = new float[chunk * out];
             for (int from = 0; from < n; from += chunk) {
                 int rows = Math.min(chunk, n - from);
                 float[] bx = rows == chunk ? buf : new float[rows * in];
                 float[] by = rows == chunk ? part : new float[rows * out];
-                if (mapped != null) {
-                    mapped.gatherFeatures(null, from, rows, bx);
-                } else {
-                    KernelChecks.gatherRows(pixels, PIXEL_DIVISOR, null, from, rows, in, bx);
-                }
+                mapped.gatherFeatures(null, from, rows, bx);
                 p.predict(bx, by);
                 System.arraycopy(by, 0, y, from * out, rows * out);
             }

@@ -139,6 +139,8 @@ class IdxReaderTest {
         assertEquals(20 * 6, train.pixels().length, "kept as bytes");
         LoadedData test = DataSources.load(dir.toString(), DataSources.Part.TEST, TRAIN);
         assertEquals(10, test.rows());
+        assertEquals(10 * 6, test.pixels().length, "the test part kept as bytes too");
+        assertEquals(null, test.x(), "and not converted as it loads");
         assertTrue(DataSources.hasPart(dir.toString(), DataSources.Part.TEST));
     }
 
