@@ -50,6 +50,24 @@ class IdxReaderTest {
     }
 
     @Test
+    void readsFilesLargerThanOneRequest() throws IOException {
+        // Several READ_CHUNK requests and a partial last one, raw and from a gzip file (whose later reads come from
+        // the decompressed copy); a file one byte short of its header's count is still refused.
+        int count = 3 * IdxReader.READ_CHUNK / 784 + 5;
+        byte[] px = new byte[count * 784];
+        new java.util.SplittableRandom(3).nextBytes(px);
+        byte[] raw = idx(new int[] {count, 28, 28}, px);
+        for (boolean gz : new boolean[] {false, true}) {
+            for (int read = 0; read < 2; read++) {
+                IdxReader.Images im = IdxReader.readImages(write("large" + gz, gz ? gzip(raw) : raw));
+                assertEquals(count, im.count());
+                assertArrayEquals(px, im.pixels(), gz + ", read " + read);
+            }
+        }
+        assertTrue(failsImages(java.util.Arrays.copyOf(raw, raw.length - 1), false).contains("truncated"));
+    }
+
+    @Test
     void badMagic() throws IOException {
         byte[] raw = idx(new int[] {1, 1, 1}, new byte[] {1});
         raw[0] = 0x42;
