@@ -86,15 +86,9 @@ public final class Predictor implements AutoCloseable {
      *                                  does not hold exactly N × outputs floats
      */
     public void predict(float[] features, float[] out) {
-        int rows = net.featureRows(features);
-        if (out.length != rows * outputs) {
-            throw new IllegalArgumentException("the output array holds " + out.length + " floats; " + rows + " rows of "
-                    + outputs + " outputs need " + rows * outputs);
-        }
+        checkOutput(net.featureRows(features), out);
         synchronized (engine) { // one forward pass at a time on this engine: see the class comment
-            if (closed) {
-                throw new IllegalStateException("this predictor was closed: make a new one with Mlp.predictor(engine)");
-            }
+            checkOpen();
             net.predictInto(features, out, workspaces);
         }
     }
@@ -126,16 +120,25 @@ public final class Predictor implements AutoCloseable {
      *                                  does not hold exactly N × outputs floats
      */
     public void predict(byte[] features, float divisor, float[] out) {
-        int rows = net.featureRows(features, divisor);
+        checkOutput(net.featureRows(features, divisor), out);
+        synchronized (engine) { // one forward pass at a time on this engine: see the class comment
+            checkOpen();
+            net.predictInto(features, divisor, out, workspaces);
+        }
+    }
+
+    /** {@code out} must hold exactly the predictions of {@code rows} rows. */
+    private void checkOutput(int rows, float[] out) {
         if (out.length != rows * outputs) {
             throw new IllegalArgumentException("the output array holds " + out.length + " floats; " + rows + " rows of "
                     + outputs + " outputs need " + rows * outputs);
         }
-        synchronized (engine) { // one forward pass at a time on this engine: see the class comment
-            if (closed) {
-                throw new IllegalStateException("this predictor was closed: make a new one with Mlp.predictor(engine)");
-            }
-            net.predictInto(features, divisor, out, workspaces);
+    }
+
+    /** Called under the engine's monitor, as {@link #close()} sets {@code closed}. */
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this predictor was closed: make a new one with Mlp.predictor(engine)");
         }
     }
 

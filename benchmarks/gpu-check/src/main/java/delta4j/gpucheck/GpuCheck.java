@@ -298,17 +298,9 @@ public final class GpuCheck {
             }
             product.run();   // builds the program
             engine.finish();
-            long t0 = System.nanoTime();
-            product.run();
-            engine.finish();
-            double once = (System.nanoTime() - t0) / 1e9;
-            int reps = (int) Math.max(3, Math.min(200, seconds / Math.max(once, 1e-6)));
-            t0 = System.nanoTime();
-            for (int r = 0; r < reps; r++) {
-                product.run();
-            }
-            engine.finish();
-            double secs = (System.nanoTime() - t0) / 1e9;
+            Timed timed = time(engine, product, 3, 200);
+            int reps = timed.reps();
+            double secs = timed.seconds();
             double gflops = 2.0 * m * n * k * reps / secs / 1e9;
             double err = spotCheck(engine.download(C), a, b, ta, tb, m, n, k, ac, bc, rnd, p);
             boolean correct = err <= 1e-5 * (1 + Math.sqrt(k));
@@ -483,17 +475,9 @@ public final class GpuCheck {
                     gather.run();
                 }
                 engine.finish();
-                long t0 = System.nanoTime();
-                gather.run();
-                engine.finish();
-                double once = (System.nanoTime() - t0) / 1e9;
-                int reps = (int) Math.max(10, Math.min(20_000, seconds / Math.max(once, 1e-6)));
-                t0 = System.nanoTime();
-                for (int r = 0; r < reps; r++) {
-                    gather.run();
-                }
-                engine.finish();
-                double secs = (System.nanoTime() - t0) / 1e9;
+                Timed timed = time(engine, gather, 10, 20_000);
+                int reps = timed.reps();
+                double secs = timed.seconds();
                 int last = from[0] - rows;
                 float[] got = engine.download(batch);
                 boolean exact = true;
@@ -525,6 +509,28 @@ public final class GpuCheck {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** How many times a piece of work ran and how long those runs took, from the first enqueued to the device's finish. */
+    private record Timed(int reps, double seconds) {
+    }
+
+    /**
+     * Times {@code work} on the device: one run alone (bracketed by {@code finish()}) to size the repetitions to about
+     * {@link #seconds}, between {@code minReps} and {@code maxReps}, then those back to back, up to the last one's finish.
+     */
+    private Timed time(OpenClEngine engine, Runnable work, int minReps, int maxReps) {
+        long t0 = System.nanoTime();
+        work.run();
+        engine.finish();
+        double once = (System.nanoTime() - t0) / 1e9;
+        int reps = (int) Math.max(minReps, Math.min(maxReps, seconds / Math.max(once, 1e-6)));
+        t0 = System.nanoTime();
+        for (int r = 0; r < reps; r++) {
+            work.run();
+        }
+        engine.finish();
+        return new Timed(reps, (System.nanoTime() - t0) / 1e9);
+    }
 
     private static float[] random(SplittableRandom rnd, int n, float scale) {
         float[] x = new float[n];
