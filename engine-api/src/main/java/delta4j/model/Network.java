@@ -99,15 +99,20 @@ public final class Network implements AutoCloseable {
 
     /**
      * The work tensors of one batch size: input X, target T, and Zin, A, Δ per layer; x̂ and rstd per normalised
-     * layer; the dropped activations Ad per dropout layer; and the dropout keys of the last training pass.
+     * layer; the dropped activations Ad per dropout layer; and the dropout keys of the last training pass. Δ and the
+     * host input are made on first use: a workspace that only predicts never needs Δ, nor, when its rows go straight to
+     * the engine ({@link Engine#uploadRows}), the host input (together a third of a prediction workspace's memory).
      */
     public static final class Workspace {
+        private final Engine engine;
+        private final int[] sizes;
         final int rows;
         final Tensor x;
         final Tensor t;
         final Tensor[] zin;
         final Tensor[] a;
-        final Tensor[] delta;
+        /** Δ per layer: null until {@link #deltas()}. */
+        Tensor[] delta;
         final Tensor[] xhat;
         final Tensor[] rstd;
         final Tensor[] dropped;
@@ -119,18 +124,19 @@ public final class Network implements AutoCloseable {
         /** x̂ and rstd of a batch-normalised layer in a pass over a part, kept on the host for its backward pass. */
         final float[][] partXhat;
         final float[][] partRstd;
-        final float[] hostInput;
+        private float[] hostInput;
         final float[] hostTarget;
 
         Workspace(Engine e, int rows, Mlp mlp) {
+            this.engine = e;
             this.rows = rows;
             int[] n = mlp.sizes();
+            this.sizes = n;
             int depth = n.length - 1;
             x = e.allocate(rows, n[0]);
             t = e.allocate(rows, n[depth]);
             zin = new Tensor[depth];
             a = new Tensor[depth];
-            delta = new Tensor[depth];
             xhat = new Tensor[depth];
             rstd = new Tensor[depth];
             dropped = new Tensor[depth];
@@ -140,7 +146,6 @@ public final class Network implements AutoCloseable {
             for (int l = 0; l < depth; l++) {
                 zin[l] = e.allocate(rows, n[l + 1]);
                 a[l] = e.allocate(rows, n[l + 1]);
-                delta[l] = e.allocate(rows, n[l + 1]);
                 switch (mlp.normalization(l)) {
                     case NONE -> { }
                     case LAYER -> {
@@ -156,8 +161,19 @@ public final class Network implements AutoCloseable {
                     dropped[l] = e.allocate(rows, n[l + 1]);
                 }
             }
-            hostInput = new float[rows * n[0]];
             hostTarget = new float[rows * n[depth]];
+        }
+
+        /** {@return Δ per layer (rows × n_{l+1}), made on the first call} */
+        Tensor[] deltas() {
+            if (delta == null) {
+                Tensor[] d = new Tensor[zin.length];
+                for (int l = 0; l < d.length; l++) {
+                    d[l] = engine.allocate(rows, sizes[l + 1]);
+                }
+                delta = d;
+            }
+            return delta;
         }
 
         /** {@return batch size N} */
@@ -165,8 +181,11 @@ public final class Network implements AutoCloseable {
             return rows;
         }
 
-        /** {@return host staging array for the input batch (rows × inputs)} */
+        /** {@return host staging array for the input batch (rows × inputs), made on the first call} */
         public float[] hostInput() {
+            if (hostInput == null) {
+                hostInput = new float[rows * sizes[0]];
+            }
             return hostInput;
         }
 
@@ -186,7 +205,9 @@ public final class Network implements AutoCloseable {
             for (int l = 0; l < zin.length; l++) {
                 zin[l].close();
                 a[l].close();
-                delta[l].close();
+                if (delta != null) {
+                    delta[l].close();
+                }
                 for (Tensor extra : new Tensor[] {xhat[l], rstd[l], dropped[l]}) {
                     if (extra != null) {
                         extra.close();
@@ -240,7 +261,7 @@ public final class Network implements AutoCloseable {
      * @param withTargets whether to upload {@link Workspace#hostTarget()} too (training and validation)
      */
     public void upload(Workspace ws, boolean withTargets) {
-        engine.upload(ws.hostInput, 0, ws.x);
+        engine.upload(ws.hostInput(), 0, ws.x);
         if (withTargets) {
             engine.upload(ws.hostTarget, 0, ws.t);
         }
@@ -398,7 +419,7 @@ public final class Network implements AutoCloseable {
      */
     public void loss(Workspace ws, Tensor lossOut, int lossIndex) {
         int L = depth - 1;
-        engine.outputDelta(mlp.loss(), mlp.lossParameter(), mlp.activation(L), ws.zin[L], ws.a[L], ws.t, ws.delta[L], lossOut,
+        engine.outputDelta(mlp.loss(), mlp.lossParameter(), mlp.activation(L), ws.zin[L], ws.a[L], ws.t, ws.deltas()[L], lossOut,
                 lossIndex);
     }
 
@@ -424,34 +445,35 @@ public final class Network implements AutoCloseable {
         }
         ensureGradients();
         loss(ws, lossOut, lossIndex);
+        Tensor[] delta = ws.deltas();
         for (int l = depth - 1; l >= 0; l--) {
             Tensor input = l == 0 ? ws.x : layerOutput(ws, l - 1);
-            engine.columnSum(s, ws.delta[l], db[l]);
+            engine.columnSum(s, delta[l], db[l]);
             switch (mlp.normalization(l)) {
                 case NONE -> { }
-                case LAYER -> engine.layerNormBackward(ws.delta[l], ws.xhat[l], ws.rstd[l], g[l], s, ws.delta[l], dg[l]);
+                case LAYER -> engine.layerNormBackward(delta[l], ws.xhat[l], ws.rstd[l], g[l], s, delta[l], dg[l]);
                 case BATCH -> {
                     if (ws.part != null) {
-                        PartLayers.batchNormBackward(engine, ws.delta[l], ws.partXhat[l], ws.partRstd[l], g[l], s, ws.delta[l], dg[l], ws.part);
+                        PartLayers.batchNormBackward(engine, delta[l], ws.partXhat[l], ws.partRstd[l], g[l], s, delta[l], dg[l], ws.part);
                     } else {
-                        engine.batchNormBackward(ws.delta[l], ws.xhat[l], ws.rstd[l], g[l], s, ws.delta[l], dg[l]);
+                        engine.batchNormBackward(delta[l], ws.xhat[l], ws.rstd[l], g[l], s, delta[l], dg[l]);
                     }
                 }
             }
             if (l == 0) {
-                engine.gemm(true, false, s, input, ws.delta[l], 0f, dw[l]);
+                engine.gemm(true, false, s, input, delta[l], 0f, dw[l]);
             } else {
                 // dW[l] = s·A[l-1]ᵀ·Δ[l], and G = Δ[l]·W[l]ᵀ lands in Δ[l-1], which dropout's mask and activationBackward
                 // then turn into Δ[l-1] in place.
-                engine.backwardProducts(s, input, ws.delta[l], w[l], dw[l], ws.delta[l - 1]);
+                engine.backwardProducts(s, input, delta[l], w[l], dw[l], delta[l - 1]);
                 if (ws.training && ws.dropped[l - 1] != null) {
                     if (ws.part != null) {
-                        PartLayers.dropout(engine, ws.delta[l - 1], mlp.dropout(l - 1), ws.keys[l - 1], ws.part, ws.delta[l - 1]);
+                        PartLayers.dropout(engine, delta[l - 1], mlp.dropout(l - 1), ws.keys[l - 1], ws.part, delta[l - 1]);
                     } else {
-                        engine.dropout(ws.delta[l - 1], mlp.dropout(l - 1), ws.keys[l - 1], ws.delta[l - 1]);
+                        engine.dropout(delta[l - 1], mlp.dropout(l - 1), ws.keys[l - 1], delta[l - 1]);
                     }
                 }
-                engine.activationBackward(ws.delta[l - 1], ws.zin[l - 1], ws.a[l - 1], mlp.activation(l - 1), ws.delta[l - 1]);
+                engine.activationBackward(delta[l - 1], ws.zin[l - 1], ws.a[l - 1], mlp.activation(l - 1), delta[l - 1]);
             }
         }
     }
@@ -536,9 +558,10 @@ public final class Network implements AutoCloseable {
         for (int from = 0; from < rows; from += PREDICT_CHUNK) {
             int count = Math.min(PREDICT_CHUNK, rows - from);
             Workspace ws = workspaces.apply(count);
-            System.arraycopy(features, from * in, ws.hostInput, 0, count * in);
+            float[] host = ws.hostInput();
+            System.arraycopy(features, from * in, host, 0, count * in);
             if (mlp.standardizer() != null) {
-                mlp.standardizer().applyInPlace(ws.hostInput);
+                mlp.standardizer().applyInPlace(host);
             }
             upload(ws, false);
             forwardInto(ws, out, from * outputs);
@@ -587,8 +610,8 @@ public final class Network implements AutoCloseable {
             int count = Math.min(PREDICT_CHUNK, rows - from);
             Workspace ws = workspaces.apply(count);
             if (mlp.standardizer() != null) {
-                KernelChecks.gatherRows(features, divisor, null, from, count, in, ws.hostInput);
-                mlp.standardizer().applyInPlace(ws.hostInput);
+                float[] host = KernelChecks.gatherRows(features, divisor, null, from, count, in, ws.hostInput());
+                mlp.standardizer().applyInPlace(host);
                 upload(ws, false);
             } else {
                 engine.uploadRows(features, divisor, null, from, ws.x);

@@ -94,6 +94,33 @@ class PredictorTest {
     }
 
     @Test
+    void aPredictionMakesNoTensorsOfTheBackwardPass() {
+        Mlp plain = Mlp.builder(5).dense(9, Activation.TANH).dense(4, Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(5).build();
+        try (ReferenceEngine e = new ReferenceEngine(); Network net = plain.bind(e)) {
+            int before = e.liveTensors();
+            net.predict(random(3, 6 * 5));
+            Network.Workspace ws = net.workspace(6);
+            assertEquals(null, ws.delta, "a workspace that only predicted has no Δ");
+            assertEquals(before + 2 + 2 * 2, e.liveTensors(), "X, T, and Zin and A of each layer");
+            // Training on the same workspace makes them, once.
+            System.arraycopy(random(4, 6 * 5), 0, ws.hostInput(), 0, 6 * 5);
+            for (int r = 0; r < 6; r++) {
+                ws.hostTarget()[r * 4 + r % 4] = 1;
+            }
+            net.upload(ws, true);
+            try (delta4j.engine.Tensor loss = net.allocate(1, 1)) {
+                net.forward(ws);
+                net.backward(ws, loss, 0, 1f / 6);
+                Object[] made = ws.delta;
+                net.forward(ws);
+                net.backward(ws, loss, 0, 1f / 6);
+                assertEquals(2, ws.delta.length);
+                assertTrue(made == ws.delta, "Δ made once");
+            }
+        }
+    }
+
+    @Test
     void givesTheOneShotPredictionsOfATrainedRegressionModel() {
         // Whatever training stores in the model for prediction (a standardizer, any transform of the outputs), the
         // predictor must apply it exactly as the one-shot predict does.
