@@ -101,7 +101,7 @@ public final class Network implements AutoCloseable {
      * The work tensors of one batch size: input X, target T, and Zin, A, Δ per layer; x̂ and rstd per normalised
      * layer; the dropped activations Ad per dropout layer; and the dropout keys of the last training pass. Δ and the
      * host input are made on first use: a workspace that only predicts never needs Δ, nor, when its rows go straight to
-     * the engine ({@link Engine#uploadRows}), the host input (together a third of a prediction workspace's memory).
+     * the engine ({@link Engine#uploadRows}), the host input.
      */
     public static final class Workspace {
         private final Engine engine;
