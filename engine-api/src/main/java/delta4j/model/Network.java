@@ -536,16 +536,26 @@ public final class Network implements AutoCloseable {
      * @throws IllegalArgumentException if {@code features} is empty, not whole rows, or holds a non-finite value
      */
     int featureRows(float[] features) {
-        int in = mlp.inputs();
-        if (features.length % in != 0 || features.length == 0) {
-            throw new IllegalArgumentException(features.length + " feature values are not whole rows of the model's " + in + " inputs");
-        }
+        int in = mlp.inputs(), rows = wholeRows(features.length, "values");
         int i = FiniteValues.firstNonFinite(features, 0, features.length);
         if (i >= 0) {
             throw new IllegalArgumentException("feature value " + features[i] + " at row " + (i / in) + ", column " + (i % in)
                     + " is not finite");
         }
-        return features.length / in;
+        return rows;
+    }
+
+    /**
+     * {@return the rows that {@code length} feature {@code unit} make}
+     *
+     * @throws IllegalArgumentException if there are none or they are not whole rows of the model's inputs
+     */
+    private int wholeRows(int length, String unit) {
+        int in = mlp.inputs();
+        if (length % in != 0 || length == 0) {
+            throw new IllegalArgumentException(length + " feature " + unit + " are not whole rows of the model's " + in + " inputs");
+        }
+        return length / in;
     }
 
     /**
@@ -589,12 +599,9 @@ public final class Network implements AutoCloseable {
      * @throws IllegalArgumentException if {@code features} is empty or not whole rows, or the divisor is not valid
      */
     int featureRows(byte[] features, float divisor) {
-        int in = mlp.inputs();
-        if (features.length % in != 0 || features.length == 0) {
-            throw new IllegalArgumentException(features.length + " feature bytes are not whole rows of the model's " + in + " inputs");
-        }
+        int rows = wholeRows(features.length, "bytes");
         KernelChecks.byteDivisor(divisor);
-        return features.length / in;
+        return rows;
     }
 
     /**

@@ -187,14 +187,8 @@ public final class Prewarm implements AutoCloseable {
         Mlp standIn = standIn(model, engine);
         int rows = standInBatch(Network.PREDICT_CHUNK);
         SplittableRandom random = new SplittableRandom(13);
-        float[] x = null, y = new float[rows * standIn.outputs()];
-        byte[] bytes = null;
-        if (byteFeatures) {
-            bytes = new byte[rows * standIn.inputs()];
-            random.nextBytes(bytes);
-        } else {
-            x = madeUpFeatures(random, rows * standIn.inputs());
-        }
+        byte[] bytes = byteFeatures ? madeUpBytes(random, rows * standIn.inputs()) : null;
+        float[] x = byteFeatures ? null : madeUpFeatures(random, rows * standIn.inputs()), y = new float[rows * standIn.outputs()];
         try (Predictor p = standIn.predictor(engine)) {
             for (int i = 0; i < PASSES && !cancelled.get(); i++) {
                 if (byteFeatures) {
@@ -245,6 +239,13 @@ public final class Prewarm implements AutoCloseable {
         return x;
     }
 
+    /** {@code n} made-up feature bytes, uniform over 0..255, for the stand-in's rows when the real ones are bytes. */
+    private static byte[] madeUpBytes(SplittableRandom random, int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
     private static Mlp standIn(Mlp model, Engine engine) {
         int[] sizes = model.sizes();
         for (int i = 0; i < sizes.length; i++) {
@@ -268,14 +269,8 @@ public final class Prewarm implements AutoCloseable {
         int in = mlp.inputs();
         int out = mlp.outputs();
         SplittableRandom random = new SplittableRandom(11);
-        byte[] bytes = null;
-        float[] x = null;
-        if (byteFeatures) {
-            bytes = new byte[rows * in];
-            random.nextBytes(bytes);
-        } else {
-            x = madeUpFeatures(random, rows * in);
-        }
+        byte[] bytes = byteFeatures ? madeUpBytes(random, rows * in) : null;
+        float[] x = byteFeatures ? null : madeUpFeatures(random, rows * in);
         float[] y = new float[rows * out];
         for (int r = 0; r < rows; r++) {
             switch (mlp.loss()) {

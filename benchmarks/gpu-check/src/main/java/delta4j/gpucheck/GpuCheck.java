@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import delta4j.engine.Activation;
 import delta4j.engine.EngineConfig;
+import delta4j.engine.KernelChecks;
 import delta4j.engine.Loss;
 import delta4j.engine.Precision;
 import delta4j.engine.Tensor;
@@ -153,11 +154,7 @@ public final class GpuCheck {
                         }
                     });
                     if (p == precisions.get(0) && gatherRows.length > 0) {
-                        check.section("gather_error", () -> {
-                            for (int rows : gatherRows) {
-                                gathers.addAll(check.timeGather(engine, rows));
-                            }
-                        });
+                        check.section("gather_error", () -> gathers.addAll(check.timeGather(engine, gatherRows)));
                     }
                     if (layers.length >= 2 && steps > 0) {
                         for (String o : optimizers) {
@@ -441,68 +438,56 @@ public final class GpuCheck {
     static final int GATHER_SAMPLES = 60_000, GATHER_FEATURES = 784;
 
     /**
-     * Times {@code Engine.uploadRows} of {@code rows} shuffled rows into an engine tensor, from the pixels kept as floats
-     * ({@code (b & 0xff) / 255f}) and kept as bytes (divisor 255, converted by the engine), as a trainer gathers each
-     * batch. Successive batches walk through one shuffled epoch; the time is bracketed by {@code finish()}, so it is
-     * the batch's arrival on the device, not its enqueueing. The last batch of each storage is downloaded and compared
-     * bit for bit with the host's conversion of the same rows.
+     * Times {@code Engine.uploadRows} of each of {@code rowCounts} shuffled rows into an engine tensor, from the pixels
+     * kept as floats ({@code (b & 0xff) / 255f}) and kept as bytes (divisor 255, converted by the engine), as a trainer
+     * gathers each batch. Successive batches walk through one shuffled epoch; the time is bracketed by
+     * {@code finish()}, so it is the batch's arrival on the device, not its enqueueing. The last batch of each storage
+     * is downloaded and compared bit for bit with the host's conversion of the same rows ({@link KernelChecks#gatherRows}).
      */
-    private List<Map<String, Object>> timeGather(OpenClEngine engine, int rows) {
+    private List<Map<String, Object>> timeGather(OpenClEngine engine, int[] rowCounts) {
         SplittableRandom rnd = new SplittableRandom(7);
         byte[] bytes = new byte[GATHER_SAMPLES * GATHER_FEATURES];
         rnd.nextBytes(bytes);
-        float[] floats = new float[bytes.length];
-        for (int i = 0; i < floats.length; i++) {
-            floats[i] = (bytes[i] & 0xff) / 255f;
-        }
+        float[] floats = KernelChecks.gatherRows(bytes, 255f, null, 0, GATHER_SAMPLES, GATHER_FEATURES, null);
         int[] order = delta4j.data.Dataset.permutation(GATHER_SAMPLES, rnd);
         List<Map<String, Object>> out = new ArrayList<>();
-        try (Tensor batch = engine.allocate(rows, GATHER_FEATURES)) {
-            for (String storage : List.of("floats", "bytes")) {
-                int[] from = {0};
-                Runnable gather = () -> {
-                    if (from[0] + rows > GATHER_SAMPLES) {
-                        from[0] = 0;
-                    }
-                    if (storage.equals("floats")) {
-                        engine.uploadRows(floats, order, from[0], batch);
-                    } else {
-                        engine.uploadRows(bytes, 255f, order, from[0], batch);
-                    }
-                    from[0] += rows;
-                };
-                for (int i = 0; i < 20; i++) {
-                    gather.run();
-                }
-                engine.finish();
-                Timed timed = time(engine, gather, 10, 20_000);
-                int reps = timed.reps();
-                double secs = timed.seconds();
-                int last = from[0] - rows;
-                float[] got = engine.download(batch);
-                boolean exact = true;
-                for (int i = 0; i < rows && exact; i++) {
-                    for (int j = 0; j < GATHER_FEATURES; j++) {
-                        if (Float.floatToRawIntBits(got[i * GATHER_FEATURES + j])
-                                != Float.floatToRawIntBits(floats[order[last + i] * GATHER_FEATURES + j])) {
-                            exact = false;
-                            break;
+        for (int rows : rowCounts) {
+            try (Tensor batch = engine.allocate(rows, GATHER_FEATURES)) {
+                for (String storage : List.of("floats", "bytes")) {
+                    int[] from = {0};
+                    Runnable gather = () -> {
+                        if (from[0] + rows > GATHER_SAMPLES) {
+                            from[0] = 0;
                         }
+                        if (storage.equals("floats")) {
+                            engine.uploadRows(floats, order, from[0], batch);
+                        } else {
+                            engine.uploadRows(bytes, 255f, order, from[0], batch);
+                        }
+                        from[0] += rows;
+                    };
+                    for (int i = 0; i < 20; i++) {
+                        gather.run();
                     }
+                    engine.finish();
+                    Timed timed = time(engine, gather, 10, 20_000);
+                    // Finite floats: Arrays.equals compares them bit for bit.
+                    boolean exact = Arrays.equals(engine.download(batch),
+                            KernelChecks.gatherRows(bytes, 255f, order, from[0] - rows, rows, GATHER_FEATURES, null));
+                    double us = timed.seconds() * 1e6 / timed.reps();
+                    double gbPerS = (double) rows * GATHER_FEATURES * Float.BYTES * timed.reps() / timed.seconds() / 1e9;
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("storage", storage);
+                    r.put("rows", rows);
+                    r.put("features", GATHER_FEATURES);
+                    r.put("reps", timed.reps());
+                    r.put("us_per_batch", us);
+                    r.put("gb_per_s", gbPerS);
+                    r.put("exact", exact);
+                    out.add(r);
+                    System.out.printf(Locale.ROOT, "  gather %-6s %5d rows × %d: %9.1f µs a batch, %6.2f GB/s of floats delivered (%d reps)%s%n",
+                            storage, rows, GATHER_FEATURES, us, gbPerS, timed.reps(), exact ? "" : " WRONG");
                 }
-                double us = secs * 1e6 / reps;
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("storage", storage);
-                r.put("rows", rows);
-                r.put("features", GATHER_FEATURES);
-                r.put("reps", reps);
-                r.put("us_per_batch", us);
-                r.put("gb_per_s", (double) rows * GATHER_FEATURES * Float.BYTES * reps / secs / 1e9);
-                r.put("exact", exact);
-                out.add(r);
-                System.out.printf(Locale.ROOT, "  gather %-6s %5d rows × %d: %9.1f µs a batch, %6.2f GB/s of floats delivered (%d reps)%s%n",
-                        storage, rows, GATHER_FEATURES, us, (double) rows * GATHER_FEATURES * Float.BYTES * reps / secs / 1e9, reps,
-                        exact ? "" : " WRONG");
             }
         }
         return out;
