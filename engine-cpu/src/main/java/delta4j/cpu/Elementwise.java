@@ -197,10 +197,50 @@ final class Elementwise {
         }
     }
 
-    /** Softmax by rows: {@link #biasSoftmaxRow} on each. */
+    /** Softmax by rows: {@link #biasSoftmaxRow} on each, or its scalar twin on rows of at most {@link #NARROW_ROW}. */
     private static void biasSoftmax(float[] z, float[] b, float[] a, int n, int r0, int r1, float[] lanes) {
-        for (int i = r0; i < r1; i++) {
-            biasSoftmaxRow(z, b, a, i * n, n, lanes);
+        if (n <= NARROW_ROW) {
+            for (int i = r0; i < r1; i++) {
+                biasSoftmaxRowScalar(z, b, a, i * n, n, lanes);
+            }
+        } else {
+            for (int i = r0; i < r1; i++) {
+                biasSoftmaxRow(z, b, a, i * n, n, lanes);
+            }
+        }
+    }
+
+    /**
+     * The widest row (classes) that the softmax kernels take in scalar code. A classifier's output row is a few
+     * classes, a vector or two: there the scalar twins cost a few microseconds a step more than the vector code, but
+     * until C2 has compiled them they run in C1 code without the Vector API's Java methods (an object per vector, a
+     * call per operation, each made hot enough for C2 to compile on its own), and C2 compiles them in a fraction of
+     * the vector kernels' time, on the cores that the first epoch shares with the compilers (engine-cpu/README.md,
+     * "The first epoch"). Both forms give the same bits, so the choice changes no result.
+     */
+    static final int NARROW_ROW = 32;
+
+    /**
+     * {@link #biasSoftmaxRow} in scalar code, the same operations in the same order: the max, e^{z − max} by
+     * {@link Simd#exp(float)}, the sum accumulated per lane (element j into lane j mod L) and then summed by
+     * {@link Simd#sumLanes}, as the vector code's masked adds and {@link Simd#sum} do; then the division.
+     */
+    static void biasSoftmaxRowScalar(float[] z, float[] b, float[] a, int off, int n, float[] lanes) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            float v = z[off + j] + b[j];
+            z[off + j] = v;
+            max = Math.max(max, v);
+        }
+        java.util.Arrays.fill(lanes, 0, L, 0f);
+        for (int j = 0; j < n; j++) {
+            float e = Simd.exp(z[off + j] - max);
+            a[off + j] = e;
+            lanes[j % L] += e;
+        }
+        float sum = Simd.sumLanes(lanes, 0);
+        for (int j = 0; j < n; j++) {
+            a[off + j] = a[off + j] / sum;
         }
     }
 
@@ -214,7 +254,7 @@ final class Elementwise {
      * Java fallbacks. Output layers are narrow (n ≤ 16 is the common case), so the loop usually runs once.
      * e^{z − max} and the row sum go through {@code lanes}, never a vector argument (see {@link Simd#sum}).
      */
-    private static void biasSoftmaxRow(float[] z, float[] b, float[] a, int off, int n, float[] lanes) {
+    static void biasSoftmaxRow(float[] z, float[] b, float[] a, int off, int n, float[] lanes) {
         FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = F.indexInRange(j, n);
@@ -620,6 +660,14 @@ final class Elementwise {
      */
     static double outputDeltaSoftmaxCrossEntropy(float[] z, float[] a, float[] t, float[] d, int n, int r0, int r1,
                                                   float[] lanes) {
+        return n <= NARROW_ROW
+                ? outputDeltaSoftmaxCrossEntropyScalar(z, a, t, d, n, r0, r1, lanes)
+                : outputDeltaSoftmaxCrossEntropyVector(z, a, t, d, n, r0, r1, lanes);
+    }
+
+    /** {@link #outputDeltaSoftmaxCrossEntropy} in vector code, for rows wider than {@link #NARROW_ROW}. */
+    static double outputDeltaSoftmaxCrossEntropyVector(float[] z, float[] a, float[] t, float[] d, int n, int r0,
+                                                       int r1, float[] lanes) {
         // One masked loop per sweep, as in biasSoftmaxRow and for the same reason (C2's node budget).
         double loss = 0;
         for (int i = r0; i < r1; i++) {
@@ -650,6 +698,38 @@ final class Elementwise {
             }
             vloss.intoArray(lanes, 0);
             loss -= Simd.sum(lanes, 0);
+        }
+        return loss;
+    }
+
+    /**
+     * {@link #outputDeltaSoftmaxCrossEntropy} in scalar code for rows of at most {@link #NARROW_ROW}: the same
+     * operations in the same order, sums accumulated per lane (element j into lane j mod L) and summed by
+     * {@link Simd#sumLanes}, so the same bits.
+     */
+    static double outputDeltaSoftmaxCrossEntropyScalar(float[] z, float[] a, float[] t, float[] d, int n, int r0,
+                                                       int r1, float[] lanes) {
+        double loss = 0;
+        for (int i = r0; i < r1; i++) {
+            int off = i * n;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                max = Math.max(max, z[off + j]);
+            }
+            java.util.Arrays.fill(lanes, 0, L, 0f);
+            for (int j = 0; j < n; j++) {
+                lanes[j % L] += Simd.exp(z[off + j] - max);
+            }
+            float lse = (float) Math.log(Simd.sumLanes(lanes, 0));
+            java.util.Arrays.fill(lanes, 0, L, 0f);
+            for (int j = 0; j < n; j++) {
+                float tj = t[off + j];
+                d[off + j] = a[off + j] - tj;
+                if (tj != 0f) { // terms with t = 0 are skipped so −∞ logits cannot make NaN
+                    lanes[j % L] += tj * (z[off + j] - max - lse);
+                }
+            }
+            loss -= Simd.sumLanes(lanes, 0);
         }
         return loss;
     }

@@ -89,6 +89,41 @@ final class Simd {
         p.mul(bits.reinterpretAsFloats()).intoArray(a, at);
     }
 
+    /**
+     * {@link #sum}'s halving tree on plain floats: Σ of a[at..at+L) in the same order, so the same bits. It sums in
+     * place (a[at..at+L/2) are overwritten).
+     */
+    static float sumLanes(float[] a, int at) {
+        for (int h = L / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                a[at + i] += a[at + i + h];
+            }
+        }
+        return a[at];
+    }
+
+    /**
+     * {@link #exp}'s arithmetic on one float: the same clamp, fused multiply-adds, multiplies and exponent bits in the
+     * same order, so each lane of {@code exp} and this give the same bits (SimdScalarTwinTest). For the narrow
+     * kernels (a softmax row of a few classes), whose scalar code C1 runs fast and C2 compiles in a fraction of the
+     * time of their vector code.
+     */
+    static float exp(float x) {
+        float xc = Math.min(Math.max(x, -88f), 88.7f);
+        float t = Math.fma(xc, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = n * -LN2_HI + xc - n * LN2_LO;
+        float p = Math.fma(r, 1f / 5040, 1f / 720);
+        p = Math.fma(p, r, 1f / 120);
+        p = Math.fma(p, r, 1f / 24);
+        p = Math.fma(p, r, 1f / 6);
+        p = Math.fma(p, r, 0.5f);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        int bits = (Float.floatToRawIntBits(t) + (127 - ROUND_BITS)) << 23;
+        return p * Float.intBitsToFloat(bits);
+    }
+
     // Taylor coefficients 1/5!, 1/4!, 1/3!, 1/2!, 1 as vectors for exp's fused multiply-adds.
     static final FloatVector C5 = FloatVector.broadcast(F, 1f / 120);
     static final FloatVector C4 = FloatVector.broadcast(F, 1f / 24);
