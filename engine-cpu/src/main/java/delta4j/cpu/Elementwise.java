@@ -222,8 +222,8 @@ final class Elementwise {
 
     /**
      * {@link #biasSoftmaxRow} in scalar code, the same operations in the same order: the max, e^{z − max} by
-     * {@link Simd#exp(float)}, the sum accumulated per lane (element j into lane j mod L) and then summed by
-     * {@link Simd#sumLanes}, as the vector code's masked adds and {@link Simd#sum} do; then the division.
+     * {@link Simd#exp(float)}, the sum accumulated per lane (element j into lane j mod L), as the vector code's
+     * masked adds do, and then summed by {@link Simd#sum}; then the division.
      */
     static void biasSoftmaxRowScalar(float[] z, float[] b, float[] a, int off, int n, float[] lanes) {
         float max = Float.NEGATIVE_INFINITY;
@@ -238,7 +238,7 @@ final class Elementwise {
             a[off + j] = e;
             lanes[j % L] += e;
         }
-        float sum = Simd.sumLanes(lanes, 0);
+        float sum = Simd.sum(lanes, 0);
         for (int j = 0; j < n; j++) {
             a[off + j] = a[off + j] / sum;
         }
@@ -705,7 +705,7 @@ final class Elementwise {
     /**
      * {@link #outputDeltaSoftmaxCrossEntropy} in scalar code for rows of at most {@link #NARROW_ROW}: the same
      * operations in the same order, sums accumulated per lane (element j into lane j mod L) and summed by
-     * {@link Simd#sumLanes}, so the same bits.
+     * {@link Simd#sum}, so the same bits.
      */
     static double outputDeltaSoftmaxCrossEntropyScalar(float[] z, float[] a, float[] t, float[] d, int n, int r0,
                                                        int r1, float[] lanes) {
@@ -720,7 +720,7 @@ final class Elementwise {
             for (int j = 0; j < n; j++) {
                 lanes[j % L] += Simd.exp(z[off + j] - max);
             }
-            float lse = (float) Math.log(Simd.sumLanes(lanes, 0));
+            float lse = (float) Math.log(Simd.sum(lanes, 0));
             java.util.Arrays.fill(lanes, 0, L, 0f);
             for (int j = 0; j < n; j++) {
                 float tj = t[off + j];
@@ -729,7 +729,7 @@ final class Elementwise {
                     lanes[j % L] += tj * (z[off + j] - max - lse);
                 }
             }
-            loss -= Simd.sumLanes(lanes, 0);
+            loss -= Simd.sum(lanes, 0);
         }
         return loss;
     }

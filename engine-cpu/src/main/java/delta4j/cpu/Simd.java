@@ -3,7 +3,6 @@ package delta4j.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,41 +24,49 @@ final class Simd {
     /** Float lanes per vector. */
     static final int L = F.length();
 
-    // Rotations by 8, 4, 2 and 1 lanes (mod L): the fixed tree of sum(). Separate static finals, not an
-    // array, so C2 sees constant shuffles: loaded from an array they made sum() 3x slower (narrow gemm).
-    private static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(F, 8 % L, 1, true);
-    private static final VectorShuffle<Float> ROT4 = VectorShuffle.iota(F, 4 % L, 1, true);
-    private static final VectorShuffle<Float> ROT2 = VectorShuffle.iota(F, 2 % L, 1, true);
-    private static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(F, 1 % L, 1, true);
-
     /**
-     * Σ of the lanes of a[at..at+L) in a fixed order (a halving tree). {@code reduceLanes(ADD)} leaves the order
-     * open, and measured here it sums differently before and after C2 compiles the caller, so the same input gave
-     * results one ulp apart within one run; this order is the same in every tier.
+     * Σ of the lanes of a[at..at+L) in a fixed order, a halving tree: lanes i and i + L/2 first, then the halves'
+     * sums alike (for 16 lanes ((b0 + b4) + (b2 + b6)) + ((b1 + b5) + (b3 + b7)) with bi = ai + a(i+8)), the order
+     * of the vector rotations that summed them before, so the same bits (SimdScalarTwinTest).
+     * {@code reduceLanes(ADD)} leaves the order open, and measured here it summed differently before and after C2
+     * compiled the caller, so the same input gave results one ulp apart within one run; this order is the same in
+     * every tier.
+     *
+     * <p>Scalar code, not vector shuffles: a kernel calls it once a row or an output element, after its vector loop,
+     * and as scalar code it brings no shuffle into the C1 code that runs until C2 has compiled the kernel, nor the
+     * Vector API's shuffle methods into what C1 and C2 compile before the first epoch (engine-cpu/README.md, "The
+     * first epoch"). Written out for 16, 8 and 4 lanes, so that the sums stay in registers: an in-place loop over
+     * the array was several times slower inside the narrow product's reduction, each level waiting on the last
+     * one's stores.
      *
      * <p>Like every helper here it takes an array and an offset, never a vector: a vector passed to a method that
      * C2 does not inline is boxed, and C2 declines to inline a callee whenever the caller is past its node budget
      * ({@code NodeCountInliningCutoff}) or the callee was compiled on its own first into more than
      * {@code InlineSmallCode} bytes, both of which depend on the order in which methods were compiled. A kernel
-     * stores its accumulator into its per-thread scratch and sums that; a call that is not inlined then costs a
-     * call, never an allocation. {@code VectorSignatureTest} keeps vector types out of every method signature
-     * of this module.
+     * stores its accumulator into its per-thread scratch and sums that. {@code VectorSignatureTest} keeps vector
+     * types out of every method signature of this module.
      */
     static float sum(float[] a, int at) {
-        FloatVector v = FloatVector.fromArray(F, a, at);
-        if (L >= 16) {
-            v = v.add(v.rearrange(ROT8));
-        }
-        if (L >= 8) {
-            v = v.add(v.rearrange(ROT4));
-        }
-        if (L >= 4) {
-            v = v.add(v.rearrange(ROT2));
-        }
-        if (L >= 2) {
-            v = v.add(v.rearrange(ROT1));
-        }
-        return v.lane(0);
+        return switch (L) { // a constant: C2 keeps one case
+            case 16 -> sum8(a[at] + a[at + 8], a[at + 1] + a[at + 9], a[at + 2] + a[at + 10], a[at + 3] + a[at + 11],
+                    a[at + 4] + a[at + 12], a[at + 5] + a[at + 13], a[at + 6] + a[at + 14], a[at + 7] + a[at + 15]);
+            case 8 -> sum8(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7]);
+            case 4 -> (a[at] + a[at + 2]) + (a[at + 1] + a[at + 3]);
+            default -> {
+                float[] t = java.util.Arrays.copyOfRange(a, at, at + L);
+                for (int h = L / 2; h >= 1; h /= 2) {
+                    for (int i = 0; i < h; i++) {
+                        t[i] += t[i + h];
+                    }
+                }
+                yield t[0];
+            }
+        };
+    }
+
+    /** The last three levels of the halving tree over eight values. */
+    private static float sum8(float b0, float b1, float b2, float b3, float b4, float b5, float b6, float b7) {
+        return ((b0 + b4) + (b2 + b6)) + ((b1 + b5) + (b3 + b7));
     }
 
     static final float LOG2E = 1.44269504f;
@@ -87,19 +94,6 @@ final class Simd {
         FloatVector p = r.fma(1f / 5040, 1f / 720).fma(r, C5).fma(r, C4).fma(r, C3).fma(r, C2).fma(r, C1).fma(r, C1);
         IntVector bits = ((IntVector) t.reinterpretAsInts()).add(127 - ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
         p.mul(bits.reinterpretAsFloats()).intoArray(a, at);
-    }
-
-    /**
-     * {@link #sum}'s halving tree on plain floats: Σ of a[at..at+L) in the same order, so the same bits. It sums in
-     * place (a[at..at+L/2) are overwritten).
-     */
-    static float sumLanes(float[] a, int at) {
-        for (int h = L / 2; h >= 1; h /= 2) {
-            for (int i = 0; i < h; i++) {
-                a[at + i] += a[at + i + h];
-            }
-        }
-        return a[at];
     }
 
     /**
