@@ -14,7 +14,8 @@ import java.lang.invoke.MethodType;
 /**
  * The fused element-wise kernels of a layer, each one pass over its tensors, each forward kernel beside its
  * backward twin. All take a range (rows or flat elements) so that {@link CpuEngine} can split them over
- * threads; tails are masked vectors, never scalar loops.
+ * threads; tails are masked vectors, never scalar loops. The softmax rows of a few classes are scalar code with the
+ * vector code's bits ({@link #NARROW_ROW}).
  *
  * <p>exp (sigmoid, softmax, cross-entropy) is {@link Simd#exp} and tanh is {@link Simd#tanh}, both built from
  * adds, multiplies and a division so that interpreted and compiled code give the same bits
@@ -212,7 +213,7 @@ final class Elementwise {
 
     /**
      * The widest row (classes) that the softmax kernels take in scalar code. A classifier's output row is a few
-     * classes, a vector or two: there the scalar twins cost a few microseconds a step more than the vector code, but
+     * classes, a vector or two: there the scalar twins cost a little more a step than the vector code, but
      * until C2 has compiled them they run in C1 code without the Vector API's Java methods (an object per vector, a
      * call per operation, each made hot enough for C2 to compile on its own), and C2 compiles them in a fraction of
      * the vector kernels' time, on the cores that the first epoch shares with the compilers (engine-cpu/README.md,
