@@ -252,7 +252,7 @@ final class Elementwise {
      * <p>Each sweep is one masked loop rather than a vector loop plus a masked tail, so exp is inlined once,
      * not twice: a compile of this kernel once stopped inlining at C2's node budget
      * ({@code NodeCountInliningCutoff}), and the vector operations it left as calls ran their allocating
-     * Java fallbacks. Output layers are narrow (n ≤ 16 is the common case), so the loop usually runs once.
+     * Java fallbacks. Rows of at most {@link #NARROW_ROW} take {@link #biasSoftmaxRowScalar} instead.
      * e^{z − max} and the row sum go through {@code lanes}, never a vector argument (see {@link Simd#sum}).
      */
     static void biasSoftmaxRow(float[] z, float[] b, float[] a, int off, int n, float[] lanes) {

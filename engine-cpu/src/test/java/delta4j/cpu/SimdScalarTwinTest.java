@@ -105,6 +105,40 @@ class SimdScalarTwinTest {
         }
     }
 
+    @Test
+    void softmaxRowsWithInfinitiesAndNaNAreTheVectorRows() {
+        float[] specials = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e30f, -1e30f, 0f, -0f};
+        SplittableRandom random = new SplittableRandom(17);
+        for (int n = 1; n <= 2 * Elementwise.NARROW_ROW; n++) {
+            for (int trial = 0; trial < 50; trial++) {
+                float[] z = randoms(random, n, 4f);
+                z[random.nextInt(n)] = specials[random.nextInt(specials.length)];
+                float[] b = new float[n];
+                float[] zv = z.clone(), av = new float[n], zs = z.clone(), as = new float[n];
+                Elementwise.biasSoftmaxRow(zv, b, av, 0, n, new float[4 * L]);
+                Elementwise.biasSoftmaxRowScalar(zs, b, as, 0, n, new float[4 * L]);
+                assertSameValues(av, as, "softmax with " + z[0] + "...", n);
+                float[] t = new float[n];
+                t[random.nextInt(n)] = 1f;
+                float[] dv = new float[n], ds = new float[n];
+                double lv = Elementwise.outputDeltaSoftmaxCrossEntropyVector(z, av, t, dv, n, 0, 1, new float[4 * L]);
+                double ls = Elementwise.outputDeltaSoftmaxCrossEntropyScalar(z, av, t, ds, n, 0, 1, new float[4 * L]);
+                assertSameValues(dv, ds, "softmax cross-entropy's Δ", n);
+                assertEquals(Double.doubleToLongBits(lv), Double.doubleToLongBits(ls), "loss " + lv + " against " + ls);
+            }
+        }
+    }
+
+    /** Bit for bit, but any NaN equals any NaN (their payloads are the hardware's). */
+    private static void assertSameValues(float[] want, float[] got, String what, int n) {
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) {
+                throw new AssertionError(what + " differs at width " + n + ", element " + i + ": vector " + want[i]
+                        + ", scalar " + got[i]);
+            }
+        }
+    }
+
     private static float[] randoms(SplittableRandom random, int n, float scale) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
