@@ -52,16 +52,16 @@ final class Simd {
                     a[at + 4] + a[at + 12], a[at + 5] + a[at + 13], a[at + 6] + a[at + 14], a[at + 7] + a[at + 15]);
             case 8 -> sum8(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7]);
             case 4 -> (a[at] + a[at + 2]) + (a[at + 1] + a[at + 3]);
-            default -> {
-                float[] t = java.util.Arrays.copyOfRange(a, at, at + L);
-                for (int h = L / 2; h >= 1; h /= 2) {
-                    for (int i = 0; i < h; i++) {
-                        t[i] += t[i + h];
-                    }
-                }
-                yield t[0];
-            }
+            default -> tree(a, at, 0, 1);
         };
+    }
+
+    /**
+     * The halving tree for any L, allocating nothing: lane i of the sums left at width h is lane i plus lane i + h of
+     * those at width 2h, and at width L the lanes themselves. The written-out cases above are this for 16, 8 and 4.
+     */
+    static float tree(float[] a, int at, int i, int h) {
+        return h == L ? a[at + i] : tree(a, at, i, 2 * h) + tree(a, at, i + h, 2 * h);
     }
 
     /** The last three levels of the halving tree over eight values. */

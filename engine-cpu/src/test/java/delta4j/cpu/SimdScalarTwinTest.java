@@ -57,6 +57,8 @@ class SimdScalarTwinTest {
                 v = rotated;
             }
             assertEquals(Float.floatToRawIntBits(v[0]), Float.floatToRawIntBits(Simd.sum(a, 0)));
+            // the generic tree that other widths take, checked at this machine's width
+            assertEquals(Float.floatToRawIntBits(v[0]), Float.floatToRawIntBits(Simd.tree(a, 0, 0, 1)));
         }
     }
 
