@@ -1,6 +1,7 @@
 """Where a command's CPU time goes before its first training step, by thread: the JIT's compiler threads, the warm-up,
-the main thread, the engine's workers. Runs the command, polls /proc/PID/task/*/stat every 20 ms (the kernel's clock
-ticks, 10 ms here), and reads the first epoch's start from the command's `epoch 1/N ... S s` line.
+the main thread, the engine's workers. Runs the command, polls /proc/PID/task/*/stat every 20 ms (CPU time in the
+kernel's clock ticks, SC_CLK_TCK a second), and reads the first epoch's start from the command's `epoch 1/N ... S s`
+line.
 
     python3 benchmarks/cold/thread_times.py ./delta4j train --data fashion-mnist --layers 784,256,128,10 \\
         --task classification --loss ce --optimizer adam --batch 128 --engine cpu --threads 2 --epochs 2 --out /tmp/m.bin
