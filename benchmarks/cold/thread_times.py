@@ -94,7 +94,8 @@ def main(cmd):
 
     end = by_group(float("inf"))
     before = by_group(first) if first is not None else {}
-    print("exit %d, wall %.2f s, first step at %s" % (proc.returncode, wall, "%.3f s" % first if first else "(no epoch line)"))
+    at = "%.3f s" % first if first is not None else "(no epoch line)"
+    print("exit %d, wall %.2f s, first step at %s" % (proc.returncode, wall, at))
     print("%-16s %10s %8s" % ("thread", "1st step", "end"))
     for label in sorted(end, key=lambda k: -end[k]):
         print("%-16s %10.2f %8.2f" % (label, before.get(label, 0.0), end[label]))
