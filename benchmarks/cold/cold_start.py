@@ -10,11 +10,13 @@ Each round runs every command once, alternating, so a busy period touches both s
 
     python3 benchmarks/cold/cold_start.py --out cold.json [--rounds 2] [--epochs 10,2] [--threads 1,2]
 
-Writes {"runs": [{"impl", "threads", "epochs", "round", "wall_s", "epoch_s": [...], "test_accuracy"}], "meta": {...}}.
+Writes {"runs": [{"impl", "threads", "epochs", "round", "wall_s", "epoch_s": [...], "test_accuracy", "core_round_trip_ns"}],
+"meta": {...}}; core_round_trip_ns is measured right after each run (CoreDistance, when benchmarks.jar is built).
 """
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -46,6 +48,19 @@ def delta4j(epochs, threads, tmp):
     with open(metrics) as f:
         m = json.load(f)
     return {"wall_s": wall, "epoch_s": [e["seconds"] for e in m["epochs"]], "test_accuracy": m["test"]["accuracy"]}
+
+
+def core_round_trip():
+    """The round trip of a cache line between two threads right now, in ns (delta4j.benchmarks.CoreDistance), or None
+    without the benchmarks' jar. Above about 200 ns the host has placed the two cores far apart, where every 2-thread
+    training step runs up to twice as long (engine-cpu/README.md, Threads)."""
+    jar = os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar")
+    if not os.path.isfile(jar):
+        return None
+    cmd = '. "%s/scripts/jdk.sh" && delta4j_select_jdk && exec java -cp "%s" delta4j.benchmarks.CoreDistance 0.2' % (ROOT, jar)
+    proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, check=False)
+    m = re.findall(r"round trip (\d+) ns", proc.stdout)
+    return int(m[-1]) if m else None
 
 
 def pytorch(epochs, threads):
@@ -94,10 +109,11 @@ def main():
                     except (RuntimeError, OSError, ValueError) as e:
                         unavailable.append("%s, %d epochs, %d thread(s): %s" % (impl, n, t, e))
                         continue
-                    res.update({"impl": impl, "threads": t, "epochs": n, "round": r + 1, "load": loadavg()})
+                    res.update({"impl": impl, "threads": t, "epochs": n, "round": r + 1, "load": loadavg(),
+                                "core_round_trip_ns": core_round_trip()})
                     runs.append(res)
-                    print("cold start: %-7s %2d epochs, %d thread(s): %.2f s whole, first epoch %.2f s"
-                          % (impl, n, t, res["wall_s"], res["epoch_s"][0]), flush=True)
+                    print("cold start: %-7s %2d epochs, %d thread(s): %.2f s whole, first epoch %.2f s; cores' round trip %s ns"
+                          % (impl, n, t, res["wall_s"], res["epoch_s"][0], res["core_round_trip_ns"]), flush=True)
     meta["load_after"] = loadavg()
     with open(args.out + ".tmp", "w") as f:
         json.dump({"runs": runs, "unavailable": unavailable, "meta": meta}, f, indent=1)

@@ -20,7 +20,9 @@ import java.util.Map;
  * cache, say) rather than from a warm loop.
  *
  * <p>Each round times {@code steps} plain steps, then the same number through the proxy; the plain figure shows what
- * the timing itself costs (a reflective call and two clock reads per kernel, about a microsecond). Reproduce with
+ * the timing itself costs (a reflective call and two clock reads per kernel, about a microsecond), and after it the
+ * round trip of a cache line between two threads ({@link CoreDistance}), which tells the rounds that a host ran with the
+ * two cores far apart. Reproduce with
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar delta4j.benchmarks.StepProfile
  * cpu 2 784-256-128-10@128 3000}: engine, threads, shape, steps (after as many steps of warm-up).
  */
@@ -92,12 +94,13 @@ public final class StepProfile {
     /**
      * Profiles {@code steps} steps of {@code shape} on a fresh engine after as many steps of warm-up, {@code rounds}
      * times, and prints each round's plain and profiled step time and the table of the round whose profiled steps
-     * took least (on a host whose speed comes and goes, the round least disturbed).
+     * took least (on a host whose speed comes and goes, the round least disturbed), with the slowest round's time for
+     * each kernel beside it: which kernels a slow phase of the host slows down.
      */
     static void run(String engineName, int threads, NetShape shape, int steps, int rounds, PrintStream out) {
         Times times = new Times();
-        Map<String, long[]> best = null;
-        long bestProfiled = Long.MAX_VALUE;
+        Map<String, long[]> best = null, worst = null;
+        long bestProfiled = Long.MAX_VALUE, worstProfiled = 0;
         try (Engine engine = BenchEngines.open(engineName, threads);
              KernelNet net = NetFixtures.withRandomBatch(timed(engine, times), shape)) {
             for (int i = 0; i < steps; i++) {
@@ -120,21 +123,29 @@ public final class StepProfile {
                 engine.finish();
                 long profiled = System.nanoTime() - t0;
                 times.on = false;
-                out.printf(Locale.ROOT, "round %d: step %.1f µs, profiled %.1f µs%n", r + 1, plain / 1e3 / steps,
-                        profiled / 1e3 / steps);
+                out.printf(Locale.ROOT, "round %d: step %.1f µs, profiled %.1f µs; cores' round trip %.0f ns%n", r + 1,
+                        plain / 1e3 / steps, profiled / 1e3 / steps, CoreDistance.roundTripNanos(10));
                 if (profiled < bestProfiled) {
                     bestProfiled = profiled;
                     best = new LinkedHashMap<>(times.byKernel);
                 }
+                if (profiled > worstProfiled) {
+                    worstProfiled = profiled;
+                    worst = new LinkedHashMap<>(times.byKernel);
+                }
             }
-            out.printf(Locale.ROOT, "the fastest profiled round, %.1f µs a step:%n", bestProfiled / 1e3 / steps);
+            out.printf(Locale.ROOT, "the fastest profiled round, %.1f µs a step (the slowest, %.1f µs, beside it):%n",
+                    bestProfiled / 1e3 / steps, worstProfiled / 1e3 / steps);
             long total = best.values().stream().mapToLong(t -> t[0]).sum();
+            long worstTotal = worst.values().stream().mapToLong(t -> t[0]).sum();
             for (Map.Entry<String, long[]> e : best.entrySet()) {
                 long[] t = e.getValue();
-                out.printf(Locale.ROOT, "%-56s %3d calls %9.1f µs %5.1f %%%n", e.getKey(), t[1] / steps,
-                        t[0] / 1e3 / steps, 100.0 * t[0] / total);
+                long[] slow = worst.getOrDefault(e.getKey(), new long[2]);
+                out.printf(Locale.ROOT, "%-56s %3d calls %9.1f µs %5.1f %% %9.1f µs%n", e.getKey(), t[1] / steps,
+                        t[0] / 1e3 / steps, 100.0 * t[0] / total, slow[0] / 1e3 / steps);
             }
-            out.printf(Locale.ROOT, "%-56s %13.1f µs a step%n", "in all", total / 1e3 / steps);
+            out.printf(Locale.ROOT, "%-56s %13.1f µs a step %16.1f µs%n", "in all", total / 1e3 / steps,
+                    worstTotal / 1e3 / steps);
         }
     }
 

@@ -26,6 +26,12 @@ public record ColdStart(List<Run> runs, List<String> unavailable, Map<String, Ob
     static final double FIRST_EPOCH_TARGET = 1.3;
 
     /**
+     * A cores' round trip above this many nanoseconds means the host had placed the two cores far apart (52-95 ns
+     * near, 303-343 ns far on the 2-core build machine: engine-cpu/README.md, Threads).
+     */
+    static final double FAR_APART_NS = 200;
+
+    /**
      * One timed command.
      *
      * @param impl     delta4j or pytorch
@@ -34,8 +40,9 @@ public record ColdStart(List<Run> runs, List<String> unavailable, Map<String, Ob
      * @param round    the round it ran in, from 1
      * @param wall     the whole command's wall-clock seconds
      * @param epochSec each epoch's seconds, as the command itself measured them
+     * @param coreRoundTripNs the cores' round trip measured right after it ({@code CoreDistance}), NaN if not measured
      */
-    public record Run(String impl, int threads, int epochs, int round, double wall, double[] epochSec) {
+    public record Run(String impl, int threads, int epochs, int round, double wall, double[] epochSec, double coreRoundTripNs) {
         double firstEpoch() {
             return epochSec[0];
         }
@@ -62,7 +69,8 @@ public record ColdStart(List<Run> runs, List<String> unavailable, Map<String, Ob
                 throw new IllegalArgumentException(source + ": a run without epochs");
             }
             runs.add(new Run(Json.string(r.get("impl"), "?"), (int) Json.number(r.get("threads")), (int) Json.number(r.get("epochs")),
-                    (int) Json.number(r.get("round")), Json.number(r.get("wall_s")), epochs));
+                    (int) Json.number(r.get("round")), Json.number(r.get("wall_s")), epochs,
+                    r.get("core_round_trip_ns") == null ? Double.NaN : Json.number(r.get("core_round_trip_ns"))));
         }
         List<String> unavailable = Json.array(root.getOrDefault("unavailable", List.of()), source + " unavailable").stream()
                 .map(x -> Json.string(x, "")).toList();
@@ -139,6 +147,10 @@ public record ColdStart(List<Run> runs, List<String> unavailable, Map<String, Ob
         for (String line : targets()) {
             md.append("- ").append(line).append('\n');
         }
+        String apart = coresApart();
+        if (!apart.isEmpty()) {
+            md.append('\n').append(apart).append('\n');
+        }
         md.append("\nLoad average (1, 5, 15 min) ").append(Json.string(meta.get("load_before"), "unknown")).append(" before and ")
                 .append(Json.string(meta.get("load_after"), "unknown")).append(" after; command `")
                 .append(Json.string(meta.get("command"), "benchmarks/cold/cold_start.py")).append("`.");
@@ -146,6 +158,25 @@ public record ColdStart(List<Run> runs, List<String> unavailable, Map<String, Ob
             md.append(" Not run: ").append(String.join("; ", unavailable)).append('.');
         }
         return md.append("\n\n").toString();
+    }
+
+    /**
+     * Which delta4j runs had the two cores far apart (the cores' round trip after each run), or "" when it was not
+     * measured: there every 2-thread training step ran up to twice as long, PyTorch's 2-thread epochs slower too, and its
+     * 1-thread runs as fast as ever, so the ratios of those rounds say as much about the host as about the code.
+     */
+    String coresApart() {
+        List<Run> ours = runs.stream().filter(r -> r.impl().equals("delta4j") && !Double.isNaN(r.coreRoundTripNs())).toList();
+        if (ours.isEmpty()) {
+            return "";
+        }
+        long far = ours.stream().filter(r -> r.coreRoundTripNs() > FAR_APART_NS).count();
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
+                "The cores' round trip after each delta4j run (`CoreDistance`; above %.0f ns the host had placed the two cores far "
+                        + "apart, where a 2-thread step runs up to twice as long: engine-cpu/README.md, Threads): ", FAR_APART_NS));
+        s.append(String.join(", ", ours.stream().map(r -> String.format(Locale.ROOT, "%d epochs round %d %.0f ns",
+                r.epochs(), r.round(), r.coreRoundTripNs())).toList()));
+        return s.append(String.format(Locale.ROOT, "; far apart after %d of %d.", far, ours.size())).toString();
     }
 
     /** The cold-start targets with their measured values: first epoch, whole 10-epoch and 2-epoch commands. */

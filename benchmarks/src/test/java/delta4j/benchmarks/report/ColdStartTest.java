@@ -56,6 +56,18 @@ class ColdStartTest {
     }
 
     @Test
+    void theCoresRoundTripIsReportedWhereMeasuredAndSaysWhenTheyWereFarApart() {
+        assertTrue(ColdStart.parse(JSON, "cold.json").coresApart().isEmpty(), "no round trips in these runs");
+        String json = JSON.replace("\"round\": 1, \"wall_s\": 5.0,", "\"round\": 1, \"core_round_trip_ns\": 66, \"wall_s\": 5.0,")
+                .replace("\"round\": 2, \"wall_s\": 6.0,", "\"round\": 2, \"core_round_trip_ns\": 320, \"wall_s\": 6.0,");
+        ColdStart c = ColdStart.parse(json, "cold.json");
+        assertEquals(66.0, c.runs().getFirst().coreRoundTripNs());
+        assertTrue(Double.isNaN(c.runs().get(1).coreRoundTripNs()));
+        String md = c.markdown();
+        assertTrue(md.contains("10 epochs round 1 66 ns, 10 epochs round 2 320 ns; far apart after 1 of 2."), md);
+    }
+
+    @Test
     void aRunWithoutPyTorchSaysWhy() {
         String md = ColdStart.parse("{\"runs\": [], \"unavailable\": [\"python3-torch is not installed\"], \"meta\": {}}", "cold.json").markdown();
         assertTrue(md.contains("Not measured: python3-torch is not installed"), md);
