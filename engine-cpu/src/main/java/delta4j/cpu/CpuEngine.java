@@ -249,7 +249,8 @@ public final class CpuEngine extends ArrayEngine {
         }
         ElementwiseJobs.AdamGroup group = jobs.adamGroup.size(params.length);
         for (int i = 0; i < params.length; i++) {
-            group.add(data(params[i]), data(grads[i]), data(m[i]), data(v[i]), weightDecay[i], (int) params[i].size());
+            group.add(data(params[i]), data(grads[i]), data(m[i]), data(v[i]), weightDecay[i], (int) params[i].size(),
+                    params[i].cols());
         }
         group.step(learningRate, beta1, beta2, epsilon, decoupled, biasCorrection(beta1, step), biasCorrection(beta2, step));
     }

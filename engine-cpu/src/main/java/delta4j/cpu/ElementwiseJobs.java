@@ -445,16 +445,21 @@ final class ElementwiseJobs {
     }
 
     // Adam on a group: θ_i, m_i, v_i ← Adam(θ_i, g_i, m_i, v_i, λ_i) for every tensor i, all shapes alike per i
-    // The group's elements are one flat range [0, Σ size_i) split over the pool: a part runs Optimizers.adam on the
-    // stretch of each tensor that falls in it. A small tensor's step alone stays below the split's threshold and runs on
-    // the caller while the worker idles; in the group it shares the split. Every element is computed as in Adam's own
-    // job (the kernel is element-wise, its padded last vector too), so the bits do not depend on where the parts fall.
+    // The group splits over the pool when its elements in all reach the split's threshold (a small tensor's step alone
+    // stays below it and would run on the caller while the worker idles; in the group it shares the split). Each part
+    // takes a stretch of every tensor: of a weight matrix whose rows are one k block per thread, the rows of its own k
+    // block (GemmLoopNest.depthStart), which its thread's share of the forward product read and its share of the weight
+    // gradient wrote, so they stay in that core's cache; of any other tensor an even share of its elements. Every element
+    // is computed as in Adam's own job (the kernel is element-wise, its padded last vector too), so the bits do not
+    // depend on where the parts fall.
     final class AdamGroup extends Job {
         // Grow-only: set per call, so that a step allocates nothing once the first has sized them.
         private float[][] param = new float[0][], grad = new float[0][], m = new float[0][], v = new float[0][];
         private float[] decay = new float[0];
         /** start[i]: the first element of tensor i in the flat range; start[count]: its end. */
         private int[] start = new int[1];
+        /** Columns of each tensor (its rows are its size over these). */
+        private int[] cols = new int[0];
         private int count;
         private float learningRate, beta1, beta2, epsilon, bc1, bc2;
         private boolean decoupled;
@@ -468,14 +473,16 @@ final class ElementwiseJobs {
                 v = new float[n][];
                 decay = new float[n];
                 start = new int[n + 1];
+                cols = new int[n];
             }
             count = 0;
             return this;
         }
 
-        /** Adds tensor {@code count} of the group, {@code size} elements. */
-        void add(float[] param, float[] grad, float[] m, float[] v, float decay, int size) {
+        /** Adds tensor {@code count} of the group, {@code size} elements in rows of {@code cols}. */
+        void add(float[] param, float[] grad, float[] m, float[] v, float decay, int size, int cols) {
             int i = count++;
+            this.cols[i] = cols;
             this.param[i] = param;
             this.grad[i] = grad;
             this.m[i] = m;
@@ -505,12 +512,19 @@ final class ElementwiseJobs {
 
         @Override
         public void run(int part, int parts) {
-            int e0 = element(part, parts), e1 = element(part + 1, parts);
             for (int i = 0; i < count; i++) {
-                int lo = Math.max(e0, start[i]), hi = Math.min(e1, start[i + 1]);
-                if (lo < hi) {
-                    Optimizers.adam(param[i], grad[i], m[i], v[i], learningRate, beta1, beta2, epsilon, decay[i], decoupled, bc1, bc2,
-                            lo - start[i], hi - start[i], lanes[part]);
+                int size = start[i + 1] - start[i], n = cols[i], rows = size / n;
+                int e0, e1;
+                if (parts > 1 && GemmLoopNest.depthStart(rows, part, parts) >= 0) {
+                    e0 = GemmLoopNest.depthStart(rows, part, parts) * n;
+                    e1 = GemmLoopNest.depthStart(rows, part + 1, parts) * n;
+                } else {
+                    e0 = split(size, part, parts, Simd.L);
+                    e1 = split(size, part + 1, parts, Simd.L);
+                }
+                if (e0 < e1) {
+                    Optimizers.adam(param[i], grad[i], m[i], v[i], learningRate, beta1, beta2, epsilon, decay[i], decoupled,
+                            bc1, bc2, e0, e1, lanes[part]);
                 }
             }
         }

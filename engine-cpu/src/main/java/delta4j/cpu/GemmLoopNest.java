@@ -14,9 +14,10 @@ import delta4j.engine.Precision;
  *         for ir in MC step MR:             ... while the A micro-panels stream past it
  *           micro-kernel: C[ic+ir.., jc+jr..] ← α·Ã·B̃ + β'·C   (β' = β on the first k block, then 1)
  * </pre>
- * The blocks are the machine's ({@link GemmBlocking}). {@link GemmTasks} runs the same macro-kernel on row blocks
- * of a shared packed B block; both visit every tile of C with the same k blocks in the same order, so the sums, and
- * the bits, do not depend on the thread count.
+ * The blocks are the machine's ({@link GemmBlocking}); a depth k over KC is cut into k blocks of equal size
+ * ({@link #kBlock}). {@link GemmTasks} runs the same macro-kernel on row blocks of a shared packed B block, and
+ * {@link Gemm}'s split by k gives each thread one k block; all visit every tile of C with the same k blocks in the same
+ * order, so the sums, and the bits, do not depend on the thread count.
  */
 final class GemmLoopNest {
 
@@ -31,6 +32,44 @@ final class GemmLoopNest {
     /** n block, a multiple of NR: the packed B block (KC × NC floats) fits L2. */
     static final int NC = GemmBlocking.MACHINE.nc();
 
+    /**
+     * The k block of a product of depth k: KC where k fits one, else the depth cut into blocks of equal size, rounded up
+     * to whole MR panels and at most KC. Equal blocks let two threads take one each ({@link Gemm}'s split by k) at the
+     * same speed, and whole panels make a block of rows of W, which is a k block of the layer's forward product, also a
+     * run of whole row panels of its weight gradient, cut there too ({@link #depthStart}).
+     */
+    static int kBlock(int k) {
+        if (k <= KC) {
+            return KC;
+        }
+        for (int blocks = (k + KC - 1) / KC; ; blocks++) {
+            int size = ((k + blocks - 1) / blocks + MR - 1) / MR * MR;
+            if (size <= KC) {
+                return size;
+            }
+        }
+    }
+
+    /** k blocks of a product of depth k. */
+    static int kBlocks(int k) {
+        int kb = kBlock(k);
+        return (k + kb - 1) / kb;
+    }
+
+    /**
+     * Where part {@code part} of {@code parts} starts in a depth of {@code depth} rows (depth for part = parts) when the
+     * depth's k blocks are exactly {@code parts}: the start of k block {@code part}. The split by k of a forward product
+     * reads those rows of W, its weight gradient is cut by rows there, and the optimizer's step updates them, each on
+     * thread {@code part}: a row of W stays in one core's cache (engine-cpu/README.md, Threads, "When the two cores are
+     * far apart"). -1 when the k blocks are not {@code parts}.
+     */
+    static int depthStart(int depth, int part, int parts) {
+        if (kBlocks(depth) != parts) {
+            return -1;
+        }
+        return Math.min(depth, part * kBlock(depth));
+    }
+
     /** One thread's packing buffers, allocated on its first product and reused. */
     static final class Workspace {
         final float[] aPack = new float[MC * KC];
@@ -44,11 +83,11 @@ final class GemmLoopNest {
      * a first use).
      */
     static void blocked(GemmCall call, Precision precision, Workspace w, int i0, int i1, int j0, int j1) {
-        int k = call.k;
+        int k = call.k, kb = kBlock(k);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kb) {
+                int kc = Math.min(kb, k - pc);
                 GemmPacking.packB(call, precision, w.bPack, pc, kc, jc, nc, 0, nc);
                 float betaBlock = pc == 0 ? call.beta : 1f; // later k blocks accumulate onto the first
                 for (int ic = i0; ic < i1; ic += MC) {
@@ -60,12 +99,34 @@ final class GemmLoopNest {
         }
     }
 
+    /**
+     * The k block [pc, pc + kc) of the whole product, α = 1, into {@code out} (m × n) with β as given: the first block
+     * into C, a later one's sums alone (β = 0) into a scratch matrix, which a split by k adds onto C afterwards in k
+     * order, as {@link #blocked} does with α = 1 (engine-cpu/README.md, Threads).
+     */
+    static void kBlockSums(GemmCall call, Precision precision, Workspace w, int pc, int kc, float[] out, float beta) {
+        int m = call.m, n = call.n;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            GemmPacking.packB(call, precision, w.bPack, pc, kc, jc, nc, 0, nc);
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = Math.min(MC, m - ic);
+                GemmPacking.packA(call, precision, w.aPack, ic, mc, pc, kc);
+                macroKernel(w, w.bPack, ic, mc, jc, nc, kc, out, n, 1f, beta);
+            }
+        }
+    }
+
     /** Every tile of C[ic..ic+mc)[jc..jc+nc) from the packed A block in w and a packed B block. */
     static void macroKernel(GemmCall call, Workspace w, float[] bPack, int ic, int mc, int jc, int nc, int kc,
                             float betaBlock) {
-        float[] aPack = w.aPack, tile = w.tile, c = call.c;
-        int ldc = call.n;
-        float alpha = call.alpha;
+        macroKernel(w, bPack, ic, mc, jc, nc, kc, call.c, call.n, call.alpha, betaBlock);
+    }
+
+    /** The same into an explicit C (row stride ldc) with its own α. */
+    static void macroKernel(Workspace w, float[] bPack, int ic, int mc, int jc, int nc, int kc, float[] c, int ldc,
+                            float alpha, float betaBlock) {
+        float[] aPack = w.aPack, tile = w.tile;
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {

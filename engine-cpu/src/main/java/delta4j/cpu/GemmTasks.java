@@ -42,7 +42,7 @@ final class GemmTasks {
     /** The row block each row task of a phase computes: claims alternate between far-apart ranges of C. */
     private int[] rowOrder = new int[0];
     private volatile boolean taskFailed;
-    private int rowTask, rowTasks, bTasks, kBlocks, tasksPerPhase, tasks;
+    private int rowTask, rowTasks, bTasks, kBlocks, kBlock, tasksPerPhase, tasks;
 
     /** Sets up the tasks of a call on {@code threads} threads (published to the workers by the pool's hand-off). */
     void prepare(GemmCall call, int threads) {
@@ -50,7 +50,8 @@ final class GemmTasks {
         rowTask = rowBlockPanels((m + MR - 1) / MR, threads) * MR;
         rowTasks = (m + rowTask - 1) / rowTask;
         bTasks = ((Math.min(NC, n) + NR - 1) / NR + B_TASK_PANELS - 1) / B_TASK_PANELS;
-        kBlocks = (k + KC - 1) / KC;
+        kBlock = GemmLoopNest.kBlock(k);
+        kBlocks = (k + kBlock - 1) / kBlock;
         tasksPerPhase = bTasks + rowTasks;
         tasks = (n + NC - 1) / NC * kBlocks * tasksPerPhase;
         for (int i = 0; i < 2; i++) {
@@ -129,8 +130,8 @@ final class GemmTasks {
         try {
             for (int t; (t = nextTask.getAndIncrement()) < tasks; ) {
                 int phase = t / tasksPerPhase, r = t % tasksPerPhase, buffer = phase & 1, use = phase >> 1;
-                int jc = phase / kBlocks * NC, pc = phase % kBlocks * KC;
-                int nc = Math.min(NC, n - jc), kc = Math.min(KC, k - pc);
+                int jc = phase / kBlocks * NC, pc = phase % kBlocks * kBlock;
+                int nc = Math.min(NC, n - jc), kc = Math.min(kBlock, k - pc);
                 float[] bPack = sharedB[buffer];
                 if (r < bTasks) {
                     await(progress, ROWS_DONE + buffer, use * rowTasks); // readers of this buffer's last phase

@@ -2,7 +2,7 @@ package delta4j.cpu;
 
 import java.lang.invoke.MethodHandle;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -38,20 +38,23 @@ final class WorkerPool implements AutoCloseable {
     private final int threads;
     private final Worker[] workers;
     /**
-     * The parts of the current job are claimed here, by the caller and the workers alike:
-     * {@code (epoch << 32) | next unclaimed part}. A part is run by whoever claims it, so a worker that the
-     * OS schedules late (a busy machine) finds its part already done by the caller instead of holding
-     * the whole kernel up; before this, two threads on a loaded machine ran slower than one.
+     * Per part: the latest job (its epoch) whose part of that index has been claimed. Part p belongs to thread p (the
+     * caller is thread 0, worker w is thread w), so that a kernel split like the one before it finds its part of the
+     * data in its own core's cache (a layer's forward product, its weight gradient and the optimizer's step on the same
+     * rows of W: engine-cpu/README.md, Threads). The caller takes, after its own part, any part whose worker has not
+     * claimed it yet, so a worker that the OS schedules late (a busy machine) finds its part already done instead of
+     * holding the kernel up; before this, two threads on a loaded machine ran slower than one. Epochs are longs, so a
+     * claim from a finished job never matches a later one.
      */
-    private final AtomicLong claims = new AtomicLong();
+    private final AtomicLongArray claimed;
     /** Parts of the current job not yet finished. */
     private final AtomicInteger remaining = new AtomicInteger();
     private volatile Thread caller;
     private volatile Throwable failure;
     private volatile boolean shutdown;
-    private int epoch; // the caller's count of jobs; only the caller writes it
+    private long epoch; // the caller's count of jobs; only the caller writes it
 
-    // The job being run; published by the volatile write of claims, stable until run() returns.
+    // The job being run; published to a worker by the volatile write of its ticket, stable until run() returns.
     private Job job;
     private int parts;
 
@@ -60,6 +63,7 @@ final class WorkerPool implements AutoCloseable {
             throw new IllegalArgumentException("a worker pool needs at least 1 thread, got " + threads);
         }
         this.threads = threads;
+        this.claimed = new AtomicLongArray(threads);
         this.workers = new Worker[threads - 1];
         for (int w = 0; w < workers.length; w++) {
             workers[w] = new Worker(w + 1);
@@ -96,12 +100,14 @@ final class WorkerPool implements AutoCloseable {
         this.failure = null;
         this.caller = Thread.currentThread();
         remaining.set(parts);
-        int e = ++epoch;
-        claims.set((long) e << 32); // publishes job and parts
+        long e = ++epoch;
         for (int w = 0; w < parts - 1; w++) {
-            workers[w].dispatch(e);
+            workers[w].dispatch(e); // publishes job and parts
         }
-        work(e);
+        runPart(e, 0);
+        for (int p = 1; p < parts; p++) {
+            runPart(e, p); // a worker's part that it has not claimed yet
+        }
         awaitWorkers();
         Throwable f = failure;
         if (f != null) {
@@ -111,27 +117,23 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Claims and runs parts of job {@code e} until none is left. A claim is a CAS on {@link #claims}, so a
-     * thread that arrives after job e is over (or replaced by the next) claims nothing; {@code job} and
-     * {@code parts} are read after a successful claim, when run() for e cannot have returned yet.
+     * Claims part {@code p} of job {@code e} and runs it, unless another thread has claimed it. A claim is a CAS on
+     * {@link #claimed}{@code [p]} from an earlier epoch to e: job e cannot end before every part has been claimed for
+     * e, so a thread that arrives after it claims nothing, and {@code job} and {@code parts} are read after a successful
+     * claim, while they are still job e's.
      */
-    private void work(int e) {
-        while (true) {
-            long s = claims.get();
-            int p = (int) s;
-            if ((int) (s >>> 32) != e || p >= parts) {
-                return;
-            }
-            if (claims.compareAndSet(s, s + 1)) {
-                try {
-                    job.entry.invokeExact(p, parts);
-                } catch (Throwable t) {
-                    failure = t;
-                }
-                if (remaining.decrementAndGet() == 0) {
-                    LockSupport.unpark(caller);
-                }
-            }
+    private void runPart(long e, int p) {
+        long c = claimed.get(p);
+        if (c >= e || !claimed.compareAndSet(p, c, e)) {
+            return;
+        }
+        try {
+            job.entry.invokeExact(p, parts);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        if (remaining.decrementAndGet() == 0) {
+            LockSupport.unpark(caller);
         }
     }
 
@@ -160,16 +162,18 @@ final class WorkerPool implements AutoCloseable {
 
     private final class Worker implements Runnable {
         final Thread thread;
-        /** The latest job this worker is asked to help with (its epoch); only the caller writes it. */
-        volatile int ticket;
-        private int done;
+        /** The latest job this worker is asked to run its part of (its epoch); only the caller writes it. */
+        volatile long ticket;
+        private final int part;
+        private long done;
 
         Worker(int index) {
+            this.part = index;
             this.thread = new Thread(this, "delta4j-cpu-worker-" + index);
             this.thread.setDaemon(true);
         }
 
-        void dispatch(int e) {
+        void dispatch(long e) {
             ticket = e;
             LockSupport.unpark(thread);
         }
@@ -178,7 +182,7 @@ final class WorkerPool implements AutoCloseable {
         public void run() {
             while (true) {
                 long start = System.nanoTime();
-                int e;
+                long e;
                 while ((e = ticket) == done) {
                     if (shutdown) {
                         return;
@@ -190,7 +194,7 @@ final class WorkerPool implements AutoCloseable {
                     }
                 }
                 done = e;
-                work(e);
+                runPart(e, part);
             }
         }
     }
