@@ -132,6 +132,17 @@ final class ElementwiseJobs {
             return split(rows, part, parts, 1);
         }
 
+        /**
+         * First element of part {@code part} of {@code parts} in a weight matrix of {@code size} elements in rows of
+         * {@code n}: the first row of its k block where the rows are one k block per part (GemmLoopNest.depthStart:
+         * the rows that the same thread's share of the forward product read), else an even share on a whole vector. Here, in a method that the launcher keeps from C2, so that the kernel's compiled
+         * code does not take its branches from the warm-up's calls, which never split.
+         */
+        final int weightStart(int size, int n, int part, int parts) {
+            int depth = parts > 1 ? GemmLoopNest.depthStart(size / n, part, parts) : -1;
+            return depth >= 0 ? depth * n : split(size, part, parts, Simd.L);
+        }
+
         /** First flat element of part {@code part}, on a whole vector. */
         final int element(int part, int parts) {
             return split(size, part, parts, Simd.L);
@@ -448,8 +459,8 @@ final class ElementwiseJobs {
     // The group splits over the pool when its elements in all reach the split's threshold (a small tensor's step alone
     // stays below it and would run on the caller while the worker idles; in the group it shares the split). Each part
     // takes a stretch of every tensor: of a weight matrix whose rows are one k block per thread, the rows of its own k
-    // block (GemmLoopNest.depthStart), which its thread's share of the forward product read and its share of the weight
-    // gradient wrote, so they stay in that core's cache; of any other tensor an even share of its elements. Every element
+    // block (GemmLoopNest.depthStart), which its thread's share of the forward product read, so they stay in that core's
+    // cache; of any other tensor an even share of its elements. Every element
     // is computed as in Adam's own job (the kernel is element-wise, its padded last vector too), so the bits do not
     // depend on where the parts fall.
     final class AdamGroup extends Job {
@@ -513,15 +524,8 @@ final class ElementwiseJobs {
         @Override
         public void run(int part, int parts) {
             for (int i = 0; i < count; i++) {
-                int size = start[i + 1] - start[i], n = cols[i], rows = size / n;
-                int e0, e1;
-                if (parts > 1 && GemmLoopNest.depthStart(rows, part, parts) >= 0) {
-                    e0 = GemmLoopNest.depthStart(rows, part, parts) * n;
-                    e1 = GemmLoopNest.depthStart(rows, part + 1, parts) * n;
-                } else {
-                    e0 = split(size, part, parts, Simd.L);
-                    e1 = split(size, part + 1, parts, Simd.L);
-                }
+                int size = start[i + 1] - start[i], n = cols[i];
+                int e0 = weightStart(size, n, part, parts), e1 = weightStart(size, n, part + 1, parts);
                 if (e0 < e1) {
                     Optimizers.adam(param[i], grad[i], m[i], v[i], learningRate, beta1, beta2, epsilon, decay[i], decoupled,
                             bc1, bc2, e0, e1, lanes[part]);

@@ -61,11 +61,11 @@ final class Gemm extends WorkerPool.Job {
     private final GemmCall call = new GemmCall();
     private final GemmTasks tasks = new GemmTasks();
 
-    // The schedule of the current call: the task schedule, or a static grid of gridM × gridN blocks of C (its row
-    // blocks at the depth's k blocks where depthRows), or a split by k, or two products at once (backwardProducts: part
-    // 0 computes second, G, and part 1 call, dW).
-    private boolean shared, paired, depthRows, kSplit;
-    private final GemmKSums kSums;
+    // The schedule of the current call: the task schedule, or a static grid of gridM × gridN blocks of C, or a split
+    // by k in two phases (kPhase), or two products at once (backwardProducts: part 0 computes second, G, and part 1
+    // call, dW).
+    private boolean shared, paired, kSplit;
+    private int kPhase;
     private int gridM, gridN;
     private final GemmCall second = new GemmCall();
 
@@ -74,7 +74,6 @@ final class Gemm extends WorkerPool.Job {
         this.precision = precision;
         this.workspaces = new GemmLoopNest.Workspace[pool.threads()];
         this.narrow = new GemmNarrow(pool, precision);
-        this.kSums = new GemmKSums(pool.threads());
     }
 
     /**
@@ -89,24 +88,18 @@ final class Gemm extends WorkerPool.Job {
         }
         call.set(transA, transB, m, n, k, alpha, a, b, beta, c);
         int threads = pool.threads();
-        shared = depthRows = kSplit = false;
+        shared = kSplit = false;
         if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
             gridM = gridN = 1;
-        } else if (!transA && !transB && alpha == 1f && GemmLoopNest.kBlocks(k) == threads
-                && (long) m * n * (threads - 1) <= GemmKSums.MAX_SCRATCH) {
-            // A layer's forward product whose depth is one k block per thread: each thread takes its k block, that is
-            // its rows of W, which its own optimizer step updates (depthRows below, ElementwiseJobs.AdamGroup). With a
-            // cut of m or n each core read the rows that the other core had just updated, which cost several times a
-            // step where the host keeps the two cores apart (engine-cpu/README.md, Threads, "When the two cores are
-            // far apart"). α = 1: then the blocks' sums added onto C in k order are the bits of one thread's loop nest.
+        } else if (threads == 2 && !transA && !transB && alpha == 1f && beta == 0f && GemmLoopNest.kBlocks(k) == 2) {
+            // A layer's forward product whose depth is two k blocks, on two threads: each thread takes one k block, that
+            // is its rows of W, which its own optimizer step updates (ElementwiseJobs.AdamGroup). With
+            // a cut of m or n each core read the rows that the other core had just updated, which cost several times a
+            // step where the host keeps the two cores apart (engine-cpu/README.md, Threads, "When the two cores are far
+            // apart"). Two phases: first each thread stores its block's sums into one half of C's rows, then adds them
+            // onto the other half (β = 1). With α = 1 and β = 0 every element is then its two blocks' sums added with one
+            // rounding, whichever came first: the bits of one thread's loop nest.
             kSplit = true;
-        } else if (transA && !transB && k <= GemmLoopNest.KC && GemmLoopNest.depthStart(m, 0, threads) >= 0) {
-            // That layer's weight gradient Xᵀ·Δ (a batch of one k block): cut by rows at the same k blocks, so each
-            // thread writes the gradient of the rows of W it updates. The blocks are whole MR panels, so the tiles of C
-            // are one thread's.
-            depthRows = true;
-            gridM = threads;
-            gridN = 1;
         } else {
             int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
             // Cutting n makes every thread pack all of op(A); cutting m would make every thread pack all of
@@ -130,10 +123,12 @@ final class Gemm extends WorkerPool.Job {
             }
         }
         try {
-            pool.run(this, shared || kSplit ? threads : gridM * gridN);
             if (kSplit) {
-                kSums.addOnto(pool, c, m * n);
+                kPhase = 0;
+                pool.run(this, 2);
+                kPhase = 1;
             }
+            pool.run(this, shared || kSplit ? threads : gridM * gridN);
         } finally {
             call.clear(); // do not keep the caller's arrays reachable
         }
@@ -175,21 +170,18 @@ final class Gemm extends WorkerPool.Job {
             tasks.run(call, precision, w);
             return;
         }
-        if (kSplit) {
-            if (w.bPack == null) {
-                w.bPack = new float[GemmLoopNest.KC * GemmLoopNest.NC];
-            }
-            int kb = GemmLoopNest.kBlock(call.k), pc = part * kb;
-            if (part == 0) {
-                GemmLoopNest.kBlockSums(call, precision, w, pc, Math.min(kb, call.k - pc), call.c, call.beta);
-            } else {
-                GemmLoopNest.kBlockSums(call, precision, w, pc, Math.min(kb, call.k - pc),
-                        kSums.scratch(part, call.m * call.n), 0f);
-            }
-            return;
-        }
         if (w.bPack == null) {
             w.bPack = new float[GemmLoopNest.KC * GemmLoopNest.NC]; // the static cuts' own B blocks
+        }
+        if (kSplit) {
+            // Thread p's k block (its rows of W); rows [0, mid) of C then [mid, m) for thread 0, the other way round for
+            // thread 1, so the two never write the same rows at once. Its packed B block serves both phases.
+            int kb = GemmLoopNest.kBlock(call.k), pc = part * kb, kc = Math.min(kb, call.k - pc);
+            int panels = (call.m + MR - 1) / MR, mid = Math.min(call.m, (panels + 1) / 2 * MR);
+            boolean low = (part == 0) == (kPhase == 0);
+            GemmLoopNest.kBlockRows(call, precision, w, pc, kc, low ? 0 : mid, low ? mid : call.m, kPhase == 0 ? 0f : 1f,
+                    kPhase == 0);
+            return;
         }
         if (paired) {
             // The caller (which claims part 0 first) takes G: the layer's next kernels (dropout, activationBackward)
@@ -202,9 +194,8 @@ final class Gemm extends WorkerPool.Job {
         int m = call.m, n = call.n;
         int pm = part / gridN, pn = part % gridN;
         int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
-        int i0 = depthRows ? GemmLoopNest.depthStart(m, pm, gridM) : Math.min(m, (int) ((long) panelsM * pm / gridM) * MR);
-        int i1 = depthRows ? GemmLoopNest.depthStart(m, pm + 1, gridM)
-                : Math.min(m, (int) ((long) panelsM * (pm + 1) / gridM) * MR);
+        int i0 = Math.min(m, (int) ((long) panelsM * pm / gridM) * MR);
+        int i1 = Math.min(m, (int) ((long) panelsM * (pm + 1) / gridM) * MR);
         int j0 = Math.min(n, (int) ((long) panelsN * pn / gridN) * NR);
         int j1 = Math.min(n, (int) ((long) panelsN * (pn + 1) / gridN) * NR);
         if (i0 < i1 && j0 < j1) {

@@ -33,21 +33,16 @@ final class GemmLoopNest {
     static final int NC = GemmBlocking.MACHINE.nc();
 
     /**
-     * The k block of a product of depth k: KC where k fits one, else the depth cut into blocks of equal size, rounded up
-     * to whole MR panels and at most KC. Equal blocks let two threads take one each ({@link Gemm}'s split by k) at the
-     * same speed, and whole panels make a block of rows of W, which is a k block of the layer's forward product, also a
-     * run of whole row panels of its weight gradient, cut there too ({@link #depthStart}).
+     * The k block of a product of depth k: KC where k fits one, else the depth cut into the fewest blocks of at most KC,
+     * of equal size rounded up to 16 (KC is a multiple of 16, so the rounding keeps them within it). Equal blocks let
+     * two threads take one each at the same speed ({@link Gemm}'s split by k).
      */
     static int kBlock(int k) {
         if (k <= KC) {
             return KC;
         }
-        for (int blocks = (k + KC - 1) / KC; ; blocks++) {
-            int size = ((k + blocks - 1) / blocks + MR - 1) / MR * MR;
-            if (size <= KC) {
-                return size;
-            }
-        }
+        int blocks = (k + KC - 1) / KC;
+        return ((k + blocks - 1) / blocks + 15) / 16 * 16;
     }
 
     /** k blocks of a product of depth k. */
@@ -59,9 +54,9 @@ final class GemmLoopNest {
     /**
      * Where part {@code part} of {@code parts} starts in a depth of {@code depth} rows (depth for part = parts) when the
      * depth's k blocks are exactly {@code parts}: the start of k block {@code part}. The split by k of a forward product
-     * reads those rows of W, its weight gradient is cut by rows there, and the optimizer's step updates them, each on
-     * thread {@code part}: a row of W stays in one core's cache (engine-cpu/README.md, Threads, "When the two cores are
-     * far apart"). -1 when the k blocks are not {@code parts}.
+     * reads those rows of W on thread {@code part}, and the optimizer's step updates them there, so a row of W stays in
+     * one core's cache (engine-cpu/README.md, Threads, "When the two cores are far apart"). -1 when the k blocks are
+     * not {@code parts}.
      */
     static int depthStart(int depth, int part, int parts) {
         if (kBlocks(depth) != parts) {
@@ -100,19 +95,22 @@ final class GemmLoopNest {
     }
 
     /**
-     * The k block [pc, pc + kc) of the whole product, α = 1, into {@code out} (m × n) with β as given: the first block
-     * into C, a later one's sums alone (β = 0) into a scratch matrix, which a split by k adds onto C afterwards in k
-     * order, as {@link #blocked} does with α = 1 (engine-cpu/README.md, Threads).
+     * The k block [pc, pc + kc) of rows [i0, i1) of C, β as given (α is the call's): one phase of {@link Gemm}'s split by
+     * k. {@code packB}: pack the B block; false where this thread packed the same block in the phase before and it is
+     * still in its buffer (n within one NC block).
      */
-    static void kBlockSums(GemmCall call, Precision precision, Workspace w, int pc, int kc, float[] out, float beta) {
-        int m = call.m, n = call.n;
+    static void kBlockRows(GemmCall call, Precision precision, Workspace w, int pc, int kc, int i0, int i1, float beta,
+                           boolean packB) {
+        int n = call.n;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            GemmPacking.packB(call, precision, w.bPack, pc, kc, jc, nc, 0, nc);
-            for (int ic = 0; ic < m; ic += MC) {
-                int mc = Math.min(MC, m - ic);
+            if (packB || n > NC) {
+                GemmPacking.packB(call, precision, w.bPack, pc, kc, jc, nc, 0, nc);
+            }
+            for (int ic = i0; ic < i1; ic += MC) {
+                int mc = Math.min(MC, i1 - ic);
                 GemmPacking.packA(call, precision, w.aPack, ic, mc, pc, kc);
-                macroKernel(w, w.bPack, ic, mc, jc, nc, kc, out, n, 1f, beta);
+                macroKernel(call, w, w.bPack, ic, mc, jc, nc, kc, beta);
             }
         }
     }
@@ -120,13 +118,9 @@ final class GemmLoopNest {
     /** Every tile of C[ic..ic+mc)[jc..jc+nc) from the packed A block in w and a packed B block. */
     static void macroKernel(GemmCall call, Workspace w, float[] bPack, int ic, int mc, int jc, int nc, int kc,
                             float betaBlock) {
-        macroKernel(w, bPack, ic, mc, jc, nc, kc, call.c, call.n, call.alpha, betaBlock);
-    }
-
-    /** The same into an explicit C (row stride ldc) with its own α. */
-    static void macroKernel(Workspace w, float[] bPack, int ic, int mc, int jc, int nc, int kc, float[] c, int ldc,
-                            float alpha, float betaBlock) {
-        float[] aPack = w.aPack, tile = w.tile;
+        float[] aPack = w.aPack, tile = w.tile, c = call.c;
+        int ldc = call.n;
+        float alpha = call.alpha;
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {

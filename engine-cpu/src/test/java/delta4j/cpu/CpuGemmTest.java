@@ -148,44 +148,39 @@ class CpuGemmTest {
     }
 
     /**
-     * A forward product whose depth is one k block per thread runs split by k (each thread one k block, the later
-     * blocks' sums added onto C in k order) and its weight gradient cut by rows at the same blocks: both give one
-     * thread's bits, with β = 0 and β ≠ 0, on 2 threads (two k blocks) and 3 (three).
+     * On two threads a forward product of two k blocks (α = 1, β = 0) runs split by k (each thread one k block, stored
+     * into half of C's rows, then added onto the other half): it gives one thread's bits, as do the other schedules that
+     * the same shape takes with β ≠ 0 and on 3 threads.
      */
     @Test
-    void theSplitByKAndTheGradientsCutAtItsBlocksAreTheOneThreadProducts() {
-        int kc = GemmLoopNest.KC;
-        for (Engine e : new Engine[]{two, three}) {
-            int threads = e == two ? 2 : 3, depth = threads * kc - 40, batch = 128, units = 256;
-            assertEquals(threads, GemmLoopNest.kBlocks(depth), "the depth is one k block per thread");
-            SplittableRandom rnd = new SplittableRandom(depth);
-            float[] x = EngineConformanceKit.random(rnd, batch * depth, 1f), w = EngineConformanceKit.random(rnd, depth * units, 1f);
-            float[] c = EngineConformanceKit.random(rnd, batch * units, 1f), delta = EngineConformanceKit.random(rnd, batch * units, 1f);
-            for (float beta : new float[]{0f, 2f}) {
-                float[] want = product(one, batch, units, depth, false, false, 1f, x, w, beta, c);
+    void theSplitByKIsTheOneThreadProduct() {
+        int kc = GemmLoopNest.KC, depth = 2 * kc - 40, batch = 128, units = 256;
+        assertEquals(2, GemmLoopNest.kBlocks(depth), "two k blocks");
+        SplittableRandom rnd = new SplittableRandom(depth);
+        float[] x = EngineConformanceKit.random(rnd, batch * depth, 1f), w = EngineConformanceKit.random(rnd, depth * units, 1f);
+        float[] c = EngineConformanceKit.random(rnd, batch * units, 1f);
+        for (float beta : new float[]{0f, 2f}) {
+            float[] want = product(one, batch, units, depth, false, false, 1f, x, w, beta, c);
+            for (Engine e : new Engine[]{two, three}) {
                 for (int round = 0; round < 3; round++) {
                     EngineConformanceKit.assertSameBits(want, product(e, batch, units, depth, false, false, 1f, x, w, beta, c),
-                            e.device() + ", β " + beta + ", round " + round + ": the split by k against one thread");
+                            e.device() + ", β " + beta + ", round " + round + ": against one thread");
                 }
             }
-            float[] dwWant = product(one, depth, units, batch, true, false, 1f / batch, x, delta, 0f, new float[depth * units]);
-            EngineConformanceKit.assertSameBits(dwWant,
-                    product(e, depth, units, batch, true, false, 1f / batch, x, delta, 0f, new float[depth * units]),
-                    e.device() + ": the weight gradient cut at the k blocks against one thread");
         }
     }
 
-    /** k blocks: KC for a depth that fits one, else equal blocks of whole MR panels, none over KC, at least ⌈k / KC⌉. */
+    /** k blocks: KC for a depth that fits one, else the fewest blocks of at most KC, equal and a multiple of 16. */
     @Test
-    void kBlocksAreEqualWholePanelsOfAtMostKc() {
-        int kc = GemmLoopNest.KC, mr = GemmLoopNest.MR;
+    void kBlocksAreEqualMultiplesOf16OfAtMostKc() {
+        int kc = GemmLoopNest.KC;
         assertEquals(kc, GemmLoopNest.kBlock(1));
         assertEquals(kc, GemmLoopNest.kBlock(kc));
         assertEquals(1, GemmLoopNest.kBlocks(kc));
         for (int k = kc + 1; k <= 5 * kc; k += 7) {
             int kb = GemmLoopNest.kBlock(k), blocks = GemmLoopNest.kBlocks(k);
-            assertTrue(kb <= kc && kb % mr == 0, k + ": block " + kb);
-            assertTrue(blocks >= (k + kc - 1) / kc, k + ": " + blocks + " blocks");
+            assertTrue(kb <= kc && kb % 16 == 0, k + ": block " + kb);
+            assertEquals((k + kc - 1) / kc, blocks, k + ": blocks");
             assertTrue(k - (blocks - 1) * kb > 0, k + ": the last block is not empty");
             assertEquals(blocks == 2 ? kb : -1, GemmLoopNest.depthStart(k, 1, 2), k + ": part 1's first row of W on 2 threads");
         }
