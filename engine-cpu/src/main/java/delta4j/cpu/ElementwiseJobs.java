@@ -135,8 +135,9 @@ final class ElementwiseJobs {
         /**
          * First element of part {@code part} of {@code parts} in a weight matrix of {@code size} elements in rows of
          * {@code n}: the first row of its k block where the rows are one k block per part (GemmLoopNest.depthStart:
-         * the rows that the same thread's share of the forward product read), else an even share on a whole vector. Here, in a method that the launcher keeps from C2, so that the kernel's compiled
-         * code does not take its branches from the warm-up's calls, which never split.
+         * the rows that the same thread's share of the forward product read), else an even share on a whole vector.
+         * Here, in a method that the launcher keeps from C2, so that the kernel's compiled code does not take its
+         * branches from the warm-up's calls, which never split.
          */
         final int weightStart(int size, int n, int part, int parts) {
             int depth = parts > 1 ? GemmLoopNest.depthStart(size / n, part, parts) : -1;
@@ -460,9 +461,8 @@ final class ElementwiseJobs {
     // stays below it and would run on the caller while the worker idles; in the group it shares the split). Each part
     // takes a stretch of every tensor: of a weight matrix whose rows are one k block per thread, the rows of its own k
     // block (GemmLoopNest.depthStart), which its thread's share of the forward product read, so they stay in that core's
-    // cache; of any other tensor an even share of its elements. Every element
-    // is computed as in Adam's own job (the kernel is element-wise, its padded last vector too), so the bits do not
-    // depend on where the parts fall.
+    // cache; of any other tensor an even share of its elements. Every element is computed as in Adam's own job (the
+    // kernel is element-wise, its padded last vector too), so the bits do not depend on where the parts fall.
     final class AdamGroup extends Job {
         // Grow-only: set per call, so that a step allocates nothing once the first has sized them.
         private float[][] param = new float[0][], grad = new float[0][], m = new float[0][], v = new float[0][];

@@ -93,12 +93,12 @@ final class Gemm extends WorkerPool.Job {
             gridM = gridN = 1;
         } else if (threads == 2 && !transA && !transB && alpha == 1f && beta == 0f && GemmLoopNest.kBlocks(k) == 2) {
             // A layer's forward product whose depth is two k blocks, on two threads: each thread takes one k block, that
-            // is its rows of W, which its own optimizer step updates (ElementwiseJobs.AdamGroup). With
-            // a cut of m or n each core read the rows that the other core had just updated, which cost several times a
-            // step where the host keeps the two cores apart (engine-cpu/README.md, Threads, "When the two cores are far
-            // apart"). Two phases: first each thread stores its block's sums into one half of C's rows, then adds them
-            // onto the other half (β = 1). With α = 1 and β = 0 every element is then its two blocks' sums added with one
-            // rounding, whichever came first: the bits of one thread's loop nest.
+            // is its rows of W, which its own optimizer step updates (ElementwiseJobs.AdamGroup). With a cut of m or n
+            // each core read the rows that the other core had just updated, which cost several times a step where the
+            // host keeps the two cores apart (engine-cpu/README.md, Threads, "When the two cores are far apart"). Two
+            // phases: first each thread stores its block's sums into one half of C's rows, then adds them onto the other
+            // half (β = 1). With α = 1 and β = 0 every element is then its two blocks' sums added with one rounding,
+            // whichever came first: the bits of one thread's loop nest.
             kSplit = true;
         } else {
             int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;

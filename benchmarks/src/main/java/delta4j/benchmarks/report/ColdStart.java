@@ -26,8 +26,8 @@ public record ColdStart(List<Run> runs, List<String> unavailable, Map<String, Ob
     static final double FIRST_EPOCH_TARGET = 1.3;
 
     /**
-     * A cores' round trip above this many nanoseconds means the host had placed the two cores far apart (52-95 ns
-     * near, 303-343 ns far on the 2-core build machine: engine-cpu/README.md, Threads).
+     * A cores' round trip above this many nanoseconds means the host had placed the two cores far apart: between the
+     * near and far figures of the 2-core build machine (engine-cpu/README.md, Threads, has them).
      */
     static final double FAR_APART_NS = 200;
 
