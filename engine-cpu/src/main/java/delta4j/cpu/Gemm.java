@@ -24,7 +24,9 @@ import delta4j.engine.Precision;
  * threads take the tasks of {@link GemmTasks}: the pieces of a packed B block shared by all of them, and row blocks
  * of C. Each operand is packed once whatever the thread count, and a thread that the machine slows down takes fewer
  * tasks. Otherwise (Δ·Wᵀ, a small batch against a wide layer) each thread takes a fixed block of columns and packs
- * op(A) for itself. Problems under {@link #PARALLEL_MIN_FLOPS} stay on the calling thread.
+ * op(A) for itself. On exactly two threads a forward product of two k blocks (α = 1, β = 0) is split by k instead:
+ * each thread its k block, that is its rows of W, which its optimizer step updates. Problems under
+ * {@link #PARALLEL_MIN_FLOPS} stay on the calling thread.
  *
  * <p>Precision: at tf32 and bf16 each packed block of op(A) and op(B) is rounded ({@link Rounding}) right after it
  * is packed, so the micro-kernels multiply rounded operands and accumulate in fp32; at fp32 nothing is rounded.

@@ -51,7 +51,7 @@ final class GemmTasks {
         rowTasks = (m + rowTask - 1) / rowTask;
         bTasks = ((Math.min(NC, n) + NR - 1) / NR + B_TASK_PANELS - 1) / B_TASK_PANELS;
         kBlock = GemmLoopNest.kBlock(k);
-        kBlocks = (k + kBlock - 1) / kBlock;
+        kBlocks = GemmLoopNest.kBlocks(k);
         tasksPerPhase = bTasks + rowTasks;
         tasks = (n + NC - 1) / NC * kBlocks * tasksPerPhase;
         for (int i = 0; i < 2; i++) {

@@ -40,8 +40,8 @@ final class WorkerPool implements AutoCloseable {
     /**
      * Per part: the latest job (its epoch) whose part of that index has been claimed. Part p belongs to thread p (the
      * caller is thread 0, worker w is thread w), so that a kernel split like the one before it finds its part of the
-     * data in its own core's cache (a layer's forward product, its weight gradient and the optimizer's step on the same
-     * rows of W: engine-cpu/README.md, Threads). The caller takes, after its own part, any part whose worker has not
+     * data in its own core's cache (a layer's forward product split by k and the optimizer's step on the same rows of
+     * W: engine-cpu/README.md, Threads). The caller takes, after its own part, any part whose worker has not
      * claimed it yet, so a worker that the OS schedules late (a busy machine) finds its part already done instead of
      * holding the kernel up; before this, two threads on a loaded machine ran slower than one. Epochs are longs, so a
      * claim from a finished job never matches a later one.
