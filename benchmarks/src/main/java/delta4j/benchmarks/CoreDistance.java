@@ -23,6 +23,12 @@ public final class CoreDistance {
     private static final int BURST = 2000;
 
     /**
+     * A round trip above this many nanoseconds means the host had placed the two cores far apart: between the near
+     * and far figures of the 2-core build machine (engine-cpu/README.md, Threads, has them).
+     */
+    public static final double FAR_APART_NS = 200;
+
+    /**
      * The median round trip in nanoseconds over {@code bursts} bursts of {@value #BURST} round trips, with a second
      * thread started for it. Spins on both threads for the whole measurement (a few milliseconds per ten bursts).
      */

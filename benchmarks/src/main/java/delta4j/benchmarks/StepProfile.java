@@ -94,19 +94,24 @@ public final class StepProfile {
     /**
      * Profiles {@code steps} steps of {@code shape} on a fresh engine after as many steps of warm-up, {@code rounds}
      * times, and prints each round's plain and profiled step time and the table of the round whose profiled steps
-     * took least (on a host whose speed comes and goes, the round least disturbed), with the slowest round's time for
-     * each kernel beside it: which kernels a slow phase of the host slows down.
+     * took least (on a host whose speed comes and goes, the round least disturbed), with each kernel's mean time over
+     * the rounds with the two cores near and over those with them far apart beside it ({@link CoreDistance} measured
+     * before and after the round, both on the same side of {@link CoreDistance#FAR_APART_NS}; a round that the host
+     * moved in between counts in neither): which kernels a far placement slows down, and by how much.
      */
     static void run(String engineName, int threads, NetShape shape, int steps, int rounds, PrintStream out) {
         Times times = new Times();
-        Map<String, long[]> best = null, worst = null;
-        long bestProfiled = Long.MAX_VALUE, worstProfiled = 0;
+        Map<String, long[]> best = null;
+        Map<String, long[]> near = new LinkedHashMap<>(), far = new LinkedHashMap<>();
+        int nearRounds = 0, farRounds = 0;
+        long bestProfiled = Long.MAX_VALUE;
         try (Engine engine = BenchEngines.open(engineName, threads);
              KernelNet net = NetFixtures.withRandomBatch(timed(engine, times), shape)) {
             for (int i = 0; i < steps; i++) {
                 net.step(0);
             }
             out.printf(Locale.ROOT, "%s, %s, %s, %d steps a round%n", engineName, engine.device(), shape.id(), steps);
+            double before = CoreDistance.roundTripNanos(10);
             for (int r = 0; r < rounds; r++) {
                 times.byKernel.clear();
                 long t0 = System.nanoTime();
@@ -123,30 +128,54 @@ public final class StepProfile {
                 engine.finish();
                 long profiled = System.nanoTime() - t0;
                 times.on = false;
+                double after = CoreDistance.roundTripNanos(10);
                 out.printf(Locale.ROOT, "round %d: step %.1f µs, profiled %.1f µs; cores' round trip %.0f ns%n", r + 1,
-                        plain / 1e3 / steps, profiled / 1e3 / steps, CoreDistance.roundTripNanos(10));
+                        plain / 1e3 / steps, profiled / 1e3 / steps, after);
                 if (profiled < bestProfiled) {
                     bestProfiled = profiled;
                     best = new LinkedHashMap<>(times.byKernel);
                 }
-                if (profiled > worstProfiled) {
-                    worstProfiled = profiled;
-                    worst = new LinkedHashMap<>(times.byKernel);
+                boolean farBefore = before > CoreDistance.FAR_APART_NS, farAfter = after > CoreDistance.FAR_APART_NS;
+                if (farBefore == farAfter) {
+                    addInto(farAfter ? far : near, times.byKernel);
+                    if (farAfter) {
+                        farRounds++;
+                    } else {
+                        nearRounds++;
+                    }
                 }
+                before = after;
             }
-            out.printf(Locale.ROOT, "the fastest profiled round, %.1f µs a step (the slowest, %.1f µs, beside it):%n",
-                    bestProfiled / 1e3 / steps, worstProfiled / 1e3 / steps);
+            out.printf(Locale.ROOT, "the fastest profiled round, %.1f µs a step; beside it the mean of %d rounds with the "
+                    + "cores near and of %d with them far apart:%n", bestProfiled / 1e3 / steps, nearRounds, farRounds);
+            out.printf(Locale.ROOT, "%-56s %9s %9s %7s %9s %9s%n", "kernel", "calls", "fastest", "", "near", "far");
             long total = best.values().stream().mapToLong(t -> t[0]).sum();
-            long worstTotal = worst.values().stream().mapToLong(t -> t[0]).sum();
             for (Map.Entry<String, long[]> e : best.entrySet()) {
                 long[] t = e.getValue();
-                long[] slow = worst.getOrDefault(e.getKey(), new long[2]);
-                out.printf(Locale.ROOT, "%-56s %3d calls %9.1f µs %5.1f %% %9.1f µs%n", e.getKey(), t[1] / steps,
-                        t[0] / 1e3 / steps, 100.0 * t[0] / total, slow[0] / 1e3 / steps);
+                out.printf(Locale.ROOT, "%-56s %9d %9.1f %5.1f %% %9s %9s%n", e.getKey(), t[1] / steps, t[0] / 1e3 / steps,
+                        100.0 * t[0] / total, mean(near.get(e.getKey()), nearRounds, steps),
+                        mean(far.get(e.getKey()), farRounds, steps));
             }
-            out.printf(Locale.ROOT, "%-56s %13.1f µs a step %16.1f µs%n", "in all", total / 1e3 / steps,
-                    worstTotal / 1e3 / steps);
+            out.printf(Locale.ROOT, "%-56s %9s %9.1f %7s %9s %9s  µs a step%n", "in all", "", total / 1e3 / steps, "",
+                    mean(sum(near), nearRounds, steps), mean(sum(far), farRounds, steps));
         }
+    }
+
+    private static void addInto(Map<String, long[]> into, Map<String, long[]> round) {
+        for (Map.Entry<String, long[]> e : round.entrySet()) {
+            long[] t = into.computeIfAbsent(e.getKey(), k -> new long[2]);
+            t[0] += e.getValue()[0];
+            t[1] += e.getValue()[1];
+        }
+    }
+
+    private static long[] sum(Map<String, long[]> byKernel) {
+        return new long[]{byKernel.values().stream().mapToLong(t -> t[0]).sum(), 0};
+    }
+
+    /** A kernel's mean microseconds a step over {@code rounds} rounds, or "-" where there were none. */
+    private static String mean(long[] t, int rounds, int steps) {
+        return t == null || rounds == 0 ? "-" : String.format(Locale.ROOT, "%.1f", t[0] / 1e3 / steps / rounds);
     }
 
     /** Arguments: engine, threads, shape (as {@link NetShape#parse}), steps; optional rounds (default 3). */

@@ -959,6 +959,45 @@ public abstract class EngineConformanceKit {
         }
     }
 
+    /**
+     * A training batch of wide rows, floats and bytes: large enough that an engine may split the gather among its
+     * threads, by rows or by blocks of columns (the cpu engine on two threads gathers a width of two GEMM k blocks by
+     * columns); every element lands where it belongs.
+     */
+    @Test
+    void aBatchOfWideRowsIsGatheredWhole() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        int rows = 128, srcRows = 300;
+        for (int cols : new int[] {600, 784, 1030}) {
+            float[] src = random(rnd, srcRows * cols, 3f);
+            byte[] bytes = new byte[srcRows * cols];
+            rnd.nextBytes(bytes);
+            int[] order = new int[rows + 5];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = rnd.nextInt(srcRows);
+            }
+            try (Tensor A = engine.allocate(rows, cols)) {
+                engine.fill(A, Float.NaN);
+                engine.uploadRows(src, order, 5, A);
+                float[] got = engine.download(A);
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < cols; j++) {
+                        assertEquals(src[order[5 + r] * cols + j], got[r * cols + j], "floats: row " + r + ", column " + j + " of " + cols);
+                    }
+                }
+                engine.fill(A, Float.NaN);
+                engine.uploadRows(bytes, 255f, order, 5, A);
+                got = engine.download(A);
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < cols; j++) {
+                        assertEquals(Float.floatToRawIntBits((bytes[order[5 + r] * cols + j] & 0xff) / 255f),
+                                Float.floatToRawIntBits(got[r * cols + j]), "bytes: row " + r + ", column " + j + " of " + cols);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void shapeMistakesAreIllegalArguments() {
         try (Tensor a = engine.allocate(3, 4); Tensor b = engine.allocate(5, 6); Tensor c = engine.allocate(3, 6)) {

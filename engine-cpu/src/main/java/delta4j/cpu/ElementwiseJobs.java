@@ -22,6 +22,14 @@ final class ElementwiseJobs {
      * data takes less time than handing it to a worker.
      */
     static final int PARALLEL_MIN_ELEMENTS = 1 << 16;
+    /**
+     * On exactly two threads a row-wise kernel on at least this many elements splits at the threads' rows of the batch
+     * ({@link WorkerPool#rowStart}), below {@link #PARALLEL_MIN_ELEMENTS}: the product before it left each thread's
+     * rows in that thread's cache, and the product after it reads them there. On the caller alone it would read the
+     * other core's rows and leave its own writes for the other core to fetch, which costs many times the pass where
+     * the host keeps the two cores apart (engine-cpu/README.md, Threads).
+     */
+    static final int OWNED_ROWS_MIN_ELEMENTS = 1 << 13;
 
     private final WorkerPool pool;
 
@@ -81,6 +89,8 @@ final class ElementwiseJobs {
      */
     abstract class Job extends WorkerPool.Job {
         final double[] partial = new double[pool.threads()];
+        /** A gather split by the columns of k blocks, not by rows ({@link #gather}). */
+        private boolean depthColumns;
         /**
          * Four vectors of scratch per part: lane sums and arguments of {@link Simd#sum} and {@link Simd#exp}, the
          * optimizers' padded last vector.
@@ -96,7 +106,57 @@ final class ElementwiseJobs {
             this.rows = rows;
             this.n = n;
             this.size = rows * n;
-            return dispatch((long) rows * n >= PARALLEL_MIN_ELEMENTS ? Math.min(pool.threads(), rows) : 1);
+            long elements = (long) rows * n;
+            int threads = pool.threads();
+            return dispatch(elements >= PARALLEL_MIN_ELEMENTS
+                    || threads == 2 && elements >= OWNED_ROWS_MIN_ELEMENTS ? Math.min(threads, rows) : 1);
+        }
+
+        /**
+         * Runs a gather into a rows × n matrix: on exactly two threads, where n is two k blocks of the GEMM, each thread
+         * writes the columns of its k block in every row ({@link GemmLoopNest#depthStart}), the columns that its share
+         * of the product split by k reads next ({@link Gemm}); otherwise by rows. A thread that read rows the other
+         * core had just written paid for every cache line of them where the host keeps the two cores apart
+         * (engine-cpu/README.md, Threads).
+         */
+        final void gather(int rows, int n) {
+            depthColumns = pool.threads() == 2 && (long) rows * n >= PARALLEL_MIN_ELEMENTS
+                    && GemmLoopNest.kBlocks(n) == 2;
+            if (!depthColumns) {
+                byRows(rows, n);
+                return;
+            }
+            this.rows = rows;
+            this.n = n;
+            this.size = rows * n;
+            dispatch(2);
+        }
+
+        /** A gather's rows and columns of part {@code part} ({@link #gather}): first row, end row, first and end column. */
+        final int gatherRow(int part, int parts) {
+            return depthColumns ? 0 : row(part, parts);
+        }
+
+        final int gatherEndRow(int part, int parts) {
+            return depthColumns ? rows : row(part + 1, parts);
+        }
+
+        final int gatherColumn(int part, int parts) {
+            return depthColumns ? GemmLoopNest.depthStart(n, part, parts) : 0;
+        }
+
+        final int gatherEndColumn(int part, int parts) {
+            return depthColumns ? GemmLoopNest.depthStart(n, part + 1, parts) : n;
+        }
+
+        /**
+         * Runs the job on a batch's matrix of {@code size} flat elements: as {@link #flat}, and on exactly two threads
+         * from {@link #OWNED_ROWS_MIN_ELEMENTS}, each thread about its rows of the batch (the halves, on whole vectors).
+         */
+        final double flatBatch(int size) {
+            this.size = size;
+            int threads = pool.threads();
+            return dispatch(size >= PARALLEL_MIN_ELEMENTS || threads == 2 && size >= OWNED_ROWS_MIN_ELEMENTS ? threads : 1);
         }
 
         /** Runs the job on {@code size} flat elements; returns the sum of the parts' partial results. */
@@ -127,21 +187,23 @@ final class ElementwiseJobs {
             return sum;
         }
 
-        /** First row of part {@code part}. */
+        /** First row of part {@code part}: the part's rows of the batch. */
         final int row(int part, int parts) {
-            return split(rows, part, parts, 1);
+            return WorkerPool.rowStart(rows, part, parts);
         }
 
         /**
          * First element of part {@code part} of {@code parts} in a weight matrix of {@code size} elements in rows of
-         * {@code n}: the first row of its k block where the rows are one k block per part (GemmLoopNest.depthStart:
-         * the rows that the same thread's share of the forward product read), else an even share on a whole vector.
-         * Here, in a method that the launcher keeps from C2, so that the kernel's compiled code does not take its
-         * branches from the warm-up's calls, which never split.
+         * {@code n}: the first of its rows ({@link GemmLoopNest#weightRowStart}: its k block, the rows that the same
+         * thread's share of the forward product read, or its share of the rows, those of the weight gradient it
+         * computed), or an even share on a whole vector where the matrix has fewer rows than parts (a bias). Here, in a
+         * method that the launcher keeps from C2, so that the kernel's compiled code does not take its branches from the
+         * warm-up's calls, which never split.
          */
         final int weightStart(int size, int n, int part, int parts) {
-            int depth = parts > 1 ? GemmLoopNest.depthStart(size / n, part, parts) : -1;
-            return depth >= 0 ? depth * n : split(size, part, parts, Simd.L);
+            int rows = size / n;
+            return parts > 1 && rows >= parts ? GemmLoopNest.weightRowStart(rows, part, parts) * n
+                    : split(size, part, parts, Simd.L);
         }
 
         /** First flat element of part {@code part}, on a whole vector. */
@@ -159,7 +221,7 @@ final class ElementwiseJobs {
         return (int) Math.min(total, units * part / parts * grain);
     }
 
-    // upload:  X[r] = src[order[from + r]] (or src[from + r]), X rows × n, by rows
+    // upload:  X[r] = src[order[from + r]] (or src[from + r]), X rows × n, by rows or by k blocks of columns
     // The mini-batch gather: rows scattered over the data set, so the copy waits on memory and two threads copy faster
     // than one, while the pool's worker would otherwise wait for the step's first product.
     final class UploadRows extends Job {
@@ -172,7 +234,7 @@ final class ElementwiseJobs {
             this.order = order;
             this.from = from;
             this.dst = dst;
-            byRows(rows, n);
+            gather(rows, n);
         }
 
         @Override
@@ -183,14 +245,16 @@ final class ElementwiseJobs {
 
         @Override
         public void run(int part, int parts) {
-            for (int r = row(part, parts), end = row(part + 1, parts); r < end; r++) {
+            int c0 = gatherColumn(part, parts), width = gatherEndColumn(part, parts) - c0;
+            for (int r = gatherRow(part, parts), end = gatherEndRow(part, parts); r < end; r++) {
                 int i = order == null ? from + r : order[from + r];
-                System.arraycopy(src, i * n, dst, r * n, n);
+                System.arraycopy(src, i * n + c0, dst, r * n + c0, width);
             }
         }
     }
 
-    // upload of bytes:  X[r] = (src[order[from + r]] & 0xff) / divisor (or src[from + r]), X rows × n, by rows
+    // upload of bytes:  X[r] = (src[order[from + r]] & 0xff) / divisor (or src[from + r]), X rows × n, by rows or by k
+    // blocks of columns
     // The same gather over a quarter of the memory, converting as it copies.
     final class UploadByteRows extends Job {
         private byte[] src;
@@ -205,7 +269,7 @@ final class ElementwiseJobs {
             this.order = order;
             this.from = from;
             this.dst = dst;
-            byRows(rows, n);
+            gather(rows, n);
         }
 
         @Override
@@ -217,9 +281,10 @@ final class ElementwiseJobs {
 
         @Override
         public void run(int part, int parts) {
-            for (int r = row(part, parts), end = row(part + 1, parts); r < end; r++) {
+            int c0 = gatherColumn(part, parts), width = gatherEndColumn(part, parts) - c0;
+            for (int r = gatherRow(part, parts), end = gatherEndRow(part, parts); r < end; r++) {
                 int i = order == null ? from + r : order[from + r];
-                UnsignedBytes.toFloats(src, i * n, divisor, dst, r * n, n);
+                UnsignedBytes.toFloats(src, i * n + c0, divisor, dst, r * n + c0, width);
             }
         }
     }
@@ -284,7 +349,7 @@ final class ElementwiseJobs {
             this.a = a;
             this.activation = activation;
             this.delta = delta;
-            flat(size);
+            flatBatch(size);
         }
 
         @Override

@@ -24,9 +24,12 @@ import delta4j.engine.Precision;
  * threads take the tasks of {@link GemmTasks}: the pieces of a packed B block shared by all of them, and row blocks
  * of C. Each operand is packed once whatever the thread count, and a thread that the machine slows down takes fewer
  * tasks. Otherwise (Δ·Wᵀ, a small batch against a wide layer) each thread takes a fixed block of columns and packs
- * op(A) for itself. On exactly two threads a forward product of two k blocks (α = 1, β = 0) is split by k instead:
- * each thread its k block, that is its rows of W, which its optimizer step updates. Problems under
- * {@link #PARALLEL_MIN_FLOPS} stay on the calling thread.
+ * op(A) for itself. On exactly two threads each block of data stays with one thread from kernel to kernel: a
+ * forward product of two k blocks (α = 1, β = 0) is split by k, each thread its k block, that is its rows of W, which
+ * its optimizer step updates; other products of a batch cut C's rows into the threads' rows of the batch
+ * ({@link WorkerPool#rowStart}), and a batch's weight gradient into the rows of W that each thread's optimizer step
+ * updates ({@link GemmLoopNest#weightRowStart}). Problems under {@link #PARALLEL_MIN_FLOPS} stay on the calling
+ * thread.
  *
  * <p>Precision: at tf32 and bf16 each packed block of op(A) and op(B) is rounded ({@link Rounding}) right after it
  * is packed, so the micro-kernels multiply rounded operands and accumulate in fp32; at fp32 nothing is rounded.
@@ -50,6 +53,15 @@ final class Gemm extends WorkerPool.Job {
     static final long PAIR_MIN_FLOPS = 1L << 18;
 
     /**
+     * On two threads a batch of at most this many rows is split by the rows each thread holds: its products with op(A)
+     * = A (forward, δ propagation) cut C's rows into the threads' rows of the batch, which the element-wise kernels
+     * before and after split the same way, and its weight gradients (depth = the batch) cut dW's rows where the
+     * optimizer's step does. These are the batch sizes of training; taller products keep the task schedule, which
+     * shares one packed B among the threads and evens out a thread that the machine slows down.
+     */
+    static final int OWNED_ROWS_MAX = 512;
+
+    /**
      * Cost of packing one element of a transposed operand relative to a row copy: the in-register block
      * transposes take a few times as long per element as the plain packs (engine-cpu/README.md, Transposes,
      * has the per-element times by vector width). Only the order of magnitude matters to the cut below.
@@ -64,10 +76,10 @@ final class Gemm extends WorkerPool.Job {
     private final GemmTasks tasks = new GemmTasks();
 
     // The schedule of the current call: the task schedule, or a static grid of gridM × gridN blocks of C, or a split
-    // by k in two phases (kPhase), or two products at once (backwardProducts: part 0 computes second, G, and part 1
-    // call, dW).
-    private boolean shared, paired, kSplit;
-    private int kPhase;
+    // by k in two phases (kPhase), or C's rows cut at cutRow on two threads, or two products at once
+    // (backwardProducts: part 0 computes second, G, and part 1 call, dW).
+    private boolean shared, paired, kSplit, rowCut;
+    private int kPhase, cutRow;
     private int gridM, gridN;
     private final GemmCall second = new GemmCall();
 
@@ -90,7 +102,7 @@ final class Gemm extends WorkerPool.Job {
         }
         call.set(transA, transB, m, n, k, alpha, a, b, beta, c);
         int threads = pool.threads();
-        shared = kSplit = false;
+        shared = kSplit = rowCut = false;
         if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
             gridM = gridN = 1;
         } else if (threads == 2 && !transA && !transB && alpha == 1f && beta == 0f && GemmLoopNest.kBlocks(k) == 2) {
@@ -98,10 +110,23 @@ final class Gemm extends WorkerPool.Job {
             // is its rows of W, which its own optimizer step updates (ElementwiseJobs.AdamGroup). With a cut of m or n
             // each core read the rows that the other core had just updated, which cost several times a step where the
             // host keeps the two cores apart (engine-cpu/README.md, Threads, "When the two cores are far apart"). Two
-            // phases: first each thread stores its block's sums into one half of C's rows, then adds them onto the other
-            // half (β = 1). With α = 1 and β = 0 every element is then its two blocks' sums added with one rounding,
-            // whichever came first: the bits of one thread's loop nest.
+            // phases: first each thread stores its block's sums into the other thread's rows of C, then adds them onto
+            // its own rows (β = 1), which it then holds for the next kernel (WorkerPool.rowStart). With α = 1 and β = 0
+            // every element is its two blocks' sums added with one rounding, whichever came first: the bits of one
+            // thread's loop nest.
             kSplit = true;
+        } else if (threads == 2 && !transA && m <= OWNED_ROWS_MAX) {
+            // A batch's product on two threads (forward, or δ propagation): each thread its rows of the batch
+            // (WorkerPool.rowStart), which the kernel before wrote on the same thread and the next one reads there; each
+            // packs op(B) for itself.
+            cutRow = WorkerPool.rowStart(m, 1, 2);
+            rowCut = true;
+        } else if (threads == 2 && transA && !transB && k <= OWNED_ROWS_MAX) {
+            // A batch's weight gradient on two threads: each thread the rows of W that its optimizer step updates
+            // (GemmLoopNest.weightRowStart: where W's rows are two k blocks, those its share of the forward product
+            // read), so the step finds them in its own core's cache; each packs op(B) for itself.
+            cutRow = GemmLoopNest.weightRowStart(m, 1, 2);
+            rowCut = true;
         } else {
             int panelsM = (m + MR - 1) / MR, panelsN = (n + NR - 1) / NR;
             // Cutting n makes every thread pack all of op(A); cutting m would make every thread pack all of
@@ -130,7 +155,7 @@ final class Gemm extends WorkerPool.Job {
                 pool.run(this, 2);
                 kPhase = 1;
             }
-            pool.run(this, shared || kSplit ? threads : gridM * gridN);
+            pool.run(this, shared || kSplit || rowCut ? threads : gridM * gridN);
         } finally {
             call.clear(); // do not keep the caller's arrays reachable
         }
@@ -138,12 +163,15 @@ final class Gemm extends WorkerPool.Job {
 
     /**
      * A dense layer's two backward products, {@code dW (in × out) ← s·Xᵀ·Δ} and {@code G (N × in) ← Δ·Wᵀ}, the same
-     * bits as the two {@link #gemm} calls. With exactly two threads and both products in the blocked kernel, each
-     * runs whole on a thread of its own: the two take the same flops, and neither then waits for the other's packing
-     * or splits its few row blocks (engine-cpu/README.md, Threads). Otherwise one after the other.
+     * bits as the two {@link #gemm} calls. With exactly two threads, a batch of more than {@link #OWNED_ROWS_MAX} rows
+     * and both products in the blocked kernel, each runs whole on a thread of its own: the two take the same flops, and
+     * neither then waits for the other's packing or splits its few row blocks (engine-cpu/README.md, Threads).
+     * Otherwise one after the other, a batch's products on two threads each cut by the rows that each thread holds
+     * ({@link #gemm}): there a whole product on one thread read the other core's rows of X and Δ and left its dW for
+     * the other core's optimizer step.
      */
     void backwardProducts(int rows, int in, int out, float s, float[] x, float[] delta, float[] w, float[] dw, float[] g) {
-        if (pool.threads() != 2 || GemmNarrow.takes(true, out) || GemmNarrow.takes(false, in)
+        if (pool.threads() != 2 || rows <= OWNED_ROWS_MAX || GemmNarrow.takes(true, out) || GemmNarrow.takes(false, in)
                 || 2L * rows * in * out < PAIR_MIN_FLOPS) {
             gemm(true, false, in, out, rows, s, x, delta, 0f, dw);
             gemm(false, true, rows, in, out, 1f, delta, w, 0f, g);
@@ -176,13 +204,20 @@ final class Gemm extends WorkerPool.Job {
             w.bPack = new float[GemmLoopNest.KC * GemmLoopNest.NC]; // the static cuts' own B blocks
         }
         if (kSplit) {
-            // Thread p's k block (its rows of W); rows [0, mid) of C then [mid, m) for thread 0, the other way round for
-            // thread 1, so the two never write the same rows at once. Its packed B block serves both phases.
+            // Thread p's k block (its rows of W): in phase 0 into the other thread's rows of C, in phase 1 onto its own,
+            // so the two never write the same rows at once and each ends holding its own rows. Its packed B block
+            // serves both phases.
             int kb = GemmLoopNest.kBlock(call.k), pc = part * kb, kc = Math.min(kb, call.k - pc);
-            int panels = (call.m + MR - 1) / MR, mid = Math.min(call.m, (panels + 1) / 2 * MR);
-            boolean low = (part == 0) == (kPhase == 0);
-            GemmLoopNest.kBlockRows(call, precision, w, pc, kc, low ? 0 : mid, low ? mid : call.m, kPhase == 0 ? 0f : 1f,
-                    kPhase == 0);
+            int rowsOf = kPhase == 0 ? 1 - part : part;
+            GemmLoopNest.kBlockRows(call, precision, w, pc, kc, WorkerPool.rowStart(call.m, rowsOf, 2),
+                    WorkerPool.rowStart(call.m, rowsOf + 1, 2), kPhase == 0 ? 0f : 1f, kPhase == 0);
+            return;
+        }
+        if (rowCut) {
+            int i0 = part == 0 ? 0 : cutRow, i1 = part == 0 ? cutRow : call.m;
+            if (i0 < i1) {
+                GemmLoopNest.blocked(call, precision, w, i0, i1, 0, call.n);
+            }
             return;
         }
         if (paired) {

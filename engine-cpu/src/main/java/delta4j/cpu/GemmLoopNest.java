@@ -65,6 +65,17 @@ final class GemmLoopNest {
         return Math.min(depth, part * kBlock(depth));
     }
 
+    /**
+     * First row of part {@code part} of {@code parts} of a weight matrix of {@code rows} rows ({@code rows} for part =
+     * parts): its k block where the rows are one k block per part ({@link #depthStart}), else its even share of the
+     * rows. The weight gradient's rows on two threads and the optimizer's step take these, so the step finds its rows of
+     * the gradient in its own core's cache.
+     */
+    static int weightRowStart(int rows, int part, int parts) {
+        int depth = depthStart(rows, part, parts);
+        return depth >= 0 ? depth : WorkerPool.rowStart(rows, part, parts);
+    }
+
     /** One thread's packing buffers, allocated on its first product and reused. */
     static final class Workspace {
         final float[] aPack = new float[MC * KC];

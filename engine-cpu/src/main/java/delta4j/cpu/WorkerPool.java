@@ -71,6 +71,16 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /**
+     * First row of part {@code part} of {@code parts} of a matrix of {@code rows} rows ({@code rows} for part = parts).
+     * Every kernel that splits a batch by its rows takes these rows (the row-wise element-wise jobs, the GEMM's row cut
+     * and the phases of its split by k), so that the rows one kernel wrote on thread p are the rows the next one reads
+     * there, in that core's cache (engine-cpu/README.md, Threads, "When the two cores are far apart").
+     */
+    static int rowStart(int rows, int part, int parts) {
+        return (int) ((long) rows * part / parts);
+    }
+
     /** Threads that run jobs, the caller's included. */
     int threads() {
         return threads;

@@ -131,7 +131,8 @@ class CpuGemmTest {
     @ParameterizedTest(name = "gemm {0}×{1}×{2} transA={3} transB={4} on 2 and 3 threads = 1 thread, bit for bit")
     @CsvSource({
             "1100, 37, 513, false, false", "700, 2100, 600, false, false", "784, 512, 256, true, false",
-            "2000, 100, 1300, false, false", "600, 300, 900, true, true", "300, 520, 700, false, true"
+            "2000, 100, 1300, false, false", "600, 300, 900, true, true", "300, 520, 700, false, true",
+            "128, 256, 256, false, false", "37, 300, 200, false, false", "511, 130, 300, false, false" // a batch's rows cut
     })
     void productsDoNotDependOnTheThreadCount(int m, int n, int k, boolean ta, boolean tb) {
         SplittableRandom rnd = new SplittableRandom(m * 31L + n * 17L + k);
@@ -149,8 +150,8 @@ class CpuGemmTest {
 
     /**
      * On two threads a forward product of two k blocks (α = 1, β = 0) runs split by k (each thread one k block, stored
-     * into half of C's rows, then added onto the other half): it gives one thread's bits, as do the other schedules that
-     * the same shape takes with β ≠ 0 and on 3 threads.
+     * into the other thread's rows of C, then added onto its own): it gives one thread's bits, as do the other schedules
+     * that the same shape takes with β ≠ 0 and on 3 threads.
      */
     @Test
     void theSplitByKIsTheOneThreadProduct() {

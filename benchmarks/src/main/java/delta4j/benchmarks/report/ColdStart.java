@@ -1,5 +1,7 @@
 package delta4j.benchmarks.report;
 
+import delta4j.benchmarks.CoreDistance;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,12 +26,6 @@ public record ColdStart(List<Run> runs, List<String> unavailable, Map<String, Ob
 
     /** The targets: first epoch at most this many median epochs (10-epoch run). */
     static final double FIRST_EPOCH_TARGET = 1.3;
-
-    /**
-     * A cores' round trip above this many nanoseconds means the host had placed the two cores far apart: between the
-     * near and far figures of the 2-core build machine (engine-cpu/README.md, Threads, has them).
-     */
-    static final double FAR_APART_NS = 200;
 
     /**
      * One timed command.
@@ -170,10 +166,10 @@ public record ColdStart(List<Run> runs, List<String> unavailable, Map<String, Ob
         if (ours.isEmpty()) {
             return "";
         }
-        long far = ours.stream().filter(r -> r.coreRoundTripNs() > FAR_APART_NS).count();
+        long far = ours.stream().filter(r -> r.coreRoundTripNs() > CoreDistance.FAR_APART_NS).count();
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
                 "The cores' round trip after each delta4j run (`CoreDistance`; above %.0f ns the host had placed the two cores far "
-                        + "apart, where a 2-thread step runs up to twice as long: engine-cpu/README.md, Threads): ", FAR_APART_NS));
+                        + "apart, where a 2-thread step runs up to twice as long: engine-cpu/README.md, Threads): ", CoreDistance.FAR_APART_NS));
         s.append(String.join(", ", ours.stream().map(r -> String.format(Locale.ROOT, "%d epochs round %d %.0f ns",
                 r.epochs(), r.round(), r.coreRoundTripNs())).toList()));
         return s.append(String.format(Locale.ROOT, "; far apart after %d of %d.", far, ours.size())).toString();
