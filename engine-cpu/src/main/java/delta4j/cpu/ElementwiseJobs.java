@@ -28,8 +28,13 @@ final class ElementwiseJobs {
      * rows in that thread's cache, and the product after it reads them there. On the caller alone it would read the
      * other core's rows and leave its own writes for the other core to fetch, which costs many times the pass where
      * the host keeps the two cores apart (engine-cpu/README.md, Threads).
+     *
+     * <p>The constraint: above every row-wise kernel of the warm-up's stand-in (delta4j.model.Prewarm: at most 24 rows
+     * of at most KC + 96 columns, 14 592 elements with the largest KC the engine picks, 512), which must not split: each
+     * split leaves the worker spinning for a millisecond, on a core that the compilers need before the first epoch
+     * (engine-cpu/README.md, Threads).
      */
-    static final int OWNED_ROWS_MIN_ELEMENTS = 1 << 13;
+    static final int OWNED_ROWS_MIN_ELEMENTS = 1 << 14;
 
     private final WorkerPool pool;
 
@@ -115,21 +120,18 @@ final class ElementwiseJobs {
         /**
          * Runs a gather into a rows × n matrix: on exactly two threads, where n is two k blocks of the GEMM, each thread
          * writes the columns of its k block in every row ({@link GemmLoopNest#depthStart}), the columns that its share
-         * of the product split by k reads next ({@link Gemm}); otherwise by rows. A thread that read rows the other
-         * core had just written paid for every cache line of them where the host keeps the two cores apart
-         * (engine-cpu/README.md, Threads).
+         * of the product split by k reads next ({@link Gemm}); otherwise by rows from {@link #PARALLEL_MIN_ELEMENTS}
+         * (smaller gathers, the warm-up's among them, stay on the caller). A thread that read rows the other core had
+         * just written paid for every cache line of them where the host keeps the two cores apart (engine-cpu/README.md,
+         * Threads).
          */
         final void gather(int rows, int n) {
-            depthColumns = pool.threads() == 2 && (long) rows * n >= PARALLEL_MIN_ELEMENTS
-                    && GemmLoopNest.kBlocks(n) == 2;
-            if (!depthColumns) {
-                byRows(rows, n);
-                return;
-            }
             this.rows = rows;
             this.n = n;
             this.size = rows * n;
-            dispatch(2);
+            int threads = pool.threads();
+            depthColumns = threads == 2 && size >= PARALLEL_MIN_ELEMENTS && GemmLoopNest.kBlocks(n) == 2;
+            dispatch(depthColumns ? 2 : size >= PARALLEL_MIN_ELEMENTS ? Math.min(threads, rows) : 1);
         }
 
         /** A gather's rows and columns of part {@code part} ({@link #gather}): first row, end row, first and end column. */
