@@ -54,10 +54,10 @@ final class Gemm extends WorkerPool.Job {
 
     /**
      * On two threads a batch of at most this many rows is split by the rows each thread holds: its products with op(A)
-     * = A (forward, δ propagation) cut C's rows into the threads' rows of the batch, which the element-wise kernels
-     * before and after split the same way, and its weight gradients (depth = the batch) cut dW's rows where the
-     * optimizer's step does. These are the batch sizes of training; taller products keep the task schedule, which
-     * shares one packed B among the threads and evens out a thread that the machine slows down.
+     * = A (forward, δ propagation) and an op(B) of one packed block cut C's rows into the threads' rows of the batch,
+     * which the element-wise kernels before and after split the same way, and its weight gradients (depth = the batch)
+     * cut dW's rows where the optimizer's step does. These are the batch sizes of training; taller products keep the
+     * task schedule, which shares one packed B among the threads and evens out a thread that the machine slows down.
      */
     static final int OWNED_ROWS_MAX = 512;
 
@@ -115,10 +115,11 @@ final class Gemm extends WorkerPool.Job {
             // every element is its two blocks' sums added with one rounding, whichever came first: the bits of one
             // thread's loop nest.
             kSplit = true;
-        } else if (threads == 2 && !transA && m <= OWNED_ROWS_MAX) {
-            // A batch's product on two threads (forward, or δ propagation): each thread its rows of the batch
-            // (WorkerPool.rowStart), which the kernel before wrote on the same thread and the next one reads there; each
-            // packs op(B) for itself.
+        } else if (threads == 2 && !transA && m <= OWNED_ROWS_MAX && k <= GemmLoopNest.KC && n <= GemmLoopNest.NC) {
+            // A batch's product on two threads (forward, or δ propagation) whose op(B) is one packed block: each thread
+            // its rows of the batch (WorkerPool.rowStart), which the kernel before wrote on the same thread and the next
+            // one reads there. Each packs op(B) for itself, once, and keeps it in its L2; a larger W, packed block by
+            // block by both threads, keeps the cuts below, where its packing is shared or cut.
             cutRow = WorkerPool.rowStart(m, 1, 2);
             rowCut = true;
         } else if (threads == 2 && transA && !transB && k <= OWNED_ROWS_MAX) {
