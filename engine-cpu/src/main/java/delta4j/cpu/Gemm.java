@@ -164,15 +164,15 @@ final class Gemm extends WorkerPool.Job {
 
     /**
      * A dense layer's two backward products, {@code dW (in × out) ← s·Xᵀ·Δ} and {@code G (N × in) ← Δ·Wᵀ}, the same
-     * bits as the two {@link #gemm} calls. With exactly two threads, a batch of more than {@link #OWNED_ROWS_MAX} rows
-     * and both products in the blocked kernel, each runs whole on a thread of its own: the two take the same flops, and
-     * neither then waits for the other's packing or splits its few row blocks (engine-cpu/README.md, Threads).
-     * Otherwise one after the other, a batch's products on two threads each cut by the rows that each thread holds
-     * ({@link #gemm}): there a whole product on one thread read the other core's rows of X and Δ and left its dW for
-     * the other core's optimizer step.
+     * bits as the two {@link #gemm} calls. With exactly two threads and both products in the blocked kernel, each
+     * runs whole on a thread of its own: the two take the same flops, and neither then waits for the other's packing
+     * or splits its few row blocks (engine-cpu/README.md, Threads). This breaks the rule that each thread keeps its
+     * rows (dW is left on one core for both cores' optimizer step), and the pair still won: both products cut by the
+     * rows each thread holds ran no faster on small layers and much slower on wider ones (the README has the shapes).
+     * Otherwise one after the other.
      */
     void backwardProducts(int rows, int in, int out, float s, float[] x, float[] delta, float[] w, float[] dw, float[] g) {
-        if (pool.threads() != 2 || rows <= OWNED_ROWS_MAX || GemmNarrow.takes(true, out) || GemmNarrow.takes(false, in)
+        if (pool.threads() != 2 || GemmNarrow.takes(true, out) || GemmNarrow.takes(false, in)
                 || 2L * rows * in * out < PAIR_MIN_FLOPS) {
             gemm(true, false, in, out, rows, s, x, delta, 0f, dw);
             gemm(false, true, rows, in, out, 1f, delta, w, 0f, g);
