@@ -111,10 +111,15 @@ final class ElementwiseJobs {
             this.rows = rows;
             this.n = n;
             this.size = rows * n;
-            long elements = (long) rows * n;
-            int threads = pool.threads();
-            return dispatch(elements >= PARALLEL_MIN_ELEMENTS
-                    || threads == 2 && elements >= OWNED_ROWS_MIN_ELEMENTS ? Math.min(threads, rows) : 1);
+            return dispatch(splitsBatch((long) rows * n) ? Math.min(pool.threads(), rows) : 1);
+        }
+
+        /**
+         * Whether a kernel over {@code elements} of a batch's matrix splits: from {@link #PARALLEL_MIN_ELEMENTS}, and on
+         * exactly two threads from {@link #OWNED_ROWS_MIN_ELEMENTS}.
+         */
+        private boolean splitsBatch(long elements) {
+            return elements >= PARALLEL_MIN_ELEMENTS || pool.threads() == 2 && elements >= OWNED_ROWS_MIN_ELEMENTS;
         }
 
         /**
@@ -157,8 +162,7 @@ final class ElementwiseJobs {
          */
         final double flatBatch(int size) {
             this.size = size;
-            int threads = pool.threads();
-            return dispatch(size >= PARALLEL_MIN_ELEMENTS || threads == 2 && size >= OWNED_ROWS_MIN_ELEMENTS ? threads : 1);
+            return dispatch(splitsBatch(size) ? pool.threads() : 1);
         }
 
         /** Runs the job on {@code size} flat elements; returns the sum of the parts' partial results. */
