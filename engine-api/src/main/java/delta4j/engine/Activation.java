@@ -21,24 +21,24 @@ import java.util.stream.Collectors;
  */
 public enum Activation {
     /** φ(z) = z, φ'(z) = 1. */
-    IDENTITY(0, "identity", false),
+    IDENTITY(0, "identity", false, true),
     /** φ(z) = 1 / (1 + e^−z), φ'(z) = φ(z)(1 − φ(z)), computed from A. */
-    SIGMOID(1, "sigmoid", false),
+    SIGMOID(1, "sigmoid", false, true),
     /** φ(z) = tanh z, φ'(z) = 1 − φ(z)², computed from A. */
-    TANH(2, "tanh", false),
+    TANH(2, "tanh", false, true),
     /** φ(z) = max(0, z), φ'(z) = [z &gt; 0]. */
-    RELU(3, "relu", true),
+    RELU(3, "relu", true, true),
     /** φ(z) = z for z &gt; 0 else {@value #LEAKY_SLOPE}·z, φ'(z) = 1 or {@value #LEAKY_SLOPE}. */
-    LEAKY_RELU(4, "leaky_relu", true),
+    LEAKY_RELU(4, "leaky_relu", true, true),
     /** Row-wise softmax: A_ik = e^{Z_ik − max_j Z_ij} / Σ_j e^{Z_ij − max_j Z_ij}. Output layer only. */
-    SOFTMAX(5, "softmax", false),
+    SOFTMAX(5, "softmax", false, false),
     /**
      * The exact, erf-based GELU (PyTorch's default): φ(z) = z·Φ(z) with the standard normal distribution
      * function Φ(z) = ½(1 + erf(z/√2)); φ'(z) = Φ(z) + z·e^{−z²/2}/√(2π), computed from Zin.
      */
-    GELU(6, "gelu", true),
+    GELU(6, "gelu", true, false),
     /** SiLU (swish): φ(z) = z·σ(z) with σ(z) = 1 / (1 + e^−z); φ'(z) = σ(z)(1 + z(1 − σ(z))), computed from Zin. */
-    SILU(7, "silu", true);
+    SILU(7, "silu", true, false);
 
     /** The slope of {@link #LEAKY_RELU} for negative inputs. */
     public static final float LEAKY_SLOPE = 0.01f;
@@ -46,11 +46,13 @@ public enum Activation {
     private final int code;
     private final String id;
     private final boolean rectifier;
+    private final boolean derivativeFromOutput;
 
-    Activation(int code, String id, boolean rectifier) {
+    Activation(int code, String id, boolean rectifier, boolean derivativeFromOutput) {
         this.code = code;
         this.id = id;
         this.rectifier = rectifier;
+        this.derivativeFromOutput = derivativeFromOutput;
     }
 
     /**
@@ -81,6 +83,20 @@ public enum Activation {
      */
     public boolean isRectifier() {
         return rectifier;
+    }
+
+    /**
+     * Whether φ'(z) is exactly a function of φ(z), so that {@link Engine#activationBackward} gives the same bits with
+     * A passed as Zin: identity (1), sigmoid and tanh (taken from A anyway), relu and leaky relu ([φ(z) &gt; 0] is
+     * [z &gt; 0], the slope being positive). A layer with such a φ needs no Zin after its forward pass, so the model
+     * computes A in place over Zin (delta4j.model.Network): one matrix less per layer, and on the cpu engine's two
+     * threads no second matrix whose rows the other core has read in the step before (engine-cpu/README.md, Threads).
+     * Not GELU and SiLU (φ' needs z), nor softmax (not element-wise).
+     *
+     * @return whether φ' can be taken from φ's output
+     */
+    public boolean derivativeFromOutput() {
+        return derivativeFromOutput;
     }
 
     /**

@@ -145,7 +145,9 @@ public final class Network implements AutoCloseable {
             partRstd = new float[depth][];
             for (int l = 0; l < depth; l++) {
                 zin[l] = e.allocate(rows, n[l + 1]);
-                a[l] = e.allocate(rows, n[l + 1]);
+                // A hidden layer whose φ' can be taken from A computes A in place over Zin (Activation.derivativeFromOutput):
+                // nothing reads Zin after biasActivation but activationBackward, which then gets A as Zin.
+                a[l] = l < depth - 1 && mlp.activation(l).derivativeFromOutput() ? zin[l] : e.allocate(rows, n[l + 1]);
                 switch (mlp.normalization(l)) {
                     case NONE -> { }
                     case LAYER -> {
@@ -204,7 +206,9 @@ public final class Network implements AutoCloseable {
             t.close();
             for (int l = 0; l < zin.length; l++) {
                 zin[l].close();
-                a[l].close();
+                if (a[l] != zin[l]) {
+                    a[l].close();
+                }
                 if (delta != null) {
                     delta[l].close();
                 }

@@ -517,7 +517,7 @@ public abstract class EngineConformanceKit {
         SplittableRandom rnd = new SplittableRandom(rows * 7L + cols);
         float[] z = random(rnd, rows * cols, 2f);
         float[] b = random(rnd, cols, 1f);
-        for (Activation act : new Activation[]{Activation.IDENTITY, Activation.RELU, Activation.SOFTMAX}) {
+        for (Activation act : Activation.values()) {
             float[] want = biasActivationOn(ref, rows, cols, z, b, act)[1];
             float[] got;
             try (Tensor Z = engine.tensor(rows, cols, z); Tensor B = engine.tensor(1, cols, b)) {
@@ -545,6 +545,40 @@ public abstract class EngineConformanceKit {
         float[] want = backwardOn(ref, rows, cols, g, z, a, act, false);
         assertClose(want, backwardOn(engine, rows, cols, g, z, a, act, false), ELEMENT_TOL, "Δ = G ⊙ φ'");
         assertClose(want, backwardOn(engine, rows, cols, g, z, a, act, true), ELEMENT_TOL, "Δ = G ⊙ φ' in place");
+    }
+
+    /**
+     * A hidden layer whose φ' can be taken from its output has A computed in place over Zin, and its backward pass then
+     * gets A as Zin (Activation.derivativeFromOutput, delta4j.model.Network): the same bits as with Zin, here on inputs
+     * at and around zero too (±0, the smallest normals and subnormals, which the leaky slope takes to ±0).
+     */
+    @ParameterizedTest(name = "activationBackward with A as Zin {0}×{1}")
+    @MethodSource("shapeCases")
+    void activationBackwardFromTheOutputGivesTheSameBits(int rows, int cols) {
+        SplittableRandom rnd = new SplittableRandom(rows * 29L + cols);
+        float[] g = random(rnd, rows * cols, 1f);
+        float[] z = random(rnd, rows * cols, 3f);
+        float[] edges = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL, 1e-30f, -1e-30f};
+        for (int i = 0; i < z.length && i < 4 * edges.length; i++) {
+            z[i * 7 % z.length] = edges[i % edges.length];
+        }
+        float[] bias = new float[cols];
+        for (Activation act : Activation.values()) {
+            if (!act.derivativeFromOutput()) {
+                continue;
+            }
+            float[] a = biasActivationOn(engine, rows, cols, z, bias, act)[1];
+            float[] fromZin = backwardOn(engine, rows, cols, g, z, a, act, false);
+            float[] fromA;
+            try (Tensor G = engine.tensor(rows, cols, g); Tensor A = engine.tensor(rows, cols, a)) {
+                engine.activationBackward(G, A, A, act, G); // one tensor as Zin and A, Δ in place over G: as the model calls it
+                fromA = engine.download(G);
+            }
+            for (int i = 0; i < fromZin.length; i++) {
+                assertEquals(Float.floatToIntBits(fromZin[i]), Float.floatToIntBits(fromA[i]),
+                        act + ": Δ from A differs from Δ from Zin at " + i + " (z = " + z[i] + ", a = " + a[i] + ")");
+            }
+        }
     }
 
     private static float[] backwardOn(Engine e, int rows, int cols, float[] g, float[] z, float[] a, Activation act, boolean inPlace) {

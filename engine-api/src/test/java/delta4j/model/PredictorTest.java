@@ -101,7 +101,8 @@ class PredictorTest {
             net.predict(random(3, 6 * 5));
             Network.Workspace ws = net.workspace(6);
             assertEquals(null, ws.delta, "a workspace that only predicted has no Δ");
-            assertEquals(before + 2 + 2 * 2, e.liveTensors(), "X, T, and Zin and A of each layer");
+            // tanh's φ' is taken from A, so the hidden layer computes A in place over Zin (Activation.derivativeFromOutput)
+            assertEquals(before + 2 + 1 + 2, e.liveTensors(), "X, T, the hidden layer's Zin = A, the output layer's Zin and A");
             // Training on the same workspace makes them, once.
             System.arraycopy(random(4, 6 * 5), 0, ws.hostInput(), 0, 6 * 5);
             for (int r = 0; r < 6; r++) {
