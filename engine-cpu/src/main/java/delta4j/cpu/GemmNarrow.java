@@ -146,6 +146,7 @@ final class GemmNarrow extends WorkerPool.Job {
                 } else {
                     dot2x5(a, k, i, packed, stride, j, k, acc);
                 }
+                dotTail(a, k, i, DOT_ROWS, packed, stride, j, k, acc);
                 reduceInto(acc, DOT_ROWS, i, j, n, alpha, beta, c);
             }
         }
@@ -191,7 +192,14 @@ final class GemmNarrow extends WorkerPool.Job {
         }
     }
 
-    /** Rows i..i+3 × columns j..j+4 of C as 20 dot products over p, left unreduced in acc (row r, column q at (r·J + q)·L). */
+    /**
+     * Rows i..i+3 × columns j..j+4 of C as 20 dot products over the whole vectors of p, left unreduced in acc (row r,
+     * column q at (r·J + q)·L); {@link #dotTail} adds the last, partial vector. The tail is a method of its own because
+     * with it this method was too large for C1: its compilation for on-stack replacement at tier 3 failed ("out of
+     * virtual registers in linear scan"), which left the method in tier 2's code, whose vector operations run the
+     * Vector API's Java fallbacks, for the rest of the run (a 128×256·256×10 product took 0.5 ms instead of 10 µs where
+     * nothing warmed it up before a long loop; engine-cpu/README.md, the narrow products).
+     */
     private static void dot4x5(float[] a, int lda, int i, float[] bt, int kp, int j, int k, float[] acc) {
         FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F), s04 = FloatVector.zero(F);
         FloatVector s10 = FloatVector.zero(F), s11 = FloatVector.zero(F), s12 = FloatVector.zero(F), s13 = FloatVector.zero(F), s14 = FloatVector.zero(F);
@@ -203,23 +211,6 @@ final class GemmNarrow extends WorkerPool.Job {
             FloatVector x1 = FloatVector.fromArray(F, a, a0 + 1 * lda + p);
             FloatVector x2 = FloatVector.fromArray(F, a, a0 + 2 * lda + p);
             FloatVector x3 = FloatVector.fromArray(F, a, a0 + 3 * lda + p);
-            FloatVector y = FloatVector.fromArray(F, bt, b0 + 0 * kp + p);
-            s00 = x0.fma(y, s00); s10 = x1.fma(y, s10); s20 = x2.fma(y, s20); s30 = x3.fma(y, s30);
-            y = FloatVector.fromArray(F, bt, b0 + 1 * kp + p);
-            s01 = x0.fma(y, s01); s11 = x1.fma(y, s11); s21 = x2.fma(y, s21); s31 = x3.fma(y, s31);
-            y = FloatVector.fromArray(F, bt, b0 + 2 * kp + p);
-            s02 = x0.fma(y, s02); s12 = x1.fma(y, s12); s22 = x2.fma(y, s22); s32 = x3.fma(y, s32);
-            y = FloatVector.fromArray(F, bt, b0 + 3 * kp + p);
-            s03 = x0.fma(y, s03); s13 = x1.fma(y, s13); s23 = x2.fma(y, s23); s33 = x3.fma(y, s33);
-            y = FloatVector.fromArray(F, bt, b0 + 4 * kp + p);
-            s04 = x0.fma(y, s04); s14 = x1.fma(y, s14); s24 = x2.fma(y, s24); s34 = x3.fma(y, s34);
-        }
-        if (p < k) { // the last, partial vector of p: A masked, B^T is zero-padded
-            VectorMask<Float> m = F.indexInRange(p, k);
-            FloatVector x0 = FloatVector.fromArray(F, a, a0 + 0 * lda + p, m);
-            FloatVector x1 = FloatVector.fromArray(F, a, a0 + 1 * lda + p, m);
-            FloatVector x2 = FloatVector.fromArray(F, a, a0 + 2 * lda + p, m);
-            FloatVector x3 = FloatVector.fromArray(F, a, a0 + 3 * lda + p, m);
             FloatVector y = FloatVector.fromArray(F, bt, b0 + 0 * kp + p);
             s00 = x0.fma(y, s00); s10 = x1.fma(y, s10); s20 = x2.fma(y, s20); s30 = x3.fma(y, s30);
             y = FloatVector.fromArray(F, bt, b0 + 1 * kp + p);
@@ -260,23 +251,28 @@ final class GemmNarrow extends WorkerPool.Job {
             y = FloatVector.fromArray(F, bt, b0 + 4 * kp + p);
             s04 = x0.fma(y, s04); s14 = x1.fma(y, s14);
         }
-        if (p < k) { // the last, partial vector of p: A masked, B^T is zero-padded
-            VectorMask<Float> m = F.indexInRange(p, k);
-            FloatVector x0 = FloatVector.fromArray(F, a, a0 + p, m);
-            FloatVector x1 = FloatVector.fromArray(F, a, a0 + lda + p, m);
-            FloatVector y = FloatVector.fromArray(F, bt, b0 + p);
-            s00 = x0.fma(y, s00); s10 = x1.fma(y, s10);
-            y = FloatVector.fromArray(F, bt, b0 + kp + p);
-            s01 = x0.fma(y, s01); s11 = x1.fma(y, s11);
-            y = FloatVector.fromArray(F, bt, b0 + 2 * kp + p);
-            s02 = x0.fma(y, s02); s12 = x1.fma(y, s12);
-            y = FloatVector.fromArray(F, bt, b0 + 3 * kp + p);
-            s03 = x0.fma(y, s03); s13 = x1.fma(y, s13);
-            y = FloatVector.fromArray(F, bt, b0 + 4 * kp + p);
-            s04 = x0.fma(y, s04); s14 = x1.fma(y, s14);
-        }
         s00.intoArray(acc, 0 * L); s01.intoArray(acc, 1 * L); s02.intoArray(acc, 2 * L); s03.intoArray(acc, 3 * L); s04.intoArray(acc, 4 * L);
         s10.intoArray(acc, 5 * L); s11.intoArray(acc, 6 * L); s12.intoArray(acc, 7 * L); s13.intoArray(acc, 8 * L); s14.intoArray(acc, 9 * L);
+    }
+
+    /**
+     * The last, partial vector of p (p0 = the whole vectors' end ≤ p &lt; k) added into the rows × 5 accumulators that
+     * {@link #dot4x5} or {@link #dot2x5} left in acc: A masked, Bᵀ zero-padded. Each accumulator takes the same one
+     * fused multiply-add as it did inside those kernels' loop, so the bits are theirs.
+     */
+    private static void dotTail(float[] a, int lda, int i, int rows, float[] bt, int kp, int j, int k, float[] acc) {
+        int p = F.loopBound(k);
+        if (p == k) {
+            return;
+        }
+        VectorMask<Float> m = F.indexInRange(p, k);
+        for (int r = 0; r < rows; r++) {
+            FloatVector x = FloatVector.fromArray(F, a, (i + r) * lda + p, m);
+            for (int q = 0; q < J; q++) {
+                int o = (r * J + q) * L;
+                x.fma(FloatVector.fromArray(F, bt, (j + q) * kp + p), FloatVector.fromArray(F, acc, o)).intoArray(acc, o);
+            }
+        }
     }
 
     /** One row × five columns: the leftover rows of {@link #dot4x5}, left unreduced in acc like it. */
