@@ -115,6 +115,19 @@ final class ElementwiseJobs {
         }
 
         /**
+         * Runs an output layer's row-wise job on a rows × n batch matrix: as {@link #byRows}, and on exactly two threads
+         * from {@link WorkerPool#OWNED_ROWS_MIN} rows whatever n (the softmax rows and the cross-entropy's δ of a few
+         * classes), each thread its rows of the batch.
+         */
+        final double byBatchRows(int rows, int n) {
+            this.rows = rows;
+            this.n = n;
+            this.size = rows * n;
+            boolean owned = pool.threads() == 2 && rows >= WorkerPool.OWNED_ROWS_MIN;
+            return dispatch(owned || splitsBatch((long) rows * n) ? Math.min(pool.threads(), rows) : 1);
+        }
+
+        /**
          * Whether a kernel over {@code elements} of a batch's matrix splits: from {@link #PARALLEL_MIN_ELEMENTS}, and on
          * exactly two threads from {@link #OWNED_ROWS_MIN_ELEMENTS}.
          */
@@ -305,7 +318,11 @@ final class ElementwiseJobs {
             this.bias = bias;
             this.activation = activation;
             this.a = a;
-            byRows(rows, n);
+            if (activation == Activation.SOFTMAX) {
+                byBatchRows(rows, n); // an output layer's
+            } else {
+                byRows(rows, n);
+            }
         }
 
         @Override
@@ -329,7 +346,7 @@ final class ElementwiseJobs {
             this.a = a;
             this.target = target;
             this.delta = delta;
-            return byRows(rows, n);
+            return byBatchRows(rows, n);
         }
 
         @Override

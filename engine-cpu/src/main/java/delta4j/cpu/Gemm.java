@@ -103,7 +103,15 @@ final class Gemm extends WorkerPool.Job {
         call.set(transA, transB, m, n, k, alpha, a, b, beta, c);
         int threads = pool.threads();
         shared = kSplit = rowCut = false;
-        if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
+        boolean ownedBatch = threads == 2 && !transA && m >= WorkerPool.OWNED_ROWS_MIN && m <= OWNED_ROWS_MAX
+                && k <= GemmLoopNest.KC && n <= GemmLoopNest.NC;
+        if (ownedBatch && 2L * m * n * k < PARALLEL_MIN_FLOPS && (long) m * n >= ElementwiseJobs.OWNED_ROWS_MIN_ELEMENTS) {
+            // A small product into a batch matrix that the next row-wise kernel splits at the threads' rows (the δ
+            // propagation out of an output layer of a few classes, k = 10): each thread writes its own rows, where on the
+            // caller alone it wrote the rows that the worker then reads.
+            cutRow = WorkerPool.rowStart(m, 1, 2);
+            rowCut = true;
+        } else if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
             gridM = gridN = 1;
         } else if (threads == 2 && !transA && !transB && alpha == 1f && beta == 0f && GemmLoopNest.kBlocks(k) == 2) {
             // A layer's forward product whose depth is two k blocks, on two threads: each thread takes one k block, that
@@ -180,7 +188,7 @@ final class Gemm extends WorkerPool.Job {
         }
         call.set(true, false, in, out, rows, s, x, delta, 0f, dw);
         second.set(false, true, rows, in, out, 1f, delta, w, 0f, g);
-        shared = false;
+        shared = kSplit = rowCut = false; // run() tests them before paired: none may be left from the call before
         paired = true;
         try {
             pool.run(this, 2);

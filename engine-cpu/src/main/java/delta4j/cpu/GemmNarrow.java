@@ -63,7 +63,7 @@ final class GemmNarrow extends WorkerPool.Job {
     private float[] rounded = new float[0];
     private final float[][] tiles;
 
-    private boolean transA;
+    private boolean transA, ownedRows;
     private float[] a, c;
     private int m, n, k, stride;
     private float alpha, beta;
@@ -106,7 +106,12 @@ final class GemmNarrow extends WorkerPool.Job {
         this.alpha = alpha;
         this.beta = beta;
         int parts = 1;
-        if (pool.threads() > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS) {
+        // A batch's forward product on two threads from OWNED_ROWS_MIN rows: each thread its rows of the batch, which the
+        // kernels before and after it (the layer below's, the softmax rows) run on the same thread.
+        ownedRows = pool.threads() == 2 && !transA && m >= WorkerPool.OWNED_ROWS_MIN;
+        if (ownedRows) {
+            parts = 2;
+        } else if (pool.threads() > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS) {
             parts = Math.min(pool.threads(), (m + 2 * L - 1) / (2 * L));
         }
         try {
@@ -124,10 +129,16 @@ final class GemmNarrow extends WorkerPool.Job {
 
     @Override
     public void run(int part, int parts) {
-        int grain = transA ? 2 * L : DOT_ROWS; // rows per register block, so parts split on block boundaries
-        int blocks = (m + grain - 1) / grain;
-        int i0 = Math.min(m, (int) ((long) blocks * part / parts) * grain);
-        int i1 = Math.min(m, (int) ((long) blocks * (part + 1) / parts) * grain);
+        int i0, i1;
+        if (ownedRows) { // the threads' rows of the batch; rows past the last whole register block take dot1x5, same bits
+            i0 = WorkerPool.rowStart(m, part, parts);
+            i1 = WorkerPool.rowStart(m, part + 1, parts);
+        } else {
+            int grain = transA ? 2 * L : DOT_ROWS; // rows per register block, so parts split on block boundaries
+            int blocks = (m + grain - 1) / grain;
+            i0 = Math.min(m, (int) ((long) blocks * part / parts) * grain);
+            i1 = Math.min(m, (int) ((long) blocks * (part + 1) / parts) * grain);
+        }
         if (transA) {
             columnsKernel(i0, i1, tiles[part]);
         } else {

@@ -72,6 +72,18 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /**
+     * On exactly two threads, a batch of at least this many rows splits its output layer's kernels at {@link #rowStart}
+     * whatever their cost (the narrow forward product, the softmax rows, the cross-entropy's δ, the δ propagation into
+     * the last hidden layer): on the caller alone they read the worker's rows of the layer below and wrote rows that
+     * the worker reads next, while the worker waited (engine-cpu/README.md, Threads).
+     *
+     * <p>The constraint: above the batch of the warm-up's stand-in (delta4j.model.Prewarm: at most 24 rows), whose
+     * kernels must not split: each split leaves the worker spinning for a millisecond, on a core that the compilers
+     * need before the first epoch.
+     */
+    static final int OWNED_ROWS_MIN = 64;
+
+    /**
      * First row of part {@code part} of {@code parts} of a matrix of {@code rows} rows ({@code rows} for part = parts).
      * Every kernel that splits a batch by its rows takes these rows (the row-wise element-wise jobs, the GEMM's row cut
      * and the phases of its split by k), so that the rows one kernel wrote on thread p are the rows the next one reads

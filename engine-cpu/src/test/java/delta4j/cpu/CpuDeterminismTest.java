@@ -80,7 +80,14 @@ class CpuDeterminismTest {
             t[i * k + rnd.nextInt(k)] = 1;
         }
         Dataset data = new Dataset(n, f, k, x, t);
-        TrainingConfig cfg = TrainingConfig.builder().optimizer(optimizer).batchSize(256).maxEpochs(2).build();
+        for (int batch : new int[]{256, 128}) { // 128: the README's batch, with the output layer's kernels split at 64 rows
+            weightsDoNotDependOnTheThreadCount(hidden, optimizer, data, batch);
+        }
+    }
+
+    private static void weightsDoNotDependOnTheThreadCount(Activation hidden, Optimizer optimizer, Dataset data, int batch) {
+        int f = data.features(), k = data.targets();
+        TrainingConfig cfg = TrainingConfig.builder().optimizer(optimizer).batchSize(batch).maxEpochs(2).build();
         Mlp one = null;
         for (int threads : new int[]{1, 2, 3}) {
             Mlp m = Mlp.builder(f).dense(256, hidden).dense(128, hidden).dense(k, Activation.SOFTMAX)
@@ -93,8 +100,8 @@ class CpuDeterminismTest {
                 continue;
             }
             for (int l = 0; l < m.depth(); l++) {
-                assertArrayEquals(one.weights(l), m.weights(l), hidden + ", " + threads + " threads against 1: W[" + l + "]");
-                assertArrayEquals(one.biases(l), m.biases(l), hidden + ", " + threads + " threads against 1: b[" + l + "]");
+                assertArrayEquals(one.weights(l), m.weights(l), hidden + ", batch " + batch + ", " + threads + " threads against 1: W[" + l + "]");
+                assertArrayEquals(one.biases(l), m.biases(l), hidden + ", batch " + batch + ", " + threads + " threads against 1: b[" + l + "]");
             }
         }
     }
