@@ -5,9 +5,9 @@ import java.util.Locale;
 /**
  * What it costs a core to rewrite data that the other core has read: each of two threads rewrites its own 64 KiB
  * block (read, scale, store; as a row-wise kernel does its rows of a batch), once right after rewriting it itself and
- * once right after the other thread read it. The second must take every line back from the other core's cache before
- * it can store into it, which is the cost of a split step's data crossing between cores wherever a kernel writes what
- * the other thread read in the kernel before (engine-cpu/README.md, Threads, "When the two cores are far apart"). The
+ * once right after the other thread read it. Before the second can store into a line it must have the other core's
+ * copy of it invalidated, which is what a split step pays wherever a kernel writes what the other thread read in the
+ * kernels before (engine-cpu/README.md, Threads, "What crossing data costs, and A in place over Zin"). The
  * two threads meet at a spinning barrier between the phases; each figure is the slower thread's.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar delta4j.benchmarks.SharedLines [SECONDS]} prints one line every

@@ -108,10 +108,7 @@ final class ElementwiseJobs {
 
         /** Runs the job on a rows × n matrix split by rows; returns the sum of the parts' partial results. */
         final double byRows(int rows, int n) {
-            this.rows = rows;
-            this.n = n;
-            this.size = rows * n;
-            return dispatch(splitsBatch((long) rows * n) ? Math.min(pool.threads(), rows) : 1);
+            return byRows(rows, n, false);
         }
 
         /**
@@ -120,10 +117,13 @@ final class ElementwiseJobs {
          * classes), each thread its rows of the batch.
          */
         final double byBatchRows(int rows, int n) {
+            return byRows(rows, n, pool.threads() == 2 && rows >= WorkerPool.OWNED_ROWS_MIN);
+        }
+
+        private double byRows(int rows, int n, boolean owned) {
             this.rows = rows;
             this.n = n;
             this.size = rows * n;
-            boolean owned = pool.threads() == 2 && rows >= WorkerPool.OWNED_ROWS_MIN;
             return dispatch(owned || splitsBatch((long) rows * n) ? Math.min(pool.threads(), rows) : 1);
         }
 

@@ -132,7 +132,9 @@ class CpuGemmTest {
     @CsvSource({
             "1100, 37, 513, false, false", "700, 2100, 600, false, false", "784, 512, 256, true, false",
             "2000, 100, 1300, false, false", "600, 300, 900, true, true", "300, 520, 700, false, true",
-            "128, 256, 256, false, false", "37, 300, 200, false, false", "511, 130, 300, false, false" // a batch's rows cut
+            "128, 256, 256, false, false", "37, 300, 200, false, false", "511, 130, 300, false, false", // a batch's rows cut
+            "128, 128, 10, false, true", "100, 200, 10, false, true", // below PARALLEL_MIN_FLOPS, cut at the batch's rows
+            "128, 10, 128, false, false", "100, 10, 300, false, false", "64, 16, 200, false, true" // narrow, cut at the rows
     })
     void productsDoNotDependOnTheThreadCount(int m, int n, int k, boolean ta, boolean tb) {
         SplittableRandom rnd = new SplittableRandom(m * 31L + n * 17L + k);
