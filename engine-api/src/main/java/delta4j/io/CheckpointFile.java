@@ -131,9 +131,7 @@ public final class CheckpointFile {
         if (tensors != null) {
             for (float[] t : tensors) {
                 b.putInt(t.length);
-                for (float v : t) {
-                    b.putFloat(v);
-                }
+                ModelFile.putFloats(b, t);
             }
         }
     }
