@@ -342,7 +342,7 @@ public final class ModelFile {
 
     /**
      * Appends {@code v} to {@code b} in b's byte order, the raw bits of each float, as one bulk copy. A save runs once,
-     * in the interpreter or C1's code, where a putFloat a value took 25 ms for the README network's 235 146 parameters.
+     * in the interpreter or C1's code, where a call of putFloat a value costs as much as the rest of the save.
      */
     static void putFloats(ByteBuffer b, float[] v) {
         b.asFloatBuffer().put(v);

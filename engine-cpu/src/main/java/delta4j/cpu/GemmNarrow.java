@@ -208,8 +208,8 @@ final class GemmNarrow extends WorkerPool.Job {
      * column q at (r·J + q)·L); {@link #dotTail} adds the last, partial vector. The tail is a method of its own because
      * with it this method was too large for C1: its compilation for on-stack replacement at tier 3 failed ("out of
      * virtual registers in linear scan"), which left the method in tier 2's code, whose vector operations run the
-     * Vector API's Java fallbacks, for the rest of the run (a 128×256·256×10 product took 0.5 ms instead of 10 µs where
-     * nothing warmed it up before a long loop; engine-cpu/README.md, the narrow products).
+     * Vector API's Java fallbacks, for the rest of the run, wherever nothing had compiled it before its loop got hot
+     * (engine-cpu/README.md, the narrow products; CompilableKernelsTest).
      */
     private static void dot4x5(float[] a, int lda, int i, float[] bt, int kp, int j, int k, float[] acc) {
         FloatVector s00 = FloatVector.zero(F), s01 = FloatVector.zero(F), s02 = FloatVector.zero(F), s03 = FloatVector.zero(F), s04 = FloatVector.zero(F);

@@ -16,10 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The JIT compiles every kernel at every tier it tries. A kernel that C1 cannot compile for on-stack replacement at tier
  * 3 ("COMPILE SKIPPED: out of virtual registers in linear scan") can be left in tier 2's code, whose vector operations
  * run the Vector API's Java fallbacks, for the rest of the run: the narrow forward product's 4 × 5 kernel did so
- * wherever its loop over k got hot before a normal compilation (k = 256 and more, no warm-up), and a 128×256·256×10
- * product took 0.5 ms instead of 15 µs (engine-cpu/README.md, the narrow products). A child JVM runs the narrow and
- * blocked products of an output layer and a hidden layer cold, on one and two threads, with {@code -XX:+PrintCompilation};
- * no compilation of the engine's may be skipped.
+ * wherever its loop over k got hot before a normal compilation (k = 256 and more, no warm-up), many times slower
+ * (engine-cpu/README.md, the narrow products, has the times). A child JVM runs the narrow and blocked products of an
+ * output layer and a hidden layer cold, on one and two threads, with {@code -XX:+PrintCompilation}; no compilation may
+ * be skipped.
  */
 class CompilableKernelsTest {
 
