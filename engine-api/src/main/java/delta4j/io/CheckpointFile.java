@@ -252,10 +252,7 @@ public final class CheckpointFile {
             if (4 * n > b.remaining()) {
                 throw new BufferUnderflowException();
             }
-            float[] t = new float[(int) n];
-            b.asFloatBuffer().get(t);
-            b.position(b.position() + 4 * (int) n);
-            out.add(t);
+            out.add(ModelFile.floats(b, (int) n));
         }
         return out;
     }

@@ -349,7 +349,8 @@ public final class ModelFile {
         b.position(b.position() + 4 * v.length);
     }
 
-    private static float[] floats(ByteBuffer b, int n) {
+    /** Reads {@code n} floats from {@code b} in b's byte order, as one bulk copy, and moves past them. */
+    static float[] floats(ByteBuffer b, int n) {
         float[] v = new float[n];
         b.asFloatBuffer().get(v);
         b.position(b.position() + 4 * n);

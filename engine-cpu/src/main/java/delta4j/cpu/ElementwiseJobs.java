@@ -117,7 +117,7 @@ final class ElementwiseJobs {
          * classes), each thread its rows of the batch.
          */
         final double byBatchRows(int rows, int n) {
-            return byRows(rows, n, pool.threads() == 2 && rows >= WorkerPool.OWNED_ROWS_MIN);
+            return byRows(rows, n, pool.splitsOutputRows(rows));
         }
 
         private double byRows(int rows, int n, boolean owned) {

@@ -103,15 +103,16 @@ final class Gemm extends WorkerPool.Job {
         call.set(transA, transB, m, n, k, alpha, a, b, beta, c);
         int threads = pool.threads();
         shared = kSplit = rowCut = false;
-        boolean ownedBatch = threads == 2 && !transA && m >= WorkerPool.OWNED_ROWS_MIN && m <= OWNED_ROWS_MAX
-                && k <= GemmLoopNest.KC && n <= GemmLoopNest.NC;
-        if (ownedBatch && 2L * m * n * k < PARALLEL_MIN_FLOPS && (long) m * n >= ElementwiseJobs.OWNED_ROWS_MIN_ELEMENTS) {
+        // A batch's product on two threads whose op(B) is one packed block: it can be cut at the threads' rows.
+        boolean batchRows = threads == 2 && !transA && m <= OWNED_ROWS_MAX && k <= GemmLoopNest.KC && n <= GemmLoopNest.NC;
+        boolean small = 2L * m * n * k < PARALLEL_MIN_FLOPS;
+        if (batchRows && small && pool.splitsOutputRows(m) && (long) m * n >= ElementwiseJobs.OWNED_ROWS_MIN_ELEMENTS) {
             // A small product into a batch matrix that the next row-wise kernel splits at the threads' rows (the δ
             // propagation out of an output layer of a few classes, k = 10): each thread writes its own rows, where on the
             // caller alone it wrote the rows that the worker then reads.
             cutRow = WorkerPool.rowStart(m, 1, 2);
             rowCut = true;
-        } else if (threads == 1 || 2L * m * n * k < PARALLEL_MIN_FLOPS) {
+        } else if (threads == 1 || small) {
             gridM = gridN = 1;
         } else if (threads == 2 && !transA && !transB && alpha == 1f && beta == 0f && GemmLoopNest.kBlocks(k) == 2) {
             // A layer's forward product whose depth is two k blocks, on two threads: each thread takes one k block, that
@@ -123,7 +124,7 @@ final class Gemm extends WorkerPool.Job {
             // every element is its two blocks' sums added with one rounding, whichever came first: the bits of one
             // thread's loop nest.
             kSplit = true;
-        } else if (threads == 2 && !transA && m <= OWNED_ROWS_MAX && k <= GemmLoopNest.KC && n <= GemmLoopNest.NC) {
+        } else if (batchRows) {
             // A batch's product on two threads (forward, or δ propagation) whose op(B) is one packed block: each thread
             // its rows of the batch (WorkerPool.rowStart), which the kernel before wrote on the same thread and the next
             // one reads there. Each packs op(B) for itself, once, and keeps it in its L2; a larger W, packed block by

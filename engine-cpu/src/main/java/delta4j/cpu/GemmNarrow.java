@@ -108,7 +108,7 @@ final class GemmNarrow extends WorkerPool.Job {
         int parts = 1;
         // A batch's forward product on two threads from OWNED_ROWS_MIN rows: each thread its rows of the batch, which the
         // kernels before and after it (the layer below's, the softmax rows) run on the same thread.
-        ownedRows = pool.threads() == 2 && !transA && m >= WorkerPool.OWNED_ROWS_MIN;
+        ownedRows = !transA && pool.splitsOutputRows(m);
         if (ownedRows) {
             parts = 2;
         } else if (pool.threads() > 1 && 2L * m * n * k >= PARALLEL_MIN_FLOPS) {

@@ -83,6 +83,11 @@ final class WorkerPool implements AutoCloseable {
      */
     static final int OWNED_ROWS_MIN = 64;
 
+    /** Whether an output layer's kernel on a batch of {@code rows} rows splits at {@link #rowStart}: {@link #OWNED_ROWS_MIN}. */
+    boolean splitsOutputRows(int rows) {
+        return threads == 2 && rows >= OWNED_ROWS_MIN;
+    }
+
     /**
      * First row of part {@code part} of {@code parts} of a matrix of {@code rows} rows ({@code rows} for part = parts).
      * Every kernel that splits a batch by its rows takes these rows (the row-wise element-wise jobs, the GEMM's row cut

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -49,14 +48,9 @@ class CompilableKernelsTest {
 
     @Test
     void noCompilationOfTheEnginesIsSkipped() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // The compiler's lines on stderr (its own threads print them), the child's "done" alone on stdout.
-        List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UnlockDiagnosticVMOptions", "-XX:+DisplayVMOutputToStderr",
-                "-XX:+PrintCompilation", "--add-modules", "jdk.incubator.vector"));
-        // The same vector width as this JVM (the build's avx2 run passes -XX:UseAVX=2): the kernels differ by it.
-        Arrays.stream(ProcessHandle.current().info().arguments().orElse(new String[0]))
-                .filter(a -> a.startsWith("-XX:UseAVX=")).forEach(cmd::add);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CompilableKernelsTest.class.getName()));
+        List<String> cmd = ChildJvm.command(CompilableKernelsTest.class, "-XX:+UnlockDiagnosticVMOptions",
+                "-XX:+DisplayVMOutputToStderr", "-XX:+PrintCompilation");
         Path log = Files.createTempFile("delta4j-compilation", ".log");
         try {
             Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();

@@ -13,8 +13,6 @@ import delta4j.model.TrainingConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -103,13 +101,7 @@ class JitTierDeterminismTest {
             }
         }
         List<String> compiled = HIDDEN.stream().map(JitTierDeterminismTest::line).toList();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xint", "--add-modules", "jdk.incubator.vector"));
-        // The same vector width as this JVM (the build's avx2 run passes -XX:UseAVX=2): lane sums depend on it.
-        Arrays.stream(ProcessHandle.current().info().arguments().orElse(new String[0]))
-                .filter(a -> a.startsWith("-XX:UseAVX=")).forEach(cmd::add);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JitTierDeterminismTest.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(ChildJvm.command(JitTierDeterminismTest.class, "-Xint")).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
         List<String> interpreted = out.lines().filter(l -> l.startsWith("hash ")).toList();
